@@ -1,0 +1,773 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Netpoll.Interop;
+
+namespace Netpoll;
+
+/// <summary>
+/// netpoll's LinkBuffer: a linked list of nodes over pooled pinned memory, with a nocopy reader
+/// (Next/Peek/Skip/Until/Slice/Release) and writer (Malloc/WriteBinary/Append/Flush).
+/// </summary>
+/// <remarks>
+/// <para>One reader thread and one writer thread may use a buffer at the same time. The writer
+/// publishes bytes with <see cref="Flush"/>; the reader sees exactly <see cref="Length"/> bytes.</para>
+/// <para>Views returned by <see cref="Next"/> and <see cref="Peek"/> are valid until <see cref="Release"/>:
+/// zero-copy when the bytes lie in one node, assembled once into a pooled block otherwise.
+/// Memory returned by <see cref="Malloc"/> is valid until <see cref="Flush"/>.</para>
+/// <para>When everything is read and released, the buffer gives its last block back: an idle
+/// buffer holds no memory.</para>
+/// </remarks>
+public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
+{
+    /// <summary>Default size of a node's block when the writer needs a new one.</summary>
+    public const int DefaultBlockSize = 4096;
+
+    /// <summary>Caller memory at least this large is linked by <see cref="WriteBinary(ReadOnlyMemory{byte}, Action{object?}?, object?)"/> instead of copied.</summary>
+    public const int LinkThreshold = 4096;
+
+    private const int TailIdle = 0;
+    private const int TailWriting = 1;
+    private const int TailTrimming = 2;
+
+    private readonly BufferPool _pool;
+    private readonly int _blockSize;
+
+    // Reader side.
+    private LinkBufferNode _head;
+    private LinkBufferNode _read;
+    private BufferBlock?[] _assembled = [];
+    private int _assembledCount;
+
+    // Writer side.
+    private LinkBufferNode _write;
+    private int _pending;
+
+    // Shared.
+    private int _length;
+    private int _tailState;
+    private bool _disposed;
+
+    public LinkBuffer()
+        : this(BufferPool.Shared)
+    {
+    }
+
+    public LinkBuffer(BufferPool pool, int blockSize = DefaultBlockSize)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, SizeClasses.MinBlockSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(blockSize, SizeClasses.MaxBlockSize);
+        _pool = pool;
+        _blockSize = blockSize;
+        _head = _read = _write = pool.RentNode();
+        _write.Init(null, 0, 0, readOnly: false);
+    }
+
+    /// <summary>Bytes flushed by the writer and not yet read.</summary>
+    public int Length => Volatile.Read(ref _length);
+
+    /// <summary>Bytes written (Malloc, Write*, Append) but not yet flushed.</summary>
+    public int MallocLength => _pending;
+
+    /// <summary>Whether the buffer holds any pooled memory right now (reader side; an idle, drained buffer holds none).</summary>
+    public bool HoldsMemory
+    {
+        get
+        {
+            for (LinkBufferNode? n = _head; n is not null; n = n.NextNode)
+            {
+                if (n.Block is not null)
+                {
+                    return true;
+                }
+            }
+
+            return _assembledCount > 0;
+        }
+    }
+
+    internal BufferPool Pool => _pool;
+
+    // ---------------------------------------------------------------- reader
+
+    /// <summary>Returns the next <paramref name="n"/> bytes and moves past them. Valid until <see cref="Release"/>.</summary>
+    public ReadOnlyMemory<byte> Next(int n)
+    {
+        CheckRead(n, nameof(Next));
+        if (n == 0)
+        {
+            return default;
+        }
+
+        LinkBufferNode node = SkipExhausted();
+        ReadOnlyMemory<byte> view;
+        if (node.Readable >= n)
+        {
+            view = node.Block!.Memory.Slice(node.ReadIndex, n);
+            node.ReadIndex += n;
+        }
+        else
+        {
+            Memory<byte> copy = Assemble(n);
+            CopyOut(copy.Span, consume: true);
+            view = copy;
+        }
+
+        Interlocked.Add(ref _length, -n);
+        return view;
+    }
+
+    /// <summary>Returns the next <paramref name="n"/> bytes without moving past them. Valid until <see cref="Release"/>.</summary>
+    public ReadOnlyMemory<byte> Peek(int n)
+    {
+        CheckRead(n, nameof(Peek));
+        if (n == 0)
+        {
+            return default;
+        }
+
+        LinkBufferNode node = SkipExhausted();
+        if (node.Readable >= n)
+        {
+            return node.Block!.Memory.Slice(node.ReadIndex, n);
+        }
+
+        Memory<byte> copy = Assemble(n);
+        CopyOut(copy.Span, consume: false);
+        return copy;
+    }
+
+    /// <summary>Moves past <paramref name="n"/> bytes.</summary>
+    public void Skip(int n)
+    {
+        CheckRead(n, nameof(Skip));
+        Consume(n);
+    }
+
+    /// <summary>Reads one byte.</summary>
+    public byte ReadByte()
+    {
+        CheckRead(1, nameof(ReadByte));
+        LinkBufferNode node = SkipExhausted();
+        byte b = node.Block!.Memory.Span[node.ReadIndex++];
+        Interlocked.Decrement(ref _length);
+        return b;
+    }
+
+    /// <summary>Offset of the first <paramref name="delimiter"/> in the readable bytes, or -1.</summary>
+    public int IndexOf(byte delimiter)
+    {
+        ThrowIfDisposed();
+        int remaining = Length;
+        int offset = 0;
+        for (LinkBufferNode? node = _read; node is not null && remaining > 0; node = node.NextNode)
+        {
+            int take = Math.Min(node.Readable, remaining);
+            if (take > 0)
+            {
+                int i = node.Block!.Memory.Span.Slice(node.ReadIndex, take).IndexOf(delimiter);
+                if (i >= 0)
+                {
+                    return offset + i;
+                }
+
+                offset += take;
+                remaining -= take;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Returns the bytes up to and including the first <paramref name="delimiter"/> and moves past them.</summary>
+    public ReadOnlyMemory<byte> Until(byte delimiter)
+    {
+        int at = IndexOf(delimiter);
+        if (at < 0)
+        {
+            throw new InvalidOperationException($"LinkBuffer.Until: delimiter 0x{delimiter:X2} not found in the {Length} readable bytes.");
+        }
+
+        return Next(at + 1);
+    }
+
+    /// <summary>Reads <paramref name="n"/> bytes as UTF-8 text.</summary>
+    public string ReadString(int n)
+    {
+        CheckRead(n, nameof(ReadString));
+        if (n == 0)
+        {
+            return string.Empty;
+        }
+
+        LinkBufferNode node = SkipExhausted();
+        if (node.Readable >= n)
+        {
+            string s = Encoding.UTF8.GetString(node.Block!.Memory.Span.Slice(node.ReadIndex, n));
+            node.ReadIndex += n;
+            Interlocked.Add(ref _length, -n);
+            return s;
+        }
+
+        byte[] bytes = ReadBinary(n);
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>Copies the next <paramref name="n"/> bytes into a new array the caller owns.</summary>
+    public byte[] ReadBinary(int n)
+    {
+        CheckRead(n, nameof(ReadBinary));
+        byte[] result = n == 0 ? [] : new byte[n];
+        CopyOut(result, consume: true);
+        Interlocked.Add(ref _length, -n);
+        return result;
+    }
+
+    /// <summary>Copies readable bytes into <paramref name="destination"/> (up to its length) and moves past them.</summary>
+    public int Read(Span<byte> destination)
+    {
+        ThrowIfDisposed();
+        int n = Math.Min(destination.Length, Length);
+        if (n > 0)
+        {
+            CopyOut(destination[..n], consume: true);
+            Interlocked.Add(ref _length, -n);
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// Moves the next <paramref name="n"/> bytes into a new buffer that shares their memory (no copy).
+    /// The slice stays valid after this buffer's <see cref="Release"/>; dispose it when done.
+    /// </summary>
+    public LinkBuffer Slice(int n)
+    {
+        CheckRead(n, nameof(Slice));
+        var slice = new LinkBuffer(_pool, _blockSize);
+        if (n > 0)
+        {
+            (LinkBufferNode first, LinkBufferNode last) = ShareAndConsume(n);
+            slice.LinkChain(first, last, n);
+            slice.Flush();
+        }
+
+        return slice;
+    }
+
+    /// <summary>
+    /// Frees what has been read: nodes behind the read position and assembled views. Views from
+    /// Next/Peek are invalid afterwards. When nothing is left, the last block goes back too.
+    /// </summary>
+    public void Release()
+    {
+        ThrowIfDisposed();
+        LinkBufferNode read = _read;
+        while (read.Readable == 0 && read.NextNode is { } next)
+        {
+            read = next;
+        }
+
+        _read = read;
+        while (_head != read)
+        {
+            LinkBufferNode done = _head;
+            _head = done.NextNode!;
+            FreeNode(done);
+        }
+
+        for (int i = 0; i < _assembledCount; i++)
+        {
+            _assembled[i]!.ReleaseReference();
+            _assembled[i] = null;
+        }
+
+        _assembledCount = 0;
+        if (Length == 0)
+        {
+            TryGiveBackTail();
+        }
+    }
+
+    /// <summary>
+    /// A view of all readable bytes, valid until the next Next/Skip/Slice/Release.
+    /// Reading through it does not move the read position; call <see cref="Skip"/> after.
+    /// </summary>
+    public ReadOnlySequence<byte> GetReadableSequence()
+    {
+        ThrowIfDisposed();
+        int remaining = Length;
+        if (remaining == 0)
+        {
+            return ReadOnlySequence<byte>.Empty;
+        }
+
+        LinkBufferNode first = SkipExhausted();
+        LinkBufferNode node = first;
+        long running = 0;
+        while (true)
+        {
+            int take = Math.Min(node.Readable, remaining);
+            node.SetSequenceWindow(node.ReadIndex + take, running);
+            running += take;
+            remaining -= take;
+            if (remaining == 0)
+            {
+                return new ReadOnlySequence<byte>(first, 0, node, take);
+            }
+
+            node = node.NextNode!;
+        }
+    }
+
+    // ---------------------------------------------------------------- writer
+
+    /// <summary>Returns <paramref name="n"/> contiguous writable bytes at the end. Valid until <see cref="Flush"/>.</summary>
+    public Memory<byte> Malloc(int n)
+    {
+        ThrowIfDisposed();
+        if (n < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"LinkBuffer.Malloc: size must be zero or more, got {n}.");
+        }
+
+        if (n == 0)
+        {
+            return default;
+        }
+
+        LinkBufferNode tail = WritableTail(n);
+        Memory<byte> memory = tail.Block!.Memory.Slice(tail.WriteIndex, n);
+        tail.WriteIndex += n;
+        _pending += n;
+        return memory;
+    }
+
+    /// <inheritdoc/>
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        return WritableTail(Math.Max(sizeHint, 1)).WritableMemory;
+    }
+
+    /// <inheritdoc/>
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        return WritableTail(Math.Max(sizeHint, 1)).WritableSpan;
+    }
+
+    /// <inheritdoc/>
+    public void Advance(int count)
+    {
+        ThrowIfDisposed();
+        LinkBufferNode tail = _write;
+        if (count < 0 || count > tail.Writable)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"LinkBuffer.Advance: count must be between 0 and the {tail.Writable} bytes last returned by GetMemory/GetSpan.");
+        }
+
+        tail.WriteIndex += count;
+        _pending += count;
+    }
+
+    /// <summary>Copies <paramref name="data"/> to the end.</summary>
+    public void WriteBinary(ReadOnlySpan<byte> data)
+    {
+        ThrowIfDisposed();
+        while (!data.IsEmpty)
+        {
+            Span<byte> span = GetSpan(Math.Min(data.Length, _blockSize));
+            int take = Math.Min(span.Length, data.Length);
+            data[..take].CopyTo(span);
+            Advance(take);
+            data = data[take..];
+        }
+    }
+
+    /// <summary>
+    /// Adds caller memory: copied when small, linked without copying when at least
+    /// <see cref="LinkThreshold"/> bytes. <paramref name="onRelease"/> runs once when no buffer
+    /// needs the memory any more (at once, if it was copied).
+    /// </summary>
+    public void WriteBinary(ReadOnlyMemory<byte> data, Action<object?>? onRelease, object? state = null)
+    {
+        ThrowIfDisposed();
+        if (data.Length < LinkThreshold)
+        {
+            WriteBinary(data.Span);
+            onRelease?.Invoke(state);
+            return;
+        }
+
+        EnterWriting();
+        BufferBlock block = _pool.RentExternal(data, onRelease, state);
+        LinkBufferNode node = _pool.RentNode();
+        node.Init(block, 0, data.Length, readOnly: true);
+        _write.Link(node);
+        _write = node;
+        _pending += data.Length;
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8.</summary>
+    public void WriteString(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ThrowIfDisposed();
+        Encoding.UTF8.GetBytes(text.AsSpan(), this);
+    }
+
+    /// <summary>Writes one byte.</summary>
+    public void WriteByte(byte value)
+    {
+        GetSpan(1)[0] = value;
+        Advance(1);
+    }
+
+    /// <summary>
+    /// Moves all readable bytes of <paramref name="other"/> to the end of this buffer without copying
+    /// (the memory is shared by reference count). Publish them with <see cref="Flush"/>.
+    /// </summary>
+    public void Append(LinkBuffer other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ThrowIfDisposed();
+        if (ReferenceEquals(other, this))
+        {
+            throw new ArgumentException("LinkBuffer.Append: a buffer cannot be appended to itself.", nameof(other));
+        }
+
+        int n = other.Length;
+        if (n == 0)
+        {
+            return;
+        }
+
+        (LinkBufferNode first, LinkBufferNode last) = other.ShareAndConsume(n);
+        LinkChain(first, last, n);
+    }
+
+    /// <summary>Publishes everything written since the last flush to the reader.</summary>
+    public void Flush()
+    {
+        ThrowIfDisposed();
+        int n = _pending;
+        if (n > 0)
+        {
+            _pending = 0;
+            if (Interlocked.Add(ref _length, n) < 0)
+            {
+                throw new InvalidOperationException("LinkBuffer.Flush: more than 2 GiB buffered.");
+            }
+        }
+
+        if (_tailState == TailWriting)
+        {
+            Volatile.Write(ref _tailState, TailIdle);
+        }
+    }
+
+    // ---------------------------------------------------------------- reactor views
+
+    /// <summary>Fills <paramref name="vectors"/> with the readable bytes for writev; returns how many were filled.</summary>
+    internal unsafe int GetReadableVectors(Span<IoVector> vectors, out int bytes)
+    {
+        int remaining = Length;
+        bytes = 0;
+        int count = 0;
+        for (LinkBufferNode? node = _read; node is not null && remaining > 0 && count < vectors.Length; node = node.NextNode)
+        {
+            int take = Math.Min(node.Readable, remaining);
+            if (take > 0)
+            {
+                vectors[count++] = new IoVector(node.Block!.Pointer + node.ReadIndex, take);
+                bytes += take;
+                remaining -= take;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Reserves contiguous free space at the end for a read syscall: at least <paramref name="minimum"/>
+    /// bytes, in a new block of <paramref name="preferred"/> bytes when the tail has less.
+    /// Follow with <see cref="CommitReserved"/>.
+    /// </summary>
+    internal unsafe IoVector ReserveForRead(int minimum, int preferred)
+    {
+        ThrowIfDisposed();
+        LinkBufferNode tail = WritableTail(minimum, preferred);
+        return new IoVector(tail.Block!.Pointer + tail.WriteIndex, tail.Writable);
+    }
+
+    /// <summary>Accounts <paramref name="n"/> bytes written into the reserved space and publishes them.</summary>
+    internal void CommitReserved(int n)
+    {
+        if (n > 0)
+        {
+            Advance(n);
+        }
+
+        Flush();
+    }
+
+    /// <summary>Frees every node and assembled view. The buffer is unusable afterwards. Not thread-safe with other calls.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        for (int i = 0; i < _assembledCount; i++)
+        {
+            _assembled[i]!.ReleaseReference();
+            _assembled[i] = null;
+        }
+
+        _assembledCount = 0;
+        LinkBufferNode? node = _head;
+        while (node is not null)
+        {
+            LinkBufferNode? next = node.NextNode;
+            FreeNode(node);
+            node = next;
+        }
+
+        _length = 0;
+        _pending = 0;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckRead(int n, string operation)
+    {
+        ThrowIfDisposed();
+        if ((uint)n > (uint)Length)
+        {
+            ThrowBadRead(n, operation);
+        }
+    }
+
+    private void ThrowBadRead(int n, string operation)
+    {
+        if (n < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"LinkBuffer.{operation}: size must be zero or more, got {n}.");
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(n), n, $"LinkBuffer.{operation}: asked for {n} bytes but only {Length} are readable.");
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(LinkBuffer), "The LinkBuffer was disposed; its memory went back to the pool.");
+        }
+    }
+
+    /// <summary>Advances the read node past nodes with nothing left; only called when bytes are readable.</summary>
+    private LinkBufferNode SkipExhausted()
+    {
+        LinkBufferNode node = _read;
+        while (node.Readable == 0)
+        {
+            node = node.NextNode!;
+        }
+
+        _read = node;
+        return node;
+    }
+
+    private void Consume(int n)
+    {
+        int left = n;
+        LinkBufferNode node = _read;
+        while (left > 0)
+        {
+            int take = Math.Min(node.Readable, left);
+            node.ReadIndex += take;
+            left -= take;
+            if (left > 0)
+            {
+                node = node.NextNode!;
+            }
+        }
+
+        _read = node;
+        Interlocked.Add(ref _length, -n);
+    }
+
+    /// <summary>Copies the next destination.Length bytes; moves the read position when <paramref name="consume"/>. The caller adjusts Length.</summary>
+    private void CopyOut(Span<byte> destination, bool consume)
+    {
+        LinkBufferNode node = _read;
+        int readIndex = node.ReadIndex;
+        int copied = 0;
+        while (copied < destination.Length)
+        {
+            int take = Math.Min(node.WriteIndex - readIndex, destination.Length - copied);
+            if (take > 0)
+            {
+                node.Block!.Memory.Span.Slice(readIndex, take).CopyTo(destination[copied..]);
+                copied += take;
+                readIndex += take;
+                if (consume)
+                {
+                    node.ReadIndex = readIndex;
+                }
+            }
+
+            if (copied < destination.Length)
+            {
+                node = node.NextNode!;
+                readIndex = node.ReadIndex;
+            }
+        }
+
+        if (consume)
+        {
+            _read = node;
+        }
+    }
+
+    private Memory<byte> Assemble(int n)
+    {
+        BufferBlock block = _pool.Rent(n);
+        if (_assembledCount == _assembled.Length)
+        {
+            Array.Resize(ref _assembled, Math.Max(4, _assembled.Length * 2));
+        }
+
+        _assembled[_assembledCount++] = block;
+        return block.Memory[..n];
+    }
+
+    /// <summary>Builds a chain of read-only nodes sharing the next <paramref name="n"/> bytes, and consumes them.</summary>
+    private (LinkBufferNode First, LinkBufferNode Last) ShareAndConsume(int n)
+    {
+        LinkBufferNode? first = null;
+        LinkBufferNode? last = null;
+        int left = n;
+        LinkBufferNode node = _read;
+        while (left > 0)
+        {
+            int take = Math.Min(node.Readable, left);
+            if (take > 0)
+            {
+                node.Block!.AddReference();
+                LinkBufferNode copy = _pool.RentNode();
+                copy.Init(node.Block, node.ReadIndex, node.ReadIndex + take, readOnly: true);
+                if (last is null)
+                {
+                    first = copy;
+                }
+                else
+                {
+                    last.Link(copy);
+                }
+
+                last = copy;
+                node.ReadIndex += take;
+                left -= take;
+            }
+
+            if (left > 0)
+            {
+                node = node.NextNode!;
+            }
+        }
+
+        _read = node;
+        Interlocked.Add(ref _length, -n);
+        return (first!, last!);
+    }
+
+    /// <summary>Links a chain of nodes after the tail as pending (unflushed) bytes.</summary>
+    private void LinkChain(LinkBufferNode first, LinkBufferNode last, int n)
+    {
+        EnterWriting();
+        _write.Link(first);
+        _write = last;
+        _pending += n;
+    }
+
+    /// <summary>Returns the tail with at least <paramref name="minimum"/> writable bytes, adding a node when needed.</summary>
+    private LinkBufferNode WritableTail(int minimum, int preferred = 0)
+    {
+        EnterWriting();
+        LinkBufferNode tail = _write;
+        if (tail.Writable >= minimum)
+        {
+            return tail;
+        }
+
+        BufferBlock block = _pool.Rent(Math.Max(Math.Max(minimum, preferred), _blockSize));
+        if (tail.Block is null && !tail.ReadOnly)
+        {
+            // An empty placeholder (the buffer gave its memory back): fill it in place.
+            tail.Init(block, 0, 0, readOnly: false);
+            return tail;
+        }
+
+        LinkBufferNode node = _pool.RentNode();
+        node.Init(block, 0, 0, readOnly: false);
+        tail.Link(node);
+        _write = node;
+        return node;
+    }
+
+    /// <summary>
+    /// Marks the writer busy with the tail until the next Flush, so the reader never takes back the
+    /// block being written. Waits only while the reader is in its few-instruction give-back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EnterWriting()
+    {
+        if (_tailState != TailWriting)
+        {
+            EnterWritingSlow();
+        }
+    }
+
+    private void EnterWritingSlow()
+    {
+        var spinner = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _tailState, TailWriting, TailIdle) == TailTrimming)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>Gives the tail's block back when everything was read and the writer is not mid-write.</summary>
+    private void TryGiveBackTail()
+    {
+        if (Interlocked.CompareExchange(ref _tailState, TailTrimming, TailIdle) != TailIdle)
+        {
+            return; // the writer is filling the tail; the next Release will try again
+        }
+
+        LinkBufferNode tail = _read;
+        if (tail == _write && _pending == 0 && Length == 0 && tail.Readable == 0 && tail.Block is not null)
+        {
+            tail.Block.ReleaseReference();
+            tail.Init(null, 0, 0, readOnly: false);
+        }
+
+        Volatile.Write(ref _tailState, TailIdle);
+    }
+
+    private void FreeNode(LinkBufferNode node)
+    {
+        node.Block?.ReleaseReference();
+        node.Clear();
+        _pool.ReturnNode(node);
+    }
+}

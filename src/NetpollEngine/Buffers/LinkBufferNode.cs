@@ -1,0 +1,83 @@
+using System.Buffers;
+
+namespace Netpoll;
+
+/// <summary>
+/// One link of a <see cref="LinkBuffer"/>: a window [ReadIndex, WriteIndex) of a <see cref="BufferBlock"/>.
+/// The reader owns <see cref="ReadIndex"/>; the writer owns <see cref="WriteIndex"/> and publishes it.
+/// A node whose block is shared (a slice, or caller memory) is never written into.
+/// A node with no block is an empty placeholder: an idle buffer keeps one node and no memory.
+/// </summary>
+internal sealed class LinkBufferNode : ReadOnlySequenceSegment<byte>
+{
+    private LinkBufferNode? _next;
+    private int _writeIndex;
+
+    public BufferBlock? Block;
+
+    /// <summary>Next byte the reader will read, as an index into the block.</summary>
+    public int ReadIndex;
+
+    /// <summary>End of the part the writer may fill.</summary>
+    public int Limit;
+
+    /// <summary>The block is also viewed elsewhere (slice or caller memory): read-only here.</summary>
+    public bool ReadOnly;
+
+    /// <summary>End of the written bytes; published by the writer.</summary>
+    public int WriteIndex
+    {
+        get => Volatile.Read(ref _writeIndex);
+        set => Volatile.Write(ref _writeIndex, value);
+    }
+
+    public LinkBufferNode? NextNode => Volatile.Read(ref _next);
+
+    public int Readable => WriteIndex - ReadIndex;
+
+    public int Writable => ReadOnly ? 0 : Limit - _writeIndex;
+
+    public void Init(BufferBlock? block, int start, int end, bool readOnly)
+    {
+        Block = block;
+        ReadIndex = start;
+        _writeIndex = end;
+        Limit = readOnly ? end : block?.Capacity ?? 0;
+        ReadOnly = readOnly;
+        _next = null;
+        Next = null;
+        Memory = default;
+        RunningIndex = 0;
+    }
+
+    /// <summary>Links <paramref name="next"/> after this node; the reader may follow it once bytes in it are published.</summary>
+    public void Link(LinkBufferNode next)
+    {
+        Next = next;
+        Volatile.Write(ref _next, next);
+    }
+
+    /// <summary>Fixes this node's part of a <see cref="ReadOnlySequence{T}"/> view (reader side only).</summary>
+    public void SetSequenceWindow(int end, long runningIndex)
+    {
+        Memory = Block is null ? default : Block.Memory[ReadIndex..end];
+        RunningIndex = runningIndex;
+    }
+
+    public Memory<byte> WritableMemory => Block!.Memory[_writeIndex..Limit];
+
+    public Span<byte> WritableSpan => Block!.Memory.Span[_writeIndex..Limit];
+
+    public void Clear()
+    {
+        Block = null;
+        ReadIndex = 0;
+        _writeIndex = 0;
+        Limit = 0;
+        ReadOnly = false;
+        _next = null;
+        Next = null;
+        Memory = default;
+        RunningIndex = 0;
+    }
+}
