@@ -1,0 +1,42 @@
+using System.Net.Sockets;
+
+namespace Netpoll.Interop;
+
+/// <summary>Turns errno into the <see cref="SocketException"/> .NET developers already catch, with the operation named.</summary>
+internal static class SocketErrors
+{
+    public static SocketError ToSocketError(int errno)
+    {
+        if (errno == Errno.ECONNREFUSED) return SocketError.ConnectionRefused;
+        if (errno == Errno.ECONNRESET) return SocketError.ConnectionReset;
+        if (errno == Errno.EPIPE) return SocketError.Shutdown;
+        if (errno == Errno.ETIMEDOUT) return SocketError.TimedOut;
+        if (errno == Errno.EADDRINUSE) return SocketError.AddressAlreadyInUse;
+        if (errno == Errno.EADDRNOTAVAIL) return SocketError.AddressNotAvailable;
+        if (errno == Errno.EMFILE || errno == Errno.ENFILE) return SocketError.TooManyOpenSockets;
+        if (errno == Errno.ENOBUFS || errno == Errno.ENOMEM) return SocketError.NoBufferSpaceAvailable;
+        if (errno == Errno.EACCES) return SocketError.AccessDenied;
+        if (errno == Errno.ECONNABORTED) return SocketError.ConnectionAborted;
+        if (errno == Errno.ENETUNREACH) return SocketError.NetworkUnreachable;
+        if (errno == Errno.EHOSTUNREACH) return SocketError.HostUnreachable;
+        if (errno == Errno.ENOTCONN) return SocketError.NotConnected;
+        if (errno == Errno.EINVAL) return SocketError.InvalidArgument;
+        if (errno == Errno.EAGAIN) return SocketError.WouldBlock;
+        if (errno == Errno.EINPROGRESS) return SocketError.InProgress;
+        if (errno == Errno.ENOENT) return SocketError.AddressNotAvailable;
+        return SocketError.SocketError;
+    }
+
+    public static SocketException Create(string operation, int errno, string? detail = null)
+    {
+        SocketError code = ToSocketError(errno);
+        string text = new SocketException((int)code).Message;
+        string message = detail is null
+            ? $"{operation} failed: {text} (errno {errno})."
+            : $"{operation} {detail} failed: {text} (errno {errno}).";
+        return new SocketException((int)code, message);
+    }
+
+    public static SocketException Last(string operation, string? detail = null) =>
+        Create(operation, Libc.LastError, detail);
+}

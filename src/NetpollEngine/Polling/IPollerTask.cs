@@ -1,0 +1,7 @@
+namespace Netpoll;
+
+/// <summary>Work another thread hands to a poller thread (registration, close, deadline change).</summary>
+internal interface IPollerTask
+{
+    void Run(Poller poller);
+}

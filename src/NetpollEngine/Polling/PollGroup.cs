@@ -1,0 +1,98 @@
+namespace Netpoll;
+
+/// <summary>
+/// N pollers and a load-balance policy, owned by one server or dialer (never process-global).
+/// </summary>
+internal sealed class PollGroup : IDisposable
+{
+    private readonly Poller[] _pollers;
+    private readonly LoadBalance _policy;
+    private int _next = -1;
+
+    public PollGroup(int count, LoadBalance policy)
+    {
+        if (count < 1 || count > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "A poll group needs between 1 and 1024 pollers.");
+        }
+
+        _policy = policy;
+        _pollers = new Poller[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _pollers[i] = new Poller(i);
+            }
+        }
+        catch
+        {
+            foreach (Poller? p in _pollers)
+            {
+                p?.Dispose();
+            }
+
+            throw;
+        }
+
+        foreach (Poller p in _pollers)
+        {
+            p.Start();
+        }
+    }
+
+    /// <summary>
+    /// The default poller count: one poller per two cores, at least one. Measured on the 2-core
+    /// machine in docs/benchmarks.md: with dispatch on the ThreadPool a second poller only
+    /// competes with handler threads for the same cores.
+    /// </summary>
+    public static int DefaultCount => Math.Max(1, Environment.ProcessorCount / 2);
+
+    public IReadOnlyList<Poller> Pollers => _pollers;
+
+    public LoadBalance Policy => _policy;
+
+    public Poller Pick()
+    {
+        if (_pollers.Length == 1)
+        {
+            return _pollers[0];
+        }
+
+        switch (_policy)
+        {
+            case LoadBalance.Random:
+                return _pollers[System.Random.Shared.Next(_pollers.Length)];
+            case LoadBalance.LeastConnections:
+                Poller best = _pollers[0];
+                long fewest = Volatile.Read(ref best.Counters.Registered);
+                for (int i = 1; i < _pollers.Length; i++)
+                {
+                    long n = Volatile.Read(ref _pollers[i].Counters.Registered);
+                    if (n < fewest)
+                    {
+                        best = _pollers[i];
+                        fewest = n;
+                    }
+                }
+
+                return best;
+            default:
+                int index = (int)((uint)Interlocked.Increment(ref _next) % (uint)_pollers.Length);
+                return _pollers[index];
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (Poller p in _pollers)
+        {
+            p.Stop(TimeSpan.FromSeconds(5));
+        }
+
+        foreach (Poller p in _pollers)
+        {
+            p.Dispose();
+        }
+    }
+}

@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Netpoll;
+
+/// <summary>
+/// One reactor: a dedicated background thread that waits on its <see cref="PollerBackend"/>,
+/// dispatches readiness to registered <see cref="IPollable"/>s, runs tasks other threads hand it,
+/// and fires deadlines from its <see cref="TimerWheel"/>.
+/// </summary>
+/// <remarks>
+/// Registrations carry a token = (generation &lt;&lt; 32) | slot. A slot's generation moves on when
+/// it is freed, so an event fetched for a closed fd can never reach whatever reuses the slot or fd.
+/// The slot table, the wheel and most counters belong to the poller thread alone.
+/// </remarks>
+internal sealed class Poller : IDisposable
+{
+    private readonly PollerBackend _backend;
+    private readonly ConcurrentQueue<IPollerTask> _tasks = new();
+    private readonly TimerWheel _wheel;
+    private readonly List<IPollable> _due = [];
+    private readonly Thread _thread;
+    private IPollable?[] _slots = new IPollable?[64];
+    private uint[] _generations = new uint[64];
+    private int[] _freeSlots = new int[64];
+    private int _freeCount;
+    private int _nextSlot = 1; // slot 0 would make token 0, the wake token
+    private int _sleeping;
+    private int _wakeSignaled;
+    private volatile bool _stopping;
+
+    public Poller(int id)
+    {
+        Id = id;
+        _backend = PollerBackend.Create();
+        _wheel = new TimerWheel(nowMs: Environment.TickCount64);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"netpoll-poller-{id}" };
+    }
+
+    public int Id { get; }
+
+    public string BackendName => _backend.Name;
+
+    public PollerCounters Counters { get; } = new();
+
+    public PollerBackend Backend => _backend;
+
+    public bool IsPollerThread => Thread.CurrentThread == _thread;
+
+    public int ManagedThreadId => _thread.ManagedThreadId;
+
+    public bool IsRunning => _thread.IsAlive;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="task"/> on the poller thread: now if already on it, else after a wake-up.</summary>
+    public void Post(IPollerTask task)
+    {
+        if (IsPollerThread)
+        {
+            task.Run(this);
+            return;
+        }
+
+        Enqueue(task);
+    }
+
+    /// <summary>Queues <paramref name="task"/> for the next loop turn, even from the poller thread.</summary>
+    public void Enqueue(IPollerTask task)
+    {
+        _tasks.Enqueue(task);
+        // Pairs with the poller's exchange on _sleeping: one of the two always sees the other.
+        if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _wakeSignaled, 1) == 0)
+        {
+            _backend.Wake();
+        }
+    }
+
+    /// <summary>Registers <paramref name="target"/> for <paramref name="fd"/>. Poller thread only.</summary>
+    public ulong Register(int fd, IPollable target, Interest interest)
+    {
+        Debug.Assert(IsPollerThread || !_thread.IsAlive, "Register runs on the poller thread.");
+        int slot = AllocateSlot();
+        ulong token = ((ulong)_generations[slot] << 32) | (uint)slot;
+        _slots[slot] = target;
+        try
+        {
+            _backend.Add(fd, token, interest);
+        }
+        catch
+        {
+            FreeSlot(slot);
+            throw;
+        }
+
+        return token;
+    }
+
+    /// <summary>Changes interest of a registration. Any thread (the kernel call is thread-safe).</summary>
+    public void Modify(int fd, ulong token, Interest interest) => _backend.Modify(fd, token, interest);
+
+    /// <summary>Removes a registration and retires its token. Poller thread only; call before closing the fd.</summary>
+    public void Unregister(int fd, ulong token)
+    {
+        Debug.Assert(IsPollerThread || !_thread.IsAlive, "Unregister runs on the poller thread.");
+        _backend.Remove(fd);
+        int slot = (int)(uint)token;
+        if (slot < _nextSlot && _slots[slot] is not null && _generations[slot] == (uint)(token >> 32))
+        {
+            FreeSlot(slot);
+        }
+    }
+
+    /// <summary>Asks for <see cref="IPollable.OnDeadline"/> at <paramref name="dueMs"/>. Poller thread only.</summary>
+    public void Schedule(IPollable target, long dueMs) => _wheel.Schedule(target, dueMs);
+
+    public PollerStats Snapshot() => new()
+    {
+        PollerId = Id,
+        Backend = _backend.Name,
+        Timestamp = DateTimeOffset.UtcNow,
+        Connections = Volatile.Read(ref Counters.Registered),
+        Accepted = Volatile.Read(ref Counters.Accepted),
+        Closed = Volatile.Read(ref Counters.Closed),
+        Waits = Volatile.Read(ref Counters.Waits),
+        Events = Volatile.Read(ref Counters.Events),
+        Wakeups = Volatile.Read(ref Counters.Wakeups),
+        BytesIn = Volatile.Read(ref Counters.BytesIn),
+        BytesOut = Volatile.Read(ref Counters.BytesOut),
+        ReadCalls = Volatile.Read(ref Counters.ReadCalls),
+        WriteCalls = Volatile.Read(ref Counters.WriteCalls),
+        WaitedFlushes = Volatile.Read(ref Counters.WaitedFlushes),
+        Paused = Volatile.Read(ref Counters.Paused),
+        BufferBytes = Volatile.Read(ref Counters.BufferBytes),
+        AcceptBackoffs = Volatile.Read(ref Counters.AcceptBackoffs),
+        Timeouts = Volatile.Read(ref Counters.Timeouts),
+        BusyTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.BusyTicks)),
+        WaitTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.WaitTicks)),
+    };
+
+    /// <summary>Stops the loop and waits for the thread. Registered fds are the owners' to close first.</summary>
+    public void Stop(TimeSpan timeout)
+    {
+        _stopping = true;
+        _backend.Wake();
+        if (_thread.IsAlive && !IsPollerThread)
+        {
+            _thread.Join(timeout);
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop(TimeSpan.FromSeconds(5));
+        _backend.Dispose();
+    }
+
+    private void Run()
+    {
+        long mark = Stopwatch.GetTimestamp();
+        while (!_stopping)
+        {
+            RunTasks();
+            long now = Environment.TickCount64;
+            int timeout = _wheel.NextTimeout(now);
+
+            Interlocked.Exchange(ref _sleeping, 1);
+            if (!_tasks.IsEmpty || _stopping)
+            {
+                timeout = 0;
+            }
+
+            long beforeWait = Stopwatch.GetTimestamp();
+            Counters.BusyTicks += beforeWait - mark;
+            int n = _backend.Wait(timeout);
+            Volatile.Write(ref _sleeping, 0);
+            mark = Stopwatch.GetTimestamp();
+            Counters.WaitTicks += mark - beforeWait;
+            Counters.Waits++;
+
+            for (int i = 0; i < n; i++)
+            {
+                ulong token = _backend.GetEvent(i, out ReadyFlags flags);
+                if (token == PollerBackend.WakeToken)
+                {
+                    _backend.ResetWake();
+                    Volatile.Write(ref _wakeSignaled, 0);
+                    Counters.Wakeups++;
+                    continue;
+                }
+
+                Counters.Events++;
+                int slot = (int)(uint)token;
+                IPollable? target = slot < _nextSlot && _generations[slot] == (uint)(token >> 32) ? _slots[slot] : null;
+                if (target is null)
+                {
+                    continue; // stale: the registration was retired after this event was fetched
+                }
+
+                try
+                {
+                    target.OnReady(flags);
+                }
+                catch (Exception ex)
+                {
+                    // A bug in one connection must not stop the reactor.
+                    Trace.TraceError($"netpoll poller {Id}: unhandled error for slot {slot}: {ex}");
+                }
+            }
+
+            _backend.GrowIfFull(n);
+            FireDeadlines();
+        }
+
+        RunTasks();
+    }
+
+    private void RunTasks()
+    {
+        while (_tasks.TryDequeue(out IPollerTask? task))
+        {
+            try
+            {
+                task.Run(this);
+            }
+            catch (Exception ex)
+            {
+                Trace.TraceError($"netpoll poller {Id}: task {task.GetType().Name} failed: {ex}");
+            }
+        }
+    }
+
+    private void FireDeadlines()
+    {
+        if (_wheel.Count == 0)
+        {
+            return;
+        }
+
+        long now = Environment.TickCount64;
+        _wheel.Advance(now, _due);
+        foreach (IPollable target in _due)
+        {
+            try
+            {
+                target.OnDeadline(now);
+            }
+            catch (Exception ex)
+            {
+                Trace.TraceError($"netpoll poller {Id}: deadline handler failed: {ex}");
+            }
+        }
+
+        _due.Clear();
+    }
+
+    private int AllocateSlot()
+    {
+        if (_freeCount > 0)
+        {
+            return _freeSlots[--_freeCount];
+        }
+
+        if (_nextSlot == _slots.Length)
+        {
+            Array.Resize(ref _slots, _slots.Length * 2);
+            Array.Resize(ref _generations, _generations.Length * 2);
+        }
+
+        return _nextSlot++;
+    }
+
+    private void FreeSlot(int slot)
+    {
+        _slots[slot] = null;
+        _generations[slot]++;
+        if (_freeCount == _freeSlots.Length)
+        {
+            Array.Resize(ref _freeSlots, _freeSlots.Length * 2);
+        }
+
+        _freeSlots[_freeCount++] = slot;
+    }
+}
