@@ -1,0 +1,250 @@
+using Netpoll.Interop;
+
+namespace Netpoll;
+
+/// <summary>
+/// The write side. FlushAsync writes on the caller's thread; only when the socket would block does it
+/// arm write interest and let the poller finish. One flusher at a time owns the output's reader side.
+/// </summary>
+public sealed partial class Connection
+{
+    private const int MaxVectors = 64;
+    private const int FlushIdle = 0;
+    private const int FlushBusy = 1;
+
+    private int _flushOwner;
+    private readonly List<AsyncSignal> _flushWaiters = [];
+    private readonly Lock _writeGate = new();
+
+    /// <summary>Serializes writer-side calls on the output buffer across tasks.</summary>
+    internal Lock WriteGate => _writeGate;
+
+    /// <summary>The output buffer, for a writer call holding <see cref="WriteGate"/>; throws once closed.</summary>
+    internal LinkBuffer WritableOutput()
+    {
+        ThrowIfClosed("Write");
+        return _output;
+    }
+
+    private enum WriteOutcome
+    {
+        Drained,
+        WouldBlock,
+        Failed,
+    }
+
+    internal ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfClosed("FlushAsync");
+        lock (_writeGate)
+        {
+            _output.Flush();
+        }
+
+        if (!TryAcquireIo())
+        {
+            throw ClosedException("FlushAsync");
+        }
+
+        try
+        {
+            TryWriteNow();
+        }
+        finally
+        {
+            ReleaseIo();
+        }
+
+        if (_output.Length <= _options.OutputHighWaterMark)
+        {
+            return Volatile.Read(ref _closeRequested) == 0 || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
+        }
+
+        return WaitForDrain(cancellationToken);
+    }
+
+    /// <summary>Writes what is published while this thread can own the flush and the socket takes it.</summary>
+    private void TryWriteNow()
+    {
+        while (_output.Length > 0 && Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
+        {
+            WriteOutcome outcome = WriteOutput();
+            if (outcome == WriteOutcome.WouldBlock)
+            {
+                // Ownership passes to the poller until the socket drains.
+                Interlocked.Increment(ref Poller.Counters.WaitedFlushes);
+                ArmWrite(true);
+                return;
+            }
+
+            Volatile.Write(ref _flushOwner, FlushIdle);
+            if (outcome == WriteOutcome.Failed)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Write readiness: continue the flush the caller could not finish. Poller thread.</summary>
+    private void FlushFromPoller()
+    {
+        if (!_writeArmed || Volatile.Read(ref _flushOwner) != FlushBusy)
+        {
+            return;
+        }
+
+        WriteOutcome outcome = WriteOutput();
+        if (outcome == WriteOutcome.WouldBlock)
+        {
+            CompleteFlushWaitersIfBelowMark();
+            return;
+        }
+
+        ArmWrite(false);
+        Volatile.Write(ref _flushOwner, FlushIdle);
+        CompleteFlushWaitersIfBelowMark();
+        if (outcome == WriteOutcome.Drained)
+        {
+            TryWriteNow(); // bytes published while we wrote, by a caller that saw the flush busy
+        }
+    }
+
+    /// <summary>sendmsg until the output is empty or the socket would block. The caller owns the flush.</summary>
+    private unsafe WriteOutcome WriteOutput()
+    {
+        IoVector* vectors = stackalloc IoVector[MaxVectors];
+        int errno = 0;
+        long written = 0;
+        try
+        {
+            while (true)
+            {
+                int count = _output.GetReadableVectors(new Span<IoVector>(vectors, MaxVectors), out int bytes);
+                if (count == 0)
+                {
+                    return WriteOutcome.Drained;
+                }
+
+                MessageHeader message = default;
+                message.Vectors = vectors;
+                message.VectorCount = (nuint)count;
+                nint n = Libc.SendMsg(Fd, &message, SocketConstants.MSG_NOSIGNAL);
+                Interlocked.Increment(ref Poller.Counters.WriteCalls);
+                if (n > 0)
+                {
+                    _output.Skip((int)n);
+                    _output.Release();
+                    written += n;
+                    if (n < bytes)
+                    {
+                        return WriteOutcome.WouldBlock; // the socket buffer is full; EAGAIN would follow
+                    }
+
+                    continue;
+                }
+
+                errno = Libc.LastError;
+                if (errno == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                if (errno == Errno.EAGAIN)
+                {
+                    return WriteOutcome.WouldBlock;
+                }
+
+                return WriteOutcome.Failed;
+            }
+        }
+        finally
+        {
+            if (written > 0)
+            {
+                Interlocked.Add(ref Poller.Counters.BytesOut, written);
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+            }
+
+            if (errno != 0 && errno != Errno.EAGAIN && errno != Errno.EINTR)
+            {
+                RequestClose(CloseReason.Error);
+            }
+        }
+    }
+
+    private void ArmWrite(bool armed)
+    {
+        lock (_interestGate)
+        {
+            _writeArmed = armed;
+        }
+
+        UpdateInterest();
+    }
+
+    private ValueTask WaitForDrain(CancellationToken cancellationToken)
+    {
+        // Several tasks may wait at once: each gets its own pooled signal.
+        AsyncSignal? signal = null;
+        ValueTask wait;
+        lock (_flushWaiters)
+        {
+            foreach (AsyncSignal idle in _flushWaiters)
+            {
+                if (!idle.IsInUse)
+                {
+                    signal = idle;
+                    break;
+                }
+            }
+
+            if (signal is null)
+            {
+                signal = new AsyncSignal();
+                _flushWaiters.Add(signal);
+            }
+
+            wait = signal.Arm(!RunInline, cancellationToken);
+        }
+
+        if (_options.WriteTimeout > TimeSpan.Zero)
+        {
+            Volatile.Write(ref _writeDeadline, Environment.TickCount64 + (long)_options.WriteTimeout.TotalMilliseconds);
+            QueuePollerTask();
+        }
+
+        // The poller may have drained, or the connection closed, before the signal was armed.
+        CompleteFlushWaitersIfBelowMark();
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            CompleteFlushWaiters(ClosedException("FlushAsync"));
+        }
+
+        return wait;
+    }
+
+    private void CompleteFlushWaitersIfBelowMark()
+    {
+        if (_output.Length > _options.OutputHighWaterMark)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _writeDeadline, 0);
+        CompleteFlushWaiters(null);
+    }
+
+    private void CompleteFlushWaiters(Exception? error)
+    {
+        lock (_flushWaiters)
+        {
+            foreach (AsyncSignal signal in _flushWaiters)
+            {
+                if (signal.IsWaiting)
+                {
+                    signal.TrySet(error);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+namespace Netpoll;
+
+/// <summary>Async reader waits, completed by the poller when enough input arrived.</summary>
+public sealed partial class Connection
+{
+    private AsyncSignal? _readSignal;
+    private int _wantBytes;           // wait until Length >= this ...
+    private int _wantDelimiter = -1;  // ... or until this byte is buffered (-1: not waiting for one)
+
+    internal ValueTask WaitAsync(int bytes, CancellationToken cancellationToken)
+    {
+        if (bytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, $"Reader.WaitAsync: size must be zero or more, got {bytes}.");
+        }
+
+        if (_input.Length >= bytes)
+        {
+            return default;
+        }
+
+        return StartWait(bytes, -1, cancellationToken);
+    }
+
+    internal ValueTask WaitForDelimiterAsync(byte delimiter, CancellationToken cancellationToken)
+    {
+        if (_input.IndexOf(delimiter) >= 0)
+        {
+            return default;
+        }
+
+        return StartWait(0, delimiter, cancellationToken);
+    }
+
+    private ValueTask StartWait(int bytes, int delimiter, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _closeRequested) != 0 || PeerClosedVolatile)
+        {
+            return ValueTask.FromException(StarvedException(bytes, delimiter));
+        }
+
+        AsyncSignal signal = _readSignal ??= new AsyncSignal();
+        _wantBytes = bytes;
+        _wantDelimiter = delimiter;
+        ValueTask wait = signal.Arm(!RunInline, cancellationToken);
+        if (_options.ReadTimeout > TimeSpan.Zero)
+        {
+            Volatile.Write(ref _readDeadline, Environment.TickCount64 + (long)_options.ReadTimeout.TotalMilliseconds);
+            QueuePollerTask();
+        }
+
+        // A wait for more than the high-water mark must not stay paused forever.
+        ResumeIfDrained();
+
+        // Data, EOF or close may have come between the first check and arming.
+        WakeReader();
+        FailReaderIfStarved();
+        return wait;
+    }
+
+    /// <summary>Completes the reader's wait when its condition holds. Any thread.</summary>
+    private void WakeReader()
+    {
+        AsyncSignal? signal = _readSignal;
+        if (signal is not null && signal.IsWaiting && IsReaderSatisfied())
+        {
+            if (signal.TrySet(null))
+            {
+                Volatile.Write(ref _readDeadline, 0);
+            }
+        }
+    }
+
+    /// <summary>Fails the reader's wait when no more input can come (peer closed, connection closed).</summary>
+    private void FailReaderIfStarved()
+    {
+        AsyncSignal? signal = _readSignal;
+        if (signal is not null && signal.IsWaiting && !IsReaderSatisfied() &&
+            (PeerClosedVolatile || Volatile.Read(ref _closeRequested) != 0))
+        {
+            signal.TrySet(StarvedException(_wantBytes, _wantDelimiter));
+        }
+    }
+
+    private bool IsReaderSatisfied() =>
+        _wantDelimiter >= 0 ? _input.IndexOf((byte)_wantDelimiter) >= 0 : _input.Length >= _wantBytes;
+
+    private bool ReaderNeedsMore()
+    {
+        AsyncSignal? signal = _readSignal;
+        return signal is not null && signal.IsWaiting && _wantDelimiter < 0 && _wantBytes > _input.Length;
+    }
+
+    private string DescribeWant() => _wantDelimiter >= 0 ? $"delimiter 0x{_wantDelimiter:X2}" : $"{_wantBytes} bytes";
+
+    private Exception StarvedException(int bytes, int delimiter)
+    {
+        string want = delimiter >= 0 ? $"delimiter 0x{delimiter:X2}" : $"{bytes} bytes";
+        if (PeerClosedVolatile && Volatile.Read(ref _closeRequested) == 0)
+        {
+            return new EndOfStreamException($"The peer closed the connection with {_input.Length} bytes unread; the reader waited for {want}.");
+        }
+
+        return ClosedException($"Reader wait for {want}");
+    }
+}

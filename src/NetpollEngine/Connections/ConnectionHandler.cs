@@ -1,0 +1,31 @@
+namespace Netpoll;
+
+/// <summary>
+/// What a server (or a dialed connection) does, in netpoll's callback order:
+/// OnPrepare → OnConnectAsync → OnRequestAsync (each time input arrives) → OnDisconnect → close callbacks.
+/// </summary>
+/// <remarks>
+/// The dispatch contract: <see cref="OnRequestAsync"/> runs when unread input exists and no call of it
+/// is running for that connection; never twice at once. When it returns with input still unread, it is
+/// called again only if it consumed something or new bytes arrived meanwhile; otherwise the next call
+/// waits for more bytes. A handler that leaves input unread therefore never spins. Views from the
+/// reader stay valid until the call that obtained them returns (input is released after each call).
+/// </remarks>
+public abstract class ConnectionHandler
+{
+    /// <summary>On the poller thread, right after accept and before registration. Keep it short.</summary>
+    public virtual void OnPrepare(Connection connection)
+    {
+    }
+
+    /// <summary>Once, after registration and before the first <see cref="OnRequestAsync"/>.</summary>
+    public virtual ValueTask OnConnectAsync(Connection connection) => default;
+
+    /// <summary>Input has arrived: read it through <see cref="Connection.Reader"/>, answer through <see cref="Connection.Writer"/>.</summary>
+    public abstract ValueTask OnRequestAsync(Connection connection);
+
+    /// <summary>The peer closed or reset the connection (not called for closes this side started).</summary>
+    public virtual void OnDisconnect(Connection connection)
+    {
+    }
+}

@@ -1,0 +1,112 @@
+using System.Buffers;
+
+namespace Netpoll;
+
+/// <summary>
+/// The nocopy writer of a connection (netpoll's Writer). Each call is atomic with respect to other
+/// tasks writing the same connection, so whole messages written with WriteBinary/WriteString never
+/// interleave; memory from Malloc/GetMemory must be filled before anyone flushes.
+/// </summary>
+public readonly struct ConnectionWriter : IBufferWriter<byte>, IEquatable<ConnectionWriter>
+{
+    private readonly Connection _connection;
+
+    internal ConnectionWriter(Connection connection) => _connection = connection;
+
+    /// <summary>Bytes written and not yet flushed.</summary>
+    public int MallocLength
+    {
+        get
+        {
+            lock (_connection.WriteGate)
+            {
+                return _connection.Output.MallocLength;
+            }
+        }
+    }
+
+    public Memory<byte> Malloc(int n)
+    {
+        lock (_connection.WriteGate)
+        {
+            return _connection.WritableOutput().Malloc(n);
+        }
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        lock (_connection.WriteGate)
+        {
+            return _connection.WritableOutput().GetMemory(sizeHint);
+        }
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+    public void Advance(int count)
+    {
+        lock (_connection.WriteGate)
+        {
+            _connection.WritableOutput().Advance(count);
+        }
+    }
+
+    public void WriteBinary(ReadOnlySpan<byte> data)
+    {
+        lock (_connection.WriteGate)
+        {
+            _connection.WritableOutput().WriteBinary(data);
+        }
+    }
+
+    /// <summary>Links large caller memory without copying; <paramref name="onRelease"/> runs once it is sent (or dropped).</summary>
+    public void WriteBinary(ReadOnlyMemory<byte> data, Action<object?>? onRelease, object? state = null)
+    {
+        lock (_connection.WriteGate)
+        {
+            _connection.WritableOutput().WriteBinary(data, onRelease, state);
+        }
+    }
+
+    public void WriteString(string text)
+    {
+        lock (_connection.WriteGate)
+        {
+            _connection.WritableOutput().WriteString(text);
+        }
+    }
+
+    public void WriteByte(byte value)
+    {
+        lock (_connection.WriteGate)
+        {
+            _connection.WritableOutput().WriteByte(value);
+        }
+    }
+
+    /// <summary>Moves <paramref name="buffer"/>'s readable bytes to the output without copying.</summary>
+    public void Append(LinkBuffer buffer)
+    {
+        lock (_connection.WriteGate)
+        {
+            _connection.WritableOutput().Append(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Publishes what was written and sends it: on this thread while the socket takes it, then from
+    /// the poller. Completes when at most OutputHighWaterMark bytes remain unsent (default: all sent).
+    /// </summary>
+    /// <exception cref="ConnectionClosedException">The connection closed, or closed while waiting.</exception>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _connection.FlushAsync(cancellationToken);
+
+    public bool Equals(ConnectionWriter other) => ReferenceEquals(_connection, other._connection);
+
+    public override bool Equals(object? obj) => obj is ConnectionWriter other && Equals(other);
+
+    public override int GetHashCode() => _connection?.GetHashCode() ?? 0;
+
+    public static bool operator ==(ConnectionWriter left, ConnectionWriter right) => left.Equals(right);
+
+    public static bool operator !=(ConnectionWriter left, ConnectionWriter right) => !left.Equals(right);
+}

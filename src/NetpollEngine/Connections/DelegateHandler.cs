@@ -1,0 +1,7 @@
+namespace Netpoll;
+
+/// <summary>A <see cref="ConnectionHandler"/> made from one OnRequest delegate.</summary>
+internal sealed class DelegateHandler(Func<Connection, ValueTask> onRequest) : ConnectionHandler
+{
+    public override ValueTask OnRequestAsync(Connection connection) => onRequest(connection);
+}

@@ -1,0 +1,15 @@
+namespace Netpoll;
+
+/// <summary>What a connection needs from the server or dialer that created it.</summary>
+internal interface IConnectionOwner
+{
+    BufferPool Pool { get; }
+
+    ConnectionOptions Options { get; }
+
+    /// <summary>Graceful shutdown in progress: connections close when their handler goes idle.</summary>
+    bool IsShuttingDown { get; }
+
+    /// <summary>Called once per connection after its fd is closed.</summary>
+    void OnConnectionClosed(Connection connection);
+}

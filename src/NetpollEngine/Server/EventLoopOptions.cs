@@ -1,0 +1,43 @@
+namespace Netpoll;
+
+/// <summary>Settings of one <see cref="EventLoop"/>. Every server owns its pollers, pool and options.</summary>
+public sealed record EventLoopOptions
+{
+    /// <summary>Number of pollers. Default: one per two cores (see docs/benchmarks.md for the measurement).</summary>
+    public int Pollers { get; init; } = PollGroup.DefaultCount;
+
+    /// <summary>How new connections are spread over the pollers.</summary>
+    public LoadBalance LoadBalance { get; init; } = LoadBalance.RoundRobin;
+
+    /// <summary>Refuse (close at once) connections beyond this many. Zero: no limit.</summary>
+    public int MaxConnections { get; init; }
+
+    /// <summary>Per-connection behaviour: timeouts, dispatch, backpressure marks.</summary>
+    public ConnectionOptions Connection { get; init; } = new();
+
+    /// <summary>The buffer pool's settings (the pool belongs to this server alone).</summary>
+    public BufferPoolOptions BufferPool { get; init; } = new();
+
+    internal void Validate()
+    {
+        if (Pollers < 1 || Pollers > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 1 and 1024.");
+        }
+
+        if (MaxConnections < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, "MaxConnections must be zero (no limit) or more.");
+        }
+
+        if (!Enum.IsDefined(LoadBalance))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LoadBalance), LoadBalance, "LoadBalance must be RoundRobin, Random or LeastConnections.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Connection);
+        ArgumentNullException.ThrowIfNull(BufferPool);
+        Connection.Validate();
+        BufferPool.Validate();
+    }
+}
