@@ -40,6 +40,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     private int _buffersFreed;
     private bool _peerClosed;         // poller thread: EOF seen
     private bool _connectRan;
+    private bool _registered;
 
     // Dispatch
     private int _dispatch;            // DispatchIdle / Running / Retired
@@ -112,6 +113,9 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
 
     private bool RunInline => _options.Dispatch == DispatchMode.Inline;
 
+    /// <summary>No handler running and nothing buffered either way: safe to close at shutdown.</summary>
+    internal bool IsIdle => Volatile.Read(ref _dispatch) != DispatchRunning && _input.Length == 0 && _output.Length == 0;
+
     /// <summary>Runs <paramref name="callback"/> after the connection closed (netpoll's AddCloseCallback).</summary>
     public void AddCloseCallback(Action<Connection> callback)
     {
@@ -128,8 +132,17 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         callback(this); // already closed: run now, as netpoll does
     }
 
+    /// <summary>Set when registration with the poller failed; the connection is closed.</summary>
+    internal Exception? RegistrationFailed { get; private set; }
+
+    /// <summary>Runs on the poller thread right after registration (the dialer completes its task here).</summary>
+    internal Action<Connection>? OnRegistered { get; set; }
+
+    /// <summary>Queues registration on the connection's poller.</summary>
+    internal void StartRegistration() => QueuePollerTask();
+
     /// <summary>Registers on the poller; poller thread only.</summary>
-    internal void Register()
+    private void Register()
     {
         _appliedInterest = Interest.Read;
         Token = Poller.Register(Fd, this, Interest.Read);
@@ -321,6 +334,36 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     void IPollerTask.Run(Poller poller)
     {
         Volatile.Write(ref _taskQueued, 0);
+        if (!_registered)
+        {
+            _registered = true;
+            try
+            {
+                Register();
+            }
+            catch (Exception ex)
+            {
+                // epoll_ctl can fail (ENOMEM, ENOSPC: max_user_watches): close rather than leak the fd.
+                Trace.TraceWarning($"netpoll connection {Id}: registration failed: {ex.Message}");
+                RegistrationFailed = ex;
+                Volatile.Write(ref _closeRequested, 1);
+                _closeReason = CloseReason.Error;
+                Volatile.Write(ref _closed, 1);
+                Volatile.Write(ref _dispatch, DispatchRetired);
+                ReleaseIo();
+                ThreadPool.UnsafeQueueUserWorkItem(static c => c._owner.OnConnectionClosed(c), this, preferLocal: false);
+                return;
+            }
+
+            OnRegistered?.Invoke(this);
+            if (Volatile.Read(ref _closeRequested) != 0)
+            {
+                CloseCore(); // closed before it was registered
+            }
+
+            return;
+        }
+
         if (Volatile.Read(ref _closeRequested) != 0)
         {
             CloseCore();

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Netpoll.Interop;
+
+namespace Netpoll;
+
+/// <summary>
+/// Opens client connections with a non-blocking connect and a timeout, over TCP (IPv4/IPv6) or Unix
+/// sockets. Its connections run on its own pollers with the same Reader/Writer API as a server's.
+/// </summary>
+public sealed class Dialer : IConnectionOwner, IDisposable
+{
+    private readonly DialerOptions _options;
+    private readonly PollGroup _group;
+    private readonly BufferPool _pool;
+    private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    private int _disposed;
+
+    public Dialer(DialerOptions? options = null)
+    {
+        options ??= new DialerOptions();
+        options.Validate();
+        _options = options;
+        _pool = new BufferPool(options.BufferPool);
+        _group = new PollGroup(options.Pollers, options.LoadBalance);
+    }
+
+    public DialerOptions Options => _options;
+
+    /// <summary>Connections of this dialer still open.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    BufferPool IConnectionOwner.Pool => _pool;
+
+    ConnectionOptions IConnectionOwner.Options => _options.Connection;
+
+    bool IConnectionOwner.IsShuttingDown => Volatile.Read(ref _disposed) != 0;
+
+    public IReadOnlyList<PollerStats> GetStats() => [.. _group.Pollers.Select(p => p.Snapshot())];
+
+    /// <summary>
+    /// Connects to <paramref name="remote"/>. With a <paramref name="handler"/>, input is dispatched to
+    /// it as on a server; without one, read with <see cref="ConnectionReader.WaitAsync"/> and friends.
+    /// </summary>
+    /// <param name="remote">Where to connect.</param>
+    /// <param name="handler">Optional handler for incoming data.</param>
+    /// <param name="localEndPoint">Optional source address to bind first (e.g. 127.0.0.2 to widen the port space).</param>
+    /// <param name="timeout">Overrides <see cref="DialerOptions.DialTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <exception cref="SocketException">Refused, unreachable, no free port, ... (the message names the target).</exception>
+    /// <exception cref="TimeoutException">The connect took longer than the timeout.</exception>
+    public async Task<Connection> ConnectAsync(
+        EndPoint remote,
+        ConnectionHandler? handler = null,
+        EndPoint? localEndPoint = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        TimeSpan limit = timeout ?? _options.DialTimeout;
+        if (limit < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), limit, "The dial timeout must be zero (no limit) or positive.");
+        }
+
+        int fd = NativeSocket.CreateStream(remote);
+        bool connectedAtOnce;
+        try
+        {
+            if (localEndPoint is not null)
+            {
+                if (localEndPoint is IPEndPoint)
+                {
+                    NativeSocket.SetInt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_REUSEADDR, 1);
+                }
+
+                NativeSocket.Bind(fd, localEndPoint);
+            }
+
+            if (remote is not UnixDomainSocketEndPoint && _options.Connection.NoDelay)
+            {
+                NativeSocket.SetNoDelay(fd);
+            }
+
+            int errno = NativeSocket.StartConnect(fd, remote);
+            if (errno != 0 && errno != Errno.EINPROGRESS && errno != Errno.EAGAIN)
+            {
+                throw SocketErrors.Create("connect", errno, $"to {NativeSocket.Describe(remote)}");
+            }
+
+            connectedAtOnce = errno == 0;
+        }
+        catch
+        {
+            _ = Libc.Close(fd);
+            throw;
+        }
+
+        Poller poller = _group.Pick();
+        var pending = new PendingConnect(this, poller, fd, remote, handler, limit, connectedAtOnce);
+        poller.Post(pending);
+        using (cancellationToken.UnsafeRegister(static p => ((PendingConnect)p!).Cancel(), pending))
+        {
+            return await pending.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes every connection and stops the pollers.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (Connection connection in _connections.Values)
+        {
+            connection.RequestClose(CloseReason.Shutdown);
+        }
+
+        var until = DateTime.UtcNow.AddSeconds(2);
+        while (!_connections.IsEmpty && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(5);
+        }
+
+        _group.Dispose();
+        _pool.Dispose();
+    }
+
+    internal Connection CreateConnection(int fd, Poller poller, ConnectionHandler? handler, EndPoint remote)
+    {
+        var connection = new Connection(fd, poller, this, handler, remote);
+        _connections[connection.Id] = connection;
+        return connection;
+    }
+
+    void IConnectionOwner.OnConnectionClosed(Connection connection) => _connections.TryRemove(connection.Id, out _);
+}

@@ -1,0 +1,35 @@
+namespace Netpoll;
+
+/// <summary>Settings of one <see cref="Dialer"/> (its own pollers, pool and connection behaviour).</summary>
+public sealed record DialerOptions
+{
+    /// <summary>Pollers for client connections.</summary>
+    public int Pollers { get; init; } = PollGroup.DefaultCount;
+
+    public LoadBalance LoadBalance { get; init; } = LoadBalance.RoundRobin;
+
+    /// <summary>Default time a connect may take. Zero: no limit.</summary>
+    public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public ConnectionOptions Connection { get; init; } = new();
+
+    public BufferPoolOptions BufferPool { get; init; } = new();
+
+    internal void Validate()
+    {
+        if (Pollers < 1 || Pollers > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 1 and 1024.");
+        }
+
+        if (DialTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DialTimeout), DialTimeout, "DialTimeout must be zero (no limit) or positive.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Connection);
+        ArgumentNullException.ThrowIfNull(BufferPool);
+        Connection.Validate();
+        BufferPool.Validate();
+    }
+}

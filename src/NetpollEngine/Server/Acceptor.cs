@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Netpoll.Interop;
+
+namespace Netpoll;
+
+/// <summary>
+/// Accepts on a listener from its poller thread: accept until EAGAIN (bounded per event, level-triggered
+/// brings it back). Out of fds (EMFILE/ENFILE) it stops listening for a growing pause instead of
+/// spinning, and resumes by itself when fds free up.
+/// </summary>
+internal sealed class Acceptor : IPollable, IPollerTask
+{
+    private const int AcceptsPerEvent = 256;
+    private const int MinBackoffMs = 10;
+    private const int MaxBackoffMs = 1000;
+
+    private readonly EventLoop _loop;
+    private readonly NetpollListener _listener;
+    private readonly Poller _poller;
+    private ulong _token;
+    private int _backoffMs;
+    private bool _pausedForFds;
+    private bool _stopped;
+    private bool _registered;
+
+    public Acceptor(EventLoop loop, NetpollListener listener, Poller poller)
+    {
+        _loop = loop;
+        _listener = listener;
+        _poller = poller;
+    }
+
+    /// <summary>Poller task: first run registers; a run after <see cref="Stop"/> unregisters.</summary>
+    public void Run(Poller poller)
+    {
+        if (_stopped)
+        {
+            if (_registered)
+            {
+                _registered = false;
+                _poller.Unregister(_listener.Fd, _token);
+            }
+
+            return;
+        }
+
+        if (!_registered)
+        {
+            _token = _poller.Register(_listener.Fd, this, Interest.Read);
+            _registered = true;
+        }
+    }
+
+    public void Start() => _poller.Post(this);
+
+    public void Stop()
+    {
+        _stopped = true;
+        _poller.Post(this);
+    }
+
+    public void OnReady(ReadyFlags flags)
+    {
+        if (_stopped || _pausedForFds)
+        {
+            return;
+        }
+
+        for (int i = 0; i < AcceptsPerEvent; i++)
+        {
+            int fd = NativeSocket.Accept(_listener.Fd, out int errno);
+            if (fd >= 0)
+            {
+                _backoffMs = 0;
+                _poller.Counters.Accepted++;
+                _loop.OnAccepted(fd, _listener);
+                continue;
+            }
+
+            if (errno == Errno.EAGAIN)
+            {
+                return;
+            }
+
+            if (errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM)
+            {
+                BackOff(errno);
+                return;
+            }
+
+            if (errno == Errno.ECONNABORTED)
+            {
+                continue; // the peer gave up while queued; take the next one
+            }
+
+            Trace.TraceWarning($"netpoll: accept on {_listener} failed with errno {errno}");
+            return;
+        }
+    }
+
+    public void OnDeadline(long nowMs)
+    {
+        if (!_pausedForFds || _stopped)
+        {
+            return;
+        }
+
+        _pausedForFds = false;
+        _poller.Modify(_listener.Fd, _token, Interest.Read);
+    }
+
+    private void BackOff(int errno)
+    {
+        _backoffMs = _backoffMs == 0 ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
+        _pausedForFds = true;
+        _poller.Counters.AcceptBackoffs++;
+        _poller.Modify(_listener.Fd, _token, Interest.None);
+        _poller.Schedule(this, Environment.TickCount64 + _backoffMs);
+        _loop.OnAcceptBackoff(_listener, errno, _backoffMs);
+    }
+}

@@ -1,0 +1,10 @@
+namespace Netpoll;
+
+/// <summary>Lifecycle of an <see cref="EventLoop"/>.</summary>
+public enum EventLoopState
+{
+    Created,
+    Serving,
+    ShuttingDown,
+    Stopped,
+}

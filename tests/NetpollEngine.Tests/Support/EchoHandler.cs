@@ -1,0 +1,24 @@
+namespace Netpoll.Tests.Support;
+
+/// <summary>Returns every byte it reads; the smallest real handler, written against the public API.</summary>
+internal sealed class EchoHandler : ConnectionHandler
+{
+    public override async ValueTask OnRequestAsync(Connection connection)
+    {
+        ConnectionReader reader = connection.Reader;
+        ConnectionWriter writer = connection.Writer;
+        int n = reader.Length;
+        if (n == 0)
+        {
+            return;
+        }
+
+        // Append the input's nodes to the output: echo without copying.
+        using (LinkBuffer slice = reader.Slice(n))
+        {
+            writer.Append(slice);
+        }
+
+        await writer.FlushAsync();
+    }
+}
