@@ -9,7 +9,7 @@ namespace Netpoll;
 /// Opens client connections with a non-blocking connect and a timeout, over TCP (IPv4/IPv6) or Unix
 /// sockets. Its connections run on its own pollers with the same Reader/Writer API as a server's.
 /// </summary>
-public sealed class Dialer : IConnectionOwner, IDisposable
+public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
 {
     private readonly DialerOptions _options;
     private readonly PollGroup _group;
@@ -108,8 +108,8 @@ public sealed class Dialer : IConnectionOwner, IDisposable
         }
     }
 
-    /// <summary>Closes every connection and stops the pollers.</summary>
-    public void Dispose()
+    /// <summary>Closes every connection and stops the pollers without blocking a thread.</summary>
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
@@ -121,15 +121,18 @@ public sealed class Dialer : IConnectionOwner, IDisposable
             connection.RequestClose(CloseReason.Shutdown);
         }
 
-        var until = DateTime.UtcNow.AddSeconds(2);
-        while (!_connections.IsEmpty && DateTime.UtcNow < until)
+        var until = Environment.TickCount64 + 2000;
+        while (!_connections.IsEmpty && Environment.TickCount64 < until)
         {
-            Thread.Sleep(5);
+            await Task.Delay(5).ConfigureAwait(false);
         }
 
-        _group.Dispose();
+        await _group.StopAsync().ConfigureAwait(false);
         _pool.Dispose();
     }
+
+    /// <summary>Synchronous <see cref="DisposeAsync"/>, for code that cannot await; blocks the calling thread.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     internal Connection CreateConnection(int fd, Poller poller, ConnectionHandler? handler, EndPoint remote)
     {

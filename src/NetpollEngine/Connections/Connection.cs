@@ -40,6 +40,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     private int _buffersFreed;
     private bool _peerClosed;         // poller thread: EOF seen
     private bool _connectRan;
+    private bool _lastCallWasConnect;
     private bool _registered;
 
     // Dispatch
@@ -112,6 +113,8 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     private bool IsFdOpen => (Volatile.Read(ref _ioRefs) & FdClosedBit) == 0;
 
     private bool RunInline => _options.Dispatch == DispatchMode.Inline;
+
+    internal string DebugState => $"dispatch={_dispatch} flushOwner={_flushOwner} writeArmed={_writeArmed} interest={_appliedInterest} paused={_paused} peerClosed={_peerClosed} received={_received}";
 
     /// <summary>No handler running and nothing buffered either way: safe to close at shutdown.</summary>
     internal bool IsIdle => Volatile.Read(ref _dispatch) != DispatchRunning && _input.Length == 0 && _output.Length == 0;
@@ -190,6 +193,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
             ValueTask pending;
             try
             {
+                _lastCallWasConnect = !_connectRan;
                 if (!_connectRan)
                 {
                     _connectRan = true;
@@ -270,7 +274,8 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         // Read the byte counter before the length: every byte it counts is already in the length.
         long version = Volatile.Read(ref _received);
         int length = _input.Length;
-        bool newData = version != _handlerStartVersion;
+        // OnConnect is not judged by the progress rule: input that waited for it goes to OnRequest.
+        bool newData = version != _handlerStartVersion || _lastCallWasConnect;
         bool progress = _handlerStartLength + (version - _handlerStartVersion) - length > 0;
         if (length > 0 && (newData || progress))
         {

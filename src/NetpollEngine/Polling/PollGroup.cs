@@ -83,11 +83,26 @@ internal sealed class PollGroup : IDisposable
         }
     }
 
+    /// <summary>Stops every poller without blocking a thread, then frees their backends.</summary>
+    public async Task StopAsync()
+    {
+        foreach (Poller p in _pollers)
+        {
+            p.RequestStop();
+        }
+
+        await Task.WhenAll(_pollers.Select(p => p.Exited)).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        foreach (Poller p in _pollers)
+        {
+            p.Dispose();
+        }
+    }
+
     public void Dispose()
     {
         foreach (Poller p in _pollers)
         {
-            p.Stop(TimeSpan.FromSeconds(5));
+            p.RequestStop();
         }
 
         foreach (Poller p in _pollers)

@@ -28,6 +28,7 @@ internal sealed class Poller : IDisposable
     private int _sleeping;
     private int _wakeSignaled;
     private volatile bool _stopping;
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Poller(int id)
     {
@@ -138,21 +139,36 @@ internal sealed class Poller : IDisposable
         WaitTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.WaitTicks)),
     };
 
-    /// <summary>Stops the loop and waits for the thread. Registered fds are the owners' to close first.</summary>
-    public void Stop(TimeSpan timeout)
+    /// <summary>Completes when the poller thread has left its loop.</summary>
+    public Task Exited => _exited.Task;
+
+    /// <summary>Asks the loop to stop; await <see cref="Exited"/> to know it did. Registered fds are the owners' to close first.</summary>
+    public void RequestStop()
     {
         _stopping = true;
-        _backend.Wake();
-        if (_thread.IsAlive && !IsPollerThread)
+        if (!_thread.IsAlive && _thread.ThreadState.HasFlag(System.Threading.ThreadState.Unstarted))
         {
-            _thread.Join(timeout);
+            _exited.TrySetResult();
+            return;
         }
+
+        _backend.Wake();
     }
 
+    /// <summary>Frees the backend once the thread has exited (call after <see cref="Exited"/>).</summary>
     public void Dispose()
     {
-        Stop(TimeSpan.FromSeconds(5));
-        _backend.Dispose();
+        RequestStop();
+        if (!_exited.Task.IsCompleted && !IsPollerThread)
+        {
+            // Synchronous disposal (not from the engine's own async paths): bounded wait.
+            _thread.Join(TimeSpan.FromSeconds(5));
+        }
+
+        if (!_thread.IsAlive)
+        {
+            _backend.Dispose();
+        }
     }
 
     private void Run()
@@ -213,6 +229,7 @@ internal sealed class Poller : IDisposable
         }
 
         RunTasks();
+        _exited.TrySetResult();
     }
 
     private void RunTasks()

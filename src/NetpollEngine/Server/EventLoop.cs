@@ -253,7 +253,11 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
             }
         }
 
-        _group?.Dispose();
+        if (_group is not null)
+        {
+            await _group.StopAsync().ConfigureAwait(false);
+        }
+
         foreach ((Acceptor _, NetpollListener listener) in _acceptors)
         {
             listener.Dispose();

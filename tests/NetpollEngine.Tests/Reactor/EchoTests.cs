@@ -23,7 +23,7 @@ public class EchoTests
     public async Task A_dialed_connection_reads_the_echo_with_async_waits()
     {
         await using var server = TestServer.Start(new EchoHandler());
-        using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
         Connection connection = await dialer.ConnectAsync(server.EndPoint);
         connection.Writer.WriteString("hello\n");
         await connection.Writer.FlushAsync();

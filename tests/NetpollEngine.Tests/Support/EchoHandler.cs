@@ -1,8 +1,16 @@
+using System.Collections.Concurrent;
+
 namespace Netpoll.Tests.Support;
 
-/// <summary>Returns every byte it reads; the smallest real handler, written against the public API.</summary>
+/// <summary>Returns every byte it reads; the smallest real handler, written against the public API.
+/// Records why each of its connections closed.</summary>
 internal sealed class EchoHandler : ConnectionHandler
 {
+    public ConcurrentQueue<CloseReason> CloseReasons { get; } = new();
+
+    public override void OnPrepare(Connection connection) =>
+        connection.AddCloseCallback(c => CloseReasons.Enqueue(c.CloseReason));
+
     public override async ValueTask OnRequestAsync(Connection connection)
     {
         ConnectionReader reader = connection.Reader;

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Tests.Reactor;
+
+public class DialerTests
+{
+    [Fact]
+    public async Task Connecting_to_a_closed_port_fails_with_ConnectionRefused_naming_the_target()
+    {
+        int port;
+        using (var probe = NetpollListener.Create(0))
+        {
+            port = ((IPEndPoint)probe.LocalEndPoint).Port;
+        }
+
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        var target = new IPEndPoint(IPAddress.Loopback, port);
+        SocketException error = await Assert.ThrowsAnyAsync<SocketException>(() => dialer.ConnectAsync(target));
+        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+        Assert.Contains(target.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, dialer.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task A_connect_that_cannot_complete_fails_at_the_dial_timeout()
+    {
+        // A listener that never accepts, with its queue filled: further SYNs are dropped.
+        using var listener = NetpollListener.Create(new IPEndPoint(IPAddress.Loopback, 0), new ListenerOptions { Backlog = 1 });
+        var fillers = new List<Socket>();
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        try
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+                try
+                {
+                    s.Connect(listener.LocalEndPoint);
+                }
+                catch (SocketException)
+                {
+                }
+
+                fillers.Add(s);
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await Assert.ThrowsAsync<TimeoutException>(() => dialer.ConnectAsync(listener.LocalEndPoint, timeout: TimeSpan.FromMilliseconds(300)));
+            Assert.InRange(clock.ElapsedMilliseconds, 250, 5000);
+        }
+        finally
+        {
+            fillers.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_connect_can_be_canceled()
+    {
+        using var listener = NetpollListener.Create(new IPEndPoint(IPAddress.Loopback, 0), new ListenerOptions { Backlog = 1 });
+        var fillers = Enumerable.Range(0, 8).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false }).ToList();
+        try
+        {
+            foreach (Socket s in fillers)
+            {
+                try
+                {
+                    s.Connect(listener.LocalEndPoint);
+                }
+                catch (SocketException)
+                {
+                }
+            }
+
+            await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+            using var cts = new CancellationTokenSource(200);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dialer.ConnectAsync(listener.LocalEndPoint, timeout: TimeSpan.Zero, cancellationToken: cts.Token));
+        }
+        finally
+        {
+            fillers.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Unix_domain_sockets_and_IPv6_carry_the_same_echo()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"netpoll-{Guid.NewGuid():N}.sock");
+        EndPoint[] endpoints = [new UnixDomainSocketEndPoint(path), new IPEndPoint(IPAddress.IPv6Loopback, 0)];
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        foreach (EndPoint bind in endpoints)
+        {
+            await using var server = TestServer.Start(new EchoHandler(), bind: bind);
+            Connection c = await dialer.ConnectAsync(server.Listener.LocalEndPoint);
+            c.Writer.WriteString("ping");
+            await c.Writer.FlushAsync();
+            Assert.Equal("ping", System.Text.Encoding.ASCII.GetString((await c.Reader.NextAsync(4)).Span));
+            c.Close();
+        }
+
+        Assert.False(File.Exists(path), "the Unix socket file is removed when the listener closes");
+    }
+}

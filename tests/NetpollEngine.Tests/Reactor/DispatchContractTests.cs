@@ -1,0 +1,109 @@
+using System.Net.Sockets;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Tests.Reactor;
+
+public class DispatchContractTests
+{
+    [Theory]
+    [InlineData(DispatchMode.ThreadPool)]
+    [InlineData(DispatchMode.Inline)]
+    public async Task A_handler_that_leaves_input_unread_is_called_once_per_arrival_not_in_a_loop(DispatchMode dispatch)
+    {
+        int calls = 0;
+        await using var server = TestServer.Start(
+            _ => { Interlocked.Increment(ref calls); return default; },
+            new EventLoopOptions { Pollers = 1, Connection = new ConnectionOptions { Dispatch = dispatch } });
+        using Socket client = await server.ConnectSocketAsync();
+
+        await client.SendAsync(new byte[] { 1 });
+        await TestServer.Eventually(() => Volatile.Read(ref calls) == 1, "the handler ran for the first byte");
+        await Task.Delay(200);
+        Assert.Equal(1, Volatile.Read(ref calls));
+
+        await client.SendAsync(new byte[] { 2 });
+        await TestServer.Eventually(() => Volatile.Read(ref calls) == 2, "the handler ran again for new bytes");
+        await Task.Delay(200);
+        Assert.Equal(2, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    public async Task Pipelined_messages_are_handled_one_call_each_until_the_input_is_consumed()
+    {
+        var seen = new List<string>();
+        await using var server = TestServer.Start(async c =>
+        {
+            // Reads exactly one line per call, leaving the rest for the next call.
+            int at = c.Reader.IndexOf((byte)'\n');
+            if (at < 0)
+            {
+                return;
+            }
+
+            string line = c.Reader.ReadString(at + 1);
+            lock (seen)
+            {
+                seen.Add(line.TrimEnd());
+            }
+
+            c.Writer.WriteString(line);
+            await c.Writer.FlushAsync();
+        });
+        using Socket client = await server.ConnectSocketAsync();
+        await client.SendAsync("a\nb\nc\n"u8.ToArray());
+        byte[] reply = await client.ReceiveExactlyAsync(6);
+        Assert.Equal("a\nb\nc\n", System.Text.Encoding.ASCII.GetString(reply));
+        Assert.Equal(["a", "b", "c"], seen);
+    }
+
+    [Fact]
+    public async Task Callbacks_run_in_netpoll_order_and_exactly_once()
+    {
+        var events = new List<string>();
+        var handler = new RecordingHandler(events);
+        await using var server = TestServer.Start(handler);
+        using (Socket client = await server.ConnectSocketAsync())
+        {
+            await client.SendAsync("x"u8.ToArray());
+            await client.ReceiveExactlyAsync(1);
+        }
+
+        await TestServer.Eventually(() => { lock (events) { return events.Contains("close-callback"); } }, "the close callback ran");
+        lock (events)
+        {
+            Assert.Equal(["prepare", "connect", "request", "disconnect", "close-callback"], events);
+        }
+    }
+
+    private sealed class RecordingHandler(List<string> events) : ConnectionHandler
+    {
+        private void Add(string e)
+        {
+            lock (events)
+            {
+                events.Add(e);
+            }
+        }
+
+        public override void OnPrepare(Connection connection)
+        {
+            Add("prepare");
+            connection.AddCloseCallback(_ => Add("close-callback"));
+        }
+
+        public override ValueTask OnConnectAsync(Connection connection)
+        {
+            Add("connect");
+            return default;
+        }
+
+        public override async ValueTask OnRequestAsync(Connection connection)
+        {
+            Add("request");
+            connection.Writer.WriteBinary(connection.Reader.Next(connection.Reader.Length).Span);
+            await connection.Writer.FlushAsync();
+        }
+
+        public override void OnDisconnect(Connection connection) => Add("disconnect");
+    }
+}
