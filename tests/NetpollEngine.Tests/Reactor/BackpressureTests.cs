@@ -1,0 +1,52 @@
+using System.Net.Sockets;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Tests.Reactor;
+
+public class BackpressureTests
+{
+    [Fact]
+    public async Task A_peer_that_sends_and_never_reads_cannot_grow_server_memory_without_bound()
+    {
+        const int highWater = 256 * 1024;
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions
+        {
+            Pollers = 1,
+            Connection = new ConnectionOptions { InputHighWaterMark = highWater, InputLowWaterMark = 64 * 1024 },
+        });
+        using Socket client = await server.ConnectSocketAsync();
+        byte[] chunk = new byte[64 * 1024];
+        long sent = 0;
+
+        // Non-blocking sends count exactly what the kernel took. Bounded: 64 MiB, or stalled for 500 ms.
+        client.Blocking = false;
+        var stalledSince = System.Diagnostics.Stopwatch.StartNew();
+        while (sent < 64L * 1024 * 1024 && stalledSince.ElapsedMilliseconds < 500)
+        {
+            try
+            {
+                sent += client.Send(chunk);
+                stalledSince.Restart();
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        client.Blocking = true;
+        PollerStats stats = server.Loop.GetStats().Single();
+        BufferPoolStatistics memory = server.Loop.GetBufferStatistics();
+        Assert.Equal(1, stats.Paused);
+        Assert.True(sent > 4 * 1024 * 1024, $"the client pushed {sent} bytes before the kernel buffers filled");
+        // Input stops at the high-water mark; the echo's pending output adds at most as much again.
+        Assert.True(memory.RentedBytes < 3 * highWater, $"server holds {memory.RentedBytes} bytes of buffers after the client pushed {sent}");
+        Assert.True(stats.BytesIn < sent, "the server stopped reading before it had everything");
+
+        // Once the client reads again, everything flows and reading resumes.
+        client.Shutdown(SocketShutdown.Send);
+        byte[] all = await client.ReceiveToEndAsync(30_000);
+        Assert.Equal(sent, all.Length);
+        Assert.Equal(0, server.Loop.GetStats().Single().Paused);
+    }
+}
