@@ -23,7 +23,7 @@ public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
         options.Validate();
         _options = options;
         _pool = new BufferPool(options.BufferPool);
-        _group = new PollGroup(options.Pollers, options.LoadBalance);
+        _group = new PollGroup(options.Pollers, options.LoadBalance, options.Name);
     }
 
     public DialerOptions Options => _options;

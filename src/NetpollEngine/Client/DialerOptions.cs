@@ -3,6 +3,11 @@ namespace Netpoll;
 /// <summary>Settings of one <see cref="Dialer"/> (its own pollers, pool and connection behaviour).</summary>
 public sealed record DialerOptions
 {
+    private static int s_count;
+
+    /// <summary>Name used in metrics (netpoll.owner) and logs. Default: dialer-N.</summary>
+    public string Name { get; init; } = $"dialer-{Interlocked.Increment(ref s_count)}";
+
     /// <summary>Pollers for client connections.</summary>
     public int Pollers { get; init; } = PollGroup.DefaultCount;
 
@@ -17,6 +22,7 @@ public sealed record DialerOptions
 
     internal void Validate()
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name);
         if (Pollers < 1 || Pollers > 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 1 and 1024.");

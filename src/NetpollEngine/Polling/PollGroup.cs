@@ -9,7 +9,7 @@ internal sealed class PollGroup : IDisposable
     private readonly LoadBalance _policy;
     private int _next = -1;
 
-    public PollGroup(int count, LoadBalance policy)
+    public PollGroup(int count, LoadBalance policy, string owner = "netpoll")
     {
         if (count < 1 || count > 1024)
         {
@@ -39,6 +39,9 @@ internal sealed class PollGroup : IDisposable
         {
             p.Start();
         }
+
+        NetpollMetrics.EnsureCreated();
+        PollGroupRegistry.Add(this, owner);
     }
 
     /// <summary>
@@ -86,6 +89,7 @@ internal sealed class PollGroup : IDisposable
     /// <summary>Stops every poller without blocking a thread, then frees their backends.</summary>
     public async Task StopAsync()
     {
+        PollGroupRegistry.Remove(this);
         foreach (Poller p in _pollers)
         {
             p.RequestStop();
@@ -100,6 +104,7 @@ internal sealed class PollGroup : IDisposable
 
     public void Dispose()
     {
+        PollGroupRegistry.Remove(this);
         foreach (Poller p in _pollers)
         {
             p.RequestStop();

@@ -52,6 +52,9 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
 
     public EventLoopOptions Options => _options;
 
+    /// <summary>The server's name (metrics tag netpoll.owner).</summary>
+    public string Name => _options.Name;
+
     /// <summary>Connections currently open.</summary>
     public int ConnectionCount => _connections.Count;
 
@@ -93,7 +96,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
                 throw new InvalidOperationException("The event loop is shutting down or stopped; create a new one to serve again.");
             }
 
-            _group ??= new PollGroup(_options.Pollers, _options.LoadBalance);
+            _group ??= new PollGroup(_options.Pollers, _options.LoadBalance, _options.Name);
             _state = (int)EventLoopState.Serving;
             var acceptor = new Acceptor(this, listener, _group.Pollers[_acceptors.Count % _group.Pollers.Count]);
             _acceptors.Add((acceptor, listener));

@@ -3,6 +3,11 @@ namespace Netpoll;
 /// <summary>Settings of one <see cref="EventLoop"/>. Every server owns its pollers, pool and options.</summary>
 public sealed record EventLoopOptions
 {
+    private static int s_count;
+
+    /// <summary>Name used in metrics (netpoll.owner) and logs. Default: server-N.</summary>
+    public string Name { get; init; } = $"server-{Interlocked.Increment(ref s_count)}";
+
     /// <summary>Number of pollers. Default: one per two cores (see docs/benchmarks.md for the measurement).</summary>
     public int Pollers { get; init; } = PollGroup.DefaultCount;
 
@@ -20,6 +25,7 @@ public sealed record EventLoopOptions
 
     internal void Validate()
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name);
         if (Pollers < 1 || Pollers > 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 1 and 1024.");

@@ -1,0 +1,61 @@
+using System.Diagnostics.Metrics;
+using System.Net.Sockets;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Tests.Reactor;
+
+public class MetricsTests
+{
+    [Fact]
+    public async Task The_Netpoll_meter_reports_what_the_server_did_with_conventional_names_and_units()
+    {
+        string name = $"metrics-{Guid.NewGuid():N}";
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Name = name, Pollers = 1 });
+        using (Socket client = await server.ConnectSocketAsync())
+        {
+            await client.SendAsync(new byte[1000]);
+            await client.ReceiveExactlyAsync(1000);
+            await TestServer.Eventually(() => server.Loop.GetStats().Single().BytesOut == 1000, "the echo is counted");
+        }
+
+        var seen = new Dictionary<string, (string? Unit, double Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == NetpollMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? owner = null;
+            string? direction = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "netpoll.owner") owner = tag.Value as string;
+                if (tag.Key == "network.io.direction") direction = tag.Value as string;
+            }
+
+            if (owner == name)
+            {
+                string key = direction is null ? instrument.Name : $"{instrument.Name}/{direction}";
+                seen[key] = (instrument.Unit, value);
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 0, "the client's close is seen");
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(("By", 1000.0), seen["netpoll.io/receive"]);
+        Assert.Equal(("By", 1000.0), seen["netpoll.io/transmit"]);
+        Assert.Equal(("{connection}", 1.0), seen["netpoll.connection.accepted"]);
+        Assert.Equal(("{connection}", 1.0), seen["netpoll.connection.closed"]);
+        Assert.Equal(("{connection}", 0.0), seen["netpoll.connection.active"]);
+        Assert.Equal("s", seen["netpoll.poller.wait.time"].Unit);
+        Assert.True(seen["netpoll.poller.waits"].Value > 0);
+    }
+}
