@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Netpoll.Protocols;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Tests.Protocols;
+
+public class HttpHandlerTests
+{
+    private static TestServer StartHttp(DispatchMode dispatch = DispatchMode.ThreadPool)
+    {
+        EventLoop? loop = null;
+        var server = TestServer.Start(new HttpHandler(() => loop!.GetStats()), new EventLoopOptions { Connection = new ConnectionOptions { Dispatch = dispatch } });
+        loop = server.Loop;
+        return server;
+    }
+
+    private static async Task<string> Exchange(Socket client, string request, bool untilClose = false)
+    {
+        await client.SendAsync(Encoding.ASCII.GetBytes(request));
+        if (untilClose)
+        {
+            return Encoding.ASCII.GetString(await client.ReceiveToEndAsync());
+        }
+
+        // Read one response: headers, then Content-Length bytes.
+        var text = new StringBuilder();
+        while (!text.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            text.Append(Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(1)));
+        }
+
+        string head = text.ToString();
+        int length = int.Parse(head.Split("\r\n").First(l => l.StartsWith("Content-Length:", StringComparison.Ordinal))[15..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return head + (length > 0 && !request.StartsWith("HEAD", StringComparison.Ordinal) ? Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(length)) : "");
+    }
+
+    [Theory]
+    [InlineData(DispatchMode.ThreadPool)]
+    [InlineData(DispatchMode.Inline)]
+    public async Task HttpClient_gets_hello_world_over_keep_alive(DispatchMode dispatch)
+    {
+        await using TestServer server = StartHttp(dispatch);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{server.EndPoint}/"), Timeout = TimeSpan.FromSeconds(10) };
+        for (int i = 0; i < 3; i++)
+        {
+            using HttpResponseMessage response = await http.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("Hello, World!", await response.Content.ReadAsStringAsync());
+            Assert.Equal("text/plain", response.Content.Headers.ContentType!.MediaType);
+            Assert.NotNull(response.Headers.Date);
+        }
+
+        Assert.Equal(1, server.Loop.GetStats().Sum(s => s.Accepted)); // one kept-alive connection
+        using HttpResponseMessage missing = await http.GetAsync("/nope");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using HttpResponseMessage post = await http.PostAsync("/", new StringContent("body"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stats_returns_the_servers_counters_as_json()
+    {
+        await using TestServer server = StartHttp();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{server.EndPoint}/") };
+        using JsonDocument stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+        Assert.Equal(1, stats.RootElement.GetProperty("connections").GetInt64());
+        Assert.True(stats.RootElement.GetProperty("bytesIn").GetInt64() > 0);
+        Assert.Equal(server.Loop.Options.Pollers, stats.RootElement.GetProperty("pollers").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Pipelined_requests_get_responses_in_order()
+    {
+        await using TestServer server = StartHttp();
+        using Socket client = await server.ConnectSocketAsync();
+        string three = "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\n";
+        await client.SendAsync(Encoding.ASCII.GetBytes(three));
+        client.Shutdown(SocketShutdown.Send); // a half-closed client still gets every answer
+        string all = Encoding.ASCII.GetString(await client.ReceiveToEndAsync());
+        string[] statuses = [.. System.Text.RegularExpressions.Regex.Matches(all, @"HTTP/1\.1 \d{3} [^\r]*").Select(m => m.Value)];
+        Assert.Equal(["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"], statuses);
+        Assert.Equal(1, CountOf(all, "Hello, World!")); // HEAD has no body
+    }
+
+    [Theory]
+    [InlineData("GARBAGE\r\n\r\n")]
+    [InlineData("GET /\r\n\r\n")]
+    [InlineData("GET / HTTP/2.0\r\n\r\n")]
+    [InlineData("GET  / HTTP/1.1\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\n folded: x\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\nContent-Length: 12x\r\n\r\n")]
+    public async Task A_malformed_request_gets_400_and_the_connection_closed(string request)
+    {
+        await using TestServer server = StartHttp();
+        using Socket client = await server.ConnectSocketAsync();
+        string reply = await Exchange(client, request, untilClose: true);
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", reply, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_oversized_header_section_gets_431_and_the_connection_closed()
+    {
+        await using TestServer server = StartHttp();
+        using Socket client = await server.ConnectSocketAsync();
+        string request = "GET / HTTP/1.1\r\nX-Big: " + new string('a', 9000) + "\r\n\r\n";
+        string reply = await Exchange(client, request, untilClose: true);
+        Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
+
+        // The same without the end of headers ever arriving: rejected once 8 KiB pile up.
+        using Socket slow = await server.ConnectSocketAsync();
+        reply = await Exchange(slow, "GET / HTTP/1.1\r\nX-Big: " + new string('b', 9000), untilClose: true);
+        Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bodies_are_skipped_and_connection_close_is_honoured()
+    {
+        await using TestServer server = StartHttp();
+        using Socket client = await server.ConnectSocketAsync();
+        string reply = await Exchange(client, "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nConnection: close\r\n\r\n", untilClose: true);
+        Assert.Equal(2, CountOf(reply, "Hello, World!"));
+        Assert.Contains("Connection: close", reply, StringComparison.Ordinal);
+
+        using Socket old = await server.ConnectSocketAsync();
+        reply = await Exchange(old, "GET / HTTP/1.0\r\n\r\n", untilClose: true); // HTTP/1.0 closes by default
+        Assert.Contains("Hello, World!", reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_engines_own_dialer_is_a_working_http_client()
+    {
+        await using TestServer server = StartHttp();
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        Connection c = await dialer.ConnectAsync(server.EndPoint);
+        c.Writer.WriteString("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        await c.Writer.FlushAsync();
+        await c.Reader.WaitForHttpResponse();
+        string text = c.Reader.ReadString(c.Reader.Length);
+        Assert.StartsWith("HTTP/1.1 200 OK", text, StringComparison.Ordinal);
+        Assert.EndsWith("Hello, World!", text, StringComparison.Ordinal);
+        c.Close();
+    }
+
+    private static int CountOf(string text, string word) => (text.Length - text.Replace(word, "", StringComparison.Ordinal).Length) / word.Length;
+}
+
+internal static class HttpReaderExtensions
+{
+    public static async Task WaitForHttpResponse(this ConnectionReader reader)
+    {
+        await reader.WaitAsync(1);
+        while (!System.Text.Encoding.ASCII.GetString(reader.Peek(reader.Length).Span).EndsWith("Hello, World!", StringComparison.Ordinal))
+        {
+            await reader.WaitAsync(reader.Length + 1);
+        }
+    }
+}
