@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Netpoll.Load;
+
+/// <summary>
+/// Drives a server hard from this process: opens connections through a <see cref="Dialer"/> (ramped at
+/// a connect rate, optionally over several source addresses), runs a pattern on each, and reports
+/// throughput, latency percentiles and errors by cause. Bounded by duration and/or request count.
+/// </summary>
+public static class LoadGenerator
+{
+    private const int ConnectsInFlight = 256;
+
+    /// <summary>Runs a load test. Cancel to stop early; the result then covers what ran.</summary>
+    public static async Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var run = new LoadRun(options);
+        var clock = Stopwatch.StartNew();
+        await using var dialer = new Dialer(new DialerOptions
+        {
+            Name = "load",
+            Pollers = options.Pollers,
+            DialTimeout = options.ConnectTimeout,
+            Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline },
+        });
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (options.Duration is { } duration)
+        {
+            stop.CancelAfter(duration);
+        }
+
+        Task ramp = RampAsync(dialer, run, stop.Token);
+        string reason = await WaitForEndAsync(run, ramp, progress, clock, stop.Token, cancellationToken).ConfigureAwait(false);
+        TimeSpan elapsed = clock.Elapsed;
+        run.Stop();
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await ramp.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        long completed = run.Completed;
+        return new LoadResult
+        {
+            Pattern = options.Pattern,
+            Target = options.Target.ToString() ?? "?",
+            ConnectionsRequested = options.Connections,
+            ConnectionsOpened = Volatile.Read(ref run.Opened),
+            PeakConnections = run.Peak,
+            Requests = completed,
+            BytesSent = Volatile.Read(ref run.BytesSent),
+            BytesReceived = Volatile.Read(ref run.BytesReceived),
+            Elapsed = elapsed,
+            RequestsPerSecond = completed / Math.Max(elapsed.TotalSeconds, 1e-9),
+            ThroughputBytesPerSecond = (Volatile.Read(ref run.BytesSent) + Volatile.Read(ref run.BytesReceived)) / Math.Max(elapsed.TotalSeconds, 1e-9),
+            LatencyMean = run.Latency.Mean,
+            LatencyP50 = run.Latency.Percentile(50),
+            LatencyP90 = run.Latency.Percentile(90),
+            LatencyP99 = run.Latency.Percentile(99),
+            LatencyP999 = run.Latency.Percentile(99.9),
+            LatencyMax = run.Latency.Max,
+            ConnectP50 = run.ConnectTime.Percentile(50),
+            ConnectP99 = run.ConnectTime.Percentile(99),
+            ConnectMax = run.ConnectTime.Max,
+            ConnectFailures = Volatile.Read(ref run.ConnectFailures),
+            Errors = run.ErrorCount,
+            ErrorsByKind = run.Errors,
+            StopReason = reason,
+        };
+    }
+
+    /// <summary>Maps a connect or I/O failure to its cause.</summary>
+    public static LoadErrorKind Classify(Exception error) => error switch
+    {
+        TimeoutException => LoadErrorKind.Timeout,
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => LoadErrorKind.Refused,
+        SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted } => LoadErrorKind.Reset,
+        SocketException { SocketErrorCode: SocketError.TimedOut } => LoadErrorKind.Timeout,
+        SocketException { SocketErrorCode: SocketError.TooManyOpenSockets } => LoadErrorKind.TooManyOpenFiles,
+        SocketException { SocketErrorCode: SocketError.AddressNotAvailable } => LoadErrorKind.AddressNotAvailable,
+        ConnectionClosedException => LoadErrorKind.ClosedByServer,
+        _ => LoadErrorKind.Other,
+    };
+
+    private static async Task<string> WaitForEndAsync(LoadRun run, Task ramp, Action<LoadProgress>? progress, Stopwatch clock, CancellationToken stop, CancellationToken userCancel)
+    {
+        long lastRequests = 0;
+        TimeSpan lastAt = TimeSpan.Zero;
+        Task stopped = Task.Delay(Timeout.Infinite, stop);
+        while (true)
+        {
+            Task tick = Task.Delay(run.Options.ProgressInterval, CancellationToken.None);
+            Task first = await Task.WhenAny(run.BudgetSpent, stopped, tick).ConfigureAwait(false);
+            TimeSpan now = clock.Elapsed;
+            long requests = run.Completed;
+            progress?.Invoke(new LoadProgress(now, run.Open, run.Options.Connections, requests, (requests - lastRequests) / Math.Max((now - lastAt).TotalSeconds, 1e-9), run.ErrorCount, run.Options.Duration));
+            lastRequests = requests;
+            lastAt = now;
+            if (first == run.BudgetSpent)
+            {
+                return "Requests";
+            }
+
+            if (first == stopped)
+            {
+                return userCancel.IsCancellationRequested ? "Canceled" : "Duration";
+            }
+
+            // Every connection failed and nothing can progress any more.
+            if (ramp.IsCompleted && run.Open == 0 && run.Options.Pattern != LoadPattern.Idle)
+            {
+                return "NoConnections";
+            }
+        }
+    }
+
+    private static async Task RampAsync(Dialer dialer, LoadRun run, CancellationToken stop)
+    {
+        LoadOptions options = run.Options;
+        using var inFlight = new SemaphoreSlim(ConnectsInFlight);
+        var starts = new List<Task>(options.Connections);
+        long rampStart = Stopwatch.GetTimestamp();
+        for (int i = 0; i < options.Connections && !stop.IsCancellationRequested; i++)
+        {
+            if (options.ConnectRate > 0)
+            {
+                TimeSpan due = TimeSpan.FromSeconds((double)i / options.ConnectRate) - Stopwatch.GetElapsedTime(rampStart);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, stop).ConfigureAwait(false);
+                }
+            }
+
+            await inFlight.WaitAsync(stop).ConfigureAwait(false);
+            EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[i % options.SourceAddresses.Count], 0);
+            starts.Add(ConnectOneAsync(dialer, run, source, inFlight, stop));
+        }
+
+        await Task.WhenAll(starts).ConfigureAwait(false);
+    }
+
+    private static async Task ConnectOneAsync(Dialer dialer, LoadRun run, EndPoint? source, SemaphoreSlim inFlight, CancellationToken stop)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            await dialer.ConnectAsync(run.Options.Target, new LoadConnection(run), source, cancellationToken: stop).ConfigureAwait(false);
+            run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException or IOException)
+        {
+            Interlocked.Increment(ref run.ConnectFailures);
+            run.Error(Classify(ex));
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace Netpoll.Load;
+
+/// <summary>A progress report from a running load test.</summary>
+/// <param name="Elapsed">Time since the test started.</param>
+/// <param name="ConnectionsOpen">Connections open now.</param>
+/// <param name="ConnectionsTarget">Connections the test opens in all.</param>
+/// <param name="Requests">Requests completed so far.</param>
+/// <param name="RequestsPerSecond">Rate over the last interval.</param>
+/// <param name="Errors">Errors so far.</param>
+/// <param name="Duration">Planned duration, or null when bounded by requests only.</param>
+public readonly record struct LoadProgress(
+    TimeSpan Elapsed,
+    int ConnectionsOpen,
+    int ConnectionsTarget,
+    long Requests,
+    double RequestsPerSecond,
+    long Errors,
+    TimeSpan? Duration);

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Netpoll.Load;
+
+/// <summary>The shared, thread-safe state of one load test: request budget, counters, histograms, errors.</summary>
+internal sealed class LoadRun
+{
+    private readonly ConcurrentDictionary<LoadErrorKind, long> _errors = new();
+    private readonly TaskCompletionSource _budgetSpent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _remaining;
+    private long _completed;
+    private int _open;
+    private int _peak;
+    private volatile bool _stopping;
+
+    public LoadRun(LoadOptions options)
+    {
+        Options = options;
+        _remaining = options.Requests > 0 ? options.Requests : long.MaxValue;
+        Message = new byte[options.MessageSize];
+        for (int i = 0; i < Message.Length; i++)
+        {
+            Message[i] = (byte)('a' + (i % 26));
+        }
+    }
+
+    public LoadOptions Options { get; }
+
+    /// <summary>The echo payload every request sends (a recognisable pattern, so a wrong echo is caught).</summary>
+    public byte[] Message { get; }
+
+    public LatencyHistogram Latency { get; } = new();
+
+    public LatencyHistogram ConnectTime { get; } = new();
+
+    public long BytesSent;
+    public long BytesReceived;
+    public long ConnectFailures;
+    public int Opened;
+
+    public long Completed => Volatile.Read(ref _completed);
+
+    public int Open => Volatile.Read(ref _open);
+
+    public int Peak => Volatile.Read(ref _peak);
+
+    public bool Stopping => _stopping;
+
+    public Task BudgetSpent => _budgetSpent.Task;
+
+    public long ErrorCount => _errors.Values.Sum();
+
+    public IReadOnlyDictionary<LoadErrorKind, long> Errors => new Dictionary<LoadErrorKind, long>(_errors);
+
+    public void Stop() => _stopping = true;
+
+    /// <summary>Takes one request from the budget; false when the test is stopping or the budget is spent.</summary>
+    public bool TryStartRequest() => !_stopping && Interlocked.Decrement(ref _remaining) >= 0;
+
+    public void Complete(long startTimestamp)
+    {
+        Latency.Record((long)Stopwatch.GetElapsedTime(startTimestamp).TotalNanoseconds);
+        if (Interlocked.Increment(ref _completed) == Options.Requests)
+        {
+            _budgetSpent.TrySetResult();
+        }
+    }
+
+    public void ConnectionOpened()
+    {
+        int open = Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref Opened);
+        int peak = Volatile.Read(ref _peak);
+        while (open > peak && Interlocked.CompareExchange(ref _peak, open, peak) != peak)
+        {
+            peak = Volatile.Read(ref _peak);
+        }
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _open);
+
+    public void Error(LoadErrorKind kind) => _errors.AddOrUpdate(kind, 1, (_, n) => n + 1);
+}
