@@ -248,9 +248,19 @@ internal sealed class ConsoleUserInterface : PSHostUserInterface
         }
     }
 
-    // A prompt that meets the end of stdin must fail, or choice prompts would loop forever.
-    private string ReadRequiredLine() =>
-        _console.ReadLine() ?? throw new PromptingException("Cannot prompt for input: standard input has ended.");
+    // A prompt that meets the end of stdin must fail, or choice prompts would loop forever. The newline ends
+    // the unanswered prompt so the error that follows starts on its own line.
+    private string ReadRequiredLine()
+    {
+        string? line = _console.ReadLine();
+        if (line is null)
+        {
+            _console.WriteLine(HostStream.Error, string.Empty);
+            throw new PromptingException("Cannot prompt for input: standard input has ended.");
+        }
+
+        return line;
+    }
 
     private void WritePromptHeader(string caption, string message)
     {

@@ -62,7 +62,12 @@ internal sealed class ScriptRunner
         powerShell.Runspace = runspace;
         addCommands(powerShell);
         powerShell.AddCommand("Out-Default");
-        powerShell.Streams.Error.DataAdded += (_, e) => WriteError(((PSDataCollection<ErrorRecord>)powerShell.Streams.Error)[e.Index]);
+        int errorsWritten = 0;
+        powerShell.Streams.Error.DataAdded += (_, e) =>
+        {
+            errorsWritten++;
+            WriteError(powerShell.Streams.Error[e.Index]);
+        };
 
         try
         {
@@ -91,7 +96,9 @@ internal sealed class ScriptRunner
             return ExitCodeFor(_stopper.Reason);
         }
 
-        return powerShell.HadErrors ? ExitCodes.Failure : null;
+        // Error records only: a failing native command or an inner script's non-zero exit sets $LASTEXITCODE
+        // and marks the pipeline failed without writing an error, and must not fail the run (as in pwsh).
+        return errorsWritten > 0 ? ExitCodes.Failure : null;
     }
 
     private void WriteError(ErrorRecord record) =>
