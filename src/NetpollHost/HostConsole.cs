@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Management.Automation.Host;
 
 namespace Netpoll.Host;
@@ -125,11 +126,13 @@ internal sealed class HostConsole
     }
 
     // The formatter and $PSStyle put escape sequences into text; the engine's own helper drops them where they
-    // would be noise (a pipe, a file, NO_COLOR) and honours $PSStyle.OutputRendering, as pwsh's console does.
+    // would be noise (a pipe, a file, NO_COLOR) or where $PSStyle.OutputRendering is PlainText. A script that
+    // sets OutputRendering to Ansi keeps them even when redirected, as under pwsh.
     private string Decorate(HostStream stream, string text, ConsoleColor? foreground, ConsoleColor? background)
     {
         bool colored = UsesColor(stream);
-        string rendered = PSHostUserInterface.GetOutputString(text, supportsVirtualTerminal: colored);
+        bool keepEscapes = colored || PSStyle.Instance.OutputRendering == OutputRendering.Ansi;
+        string rendered = PSHostUserInterface.GetOutputString(text, supportsVirtualTerminal: keepEscapes);
         return colored ? AnsiColor.Wrap(rendered, foreground, background) : rendered;
     }
 

@@ -85,6 +85,21 @@ public class HostUserInterfaceTests
     }
 
     [Fact]
+    public void Escape_sequences_are_dropped_from_redirected_output_unless_OutputRendering_is_Ansi()
+    {
+        const string command = """
+            "$($PSStyle.Foreground.Red)plain$($PSStyle.Reset)"
+            $PSStyle.OutputRendering = 'Ansi'
+            "$($PSStyle.Foreground.Red)kept$($PSStyle.Reset)"
+            """;
+
+        HostResult result = HostProcess.Run("-Command", command);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["plain", "\u001b[31mkept\u001b[0m"], result.StdoutLines);
+    }
+
+    [Fact]
     public void ReadLine_reads_stdin_and_returns_null_at_its_end()
     {
         HostResult result = HostProcess.Run(
