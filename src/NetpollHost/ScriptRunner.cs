@@ -76,7 +76,7 @@ internal sealed class ScriptRunner
                 powerShell.Invoke();
             }
         }
-        catch (PipelineStoppedException)
+        catch (PipelineStoppedException) when (_stopper.Reason != StopReason.None)
         {
             return ExitCodeFor(_stopper.Reason);
         }
@@ -94,6 +94,13 @@ internal sealed class ScriptRunner
         if (_stopper.Reason != StopReason.None)
         {
             return ExitCodeFor(_stopper.Reason);
+        }
+
+        if (powerShell.InvocationStateInfo.State == PSInvocationState.Stopped)
+        {
+            // Stopped with no signal: the code threw PipelineStoppedException itself. The run did not finish.
+            _console.WriteLine(HostStream.Error, "The pipeline was stopped before it finished.", ConsoleColor.Red);
+            return ExitCodes.Failure;
         }
 
         // Error records only: a failing native command or an inner script's non-zero exit sets $LASTEXITCODE

@@ -89,4 +89,14 @@ public class CommandModeTests
         Assert.Contains("FullyQualifiedErrorId : it broke", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("InvalidOperationException", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Code_that_stops_its_own_pipeline_without_a_signal_fails_the_run()
+    {
+        HostResult result = HostProcess.Run("-Command", "'a'; throw [System.Management.Automation.PipelineStoppedException]::new(); 'b'");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(["a"], result.StdoutLines);
+        Assert.Contains("stopped before it finished", result.Stderr, StringComparison.Ordinal);
+    }
 }
