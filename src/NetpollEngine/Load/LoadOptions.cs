@@ -39,7 +39,8 @@ public sealed record LoadOptions
     /// <summary>How often the progress callback runs.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    internal void Validate()
+    /// <summary>Throws ArgumentException (naming the option and what is allowed) when the options cannot run.</summary>
+    public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Target);
         if (Connections is < 1 or > 1_000_000)

@@ -1,0 +1,34 @@
+@{
+    # The build (dotnet build Netpoll.slnx) stages the module into artifacts/module.
+    RootModule             = 'artifacts/module/Netpoll.PowerShell.dll'
+    ModuleVersion          = '0.1.0'
+    CompatiblePSEditions   = @('Core')
+    GUID                   = '665d6302-f510-45a0-9bb7-27741d5bb36f'
+    Author                 = 'Netpoll contributors'
+    CompanyName            = 'Netpoll'
+    Copyright              = '(c) Netpoll contributors. MIT License.'
+    Description            = 'A multi-reactor epoll/kqueue network engine with zero-copy buffers, run from PowerShell: start servers, watch per-poller stats as objects, drive large connection tests, tune the OS.'
+    PowerShellVersion      = '7.6'
+    FormatsToProcess       = @('artifacts/module/Netpoll.format.ps1xml')
+    CmdletsToExport        = @(
+        'Start-NetpollServer'
+        'Stop-NetpollServer'
+        'Get-NetpollServer'
+        'Get-NetpollStats'
+        'Invoke-NetpollLoad'
+    )
+    FunctionsToExport      = @()
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('netpoll', 'epoll', 'kqueue', 'networking', 'load-testing', 'performance', 'PSEdition_Core', 'Linux', 'MacOS')
+            ReleaseNotes = @'
+0.1.0
+- Start-, Stop-, Get-NetpollServer: in-process multi-reactor servers (Echo, Discard, Http).
+- Get-NetpollStats: live per-poller or per-server stats, once or streamed.
+- Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated.
+'@
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Management.Automation;
+using System.Net;
+using System.Net.Sockets;
+using Netpoll.Protocols;
+
+namespace Netpoll.PowerShell;
+
+/// <summary>Start-NetpollServer: starts an in-process multi-reactor server and returns at once.</summary>
+[Cmdlet(VerbsLifecycle.Start, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = TcpSet)]
+[OutputType(typeof(NetpollServer))]
+public sealed class StartNetpollServerCommand : PSCmdlet
+{
+    private const string TcpSet = "Tcp";
+    private const string UnixSet = "Unix";
+    private readonly ManualResetEventSlim _stopRequested = new();
+
+    /// <summary>A unique name; default netpoll-N.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    [ValidatePattern(@"^[\w.\-]+$")]
+    public string? Name { get; set; }
+
+    [Parameter(ParameterSetName = TcpSet)]
+    [ValidateNotNullOrEmpty]
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port; the server object carries the real one.</summary>
+    [Parameter(ParameterSetName = TcpSet)]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = UnixSet)]
+    [ValidateNotNullOrEmpty]
+    public string? UnixSocket { get; set; }
+
+    [Parameter]
+    public NetpollProtocol Protocol { get; set; } = NetpollProtocol.Echo;
+
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int Pollers { get; set; } = new EventLoopOptions().Pollers;
+
+    [Parameter]
+    public LoadBalance LoadBalance { get; set; } = LoadBalance.RoundRobin;
+
+    /// <summary>Listen backlog; 0 uses the system maximum (net.core.somaxconn).</summary>
+    [Parameter]
+    [ValidateRange(0, 1_000_000)]
+    public int Backlog { get; set; }
+
+    [Parameter(ParameterSetName = TcpSet)]
+    public SwitchParameter ReusePort { get; set; }
+
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan IdleTimeout { get; set; }
+
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan ReadTimeout { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 10_000_000)]
+    public int MaxConnections { get; set; }
+
+    [Parameter]
+    public DispatchMode Dispatch { get; set; } = DispatchMode.ThreadPool;
+
+    /// <summary>Block until Ctrl+C, then drain and stop.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    protected override void EndProcessing()
+    {
+        string name = Name ?? NextFreeName();
+        if (ServerRegistry.IsNameTaken(name))
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new InvalidOperationException($"A Netpoll server named '{name}' is already running. Stop it or choose another -Name."),
+                ErrorIds.ServerNameInUse, ErrorCategory.ResourceExists, name));
+        }
+
+        EndPoint endPoint = ResolveEndPoint();
+        string target = $"{Protocol} server '{name}' on {DescribeEndPoint(endPoint)}";
+        if (!ShouldProcess(target, "Start"))
+        {
+            return;
+        }
+
+        NetpollListener listener = Listen(endPoint);
+        EventLoop? loop = null;
+        var options = new EventLoopOptions
+        {
+            Name = name,
+            Pollers = Pollers,
+            LoadBalance = LoadBalance,
+            MaxConnections = MaxConnections,
+            Connection = new ConnectionOptions { IdleTimeout = IdleTimeout, ReadTimeout = ReadTimeout, Dispatch = Dispatch },
+        };
+        loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+        Task serving = loop.ServeAsync(listener);
+        var server = new NetpollServer(ServerRegistry.NextId(), name, Protocol, loop, listener, serving);
+        if (!ServerRegistry.TryAdd(server))
+        {
+            loop.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+            ThrowTerminatingError(new ErrorRecord(
+                new InvalidOperationException($"A Netpoll server named '{name}' was started meanwhile. Choose another -Name."),
+                ErrorIds.ServerNameInUse, ErrorCategory.ResourceExists, name));
+        }
+
+        WriteVerbose($"Started {server}.");
+        WriteObject(server);
+        if (Wait)
+        {
+            WaitUntilStopped(server);
+        }
+    }
+
+    protected override void StopProcessing() => _stopRequested.Set();
+
+    private void WaitUntilStopped(NetpollServer server)
+    {
+        Host.UI.WriteLine($"Serving {server.Protocol} on {server.EndPoint}. Press Ctrl+C to stop.");
+        while (!_stopRequested.Wait(TimeSpan.FromMilliseconds(200)) && server.State == EventLoopState.Serving)
+        {
+        }
+
+        ServerRegistry.Remove(server);
+        server.Loop.ShutdownAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+    }
+
+    private string NextFreeName()
+    {
+        for (int i = 1; ; i++)
+        {
+            string candidate = $"netpoll-{i}";
+            if (!ServerRegistry.IsNameTaken(candidate))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private EndPoint ResolveEndPoint()
+    {
+        if (ParameterSetName == UnixSet)
+        {
+            return new UnixDomainSocketEndPoint(SessionState.Path.GetUnresolvedProviderPathFromPSPath(UnixSocket));
+        }
+
+        string text = Address.Trim('[', ']');
+        if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            text = "127.0.0.1";
+        }
+
+        if (!IPAddress.TryParse(text, out IPAddress? address))
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException($"'{Address}' is not an IP address. Give an IPv4 or IPv6 address such as 127.0.0.1 or ::1."),
+                ErrorIds.InvalidAddress, ErrorCategory.InvalidArgument, Address));
+        }
+
+        return new IPEndPoint(address!, Port);
+    }
+
+    private NetpollListener Listen(EndPoint endPoint)
+    {
+        try
+        {
+            return NetpollListener.Create(endPoint, new ListenerOptions { Backlog = Backlog, ReusePort = ReusePort });
+        }
+        catch (SocketException ex)
+        {
+            (string id, ErrorCategory category, string hint) = ex.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => (ErrorIds.PortInUse, ErrorCategory.ResourceBusy, " Another process or server listens there: pick another -Port, or -Port 0 for any free port."),
+                SocketError.AddressNotAvailable => (ErrorIds.AddressNotAvailable, ErrorCategory.InvalidArgument, " The address is not on this machine."),
+                SocketError.AccessDenied => (ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, " Ports below 1024 need root or CAP_NET_BIND_SERVICE."),
+                _ => (ErrorIds.ListenFailed, ErrorCategory.OpenError, ""),
+            };
+            ThrowTerminatingError(new ErrorRecord(new IOException(ex.Message + hint, ex), id, category, DescribeEndPoint(endPoint)));
+            throw; // unreachable: ThrowTerminatingError does not return
+        }
+    }
+
+    private static string DescribeEndPoint(EndPoint endPoint) => endPoint is UnixDomainSocketEndPoint unix ? $"unix:{unix}" : endPoint.ToString() ?? "";
+}

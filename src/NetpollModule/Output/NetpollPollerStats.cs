@@ -1,0 +1,75 @@
+namespace Netpoll.PowerShell;
+
+/// <summary>One poller of one server at one moment (Get-NetpollStats). Counters are totals since start;
+/// the *PerSecond properties are rates since the previous sample of the same server (0 on the first).</summary>
+public sealed class NetpollPollerStats
+{
+    public required string ServerName { get; init; }
+    public required int PollerId { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required long Connections { get; init; }
+    public required long Accepted { get; init; }
+    public required long Closed { get; init; }
+    public required long BytesIn { get; init; }
+    public required long BytesOut { get; init; }
+    public required long Events { get; init; }
+    public required long Waits { get; init; }
+    public required long Wakeups { get; init; }
+    public required long ReadCalls { get; init; }
+    public required long WriteCalls { get; init; }
+    public required long WaitedFlushes { get; init; }
+    public required long Paused { get; init; }
+    public required long BufferBytes { get; init; }
+    public required long AcceptBackoffs { get; init; }
+    public required long Timeouts { get; init; }
+    public required double BusyPercent { get; init; }
+    public required TimeSpan Interval { get; init; }
+    public required double AcceptedPerSecond { get; init; }
+    public required double BytesInPerSecond { get; init; }
+    public required double BytesOutPerSecond { get; init; }
+    public required double EventsPerSecond { get; init; }
+
+    internal static NetpollPollerStats From(string server, PollerStats now, PollerStats? before)
+    {
+        TimeSpan interval = before is null ? TimeSpan.Zero : now.Timestamp - before.Timestamp;
+        double seconds = interval.TotalSeconds;
+        double Rate(long current, long? previous) => seconds > 0 && previous is not null ? (current - previous.Value) / seconds : 0;
+
+        // Busy share over the interval when there is one, else since start.
+        double busy = now.BusyPercent;
+        if (before is not null)
+        {
+            double busyDelta = (now.BusyTime - before.BusyTime).TotalSeconds;
+            double total = busyDelta + (now.WaitTime - before.WaitTime).TotalSeconds;
+            busy = total > 0 ? 100 * busyDelta / total : 0;
+        }
+
+        return new NetpollPollerStats
+        {
+            ServerName = server,
+            PollerId = now.PollerId,
+            Timestamp = now.Timestamp,
+            Connections = now.Connections,
+            Accepted = now.Accepted,
+            Closed = now.Closed,
+            BytesIn = now.BytesIn,
+            BytesOut = now.BytesOut,
+            Events = now.Events,
+            Waits = now.Waits,
+            Wakeups = now.Wakeups,
+            ReadCalls = now.ReadCalls,
+            WriteCalls = now.WriteCalls,
+            WaitedFlushes = now.WaitedFlushes,
+            Paused = now.Paused,
+            BufferBytes = now.BufferBytes,
+            AcceptBackoffs = now.AcceptBackoffs,
+            Timeouts = now.Timeouts,
+            BusyPercent = Math.Round(busy, 2),
+            Interval = interval,
+            AcceptedPerSecond = Rate(now.Accepted, before?.Accepted),
+            BytesInPerSecond = Rate(now.BytesIn, before?.BytesIn),
+            BytesOutPerSecond = Rate(now.BytesOut, before?.BytesOut),
+            EventsPerSecond = Rate(now.Events, before?.Events),
+        };
+    }
+}

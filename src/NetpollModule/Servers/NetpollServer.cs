@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+using Netpoll.Protocols;
+
+namespace Netpoll.PowerShell;
+
+/// <summary>
+/// A server started by Start-NetpollServer. Properties are raw values (State, Connections read live),
+/// so Sort-Object, Where-Object and Measure-Object work; Netpoll.format.ps1xml formats them for people.
+/// </summary>
+public sealed class NetpollServer
+{
+    internal NetpollServer(int id, string name, NetpollProtocol protocol, EventLoop loop, NetpollListener listener, Task serving)
+    {
+        Id = id;
+        Name = name;
+        Protocol = protocol;
+        Loop = loop;
+        Listener = listener;
+        Serving = serving;
+        StartTime = DateTimeOffset.Now;
+    }
+
+    public int Id { get; }
+
+    public string Name { get; }
+
+    public NetpollProtocol Protocol { get; }
+
+    /// <summary>The bound address with the real port (host:port, or the Unix socket path).</summary>
+    public string EndPoint => Listener.LocalEndPoint is UnixDomainSocketEndPoint unix ? $"unix:{unix}" : Listener.LocalEndPoint.ToString() ?? "";
+
+    /// <summary>The real port (0 for a Unix socket).</summary>
+    public int Port => Listener.LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
+
+    public string Address => Listener.LocalEndPoint is IPEndPoint ip ? ip.Address.ToString() : EndPoint;
+
+    public EventLoopState State => Loop.State;
+
+    public int Pollers => Loop.Options.Pollers;
+
+    public LoadBalance LoadBalance => Loop.Options.LoadBalance;
+
+    public DispatchMode Dispatch => Loop.Options.Connection.Dispatch;
+
+    public int Connections => Loop.ConnectionCount;
+
+    public DateTimeOffset StartTime { get; }
+
+    public TimeSpan Uptime => DateTimeOffset.Now - StartTime;
+
+    internal EventLoop Loop { get; }
+
+    internal NetpollListener Listener { get; }
+
+    internal Task Serving { get; }
+
+    /// <summary>The last per-poller snapshot Get-NetpollStats took, for per-second rates.</summary>
+    internal IReadOnlyList<PollerStats>? LastSample { get; set; }
+
+    internal readonly Lock SampleGate = new();
+
+    public override string ToString() => $"{Name} ({Protocol} on {EndPoint})";
+}
