@@ -1,0 +1,43 @@
+using System.Management.Automation;
+
+namespace Netpoll.PowerShell.Tests;
+
+public class HelpTests
+{
+    public static TheoryData<string> Commands => ["Start-NetpollServer", "Stop-NetpollServer", "Get-NetpollServer", "Get-NetpollStats", "Invoke-NetpollLoad"];
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void Every_cmdlet_has_a_synopsis_a_description_an_example_and_help_for_every_parameter(string command)
+    {
+        using var ps = new PowerShellSession();
+        PSObject help = Assert.Single(ps.Run($"Get-Help {command} -Full"));
+        string synopsis = help.Properties["Synopsis"].Value?.ToString() ?? "";
+        // Without a help file, PowerShell's synopsis is the syntax, which starts with the command name.
+        Assert.False(string.IsNullOrWhiteSpace(synopsis) || synopsis.TrimStart().StartsWith(command, StringComparison.Ordinal), $"{command} has no synopsis: {synopsis}");
+        Assert.False(string.IsNullOrWhiteSpace(Text(help, "description")), $"{command} has no description");
+        int examples = ps.Run($"@((Get-Help {command} -Examples).examples.example).Count").Select(o => (int)o.BaseObject).Single();
+        Assert.True(examples >= 1, $"{command} has no example");
+
+        // Every declared parameter (common parameters excepted) has a description.
+        var declared = ps.Run($"(Get-Command {command}).Parameters.Keys").Select(o => (string)o.BaseObject)
+            .Where(p => !Cmdlet.CommonParameters.Contains(p) && !Cmdlet.OptionalCommonParameters.Contains(p)).ToList();
+        foreach (string parameter in declared)
+        {
+            var described = ps.Run($"(Get-Help {command} -Parameter {parameter}).description.Text -join ' '");
+            Assert.False(string.IsNullOrWhiteSpace(described.SingleOrDefault()?.BaseObject as string), $"{command} -{parameter} has no help");
+        }
+    }
+
+    [Fact]
+    public void About_Netpoll_is_reachable()
+    {
+        using var ps = new PowerShellSession();
+        string text = string.Join("\n", ps.Run("Get-Help about_Netpoll | ForEach-Object { $_.ToString() }").Select(o => o.ToString()));
+        Assert.Contains("Start-NetpollServer", text, StringComparison.Ordinal);
+        Assert.Contains("NetpollPortInUse", text, StringComparison.Ordinal);
+    }
+
+    private static string Text(PSObject help, string property) =>
+        string.Join(" ", (help.Properties[property]?.Value as object[] ?? []).Select(o => ((PSObject)o).Properties["Text"]?.Value?.ToString()));
+}
