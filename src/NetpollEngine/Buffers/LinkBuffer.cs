@@ -265,7 +265,11 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     {
         ThrowIfDisposed(nameof(Release));
         LinkBufferNode read = _read;
-        while (read.Readable == 0 && read.NextNode is { } next)
+
+        // NextNode first: once a node has a successor the writer never writes into it again, so a Readable of 0
+        // read after that is final. Read the other way round, the writer could fill the tail and link a new node
+        // between the two reads, and a node with unread bytes would be freed.
+        while (read.NextNode is { } next && read.Readable == 0)
         {
             read = next;
         }
