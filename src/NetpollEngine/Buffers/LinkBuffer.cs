@@ -377,17 +377,23 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         _pending += count;
     }
 
-    /// <summary>Copies <paramref name="data"/> to the end.</summary>
+    /// <summary>
+    /// Copies <paramref name="data"/> to the end: into the tail if it fits there, else into one new block
+    /// big enough for all of it (up to the largest pooled block), as netpoll's malloc does. One write stays
+    /// one node, so a reader's Next over it is a view, not an assembling copy.
+    /// </summary>
     public void WriteBinary(ReadOnlySpan<byte> data)
     {
         ThrowIfDisposed(nameof(WriteBinary));
         CheckRoom(data.Length, nameof(WriteBinary));
         while (!data.IsEmpty)
         {
-            Span<byte> span = GetSpan(Math.Min(data.Length, _blockSize));
+            LinkBufferNode tail = WritableTail(Math.Min(data.Length, SizeClasses.MaxBlockSize));
+            Span<byte> span = tail.WritableSpan;
             int take = Math.Min(span.Length, data.Length);
             data[..take].CopyTo(span);
-            Advance(take);
+            tail.WriteIndex += take;
+            _pending += take;
             data = data[take..];
         }
     }

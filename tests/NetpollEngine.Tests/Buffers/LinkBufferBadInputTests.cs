@@ -290,7 +290,8 @@ public class LinkBufferBadInputTests
     private static LinkBuffer NewBufferWithContent(BufferPool pool)
     {
         var buffer = new LinkBuffer(pool, 64);
-        buffer.WriteBinary(Content.AsSpan(0, Readable));
+        buffer.WriteBinary(Content.AsSpan(0, 64));
+        buffer.WriteBinary(Content.AsSpan(64, Readable - 64));
         buffer.Flush();
         buffer.WriteBinary(Content.AsSpan(Readable));
         return buffer;

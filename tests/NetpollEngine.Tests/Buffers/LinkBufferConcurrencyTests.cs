@@ -17,7 +17,7 @@ public class LinkBufferConcurrencyTests(ITestOutputHelper output)
     private static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(120);
 
     [Theory]
-    [InlineData(64, 512, 256)]          // tiny blocks and messages: a node boundary every few bytes, a give-back race per message
+    [InlineData(64, 512, 256)]          // tiny blocks and messages: a new node and a give-back race nearly every message
     [InlineData(4096, 64 * 1024, 16)]   // default blocks, messages up to 64 KiB, more linked caller memory
     public void A_writer_and_a_reader_thread_move_1_GiB_intact_through_one_buffer(int blockSize, int typicalMessage, int oneLargeIn)
     {

@@ -76,7 +76,8 @@ public class LinkBufferPoisoningTests
     private static LinkBuffer Filled(BufferPool pool)
     {
         var buffer = new LinkBuffer(pool, blockSize: 64);
-        buffer.WriteBinary(Data);
+        buffer.WriteBinary(Data.AsSpan(0, 64)); // fills the first block exactly
+        buffer.WriteBinary(Data.AsSpan(64));    // so the rest goes to a second one
         buffer.Flush();
         return buffer;
     }
