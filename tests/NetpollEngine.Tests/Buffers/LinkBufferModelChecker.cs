@@ -29,6 +29,12 @@ internal sealed class LinkBufferModelChecker
         _buffer = new LinkBuffer(pool, blockSize);
     }
 
+    /// <summary>How often each kind of step ran, indexed by <see cref="LinkBufferOperationKind"/>.</summary>
+    public long[] StepCounts { get; } = new long[Enum.GetValues<LinkBufferOperationKind>().Length];
+
+    /// <summary>Releases that found the buffer drained and idle, and checked it gave its memory back.</summary>
+    public long GiveBackChecks { get; private set; }
+
     public void Run(IReadOnlyList<LinkBufferOperation> operations, bool drainBeforeDispose)
     {
         for (int i = 0; i < operations.Count; i++)
@@ -37,6 +43,7 @@ internal sealed class LinkBufferModelChecker
             {
                 Apply(operations[i]);
                 CheckState();
+                StepCounts[(int)operations[i].Kind]++;
             }
             catch (Exception e)
             {
@@ -256,6 +263,16 @@ internal sealed class LinkBufferModelChecker
                 Release();
                 break;
 
+            case LinkBufferOperationKind.FlushReadAllAndRelease:
+            {
+                // A handler's usual turn: take everything, then Release, which finds the buffer drained.
+                Flush();
+                int n = _readable.Count;
+                KeepView(_buffer.Next(n), _readable.Dequeue(n), $"Next({n}) of everything");
+                Release();
+                break;
+            }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "Unknown operation.");
         }
@@ -278,6 +295,7 @@ internal sealed class LinkBufferModelChecker
         if (_readable.Count == 0 && _pending.Count == 0 && _writerIdle)
         {
             Assert.False(_buffer.HoldsMemory, "A drained buffer whose writer is idle still holds pooled memory after Release.");
+            GiveBackChecks++;
         }
     }
 

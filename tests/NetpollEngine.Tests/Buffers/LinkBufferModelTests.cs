@@ -20,21 +20,31 @@ public class LinkBufferModelTests(ITestOutputHelper output)
     public void Random_operation_sequences_behave_like_a_byte_queue_and_leave_nothing_rented()
     {
         long applied = 0;
+        long giveBacks = 0;
+        var steps = new long[Enum.GetValues<LinkBufferOperationKind>().Length];
         Gen.Select(LinkBufferOperation.Gen.Array[50, 400], Gen.Int[64, 256], Gen.Bool)
             .Sample(
                 (operations, blockSize, drainBeforeDispose) =>
                 {
                     // Poisoning makes any read of released memory visible as 0xDD instead of stale, plausible bytes.
                     using var pool = new BufferPool(new BufferPoolOptions { PoisonOnReturn = true, TrimInterval = TimeSpan.Zero });
-                    new LinkBufferModelChecker(pool, blockSize).Run(operations, drainBeforeDispose);
+                    var checker = new LinkBufferModelChecker(pool, blockSize);
+                    checker.Run(operations, drainBeforeDispose);
                     Interlocked.Add(ref applied, operations.Length);
+                    Interlocked.Add(ref giveBacks, checker.GiveBackChecks);
+                    for (int i = 0; i < steps.Length; i++)
+                    {
+                        Interlocked.Add(ref steps[i], checker.StepCounts[i]);
+                    }
                 },
                 writeLine: output.WriteLine,
                 iter: Iterations,
                 print: t => $"block size {t.Item2}, drain before dispose {t.Item3}, {t.Item1.Length} operations:{Environment.NewLine}  "
                     + string.Join(Environment.NewLine + "  ", t.Item1));
 
-        output.WriteLine($"{applied:N0} operations applied in {Iterations} sequences.");
+        // Shows the interesting cases were reached, not just the easy ones.
+        output.WriteLine($"{applied:N0} operations applied in {Iterations} sequences; {giveBacks:N0} drained Releases checked to give memory back.");
+        output.WriteLine(string.Join(", ", Enum.GetValues<LinkBufferOperationKind>().Select(k => $"{k} {steps[(int)k]:N0}")));
         Assert.True(applied >= MinimumOperations, $"Only {applied} operations ran; the run is meant to cover at least {MinimumOperations}.");
     }
 }

@@ -28,6 +28,7 @@ internal enum LinkBufferOperationKind
     AppendSlice,
     ReadableSequenceThenSkip,
     Release,
+    FlushReadAllAndRelease,
 }
 
 /// <summary>
@@ -47,7 +48,8 @@ internal sealed record LinkBufferOperation(LinkBufferOperationKind Kind, int Siz
         LinkBufferOperationKind.WriteString => $"{Kind}(\"{Text.ReplaceLineEndings("\\r\\n")}\")",
         LinkBufferOperationKind.WriteSpan or LinkBufferOperationKind.MallocAndFill => $"{Kind}({Data.Length} B)",
         LinkBufferOperationKind.WriteByte => $"{Kind}(0x{(byte)Size:X2})",
-        LinkBufferOperationKind.Flush or LinkBufferOperationKind.Release or LinkBufferOperationKind.ReadByte => $"{Kind}()",
+        LinkBufferOperationKind.Flush or LinkBufferOperationKind.Release or LinkBufferOperationKind.ReadByte
+            or LinkBufferOperationKind.FlushReadAllAndRelease => $"{Kind}()",
         _ when Data.Length > 0 => $"{Kind}({Data.Length} B, size: {SizeText})",
         _ => $"{Kind}(size: {SizeText})",
     };
@@ -97,6 +99,7 @@ internal sealed record LinkBufferOperation(LinkBufferOperationKind Kind, int Siz
             (3, Op(LinkBufferOperationKind.AppendBuffer, callerMemory)),
             (2, Op(LinkBufferOperationKind.AppendSlice)),
             (3, Op(LinkBufferOperationKind.ReadableSequenceThenSkip)),
-            (8, Op(LinkBufferOperationKind.Release)));
+            (8, Op(LinkBufferOperationKind.Release)),
+            (3, Op(LinkBufferOperationKind.FlushReadAllAndRelease)));
     }
 }
