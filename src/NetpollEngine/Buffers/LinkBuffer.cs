@@ -158,7 +158,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Offset of the first <paramref name="delimiter"/> in the readable bytes, or -1.</summary>
     public int IndexOf(byte delimiter)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(IndexOf));
         int remaining = Length;
         int offset = 0;
         for (LinkBufferNode? node = _read; node is not null && remaining > 0; node = node.NextNode)
@@ -183,6 +183,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Returns the bytes up to and including the first <paramref name="delimiter"/> and moves past them.</summary>
     public ReadOnlyMemory<byte> Until(byte delimiter)
     {
+        ThrowIfDisposed(nameof(Until));
         int at = IndexOf(delimiter);
         if (at < 0)
         {
@@ -227,7 +228,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Copies readable bytes into <paramref name="destination"/> (up to its length) and moves past them.</summary>
     public int Read(Span<byte> destination)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(Read));
         int n = Math.Min(destination.Length, Length);
         if (n > 0)
         {
@@ -262,9 +263,13 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// </summary>
     public void Release()
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(Release));
         LinkBufferNode read = _read;
-        while (read.Readable == 0 && read.NextNode is { } next)
+
+        // NextNode first: once a node has a successor the writer never writes into it again, so a Readable of 0
+        // read after that is final. Read the other way round, the writer could fill the tail and link a new node
+        // between the two reads, and a node with unread bytes would be freed.
+        while (read.NextNode is { } next && read.Readable == 0)
         {
             read = next;
         }
@@ -296,7 +301,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// </summary>
     public ReadOnlySequence<byte> GetReadableSequence()
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(GetReadableSequence));
         int remaining = Length;
         if (remaining == 0)
         {
@@ -326,12 +331,8 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Returns <paramref name="n"/> contiguous writable bytes at the end. Valid until <see cref="Flush"/>.</summary>
     public Memory<byte> Malloc(int n)
     {
-        ThrowIfDisposed();
-        if (n < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(n), n, $"LinkBuffer.Malloc: size must be zero or more, got {n}.");
-        }
-
+        ThrowIfDisposed(nameof(Malloc));
+        CheckContiguousWrite(n, nameof(Malloc));
         if (n == 0)
         {
             return default;
@@ -347,43 +348,52 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <inheritdoc/>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
-        ThrowIfDisposed();
-        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        ThrowIfDisposed(nameof(GetMemory));
+        CheckContiguousWrite(sizeHint, nameof(GetMemory));
         return WritableTail(Math.Max(sizeHint, 1)).WritableMemory;
     }
 
     /// <inheritdoc/>
     public Span<byte> GetSpan(int sizeHint = 0)
     {
-        ThrowIfDisposed();
-        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        ThrowIfDisposed(nameof(GetSpan));
+        CheckContiguousWrite(sizeHint, nameof(GetSpan));
         return WritableTail(Math.Max(sizeHint, 1)).WritableSpan;
     }
 
     /// <inheritdoc/>
     public void Advance(int count)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(Advance));
         LinkBufferNode tail = _write;
         if (count < 0 || count > tail.Writable)
         {
             throw new ArgumentOutOfRangeException(nameof(count), count, $"LinkBuffer.Advance: count must be between 0 and the {tail.Writable} bytes last returned by GetMemory/GetSpan.");
         }
 
+        CheckRoom(count, nameof(Advance));
+
         tail.WriteIndex += count;
         _pending += count;
     }
 
-    /// <summary>Copies <paramref name="data"/> to the end.</summary>
+    /// <summary>
+    /// Copies <paramref name="data"/> to the end: into the tail if it fits there, else into one new block
+    /// big enough for all of it (up to the largest pooled block), as netpoll's malloc does. One write stays
+    /// one node, so a reader's Next over it is a view, not an assembling copy.
+    /// </summary>
     public void WriteBinary(ReadOnlySpan<byte> data)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(WriteBinary));
+        CheckRoom(data.Length, nameof(WriteBinary));
         while (!data.IsEmpty)
         {
-            Span<byte> span = GetSpan(Math.Min(data.Length, _blockSize));
+            LinkBufferNode tail = WritableTail(Math.Min(data.Length, SizeClasses.MaxBlockSize));
+            Span<byte> span = tail.WritableSpan;
             int take = Math.Min(span.Length, data.Length);
             data[..take].CopyTo(span);
-            Advance(take);
+            tail.WriteIndex += take;
+            _pending += take;
             data = data[take..];
         }
     }
@@ -395,7 +405,8 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// </summary>
     public void WriteBinary(ReadOnlyMemory<byte> data, Action<object?>? onRelease, object? state = null)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(WriteBinary));
+        CheckRoom(data.Length, nameof(WriteBinary));
         if (data.Length < LinkThreshold)
         {
             WriteBinary(data.Span);
@@ -416,13 +427,20 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     public void WriteString(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(WriteString));
+        if ((long)text.Length * 3 > int.MaxValue - _pending - Length)
+        {
+            // Might not fit: count exactly, so a rejected string leaves nothing half written.
+            CheckRoom(Encoding.UTF8.GetByteCount(text), nameof(WriteString));
+        }
+
         Encoding.UTF8.GetBytes(text.AsSpan(), this);
     }
 
     /// <summary>Writes one byte.</summary>
     public void WriteByte(byte value)
     {
+        ThrowIfDisposed(nameof(WriteByte));
         GetSpan(1)[0] = value;
         Advance(1);
     }
@@ -434,10 +452,15 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     public void Append(LinkBuffer other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(Append));
         if (ReferenceEquals(other, this))
         {
             throw new ArgumentException("LinkBuffer.Append: a buffer cannot be appended to itself.", nameof(other));
+        }
+
+        if (other._disposed)
+        {
+            throw new ObjectDisposedException(nameof(LinkBuffer), "LinkBuffer.Append: the buffer to append was disposed.");
         }
 
         int n = other.Length;
@@ -446,6 +469,8 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
             return;
         }
 
+        CheckRoom(n, nameof(Append));
+
         (LinkBufferNode first, LinkBufferNode last) = other.ShareAndConsume(n);
         LinkChain(first, last, n);
     }
@@ -453,15 +478,13 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Publishes everything written since the last flush to the reader.</summary>
     public void Flush()
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(Flush));
         int n = _pending;
         if (n > 0)
         {
+            // Cannot pass int.MaxValue: every write checked its room (CheckRoom) first.
             _pending = 0;
-            if (Interlocked.Add(ref _length, n) < 0)
-            {
-                throw new InvalidOperationException("LinkBuffer.Flush: more than 2 GiB buffered.");
-            }
+            Interlocked.Add(ref _length, n);
         }
 
         if (_tailState == TailWriting)
@@ -499,7 +522,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// </summary>
     internal unsafe IoVector ReserveForRead(int minimum, int preferred)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(nameof(ReserveForRead));
         LinkBufferNode tail = WritableTail(minimum, preferred);
         return new IoVector(tail.Block!.Pointer + tail.WriteIndex, tail.Writable);
     }
@@ -548,7 +571,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckRead(int n, string operation)
     {
-        ThrowIfDisposed();
+        ThrowIfDisposed(operation);
         if ((uint)n > (uint)Length)
         {
             ThrowBadRead(n, operation);
@@ -565,11 +588,50 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         throw new ArgumentOutOfRangeException(nameof(n), n, $"LinkBuffer.{operation}: asked for {n} bytes but only {Length} are readable.");
     }
 
-    private void ThrowIfDisposed()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ThrowIfDisposed(string operation)
     {
         if (_disposed)
         {
-            throw new ObjectDisposedException(nameof(LinkBuffer), "The LinkBuffer was disposed; its memory went back to the pool.");
+            ThrowDisposed(operation);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDisposed(string operation) =>
+        throw new ObjectDisposedException(nameof(LinkBuffer), $"LinkBuffer.{operation}: the buffer was disposed; its memory went back to the pool.");
+
+    /// <summary>
+    /// Rejects a write of <paramref name="n"/> bytes that would take readable plus unflushed bytes past int.MaxValue,
+    /// before anything changes (otherwise the pending count or Length would wrap).
+    /// Only the writer adds bytes and the reader only removes them, so the check cannot be invalidated by the reader.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckRoom(int n, string operation)
+    {
+        if (n > int.MaxValue - _pending - Length)
+        {
+            ThrowNoRoom(n, operation);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowNoRoom(int n, string operation) =>
+        throw new InvalidOperationException(
+            $"LinkBuffer.{operation}: {n} more bytes would pass the {int.MaxValue} bytes a LinkBuffer can hold ({Length} readable, {_pending} unflushed).");
+
+    /// <summary>Validates a request for <paramref name="n"/> contiguous writable bytes (Malloc, GetSpan, GetMemory).</summary>
+    private void CheckContiguousWrite(int n, string operation, [CallerArgumentExpression(nameof(n))] string paramName = "")
+    {
+        if (n < 0)
+        {
+            throw new ArgumentOutOfRangeException(paramName, n, $"LinkBuffer.{operation}: size must be zero or more, got {n}.");
+        }
+
+        CheckRoom(n, operation);
+        if (n > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(paramName, n, $"LinkBuffer.{operation}: {n} contiguous bytes is more than the largest possible block ({Array.MaxLength}).");
         }
     }
 

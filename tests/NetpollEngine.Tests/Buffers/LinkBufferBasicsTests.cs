@@ -10,7 +10,11 @@ public class LinkBufferBasicsTests
         using var pool = new BufferPool(new BufferPoolOptions { PoisonOnReturn = true });
         using var buffer = new LinkBuffer(pool, blockSize: 64);
         byte[] data = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
-        buffer.WriteBinary(data);
+        for (int i = 0; i < data.Length; i += 64)
+        {
+            buffer.WriteBinary(data.AsSpan(i, Math.Min(64, data.Length - i))); // one 64-byte block each
+        }
+
         Assert.Equal(0, buffer.Length);
         buffer.Flush();
         Assert.Equal(300, buffer.Length);
