@@ -1,0 +1,30 @@
+#Requires -Version 7.6
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+BeforeAll {
+    $script:manifestPath = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1')
+    Import-Module $manifestPath -Force
+}
+
+Describe 'The Netpoll module' {
+    It 'exports exactly the cmdlets its manifest lists' {
+        $manifest = Import-PowerShellDataFile -Path $manifestPath
+        (Get-Command -Module Netpoll).Name | Sort-Object | Should -Be ($manifest.CmdletsToExport | Sort-Object)
+    }
+
+    It 'has help with an example for every cmdlet' {
+        foreach ($command in Get-Command -Module Netpoll) {
+            $help = Get-Help $command.Name -Full
+            $help.Synopsis | Should -Not -BeLike "$($command.Name)*"
+            @($help.examples.example).Count | Should -BeGreaterThan 0
+        }
+    }
+
+    It 'stops every server when removed' {
+        $server = Start-NetpollServer -Name 'pester-removed'
+        Remove-Module Netpoll
+        $server.State | Should -Be 'Stopped'
+        Import-Module $manifestPath -Force
+        @(Get-NetpollServer).Count | Should -Be 0
+    }
+}
