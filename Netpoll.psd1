@@ -16,6 +16,10 @@
         'Get-NetpollServer'
         'Get-NetpollStats'
         'Invoke-NetpollLoad'
+        'Get-NetpollTuning'
+        'Test-NetpollTuning'
+        'Set-NetpollTuning'
+        'Restore-NetpollTuning'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
@@ -28,6 +32,7 @@
 - Start-, Stop-, Get-NetpollServer: in-process multi-reactor servers (Echo, Discard, Http).
 - Get-NetpollStats: live per-poller or per-server stats, once or streamed.
 - Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated.
+- Get-, Test-, Set-, Restore-NetpollTuning: check, apply (with a snapshot) and revert ulimit and TCP sysctls.
 '@
         }
     }

@@ -1,0 +1,109 @@
+using System.Management.Automation;
+using Netpoll.PowerShell.Tuning;
+
+namespace Netpoll.PowerShell;
+
+/// <summary>
+/// Set-NetpollTuning: raises the limits a connection test needs, from a profile or a connection count.
+/// Snapshots every value it will touch first; never lowers a value unless -Force; reports what it could
+/// not change and why. ConfirmImpact High: -WhatIf prints the exact diff.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ConnectionsSet)]
+[OutputType(typeof(NetpollTuningChange))]
+public sealed class SetNetpollTuningCommand : PSCmdlet
+{
+    private const string ProfileSet = "Profile";
+    private const string ConnectionsSet = "Connections";
+
+    [Parameter(Mandatory = true, ParameterSetName = ProfileSet)]
+    [ValidateSet("C10K", "C100K", "C1M")]
+    public string? Profile { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ConnectionsSet)]
+    [ValidateRange(1, 100_000_000)]
+    public int Connections { get; set; }
+
+    [Parameter(ParameterSetName = ConnectionsSet)]
+    public TuningRole Role { get; set; } = TuningRole.Server;
+
+    /// <summary>Process (open-file limit only), Runtime (plus sysctls now), Persistent (plus drop-in files).</summary>
+    [Parameter]
+    public TuningScope Scope { get; set; } = TuningScope.Runtime;
+
+    /// <summary>Allow lowering values (e.g. tcp_fin_timeout, or a profile's exact values).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void EndProcessing()
+    {
+        ISystemAccess system = SystemAccess.Current;
+        IReadOnlyList<TuningTarget> targets;
+        if (ParameterSetName == ProfileSet)
+        {
+            string directory = TuningProfile.DefaultDirectory(MyInvocation.MyCommand.Module?.ModuleBase ?? Environment.CurrentDirectory);
+            TuningProfile profile;
+            try
+            {
+                profile = TuningProfile.Load(directory, Profile!);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "NetpollTuningProfileNotFound", ErrorCategory.ObjectNotFound, Profile));
+                return;
+            }
+
+            if (!profile.Targets.TryGetValue(system.Platform, out IReadOnlyList<TuningTarget>? forPlatform))
+            {
+                ThrowTerminatingError(new ErrorRecord(new PlatformNotSupportedException($"Profile {profile.Name} has no {system.Platform} section."), "NetpollTuningProfileNotFound", ErrorCategory.ObjectNotFound, Profile));
+                return;
+            }
+
+            targets = forPlatform;
+        }
+        else
+        {
+            targets = TuningTargets.ForConnections(system, Connections, Role);
+        }
+
+        IReadOnlyList<TuningApplier.Plan> plans = TuningApplier.PlanChanges(system, targets, Scope, Force);
+        var confirmed = new List<TuningApplier.Plan>();
+        foreach (TuningApplier.Plan plan in plans)
+        {
+            if (plan.SkipReason is not null)
+            {
+                confirmed.Add(plan);
+            }
+            else if (ShouldProcess(plan.Setting, $"Set from {plan.Before} to {plan.After} ({Scope})"))
+            {
+                confirmed.Add(plan);
+            }
+        }
+
+        if (Scope == TuningScope.Persistent && !ShouldProcess(system.Platform == TuningPlatform.Linux ? $"{TuningApplier.LinuxSysctlDropIn}, {TuningApplier.LinuxLimitsDropIn}" : TuningApplier.MacLaunchDaemon, "Write drop-in file"))
+        {
+            return;
+        }
+
+        if (!confirmed.Any(p => p.SkipReason is null))
+        {
+            // Nothing to change (or everything declined, or -WhatIf): report without writing a snapshot.
+            if (!MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+            {
+                WriteObject(TuningApplier.Apply(system, [.. confirmed.Where(p => p.SkipReason is not null)], TuningScope.Process), enumerateCollection: true);
+            }
+
+            return;
+        }
+
+        IReadOnlyList<NetpollTuningChange> changes = TuningApplier.Apply(system, confirmed, Scope);
+        foreach (NetpollTuningChange change in changes)
+        {
+            if (change.Status == TuningChangeStatus.Failed)
+            {
+                WriteWarning($"{change.Setting} was not changed: {change.Reason}");
+            }
+        }
+
+        WriteObject(changes, enumerateCollection: true);
+    }
+}

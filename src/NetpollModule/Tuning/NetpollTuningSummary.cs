@@ -1,0 +1,18 @@
+namespace Netpoll.PowerShell.Tuning;
+
+/// <summary>The verdict of Test-NetpollTuning: can this machine hold the planned connections, and what limits it.</summary>
+public sealed class NetpollTuningSummary
+{
+    public required int Connections { get; init; }
+    public required TuningRole Role { get; init; }
+    public required int SourceAddressCount { get; init; }
+    /// <summary>Worst status of all checks.</summary>
+    public required TuningStatus Status { get; init; }
+    /// <summary>The most connections the current settings allow for this role.</summary>
+    public required long MaxConnections { get; init; }
+    /// <summary>The setting that sets <see cref="MaxConnections"/>.</summary>
+    public required string BindingConstraint { get; init; }
+    public required string Why { get; init; }
+    public required int Failed { get; init; }
+    public required int Warnings { get; init; }
+}

@@ -1,0 +1,7 @@
+namespace Netpoll.PowerShell.Tuning;
+
+public enum TuningPlatform
+{
+    Linux,
+    MacOS,
+}
