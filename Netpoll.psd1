@@ -20,6 +20,7 @@
         'Test-NetpollTuning'
         'Set-NetpollTuning'
         'Restore-NetpollTuning'
+        'Export-NetpollReport'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

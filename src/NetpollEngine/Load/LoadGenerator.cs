@@ -74,6 +74,7 @@ public static class LoadGenerator
             Errors = run.ErrorCount,
             ErrorsByKind = run.Errors,
             StopReason = reason,
+            Timeline = [.. run.Timeline],
         };
     }
 
@@ -101,7 +102,10 @@ public static class LoadGenerator
             Task first = await Task.WhenAny(run.BudgetSpent, stopped, tick).ConfigureAwait(false);
             TimeSpan now = clock.Elapsed;
             long requests = run.Completed;
-            progress?.Invoke(new LoadProgress(now, run.Open, run.Options.Connections, requests, (requests - lastRequests) / Math.Max((now - lastAt).TotalSeconds, 1e-9), run.ErrorCount, run.Options.Duration));
+            LatencyHistogram interval = run.TakeInterval();
+            var sample = new LoadProgress(now, run.Open, run.Options.Connections, requests, (requests - lastRequests) / Math.Max((now - lastAt).TotalSeconds, 1e-9), run.ErrorCount, run.Options.Duration, interval.Percentile(50), interval.Percentile(99));
+            run.Timeline.Add(sample);
+            progress?.Invoke(sample);
             lastRequests = requests;
             lastAt = now;
             if (first == run.BudgetSpent)

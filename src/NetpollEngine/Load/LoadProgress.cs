@@ -8,6 +8,8 @@ namespace Netpoll.Load;
 /// <param name="RequestsPerSecond">Rate over the last interval.</param>
 /// <param name="Errors">Errors so far.</param>
 /// <param name="Duration">Planned duration, or null when bounded by requests only.</param>
+/// <param name="LatencyP50">Median latency of the requests completed since the previous report.</param>
+/// <param name="LatencyP99">99th percentile latency since the previous report.</param>
 public readonly record struct LoadProgress(
     TimeSpan Elapsed,
     int ConnectionsOpen,
@@ -15,4 +17,6 @@ public readonly record struct LoadProgress(
     long Requests,
     double RequestsPerSecond,
     long Errors,
-    TimeSpan? Duration);
+    TimeSpan? Duration,
+    TimeSpan LatencyP50 = default,
+    TimeSpan LatencyP99 = default);

@@ -31,4 +31,7 @@ public sealed record LoadResult
 
     /// <summary>Why the test stopped: Duration, Requests, Canceled.</summary>
     public required string StopReason { get; init; }
+
+    /// <summary>One sample per progress interval: open connections, requests, rate and interval latency.</summary>
+    public IReadOnlyList<LoadProgress> Timeline { get; init; } = [];
 }

@@ -34,6 +34,14 @@ internal sealed class LoadRun
 
     public LatencyHistogram ConnectTime { get; } = new();
 
+    private LatencyHistogram _interval = new();
+
+    /// <summary>Takes the latencies recorded since the last call (for per-interval percentiles).</summary>
+    public LatencyHistogram TakeInterval() => Interlocked.Exchange(ref _interval, new LatencyHistogram());
+
+    /// <summary>One progress sample per interval, kept for the result's timeline.</summary>
+    public List<LoadProgress> Timeline { get; } = [];
+
     public long BytesSent;
     public long BytesReceived;
     public long ConnectFailures;
@@ -60,7 +68,9 @@ internal sealed class LoadRun
 
     public void Complete(long startTimestamp)
     {
-        Latency.Record((long)Stopwatch.GetElapsedTime(startTimestamp).TotalNanoseconds);
+        long ns = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalNanoseconds;
+        Latency.Record(ns);
+        Volatile.Read(ref _interval).Record(ns);
         if (Interlocked.Increment(ref _completed) == Options.Requests)
         {
             _budgetSpent.TrySetResult();

@@ -33,6 +33,9 @@ public sealed class NetpollLoadResult
     /// <summary>True when the generator ran in a separate process (-Isolated).</summary>
     public required bool Isolated { get; init; }
 
+    /// <summary>One sample per second: elapsed time, open connections, requests, rate, interval p50/p99.</summary>
+    public required IReadOnlyList<LoadProgress> Timeline { get; init; }
+
     internal static NetpollLoadResult From(LoadResult r, bool isolated) => new()
     {
         Target = r.Target,
@@ -60,5 +63,6 @@ public sealed class NetpollLoadResult
         ErrorsByKind = r.ErrorsByKind.ToDictionary(e => e.Key.ToString(), e => e.Value),
         StopReason = r.StopReason,
         Isolated = isolated,
+        Timeline = r.Timeline,
     };
 }
