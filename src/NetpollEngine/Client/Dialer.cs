@@ -72,7 +72,13 @@ public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
         {
             if (localEndPoint is not null)
             {
-                if (localEndPoint is IPEndPoint)
+                if (localEndPoint is IPEndPoint { Port: 0 } && OperatingSystem.IsLinux())
+                {
+                    // Without this, bind picks a port by scanning every bound one: connects slow to a
+                    // crawl after ~14k, and each source address could only use each port once.
+                    NativeSocket.SetInt(fd, SocketConstants.IPPROTO_IP, SocketConstants.IP_BIND_ADDRESS_NO_PORT, 1);
+                }
+                else if (localEndPoint is IPEndPoint)
                 {
                     NativeSocket.SetInt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_REUSEADDR, 1);
                 }

@@ -20,7 +20,11 @@ internal static class SocketConstants
     public static readonly int SO_NOSIGPIPE = Linux ? 0 : 0x1022;
     public static readonly int SO_LINGER = Linux ? 13 : 0x80;
 
+    public const int IPPROTO_IP = 0;
     public const int IPPROTO_TCP = 6;
+
+    /// <summary>Linux 4.2+: bind(addr:0) reserves no port; connect picks it, with the 4-tuple in mind.</summary>
+    public const int IP_BIND_ADDRESS_NO_PORT = 24;
     public const int IPPROTO_IPV6 = 41;
     public const int TCP_NODELAY = 1;
     public static readonly int IPV6_V6ONLY = Linux ? 26 : 27;

@@ -95,10 +95,11 @@ public sealed class GetNetpollStatsCommand : PSCmdlet
     {
         IReadOnlyList<PollerStats> now = server.Loop.GetStats();
         IReadOnlyList<PollerStats>? before;
+        int view = Aggregate ? 1 : 0;
         lock (server.SampleGate)
         {
-            before = server.LastSample;
-            server.LastSample = now;
+            before = server.LastSamples[view];
+            server.LastSamples[view] = now;
         }
 
         List<NetpollPollerStats> pollers = [.. now.Select(p => NetpollPollerStats.From(server.Name, p, before?.FirstOrDefault(b => b.PollerId == p.PollerId)))];

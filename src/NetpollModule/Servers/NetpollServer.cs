@@ -55,8 +55,9 @@ public sealed class NetpollServer
 
     internal Task Serving { get; }
 
-    /// <summary>The last per-poller snapshot Get-NetpollStats took, for per-second rates.</summary>
-    internal IReadOnlyList<PollerStats>? LastSample { get; set; }
+    /// <summary>The last snapshot Get-NetpollStats took, per view (per poller, aggregate), for per-second rates;
+    /// kept apart so a script sampling both views each second gets a full interval in each.</summary>
+    internal IReadOnlyList<PollerStats>?[] LastSamples { get; } = new IReadOnlyList<PollerStats>?[2];
 
     internal readonly Lock SampleGate = new();
 
