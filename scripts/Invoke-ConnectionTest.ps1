@@ -132,8 +132,12 @@ try {
             WorkingSetBytes    = $process.WorkingSet64
             ManagedBytes       = [System.GC]::GetTotalMemory($false)
         }
+        if ($sample.Connections -gt $peak.Connections) {
+            # A new peak: measure the live heap precisely (a full GC), not live data plus garbage.
+            $sample.ManagedBytes = [System.GC]::GetTotalMemory($true)
+            $peak = $sample
+        }
         $samples.Add($sample)
-        if ($sample.Connections -ge $peak.Connections) { $peak = $sample }
 
         $latest = @($load.Streams.Progress)
         $activity.StatusDescription = if ($latest.Count) { $latest[-1].StatusDescription } else { "$($sample.Connections) connections" }

@@ -134,11 +134,14 @@ public sealed partial class Connection
             }
         }
 
-        Action<Connection>[] callbacks;
-        lock (_closeCallbacks)
+        Action<Connection>[] callbacks = [];
+        if (Volatile.Read(ref _closeCallbacks) is { } registered)
         {
-            callbacks = [.. _closeCallbacks];
-            _closeCallbacks.Clear();
+            lock (registered)
+            {
+                callbacks = [.. registered];
+                registered.Clear();
+            }
         }
 
         foreach (Action<Connection> callback in callbacks)

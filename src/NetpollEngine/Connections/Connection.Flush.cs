@@ -13,7 +13,7 @@ public sealed partial class Connection
     private const int FlushBusy = 1;
 
     private int _flushOwner;
-    private readonly List<AsyncSignal> _flushWaiters = [];
+    private List<AsyncSignal>? _flushWaiters;
     private readonly Lock _writeGate = new();
 
     /// <summary>Serializes writer-side calls on the output buffer across tasks.</summary>
@@ -187,9 +187,10 @@ public sealed partial class Connection
         // Several tasks may wait at once: each gets its own pooled signal.
         AsyncSignal? signal = null;
         ValueTask wait;
-        lock (_flushWaiters)
+        List<AsyncSignal> waiters = LazyInitializer.EnsureInitialized(ref _flushWaiters);
+        lock (waiters)
         {
-            foreach (AsyncSignal idle in _flushWaiters)
+            foreach (AsyncSignal idle in waiters)
             {
                 if (!idle.IsInUse)
                 {
@@ -201,7 +202,7 @@ public sealed partial class Connection
             if (signal is null)
             {
                 signal = new AsyncSignal();
-                _flushWaiters.Add(signal);
+                waiters.Add(signal);
             }
 
             wait = signal.Arm(!RunInline, cancellationToken);
@@ -236,9 +237,14 @@ public sealed partial class Connection
 
     private void CompleteFlushWaiters(Exception? error)
     {
-        lock (_flushWaiters)
+        if (Volatile.Read(ref _flushWaiters) is not { } waiters)
         {
-            foreach (AsyncSignal signal in _flushWaiters)
+            return; // no flush ever waited
+        }
+
+        lock (waiters)
+        {
+            foreach (AsyncSignal signal in waiters)
             {
                 if (signal.IsWaiting)
                 {

@@ -29,8 +29,9 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     private readonly EndPoint _endPointTemplate;
     private readonly LinkBuffer _input;
     private readonly LinkBuffer _output;
-    private readonly Action _handlerContinuation;
-    private readonly List<Action<Connection>> _closeCallbacks = [];
+    // Created on first use: an idle connection should cost as little memory as possible.
+    private Action? _handlerContinuation;
+    private List<Action<Connection>>? _closeCallbacks;
 
     // Lifecycle
     private int _ioRefs = 1;          // the reactor's reference, plus one per flush syscall in flight
@@ -75,7 +76,6 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         _endPointTemplate = endPointTemplate;
         _input = new LinkBuffer(owner.Pool);
         _output = new LinkBuffer(owner.Pool);
-        _handlerContinuation = OnHandlerCompleted;
         _lastActivity = Environment.TickCount64;
         Id = Interlocked.Increment(ref s_nextId);
     }
@@ -123,11 +123,12 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     public void AddCloseCallback(Action<Connection> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        lock (_closeCallbacks)
+        List<Action<Connection>> callbacks = LazyInitializer.EnsureInitialized(ref _closeCallbacks);
+        lock (callbacks)
         {
             if (Volatile.Read(ref _closed) == 0)
             {
-                _closeCallbacks.Add(callback);
+                callbacks.Add(callback);
                 return;
             }
         }
@@ -217,7 +218,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
             if (!pending.IsCompleted)
             {
                 _runningHandler = pending;
-                pending.GetAwaiter().UnsafeOnCompleted(_handlerContinuation);
+                pending.GetAwaiter().UnsafeOnCompleted(_handlerContinuation ??= OnHandlerCompleted);
                 return;
             }
 
