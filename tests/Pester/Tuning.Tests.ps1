@@ -1,0 +1,65 @@
+#Requires -Version 7.6
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Check, apply and restore OS tuning the way an operator's CI would before a large connection test.
+
+BeforeAll {
+    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1')) -Force
+    $script:state = Join-Path ([System.IO.Path]::GetTempPath()) "netpoll-pester-$([guid]::NewGuid())"
+    $env:NETPOLL_TUNING_STATE = $state
+    $script:isRootLinux = $IsLinux -and ((id -u) -eq '0')
+}
+
+AfterAll {
+    if (Test-Path $state) {
+        Get-ChildItem $state -Filter 'snapshot-*.json' | ForEach-Object { Restore-NetpollTuning -Snapshot $_.FullName -Confirm:$false }
+        Remove-Item $state -Recurse -Force
+    }
+    Remove-Item Env:NETPOLL_TUNING_STATE
+}
+
+Describe 'Get-NetpollTuning' {
+    It 'lists the open-file limits with their source' {
+        $limit = Get-NetpollTuning -Setting 'RLIMIT_NOFILE.hard'
+        [long]$limit.Value | Should -BeGreaterThan 0
+        $limit.Source | Should -BeLike '*getrlimit*'
+    }
+}
+
+Describe 'Test-NetpollTuning' {
+    It 'emits checks and a summary that names the binding constraint' {
+        $results = Test-NetpollTuning -Connections 1000000 -Role InProcess
+        $summary = $results[-1]
+        $summary.Status | Should -Be 'Fail'
+        $summary.MaxConnections | Should -BeLessThan 1000000
+        $summary.BindingConstraint | Should -Not -BeNullOrEmpty
+        ($results | Where-Object Status -eq 'Fail').Fix | Should -Not -BeNullOrEmpty
+    }
+
+    It 'returns a bool with -Quiet' {
+        Test-NetpollTuning -Connections 100 -Quiet | Should -BeTrue
+    }
+}
+
+Describe 'Set-NetpollTuning and Restore-NetpollTuning' {
+    It 'changes nothing with -WhatIf' {
+        $before = (Get-NetpollTuning).Value -join ','
+        Set-NetpollTuning -Connections 50000 -Role Client -WhatIf
+        (Get-NetpollTuning).Value -join ',' | Should -Be $before
+    }
+
+    It 'raises real values and restores them, or says why it cannot' {
+        $before = (Get-NetpollTuning -Setting net.core.somaxconn).Value
+        $changes = Set-NetpollTuning -Connections 500000 -Scope Runtime -Confirm:$false -WarningAction SilentlyContinue
+        $change = $changes | Where-Object Setting -eq 'net.core.somaxconn'
+        if ($isRootLinux) {
+            $change.Status | Should -BeIn 'Changed', 'Unchanged'
+        }
+        else {
+            # Not root (or not Linux): the refusal is reported per setting with its reason.
+            $change.Status | Should -Be 'Failed'
+            $change.Reason | Should -Match 'NotRoot|ReadOnly'
+        }
+        $changes | Where-Object Snapshot | Select-Object -First 1 | Restore-NetpollTuning -Confirm:$false | Out-Null
+        (Get-NetpollTuning -Setting net.core.somaxconn).Value | Should -Be $before
+    }
+}
