@@ -48,8 +48,8 @@ public class LoadGeneratorTests
         });
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Target = server.EndPoint, Connections = 4, Requests = 80, Duration = TimeSpan.FromSeconds(30), MessageSize = 16 });
         Assert.Equal(80, result.Requests);
-        Assert.InRange(result.LatencyP50.TotalMilliseconds, 24, 200);
-        Assert.InRange(result.LatencyP99.TotalMilliseconds, 24, 500);
+        Assert.InRange(result.LatencyP50.TotalMilliseconds, 24, 1000); // upper bound only catches nonsense: the machine may be loaded
+        Assert.InRange(result.LatencyP99.TotalMilliseconds, 24, 3000);
         Assert.True(result.LatencyMax >= result.LatencyP99);
     }
 
