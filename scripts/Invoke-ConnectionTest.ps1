@@ -146,7 +146,7 @@ try {
     }
 
     $output = $load.EndInvoke($running)
-    $result = @($output | Where-Object { $_ -is [Netpoll.PowerShell.NetpollLoadResult] })[0]
+    $result = @($output | Where-Object { $_ -is [Netpoll.Load.LoadResult] })[0]
     if (-not $result) { throw "The load produced no result: $(@($load.Streams.Error) -join '; ')" }
     $activity.RecordType = 'Completed'
     $PSCmdlet.WriteProgress($activity)

@@ -9,7 +9,7 @@ public class LoadCmdletTests
     public void A_server_piped_into_Invoke_NetpollLoad_is_loaded_with_progress_and_one_result()
     {
         using var ps = new PowerShellSession();
-        NetpollLoadResult result = ps.Single<NetpollLoadResult>(
+        LoadResult result = ps.Single<LoadResult>(
             "Start-NetpollServer -Name load1 | Invoke-NetpollLoad -Connections 10 -Requests 2000 -MessageSize 256");
         Assert.Equal(2000, result.Requests);
         Assert.Equal(0, result.Errors);
@@ -28,7 +28,7 @@ public class LoadCmdletTests
     {
         using var ps = new PowerShellSession();
         NetpollServer server = ps.Single<NetpollServer>("Start-NetpollServer -Name iso -Protocol Http");
-        NetpollLoadResult result = ps.Single<NetpollLoadResult>(
+        LoadResult result = ps.Single<LoadResult>(
             $"Invoke-NetpollLoad -Target 127.0.0.1:{server.Port} -Connections 8 -Requests 1000 -Pattern Http -Isolated");
         Assert.True(result.Isolated);
         Assert.Equal(1000, result.Requests);
@@ -63,10 +63,10 @@ public class LoadCmdletTests
     {
         using var ps = new PowerShellSession();
         NetpollServer server = ps.Single<NetpollServer>("Start-NetpollServer -Name dur");
-        NetpollLoadResult seconds = ps.Single<NetpollLoadResult>($"Invoke-NetpollLoad -Target 127.0.0.1:{server.Port} -Connections 2 -Duration 0.5");
+        LoadResult seconds = ps.Single<LoadResult>($"Invoke-NetpollLoad -Target 127.0.0.1:{server.Port} -Connections 2 -Duration 0.5");
         Assert.Equal("Duration", seconds.StopReason);
         Assert.InRange(seconds.Elapsed.TotalSeconds, 0.4, 5);
-        NetpollLoadResult span = ps.Single<NetpollLoadResult>($"Invoke-NetpollLoad -Target 127.0.0.1:{server.Port} -Connections 2 -Duration '00:00:00.5'");
+        LoadResult span = ps.Single<LoadResult>($"Invoke-NetpollLoad -Target 127.0.0.1:{server.Port} -Connections 2 -Duration '00:00:00.5'");
         Assert.InRange(span.Elapsed.TotalSeconds, 0.4, 5);
     }
 }

@@ -37,7 +37,7 @@ Describe 'Invoke-NetpollLoad' {
         Stop-NetpollServer -Name 'pester-closed'
         $result = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Connections 3 -Duration 5
         $result.ConnectFailures | Should -Be 3
-        $result.ErrorsByKind['Refused'] | Should -Be 3
+        $result.ErrorsByKind[[Netpoll.Load.LoadErrorKind]::Refused] | Should -Be 3
     }
 }
 

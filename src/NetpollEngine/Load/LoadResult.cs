@@ -34,4 +34,7 @@ public sealed record LoadResult
 
     /// <summary>One sample per progress interval: open connections, requests, rate and interval latency.</summary>
     public IReadOnlyList<LoadProgress> Timeline { get; init; } = [];
+
+    /// <summary>True when the generator ran in another process than the one that asked for the test.</summary>
+    public bool Isolated { get; init; }
 }

@@ -8,11 +8,11 @@ namespace Netpoll.PowerShell;
 
 /// <summary>
 /// Invoke-NetpollLoad: drives a server with the C# load generator (never PowerShell in the hot path),
-/// shows a progress bar, honours Ctrl+C, and returns one NetpollLoadResult. -Isolated runs the
+/// shows a progress bar, honours Ctrl+C, and returns one LoadResult. -Isolated runs the
 /// generator in its own process so its connections do not count against this process's fd limit.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "NetpollLoad", DefaultParameterSetName = TargetSet)]
-[OutputType(typeof(NetpollLoadResult))]
+[OutputType(typeof(LoadResult))]
 public sealed class InvokeNetpollLoadCommand : PSCmdlet
 {
     private const string TargetSet = "Target";
@@ -134,7 +134,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
         try
         {
             LoadResult result = running.GetAwaiter().GetResult();
-            WriteObject(NetpollLoadResult.From(result, Isolated));
+            WriteObject(result with { Isolated = Isolated });
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
         {

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Netpoll.Load;
 
 namespace Netpoll.PowerShell.Reports;
 
@@ -33,7 +34,7 @@ public sealed class ExportNetpollReportCommand : PSCmdlet
 
     /// <summary>The load result; its Timeline gives latency over time.</summary>
     [Parameter]
-    public NetpollLoadResult? LoadResult { get; set; }
+    public LoadResult? LoadResult { get; set; }
 
     /// <summary>Facts for summary.json and the page's table (a hashtable or object).</summary>
     [Parameter]
@@ -89,7 +90,7 @@ public sealed class ExportNetpollReportCommand : PSCmdlet
             {
                 ["Target"] = r.Target,
                 ["Pattern"] = r.Pattern.ToString(),
-                ["Connections"] = r.Connections,
+                ["Connections"] = r.ConnectionsRequested,
                 ["ConnectionsOpened"] = r.ConnectionsOpened,
                 ["PeakConnections"] = r.PeakConnections,
                 ["Requests"] = r.Requests,
