@@ -15,8 +15,11 @@ Describe 'The Netpoll module' {
     It 'has help with an example for every cmdlet' {
         foreach ($command in Get-Command -Module Netpoll) {
             $help = Get-Help $command.Name -Full
-            $help.Synopsis | Should -Not -BeLike "$($command.Name)*"
-            @($help.examples.example).Count | Should -BeGreaterThan 0
+            # Without MAML, Get-Help makes up help whose Synopsis is "`n<syntax>" and has no examples;
+            # @($null).Count is 1, so count only real examples.
+            $help.PSObject.TypeNames | Should -Contain 'MamlCommandHelpInfo' -Because "$($command.Name) needs MAML help"
+            $help.Synopsis.Trim() | Should -Not -BeLike "$($command.Name)*" -Because "$($command.Name) needs a synopsis"
+            @($help.examples.example | Where-Object { $_ }).Count | Should -BeGreaterThan 0 -Because "$($command.Name) needs an example"
         }
     }
 

@@ -26,6 +26,7 @@ internal sealed class Poller : IDisposable
     private int _freeCount;
     private int _nextSlot = 1; // slot 0 would make token 0, the wake token
     private int _sleeping;
+    private long _waitStartedAt; // Stopwatch ticks while inside a wait, else 0: snapshots count the wait in progress
     private int _wakeSignaled;
     private volatile bool _stopping;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -136,7 +137,7 @@ internal sealed class Poller : IDisposable
         AcceptBackoffs = Volatile.Read(ref Counters.AcceptBackoffs),
         Timeouts = Volatile.Read(ref Counters.Timeouts),
         BusyTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.BusyTicks)),
-        WaitTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.WaitTicks)),
+        WaitTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.WaitTicks) + WaitInProgress()),
     };
 
     /// <summary>Completes when the poller thread has left its loop.</summary>
@@ -171,6 +172,12 @@ internal sealed class Poller : IDisposable
         }
     }
 
+    private long WaitInProgress()
+    {
+        long started = Volatile.Read(ref _waitStartedAt);
+        return started == 0 ? 0 : Math.Max(0, Stopwatch.GetTimestamp() - started);
+    }
+
     private void Run()
     {
         long mark = Stopwatch.GetTimestamp();
@@ -188,7 +195,9 @@ internal sealed class Poller : IDisposable
 
             long beforeWait = Stopwatch.GetTimestamp();
             Counters.BusyTicks += beforeWait - mark;
+            Volatile.Write(ref _waitStartedAt, beforeWait);
             int n = _backend.Wait(timeout);
+            Volatile.Write(ref _waitStartedAt, 0);
             Volatile.Write(ref _sleeping, 0);
             mark = Stopwatch.GetTimestamp();
             Counters.WaitTicks += mark - beforeWait;

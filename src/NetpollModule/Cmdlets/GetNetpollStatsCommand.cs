@@ -102,7 +102,7 @@ public sealed class GetNetpollStatsCommand : PSCmdlet
             server.LastSamples[view] = now;
         }
 
-        List<NetpollPollerStats> pollers = [.. now.Select(p => NetpollPollerStats.From(server.Name, p, before?.FirstOrDefault(b => b.PollerId == p.PollerId)))];
+        List<NetpollPollerStats> pollers = [.. now.Select(p => NetpollPollerStats.From(server.Name, p, before?.FirstOrDefault(b => b.PollerId == p.PollerId), server.StartTime))];
         if (Aggregate)
         {
             WriteObject(NetpollServerStats.From(server.Name, pollers, server.Loop.GetBufferStatistics().RentedBytes));

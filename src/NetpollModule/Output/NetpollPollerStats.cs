@@ -29,11 +29,15 @@ public sealed class NetpollPollerStats
     public required double BytesOutPerSecond { get; init; }
     public required double EventsPerSecond { get; init; }
 
-    internal static NetpollPollerStats From(string server, PollerStats now, PollerStats? before)
+    /// <param name="server">The server's name.</param>
+    /// <param name="now">This sample.</param>
+    /// <param name="before">The previous sample of the same view, or null: rates then run from <paramref name="startTime"/>.</param>
+    /// <param name="startTime">When the server started (counters were zero).</param>
+    internal static NetpollPollerStats From(string server, PollerStats now, PollerStats? before, DateTimeOffset startTime)
     {
-        TimeSpan interval = before is null ? TimeSpan.Zero : now.Timestamp - before.Timestamp;
+        TimeSpan interval = now.Timestamp - (before?.Timestamp ?? startTime);
         double seconds = interval.TotalSeconds;
-        double Rate(long current, long? previous) => seconds > 0 && previous is not null ? (current - previous.Value) / seconds : 0;
+        double Rate(long current, long? previous) => seconds > 0 ? (current - (previous ?? 0)) / seconds : 0;
 
         // Busy share over the interval when there is one, else since start.
         double busy = now.BusyPercent;
