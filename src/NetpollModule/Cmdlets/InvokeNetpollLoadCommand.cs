@@ -24,6 +24,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
     /// <summary>host:port (127.0.0.1:7000, [::1]:7000, localhost:7000) or unix:/path.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = TargetSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ServerEndPointCompleter))]
     public string? Target { get; set; }
 
     /// <summary>A server started with Start-NetpollServer (by pipeline).</summary>
