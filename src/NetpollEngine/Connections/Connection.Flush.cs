@@ -82,6 +82,10 @@ public sealed partial class Connection
             {
                 return;
             }
+
+            // The poller also drains through here for tasks that published while it owned the flush:
+            // their FlushAsync calls wait on signals that only a drain completes.
+            CompleteFlushWaitersIfBelowMark();
         }
     }
 
