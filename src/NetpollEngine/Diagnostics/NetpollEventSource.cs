@@ -5,8 +5,8 @@ namespace Netpoll;
 /// <summary>
 /// The engine's rare events (<c>Netpoll-Engine</c>): servers starting and stopping, accept back-off,
 /// backpressure turning on and off, deadlines firing, and failures. Nothing per request goes here.
-/// Every call site checks <see cref="EventSource.IsEnabled(EventLevel, EventKeywords)"/> first, so
-/// with no listener an event costs one field read. Read it in-process with an
+/// Each event method checks <see cref="EventSource.IsEnabled(EventLevel, EventKeywords)"/> first, so
+/// with no listener an event costs a field read; call sites pass values they already hold. Read it in-process with an
 /// <see cref="EventListener"/> (the module's -LogLevel does) or out of process with dotnet-trace.
 /// </summary>
 [EventSource(Name = SourceName)]
