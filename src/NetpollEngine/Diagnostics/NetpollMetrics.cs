@@ -48,16 +48,16 @@ public static class NetpollMetrics
         }
     }
 
+    /// <summary>The same busy and wait times as <see cref="PollerStats"/> (a wait in progress counts).</summary>
     private static IEnumerable<Measurement<double>> ObservePollerTime()
     {
         foreach ((string owner, Poller poller) in PollGroupRegistry.Pollers)
         {
-            yield return new Measurement<double>(Seconds(Volatile.Read(ref poller.Counters.BusyTicks)), Tags(owner, poller, "netpoll.poller.state", "busy"));
-            yield return new Measurement<double>(Seconds(Volatile.Read(ref poller.Counters.WaitTicks)), Tags(owner, poller, "netpoll.poller.state", "wait"));
+            PollerStats stats = poller.Snapshot();
+            yield return new Measurement<double>(stats.BusyTime.TotalSeconds, Tags(owner, poller, "netpoll.poller.state", "busy"));
+            yield return new Measurement<double>(stats.WaitTime.TotalSeconds, Tags(owner, poller, "netpoll.poller.state", "wait"));
         }
     }
-
-    private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 
     private static IEnumerable<Measurement<long>> ObserveIo()
     {
