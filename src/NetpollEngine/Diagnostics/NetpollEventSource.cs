@@ -21,7 +21,7 @@ public sealed class NetpollEventSource : EventSource
     {
     }
 
-    /// <summary>Event keywords: Server for listener-level events, Connection for per-connection ones.</summary>
+    /// <summary>Event keywords: Server for listener-level events, Connection for per-connection ones, Poller for reactor failures.</summary>
     public static class Keywords
     {
         public const EventKeywords Server = (EventKeywords)1;

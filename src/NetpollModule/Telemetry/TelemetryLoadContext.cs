@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using Netpoll.Telemetry;
 
@@ -10,14 +9,12 @@ namespace Netpoll.PowerShell;
 /// resolve from the sinks' folder first, so another module's versions of them in the default context
 /// (loaded before or after us) are never used here, and ours never land there. Three kinds of assembly
 /// are shared with the default context instead: the bridge (its interface is the only type that
-/// crosses), the engine (one meter, one event source per process) and the .NET shared framework
-/// (System.Diagnostics.Metrics must be the same types the engine publishes with).
+/// crosses), the engine (one meter, one event source per process) and the .NET framework's System.*
+/// assemblies (System.Diagnostics.Metrics must be the same types the engine publishes with).
 /// </summary>
 internal sealed class TelemetryLoadContext : AssemblyLoadContext
 {
     public const string ContextName = "Netpoll.Telemetry";
-
-    private static readonly string FrameworkDirectory = RuntimeEnvironment.GetRuntimeDirectory();
 
     private readonly string _directory;
     private readonly Dictionary<string, Assembly> _shared;
@@ -48,9 +45,10 @@ internal sealed class TelemetryLoadContext : AssemblyLoadContext
             return shared;
         }
 
-        if (File.Exists(Path.Combine(FrameworkDirectory, name + ".dll")))
+        // By name, not by folder: pwsh is usually self-contained, so its runtime folder holds its own libraries too.
+        if (name.StartsWith("System.", StringComparison.Ordinal) || name is "System" or "netstandard" or "mscorlib")
         {
-            return null; // the default context's copy: framework types are one per process
+            return null;
         }
 
         string path = Path.Combine(_directory, name + ".dll");
