@@ -15,6 +15,7 @@ internal sealed class EngineEventForwarder : EventListener
     private readonly ILogger _logger;
     private readonly EventLevel _level;
     private readonly bool _ready; // false only while the base constructor runs
+    private volatile bool _disposed;
 
     public EngineEventForwarder(ILogger logger, EventLevel level)
     {
@@ -30,6 +31,13 @@ internal sealed class EngineEventForwarder : EventListener
 
             _sourcesSeenEarly.Clear();
         }
+    }
+
+    /// <summary>Stops forwarding before detaching: an event already being dispatched must not reach a disposed logger.</summary>
+    public override void Dispose()
+    {
+        _disposed = true;
+        base.Dispose();
     }
 
     protected override void OnEventSourceCreated(EventSource eventSource)
@@ -54,7 +62,7 @@ internal sealed class EngineEventForwarder : EventListener
 
     protected override void OnEventWritten(EventWrittenEventArgs eventData)
     {
-        if (eventData.EventSource.Name != NetpollEventSource.SourceName || eventData.EventId <= 0)
+        if (_disposed || eventData.EventSource.Name != NetpollEventSource.SourceName || eventData.EventId <= 0)
         {
             return; // EventSource's own diagnostics (id 0, -1) are not engine events
         }
