@@ -21,6 +21,9 @@
         'Set-NetpollTuning'
         'Restore-NetpollTuning'
         'Export-NetpollReport'
+        'Enable-NetpollTelemetry'
+        'Disable-NetpollTelemetry'
+        'Get-NetpollTelemetry'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -31,6 +31,8 @@ public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
     /// <summary>Connections of this dialer still open.</summary>
     public int ConnectionCount => _connections.Count;
 
+    string IConnectionOwner.Name => _options.Name;
+
     BufferPool IConnectionOwner.Pool => _pool;
 
     ConnectionOptions IConnectionOwner.Options => _options.Connection;

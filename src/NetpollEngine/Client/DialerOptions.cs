@@ -5,7 +5,7 @@ public sealed record DialerOptions
 {
     private static int s_count;
 
-    /// <summary>Name used in metrics (netpoll.owner) and logs. Default: dialer-N.</summary>
+    /// <summary>Name used in metrics (netpoll.owner.name) and engine events. Default: dialer-N.</summary>
     public string Name { get; init; } = $"dialer-{Interlocked.Increment(ref s_count)}";
 
     /// <summary>Pollers for client connections.</summary>

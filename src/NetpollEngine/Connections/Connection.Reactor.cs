@@ -138,6 +138,7 @@ public sealed partial class Connection
             Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
         {
             Interlocked.Increment(ref Poller.Counters.Paused);
+            NetpollEventSource.Log.BackpressureOn(_owner.Name, Id, _input.Length);
             UpdateInterest();
         }
     }
@@ -149,6 +150,7 @@ public sealed partial class Connection
             Interlocked.CompareExchange(ref _paused, 0, 1) == 1)
         {
             Interlocked.Decrement(ref Poller.Counters.Paused);
+            NetpollEventSource.Log.BackpressureOff(_owner.Name, Id, _input.Length);
             UpdateInterest();
         }
     }
@@ -223,6 +225,7 @@ public sealed partial class Connection
             nowMs - Volatile.Read(ref _lastActivity) >= (long)_options.IdleTimeout.TotalMilliseconds)
         {
             Poller.Counters.Timeouts++;
+            NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "idle", (long)_options.IdleTimeout.TotalMilliseconds);
             RequestCloseOnPoller(CloseReason.IdleTimeout, 0);
             return;
         }
@@ -234,6 +237,7 @@ public sealed partial class Connection
             if (_readSignal?.TrySet(new TimeoutException($"Read timed out after {_options.ReadTimeout.TotalMilliseconds:0} ms waiting for {DescribeWant()}; {_input.Length} bytes were buffered.")) == true)
             {
                 Poller.Counters.Timeouts++;
+                NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "read", (long)_options.ReadTimeout.TotalMilliseconds);
             }
         }
 
@@ -244,6 +248,7 @@ public sealed partial class Connection
             if (_output.Length > _options.OutputHighWaterMark)
             {
                 Poller.Counters.Timeouts++;
+                NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);
                 RequestCloseOnPoller(CloseReason.WriteTimeout, 0);
                 return;
             }

@@ -316,6 +316,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     private void HandlerFailed(Exception ex)
     {
         Trace.TraceWarning($"netpoll connection {Id}: handler failed: {ex.GetType().Name}: {ex.Message}");
+        NetpollEventSource.Log.HandlerFailed(_owner.Name, Id, ex.GetType().Name, ex.Message);
         RequestClose(CloseReason.HandlerError);
         RetireDispatch();
     }

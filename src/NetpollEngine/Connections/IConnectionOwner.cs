@@ -3,6 +3,9 @@ namespace Netpoll;
 /// <summary>What a connection needs from the server or dialer that created it.</summary>
 internal interface IConnectionOwner
 {
+    /// <summary>The server's or dialer's name (metrics and events).</summary>
+    string Name { get; }
+
     BufferPool Pool { get; }
 
     ConnectionOptions Options { get; }

@@ -5,33 +5,36 @@ namespace Netpoll;
 
 /// <summary>
 /// The <c>Netpoll</c> meter. Every instrument is observable: values are read from the pollers'
-/// counters only when a listener collects, so the hot path pays nothing. Names and units follow the
-/// OpenTelemetry conventions; each measurement carries <c>netpoll.owner</c> (server or dialer name)
-/// and <c>netpoll.poller.id</c>.
+/// counters only when a listener collects, so the hot path pays nothing. Names, units and attributes
+/// follow the OpenTelemetry semantic-convention naming rules (UpDownCounters not pluralized, counts of
+/// things pluralized with a <c>{curly}</c> unit, <c>*.io</c> with <c>network.io.direction</c>, <c>*.time</c>
+/// with a state attribute, <c>*.used</c> for an amount with no known limit); each measurement carries
+/// <c>netpoll.owner.name</c> (server or dialer name) and <c>netpoll.poller.id</c>.
 /// </summary>
 public static class NetpollMetrics
 {
     public const string MeterName = "Netpoll";
 
+    private const string Direction = "network.io.direction";
+
     private static readonly Meter Meter = new(MeterName, typeof(NetpollMetrics).Assembly.GetName().Version?.ToString());
 
     static NetpollMetrics()
     {
-        Meter.CreateObservableUpDownCounter("netpoll.connection.active", () => Observe(c => c.Registered), "{connection}", "Connections registered on a poller.");
-        Meter.CreateObservableCounter("netpoll.connection.accepted", () => Observe(c => c.Accepted), "{connection}", "Connections accepted.");
-        Meter.CreateObservableCounter("netpoll.connection.closed", () => Observe(c => c.Closed), "{connection}", "Connections closed.");
-        Meter.CreateObservableUpDownCounter("netpoll.connection.paused", () => Observe(c => c.Paused), "{connection}", "Connections whose reading is paused by backpressure.");
+        Meter.CreateObservableUpDownCounter("netpoll.connection.active", () => Observe(c => Volatile.Read(ref c.Registered)), "{connection}", "Connections registered on a poller.");
+        Meter.CreateObservableCounter("netpoll.connection.accepted", () => Observe(c => Volatile.Read(ref c.Accepted)), "{connection}", "Connections accepted.");
+        Meter.CreateObservableCounter("netpoll.connection.closed", () => Observe(c => Volatile.Read(ref c.Closed)), "{connection}", "Connections closed.");
+        Meter.CreateObservableUpDownCounter("netpoll.connection.paused", () => Observe(c => Volatile.Read(ref c.Paused)), "{connection}", "Connections whose reading is paused by backpressure.");
         Meter.CreateObservableCounter("netpoll.io", ObserveIo, "By", "Bytes moved through sockets, by network.io.direction.");
-        Meter.CreateObservableCounter("netpoll.io.syscalls", ObserveSyscalls, "{syscall}", "read and sendmsg calls, by network.io.direction.");
-        Meter.CreateObservableUpDownCounter("netpoll.buffer.usage", () => Observe(c => c.BufferBytes), "By", "Input bytes buffered and not yet read by handlers.");
-        Meter.CreateObservableCounter("netpoll.poller.waits", () => Observe(c => c.Waits), "{wait}", "epoll_wait/kevent calls.");
-        Meter.CreateObservableCounter("netpoll.poller.events", () => Observe(c => c.Events), "{event}", "Readiness events handled.");
-        Meter.CreateObservableCounter("netpoll.poller.wakeups", () => Observe(c => c.Wakeups), "{wakeup}", "Waits interrupted by another thread.");
-        Meter.CreateObservableCounter("netpoll.poller.busy.time", () => ObserveSeconds(c => c.BusyTicks), "s", "Time pollers spent working.");
-        Meter.CreateObservableCounter("netpoll.poller.wait.time", () => ObserveSeconds(c => c.WaitTicks), "s", "Time pollers spent waiting for events.");
-        Meter.CreateObservableCounter("netpoll.flush.waited", () => Observe(c => c.WaitedFlushes), "{flush}", "Flushes that had to wait for the socket to drain.");
-        Meter.CreateObservableCounter("netpoll.accept.backoffs", () => Observe(c => c.AcceptBackoffs), "{backoff}", "Times accept paused because fds ran out.");
-        Meter.CreateObservableCounter("netpoll.timeouts", () => Observe(c => c.Timeouts), "{timeout}", "Idle, read and write deadlines that fired.");
+        Meter.CreateObservableCounter("netpoll.syscalls", ObserveSyscalls, "{syscall}", "read and sendmsg calls, by network.io.direction.");
+        Meter.CreateObservableUpDownCounter("netpoll.buffer.used", () => Observe(c => Volatile.Read(ref c.BufferBytes)), "By", "Input bytes buffered and not yet read by handlers.");
+        Meter.CreateObservableCounter("netpoll.poller.waits", () => Observe(c => Volatile.Read(ref c.Waits)), "{wait}", "epoll_wait/kevent calls.");
+        Meter.CreateObservableCounter("netpoll.poller.events", () => Observe(c => Volatile.Read(ref c.Events)), "{event}", "Readiness events handled.");
+        Meter.CreateObservableCounter("netpoll.poller.wakeups", () => Observe(c => Volatile.Read(ref c.Wakeups)), "{wakeup}", "Waits interrupted by another thread.");
+        Meter.CreateObservableCounter("netpoll.poller.time", ObservePollerTime, "s", "Time poller threads spent working (netpoll.poller.state busy) and waiting for events (wait).");
+        Meter.CreateObservableCounter("netpoll.flush.waited", () => Observe(c => Volatile.Read(ref c.WaitedFlushes)), "{flush}", "Flushes that had to wait for the socket to drain.");
+        Meter.CreateObservableCounter("netpoll.accept.backoffs", () => Observe(c => Volatile.Read(ref c.AcceptBackoffs)), "{backoff}", "Times accept paused because fds ran out.");
+        Meter.CreateObservableCounter("netpoll.timeouts", () => Observe(c => Volatile.Read(ref c.Timeouts)), "{timeout}", "Idle, read and write deadlines that fired.");
     }
 
     /// <summary>Creates the meter and its instruments if they do not exist yet (the first server does this).</summary>
@@ -45,11 +48,14 @@ public static class NetpollMetrics
         }
     }
 
-    private static IEnumerable<Measurement<double>> ObserveSeconds(Func<PollerCounters, long> ticks)
+    /// <summary>The same busy and wait times as <see cref="PollerStats"/> (a wait in progress counts).</summary>
+    private static IEnumerable<Measurement<double>> ObservePollerTime()
     {
         foreach ((string owner, Poller poller) in PollGroupRegistry.Pollers)
         {
-            yield return new Measurement<double>(ticks(poller.Counters) / (double)Stopwatch.Frequency, Tags(owner, poller));
+            PollerStats stats = poller.Snapshot();
+            yield return new Measurement<double>(stats.BusyTime.TotalSeconds, Tags(owner, poller, "netpoll.poller.state", "busy"));
+            yield return new Measurement<double>(stats.WaitTime.TotalSeconds, Tags(owner, poller, "netpoll.poller.state", "wait"));
         }
     }
 
@@ -57,8 +63,8 @@ public static class NetpollMetrics
     {
         foreach ((string owner, Poller poller) in PollGroupRegistry.Pollers)
         {
-            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.BytesIn), Tags(owner, poller, "receive"));
-            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.BytesOut), Tags(owner, poller, "transmit"));
+            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.BytesIn), Tags(owner, poller, Direction, "receive"));
+            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.BytesOut), Tags(owner, poller, Direction, "transmit"));
         }
     }
 
@@ -66,17 +72,17 @@ public static class NetpollMetrics
     {
         foreach ((string owner, Poller poller) in PollGroupRegistry.Pollers)
         {
-            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.ReadCalls), Tags(owner, poller, "receive"));
-            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.WriteCalls), Tags(owner, poller, "transmit"));
+            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.ReadCalls), Tags(owner, poller, Direction, "receive"));
+            yield return new Measurement<long>(Volatile.Read(ref poller.Counters.WriteCalls), Tags(owner, poller, Direction, "transmit"));
         }
     }
 
-    private static TagList Tags(string owner, Poller poller, string? direction = null)
+    private static TagList Tags(string owner, Poller poller, string? key = null, string? value = null)
     {
-        var tags = new TagList { { "netpoll.owner", owner }, { "netpoll.poller.id", poller.Id } };
-        if (direction is not null)
+        var tags = new TagList { { "netpoll.owner.name", owner }, { "netpoll.poller.id", poller.Id } };
+        if (key is not null)
         {
-            tags.Add("network.io.direction", direction);
+            tags.Add(key, value);
         }
 
         return tags;

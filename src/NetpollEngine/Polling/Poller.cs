@@ -230,6 +230,7 @@ internal sealed class Poller : IDisposable
                 {
                     // A bug in one connection must not stop the reactor.
                     Trace.TraceError($"netpoll poller {Id}: unhandled error for slot {slot}: {ex}");
+                    NetpollEventSource.Log.PollerFailed(Id, "event handler", $"{ex.GetType().Name}: {ex.Message}");
                 }
             }
 
@@ -252,6 +253,7 @@ internal sealed class Poller : IDisposable
             catch (Exception ex)
             {
                 Trace.TraceError($"netpoll poller {Id}: task {task.GetType().Name} failed: {ex}");
+                NetpollEventSource.Log.PollerFailed(Id, $"task {task.GetType().Name}", $"{ex.GetType().Name}: {ex.Message}");
             }
         }
     }
@@ -274,6 +276,7 @@ internal sealed class Poller : IDisposable
             catch (Exception ex)
             {
                 Trace.TraceError($"netpoll poller {Id}: deadline handler failed: {ex}");
+                NetpollEventSource.Log.PollerFailed(Id, "deadline handler", $"{ex.GetType().Name}: {ex.Message}");
             }
         }
 

@@ -94,6 +94,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
             }
 
             Trace.TraceWarning($"netpoll: accept on {_listener} failed with errno {errno}");
+            NetpollEventSource.Log.AcceptFailed(_loop.Name, _listener.LocalEndPoint.ToString() ?? "", errno);
             return;
         }
     }

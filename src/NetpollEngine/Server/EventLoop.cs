@@ -52,7 +52,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
 
     public EventLoopOptions Options => _options;
 
-    /// <summary>The server's name (metrics tag netpoll.owner).</summary>
+    /// <summary>The server's name (metrics attribute netpoll.owner.name, engine events).</summary>
     public string Name => _options.Name;
 
     /// <summary>Connections currently open.</summary>
@@ -101,6 +101,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
             var acceptor = new Acceptor(this, listener, _group.Pollers[_acceptors.Count % _group.Pollers.Count]);
             _acceptors.Add((acceptor, listener));
             acceptor.Start();
+            NetpollEventSource.Log.ServerStarted(Name, listener.LocalEndPoint.ToString() ?? "", _group.Pollers.Count);
         }
 
         return _stopped.Task;
@@ -179,6 +180,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
 
     internal void OnAcceptBackoff(NetpollListener listener, int errno, int backoffMs)
     {
+        NetpollEventSource.Log.AcceptBackoff(Name, listener.LocalEndPoint.ToString() ?? "", SocketErrors.ToSocketError(errno).ToString(), backoffMs);
         EventHandler<AcceptBackoffEventArgs>? handler = AcceptBackoff;
         if (handler is not null)
         {
@@ -214,6 +216,8 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
 
     private async Task DrainAndStopAsync(TaskCompletionSource drained, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        long shutdownStarted = Stopwatch.GetTimestamp();
+        int forcedCloses = 0;
         foreach ((Acceptor acceptor, NetpollListener _) in _acceptors)
         {
             acceptor.Stop();
@@ -249,6 +253,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
                 foreach (Connection connection in _connections.Values)
                 {
                     connection.ForceClose();
+                    forcedCloses++;
                 }
 
                 // Forced closes take one poller turn each; bound the wait anyway.
@@ -270,6 +275,11 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
         lock (_gate)
         {
             _state = (int)EventLoopState.Stopped;
+        }
+
+        if (_acceptors.Count > 0)
+        {
+            NetpollEventSource.Log.ServerStopped(Name, (long)Stopwatch.GetElapsedTime(shutdownStarted).TotalMilliseconds, forcedCloses);
         }
 
         _stopped.TrySetResult();

@@ -5,7 +5,7 @@ public sealed record EventLoopOptions
 {
     private static int s_count;
 
-    /// <summary>Name used in metrics (netpoll.owner) and logs. Default: server-N.</summary>
+    /// <summary>Name used in metrics (netpoll.owner.name) and engine events. Default: server-N.</summary>
     public string Name { get; init; } = $"server-{Interlocked.Increment(ref s_count)}";
 
     /// <summary>Number of pollers. Default: one per two cores (see docs/benchmarks.md for the measurement).</summary>

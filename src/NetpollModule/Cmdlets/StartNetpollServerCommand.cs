@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
 using Netpoll.Protocols;
+using Netpoll.Telemetry;
 
 namespace Netpoll.PowerShell;
 
@@ -68,6 +69,14 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [Parameter]
     public DispatchMode Dispatch { get; set; } = DispatchMode.ThreadPool;
 
+    /// <summary>Export the Netpoll meter (process-wide, as Enable-NetpollTelemetry -MetricsExporter).</summary>
+    [Parameter]
+    public NetpollMetricsExporter MetricsExporter { get; set; }
+
+    /// <summary>Log engine events at this level and above (process-wide, as Enable-NetpollTelemetry -LogLevel).</summary>
+    [Parameter]
+    public NetpollLogLevel LogLevel { get; set; }
+
     /// <summary>Block until Ctrl+C, then drain and stop.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -89,6 +98,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             return;
         }
 
+        ServerTelemetryParameters.Apply(this, MetricsExporter, LogLevel);
         NetpollListener listener = Listen(endPoint);
         EventLoop? loop = null;
         var options = new EventLoopOptions

@@ -31,15 +31,18 @@ public class MetricsTests
         {
             string? owner = null;
             string? direction = null;
+            string? state = null;
             foreach (var tag in tags)
             {
-                if (tag.Key == "netpoll.owner") owner = tag.Value as string;
+                if (tag.Key == "netpoll.owner.name") owner = tag.Value as string;
                 if (tag.Key == "network.io.direction") direction = tag.Value as string;
+                if (tag.Key == "netpoll.poller.state") state = tag.Value as string;
             }
 
             if (owner == name)
             {
-                string key = direction is null ? instrument.Name : $"{instrument.Name}/{direction}";
+                string? attribute = direction ?? state;
+                string key = attribute is null ? instrument.Name : $"{instrument.Name}/{attribute}";
                 seen[key] = (instrument.Unit, value);
             }
         }
@@ -55,7 +58,8 @@ public class MetricsTests
         Assert.Equal(("{connection}", 1.0), seen["netpoll.connection.accepted"]);
         Assert.Equal(("{connection}", 1.0), seen["netpoll.connection.closed"]);
         Assert.Equal(("{connection}", 0.0), seen["netpoll.connection.active"]);
-        Assert.Equal("s", seen["netpoll.poller.wait.time"].Unit);
+        Assert.Equal("s", seen["netpoll.poller.time/wait"].Unit);
+        Assert.True(seen["netpoll.poller.time/busy"].Value > 0);
         Assert.True(seen["netpoll.poller.waits"].Value > 0);
     }
 }

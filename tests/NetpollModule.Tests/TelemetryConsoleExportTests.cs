@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+
+namespace Netpoll.PowerShell.Tests;
+
+/// <summary>
+/// In a real console host (netpoll-host, as pwsh would), metrics go through OpenTelemetry's console
+/// exporter and engine events through Microsoft.Extensions.Logging.Console, both to standard output.
+/// </summary>
+public class TelemetryConsoleExportTests
+{
+    private const string Script = """
+        param([string] $Netpoll)
+        $ErrorActionPreference = 'Stop'
+        Import-Module $Netpoll
+        Enable-NetpollTelemetry -MetricsExporter Console -Interval 0.5 -LogLevel Information
+        $server = Start-NetpollServer -Name console-export -Pollers 1
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port)
+        $stream = $client.GetStream()
+        $stream.Write([byte[]]::new(100), 0, 100)
+        $echoed = [byte[]]::new(100)
+        $read = 0
+        while ($read -lt 100) { $read += $stream.Read($echoed, $read, 100 - $read) }
+        $client.Dispose()
+        # Several periodic exports while the server is up (two are asserted: margin for a loaded machine).
+        [System.Threading.Thread]::Sleep(2000)
+        Stop-NetpollServer -Name console-export
+        Disable-NetpollTelemetry
+        'DONE'
+        """;
+
+    [Fact]
+    public void Console_exporter_and_console_logger_write_the_servers_metrics_and_events_to_standard_output()
+    {
+        TelemetryChildHost.Result run = TelemetryChildHost.Run(Script, "-Netpoll", PowerShellSession.ManifestPath);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string stdout = run.Stdout.ReplaceLineEndings("\n");
+        Assert.EndsWith("DONE\n", stdout, StringComparison.Ordinal);
+
+        // OpenTelemetry's console exporter: one block per instrument with name, unit, type, then points with attributes.
+        Assert.Matches(@"Metric Name: netpoll\.io, Description: [^\n]*, Unit: By, Metric Type: LongSum\n", stdout);
+        Assert.Matches(@"Metric Name: netpoll\.connection\.active, Description: [^\n]*, Unit: \{connection\}, Metric Type: LongSumNonMonotonic\n", stdout);
+        Assert.Matches(@"netpoll\.owner\.name: console-export netpoll\.poller\.id: 0 network\.io\.direction: receive \nValue: 100\n", stdout);
+        Assert.Matches(@"netpoll\.owner\.name: console-export netpoll\.poller\.id: 0 network\.io\.direction: transmit \nValue: 100\n", stdout);
+        int exports = Regex.Matches(stdout, @"Metric Name: netpoll\.connection\.accepted,").Count;
+        Assert.True(exports >= 2, $"expected periodic exports every 0.5 s, saw {exports}:\n{stdout}");
+
+        // Microsoft.Extensions.Logging.Console's simple formatter, one line per event, no colour when redirected.
+        Assert.Matches(@"(?m)^\d\d:\d\d:\d\d\.\d{3} info: Netpoll\.Engine\[1\] Server console-export started on 127\.0\.0\.1:\d+ with 1 pollers$", stdout);
+        Assert.Matches(@"(?m)^\d\d:\d\d:\d\d\.\d{3} info: Netpoll\.Engine\[2\] Server console-export stopped after \d+ ms", stdout);
+        Assert.DoesNotContain("\u001b[", stdout, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+
+namespace Netpoll.PowerShell.Tests;
+
+/// <summary>Records the Netpoll-Engine events of one owner (server name), with their payload by name.</summary>
+internal sealed class TelemetryEngineEventRecorder : EventListener
+{
+    private readonly ConcurrentQueue<(string Name, EventLevel Level, IReadOnlyDictionary<string, object?> Payload)> _events = new();
+    private string? _owner;
+
+    public IReadOnlyList<(string Name, EventLevel Level, IReadOnlyDictionary<string, object?> Payload)> Events => [.. _events];
+
+    public static TelemetryEngineEventRecorder For(string owner)
+    {
+        var recorder = new TelemetryEngineEventRecorder();
+        recorder._owner = owner;
+        recorder.EnableEvents(NetpollEventSource.Log, EventLevel.Verbose, EventKeywords.All);
+        return recorder;
+    }
+
+    /// <summary>Waits (bounded) until an event named <paramref name="name"/> was recorded; returns its payload.</summary>
+    public IReadOnlyDictionary<string, object?> WaitFor(string name, TimeSpan timeout)
+    {
+        long until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            foreach (var recorded in _events)
+            {
+                if (recorded.Name == name)
+                {
+                    return recorded.Payload;
+                }
+            }
+
+            if (Environment.TickCount64 > until)
+            {
+                throw new TimeoutException($"No {name} event within {timeout}; saw: {string.Join(", ", _events.Select(e => e.Name))}");
+            }
+
+            Thread.Sleep(10);
+        }
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs eventData)
+    {
+        if (eventData.EventSource != NetpollEventSource.Log || eventData.EventName is null || eventData.PayloadNames is null)
+        {
+            return;
+        }
+
+        var payload = new Dictionary<string, object?>(StringComparer.Ordinal);
+        for (int i = 0; i < eventData.PayloadNames.Count; i++)
+        {
+            payload[eventData.PayloadNames[i]] = eventData.Payload![i];
+        }
+
+        object? owner = payload.GetValueOrDefault("server") ?? payload.GetValueOrDefault("owner");
+        if (_owner is not null && Equals(owner, _owner))
+        {
+            _events.Enqueue((eventData.EventName, eventData.Level, payload));
+        }
+    }
+}
