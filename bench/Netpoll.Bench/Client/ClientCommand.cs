@@ -12,14 +12,57 @@ namespace Netpoll.Bench;
 /// connection is open (the ramp is excluded) and lasts <c>--duration</c> seconds. Prints, one per line:
 /// <c>WARMUP {...}</c>, <c>MARK {...}</c> (window start), <c>END {...}</c> (window end), <c>RESULT {...}</c>.
 /// With <c>--pattern idle</c> the connections are held after MARK until stdin says "stop" or closes.
-/// With <c>--requests N</c> the measured run stops after N round trips (for strace), and with
-/// <c>--wait-go</c> it starts only when stdin says "go".
+/// With <c>--requests N</c> the measured run stops after N round trips, and with <c>--wait-go</c> it
+/// starts only when stdin says "go".
+/// With <c>--jobs</c> the process stays up and runs one job per stdin line (<c>run --connections ...</c>,
+/// the same options; <c>quit</c> ends): a warm client whose JIT has reached tier 1, measuring several
+/// configurations against one server process.
 /// </summary>
 internal static class ClientCommand
 {
     private static readonly TimeSpan RampCap = TimeSpan.FromSeconds(60);
 
     public static async Task<int> RunAsync(CommandLine options)
+    {
+        if (!options.Flag("jobs"))
+        {
+            return await RunJobAsync(options).ConfigureAwait(false);
+        }
+
+        string target = options.Get("target") ?? throw new ArgumentException("client needs --target host:port.");
+        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length == 0)
+            {
+                continue;
+            }
+
+            if (words[0] == "quit")
+            {
+                break;
+            }
+
+            if (words[0] != "run")
+            {
+                Emit("ERROR", new { message = $"unknown job '{words[0]}'; use run or quit" });
+                continue;
+            }
+
+            try
+            {
+                await RunJobAsync(new CommandLine(["--target", target, .. words[1..]])).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                Emit("ERROR", new { message = ex.Message });
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> RunJobAsync(CommandLine options)
     {
         string target = options.Get("target") ?? throw new ArgumentException("client needs --target host:port.");
         IPEndPoint endPoint = IPEndPoint.Parse(target);

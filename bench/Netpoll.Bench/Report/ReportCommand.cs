@@ -68,7 +68,7 @@ internal static class ReportCommand
         Stat load = Stat.From(r.Runs.Select(x => x.LoadAverage));
         Stat foreign = Stat.From(measured.Select(x => x.ForeignCpu));
         md.AppendLine("### The run these tables come from").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Command: `{r.Command}` ({r.Mode}: {r.Repetitions} repetition(s) per scenario, interleaved across servers; warm-up {r.WarmupSeconds} s on its own connections, then a {r.MeasureSeconds} s window that starts when every connection is open). Took {r.DurationSeconds / 60:0.0} min.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Command: `{r.Command}` ({r.Mode}; took {r.DurationSeconds / 60:0.0} min). {r.Repetitions} repetition(s) per scenario, interleaved across servers. Each repetition starts a fresh server and client process and loads them for {r.JitWarmupSeconds} s so the JIT reaches tier 1; then, per configuration, a {r.WarmupSeconds} s warm-up on its own connections and a {r.MeasureSeconds} s measured window that starts once every connection is open.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Date: {r.Date}; commit {r.Commit}. Raw results: [`results.json`](bench/results.json), [`results.csv`](bench/results.csv).");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {r.Machine}, {r.Cores} cores; Linux {r.Kernel}; {r.Runtime}, SDK {r.Sdk}. Server pinned to core 0, client to core 1 (`taskset`).");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Load average (1 min): {r.LoadBefore} before, {r.LoadAfter} after; at the start of each run median {load.Median:0.00}, max {load.Max:0.00} (the benchmark's own two busy processes count towards it).");

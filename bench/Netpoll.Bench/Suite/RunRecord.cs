@@ -80,6 +80,7 @@ internal sealed class SuiteResults
     public string LoadBefore { get; set; } = "";
     public string LoadAfter { get; set; } = "";
     public double DurationSeconds { get; set; }
+    public double JitWarmupSeconds { get; set; }
     public double WarmupSeconds { get; set; }
     public double MeasureSeconds { get; set; }
     public int Repetitions { get; set; }

@@ -33,7 +33,7 @@ internal sealed partial class SuiteCommand
         _wrkScript = Path.GetFullPath(options.Get("wrk-script") ?? throw new ArgumentException("suite needs --wrk-script PATH."));
         _outDir = Path.GetFullPath(options.Get("out") ?? throw new ArgumentException("suite needs --out DIR."));
         _only = [.. options.Get("only", "echo,pollers,http,idle,counting,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
-        _deadline = DateTime.UtcNow + TimeSpan.FromMinutes(options.Double("budget-minutes", _settings.Mode == "full" ? 25 : 4));
+        _deadline = DateTime.UtcNow + TimeSpan.FromMinutes(options.Double("budget-minutes", _settings.Mode == "full" ? 28 : 4));
         Directory.CreateDirectory(_outDir);
         _resultsPath = Path.Combine(_outDir, "results.json");
         _results = new SuiteResults
@@ -48,6 +48,7 @@ internal sealed partial class SuiteCommand
             Commit = options.Get("commit", "?"),
             Cores = Environment.ProcessorCount,
             LoadBefore = ProcStat.LoadAverageLine(),
+            JitWarmupSeconds = _settings.JitWarmup,
             WarmupSeconds = _settings.Warmup,
             MeasureSeconds = _settings.Measure,
             Repetitions = _settings.Repetitions,
@@ -68,27 +69,29 @@ internal sealed partial class SuiteCommand
     {
         var clock = Stopwatch.StartNew();
         SuiteSettings s = _settings;
-        Log($"suite {s.Mode}: {s.Repetitions} repetition(s), warm-up {s.Warmup} s, window {s.Measure} s; load {_results.LoadBefore}");
+        Log($"suite {s.Mode}: {s.Repetitions} repetition(s), JIT warm-up {s.JitWarmup} s per process, warm-up {s.Warmup} s, window {s.Measure} s; load {_results.LoadBefore}");
 
         // Idle first: it needs the most ports and is the least disturbed by TIME_WAIT from the others.
         if (_only.Contains("idle"))
         {
             foreach (string server in IdleServers)
             {
-                await RecordAsync(() => IdleAsync(server, s.IdleConnections)).ConfigureAwait(false);
+                await RecordAsync(async () =>
+                {
+                    RunRecord r = await IdleAsync(server, s.IdleConnections).ConfigureAwait(false);
+                    Log(Describe(r));
+                    return [r];
+                }).ConfigureAwait(false);
             }
         }
 
         if (_only.Contains("echo"))
         {
-            foreach ((int size, int connections) in s.Echo)
+            for (int rep = 1; rep <= s.Repetitions; rep++)
             {
-                for (int rep = 1; rep <= s.Repetitions; rep++)
+                foreach (string server in EchoServers)
                 {
-                    foreach (string server in EchoServers)
-                    {
-                        await RecordAsync(() => EchoAsync(new EchoSpec("echo", server, connections, size, rep))).ConfigureAwait(false);
-                    }
+                    await RecordAsync(() => EchoSessionAsync(new EchoSession("echo", server, rep, s.Echo))).ConfigureAwait(false);
                 }
             }
         }
@@ -97,13 +100,13 @@ internal sealed partial class SuiteCommand
         {
             for (int rep = 1; rep <= s.PollerRepetitions; rep++)
             {
-                foreach (bool pinned in new[] { true, false })
+                foreach (bool pinned in s.PollerPlacements)
                 {
                     foreach (string server in new[] { "netpoll", "netpoll-inline" })
                     {
                         foreach (int pollers in new[] { 1, 2 })
                         {
-                            await RecordAsync(() => EchoAsync(new EchoSpec("pollers", server, 1000, 1024, rep) { Pollers = pollers, Pinned = pinned })).ConfigureAwait(false);
+                            await RecordAsync(() => EchoSessionAsync(new EchoSession("pollers", server, rep, [(1024, 1000)]) { Pollers = pollers, Pinned = pinned })).ConfigureAwait(false);
                         }
                     }
                 }
@@ -112,23 +115,20 @@ internal sealed partial class SuiteCommand
 
         if (_only.Contains("http"))
         {
-            foreach (int connections in s.HttpConnections)
+            for (int rep = 1; rep <= s.Repetitions; rep++)
             {
-                for (int rep = 1; rep <= s.Repetitions; rep++)
+                foreach (string server in HttpServers)
                 {
-                    foreach (string server in HttpServers)
-                    {
-                        await RecordAsync(() => HttpAsync(server, connections, rep)).ConfigureAwait(false);
-                    }
+                    await RecordAsync(() => HttpSessionAsync(server, rep, s.HttpConnections)).ConfigureAwait(false);
                 }
             }
         }
 
-        if (_only.Contains("counting"))
+        if (_only.Contains("counting") && s.Counting)
         {
             foreach (string server in EchoServers)
             {
-                await RecordAsync(() => EchoAsync(new EchoSpec("counting", server, 1000, 1024, 1) { Count = true })).ConfigureAwait(false);
+                await RecordAsync(() => EchoSessionAsync(new EchoSession("counting", server, 1, [(1024, 1000)]) { Count = true })).ConfigureAwait(false);
             }
         }
 
@@ -136,7 +136,7 @@ internal sealed partial class SuiteCommand
         {
             foreach (string server in new[] { "c-epoll", "netpoll", "netpoll-inline", "sockets" })
             {
-                await RecordAsync(() => EchoAsync(new EchoSpec("profile", server, 1000, 1024, 1) { Profile = true })).ConfigureAwait(false);
+                await RecordAsync(() => EchoSessionAsync(new EchoSession("profile", server, 1, [(1024, 1000)]) { Profile = true })).ConfigureAwait(false);
             }
         }
 
@@ -148,7 +148,8 @@ internal sealed partial class SuiteCommand
         return 0;
     }
 
-    private async Task RecordAsync(Func<Task<RunRecord>> run)
+    /// <summary>Runs one session (one server process, one or more measurements) unless the time budget is spent.</summary>
+    private async Task RecordAsync(Func<Task<List<RunRecord>>> session)
     {
         if (DateTime.UtcNow > _deadline)
         {
@@ -156,10 +157,30 @@ internal sealed partial class SuiteCommand
             return;
         }
 
-        RunRecord record = await run().ConfigureAwait(false);
-        _results.Runs.Add(record);
-        Log(Describe(record));
-        Save(); // a run that dies half-way still leaves what was measured
+        await WaitForQuietAsync().ConfigureAwait(false);
+        List<RunRecord> records = await session().ConfigureAwait(false);
+        _results.Runs.AddRange(records);
+        Save(); // a session that dies half-way still leaves what was measured
+    }
+
+    /// <summary>
+    /// Before a run, waits (bounded) until the rest of the machine uses under 0.3 cores over half a second,
+    /// so runs start in the quiet moments of a shared machine. Each run records what others used anyway.
+    /// </summary>
+    private async Task WaitForQuietAsync()
+    {
+        double maxWait = _settings.Mode == "full" ? 3 : 0;
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed.TotalSeconds < maxWait)
+        {
+            double before = ProcStat.MachineBusySeconds();
+            await Task.Delay(500).ConfigureAwait(false);
+            double busy = (ProcStat.MachineBusySeconds() - before) / 0.5;
+            if (busy < 0.3)
+            {
+                return;
+            }
+        }
     }
 
     private void Save() => File.WriteAllText(_resultsPath, JsonSerializer.Serialize(_results, Json));
@@ -220,7 +241,9 @@ internal sealed partial class SuiteCommand
 
             if (perfMap)
             {
+                // JIT symbols for perf: a perf-PID.map, and no W^X double mapping (perf cannot see through it).
                 env["DOTNET_PerfMapEnabled"] = "1";
+                env["DOTNET_EnableWriteXorExecute"] = "0";
             }
         }
 

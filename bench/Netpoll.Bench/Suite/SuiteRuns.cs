@@ -5,8 +5,11 @@ using System.Text.Json.Nodes;
 
 namespace Netpoll.Bench;
 
-/// <summary>One echo run: which server, how loaded, and what extra to measure.</summary>
-internal sealed record EchoSpec(string Group, string Server, int Connections, int Size, int Rep)
+/// <summary>
+/// One echo session: one server process and one client process (--jobs), a JIT warm-up job, then one
+/// measured job per (size, connections). Both processes stay up, so the measured code runs at tier 1.
+/// </summary>
+internal sealed record EchoSession(string Group, string Server, int Rep, IReadOnlyList<(int Size, int Connections)> Configs)
 {
     public int Pollers { get; init; }
     public bool Pinned { get; init; } = true;
@@ -32,30 +35,78 @@ internal sealed partial class SuiteCommand
         LoadAverage = ProcStat.LoadAverage(),
     };
 
-    private async Task<RunRecord> EchoAsync(EchoSpec spec)
+    private async Task<List<RunRecord>> EchoSessionAsync(EchoSession session)
     {
-        RunRecord r = NewRecord(spec.Group, spec.Server, spec.Connections, spec.Size, spec.Rep);
-        r.Pollers = spec.Pollers;
-        r.Pinned = spec.Pinned;
+        var records = new List<RunRecord>();
         SuiteSettings s = _settings;
-        ChildProcess? server = null, client = null, perf = null;
+        ChildProcess? server = null, client = null;
+        int next = 0;
         try
         {
-            server = StartServer(spec.Server, http: false, spec.Pinned, spec.Pollers, perfMap: spec.Profile);
+            server = StartServer(session.Server, http: false, session.Pinned, session.Pollers, perfMap: session.Profile);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
             client = ChildProcess.Start(
-                [_self, "client", "--target", $"127.0.0.1:{port}", "--connections", I(spec.Connections), "--size", I(spec.Size),
-                 "--duration", D(s.Measure), "--warmup", D(s.Warmup), "--pollers", "1"],
-                spec.Pinned ? "1" : null);
-            await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(120)).ConfigureAwait(false);
+                [_self, "client", "--jobs", "--target", $"127.0.0.1:{port}"],
+                session.Pinned ? "1" : null);
+
+            // JIT warm-up of both processes: the runtime needs a few seconds of load to reach tier 1.
+            await client.SendAsync($"run --connections 1000 --size 1024 --duration {D(s.JitWarmup)} --warmup 0 --pollers 1").ConfigureAwait(false);
+            await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.JitWarmup + 120)).ConfigureAwait(false);
+
+            for (; next < session.Configs.Count; next++)
+            {
+                (int size, int connections) = session.Configs[next];
+                RunRecord r = NewRecord(session.Group, session.Server, connections, size, session.Rep);
+                r.Pollers = session.Pollers;
+                r.Pinned = session.Pinned;
+                await MeasureEchoAsync(r, session, server, client).ConfigureAwait(false);
+                records.Add(r);
+                Log(Describe(r));
+            }
+
+            await client.SendAsync("quit").ConfigureAwait(false);
+            await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            await StopServerAsync(server).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
+        {
+            for (; next < session.Configs.Count; next++)
+            {
+                (int size, int connections) = session.Configs[next];
+                RunRecord r = NewRecord(session.Group, session.Server, connections, size, session.Rep);
+                r.Pollers = session.Pollers;
+                r.Pinned = session.Pinned;
+                r.Ok = false;
+                r.Error = ex.Message;
+                records.Add(r);
+                Log(Describe(r));
+            }
+        }
+        finally
+        {
+            client?.Dispose();
+            server?.Dispose();
+        }
+
+        return records;
+    }
+
+    private async Task MeasureEchoAsync(RunRecord r, EchoSession session, ChildProcess server, ChildProcess client)
+    {
+        SuiteSettings s = _settings;
+        ChildProcess? perf = null;
+        try
+        {
+            await client.SendAsync($"run --connections {I(r.Connections)} --size {I(r.Size)} --duration {D(s.Measure)} --warmup {D(s.Warmup)} --pollers 1").ConfigureAwait(false);
+            await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(s.Warmup + 120)).ConfigureAwait(false);
             Snapshot a = await SnapshotAsync(server, client).ConfigureAwait(false);
             string? perfOut = null;
-            if (spec.Count)
+            if (session.Count)
             {
                 perfOut = Path.Combine(Path.GetTempPath(), $"netpoll-bench-perfstat-{server.Id}.csv");
                 perf = ChildProcess.Start(["perf", "stat", "-x", ",", "-o", perfOut, "-e", PerfEvents(), "-p", I(server.Id)]);
             }
-            else if (spec.Profile)
+            else if (session.Profile)
             {
                 perfOut = Path.Combine(Path.GetTempPath(), $"netpoll-bench-perf-{server.Id}.data");
                 perf = ChildProcess.Start(["perf", "record", "-F", "999", "-g", "-o", perfOut, "-p", I(server.Id)]);
@@ -72,84 +123,102 @@ internal sealed partial class SuiteCommand
             JsonObject result = JsonNode.Parse(await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(60)).ConfigureAwait(false))!.AsObject();
             FillClient(r, result);
             Cost(r, a, b, haveClientCpu: true);
-            if (spec.Count && perfOut is not null)
+            if (session.Count && perfOut is not null)
             {
                 ReadPerfStat(r, perfOut, a, b);
             }
-            else if (spec.Profile && perfOut is not null)
+            else if (session.Profile && perfOut is not null)
             {
-                r.ProfileFile = await WriteProfileAsync(spec.Server, perfOut, server.Id).ConfigureAwait(false);
+                r.ProfileFile = await WriteProfileAsync(session.Server, perfOut, server.Id).ConfigureAwait(false);
             }
 
-            await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            await StopServerAsync(server).ConfigureAwait(false);
             r.Ok = r.Rps > 0;
             r.Error = r.Ok ? null : "no round trips";
-        }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException)
-        {
-            r.Ok = false;
-            r.Error = ex.Message;
         }
         finally
         {
             perf?.Dispose();
-            client?.Dispose();
-            server?.Dispose();
         }
-
-        return r;
     }
 
-    private async Task<RunRecord> HttpAsync(string serverName, int connections, int rep)
+    /// <summary>One HTTP session: one server process, a JIT warm-up with wrk, then one measured wrk run per connection count.</summary>
+    private async Task<List<RunRecord>> HttpSessionAsync(string serverName, int rep, IReadOnlyList<int> connectionCounts)
     {
-        RunRecord r = NewRecord("http", serverName, connections, 0, rep);
+        var records = new List<RunRecord>();
         SuiteSettings s = _settings;
         ChildProcess? server = null;
+        int next = 0;
         try
         {
             server = StartServer(serverName, http: true, pinned: true, pollers: 0);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
             string url = $"http://127.0.0.1:{port}/";
-            await RunWrkAsync(connections, Math.Max(1, (int)Math.Round(s.Warmup)), url).ConfigureAwait(false);
-            Snapshot a = await SnapshotAsync(server, null).ConfigureAwait(false);
-            JsonObject wrk = await RunWrkAsync(connections, Math.Max(1, (int)Math.Round(s.Measure)), url).ConfigureAwait(false);
-            Snapshot b = await SnapshotAsync(server, null).ConfigureAwait(false);
-            r.WindowRequests = wrk["requests"]!.GetValue<long>();
-            r.WindowSeconds = wrk["duration_us"]!.GetValue<double>() / 1e6;
-            r.Rps = r.WindowRequests / Math.Max(r.WindowSeconds, 1e-9);
-            r.P50Us = wrk["p50"]!.GetValue<double>();
-            r.P90Us = wrk["p90"]!.GetValue<double>();
-            r.P99Us = wrk["p99"]!.GetValue<double>();
-            r.P999Us = wrk["p999"]!.GetValue<double>();
-            r.MaxUs = wrk["max"]!.GetValue<double>();
-            r.Errors = wrk["errors"]!.GetValue<long>();
-            r.ConnectionsOpened = connections;
-            Cost(r, a, b, haveClientCpu: false);
+            await RunWrkAsync(connectionCounts.Max(), Math.Max(1, (int)Math.Round(s.JitWarmup)), url).ConfigureAwait(false);
+            for (; next < connectionCounts.Count; next++)
+            {
+                int connections = connectionCounts[next];
+                RunRecord r = NewRecord("http", serverName, connections, 0, rep);
+                await RunWrkAsync(connections, Math.Max(1, (int)Math.Round(s.Warmup)), url).ConfigureAwait(false);
+                Snapshot a = await SnapshotAsync(server, null).ConfigureAwait(false);
+                (JsonObject wrk, double wrkCpu) = await RunWrkAsync(connections, Math.Max(1, (int)Math.Round(s.Measure)), url).ConfigureAwait(false);
+                Snapshot b = await SnapshotAsync(server, null).ConfigureAwait(false);
+                b = b with { ClientCpu = wrkCpu };
+                r.WindowRequests = wrk["requests"]!.GetValue<long>();
+                r.WindowSeconds = wrk["duration_us"]!.GetValue<double>() / 1e6;
+                r.Rps = r.WindowRequests / Math.Max(r.WindowSeconds, 1e-9);
+                r.P50Us = wrk["p50"]!.GetValue<double>();
+                r.P90Us = wrk["p90"]!.GetValue<double>();
+                r.P99Us = wrk["p99"]!.GetValue<double>();
+                r.P999Us = wrk["p999"]!.GetValue<double>();
+                r.MaxUs = wrk["max"]!.GetValue<double>();
+                r.Errors = wrk["errors"]!.GetValue<long>();
+                r.ConnectionsOpened = connections;
+                Cost(r, a, b, haveClientCpu: !double.IsNaN(wrkCpu));
+                r.Ok = r.Rps > 0;
+                r.Error = r.Ok ? null : "no requests";
+                records.Add(r);
+                Log(Describe(r));
+            }
+
             await StopServerAsync(server).ConfigureAwait(false);
-            r.Ok = r.Rps > 0;
-            r.Error = r.Ok ? null : "no requests";
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
         {
-            r.Ok = false;
-            r.Error = ex.Message;
+            for (; next < connectionCounts.Count; next++)
+            {
+                RunRecord r = NewRecord("http", serverName, connectionCounts[next], 0, rep);
+                r.Ok = false;
+                r.Error = ex.Message;
+                records.Add(r);
+                Log(Describe(r));
+            }
         }
         finally
         {
             server?.Dispose();
         }
 
-        return r;
+        return records;
     }
 
-    private async Task<JsonObject> RunWrkAsync(int connections, int seconds, string url)
+    /// <summary>Runs wrk on core 1; returns its summary and its CPU seconds (read as it prints the summary; NaN if it had already gone).</summary>
+    private async Task<(JsonObject Summary, double Cpu)> RunWrkAsync(int connections, int seconds, string url)
     {
         using ChildProcess wrk = ChildProcess.Start(
             ["wrk", "-t1", "-c" + I(connections), "-d" + I(seconds) + "s", "--timeout", "5s", "-s", _wrkScript, url], "1");
         string line = await wrk.WaitForLineAsync("WRK ", TimeSpan.FromSeconds(seconds + 60)).ConfigureAwait(false);
+        double cpu;
+        try
+        {
+            cpu = ProcStat.CpuSeconds(wrk.Id);
+        }
+        catch (IOException)
+        {
+            cpu = double.NaN;
+        }
+
         await wrk.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        return JsonNode.Parse(line)!.AsObject();
+        return (JsonNode.Parse(line)!.AsObject(), cpu);
     }
 
     private async Task<RunRecord> IdleAsync(string serverName, int connections)
