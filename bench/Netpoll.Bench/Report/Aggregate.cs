@@ -25,10 +25,19 @@ internal sealed class Aggregate
 
     public Stat Of(Func<RunRecord, double> pick) => Stat.From(Runs.Select(pick));
 
+    /// <summary>Runs during which the rest of the machine used more than this many cores are noisy.</summary>
+    public const double NoisyForeignCpu = 0.5;
+
+    /// <summary>
+    /// Groups the successful runs by scenario. A noisy run (see <see cref="NoisyForeignCpu"/>) is left out of its
+    /// scenario's medians when the scenario has at least one quiet run; it stays in results.json.
+    /// </summary>
     public static List<Aggregate> Group(IEnumerable<RunRecord> runs) =>
         [.. runs.Where(r => r.Ok)
             .GroupBy(r => (r.Group, r.Server, r.Size, r.Connections, r.Pollers, r.Pinned))
-            .Select(g => new Aggregate([.. g]))];
+            .Select(g => new Aggregate(g.Any(r => !IsNoisy(r)) ? [.. g.Where(r => !IsNoisy(r))] : [.. g]))];
+
+    public static bool IsNoisy(RunRecord r) => r.Group != "idle" && r.ForeignCpu > NoisyForeignCpu;
 }
 
 /// <summary>Median, minimum and maximum of one metric over repetitions.</summary>

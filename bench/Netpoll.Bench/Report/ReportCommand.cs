@@ -56,6 +56,7 @@ internal static class ReportCommand
         EchoAll(md, all, chart);
         Syscalls(md, all);
         Http(md, all);
+        Allocations(md, all);
         Idle(md, all);
         Pollers(md, all);
         Failures(md, results);
@@ -73,6 +74,10 @@ internal static class ReportCommand
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {r.Machine}, {r.Cores} cores; Linux {r.Kernel}; {r.Runtime}, SDK {r.Sdk}. Server pinned to core 0, client to core 1 (`taskset`).");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Load average (1 min): {r.LoadBefore} before, {r.LoadAfter} after; at the start of each run median {load.Median:0.00}, max {load.Max:0.00} (the benchmark's own two busy processes count towards it).");
         md.AppendLine(CultureInfo.InvariantCulture, $"- CPU used by other processes during the measured windows (machine busy time minus server and client): median {foreign.Median:0.00} cores, max {foreign.Max:0.00}.");
+        List<RunRecord> noisy = [.. measured.Where(Aggregate.IsNoisy)];
+        List<Aggregate> kept = Aggregate.Group(r.Runs);
+        int dropped = noisy.Count(n => kept.Any(a => a.Runs.Count > 0 && a.First.Group == n.Group && a.First.Server == n.Server && a.First.Size == n.Size && a.First.Connections == n.Connections && a.First.Pollers == n.Pollers && a.First.Pinned == n.Pinned && !a.Runs.Contains(n)));
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Noisy runs (other processes used more than {Aggregate.NoisyForeignCpu} cores during the window): {noisy.Count} of {measured.Count}; {dropped} of them left out of the medians because their scenario had a quieter run (all stay in results.json). Medians below are over the remaining runs.");
         md.AppendLine();
     }
 
@@ -265,6 +270,32 @@ internal static class ReportCommand
 
         md.AppendLine();
     }
+
+    private static void Allocations(StringBuilder md, List<Aggregate> all)
+    {
+        List<RunRecord> runs = [.. all.Where(a => a.First.Group is "allocs" or "allocs-http" && a.First.AllocationsPerRt is not null).Select(a => a.First)];
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### What the servers allocate per request, by type").AppendLine();
+        md.AppendLine("A separate session per server started with `--alloc-trace`: an in-process `EventListener` on the runtime's GC `AllocationTick` events (one event per ~100 KB");
+        md.AppendLine("allocated, naming the type that crossed the mark) over the measured window. Sampled, so small figures are approximate; the listener allocates a little itself.").AppendLine();
+        md.AppendLine("| scenario | server | B allocated per request (GC counter) | sampled types, bytes per request |");
+        md.AppendLine("|---|---|--:|---|");
+        foreach (RunRecord r in runs.OrderBy(r => r.Group, StringComparer.Ordinal))
+        {
+            string types = string.Join(", ", r.AllocationsPerRt!.Where(kv => kv.Value >= 0.5).OrderByDescending(kv => kv.Value).Take(6)
+                .Select(kv => string.Create(CultureInfo.InvariantCulture, $"`{ShortType(kv.Key)}` {kv.Value:0.#}")));
+            string scenario = r.Group == "allocs" ? $"echo {r.Size} B × {r.Connections}" : $"HTTP × {r.Connections}";
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {Name(r.Server)} | {(r.AllocBytesPerRt is { } b ? Format.Fixed(b, 1) : "–")} | {(types.Length == 0 ? "none sampled" : types)} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static string ShortType(string type) => type.Replace("System.Collections.Generic.", "", StringComparison.Ordinal).Replace("System.Threading.Tasks.", "", StringComparison.Ordinal);
 
     private static void Idle(StringBuilder md, List<Aggregate> all)
     {

@@ -39,12 +39,21 @@ internal sealed class AllocationSampler : EventListener
         }
     }
 
+    public void Reset()
+    {
+        lock (_byType)
+        {
+            _byType.Clear();
+        }
+    }
+
+    /// <summary>One JSON line: {"allocs":{"type":bytes,...}} for the 12 types with the most sampled bytes.</summary>
     public string Report()
     {
         lock (_byType)
         {
-            return string.Join("; ", _byType.OrderByDescending(kv => kv.Value.Bytes).Take(15)
-                .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value.Ticks} ticks {kv.Value.Bytes / 1024} KiB")));
+            var top = _byType.OrderByDescending(kv => kv.Value.Bytes).Take(12).ToDictionary(kv => kv.Key, kv => kv.Value.Bytes);
+            return "{\"allocs\":" + System.Text.Json.JsonSerializer.Serialize(top) + "}";
         }
     }
 }

@@ -7,7 +7,7 @@ namespace Netpoll.Bench;
 /// <c>server KIND [--port N] [--pollers N]</c>: runs one server until "quit" or the end of stdin.
 /// Prints <c>READY port</c> once listening. On stdin, <c>stats</c> prints one JSON line of GC and
 /// server counters; <c>gc</c> forces a full collection first (for memory per idle connection);
-/// <c>allocs</c> prints what <c>--alloc-trace</c> sampled (allocations by type, diagnosis only).
+/// <c>allocs</c> prints what <c>--alloc-trace</c> sampled since <c>allocs-reset</c> (bytes by type, diagnosis only).
 /// </summary>
 internal static class ServerCommand
 {
@@ -45,7 +45,17 @@ internal static class ServerCommand
                 break;
             }
 
-            Console.Out.WriteLine(command == "allocs" ? "{\"allocs\":\"" + (sampler?.Report() ?? "start with --alloc-trace") + "\"}" : Stats(server, collect: command == "gc"));
+            if (command == "allocs-reset")
+            {
+                sampler?.Reset();
+            }
+
+            Console.Out.WriteLine(command switch
+            {
+                "allocs" => sampler?.Report() ?? "{\"allocs\":{}}",
+                "allocs-reset" => "{}",
+                _ => Stats(server, collect: command == "gc"),
+            });
             Console.Out.Flush();
         }
 

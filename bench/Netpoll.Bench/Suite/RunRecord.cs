@@ -63,6 +63,9 @@ internal sealed class RunRecord
     public long? RetainedBytes { get; set; }
 
     public string? ProfileFile { get; set; }
+
+    /// <summary>Allocations pass: bytes per round trip by type, from the runtime's AllocationTick samples (~1 per 100 KB).</summary>
+    public Dictionary<string, double>? AllocationsPerRt { get; set; }
 }
 
 /// <summary>results.json: the machine, the command and every run.</summary>

@@ -32,7 +32,7 @@ internal sealed partial class SuiteCommand
         _floor = Path.GetFullPath(options.Get("floor") ?? throw new ArgumentException("suite needs --floor PATH (the compiled C epoll echo server)."));
         _wrkScript = Path.GetFullPath(options.Get("wrk-script") ?? throw new ArgumentException("suite needs --wrk-script PATH."));
         _outDir = Path.GetFullPath(options.Get("out") ?? throw new ArgumentException("suite needs --out DIR."));
-        _only = [.. options.Get("only", "echo,pollers,http,idle,counting,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        _only = [.. options.Get("only", "echo,pollers,http,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
         _deadline = DateTime.UtcNow + TimeSpan.FromMinutes(options.Double("budget-minutes", _settings.Mode == "full" ? 28 : 4));
         Directory.CreateDirectory(_outDir);
         _resultsPath = Path.Combine(_outDir, "results.json");
@@ -132,6 +132,19 @@ internal sealed partial class SuiteCommand
             }
         }
 
+        if (_only.Contains("allocs") && s.Counting)
+        {
+            foreach (string server in new[] { "netpoll", "netpoll-inline", "sockets" })
+            {
+                await RecordAsync(() => EchoSessionAsync(new EchoSession("allocs", server, 1, [(1024, 1000)]) { AllocTrace = true })).ConfigureAwait(false);
+            }
+
+            foreach (string server in HttpServers)
+            {
+                await RecordAsync(() => HttpSessionAsync(server, 1, [s.HttpConnections.Max()], allocTrace: true)).ConfigureAwait(false);
+            }
+        }
+
         if (_only.Contains("profile") && s.Profiles)
         {
             foreach (string server in new[] { "c-epoll", "netpoll", "netpoll-inline", "sockets" })
@@ -211,7 +224,7 @@ internal sealed partial class SuiteCommand
 
     // ---------------------------------------------------------------- servers
 
-    private ChildProcess StartServer(string server, bool http, bool pinned, int pollers, bool perfMap = false)
+    private ChildProcess StartServer(string server, bool http, bool pinned, int pollers, bool perfMap = false, bool allocTrace = false)
     {
         var env = new Dictionary<string, string>();
         List<string> command;
@@ -232,6 +245,11 @@ internal sealed partial class SuiteCommand
             if (pollers > 0)
             {
                 command.AddRange(["--pollers", pollers.ToString(CultureInfo.InvariantCulture)]);
+            }
+
+            if (allocTrace)
+            {
+                command.Add("--alloc-trace");
             }
 
             if (server == "sockets-inline")

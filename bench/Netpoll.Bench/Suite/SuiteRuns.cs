@@ -17,6 +17,8 @@ internal sealed record EchoSession(string Group, string Server, int Rep, IReadOn
     public bool Count { get; init; }
     /// <summary>Sample the server with perf record during the window.</summary>
     public bool Profile { get; init; }
+    /// <summary>Start the server with --alloc-trace and record allocations by type over the window.</summary>
+    public bool AllocTrace { get; init; }
 }
 
 internal sealed partial class SuiteCommand
@@ -43,7 +45,7 @@ internal sealed partial class SuiteCommand
         int next = 0;
         try
         {
-            server = StartServer(session.Server, http: false, session.Pinned, session.Pollers, perfMap: session.Profile);
+            server = StartServer(session.Server, http: false, session.Pinned, session.Pollers, perfMap: session.Profile, allocTrace: session.AllocTrace);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
             client = ChildProcess.Start(
                 [_self, "client", "--jobs", "--target", $"127.0.0.1:{port}"],
@@ -100,6 +102,11 @@ internal sealed partial class SuiteCommand
             await client.SendAsync($"run --connections {I(r.Connections)} --size {I(r.Size)} --duration {D(s.Measure)} --warmup {D(s.Warmup)} --pollers 1").ConfigureAwait(false);
             await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(s.Warmup + 120)).ConfigureAwait(false);
             Snapshot a = await SnapshotAsync(server, client).ConfigureAwait(false);
+            if (session.AllocTrace)
+            {
+                await ServerCommandAsync(server, "allocs-reset").ConfigureAwait(false);
+            }
+
             string? perfOut = null;
             if (session.Count)
             {
@@ -114,6 +121,7 @@ internal sealed partial class SuiteCommand
 
             await client.WaitForLineAsync("END ", TimeSpan.FromSeconds(s.Measure + 60)).ConfigureAwait(false);
             Snapshot b = await SnapshotAsync(server, client).ConfigureAwait(false);
+            JsonObject? allocs = session.AllocTrace ? await ServerCommandAsync(server, "allocs").ConfigureAwait(false) : null;
             if (perf is not null)
             {
                 perf.Signal("INT");
@@ -123,6 +131,10 @@ internal sealed partial class SuiteCommand
             JsonObject result = JsonNode.Parse(await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(60)).ConfigureAwait(false))!.AsObject();
             FillClient(r, result);
             Cost(r, a, b, haveClientCpu: true);
+            if (allocs is not null)
+            {
+                r.AllocationsPerRt = AllocationsPerRt(allocs, r, a, b);
+            }
             if (session.Count && perfOut is not null)
             {
                 ReadPerfStat(r, perfOut, a, b);
@@ -142,7 +154,7 @@ internal sealed partial class SuiteCommand
     }
 
     /// <summary>One HTTP session: one server process, a JIT warm-up with wrk, then one measured wrk run per connection count.</summary>
-    private async Task<List<RunRecord>> HttpSessionAsync(string serverName, int rep, IReadOnlyList<int> connectionCounts)
+    private async Task<List<RunRecord>> HttpSessionAsync(string serverName, int rep, IReadOnlyList<int> connectionCounts, bool allocTrace = false)
     {
         var records = new List<RunRecord>();
         SuiteSettings s = _settings;
@@ -150,18 +162,24 @@ internal sealed partial class SuiteCommand
         int next = 0;
         try
         {
-            server = StartServer(serverName, http: true, pinned: true, pollers: 0);
+            server = StartServer(serverName, http: true, pinned: true, pollers: 0, allocTrace: allocTrace);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
             string url = $"http://127.0.0.1:{port}/";
             await RunWrkAsync(connectionCounts.Max(), Math.Max(1, (int)Math.Round(s.JitWarmup)), url).ConfigureAwait(false);
             for (; next < connectionCounts.Count; next++)
             {
                 int connections = connectionCounts[next];
-                RunRecord r = NewRecord("http", serverName, connections, 0, rep);
+                RunRecord r = NewRecord(allocTrace ? "allocs-http" : "http", serverName, connections, 0, rep);
                 await RunWrkAsync(connections, Math.Max(1, (int)Math.Round(s.Warmup)), url).ConfigureAwait(false);
                 Snapshot a = await SnapshotAsync(server, null).ConfigureAwait(false);
+                if (allocTrace)
+                {
+                    await ServerCommandAsync(server, "allocs-reset").ConfigureAwait(false);
+                }
+
                 (JsonObject wrk, double wrkCpu) = await RunWrkAsync(connections, Math.Max(1, (int)Math.Round(s.Measure)), url).ConfigureAwait(false);
                 Snapshot b = await SnapshotAsync(server, null).ConfigureAwait(false);
+                JsonObject? allocs = allocTrace ? await ServerCommandAsync(server, "allocs").ConfigureAwait(false) : null;
                 b = b with { ClientCpu = wrkCpu };
                 r.WindowRequests = wrk["requests"]!.GetValue<long>();
                 r.WindowSeconds = wrk["duration_us"]!.GetValue<double>() / 1e6;
@@ -174,6 +192,11 @@ internal sealed partial class SuiteCommand
                 r.Errors = wrk["errors"]!.GetValue<long>();
                 r.ConnectionsOpened = connections;
                 Cost(r, a, b, haveClientCpu: !double.IsNaN(wrkCpu));
+                if (allocs is not null)
+                {
+                    r.AllocationsPerRt = AllocationsPerRt(allocs, r, a, b);
+                }
+
                 r.Ok = r.Rps > 0;
                 r.Error = r.Ok ? null : "no requests";
                 records.Add(r);
@@ -186,7 +209,7 @@ internal sealed partial class SuiteCommand
         {
             for (; next < connectionCounts.Count; next++)
             {
-                RunRecord r = NewRecord("http", serverName, connectionCounts[next], 0, rep);
+                RunRecord r = NewRecord(allocTrace ? "allocs-http" : "http", serverName, connectionCounts[next], 0, rep);
                 r.Ok = false;
                 r.Error = ex.Message;
                 records.Add(r);
@@ -287,6 +310,30 @@ internal sealed partial class SuiteCommand
         }
 
         return r;
+    }
+
+    private static async Task<JsonObject> ServerCommandAsync(ChildProcess server, string command)
+    {
+        await server.SendAsync(command).ConfigureAwait(false);
+        string rest = await server.WaitForLineAsync("{", TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        return JsonNode.Parse("{" + rest)!.AsObject();
+    }
+
+    /// <summary>Sampled bytes by type over the window, divided by the round trips in it (rate × the server-side window).</summary>
+    private static Dictionary<string, double> AllocationsPerRt(JsonObject allocs, RunRecord r, Snapshot a, Snapshot b)
+    {
+        double wall = Stopwatch.GetElapsedTime(a.Timestamp, b.Timestamp).TotalSeconds;
+        double requests = Math.Max(r.Rps * wall, 1);
+        var perRt = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (allocs["allocs"] is JsonObject types)
+        {
+            foreach ((string type, JsonNode? bytes) in types)
+            {
+                perRt[type] = (bytes?.GetValue<long>() ?? 0) / requests;
+            }
+        }
+
+        return perRt;
     }
 
     private static void FillClient(RunRecord r, JsonObject result)
