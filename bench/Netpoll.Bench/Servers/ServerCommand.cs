@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Net;
+
+namespace Netpoll.Bench;
+
+/// <summary>
+/// <c>server KIND [--port N] [--pollers N]</c>: runs one server until "quit" or the end of stdin.
+/// Prints <c>READY port</c> once listening. On stdin, <c>stats</c> prints one JSON line of GC and
+/// server counters; <c>gc</c> forces a full collection first (for memory per idle connection);
+/// <c>allocs</c> prints what <c>--alloc-trace</c> sampled since <c>allocs-reset</c> (bytes by type, diagnosis only).
+/// </summary>
+internal static class ServerCommand
+{
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel"];
+
+    public static async Task<int> RunAsync(CommandLine options)
+    {
+        string kind = options.Positional.Count > 0 ? options.Positional[0] : throw new ArgumentException($"server needs a kind: {string.Join(", ", Kinds)}.");
+        int port = options.Int("port", 0);
+        int pollers = options.Int("pollers", 0);
+        var endPoint = new IPEndPoint(IPAddress.Loopback, port);
+        IBenchServer server = kind switch
+        {
+            "netpoll" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers),
+            "netpoll-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers),
+            "netpoll-http" => new NetpollServer(endPoint, http: true, DispatchMode.ThreadPool, pollers),
+            "netpoll-http-inline" => new NetpollServer(endPoint, http: true, DispatchMode.Inline, pollers),
+            "sockets" => new SocketsEchoServer(endPoint),
+            "kestrel" => new KestrelServer(endPoint),
+            _ => throw new ArgumentException($"unknown server kind '{kind}'; use {string.Join(", ", Kinds)}."),
+        };
+
+        using AllocationSampler? sampler = options.Flag("alloc-trace") ? new AllocationSampler() : null;
+        int bound = await server.StartAsync().ConfigureAwait(false);
+        // Format one stats line now, so the first measured "stats" does not pay for first-call setup.
+        _ = Stats(server, collect: false);
+        Console.Out.WriteLine($"READY {bound}");
+        Console.Out.Flush();
+
+        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            string command = line.Trim();
+            if (command == "quit")
+            {
+                break;
+            }
+
+            if (command == "allocs-reset")
+            {
+                sampler?.Reset();
+            }
+
+            Console.Out.WriteLine(command switch
+            {
+                "allocs" => sampler?.Report() ?? "{\"allocs\":{}}",
+                "allocs-reset" => "{}",
+                _ => Stats(server, collect: command == "gc"),
+            });
+            Console.Out.Flush();
+        }
+
+        await server.StopAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>One JSON line. The allocation counter is read first, before this method allocates.</summary>
+    private static string Stats(IBenchServer server, bool collect)
+    {
+        if (collect)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        long totalMemory = GC.GetTotalMemory(forceFullCollection: false);
+        GCMemoryInfo info = GC.GetGCMemoryInfo(GCKind.Any);
+        ServerCounters c = server.Counters();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{{\"allocatedBytes\":{allocated},\"totalMemory\":{totalMemory},\"heapSizeBytes\":{info.HeapSizeBytes},\"committedBytes\":{info.TotalCommittedBytes}," +
+            $"\"gen0\":{GC.CollectionCount(0)},\"gen1\":{GC.CollectionCount(1)},\"gen2\":{GC.CollectionCount(2)},\"threads\":{ThreadPool.ThreadCount}," +
+            $"\"connections\":{c.Connections},\"rentedBlocks\":{c.RentedBlocks},\"rentedBytes\":{c.RentedBytes},\"retainedBytes\":{c.RetainedBytes}}}");
+    }
+}
+
+/// <summary>What a server reports besides the GC: open connections and buffer memory it holds (-1: not known).</summary>
+internal readonly record struct ServerCounters(long Connections, long RentedBlocks, long RentedBytes, long RetainedBytes);
+
+internal interface IBenchServer
+{
+    /// <summary>Binds, starts serving, returns the bound port.</summary>
+    Task<int> StartAsync();
+
+    ServerCounters Counters();
+
+    Task StopAsync();
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Netpoll.Bench;
+
+/// <summary>Reads a process's counters from /proc: CPU (utime+stime), context switches (all threads), RSS.</summary>
+internal static class ProcStat
+{
+    private static readonly Lazy<double> s_ticksPerSecond = new(ReadClockTicks);
+
+    public static double TicksPerSecond => s_ticksPerSecond.Value;
+
+    /// <summary>utime+stime of the whole process (exited threads included), in seconds.</summary>
+    public static double CpuSeconds(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command: state is field 3, so utime (field 14) is f[11] and stime (15) is f[12].
+        long ticks = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+        return ticks / TicksPerSecond;
+    }
+
+    /// <summary>Voluntary + nonvoluntary context switches summed over the live threads (/proc/PID/task/*/status).</summary>
+    public static (long Voluntary, long Nonvoluntary, int Threads) ContextSwitches(int pid)
+    {
+        long voluntary = 0, nonvoluntary = 0;
+        int threads = 0;
+        foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                foreach (string line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        voluntary += ParseTail(line);
+                    }
+                    else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        nonvoluntary += ParseTail(line);
+                    }
+                }
+
+                threads++;
+            }
+            catch (IOException)
+            {
+                // the thread exited between listing and reading
+            }
+        }
+
+        return (voluntary, nonvoluntary, threads);
+    }
+
+    /// <summary>VmRSS in bytes.</summary>
+    public static long RssBytes(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return ParseTail(line.Replace("kB", "", StringComparison.Ordinal)) * 1024;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Busy CPU seconds of the whole machine (all cores), from /proc/stat.</summary>
+    public static double MachineBusySeconds()
+    {
+        string first = File.ReadLines("/proc/stat").First();
+        long[] v = [.. first.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(s => long.Parse(s, CultureInfo.InvariantCulture))];
+        // user nice system idle iowait irq softirq steal ...
+        long busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v.Length > 7 ? v[7] : 0);
+        return busy / TicksPerSecond;
+    }
+
+    /// <summary>The 1-minute load average.</summary>
+    public static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+
+    public static string LoadAverageLine() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    private static long ParseTail(string line) => long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+
+    private static double ReadClockTicks()
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("getconf", "CLK_TCK") { RedirectStandardOutput = true, UseShellExecute = false });
+            string? text = p?.StandardOutput.ReadToEnd().Trim();
+            p?.WaitForExit(5000);
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && t > 0 ? t : 100;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return 100;
+        }
+    }
+}

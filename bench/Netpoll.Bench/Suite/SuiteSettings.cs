@@ -1,0 +1,58 @@
+namespace Netpoll.Bench;
+
+/// <summary>What a suite run covers: <c>short</c> (a smoke run, under 2 minutes with the build) or <c>full</c>.</summary>
+internal sealed record SuiteSettings
+{
+    public required string Mode { get; init; }
+    public int Repetitions { get; init; }
+    /// <summary>Load on a fresh server (and client) process before anything is measured: tiered JIT needs 3–5 s of load to reach tier 1 here.</summary>
+    public double JitWarmup { get; init; }
+    /// <summary>Per measurement: a run on its own connections before the measured one.</summary>
+    public double Warmup { get; init; }
+    public double Measure { get; init; }
+    /// <summary>(message size, connections) for the echo comparison; the first 1 KiB × 1000 is the headline.</summary>
+    public required (int Size, int Connections)[] Echo { get; init; }
+    public int PollerRepetitions { get; init; }
+    public required bool[] PollerPlacements { get; init; }
+    /// <summary>The perf stat pass (syscalls and context switches per round trip).</summary>
+    public bool Counting { get; init; }
+    public required int[] HttpConnections { get; init; }
+    public int IdleConnections { get; init; }
+    public int IdleSources { get; init; } = 4;
+    public bool Profiles { get; init; }
+
+    public static SuiteSettings For(string mode) => mode switch
+    {
+        "short" => new SuiteSettings
+        {
+            Mode = mode,
+            Repetitions = 1,
+            JitWarmup = 1.5,
+            Warmup = 0.5,
+            Measure = 1.5,
+            Echo = [(1024, 1000)],
+            PollerRepetitions = 1,
+            PollerPlacements = [true],
+            Counting = false,
+            HttpConnections = [256],
+            IdleConnections = 2000,
+            Profiles = false,
+        },
+        "full" => new SuiteSettings
+        {
+            Mode = mode,
+            Repetitions = 3,
+            JitWarmup = 6,
+            Warmup = 1,
+            Measure = 4,
+            Echo = [(1024, 1000), (1024, 100), (1024, 5000), (128, 100), (128, 1000)],
+            PollerRepetitions = 2,
+            PollerPlacements = [true, false],
+            Counting = true,
+            HttpConnections = [100, 1000],
+            IdleConnections = 10_000,
+            Profiles = true,
+        },
+        _ => throw new ArgumentException($"unknown mode '{mode}'; use short or full."),
+    };
+}
