@@ -475,6 +475,31 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         LinkChain(first, last, n);
     }
 
+    /// <summary>
+    /// Moves the next <paramref name="n"/> readable bytes of <paramref name="source"/> to the end of this
+    /// buffer without copying and without allocating: pooled nodes share the memory by reference count.
+    /// The source's reader and this buffer's writer must be the caller's. Publish with <see cref="Flush"/>.
+    /// </summary>
+    public void AppendFrom(LinkBuffer source, int n)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ThrowIfDisposed(nameof(AppendFrom));
+        if (ReferenceEquals(source, this))
+        {
+            throw new ArgumentException("LinkBuffer.AppendFrom: a buffer cannot be appended to itself.", nameof(source));
+        }
+
+        source.CheckRead(n, nameof(AppendFrom));
+        if (n == 0)
+        {
+            return;
+        }
+
+        CheckRoom(n, nameof(AppendFrom));
+        (LinkBufferNode first, LinkBufferNode last) = source.ShareAndConsume(n);
+        LinkChain(first, last, n);
+    }
+
     /// <summary>Publishes everything written since the last flush to the reader.</summary>
     public void Flush()
     {

@@ -14,7 +14,7 @@ public readonly struct ConnectionReader : IEquatable<ConnectionReader>
 
     internal ConnectionReader(Connection connection) => _connection = connection;
 
-    private LinkBuffer Input => _connection.Input;
+    internal LinkBuffer Input => _connection.Input;
 
     /// <summary>Bytes buffered and unread.</summary>
     public int Length => Input.Length;

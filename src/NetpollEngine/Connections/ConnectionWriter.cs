@@ -93,6 +93,15 @@ public readonly struct ConnectionWriter : IBufferWriter<byte>, IEquatable<Connec
         }
     }
 
+    /// <summary>Moves the next <paramref name="n"/> unread input bytes of <paramref name="reader"/> to this output without copying or allocating (an echo, a proxy).</summary>
+    public void AppendFrom(ConnectionReader reader, int n)
+    {
+        lock (_connection.WriteGate)
+        {
+            _connection.WritableOutput().AppendFrom(reader.Input, n);
+        }
+    }
+
     /// <summary>
     /// Publishes what was written and sends it: on this thread while the socket takes it, then from
     /// the poller. Completes when at most OutputHighWaterMark bytes remain unsent (default: all sent).

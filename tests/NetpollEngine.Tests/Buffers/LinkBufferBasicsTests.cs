@@ -44,3 +44,46 @@ public class LinkBufferBasicsTests
         Assert.Contains("asked for 5 bytes but only 1 are readable", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public class LinkBufferAppendFromTests
+{
+    [Fact]
+    public void AppendFrom_moves_bytes_without_copying_and_allocates_nothing_in_steady_state()
+    {
+        using var pool = new BufferPool(new BufferPoolOptions { PoisonOnReturn = false });
+        using var input = new LinkBuffer(pool, blockSize: 256);
+        using var output = new LinkBuffer(pool, blockSize: 256);
+        byte[] message = [.. Enumerable.Range(0, 1000).Select(i => (byte)i)];
+        byte[] received = new byte[message.Length];
+
+        long moved = 0;
+        void RoundTrip()
+        {
+            input.WriteBinary(message);
+            input.Flush();
+            output.AppendFrom(input, input.Length);
+            output.Flush();
+            input.Release();
+            moved += output.Read(received); // no assertion inside the measured loop: asserting allocates
+            output.Release();
+        }
+
+        for (int i = 0; i < 100; i++)
+        {
+            RoundTrip(); // warm the pool's caches
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            RoundTrip();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(1100L * message.Length, moved);
+        Assert.Equal(message, received);
+        Assert.Throws<ArgumentOutOfRangeException>(() => output.AppendFrom(input, 1));
+        Assert.Throws<ArgumentException>(() => output.AppendFrom(output, 0));
+    }
+}
