@@ -18,7 +18,7 @@ internal static class Chart
     private const int PanelWidth = 420;
     private const int PanelHeight = 260;
     private const int Left = 70;
-    private const int Top = 40;
+    private const int Top = 56;
     private const int Gap = 90;
 
     public static string EchoVsConnections(List<Aggregate> all)
@@ -57,7 +57,7 @@ internal static class Chart
         double step = NiceStep(max / 5);
         double top = Math.Ceiling(max / step) * step;
         int y0 = Top + PanelHeight;
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x0 + PanelWidth / 2}\" y=\"{Top - 8}\" text-anchor=\"middle\">{title}</text>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x0 + PanelWidth / 2}\" y=\"{Top - 14}\" text-anchor=\"middle\">{title}</text>");
         for (double v = 0; v <= top + step / 2; v += step)
         {
             double y = y0 - v / top * PanelHeight;

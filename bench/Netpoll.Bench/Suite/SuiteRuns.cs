@@ -422,6 +422,8 @@ internal sealed partial class SuiteCommand
         string file = Path.Combine(dir, $"echo-1k-1000-{server}.txt");
         var text = new System.Text.StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# perf record -F 999 -g -p <server> over the measured window; echo 1 KiB x 1000 connections; server {server}");
+        text.AppendLine("# self time by thread (comm) and shared object");
+        text.AppendLine(await PerfReportAsync(data, "--sort", "comm,dso", "--percent-limit", "0.5").ConfigureAwait(false));
         text.AppendLine("# self time by shared object");
         text.AppendLine(await PerfReportAsync(data, "--sort", "dso", "--percent-limit", "0.5").ConfigureAwait(false));
         text.AppendLine("# self time by symbol (>= 0.7 %)");
