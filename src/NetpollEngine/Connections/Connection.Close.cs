@@ -200,8 +200,6 @@ public sealed partial class Connection
             return;
         }
 
-        long accounted = Interlocked.Exchange(ref _inputAccounted, 0);
-        Interlocked.Add(ref Poller.Counters.BufferBytes, -accounted);
         lock (_writeGate)
         {
             _input.Dispose();

@@ -50,9 +50,6 @@ public sealed partial class Connection
             Poller.Counters.ReadCalls++;
             if (n > 0)
             {
-                // Account before publishing so the handler's later subtraction can never run ahead.
-                Interlocked.Add(ref _inputAccounted, n);
-                Interlocked.Add(ref Poller.Counters.BufferBytes, n);
                 _input.CommitReserved((int)n);
                 added += (int)n;
                 if ((nuint)n < space.Length)
@@ -152,21 +149,6 @@ public sealed partial class Connection
             Interlocked.Decrement(ref Poller.Counters.Paused);
             NetpollEventSource.Log.BackpressureOff(_owner.Name, Id, _input.Length);
             UpdateInterest();
-        }
-    }
-
-    /// <summary>Moves the handler-side view of buffered bytes into the poller's BufferBytes counter.</summary>
-    private void AccountInput()
-    {
-        while (true)
-        {
-            long before = Volatile.Read(ref _inputAccounted);
-            long now = _input.Length;
-            if (Interlocked.CompareExchange(ref _inputAccounted, now, before) == before)
-            {
-                Interlocked.Add(ref Poller.Counters.BufferBytes, now - before);
-                return;
-            }
         }
     }
 

@@ -56,7 +56,6 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     private int _paused;
     private bool _writeArmed;
     private Interest _appliedInterest;
-    private long _inputAccounted;
 
     // Deadlines (any thread writes; the poller reads)
     private long _lastActivity;
@@ -269,7 +268,6 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         }
 
         _input.Release();
-        AccountInput();
         ResumeIfDrained();
 
         // Read the byte counter before the length: every byte it counts is already in the length.

@@ -21,30 +21,30 @@ public static class NetpollMetrics
 
     static NetpollMetrics()
     {
-        Meter.CreateObservableUpDownCounter("netpoll.connection.active", () => Observe(c => Volatile.Read(ref c.Registered)), "{connection}", "Connections registered on a poller.");
-        Meter.CreateObservableCounter("netpoll.connection.accepted", () => Observe(c => Volatile.Read(ref c.Accepted)), "{connection}", "Connections accepted.");
-        Meter.CreateObservableCounter("netpoll.connection.closed", () => Observe(c => Volatile.Read(ref c.Closed)), "{connection}", "Connections closed.");
-        Meter.CreateObservableUpDownCounter("netpoll.connection.paused", () => Observe(c => Volatile.Read(ref c.Paused)), "{connection}", "Connections whose reading is paused by backpressure.");
+        Meter.CreateObservableUpDownCounter("netpoll.connection.active", () => Observe(p => Volatile.Read(ref p.Counters.Registered)), "{connection}", "Connections registered on a poller.");
+        Meter.CreateObservableCounter("netpoll.connection.accepted", () => Observe(p => Volatile.Read(ref p.Counters.Accepted)), "{connection}", "Connections accepted.");
+        Meter.CreateObservableCounter("netpoll.connection.closed", () => Observe(p => Volatile.Read(ref p.Counters.Closed)), "{connection}", "Connections closed.");
+        Meter.CreateObservableUpDownCounter("netpoll.connection.paused", () => Observe(p => Volatile.Read(ref p.Counters.Paused)), "{connection}", "Connections whose reading is paused by backpressure.");
         Meter.CreateObservableCounter("netpoll.io", ObserveIo, "By", "Bytes moved through sockets, by network.io.direction.");
         Meter.CreateObservableCounter("netpoll.syscalls", ObserveSyscalls, "{syscall}", "read and sendmsg calls, by network.io.direction.");
-        Meter.CreateObservableUpDownCounter("netpoll.buffer.used", () => Observe(c => Volatile.Read(ref c.BufferBytes)), "By", "Input bytes buffered and not yet read by handlers.");
-        Meter.CreateObservableCounter("netpoll.poller.waits", () => Observe(c => Volatile.Read(ref c.Waits)), "{wait}", "epoll_wait/kevent calls.");
-        Meter.CreateObservableCounter("netpoll.poller.events", () => Observe(c => Volatile.Read(ref c.Events)), "{event}", "Readiness events handled.");
-        Meter.CreateObservableCounter("netpoll.poller.wakeups", () => Observe(c => Volatile.Read(ref c.Wakeups)), "{wakeup}", "Waits interrupted by another thread.");
+        Meter.CreateObservableUpDownCounter("netpoll.buffer.used", () => Observe(p => p.BufferedInputBytes()), "By", "Input bytes buffered and not yet read by handlers.");
+        Meter.CreateObservableCounter("netpoll.poller.waits", () => Observe(p => Volatile.Read(ref p.Counters.Waits)), "{wait}", "epoll_wait/kevent calls.");
+        Meter.CreateObservableCounter("netpoll.poller.events", () => Observe(p => Volatile.Read(ref p.Counters.Events)), "{event}", "Readiness events handled.");
+        Meter.CreateObservableCounter("netpoll.poller.wakeups", () => Observe(p => Volatile.Read(ref p.Counters.Wakeups)), "{wakeup}", "Waits interrupted by another thread.");
         Meter.CreateObservableCounter("netpoll.poller.time", ObservePollerTime, "s", "Time poller threads spent working (netpoll.poller.state busy) and waiting for events (wait).");
-        Meter.CreateObservableCounter("netpoll.flush.waited", () => Observe(c => Volatile.Read(ref c.WaitedFlushes)), "{flush}", "Flushes that had to wait for the socket to drain.");
-        Meter.CreateObservableCounter("netpoll.accept.backoffs", () => Observe(c => Volatile.Read(ref c.AcceptBackoffs)), "{backoff}", "Times accept paused because fds ran out.");
-        Meter.CreateObservableCounter("netpoll.timeouts", () => Observe(c => Volatile.Read(ref c.Timeouts)), "{timeout}", "Idle, read and write deadlines that fired.");
+        Meter.CreateObservableCounter("netpoll.flush.waited", () => Observe(p => Volatile.Read(ref p.Counters.WaitedFlushes)), "{flush}", "Flushes that had to wait for the socket to drain.");
+        Meter.CreateObservableCounter("netpoll.accept.backoffs", () => Observe(p => Volatile.Read(ref p.Counters.AcceptBackoffs)), "{backoff}", "Times accept paused because fds ran out.");
+        Meter.CreateObservableCounter("netpoll.timeouts", () => Observe(p => Volatile.Read(ref p.Counters.Timeouts)), "{timeout}", "Idle, read and write deadlines that fired.");
     }
 
     /// <summary>Creates the meter and its instruments if they do not exist yet (the first server does this).</summary>
     internal static void EnsureCreated() => _ = Meter.Name;
 
-    private static IEnumerable<Measurement<long>> Observe(Func<PollerCounters, long> read)
+    private static IEnumerable<Measurement<long>> Observe(Func<Poller, long> read)
     {
         foreach ((string owner, Poller poller) in PollGroupRegistry.Pollers)
         {
-            yield return new Measurement<long>(read(poller.Counters), Tags(owner, poller));
+            yield return new Measurement<long>(read(poller), Tags(owner, poller));
         }
     }
 

@@ -18,7 +18,6 @@ internal sealed class PollerCounters
     public long WriteCalls;      // sendmsg syscalls (any thread)
     public long WaitedFlushes;   // flushes that had to arm write interest (any thread)
     public long Paused;          // connections whose reading is paused by backpressure (any thread)
-    public long BufferBytes;     // bytes of input buffered and unread (poller thread adds, any thread subtracts)
     public long BusyTicks;       // Stopwatch ticks spent outside waits
     public long WaitTicks;       // Stopwatch ticks spent inside waits
     public long AcceptBackoffs;  // times accept stopped on EMFILE/ENFILE

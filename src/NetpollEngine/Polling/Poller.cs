@@ -133,12 +133,32 @@ internal sealed class Poller : IDisposable
         WriteCalls = Volatile.Read(ref Counters.WriteCalls),
         WaitedFlushes = Volatile.Read(ref Counters.WaitedFlushes),
         Paused = Volatile.Read(ref Counters.Paused),
-        BufferBytes = Volatile.Read(ref Counters.BufferBytes),
+        BufferBytes = BufferedInputBytes(),
         AcceptBackoffs = Volatile.Read(ref Counters.AcceptBackoffs),
         Timeouts = Volatile.Read(ref Counters.Timeouts),
         BusyTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.BusyTicks)),
         WaitTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.WaitTicks) + WaitInProgress()),
     };
+
+    /// <summary>
+    /// Input bytes buffered and not yet read, over this poller's connections. Derived when asked rather
+    /// than counted on every read and handler call; read from any thread, so it is a snapshot of a moving sum.
+    /// </summary>
+    public long BufferedInputBytes()
+    {
+        IPollable?[] slots = Volatile.Read(ref _slots);
+        int end = Math.Min(Volatile.Read(ref _nextSlot), slots.Length);
+        long sum = 0;
+        for (int i = 1; i < end; i++)
+        {
+            if (Volatile.Read(ref slots[i]) is Connection connection)
+            {
+                sum += connection.Input.Length;
+            }
+        }
+
+        return sum;
+    }
 
     /// <summary>Completes when the poller thread has left its loop.</summary>
     public Task Exited => _exited.Task;
