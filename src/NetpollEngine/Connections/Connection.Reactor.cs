@@ -43,7 +43,9 @@ public sealed partial class Connection
         int added = 0;
         bool eof = false;
         int error = 0;
-        for (int i = 0; i < ReadsPerEvent && Volatile.Read(ref _paused) == 0; i++)
+        // Stop at the high-water mark, not after the batch: one event could otherwise overshoot it by
+        // ReadsPerEvent × MaxReadSize. The same test pauses reading below, so epoll cannot spin on it.
+        for (int i = 0; i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull(); i++)
         {
             IoVector space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Base, space.Length);
@@ -93,9 +95,11 @@ public sealed partial class Connection
             }
 
             WakeReader();
-            PauseIfFull();
             TryDispatch();
         }
+
+        // Also when nothing was read: input already at the mark must stop EPOLLIN, or it fires forever.
+        PauseIfFull();
 
         if (error != 0)
         {
@@ -129,10 +133,12 @@ public sealed partial class Connection
         TryDispatch();
     }
 
+    /// <summary>Unread input reached the high-water mark and no reader waits for more than that.</summary>
+    private bool InputFull() => _input.Length >= _options.InputHighWaterMark && !ReaderNeedsMore();
+
     private void PauseIfFull()
     {
-        if (_input.Length >= _options.InputHighWaterMark && !ReaderNeedsMore() &&
-            Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
+        if (InputFull() && Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
         {
             Interlocked.Increment(ref Poller.Counters.Paused);
             NetpollEventSource.Log.BackpressureOn(_owner.Name, Id, _input.Length);
