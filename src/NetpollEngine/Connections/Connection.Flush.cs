@@ -82,10 +82,6 @@ public sealed partial class Connection
             {
                 return;
             }
-
-            // The poller also drains through here for tasks that published while it owned the flush:
-            // their FlushAsync calls wait on signals that only a drain completes.
-            CompleteFlushWaitersIfBelowMark();
         }
     }
 
@@ -100,13 +96,11 @@ public sealed partial class Connection
         WriteOutcome outcome = WriteOutput();
         if (outcome == WriteOutcome.WouldBlock)
         {
-            CompleteFlushWaitersIfBelowMark();
             return;
         }
 
         ArmWrite(false);
         Volatile.Write(ref _flushOwner, FlushIdle);
-        CompleteFlushWaitersIfBelowMark();
         if (outcome == WriteOutcome.Drained)
         {
             TryWriteNow(); // bytes published while we wrote, by a caller that saw the flush busy
@@ -167,6 +161,10 @@ public sealed partial class Connection
             {
                 Interlocked.Add(ref Poller.Counters.BytesOut, written);
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
+
+                // Whoever moves bytes releases the FlushAsync calls waiting for the output to drain,
+                // including those of tasks that published while another thread owned the flush.
+                CompleteFlushWaitersIfBelowMark();
             }
 
             if (errno != 0 && errno != Errno.EAGAIN && errno != Errno.EINTR)
@@ -230,7 +228,7 @@ public sealed partial class Connection
 
     private void CompleteFlushWaitersIfBelowMark()
     {
-        if (_output.Length > _options.OutputHighWaterMark)
+        if (Volatile.Read(ref _flushWaiters) is null || _output.Length > _options.OutputHighWaterMark)
         {
             return;
         }
