@@ -113,8 +113,6 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
 
     private bool RunInline => _options.Dispatch == DispatchMode.Inline;
 
-    internal string DebugState => $"dispatch={_dispatch} flushOwner={_flushOwner} writeArmed={_writeArmed} interest={_appliedInterest} paused={_paused} peerClosed={_peerClosed} received={_received}";
-
     /// <summary>No handler running and nothing buffered either way: safe to close at shutdown.</summary>
     internal bool IsIdle => Volatile.Read(ref _dispatch) != DispatchRunning && _input.Length == 0 && _output.Length == 0;
 
@@ -349,6 +347,8 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
             catch (Exception ex)
             {
                 // epoll_ctl can fail (ENOMEM, ENOSPC: max_user_watches): close rather than leak the fd.
+                // Not CloseCore: nothing is registered to undo, no counter to drop, and no handler
+                // ever saw this connection, so no OnDisconnect or close callbacks either.
                 Trace.TraceWarning($"netpoll connection {Id}: registration failed: {ex.Message}");
                 RegistrationFailed = ex;
                 Volatile.Write(ref _closeRequested, 1);
