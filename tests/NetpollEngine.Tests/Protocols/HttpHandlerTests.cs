@@ -151,12 +151,14 @@ public class HttpHandlerTests
 
 internal static class HttpReaderExtensions
 {
+    /// <summary>Waits until the buffered bytes end with the hello body; fails after 10 s instead of hanging.</summary>
     public static async Task WaitForHttpResponse(this ConnectionReader reader)
     {
-        await reader.WaitAsync(1);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await reader.WaitAsync(1, deadline.Token);
         while (!System.Text.Encoding.ASCII.GetString(reader.Peek(reader.Length).Span).EndsWith("Hello, World!", StringComparison.Ordinal))
         {
-            await reader.WaitAsync(reader.Length + 1);
+            await reader.WaitAsync(reader.Length + 1, deadline.Token);
         }
     }
 }
