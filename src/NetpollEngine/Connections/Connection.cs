@@ -167,6 +167,10 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         {
             work.Execute();
         }
+        else if (Poller.IsPollerThread)
+        {
+            Poller.Handlers.Add(work); // sent with the rest of this loop turn's handlers
+        }
         else
         {
             ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);

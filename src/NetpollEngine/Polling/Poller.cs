@@ -45,6 +45,9 @@ internal sealed class Poller : IDisposable
 
     public PollerCounters Counters { get; } = new();
 
+    /// <summary>Handlers this poller sends to the ThreadPool, one work item per loop turn.</summary>
+    public HandlerBatch Handlers { get; } = new();
+
     public PollerBackend Backend => _backend;
 
     public bool IsPollerThread => Thread.CurrentThread == _thread;
@@ -204,8 +207,14 @@ internal sealed class Poller : IDisposable
         while (!_stopping)
         {
             RunTasks();
+            Handlers.Schedule();
             long now = Environment.TickCount64;
             int timeout = _wheel.NextTimeout(now);
+            if (Handlers.HasWaiting)
+            {
+                // Come back to check that queued handlers are not stuck behind a blocking one.
+                timeout = timeout < 0 ? HandlerBatch.StallMs : Math.Min(timeout, HandlerBatch.StallMs);
+            }
 
             Interlocked.Exchange(ref _sleeping, 1);
             if (!_tasks.IsEmpty || _stopping)
@@ -259,6 +268,7 @@ internal sealed class Poller : IDisposable
         }
 
         RunTasks();
+        Handlers.Schedule();
         _exited.TrySetResult();
     }
 
