@@ -29,6 +29,26 @@ public class ServerCmdletTests
         Assert.StartsWith("HTTP/1.1 200 OK", System.Text.Encoding.ASCII.GetString(buffer, 0, n), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("", "Inline")]                       // Auto: the built-in protocols never block
+    [InlineData("-Dispatch Auto", "Inline")]
+    [InlineData("-Dispatch ThreadPool", "ThreadPool")]
+    [InlineData("-Dispatch Inline", "Inline")]
+    public void Dispatch_shows_the_mode_in_effect_and_the_server_serves_in_it(string dispatch, string expected)
+    {
+        using var ps = new PowerShellSession();
+        NetpollServer server = ps.Single<NetpollServer>($"Start-NetpollServer -Protocol Echo -Port 0 {dispatch}");
+        Assert.Equal(expected, server.Dispatch.ToString());
+        Assert.Equal(expected, ps.Single<string>("(Get-NetpollServer).Dispatch.ToString()"));
+
+        using var client = new TcpClient { ReceiveTimeout = 10_000 };
+        client.Connect("127.0.0.1", server.Port);
+        client.GetStream().Write("hello"u8);
+        var buffer = new byte[5];
+        client.GetStream().ReadExactly(buffer);
+        Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(buffer));
+    }
+
     [Fact]
     public void Get_NetpollServer_piped_into_Stop_NetpollServer_stops_them_all()
     {

@@ -45,6 +45,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     private bool _registered;
 
     // Dispatch
+    private readonly bool _runInline; // the options' dispatch mode resolved for this handler
     private int _dispatch;            // DispatchIdle / Running / Retired
     private long _received;           // total bytes the poller has published into the input buffer
     private ValueTask _runningHandler;
@@ -72,6 +73,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         _owner = owner;
         _handler = handler;
         _options = owner.Options;
+        _runInline = _options.ResolveDispatch(handler) == DispatchMode.Inline;
         _endPointTemplate = endPointTemplate;
         _input = new LinkBuffer(owner.Pool);
         _output = new LinkBuffer(owner.Pool);
@@ -111,7 +113,7 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
 
     private bool IsFdOpen => (Volatile.Read(ref _ioRefs) & FdClosedBit) == 0;
 
-    private bool RunInline => _options.Dispatch == DispatchMode.Inline;
+    private bool RunInline => _runInline;
 
     /// <summary>No handler running and nothing buffered either way: safe to close at shutdown.</summary>
     internal bool IsIdle => Volatile.Read(ref _dispatch) != DispatchRunning && _input.Length == 0 && _output.Length == 0;

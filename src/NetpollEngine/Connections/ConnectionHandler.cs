@@ -13,6 +13,14 @@ namespace Netpoll;
 /// </remarks>
 public abstract class ConnectionHandler
 {
+    /// <summary>
+    /// True when every callback returns quickly and never blocks its thread (no synchronous I/O, no waiting
+    /// on locks or tasks, no sleeping). With <see cref="DispatchMode.Auto"/>, the default, such a handler runs
+    /// inline on the poller thread and saves a thread hand-off per wake; any other runs on the ThreadPool.
+    /// Declaring it falsely stalls every connection of that poller while one call blocks.
+    /// </summary>
+    public virtual bool NeverBlocks => false;
+
     /// <summary>On the poller thread, right after accept and before registration. Keep it short.</summary>
     public virtual void OnPrepare(Connection connection)
     {

@@ -12,8 +12,8 @@ public sealed record ConnectionOptions
     /// <summary>Close the connection when a flush cannot complete within this long. Zero: wait forever.</summary>
     public TimeSpan WriteTimeout { get; init; }
 
-    /// <summary>Where handlers run.</summary>
-    public DispatchMode Dispatch { get; init; } = DispatchMode.ThreadPool;
+    /// <summary>Where handlers run; <see cref="DispatchMode.Auto"/> lets the handler decide (see <see cref="ResolveDispatch"/>).</summary>
+    public DispatchMode Dispatch { get; init; } = DispatchMode.Auto;
 
     /// <summary>Stop reading from the socket when this many input bytes are unread (backpressure).</summary>
     public int InputHighWaterMark { get; init; } = 4 * 1024 * 1024;
@@ -49,9 +49,17 @@ public sealed record ConnectionOptions
 
         if (!Enum.IsDefined(Dispatch))
         {
-            throw new ArgumentOutOfRangeException(nameof(Dispatch), Dispatch, "Dispatch must be ThreadPool or Inline.");
+            throw new ArgumentOutOfRangeException(nameof(Dispatch), Dispatch, "Dispatch must be Auto, ThreadPool or Inline.");
         }
     }
+
+    /// <summary>The mode in effect for <paramref name="handler"/>: never <see cref="DispatchMode.Auto"/>.</summary>
+    /// <remarks>Auto without a handler (a dialed connection) is ThreadPool: reader-wait continuations then never run on the poller.</remarks>
+    public DispatchMode ResolveDispatch(ConnectionHandler? handler) => Dispatch switch
+    {
+        DispatchMode.Auto => handler?.NeverBlocks == true ? DispatchMode.Inline : DispatchMode.ThreadPool,
+        _ => Dispatch,
+    };
 
     private static void Check(TimeSpan value, string name)
     {

@@ -28,6 +28,10 @@ public sealed class HttpHandler : ConnectionHandler
     /// <param name="stats">Source of the counters served at GET /stats (the server's <see cref="EventLoop.GetStats"/>).</param>
     public HttpHandler(Func<IReadOnlyList<PollerStats>>? stats = null) => _stats = stats;
 
+    /// <summary>True: parsing and answering never block (a flush that must wait awaits), so
+    /// <see cref="DispatchMode.Auto"/> runs it on the poller thread. The stats source must not block either.</summary>
+    public override bool NeverBlocks => true;
+
     public override async ValueTask OnRequestAsync(Connection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);

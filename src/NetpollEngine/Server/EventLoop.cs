@@ -52,6 +52,9 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
 
     public EventLoopOptions Options => _options;
 
+    /// <summary>Where this server's handler runs: the options' mode with Auto resolved for the handler.</summary>
+    public DispatchMode Dispatch => _options.Connection.ResolveDispatch(_handler);
+
     /// <summary>The server's name (metrics attribute netpoll.owner.name, engine events).</summary>
     public string Name => _options.Name;
 

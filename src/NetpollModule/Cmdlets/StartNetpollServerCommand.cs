@@ -67,7 +67,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     public int MaxConnections { get; set; }
 
     [Parameter]
-    public DispatchMode Dispatch { get; set; } = DispatchMode.ThreadPool;
+    public DispatchMode Dispatch { get; set; } = DispatchMode.Auto;
 
     /// <summary>Export the Netpoll meter (process-wide, as Enable-NetpollTelemetry -MetricsExporter).</summary>
     [Parameter]

@@ -41,7 +41,8 @@ public sealed class NetpollServer
 
     public LoadBalance LoadBalance => Loop.Options.LoadBalance;
 
-    public DispatchMode Dispatch => Loop.Options.Connection.Dispatch;
+    /// <summary>Where handlers run, with Auto resolved (Inline for the built-in protocols).</summary>
+    public DispatchMode Dispatch => Loop.Dispatch;
 
     public int Connections => Loop.ConnectionCount;
 
