@@ -87,7 +87,7 @@ internal static class ReportCommand
     private static void Targets(StringBuilder md, List<Aggregate> all)
     {
         md.AppendLine("### Targets").AppendLine();
-        md.AppendLine("| target | Netpoll (ThreadPool dispatch, the default) | Netpoll (Inline dispatch) |");
+        md.AppendLine("| target | Netpoll, ThreadPool dispatch (forced; the default for handlers that may block) | Netpoll, Inline dispatch (what the default, Auto, picks for the built-in handlers) |");
         md.AppendLine("|---|---|---|");
         Aggregate? floor = Find(all, "echo", Floor, 1024, 1000);
         Aggregate? sockets = Find(all, "echo", Sockets, 1024, 1000);
@@ -146,7 +146,7 @@ internal static class ReportCommand
     {
         "c-epoll" => "C epoll (floor)",
         "netpoll" => "Netpoll, ThreadPool dispatch",
-        "netpoll-inline" => "Netpoll, Inline dispatch",
+        "netpoll-inline" => "Netpoll, Inline dispatch (built-ins' default)",
         "sockets" => "System.Net.Sockets",
         "sockets-inline" => "System.Net.Sockets, inline completions",
         "kestrel" => "Kestrel (minimal endpoint)",
