@@ -11,7 +11,8 @@ namespace Netpoll;
 /// <remarks>
 /// One drainer runs the queued handlers in order. ThreadPool dispatch exists for handlers that may
 /// block, so a blocked one must not hold up the rest: while items wait and none has started for
-/// <see cref="StallMs"/>, the poller adds another drainer (at most one per stall period). Like the
+/// <see cref="StallMs"/>, the poller adds another drainer (at most one per stall period, and none while a
+/// drainer still waits for a thread, so a starved ThreadPool does not pile them up). Like the
 /// socket engine in System.Net.Sockets, a drainer also yields its thread after <see cref="QuantumMs"/>
 /// so a constant stream cannot starve other ThreadPool work.
 /// </remarks>
@@ -24,6 +25,7 @@ internal sealed class HandlerBatch : IThreadPoolWorkItem
 
     private readonly ConcurrentQueue<IThreadPoolWorkItem> _queue = new();
     private int _drainers;       // drain work items queued or running
+    private int _unstarted;      // drain work items queued and not yet running
     private long _lastProgress;  // Stopwatch ticks when a drainer last started a handler
     private long _lastHelper;    // Stopwatch ticks when the poller last added a drainer for a stall
 
@@ -50,7 +52,7 @@ internal sealed class HandlerBatch : IThreadPoolWorkItem
 
         long now = Stopwatch.GetTimestamp();
         long stall = Stopwatch.Frequency * StallMs / 1000;
-        if (now - Volatile.Read(ref _lastProgress) > stall && now - _lastHelper > stall)
+        if (now - Volatile.Read(ref _lastProgress) > stall && now - _lastHelper > stall && Volatile.Read(ref _unstarted) == 0)
         {
             _lastHelper = now;
             StartDrainer();
@@ -59,6 +61,7 @@ internal sealed class HandlerBatch : IThreadPoolWorkItem
 
     void IThreadPoolWorkItem.Execute()
     {
+        Interlocked.Decrement(ref _unstarted);
         long started = Stopwatch.GetTimestamp();
         long quantum = Stopwatch.Frequency * QuantumMs / 1000;
         while (_queue.TryDequeue(out IThreadPoolWorkItem? work))
@@ -68,7 +71,7 @@ internal sealed class HandlerBatch : IThreadPoolWorkItem
             if (Stopwatch.GetTimestamp() - started > quantum && !_queue.IsEmpty)
             {
                 // Yield the thread but keep this drainer's place: requeue it rather than stop.
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                Queue();
                 return;
             }
         }
@@ -77,13 +80,19 @@ internal sealed class HandlerBatch : IThreadPoolWorkItem
         // sees the handler it queued after our last dequeue.
         if (Interlocked.Decrement(ref _drainers) == 0 && !_queue.IsEmpty && Interlocked.CompareExchange(ref _drainers, 1, 0) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            Queue();
         }
     }
 
     private void StartDrainer()
     {
         Interlocked.Increment(ref _drainers);
+        Queue();
+    }
+
+    private void Queue()
+    {
+        Interlocked.Increment(ref _unstarted);
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 }
