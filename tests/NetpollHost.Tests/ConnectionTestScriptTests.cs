@@ -9,7 +9,7 @@ public class ConnectionTestScriptTests
     [Fact]
     public void A_short_connection_test_preflights_tunes_runs_reports_and_puts_the_machine_back()
     {
-        string root = RepositoryRoot();
+        string root = RepositoryPaths.Root();
         string output = Directory.CreateTempSubdirectory("netpoll-conntest-").FullName;
         string portRange = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
         try
@@ -45,17 +45,4 @@ public class ConnectionTestScriptTests
 
     private static int CountSamples(string output) =>
         File.ReadAllLines(Path.Combine(output, "samples.csv")).Skip(1).Count(line => line.Length > 0);
-
-    private static string RepositoryRoot()
-    {
-        for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Netpoll.psd1")))
-            {
-                return dir;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The repository root (with Netpoll.psd1) is not above the test directory.");
-    }
 }

@@ -8,7 +8,7 @@ public class DemoScriptTests
     [Fact]
     public void The_demo_starts_loads_shows_stats_and_stops_a_server_through_the_host()
     {
-        string demo = Path.Combine(RepositoryRoot(), "scripts", "Demo.ps1");
+        string demo = Path.Combine(RepositoryPaths.Root(), "scripts", "Demo.ps1");
         HostResult result = HostProcess.Run(["-File", demo, "-Connections", "50", "-Duration", "1"], withDefaultModule: true);
 
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -17,18 +17,5 @@ public class DemoScriptTests
         Assert.Contains("Latency     : p50", result.Stdout, StringComparison.Ordinal); // the module's load result view
         Assert.Contains("Errors      : 0", result.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"Stopped 'demo-\d+'\.", result.Stdout);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Netpoll.psd1")))
-            {
-                return dir;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The repository root (with Netpoll.psd1) is not above the test directory.");
     }
 }
