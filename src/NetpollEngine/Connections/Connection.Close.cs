@@ -65,7 +65,8 @@ public sealed partial class Connection
 
     private void RequestCloseOnPoller(CloseReason reason, int errno)
     {
-        if (errno != 0)
+        // A peer's reset is routine at scale (and is the close reason); only other errors are worth a line.
+        if (errno != 0 && errno != Errno.ECONNRESET && errno != Errno.EPIPE)
         {
             Trace.TraceInformation($"netpoll connection {Id}: closing on socket error {errno}");
         }
@@ -106,9 +107,18 @@ public sealed partial class Connection
             Volatile.Write(ref _flushOwner, FlushIdle);
         }
 
-        Exception closed = ClosedException("Wait");
-        _readSignal?.TrySet(closed);
-        CompleteFlushWaiters(closed);
+        // Only a pending wait needs the exception; most connections close with none and allocate nothing
+        // here. A reader arming after this check sees _closeRequested and fails itself.
+        Exception? closed = null;
+        if (_readSignal is { IsWaiting: true } reader)
+        {
+            reader.TrySet(closed ??= ClosedException("Wait"));
+        }
+
+        if (Volatile.Read(ref _flushWaiters) is not null)
+        {
+            CompleteFlushWaiters(closed ?? ClosedException("Wait"));
+        }
         ReleaseIo();
 
         if (Interlocked.CompareExchange(ref _dispatch, DispatchRetired, DispatchIdle) == DispatchIdle)
