@@ -183,9 +183,10 @@ internal sealed class Poller : IDisposable
     public void Dispose()
     {
         RequestStop();
-        if (!_exited.Task.IsCompleted && !IsPollerThread)
+        if (!IsPollerThread && !_thread.ThreadState.HasFlag(System.Threading.ThreadState.Unstarted))
         {
-            // Synchronous disposal (not from the engine's own async paths): bounded wait.
+            // Join even when Exited has completed: it completes just before the thread ends, and a
+            // thread still alive here would leave the backend (epoll fd, eventfd) open for good.
             _thread.Join(TimeSpan.FromSeconds(5));
         }
 
