@@ -19,6 +19,20 @@ Describe 'Start-NetpollServer' {
         $server.EndPoint | Should -Be "127.0.0.1:$($server.Port)"
     }
 
+    It 'runs the built-in protocol inline by default and on the ThreadPool when asked' {
+        $server.Dispatch | Should -Be 'Inline'
+        $pooled = Start-NetpollServer -Name 'pester-pooled' -Protocol Echo -Port 0 -Dispatch ThreadPool
+        try {
+            $pooled.Dispatch | Should -Be 'ThreadPool'
+            $result = $pooled | Invoke-NetpollLoad -Connections 4 -Requests 200 -MessageSize 64
+            $result.Requests | Should -Be 200
+            $result.Errors | Should -Be 0
+        }
+        finally {
+            $pooled | Stop-NetpollServer
+        }
+    }
+
     It 'refuses a port in use with NetpollPortInUse' {
         { Start-NetpollServer -Name 'pester-dup' -Port $server.Port -ErrorAction Stop } |
             Should -Throw -ErrorId 'NetpollPortInUse,Netpoll.PowerShell.StartNetpollServerCommand'
