@@ -50,6 +50,38 @@ public class ServerCmdletTests
     }
 
     [Fact]
+    public void Wait_serves_until_stopped_like_Ctrl_C_and_then_stops_the_server()
+    {
+        using var ps = new PowerShellSession();
+        using System.Management.Automation.PowerShell pipeline = ps.Create("Start-NetpollServer -Name waiting -Protocol Echo -Port 0 -Wait");
+        var output = new PSDataCollection<PSObject>();
+        IAsyncResult running = pipeline.BeginInvoke<PSObject, PSObject>(null, output);
+        long until = Environment.TickCount64 + 10_000;
+        while (output.Count < 1 && Environment.TickCount64 < until)
+        {
+            Thread.Sleep(20);
+        }
+
+        // Index, not enumerate: a PSDataCollection's enumerator blocks until the pipeline ends.
+        Assert.True(output.Count == 1, $"one server object; got {output.Count}");
+        NetpollServer server = Assert.IsType<NetpollServer>(output[0].BaseObject);
+        Assert.False(running.IsCompleted, "-Wait keeps the command running while the server serves");
+        using (var client = new TcpClient { ReceiveTimeout = 10_000 })
+        {
+            client.Connect("127.0.0.1", server.Port);
+            client.GetStream().Write("hi"u8);
+            var buffer = new byte[2];
+            client.GetStream().ReadExactly(buffer);
+        }
+
+        IAsyncResult stopping = pipeline.BeginStop(null, null); // what Ctrl+C does
+        Assert.True(stopping.AsyncWaitHandle.WaitOne(10_000), "Stop returned");
+        Assert.True(running.IsCompleted || running.AsyncWaitHandle.WaitOne(10_000), "the command ended after Stop");
+        Assert.Equal(EventLoopState.Stopped, server.State);
+        Assert.Empty(ps.Run("Get-NetpollServer"));
+    }
+
+    [Fact]
     public void Get_NetpollServer_piped_into_Stop_NetpollServer_stops_them_all()
     {
         using var ps = new PowerShellSession();
