@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Netpoll.Host.Tests.Support;
 
 namespace Netpoll.PowerShell.Tests;
 
@@ -31,7 +32,7 @@ public class TelemetryConsoleExportTests
     [Fact]
     public void Console_exporter_and_console_logger_write_the_servers_metrics_and_events_to_standard_output()
     {
-        TelemetryChildHost.Result run = TelemetryChildHost.Run(Script, "-Netpoll", PowerShellSession.ManifestPath);
+        HostResult run = TelemetryChildHost.Run(Script, "-Netpoll", PowerShellSession.ManifestPath);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         string stdout = run.Stdout.ReplaceLineEndings("\n");

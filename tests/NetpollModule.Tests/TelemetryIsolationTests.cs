@@ -1,3 +1,5 @@
+using Netpoll.Host.Tests.Support;
+
 namespace Netpoll.PowerShell.Tests;
 
 /// <summary>
@@ -62,7 +64,7 @@ public class TelemetryIsolationTests
     public void Another_module_with_Microsoft_Extensions_Logging_8_first_then_Netpoll_both_log()
     {
         string netpollAbstractions = Path.Combine(TelemetryTestArtifacts.StagedTelemetryFolder, "Microsoft.Extensions.Logging.Abstractions.dll");
-        TelemetryChildHost.Result run = TelemetryChildHost.Run(
+        HostResult run = TelemetryChildHost.Run(
             OtherModuleFirst + "\n" + Report,
             "-Other", TelemetryTestArtifacts.OtherLoggingModule, "-Netpoll", PowerShellSession.ManifestPath, "-NetpollAbstractions", netpollAbstractions);
         string stdout = run.Stdout.ReplaceLineEndings("\n");
@@ -79,7 +81,7 @@ public class TelemetryIsolationTests
     [Fact]
     public void Netpoll_with_telemetry_on_first_then_a_module_with_Microsoft_Extensions_Logging_8_both_log()
     {
-        TelemetryChildHost.Result run = TelemetryChildHost.Run(
+        HostResult run = TelemetryChildHost.Run(
             NetpollFirst + "\n" + Report, "-Other", TelemetryTestArtifacts.OtherLoggingModule, "-Netpoll", PowerShellSession.ManifestPath);
         string stdout = run.Stdout.ReplaceLineEndings("\n");
 

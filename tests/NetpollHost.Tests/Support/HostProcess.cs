@@ -36,19 +36,22 @@ public sealed class HostProcess : IDisposable
         IEnumerable<string> arguments,
         string? stdin = null,
         IReadOnlyDictionary<string, string?>? environment = null,
-        bool withDefaultModule = false)
+        bool withDefaultModule = false,
+        string? hostAssembly = null)
     {
-        using HostProcess host = Start(arguments, stdin, environment, withDefaultModule);
+        using HostProcess host = Start(arguments, stdin, environment, withDefaultModule, hostAssembly);
         return host.WaitForExit(DefaultTimeout);
     }
 
     public static HostResult Run(params string[] arguments) => Run((IEnumerable<string>)arguments);
 
+    /// <param name="hostAssembly">netpoll-host.dll to run; by default the one built beside these tests.</param>
     public static HostProcess Start(
         IEnumerable<string> arguments,
         string? stdin = null,
         IReadOnlyDictionary<string, string?>? environment = null,
-        bool withDefaultModule = false)
+        bool withDefaultModule = false,
+        string? hostAssembly = null)
     {
         var startInfo = new ProcessStartInfo(DotnetMuxerPath())
         {
@@ -59,7 +62,7 @@ public sealed class HostProcess : IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        startInfo.ArgumentList.Add(HostAssemblyPath);
+        startInfo.ArgumentList.Add(hostAssembly ?? HostAssemblyPath);
         if (!withDefaultModule)
         {
             startInfo.ArgumentList.Add("-NoDefaultModule");
