@@ -109,21 +109,7 @@ public static class TuningApplier
 
             try
             {
-                switch (plan.Setting)
-                {
-                    case TuningSettings.NoFileHard:
-                        hard = long.Parse(plan.After, CultureInfo.InvariantCulture);
-                        system.SetOpenFileLimit(Math.Min(soft, hard), hard);
-                        break;
-                    case TuningSettings.NoFileSoft:
-                        soft = long.Parse(plan.After, CultureInfo.InvariantCulture);
-                        system.SetOpenFileLimit(soft, hard);
-                        break;
-                    default:
-                        system.WriteSysctl(plan.Setting, plan.After);
-                        break;
-                }
-
+                Write(system, plan.Setting, plan.After, ref soft, ref hard);
                 results.Add(Change(plan.Setting, plan.Before, plan.After, TuningChangeStatus.Changed, "", snapshot.Path));
             }
             catch (TuningAccessException ex)
@@ -166,25 +152,13 @@ public static class TuningApplier
 
             try
             {
-                switch (value.Setting)
+                if (value.Setting is TuningSettings.NoFileSoft or TuningSettings.NoFileHard && snapshot.ProcessId != system.ProcessId)
                 {
-                    case TuningSettings.NoFileSoft or TuningSettings.NoFileHard when snapshot.ProcessId != system.ProcessId:
-                        results.Add(Change(value.Setting, value.After, value.After, TuningChangeStatus.Skipped, $"The open-file limit belonged to process {snapshot.ProcessId}; it ended with that process.", snapshot.Path));
-                        continue;
-                    case TuningSettings.NoFileSoft:
-                        soft = long.Parse(value.Before, CultureInfo.InvariantCulture);
-                        system.SetOpenFileLimit(soft, hard);
-                        break;
-                    case TuningSettings.NoFileHard:
-                        hard = long.Parse(value.Before, CultureInfo.InvariantCulture);
-                        soft = Math.Min(soft, hard);
-                        system.SetOpenFileLimit(soft, hard);
-                        break;
-                    default:
-                        system.WriteSysctl(value.Setting, value.Before);
-                        break;
+                    results.Add(Change(value.Setting, value.After, value.After, TuningChangeStatus.Skipped, $"The open-file limit belonged to process {snapshot.ProcessId}; it ended with that process.", snapshot.Path));
+                    continue;
                 }
 
+                Write(system, value.Setting, value.Before, ref soft, ref hard);
                 results.Add(Change(value.Setting, value.After, value.Before, TuningChangeStatus.Restored, "", snapshot.Path));
             }
             catch (TuningAccessException ex)
@@ -215,6 +189,31 @@ public static class TuningApplier
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Writes one setting: a sysctl, or one side of the open-file limit, set together with the other side
+    /// so soft never exceeds hard. <paramref name="soft"/> and <paramref name="hard"/> track what is in force.
+    /// </summary>
+    private static void Write(ISystemAccess system, string setting, string value, ref long soft, ref long hard)
+    {
+        switch (setting)
+        {
+            case TuningSettings.NoFileHard:
+                long newHard = long.Parse(value, CultureInfo.InvariantCulture);
+                long newSoft = Math.Min(soft, newHard);
+                system.SetOpenFileLimit(newSoft, newHard);
+                (soft, hard) = (newSoft, newHard);
+                break;
+            case TuningSettings.NoFileSoft:
+                long wantedSoft = long.Parse(value, CultureInfo.InvariantCulture);
+                system.SetOpenFileLimit(wantedSoft, hard);
+                soft = wantedSoft;
+                break;
+            default:
+                system.WriteSysctl(setting, value);
+                break;
+        }
     }
 
     private static List<(string, string)> DropIns(ISystemAccess system, List<Plan> todo, IReadOnlyList<Plan> all)
