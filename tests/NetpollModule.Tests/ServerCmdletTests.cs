@@ -56,11 +56,7 @@ public class ServerCmdletTests
         using System.Management.Automation.PowerShell pipeline = ps.Create("Start-NetpollServer -Name waiting -Protocol Echo -Port 0 -Wait");
         var output = new PSDataCollection<PSObject>();
         IAsyncResult running = pipeline.BeginInvoke<PSObject, PSObject>(null, output);
-        long until = Environment.TickCount64 + 10_000;
-        while (output.Count < 1 && Environment.TickCount64 < until)
-        {
-            Thread.Sleep(20);
-        }
+        Eventually.Until(() => output.Count >= 1, "the server object is written");
 
         // Index, not enumerate: a PSDataCollection's enumerator blocks until the pipeline ends.
         Assert.True(output.Count == 1, $"one server object; got {output.Count}");

@@ -68,13 +68,7 @@ public class StatsCmdletTests
         using System.Management.Automation.PowerShell pipeline = ps.Create("Get-NetpollStats -Name live -Interval 0.05");
         var output = new PSDataCollection<PSObject>();
         IAsyncResult running = pipeline.BeginInvoke<PSObject, PSObject>(null, output);
-        var until = Environment.TickCount64 + 10_000;
-        while (output.Count < 3 && Environment.TickCount64 < until)
-        {
-            Thread.Sleep(20);
-        }
-
-        Assert.True(output.Count >= 3, "samples stream while running");
+        Eventually.Until(() => output.Count >= 3, "three samples stream while running");
         var clock = Stopwatch.StartNew();
         pipeline.Stop(); // what Ctrl+C does
         Assert.True(running.IsCompleted || running.AsyncWaitHandle.WaitOne(5000));

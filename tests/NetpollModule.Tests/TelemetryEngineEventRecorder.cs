@@ -22,24 +22,9 @@ internal sealed class TelemetryEngineEventRecorder : EventListener
     /// <summary>Waits (bounded) until an event named <paramref name="name"/> was recorded; returns its payload.</summary>
     public IReadOnlyDictionary<string, object?> WaitFor(string name, TimeSpan timeout)
     {
-        long until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (true)
-        {
-            foreach (var recorded in _events)
-            {
-                if (recorded.Name == name)
-                {
-                    return recorded.Payload;
-                }
-            }
-
-            if (Environment.TickCount64 > until)
-            {
-                throw new TimeoutException($"No {name} event within {timeout}; saw: {string.Join(", ", _events.Select(e => e.Name))}");
-            }
-
-            Thread.Sleep(10);
-        }
+        IReadOnlyDictionary<string, object?>? payload = null;
+        Eventually.Until(() => (payload = _events.FirstOrDefault(e => e.Name == name).Payload) is not null, $"a {name} event is recorded", timeout, () => $"saw: {string.Join(", ", _events.Select(e => e.Name))}");
+        return payload!;
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs eventData)

@@ -32,22 +32,9 @@ internal sealed class TelemetryLogCapture : IDisposable
     public string WaitForLine(string pattern, TimeSpan timeout)
     {
         var regex = new Regex(pattern, RegexOptions.Multiline);
-        long until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (true)
-        {
-            Match match = regex.Match(Text);
-            if (match.Success)
-            {
-                return match.Value;
-            }
-
-            if (Environment.TickCount64 > until)
-            {
-                throw new TimeoutException($"No log line matched /{pattern}/ within {timeout}. Logged:\n{Text}");
-            }
-
-            Thread.Sleep(20);
-        }
+        Match match = Match.Empty;
+        Eventually.Until(() => (match = regex.Match(Text)).Success, $"a log line matches /{pattern}/", timeout, () => $"logged:\n{Text}");
+        return match.Value;
     }
 
     public void Dispose()

@@ -46,7 +46,7 @@ public class TelemetryMetricsTests
             stream.ReadExactly(echoed);
         }
 
-        WaitUntil(() => server.Loop.GetStats().Single().Closed == 1, "the server saw the client close");
+        Eventually.Until(() => server.Loop.GetStats().Single().Closed == 1, "the server saw the client close");
         var points = ps.Run("Measure-NetpollMeter").Select(Point.From).Where(p => Equals(p.Attributes["netpoll.owner.name"], "metered")).ToList();
         Assert.Empty(ps.Errors);
 
@@ -75,16 +75,6 @@ public class TelemetryMetricsTests
 
     private static double Single(List<Point> points, string name, string? attribute = null, string? value = null) =>
         Assert.Single(points, p => p.Name == name && (attribute is null || Equals(p.Attributes[attribute], value))).Value;
-
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        long until = Environment.TickCount64 + 10_000;
-        while (!condition())
-        {
-            Assert.True(Environment.TickCount64 < until, $"timed out waiting until {what}");
-            Thread.Sleep(10);
-        }
-    }
 
     private sealed record Point(string Name, string Unit, string Type, Hashtable Attributes, double Value)
     {

@@ -32,11 +32,6 @@ internal static class TelemetryThreads
     /// <summary>Waits (bounded) until <paramref name="name"/> has <paramref name="count"/> threads.</summary>
     public static void WaitForCount(string name, int count, TimeSpan timeout)
     {
-        long until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (Count(name) != count)
-        {
-            Assert.True(Environment.TickCount64 < until, $"expected {count} thread(s) named '{name}', have {Count(name)}: {string.Join(", ", Names())}");
-            Thread.Sleep(20);
-        }
+        Eventually.Until(() => Count(name) == count, $"{count} thread(s) are named '{name}'", timeout, () => $"have {Count(name)}: {string.Join(", ", Names())}");
     }
 }
