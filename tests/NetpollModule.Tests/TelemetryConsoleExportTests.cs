@@ -17,10 +17,10 @@ public class TelemetryConsoleExportTests
         $server = Start-NetpollServer -Name console-export -Pollers 1
         $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port)
         $stream = $client.GetStream()
+        $stream.ReadTimeout = 10000
         $stream.Write([byte[]]::new(100), 0, 100)
         $echoed = [byte[]]::new(100)
-        $read = 0
-        while ($read -lt 100) { $read += $stream.Read($echoed, $read, 100 - $read) }
+        $stream.ReadExactly($echoed, 0, 100)   # throws at end of stream or after 10 s, never spins
         $client.Dispose()
         # Several periodic exports while the server is up (two are asserted: margin for a loaded machine).
         [System.Threading.Thread]::Sleep(2000)
