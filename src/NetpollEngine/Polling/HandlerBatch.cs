@@ -32,22 +32,22 @@ internal sealed class HandlerBatch : IThreadPoolWorkItem
     /// <summary>Queues a handler run; <see cref="Schedule"/> sends it to the ThreadPool. Poller thread.</summary>
     public void Add(IThreadPoolWorkItem work) => _queue.Enqueue(work);
 
-    /// <summary>True while handlers wait for a drainer: the poller then bounds its wait by <see cref="StallMs"/>.</summary>
-    public bool HasWaiting => !_queue.IsEmpty;
-
-    /// <summary>Makes sure queued handlers have a drainer, and adds one if they are stuck behind a handler. Poller thread.</summary>
-    public void Schedule()
+    /// <summary>
+    /// Makes sure queued handlers have a drainer, and adds one if they are stuck behind a handler. Poller thread.
+    /// True while handlers wait: the poller then bounds its wait by <see cref="StallMs"/> to check on them.
+    /// </summary>
+    public bool Schedule()
     {
         if (_queue.IsEmpty)
         {
-            return;
+            return false;
         }
 
         if (Volatile.Read(ref _drainers) == 0)
         {
             Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
             StartDrainer();
-            return;
+            return true;
         }
 
         long now = Stopwatch.GetTimestamp();
@@ -57,6 +57,8 @@ internal sealed class HandlerBatch : IThreadPoolWorkItem
             _lastHelper = now;
             StartDrainer();
         }
+
+        return true;
     }
 
     void IThreadPoolWorkItem.Execute()

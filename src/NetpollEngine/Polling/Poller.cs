@@ -208,10 +208,10 @@ internal sealed class Poller : IDisposable
         while (!_stopping)
         {
             RunTasks();
-            Handlers.Schedule();
+            bool handlersWaiting = Handlers.Schedule();
             long now = Environment.TickCount64;
             int timeout = _wheel.NextTimeout(now);
-            if (Handlers.HasWaiting)
+            if (handlersWaiting)
             {
                 // Come back to check that queued handlers are not stuck behind a blocking one.
                 timeout = timeout < 0 ? HandlerBatch.StallMs : Math.Min(timeout, HandlerBatch.StallMs);
@@ -269,7 +269,7 @@ internal sealed class Poller : IDisposable
         }
 
         RunTasks();
-        Handlers.Schedule();
+        _ = Handlers.Schedule();
         _exited.TrySetResult();
     }
 
