@@ -5,7 +5,7 @@ namespace Netpoll.Diagnostics;
 
 /// <summary>
 /// The <c>Netpoll</c> meter of one server or dialer. Every owner creates its own <see cref="Meter"/> named
-/// <see cref="NetpollMetrics.MeterName"/> (as ASP.NET Core's IMeterFactory does per container) and disposes it when it
+/// <see cref="NetpollDiagnostics.MeterName"/> (as ASP.NET Core's IMeterFactory does per container) and disposes it when it
 /// stops, so no process-global list of pollers exists; listeners subscribe by name and see every owner.
 /// Every instrument is observable: values are read from the pollers' counters only when a listener
 /// collects, so the hot path pays nothing. Names, units and attributes follow the OpenTelemetry
@@ -18,7 +18,7 @@ internal sealed class OwnerMeter : IDisposable
 {
     private const string Direction = "network.io.direction";
 
-    private readonly Meter _meter = new(NetpollMetrics.MeterName, typeof(OwnerMeter).Assembly.GetName().Version?.ToString());
+    private readonly Meter _meter = new(NetpollDiagnostics.MeterName, typeof(OwnerMeter).Assembly.GetName().Version?.ToString());
     private readonly string _owner;
     private readonly IReadOnlyList<IMeteredPoller> _pollers;
 

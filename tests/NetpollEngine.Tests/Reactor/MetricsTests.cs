@@ -24,7 +24,7 @@ public class MetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == NetpollMetrics.MeterName)
+            if (instrument.Meter.Name == NetpollDiagnostics.MeterName)
             {
                 l.EnableMeasurementEvents(instrument);
             }
