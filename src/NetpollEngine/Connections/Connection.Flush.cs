@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Netpoll.Buffers;
 using Netpoll.Interop;
 using Netpoll.Polling;
@@ -13,10 +14,6 @@ public sealed partial class Connection
     private const int MaxVectors = 64;
     private const int FlushIdle = 0;
     private const int FlushBusy = 1;
-
-    private int _flushOwner;
-    private List<AsyncSignal>? _flushWaiters;
-    private readonly Lock _writeGate = new();
 
     /// <summary>Serializes writer-side calls on the output buffer across tasks.</summary>
     internal Lock WriteGate => _writeGate;
@@ -43,7 +40,7 @@ public sealed partial class Connection
             _output.Flush();
         }
 
-        if (!TryAcquireIo())
+        if (!_lifecycle.TryAcquireIo())
         {
             throw ClosedException("FlushAsync");
         }
@@ -59,7 +56,7 @@ public sealed partial class Connection
 
         if (_output.Length <= _options.OutputHighWaterMark)
         {
-            return Volatile.Read(ref _closeRequested) == 0 || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
+            return !_lifecycle.IsCloseRequested || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
         }
 
         return WaitForDrain(cancellationToken);
@@ -73,7 +70,7 @@ public sealed partial class Connection
             WriteOutcome outcome = WriteOutput();
             if (outcome == WriteOutcome.WouldBlock)
             {
-                // Ownership passes to the poller until the socket drains.
+                // Ownership passes to the poller until the socket drains: FlushFromPoller gives it back.
                 Interlocked.Increment(ref Poller.Counters.WaitedFlushes);
                 ArmWrite(true);
                 return;
@@ -94,6 +91,8 @@ public sealed partial class Connection
         {
             return;
         }
+
+        Debug.Assert(Poller.IsPollerThread, "A flush handed to the poller continues on the poller thread.");
 
         WriteOutcome outcome = WriteOutput();
         if (outcome == WriteOutcome.WouldBlock)
@@ -168,7 +167,7 @@ public sealed partial class Connection
             if (written > 0)
             {
                 Interlocked.Add(ref Poller.Counters.BytesOut, written);
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _deadlines.Touch(Environment.TickCount64);
 
                 // Whoever moves bytes releases the FlushAsync calls waiting for the output to drain,
                 // including those of tasks that published while another thread owned the flush.
@@ -215,18 +214,14 @@ public sealed partial class Connection
                 waiters.Add(signal);
             }
 
-            wait = signal.Arm(!RunInline, cancellationToken);
+            wait = signal.Arm(!_runInline, cancellationToken);
         }
 
-        if (_options.WriteTimeout > TimeSpan.Zero)
-        {
-            Volatile.Write(ref _writeDeadline, Environment.TickCount64 + (long)_options.WriteTimeout.TotalMilliseconds);
-            QueuePollerTask();
-        }
+        ArmWriteDeadline();
 
         // The poller may have drained, or the connection closed, before the signal was armed.
         CompleteFlushWaitersIfBelowMark();
-        if (Volatile.Read(ref _closed) != 0)
+        if (_lifecycle.IsClosing)
         {
             CompleteFlushWaiters(ClosedException("FlushAsync"));
         }
@@ -241,7 +236,7 @@ public sealed partial class Connection
             return;
         }
 
-        Volatile.Write(ref _writeDeadline, 0);
+        ClearWriteDeadline();
         CompleteFlushWaiters(null);
     }
 
