@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Connections;
 
@@ -92,13 +93,13 @@ public sealed partial class Connection
         if (registered)
         {
             Poller.Unregister(Fd, Token);
-            Poller.Counters.Registered--;
-            Poller.Counters.Closed++;
+            Poller.Counters[PollerCounter.Connections]--;
+            Poller.Counters[PollerCounter.Closed]++;
         }
 
         if (Interlocked.Exchange(ref _paused, 0) == 1)
         {
-            Interlocked.Decrement(ref Poller.Counters.Paused);
+            Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
         }
 
         if (_lifecycle.IsAbortive)

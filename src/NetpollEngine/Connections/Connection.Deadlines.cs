@@ -52,7 +52,7 @@ public sealed partial class Connection
         _deadlines.Scheduled = 0;
         if (IdleMs > 0 && nowMs - _deadlines.LastActivity >= IdleMs)
         {
-            Poller.Counters.Timeouts++;
+            Poller.Counters[PollerCounter.Timeouts]++;
             NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "idle", IdleMs);
             CloseOnPoller(CloseReason.IdleTimeout, 0);
             return;
@@ -64,7 +64,7 @@ public sealed partial class Connection
             ClearReadDeadline();
             if (_readSignal?.TrySet(new TimeoutException($"Read timed out after {_options.ReadTimeout.TotalMilliseconds:0} ms waiting for {DescribeWant()}; {_input.Length} bytes were buffered.")) == true)
             {
-                Poller.Counters.Timeouts++;
+                Poller.Counters[PollerCounter.Timeouts]++;
                 NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "read", (long)_options.ReadTimeout.TotalMilliseconds);
             }
         }
@@ -75,7 +75,7 @@ public sealed partial class Connection
             ClearWriteDeadline();
             if (_output.Length > _options.OutputHighWaterMark)
             {
-                Poller.Counters.Timeouts++;
+                Poller.Counters[PollerCounter.Timeouts]++;
                 NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);
                 CloseOnPoller(CloseReason.WriteTimeout, 0);
                 return;

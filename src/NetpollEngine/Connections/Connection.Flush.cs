@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Netpoll.Buffers;
 using Netpoll.Interop;
 using Netpoll.Polling;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Connections;
 
@@ -71,7 +72,7 @@ public sealed partial class Connection
             if (outcome == WriteOutcome.WouldBlock)
             {
                 // Ownership passes to the poller until the socket drains: FlushFromPoller gives it back.
-                Interlocked.Increment(ref Poller.Counters.WaitedFlushes);
+                Interlocked.Increment(ref Poller.Counters[PollerCounter.WaitedFlushes]);
                 ArmWrite(true);
                 return;
             }
@@ -134,7 +135,7 @@ public sealed partial class Connection
                 message.Vectors = vectors;
                 message.VectorCount = (nuint)count;
                 nint n = Libc.SendMsg(Fd, &message, SocketConstants.MSG_NOSIGNAL);
-                Interlocked.Increment(ref Poller.Counters.WriteCalls);
+                Interlocked.Increment(ref Poller.Counters[PollerCounter.WriteCalls]);
                 if (n > 0)
                 {
                     _output.Skip((int)n);
@@ -166,7 +167,7 @@ public sealed partial class Connection
         {
             if (written > 0)
             {
-                Interlocked.Add(ref Poller.Counters.BytesOut, written);
+                Interlocked.Add(ref Poller.Counters[PollerCounter.BytesOut], written);
                 _deadlines.Touch(Environment.TickCount64);
 
                 // Whoever moves bytes releases the FlushAsync calls waiting for the output to drain,

@@ -67,7 +67,7 @@ public sealed partial class Connection
             return false;
         }
 
-        Poller.Counters.Registered++;
+        Poller.Counters[PollerCounter.Connections]++;
         if (_handler is not null)
         {
             // OnConnect runs before any OnRequest: it takes the dispatch slot first.
@@ -119,7 +119,7 @@ public sealed partial class Connection
         {
             PinnedSegment space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
-            Poller.Counters.ReadCalls++;
+            Poller.Counters[PollerCounter.ReadCalls]++;
             if (n > 0)
             {
                 _input.CommitReserved((int)n);
@@ -156,7 +156,7 @@ public sealed partial class Connection
 
         if (added > 0)
         {
-            Poller.Counters.BytesIn += added;
+            Poller.Counters[PollerCounter.BytesIn] += added;
             _deadlines.Touch(Environment.TickCount64);
             Interlocked.Add(ref _received, added);
             if (added < MinReadSize / 2 && _readSize > MinReadSize)
@@ -211,7 +211,7 @@ public sealed partial class Connection
     {
         if (InputFull() && Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
         {
-            Interlocked.Increment(ref Poller.Counters.Paused);
+            Interlocked.Increment(ref Poller.Counters[PollerCounter.Paused]);
             NetpollEventSource.Log.BackpressureOn(_owner.Name, Id, _input.Length);
             UpdateInterest();
         }
@@ -223,7 +223,7 @@ public sealed partial class Connection
         if (Volatile.Read(ref _paused) == 1 && (_input.Length <= _options.InputLowWaterMark || ReaderNeedsMore()) &&
             Interlocked.CompareExchange(ref _paused, 0, 1) == 1)
         {
-            Interlocked.Decrement(ref Poller.Counters.Paused);
+            Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
             NetpollEventSource.Log.BackpressureOff(_owner.Name, Id, _input.Length);
             UpdateInterest();
         }
