@@ -174,7 +174,7 @@ public sealed partial class Connection
             }
         }
 
-        _owner.OnConnectionClosed(this);
+        _host.OnConnectionClosed(this);
     }
 
     /// <summary>Drops an fd reference; the one that leaves the fd unused after the close path began closes it.</summary>

@@ -53,7 +53,7 @@ public sealed partial class Connection
         if (IdleMs > 0 && nowMs - _deadlines.LastActivity >= IdleMs)
         {
             Poller.Counters[PollerCounter.Timeouts]++;
-            NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "idle", IdleMs);
+            NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "idle", IdleMs);
             CloseOnPoller(CloseReason.IdleTimeout, 0);
             return;
         }
@@ -65,7 +65,7 @@ public sealed partial class Connection
             if (_readSignal?.TrySet(new TimeoutException($"Read timed out after {_options.ReadTimeout.TotalMilliseconds:0} ms waiting for {DescribeWant()}; {_input.Length} bytes were buffered.")) == true)
             {
                 Poller.Counters[PollerCounter.Timeouts]++;
-                NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "read", (long)_options.ReadTimeout.TotalMilliseconds);
+                NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "read", (long)_options.ReadTimeout.TotalMilliseconds);
             }
         }
 
@@ -76,7 +76,7 @@ public sealed partial class Connection
             if (_output.Length > _options.OutputHighWaterMark)
             {
                 Poller.Counters[PollerCounter.Timeouts]++;
-                NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);
+                NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);
                 CloseOnPoller(CloseReason.WriteTimeout, 0);
                 return;
             }

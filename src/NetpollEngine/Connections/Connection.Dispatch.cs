@@ -28,7 +28,7 @@ public sealed partial class Connection
             return;
         }
 
-        DispatchWorkItem work = _workItem ??= new DispatchWorkItem(this);
+        DispatchWorkItem work = _workItem!;
         if (Poller.IsPollerThread)
         {
             Poller.Handlers.Add(work); // sent with the rest of this loop turn's handlers
@@ -137,7 +137,7 @@ public sealed partial class Connection
         }
 
         bool peerClosed = _lifecycle.IsPeerClosed;
-        if (!_lifecycle.IsCloseRequested && (peerClosed || _owner.IsShuttingDown) && (length == 0 || !progress))
+        if (!_lifecycle.IsCloseRequested && (peerClosed || _host.IsShuttingDown) && (length == 0 || !progress))
         {
             // The peer sent everything it will send and the handler has answered it; or we are draining.
             RequestClose(peerClosed ? CloseReason.PeerClosed : CloseReason.Shutdown);
@@ -162,7 +162,7 @@ public sealed partial class Connection
     private void HandlerFailed(Exception ex)
     {
         Trace.TraceWarning($"netpoll connection {Id}: handler failed: {ex.GetType().Name}: {ex.Message}");
-        NetpollEventSource.Log.HandlerFailed(_owner.Name, Id, ex.GetType().Name, ex.Message);
+        NetpollEventSource.Log.HandlerFailed(_host.Name, Id, ex.GetType().Name, ex.Message);
         RequestClose(CloseReason.HandlerError);
         RetireRunningDispatch();
     }

@@ -212,7 +212,7 @@ public sealed partial class Connection
         if (InputFull() && Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
         {
             Interlocked.Increment(ref Poller.Counters[PollerCounter.Paused]);
-            NetpollEventSource.Log.BackpressureOn(_owner.Name, Id, _input.Length);
+            NetpollEventSource.Log.BackpressureOn(_host.Name, Id, _input.Length);
             UpdateInterest();
         }
     }
@@ -224,7 +224,7 @@ public sealed partial class Connection
             Interlocked.CompareExchange(ref _paused, 0, 1) == 1)
         {
             Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
-            NetpollEventSource.Log.BackpressureOff(_owner.Name, Id, _input.Length);
+            NetpollEventSource.Log.BackpressureOff(_host.Name, Id, _input.Length);
             UpdateInterest();
         }
     }

@@ -26,7 +26,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private static long s_nextId;                      // Interlocked: source of process-unique ids
 
     // Set at construction, read-only after.
-    private readonly IConnectionOwner _owner;          // server or dialer: pool, options, shutdown flag, closed notification
+    private readonly ConnectionHost _host;            // what the server or dialer owns: pollers, pool, options, shutdown flag, the open set
     private readonly ConnectionHandler? _handler;      // null for a dialed connection the application reads itself
     private readonly ConnectionOptions _options;       // the owner's, shared by its connections
     private readonly bool _runInline;                  // the dispatch mode resolved for _handler: calls run on the poller thread
@@ -42,7 +42,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private List<Action<Connection>>? _closeCallbacks; // AddCloseCallback, any thread, under the list's lock; run once after close
 
     // Dispatch: the handler calls. "Handler thread" is whichever thread runs the current call (one at a time).
-    private DispatchWorkItem? _workItem;               // the dispatch winner: what the ThreadPool runs (created on first use)
+    private readonly DispatchWorkItem? _workItem;      // what the ThreadPool runs for this connection; null when calls run inline
     private Action? _handlerContinuation;              // handler thread: resumes after an asynchronous call (created on first use)
     private ValueTask _runningHandler;                 // handler thread: the call that has not completed yet
     private bool _connectRan;                          // handler thread: OnConnect was called
@@ -69,17 +69,18 @@ public sealed partial class Connection : IPollable, IPollerTask
     // Deadlines (Connection.Deadlines.cs).
     private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires
 
-    internal Connection(int fd, Poller poller, IConnectionOwner owner, ConnectionHandler? handler, EndPoint endPointTemplate)
+    internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate)
     {
         Fd = fd;
         Poller = poller;
-        _owner = owner;
+        _host = host;
         _handler = handler;
-        _options = owner.Options;
+        _options = host.Options;
         _runInline = _options.ResolveDispatch(handler) == DispatchMode.Inline;
+        _workItem = _runInline || handler is null ? null : new DispatchWorkItem(this); // made here, so no request allocates it
         _endPointTemplate = endPointTemplate;
-        _input = new LinkBuffer(owner.Pool);
-        _output = new LinkBuffer(owner.Pool);
+        _input = new LinkBuffer(host.Pool);
+        _output = new LinkBuffer(host.Pool);
         _deadlines = new ConnectionDeadlines(Environment.TickCount64);
         Id = Interlocked.Increment(ref s_nextId);
     }
