@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.PowerShell.Tests;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Management.Automation;
 using System.Runtime.Loader;
+using Netpoll.Diagnostics;
 using Netpoll.Telemetry;
 
 namespace Netpoll.PowerShell.Tests;

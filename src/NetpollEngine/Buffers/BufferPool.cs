@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// Pinned memory blocks in size classes for <see cref="LinkBuffer"/>s. Renting and returning go

@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Buffers;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Client;
 
 /// <summary>
 /// Opens client connections with a non-blocking connect and a timeout, over TCP (IPv4/IPv6) or Unix

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Connections;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Client;
 
 /// <summary>
 /// A non-blocking connect in flight on a poller: waits for writability, reads SO_ERROR, then turns

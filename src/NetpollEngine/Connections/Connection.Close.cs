@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>
 /// The one close path. Any trigger (peer FIN/RST, error, Close, timeout, shutdown) records a reason

@@ -1,6 +1,8 @@
+using Netpoll.Buffers;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>
 /// The write side. FlushAsync writes on the caller's thread; only when the socket would block does it
@@ -110,6 +112,7 @@ public sealed partial class Connection
     /// <summary>sendmsg until the output is empty or the socket would block. The caller owns the flush.</summary>
     private unsafe WriteOutcome WriteOutput()
     {
+        PinnedSegment* segments = stackalloc PinnedSegment[MaxVectors];
         IoVector* vectors = stackalloc IoVector[MaxVectors];
         int errno = 0;
         long written = 0;
@@ -117,10 +120,15 @@ public sealed partial class Connection
         {
             while (true)
             {
-                int count = _output.GetReadableVectors(new Span<IoVector>(vectors, MaxVectors), out int bytes);
+                int count = _output.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
                 if (count == 0)
                 {
                     return WriteOutcome.Drained;
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    vectors[i] = new IoVector(segments[i].Pointer, segments[i].Length);
                 }
 
                 MessageHeader message = default;

@@ -1,6 +1,9 @@
+using Netpoll.Buffers;
+using Netpoll.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>The poller-thread side: reading the socket, backpressure, interest, deadlines.</summary>
 public sealed partial class Connection
@@ -47,14 +50,14 @@ public sealed partial class Connection
         // ReadsPerEvent × MaxReadSize. The same test pauses reading below, so epoll cannot spin on it.
         for (int i = 0; i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull(); i++)
         {
-            IoVector space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
-            nint n = Libc.Read(Fd, space.Base, space.Length);
+            PinnedSegment space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
+            nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
             Poller.Counters.ReadCalls++;
             if (n > 0)
             {
                 _input.CommitReserved((int)n);
                 added += (int)n;
-                if ((nuint)n < space.Length)
+                if (n < space.Length)
                 {
                     break; // the socket is drained: skip the read that would say EAGAIN
                 }

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>Async reader waits, completed by the poller when enough input arrived.</summary>
 public sealed partial class Connection

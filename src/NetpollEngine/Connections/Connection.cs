@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using Netpoll.Buffers;
+using Netpoll.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>
 /// A registered, non-blocking stream connection with netpoll's nocopy API: read through
@@ -110,6 +113,8 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     internal LinkBuffer Input => _input;
 
     internal LinkBuffer Output => _output;
+
+    int IPollable.BufferedInputBytes => _input.Length;
 
     private bool IsFdOpen => (Volatile.Read(ref _ioRefs) & FdClosedBit) == 0;
 

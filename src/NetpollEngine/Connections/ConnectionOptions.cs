@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>Per-connection behaviour, shared by every connection of one server or dialer.</summary>
 public sealed record ConnectionOptions

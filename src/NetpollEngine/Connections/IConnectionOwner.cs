@@ -1,4 +1,6 @@
-namespace Netpoll;
+using Netpoll.Buffers;
+
+namespace Netpoll.Connections;
 
 /// <summary>What a connection needs from the server or dialer that created it.</summary>
 internal interface IConnectionOwner

@@ -1,6 +1,6 @@
 using System.Diagnostics.Tracing;
 
-namespace Netpoll;
+namespace Netpoll.Diagnostics;
 
 /// <summary>
 /// The engine's rare events (<c>Netpoll-Engine</c>): servers starting and stopping, accept back-off,

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Diagnostics;
 
 /// <summary>
 /// Counters of one poller. Each field has one writer: the poller thread, except the few marked

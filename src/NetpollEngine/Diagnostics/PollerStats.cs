@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Diagnostics;
 
 /// <summary>An immutable snapshot of one poller's counters. Taking it costs the poller nothing.</summary>
 public sealed record PollerStats

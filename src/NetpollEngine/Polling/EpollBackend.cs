@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Netpoll.Interop;
 
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>epoll, level-triggered, woken through an eventfd.</summary>
 internal sealed unsafe class EpollBackend : PollerBackend

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Netpoll.Interop;
 
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>kqueue with the same level-triggered semantics as epoll; woken through EVFILT_USER.</summary>
 internal sealed unsafe class KqueueBackend : PollerBackend

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Netpoll.Diagnostics;
 
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>
 /// One reactor: a dedicated background thread that waits on its <see cref="PollerBackend"/>,
@@ -13,7 +14,7 @@ namespace Netpoll;
 /// it is freed, so an event fetched for a closed fd can never reach whatever reuses the slot or fd.
 /// The slot table, the wheel and most counters belong to the poller thread alone.
 /// </remarks>
-internal sealed class Poller : IDisposable
+internal sealed class Poller : IMeteredPoller, IDisposable
 {
     private readonly PollerBackend _backend;
     private readonly ConcurrentQueue<IPollerTask> _tasks = new();
@@ -154,9 +155,9 @@ internal sealed class Poller : IDisposable
         long sum = 0;
         for (int i = 1; i < end; i++)
         {
-            if (Volatile.Read(ref slots[i]) is Connection connection)
+            if (Volatile.Read(ref slots[i]) is { } registration)
             {
-                sum += connection.Input.Length;
+                sum += registration.BufferedInputBytes;
             }
         }
 

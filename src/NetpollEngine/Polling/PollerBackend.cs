@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>
 /// The OS readiness API behind a <see cref="Poller"/>: level-triggered registrations keyed by a

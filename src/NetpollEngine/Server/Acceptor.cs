@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using Netpoll.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Server;
 
 /// <summary>
 /// Accepts on a listener from its poller thread: accept until EAGAIN (bounded per event, level-triggered

@@ -2,9 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Buffers;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Server;
 
 /// <summary>
 /// netpoll's EventLoop: serves listeners on its own <see cref="PollGroup"/> and runs a

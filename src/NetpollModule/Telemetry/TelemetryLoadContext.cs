@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using Netpoll.Diagnostics;
 using Netpoll.Telemetry;
 
 namespace Netpoll.PowerShell;

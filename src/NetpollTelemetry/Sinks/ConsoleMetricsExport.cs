@@ -1,3 +1,4 @@
+using Netpoll.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;

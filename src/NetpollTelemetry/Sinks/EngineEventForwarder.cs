@@ -1,5 +1,6 @@
 using System.Diagnostics.Tracing;
 using Microsoft.Extensions.Logging;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Telemetry;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Netpoll.Buffers;
 
 namespace Netpoll.Tests.Buffers;
 

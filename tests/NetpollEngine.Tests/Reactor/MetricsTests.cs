@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net.Sockets;
+using Netpoll.Diagnostics;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;
