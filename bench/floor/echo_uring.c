@@ -167,58 +167,53 @@ static void buf_recycle(uint16_t bid)
 
 static void buf_publish(void) { __atomic_store_n(&br->tail, br_tail, __ATOMIC_RELEASE); }
 
-static void prep_recv(int fd)
+/* An SQE for opcode on fd, its completion tagged with type and fd. */
+static struct io_uring_sqe *prep(int opcode, int fd, int type)
 {
     struct io_uring_sqe *sqe = get_sqe();
-    sqe->opcode = IORING_OP_RECV;
+    sqe->opcode = (uint8_t)opcode;
     sqe->fd = fd;
+    sqe->user_data = UD(type, fd);
+    return sqe;
+}
+
+static void prep_recv(int fd)
+{
+    struct io_uring_sqe *sqe = prep(IORING_OP_RECV, fd, T_RECV);
     sqe->ioprio = IORING_RECV_MULTISHOT;
     sqe->flags = IOSQE_BUFFER_SELECT;
     sqe->buf_group = BGID;
-    sqe->user_data = UD(T_RECV, fd);
     conns[fd].receiving = 1;
 }
 
 static void prep_send(int fd)
 {
     struct out *o = &conns[fd].q[conns[fd].qhead % conns[fd].qcap];
-    struct io_uring_sqe *sqe = get_sqe();
-    sqe->opcode = IORING_OP_SEND;
-    sqe->fd = fd;
+    struct io_uring_sqe *sqe = prep(IORING_OP_SEND, fd, T_SEND);
     sqe->addr = (uint64_t)(uintptr_t)(bufs + (size_t)o->bid * BUF_SIZE + o->off);
     sqe->len = o->len - o->off;
     sqe->msg_flags = MSG_NOSIGNAL;
-    sqe->user_data = UD(T_SEND, fd);
 }
 
 static void prep_accept(int ls)
 {
-    struct io_uring_sqe *sqe = get_sqe();
-    sqe->opcode = IORING_OP_ACCEPT;
-    sqe->fd = ls;
+    struct io_uring_sqe *sqe = prep(IORING_OP_ACCEPT, ls, T_ACCEPT);
     sqe->ioprio = IORING_ACCEPT_MULTISHOT;
     sqe->accept_flags = SOCK_CLOEXEC;
-    sqe->user_data = UD(T_ACCEPT, ls);
 }
 
 static void prep_stdin(void)
 {
-    struct io_uring_sqe *sqe = get_sqe();
-    sqe->opcode = IORING_OP_POLL_ADD;
-    sqe->fd = 0;
+    struct io_uring_sqe *sqe = prep(IORING_OP_POLL_ADD, 0, T_STDIN);
     sqe->poll32_events = POLLIN;
     sqe->len = IORING_POLL_ADD_MULTI;
-    sqe->user_data = UD(T_STDIN, 0);
 }
 
 static void prep_cancel(uint64_t target, int fd, unsigned flags)
 {
-    struct io_uring_sqe *sqe = get_sqe();
-    sqe->opcode = IORING_OP_ASYNC_CANCEL;
-    sqe->fd = fd;
+    struct io_uring_sqe *sqe = prep(IORING_OP_ASYNC_CANCEL, fd, T_CANCEL);
     sqe->addr = target;
     sqe->cancel_flags = flags;
-    sqe->user_data = UD(T_CANCEL, fd);
 }
 
 /* Closes once nothing in the kernel refers to the connection: its receive has ended, no send is in flight. */
@@ -226,11 +221,7 @@ static void maybe_close(int fd)
 {
     struct conn *c = &conns[fd];
     if (!c->open || !c->closing || c->receiving || c->qlen) return;
-    struct io_uring_sqe *sqe = get_sqe();
-    sqe->opcode = IORING_OP_CLOSE;
-    sqe->fd = fd;
-    sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
-    sqe->user_data = UD(T_CLOSE, fd);
+    prep(IORING_OP_CLOSE, fd, T_CLOSE)->flags = IOSQE_CQE_SKIP_SUCCESS;
     free(c->q);
     memset(c, 0, sizeof *c);
     connections--;

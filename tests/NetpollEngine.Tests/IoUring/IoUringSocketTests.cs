@@ -60,8 +60,7 @@ public unsafe class IoUringSocketTests
         const int Buffers = 4;
         const int BufferSize = 64;
         using IoUringRing ring = RingHarness.CreateRing();
-        Assert.True(IoUringBufferRing.TryRegister(ring, Group, Buffers, BufferSize, out IoUringBufferRing? pool).IsAvailable);
-        using IoUringBufferRing buffers = pool!;
+        using IoUringBufferRing buffers = RingHarness.RegisterBuffers(ring, Group, Buffers, BufferSize);
         using LoopbackPair pair = LoopbackPair.Open();
         RingHarness.Sqe(ring)->PrepareRecvProvided(pair.ServerFd, Group, multishot: true, RecvData);
 
@@ -115,8 +114,7 @@ public unsafe class IoUringSocketTests
     public void The_peer_closing_ends_a_multishot_receive_with_a_final_zero()
     {
         using IoUringRing ring = RingHarness.CreateRing();
-        Assert.True(IoUringBufferRing.TryRegister(ring, Group, 8, 1024, out IoUringBufferRing? pool).IsAvailable);
-        using IoUringBufferRing buffers = pool!;
+        using IoUringBufferRing buffers = RingHarness.RegisterBuffers(ring, Group, 8, 1024);
         using LoopbackPair pair = LoopbackPair.Open();
         RingHarness.Sqe(ring)->PrepareRecvProvided(pair.ServerFd, Group, multishot: true, RecvData);
         pair.Client.Send("bye"u8.ToArray());
@@ -182,8 +180,7 @@ public unsafe class IoUringSocketTests
     public void Cancelling_by_fd_ends_a_multishot_receive_and_counts_what_it_cancelled()
     {
         using IoUringRing ring = RingHarness.CreateRing();
-        Assert.True(IoUringBufferRing.TryRegister(ring, Group, 8, 1024, out IoUringBufferRing? pool).IsAvailable);
-        using IoUringBufferRing buffers = pool!;
+        using IoUringBufferRing buffers = RingHarness.RegisterBuffers(ring, Group, 8, 1024);
         using LoopbackPair pair = LoopbackPair.Open();
         RingHarness.Sqe(ring)->PrepareRecvProvided(pair.ServerFd, Group, multishot: true, RecvData);
         ring.SubmitAndWait(minComplete: 0, timeoutMs: 0);

@@ -20,8 +20,7 @@ public unsafe class IoUringTeardownTests
         {
             using IoUringRing ring = RingHarness.CreateRing();
             lastRingFd = ring.Fd;
-            Assert.True(IoUringBufferRing.TryRegister(ring, 1, 16, 2048, out IoUringBufferRing? pool).IsAvailable);
-            using IoUringBufferRing buffers = pool!;
+            using IoUringBufferRing buffers = RingHarness.RegisterBuffers(ring, 1, 16, 2048);
             RingHarness.Sqe(ring)->PrepareAccept(RingHarness.FdOf(listener), SocketConstants.SOCK_CLOEXEC, multishot: true, 1);
             RingHarness.Sqe(ring)->PrepareRecvProvided(pair.ServerFd, 1, multishot: true, 2);
             ring.SubmitAndWait(minComplete: 0, timeoutMs: 0);

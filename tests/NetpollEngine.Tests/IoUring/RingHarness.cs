@@ -17,6 +17,13 @@ internal static class RingHarness
         return ring ?? throw new InvalidOperationException($"io_uring is unavailable here, so this io_uring test cannot run: {support}");
     }
 
+    /// <summary>A provided buffer ring on <paramref name="ring"/>, all buffers with the kernel.</summary>
+    public static IoUringBufferRing RegisterBuffers(IoUringRing ring, ushort group, int count, int size)
+    {
+        IoUringSupport support = IoUringBufferRing.TryRegister(ring, group, count, size, out IoUringBufferRing? buffers);
+        return buffers ?? throw new InvalidOperationException($"Registering buffer group {group} failed: {support}");
+    }
+
     /// <summary>Enters and reaps until <paramref name="done"/> holds for what was reaped so far.</summary>
     public static List<IoUringCqe> WaitFor(IoUringRing ring, Func<List<IoUringCqe>, bool> done, string what, int timeoutMs = TimeoutMs)
     {

@@ -64,23 +64,15 @@ internal sealed unsafe class IoUringRing : IDisposable
             _sqRingSize = _cqRingSize = Math.Max(_sqRingSize, _cqRingSize);
         }
 
-        _sqRing = IoUring.MapRing(fd, _sqRingSize, IoUring.IORING_OFF_SQ_RING);
-        if (_sqRing is null)
-        {
-            throw new IoUringException("mmap(IORING_OFF_SQ_RING)", IoUring.LastError);
-        }
-
-        _cqRing = single ? _sqRing : IoUring.MapRing(fd, _cqRingSize, IoUring.IORING_OFF_CQ_RING);
-        if (_cqRing is null)
-        {
-            throw new IoUringException("mmap(IORING_OFF_CQ_RING)", IoUring.LastError);
-        }
-
         _sqesSize = p.SqEntries * (nuint)sizeof(IoUringSqe);
-        _sqes = (IoUringSqe*)IoUring.MapRing(fd, _sqesSize, IoUring.IORING_OFF_SQES);
+        _sqRing = IoUring.MapRing(fd, _sqRingSize, IoUring.IORING_OFF_SQ_RING);
+        _cqRing = single || _sqRing is null ? _sqRing : IoUring.MapRing(fd, _cqRingSize, IoUring.IORING_OFF_CQ_RING);
+        _sqes = _cqRing is null ? null : (IoUringSqe*)IoUring.MapRing(fd, _sqesSize, IoUring.IORING_OFF_SQES);
         if (_sqes is null)
         {
-            throw new IoUringException("mmap(IORING_OFF_SQES)", IoUring.LastError);
+            int errno = IoUring.LastError;
+            Unmap(); // what did map; the caller closes the fd
+            throw new IoUringException(_sqRing is null ? "mmap(IORING_OFF_SQ_RING)" : "mmap(IORING_OFF_CQ_RING or IORING_OFF_SQES)", errno);
         }
 
         _sqHead = (uint*)(_sqRing + p.SqOffsets.Head);
@@ -170,7 +162,7 @@ internal sealed unsafe class IoUringRing : IDisposable
         }
         catch (IoUringException ex)
         {
-            UnmapAndClose(fd, null, 0, null, 0, null, 0);
+            _ = Libc.Close(fd);
             return new IoUringSupport(IoUringUnavailableReason.SetupFailed, ex.Errno, ex.Message);
         }
 
@@ -323,17 +315,21 @@ internal sealed unsafe class IoUringRing : IDisposable
 
         _disposed = true;
         // The mappings hold the ring open: unmap first, or close leaves the ring (and its fd's file) alive.
-        UnmapAndClose(_fd, (byte*)_sqes, _sqesSize, _cqRing == _sqRing ? null : _cqRing, _cqRingSize, _sqRing, _sqRingSize);
-        _sqes = null;
-        _sqRing = _cqRing = null;
+        Unmap();
+        _ = Libc.Close(_fd);
     }
 
-    private static void UnmapAndClose(int fd, byte* sqes, nuint sqesSize, byte* cqRing, nuint cqSize, byte* sqRing, nuint sqSize)
+    private void Unmap()
     {
-        IoUring.Unmap(sqes, sqesSize);
-        IoUring.Unmap(cqRing, cqSize);
-        IoUring.Unmap(sqRing, sqSize);
-        _ = Libc.Close(fd);
+        IoUring.Unmap((byte*)_sqes, _sqesSize);
+        if (_cqRing != _sqRing)
+        {
+            IoUring.Unmap(_cqRing, _cqRingSize);
+        }
+
+        IoUring.Unmap(_sqRing, _sqRingSize);
+        _sqes = null;
+        _sqRing = _cqRing = null;
     }
 
     private int Enter(uint minComplete, bool getEvents, int timeoutMs)
