@@ -180,7 +180,7 @@ internal struct ConnectionLifecycle
     /// <summary>Idle → Running: this caller runs the handler. Any thread (the poller, or a handler going round again).</summary>
     public bool TryStartDispatch() => Interlocked.CompareExchange(ref _dispatch, DispatchRunning, DispatchIdle) == DispatchIdle;
 
-    /// <summary>Running → Running for the first call (OnConnect), which takes the slot at registration. Poller thread.</summary>
+    /// <summary>Idle → Running for the first call (OnConnect), which takes the slot at registration. Poller thread.</summary>
     public void StartFirstDispatch()
     {
         Debug.Assert(Volatile.Read(ref _dispatch) == DispatchIdle, "OnConnect runs before any other handler call.");
