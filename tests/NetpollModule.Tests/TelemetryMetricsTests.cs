@@ -28,6 +28,8 @@ public class TelemetryMetricsTests
         ["netpoll.flush.waited"] = ("{flush}", "LongSum"),
         ["netpoll.accept.backoffs"] = ("{backoff}", "LongSum"),
         ["netpoll.timeouts"] = ("{timeout}", "LongSum"),
+        ["netpoll.tls.handshakes"] = ("{handshake}", "LongSum"),
+        ["netpoll.tls.handshake.failures"] = ("{handshake}", "LongSum"),
     };
 
     [Fact]

@@ -1,6 +1,7 @@
 using Netpoll.Buffers;
 using Netpoll.Connections;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Client;
 
@@ -24,6 +25,9 @@ public sealed record DialerOptions
 
     public BufferPoolOptions BufferPool { get; init; } = new();
 
+    /// <summary>TLS for every connection of this dialer (target host, ALPN, certificate validation, client certificate, session resumption). Null: plain TCP.</summary>
+    public TlsClientOptions? Tls { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -41,5 +45,6 @@ public sealed record DialerOptions
         ArgumentNullException.ThrowIfNull(BufferPool);
         Connection.Validate();
         BufferPool.Validate();
+        Tls?.Validate();
     }
 }

@@ -4,9 +4,10 @@ using Netpoll.Polling;
 namespace Netpoll.Connections;
 
 /// <summary>
-/// Idle, read and write deadlines. Any thread arms or clears one (a reader wait, a flush wait, a byte
-/// moving); the poller puts the earliest on its <see cref="TimerWheel"/> and, when it fires, acts on
-/// whichever passed: idle and write close the connection, read fails the reader's wait.
+/// Idle, read, write and handshake deadlines. Any thread arms or clears one (a reader wait, a flush wait, a
+/// byte moving; the handshake's at registration); the poller puts the earliest on its <see cref="TimerWheel"/>
+/// and, when it fires, acts on whichever passed: idle, write and handshake close the connection, read fails
+/// the reader's wait.
 /// </summary>
 public sealed partial class Connection
 {
@@ -69,11 +70,20 @@ public sealed partial class Connection
             }
         }
 
+        long handshake = _deadlines.Handshake;
+        if (handshake != 0 && nowMs >= handshake && _lifecycle.IsHandshaking)
+        {
+            Poller.Counters[PollerCounter.Timeouts]++;
+            NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "handshake", (long)_transform!.HandshakeTimeout.TotalMilliseconds);
+            CloseOnPoller(CloseReason.HandshakeTimeout, 0);
+            return;
+        }
+
         long write = _deadlines.Write;
         if (write != 0 && nowMs >= write)
         {
             ClearWriteDeadline();
-            if (_output.Length > _options.OutputHighWaterMark)
+            if (UnsentBytes > _options.OutputHighWaterMark)
             {
                 Poller.Counters[PollerCounter.Timeouts]++;
                 NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);

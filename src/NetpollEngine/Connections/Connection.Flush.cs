@@ -55,9 +55,10 @@ public sealed partial class Connection
             ReleaseIo();
         }
 
-        if (_output.Length <= _options.OutputHighWaterMark)
+        int unsent = UnsentBytes;
+        if (unsent <= _options.OutputHighWaterMark)
         {
-            return !_lifecycle.IsCloseRequested || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
+            return !_lifecycle.IsCloseRequested || unsent == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
         }
 
         return WaitForDrain(cancellationToken);
@@ -66,7 +67,7 @@ public sealed partial class Connection
     /// <summary>Writes what is published while this thread can own the flush and the socket takes it.</summary>
     private void TryWriteNow()
     {
-        while (_output.Length > 0 && Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
+        while (HasOutputToSend && Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
         {
             WriteOutcome outcome = WriteOutput();
             if (outcome == WriteOutcome.WouldBlock)
@@ -114,13 +115,19 @@ public sealed partial class Connection
     {
         PinnedSegment* segments = stackalloc PinnedSegment[MaxVectors];
         IoVector* vectors = stackalloc IoVector[MaxVectors];
+        LinkBuffer output = SocketOutput;
         int errno = 0;
         long written = 0;
         try
         {
             while (true)
             {
-                int count = _output.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
+                if (_transform is not null)
+                {
+                    EncodeOutput(); // plaintext → raw output, a bounded amount ahead of the socket
+                }
+
+                int count = output.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
                 if (count == 0)
                 {
                     return WriteOutcome.Drained;
@@ -138,8 +145,8 @@ public sealed partial class Connection
                 Interlocked.Increment(ref Poller.Counters[PollerCounter.WriteCalls]);
                 if (n > 0)
                 {
-                    _output.Skip((int)n);
-                    _output.Release();
+                    output.Skip((int)n);
+                    output.Release();
                     written += n;
                     if (n < bytes)
                     {
@@ -232,7 +239,7 @@ public sealed partial class Connection
 
     private void CompleteFlushWaitersIfBelowMark()
     {
-        if (Volatile.Read(ref _flushWaiters) is null || _output.Length > _options.OutputHighWaterMark)
+        if (Volatile.Read(ref _flushWaiters) is null || UnsentBytes > _options.OutputHighWaterMark)
         {
             return;
         }

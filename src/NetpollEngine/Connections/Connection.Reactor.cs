@@ -46,6 +46,15 @@ public sealed partial class Connection
             return;
         }
 
+        if (_transform is not null)
+        {
+            RunTransformTasks();
+            if (_lifecycle.IsClosing)
+            {
+                return;
+            }
+        }
+
         ScheduleNextDeadline(Environment.TickCount64);
     }
 
@@ -68,6 +77,12 @@ public sealed partial class Connection
         }
 
         Poller.Counters[PollerCounter.Connections]++;
+        if (_transform is not null)
+        {
+            BeginTransform(); // OnConnect and the dialer wait for the handshake
+            return true;
+        }
+
         if (_handler is not null)
         {
             // OnConnect runs before any OnRequest: it takes the dispatch slot first.
@@ -75,7 +90,7 @@ public sealed partial class Connection
             StartHandler();
         }
 
-        OnRegistered?.Invoke(this);
+        ReportOpened(null);
         return true;
     }
 
@@ -117,12 +132,12 @@ public sealed partial class Connection
         // ReadsPerEvent × MaxReadSize. The same test pauses reading below, so epoll cannot spin on it.
         for (int i = 0; i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull(); i++)
         {
-            PinnedSegment space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
+            PinnedSegment space = SocketInput.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
             Poller.Counters[PollerCounter.ReadCalls]++;
             if (n > 0)
             {
-                _input.CommitReserved((int)n);
+                SocketInput.CommitReserved((int)n);
                 added += (int)n;
                 if (n < space.Length)
                 {
@@ -133,7 +148,7 @@ public sealed partial class Connection
                 continue;
             }
 
-            _input.CommitReserved(0);
+            SocketInput.CommitReserved(0);
             if (n == 0)
             {
                 eof = true;
@@ -158,14 +173,25 @@ public sealed partial class Connection
         {
             Poller.Counters[PollerCounter.BytesIn] += added;
             _deadlines.Touch(Environment.TickCount64);
-            Interlocked.Add(ref _received, added);
             if (added < MinReadSize / 2 && _readSize > MinReadSize)
             {
                 _readSize /= 2;
             }
 
-            WakeReader();
-            TryDispatch();
+            if (_transform is null)
+            {
+                Interlocked.Add(ref _received, added);
+                WakeReader();
+                TryDispatch();
+            }
+            else
+            {
+                DecodeInput(); // raw bytes become plaintext input (and may open or close the connection)
+                if (_lifecycle.IsClosing)
+                {
+                    return;
+                }
+            }
         }
 
         // Also when nothing was read: input already at the mark must stop EPOLLIN, or it fires forever.
@@ -184,6 +210,12 @@ public sealed partial class Connection
     /// <summary>The peer sent FIN: stop reading, let the handler drain what arrived, then close.</summary>
     private void OnPeerClosed()
     {
+        if (_lifecycle.IsHandshaking)
+        {
+            CloseOnPoller(CloseReason.PeerClosed, 0); // a truncated handshake: nothing was ever open to drain
+            return;
+        }
+
         _lifecycle.MarkPeerClosed();
         UpdateInterest();
         FailReaderIfStarved();

@@ -1,8 +1,9 @@
 namespace Netpoll.Connections;
 
 /// <summary>
-/// A connection's three deadlines, as TickCount64 milliseconds: idle (from the last byte moved), read
-/// (a pending reader wait) and write (a flush waiting for the socket). Any thread arms and clears them;
+/// A connection's deadlines, as TickCount64 milliseconds: idle (from the last byte moved), read (a pending
+/// reader wait), write (a flush waiting for the socket) and handshake (a transform's, from registration until
+/// it completes). Any thread arms and clears them;
 /// only the poller thread schedules them on its timer wheel and fires them (Connection.Deadlines.cs).
 /// </summary>
 internal struct ConnectionDeadlines(long now)
@@ -10,6 +11,7 @@ internal struct ConnectionDeadlines(long now)
     private long _lastActivity = now;  // any thread: when a byte last moved either way
     private long _read;                // any thread: when the pending reader wait times out; 0: none
     private long _write;               // any thread: when a flush still waiting closes the connection; 0: none
+    private long _handshake;           // poller: when a handshake still running closes the connection; 0: none
     private long _scheduled;           // poller: due time of the live wheel entry; 0: none
 
     public readonly long LastActivity => Volatile.Read(in _lastActivity);
@@ -17,6 +19,8 @@ internal struct ConnectionDeadlines(long now)
     public readonly long Read => Volatile.Read(in _read);
 
     public readonly long Write => Volatile.Read(in _write);
+
+    public readonly long Handshake => Volatile.Read(in _handshake);
 
     /// <summary>Poller: due time of the wheel entry that counts, 0 when none is live.</summary>
     public long Scheduled
@@ -31,6 +35,8 @@ internal struct ConnectionDeadlines(long now)
 
     public void SetWrite(long due) => Volatile.Write(ref _write, due);
 
+    public void SetHandshake(long due) => Volatile.Write(ref _handshake, due);
+
     /// <summary>The earliest armed deadline, or long.MaxValue when none is armed.</summary>
     public readonly long Earliest(long idleMs)
     {
@@ -43,6 +49,11 @@ internal struct ConnectionDeadlines(long now)
         if (Write is var write and not 0)
         {
             due = Math.Min(due, write);
+        }
+
+        if (Handshake is var handshake and not 0)
+        {
+            due = Math.Min(due, handshake);
         }
 
         return due;

@@ -1,6 +1,7 @@
 using Netpoll.Buffers;
 using Netpoll.Connections;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Server;
 
@@ -27,6 +28,9 @@ public sealed record EventLoopOptions
     /// <summary>The buffer pool's settings (the pool belongs to this server alone).</summary>
     public BufferPoolOptions BufferPool { get; init; } = new();
 
+    /// <summary>TLS on every accepted connection (certificates, SNI, ALPN, client certificates, tickets, handshake deadline). Null: plain TCP.</summary>
+    public TlsServerOptions? Tls { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -49,5 +53,6 @@ public sealed record EventLoopOptions
         ArgumentNullException.ThrowIfNull(BufferPool);
         Connection.Validate();
         BufferPool.Validate();
+        Tls?.Validate();
     }
 }

@@ -20,9 +20,11 @@ internal static class Layers
         ["Polling"] = ["Interop", "Diagnostics"],
         // A registered connection: lifecycle, reader, writer, flush, deadlines.
         ["Connections"] = ["Polling", "Buffers", "Interop", "Diagnostics"],
+        // TLS on a connection: implements its transform seam over OpenSSL (Interop). Connections never sees it.
+        ["Tls"] = ["Connections", "Buffers", "Interop", "Diagnostics"],
         // Owners of connections: a server accepts them, a dialer connects them. Neither knows the other.
-        ["Server"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics"],
-        ["Client"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics"],
+        ["Server"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics", "Tls"],
+        ["Client"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics", "Tls"],
         // Built on the public API only (checked member by member in PublicApiOnlyTests).
         ["Protocols"] = ["Connections", "Buffers", "Diagnostics"],
         ["Load"] = ["Connections", "Buffers", "Client", "Diagnostics"],
