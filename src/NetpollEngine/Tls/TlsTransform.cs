@@ -452,9 +452,9 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     private void Opened()
     {
         _state = State.Open;
-        if (Interlocked.Exchange(ref _outcomeCounted, 1) == 0)
+        if (_connection is { } connection && Interlocked.Exchange(ref _outcomeCounted, 1) == 0)
         {
-            Interlocked.Increment(ref _connection!.Counter(_resumed ? PollerCounter.TlsResumedHandshakes : PollerCounter.TlsHandshakes));
+            Interlocked.Increment(ref connection.Counter(_resumed ? PollerCounter.TlsResumedHandshakes : PollerCounter.TlsHandshakes));
         }
     }
 
