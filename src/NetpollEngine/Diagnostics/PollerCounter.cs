@@ -104,7 +104,7 @@ public enum PollerCounter
     [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "unknown_host_name")]
     TlsFailedUnknownHostName,
 
-    /// <summary>TLS handshakes cut short: the peer closed or reset the connection mid-handshake (any thread: counted with Interlocked).</summary>
+    /// <summary>TLS handshakes cut short: the peer closed or reset the connection mid-handshake; a client that closes before sending a byte (a TCP probe) is not counted (any thread: counted with Interlocked).</summary>
     [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "peer_closed")]
     TlsFailedPeerClosed,
 

@@ -55,6 +55,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     private TlsFailure _failure;
     private string? _failureMessage;
     private int _outcomeCounted;            // Interlocked: the handshake was counted, as completed or as failed (once)
+    private bool _peerSpoke;                // poller: a byte came from the peer (a connection closed before that was no handshake)
 
     public TlsTransform(TlsContext context, nint ssl, string? targetHost = null, string? sessionKey = null)
     {
@@ -111,6 +112,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     public override TransformStatus Decode(LinkBuffer rawInput, LinkBuffer plaintext, LinkBuffer rawOutput, out int produced)
     {
         produced = 0;
+        _peerSpoke |= rawInput.Length > 0;
         if (!_gate.TryEnter())
         {
             return TransformStatus.Busy;
@@ -196,6 +198,9 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     {
         TlsFailure failure = _failure != TlsFailure.None ? _failure : closeReason switch
         {
+            // A server whose client closed before sending a byte saw a TCP probe (a health check, wrk's address
+            // check), not a handshake; a client always spoke first.
+            CloseReason.PeerClosed or CloseReason.Error when !_peerSpoke && !_context.IsClient => TlsFailure.None,
             CloseReason.PeerClosed or CloseReason.Error => TlsFailure.PeerClosed,
             CloseReason.HandshakeTimeout => TlsFailure.Timeout,
             CloseReason.HandshakeFailed => TlsFailure.Protocol,

@@ -66,6 +66,21 @@ public class TlsBadInputTests
     }
 
     [Fact]
+    public async Task A_TCP_probe_that_closes_without_a_byte_is_not_a_failed_handshake()
+    {
+        var echo = new EchoHandler();
+        await using TestServer server = TlsTestServer.Start(echo);
+        using (Socket probe = await server.ConnectSocketAsync())
+        {
+            probe.Shutdown(SocketShutdown.Both); // a health check: connect, then go
+        }
+
+        await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.PeerClosed), "the probe's connection closed");
+        Assert.Equal(0, server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures));
+        Assert.Equal(0, server.Loop.GetStats().Sum(s => s.TlsHandshakes));
+    }
+
+    [Fact]
     public async Task A_client_that_stalls_mid_handshake_is_closed_at_the_handshake_deadline()
     {
         var echo = new EchoHandler();
