@@ -1,13 +1,15 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Buffers;
 using Netpoll.Connections;
 using Netpoll.Protocols;
 using Netpoll.Server;
+using Netpoll.Tls;
 
 namespace Netpoll.Bench;
 
-/// <summary>The engine with its built-in Echo (zero-copy splice) or Http handler.</summary>
-internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode dispatch, int pollers) : IBenchServer
+/// <summary>The engine with its built-in Echo (zero-copy splice) or Http handler; with TLS when given a certificate (ALPN http/1.1).</summary>
+internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode dispatch, int pollers, X509Certificate2? certificate = null) : IBenchServer
 {
     private EventLoop? _loop;
 
@@ -17,6 +19,7 @@ internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode
         {
             Name = http ? "bench-http" : "bench-echo",
             Connection = new ConnectionOptions { Dispatch = dispatch },
+            Tls = certificate is null ? null : new TlsServerOptions { Certificate = certificate, ApplicationProtocols = http ? ["http/1.1"] : null },
         };
         if (pollers > 0)
         {

@@ -1,18 +1,20 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>server KIND [--port N] [--pollers N]</c>: runs one server until "quit" or the end of stdin.
+/// <c>server KIND [--port N] [--pollers N] [--cert PFX]</c>: runs one server until "quit" or the end of stdin (the
+/// -https kinds need --cert).
 /// Prints <c>READY port</c> once listening. On stdin, <c>stats</c> prints one JSON line of GC and
 /// server counters; <c>gc</c> forces a full collection first (for memory per idle connection);
 /// <c>allocs</c> prints what <c>--alloc-trace</c> sampled since <c>allocs-reset</c> (bytes by type, diagnosis only).
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel", "netpoll-https", "netpoll-https-inline", "kestrel-https"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -20,6 +22,9 @@ internal static class ServerCommand
         int port = options.Int("port", 0);
         int pollers = options.Int("pollers", 0);
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
+        X509Certificate2? certificate = kind.EndsWith("-https", StringComparison.Ordinal) || kind.EndsWith("-https-inline", StringComparison.Ordinal)
+            ? BenchCertificate.Load(options.Get("cert") ?? throw new ArgumentException($"server {kind} needs --cert PATH (a PFX without a password)."))
+            : null;
         IBenchServer server = kind switch
         {
             "netpoll" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers),
@@ -28,6 +33,9 @@ internal static class ServerCommand
             "netpoll-http-inline" => new NetpollServer(endPoint, http: true, DispatchMode.Inline, pollers),
             "sockets" => new SocketsEchoServer(endPoint),
             "kestrel" => new KestrelServer(endPoint),
+            "netpoll-https" => new NetpollServer(endPoint, http: true, DispatchMode.ThreadPool, pollers, certificate),
+            "netpoll-https-inline" => new NetpollServer(endPoint, http: true, DispatchMode.Inline, pollers, certificate),
+            "kestrel-https" => new KestrelServer(endPoint, certificate),
             _ => throw new ArgumentException($"unknown server kind '{kind}'; use {string.Join(", ", Kinds)}."),
         };
 

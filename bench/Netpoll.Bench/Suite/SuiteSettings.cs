@@ -17,6 +17,8 @@ internal sealed record SuiteSettings
     /// <summary>The perf stat pass (syscalls and context switches per round trip).</summary>
     public bool Counting { get; init; }
     public required int[] HttpConnections { get; init; }
+    /// <summary>Concurrent clients of the handshake runs (each: connect, handshake, one request, close).</summary>
+    public int HandshakeConnections { get; init; } = 16;
     public int IdleConnections { get; init; }
     public int IdleSources { get; init; } = 4;
     public bool Profiles { get; init; }

@@ -110,6 +110,10 @@ internal static unsafe partial class LibSsl
     [LibraryImport(Lib, EntryPoint = "SSL_CTX_set_verify")]
     public static partial void CtxSetVerify(nint ctx, int mode, delegate* unmanaged<int, nint, int> callback);
 
+    /// <summary>Replaces OpenSSL's whole chain verification with <paramref name="callback"/> (1: accept).</summary>
+    [LibraryImport(Lib, EntryPoint = "SSL_CTX_set_cert_verify_callback")]
+    public static partial void CtxSetCertVerifyCallback(nint ctx, delegate* unmanaged<nint, nint, int> callback, nint arg);
+
     [LibraryImport(Lib, EntryPoint = "SSL_CTX_set_default_verify_paths")]
     public static partial int CtxSetDefaultVerifyPaths(nint ctx);
 

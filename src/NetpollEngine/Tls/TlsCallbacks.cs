@@ -24,7 +24,7 @@ internal static unsafe class TlsCallbacks
 
     public static delegate* unmanaged<nint, byte**, byte*, byte*, uint, nint, int> SelectAlpn => &OnSelectAlpn;
 
-    public static delegate* unmanaged<int, nint, int> AcceptAnyCertificate => &OnAcceptAnyCertificate;
+    public static delegate* unmanaged<nint, nint, int> SkipVerification => &OnSkipVerification;
 
     public static delegate* unmanaged<nint, nint, int> NewSession => &OnNewSession;
 
@@ -117,9 +117,12 @@ internal static unsafe class TlsCallbacks
         return LibSsl.SSL_TLSEXT_ERR_NOACK;
     }
 
-    /// <summary>Lets any certificate through OpenSSL's own check: a user callback decides, after the handshake, off the poller.</summary>
+    /// <summary>
+    /// Stands in for OpenSSL's chain verification when it would be wasted: the user skips it, or a user callback
+    /// decides after the handshake, off the poller (with .NET's chain check). No chain is built here.
+    /// </summary>
     [UnmanagedCallersOnly]
-    private static int OnAcceptAnyCertificate(int preverifyOk, nint storeContext) => 1;
+    private static int OnSkipVerification(nint storeContext, nint argument) => 1;
 
     /// <summary>A client received a session (TLS 1.3 tickets arrive after the handshake): keep it for resumption. 1: the cache took the reference.</summary>
     [UnmanagedCallersOnly]

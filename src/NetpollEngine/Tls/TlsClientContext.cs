@@ -28,11 +28,15 @@ internal sealed unsafe class TlsClientContext : TlsContext
             Configure(_context, options.EnabledProtocols);
             nint ctx = _context.DangerousGetHandle();
             _verifyNatively = !options.SkipCertificateValidation && options.RemoteCertificateValidation is null;
-            // With a callback, OpenSSL lets every certificate through and the callback decides after the handshake.
             LibSsl.CtxSetVerify(ctx, _verifyNatively ? LibSsl.SSL_VERIFY_PEER : LibSsl.SSL_VERIFY_NONE, null);
-            if (!options.SkipCertificateValidation)
+            if (_verifyNatively)
             {
                 UseTrust(_context, options.TrustedRoots);
+            }
+            else
+            {
+                // Skipped, or a user callback decides after the handshake (off the poller): OpenSSL builds no chain.
+                LibSsl.CtxSetCertVerifyCallback(ctx, TlsCallbacks.SkipVerification, 0);
             }
 
             if (ProtocolWire.Length > 0)

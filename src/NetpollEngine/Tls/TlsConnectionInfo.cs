@@ -6,14 +6,16 @@ namespace Netpoll.Tls;
 /// <summary>What a TLS connection negotiated (<see cref="ConnectionTlsExtensions.GetTlsInfo"/>).</summary>
 public sealed class TlsConnectionInfo
 {
-    internal TlsConnectionInfo(SslProtocols protocol, string cipherSuite, string? applicationProtocol, string? hostName, bool isResumed, X509Certificate2? remoteCertificate)
+    private readonly Lazy<X509Certificate2?> _remoteCertificate;
+
+    internal TlsConnectionInfo(SslProtocols protocol, string cipherSuite, string? applicationProtocol, string? hostName, bool isResumed, Func<X509Certificate2?> remoteCertificate)
     {
         Protocol = protocol;
         CipherSuite = cipherSuite;
         ApplicationProtocol = applicationProtocol;
         HostName = hostName;
         IsResumed = isResumed;
-        RemoteCertificate = remoteCertificate;
+        _remoteCertificate = new Lazy<X509Certificate2?>(remoteCertificate);
     }
 
     /// <summary>TLS 1.2 or 1.3.</summary>
@@ -31,6 +33,6 @@ public sealed class TlsConnectionInfo
     /// <summary>The handshake resumed an earlier session (a ticket) instead of a full key exchange.</summary>
     public bool IsResumed { get; }
 
-    /// <summary>The peer's certificate: the server's on a client; a client's on a server, when it sent one.</summary>
-    public X509Certificate2? RemoteCertificate { get; }
+    /// <summary>The peer's certificate: the server's on a client; a client's on a server, when it sent one. Made on first use.</summary>
+    public X509Certificate2? RemoteCertificate => _remoteCertificate.Value;
 }

@@ -189,8 +189,15 @@ internal sealed unsafe class TlsServerContext : TlsContext
         if (_options.ClientCertificateMode != ClientCertificateMode.None)
         {
             int mode = LibSsl.SSL_VERIFY_PEER | (_options.ClientCertificateMode == ClientCertificateMode.Required ? LibSsl.SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
-            LibSsl.CtxSetVerify(ctx, mode, Validation is null ? null : TlsCallbacks.AcceptAnyCertificate);
-            UseTrust(handle, Trust);
+            LibSsl.CtxSetVerify(ctx, mode, null);
+            if (Validation is null)
+            {
+                UseTrust(handle, Trust);
+            }
+            else
+            {
+                LibSsl.CtxSetCertVerifyCallback(ctx, TlsCallbacks.SkipVerification, 0); // the callback decides, off the poller
+            }
         }
 
         return handle;

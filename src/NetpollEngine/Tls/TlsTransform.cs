@@ -261,18 +261,22 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
                 hostName = System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)LibSsl.GetServerName(_ssl, LibSsl.TLSEXT_NAMETYPE_host_name));
             }
 
-            if (_peerCertificate is null && _ssl != 0)
+            // The certificate is copied out now, while the SSL is alive, and parsed only if someone asks for it.
+            X509Certificate2? verified = _peerCertificate;
+            byte[]? der = null;
+            if (verified is null && _ssl != 0)
             {
                 nint peer = LibSsl.GetPeerCertificate(_ssl);
                 if (peer != 0)
                 {
-                    _peerCertificate = X509CertificateLoader.LoadCertificate(TlsCertificates.Der(peer));
+                    der = TlsCertificates.Der(peer);
                     LibCrypto.X509Free(peer);
                 }
             }
 
             string cipher = _cipher == 0 ? "" : System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)LibSsl.CipherStandardName(_cipher)) ?? "";
-            info = new TlsConnectionInfo(TlsNames.FromVersion(_version), cipher, _applicationProtocol, hostName, _resumed, _peerCertificate);
+            info = new TlsConnectionInfo(TlsNames.FromVersion(_version), cipher, _applicationProtocol, hostName, _resumed,
+                () => verified ?? (der is null ? null : X509CertificateLoader.LoadCertificate(der)));
             Volatile.Write(ref _info, info);
             return info;
         }
