@@ -28,6 +28,15 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>As <see cref="QueuePollerTask"/>, but on the next loop turn even from the poller thread: a retry that must not recurse.</summary>
+    private void QueuePollerTaskNextTurn()
+    {
+        if (Interlocked.Exchange(ref _pollerTaskQueued, 1) == 0)
+        {
+            Poller.Enqueue(this);
+        }
+    }
+
     /// <summary>
     /// The poller catches up with what other threads asked of this connection: the first run registers
     /// it; after that a requested close runs the close path, and otherwise a moved deadline is scheduled.

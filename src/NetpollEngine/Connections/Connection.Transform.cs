@@ -104,7 +104,7 @@ public sealed partial class Connection
         if (status == TransformStatus.Busy)
         {
             _decodePending = true; // the raw bytes wait in the raw input; no new read event may come for them
-            QueuePollerTask();
+            QueuePollerTaskNextTurn(); // not now: the flusher holds the transform, and the poller must not spin on it
             return;
         }
 
