@@ -78,7 +78,7 @@ public sealed partial class Connection
                 return;
             }
 
-            Volatile.Write(ref _flushOwner, FlushIdle);
+            ReleaseFlush();
             if (outcome == WriteOutcome.Failed)
             {
                 return;
@@ -103,12 +103,19 @@ public sealed partial class Connection
         }
 
         ArmWrite(false);
-        Volatile.Write(ref _flushOwner, FlushIdle);
+        ReleaseFlush();
         if (outcome == WriteOutcome.Drained)
         {
             TryWriteNow(); // bytes published while we wrote, by a caller that saw the flush busy
         }
     }
+
+    /// <summary>
+    /// Gives up the flush. A full fence, not a release store: the owner reads the output's length next, and a
+    /// writer publishes then tries to take the flush; with a plain store both could miss each other (a
+    /// store-load reorder) and published bytes would wait for the next flush.
+    /// </summary>
+    private void ReleaseFlush() => Interlocked.Exchange(ref _flushOwner, FlushIdle);
 
     /// <summary>sendmsg until the output is empty or the socket would block. The caller owns the flush.</summary>
     private unsafe WriteOutcome WriteOutput()
