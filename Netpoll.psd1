@@ -10,6 +10,7 @@
     Description            = 'A multi-reactor epoll/kqueue network engine with zero-copy buffers, run from PowerShell: start servers, watch per-poller stats as objects, drive large connection tests, tune the OS.'
     PowerShellVersion      = '7.6'
     FormatsToProcess       = @('artifacts/module/Netpoll.format.ps1xml')
+    TypesToProcess         = @('artifacts/module/Netpoll.types.ps1xml')
     CmdletsToExport        = @(
         'Start-NetpollServer'
         'Stop-NetpollServer'

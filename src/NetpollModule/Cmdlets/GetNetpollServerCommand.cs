@@ -22,38 +22,12 @@ public sealed class GetNetpollServerCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == IdSet)
+        IEnumerable<NetpollServer> servers = ParameterSetName == IdSet ? ServerLookup.ById(this, Id!)
+            : Name is null ? ServerRegistry.All
+            : ServerLookup.ByName(this, Name);
+        foreach (NetpollServer server in servers)
         {
-            foreach (int id in Id!)
-            {
-                if (ServerRegistry.ById(id) is { } server)
-                {
-                    WriteObject(server);
-                }
-                else
-                {
-                    WriteError(StopNetpollServerCommand.NotFound($"No Netpoll server has Id {id}.", id));
-                }
-            }
-
-            return;
-        }
-
-        if (Name is null)
-        {
-            WriteObject(ServerRegistry.All, enumerateCollection: true);
-            return;
-        }
-
-        foreach (string name in Name)
-        {
-            NetpollServer[] matches = [.. ServerRegistry.ByName(name)];
-            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(StopNetpollServerCommand.NotFound($"No Netpoll server is named '{name}'.", name));
-            }
-
-            WriteObject(matches, enumerateCollection: true);
+            WriteObject(server);
         }
     }
 }

@@ -48,13 +48,13 @@ public sealed class SetNetpollTuningCommand : PSCmdlet
             }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "NetpollTuningProfileNotFound", ErrorCategory.ObjectNotFound, Profile));
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.TuningProfileNotFound, ErrorCategory.ObjectNotFound, Profile));
                 return;
             }
 
             if (!profile.Targets.TryGetValue(system.Platform, out IReadOnlyList<TuningTarget>? forPlatform))
             {
-                ThrowTerminatingError(new ErrorRecord(new PlatformNotSupportedException($"Profile {profile.Name} has no {system.Platform} section."), "NetpollTuningProfileNotFound", ErrorCategory.ObjectNotFound, Profile));
+                ThrowTerminatingError(new ErrorRecord(new PlatformNotSupportedException($"Profile {profile.Name} has no {system.Platform} section."), ErrorIds.TuningProfileNotFound, ErrorCategory.ObjectNotFound, Profile));
                 return;
             }
 

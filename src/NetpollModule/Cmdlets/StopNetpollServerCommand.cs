@@ -63,57 +63,10 @@ public sealed class StopNetpollServerCommand : PSCmdlet
         }
     }
 
-    private IEnumerable<NetpollServer> Resolve()
+    private IEnumerable<NetpollServer> Resolve() => ParameterSetName switch
     {
-        switch (ParameterSetName)
-        {
-            case ObjectSet:
-                foreach (NetpollServer server in InputObject!)
-                {
-                    if (ServerRegistry.ById(server.Id) is { } live)
-                    {
-                        yield return live;
-                    }
-                    else
-                    {
-                        WriteError(NotFound($"Server '{server.Name}' (Id {server.Id}) is not running; it was already stopped.", server.Name));
-                    }
-                }
-
-                break;
-            case IdSet:
-                foreach (int id in Id!)
-                {
-                    if (ServerRegistry.ById(id) is { } server)
-                    {
-                        yield return server;
-                    }
-                    else
-                    {
-                        WriteError(NotFound($"No Netpoll server has Id {id}. Get-NetpollServer lists the running ones.", id));
-                    }
-                }
-
-                break;
-            default:
-                foreach (string name in Name!)
-                {
-                    NetpollServer[] matches = [.. ServerRegistry.ByName(name)];
-                    if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                    {
-                        WriteError(NotFound($"No Netpoll server is named '{name}'. Get-NetpollServer lists the running ones.", name));
-                    }
-
-                    foreach (NetpollServer server in matches)
-                    {
-                        yield return server;
-                    }
-                }
-
-                break;
-        }
-    }
-
-    internal static ErrorRecord NotFound(string message, object target) =>
-        new(new ItemNotFoundException(message), ErrorIds.ServerNotFound, ErrorCategory.ObjectNotFound, target);
+        ObjectSet => ServerLookup.Running(this, InputObject!),
+        IdSet => ServerLookup.ById(this, Id!),
+        _ => ServerLookup.ByName(this, Name!),
+    };
 }

@@ -12,20 +12,11 @@ public sealed class ServerEndPointCompleter : IArgumentCompleter
         string prefix = (wordToComplete ?? "").Trim('\'', '"');
         foreach (NetpollServer server in ServerRegistry.All)
         {
-            string target = server.EndPoint.StartsWith("unix:", StringComparison.Ordinal) ? server.EndPoint : $"{LoopbackFor(server.Address)}:{server.Port}";
+            string target = server.ReachableTarget;
             if (target.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             {
                 yield return new CompletionResult($"'{target}'", target, CompletionResultType.ParameterValue, $"{server.Name}: {server.Protocol}");
             }
         }
     }
-
-    // A server on a wildcard address is reached through loopback.
-    private static string LoopbackFor(string address) => address switch
-    {
-        "0.0.0.0" => "127.0.0.1",
-        "::" => "[::1]",
-        _ when address.Contains(':', StringComparison.Ordinal) => $"[{address}]",
-        _ => address,
-    };
 }
