@@ -167,18 +167,21 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             : LoadGenerator.RunAsync(options, Report, _cancel.Token);
         _ = running.ContinueWith(_ => events.CompleteAdding(), TaskScheduler.Default);
 
-        var activity = new ProgressRecord(1, $"Netpoll load: {request.Pattern} against {target}", "Connecting");
-        Progress(activity);
+        // A new record per write: hosts may keep the records they were given.
+        string activity = $"Netpoll load: {request.Pattern} against {target}";
+        Progress(new ProgressRecord(1, activity, "Connecting"));
+        ProgressRecord? last = null;
         foreach (LoadProgress p in events.GetConsumingEnumerable())
         {
-            activity.StatusDescription = string.Create(CultureInfo.CurrentCulture, $"{p.ConnectionsOpen}/{p.ConnectionsTarget} connections, {p.Requests:N0} requests, {p.RequestsPerSecond:N0}/s, {p.Errors} errors");
-            activity.PercentComplete = PercentOf(p);
-            activity.SecondsRemaining = p.Duration is { } d ? (int)Math.Max(0, (d - p.Elapsed).TotalSeconds) : -1;
-            Progress(activity);
+            last = new ProgressRecord(1, activity, string.Create(CultureInfo.CurrentCulture, $"{p.ConnectionsOpen}/{p.ConnectionsTarget} connections, {p.Requests:N0} requests, {p.RequestsPerSecond:N0}/s, {p.Errors} errors"))
+            {
+                PercentComplete = PercentOf(p),
+                SecondsRemaining = p.Duration is { } d ? (int)Math.Max(0, (d - p.Elapsed).TotalSeconds) : -1,
+            };
+            Progress(last);
         }
 
-        activity.RecordType = ProgressRecordType.Completed;
-        Progress(activity);
+        Progress(new ProgressRecord(1, activity, last?.StatusDescription ?? "Done") { RecordType = ProgressRecordType.Completed });
         try
         {
             return running.GetAwaiter().GetResult() with { Isolated = Isolated };
