@@ -27,7 +27,7 @@ public class StatsCmdletTests
     }
 
     [Fact]
-    public void Aggregate_gives_one_object_per_server_by_pipeline_and_rates_come_from_the_previous_sample()
+    public void Aggregate_gives_one_object_per_server_by_pipeline_and_a_first_sample_rates_since_the_server_started()
     {
         using var ps = new PowerShellSession();
         NetpollServer server = ps.Single<NetpollServer>("Start-NetpollServer -Name agg -Pollers 2");
