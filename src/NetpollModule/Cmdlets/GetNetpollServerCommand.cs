@@ -18,6 +18,7 @@ public sealed class GetNetpollServerCommand : PSCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, int.MaxValue)]
+    [ArgumentCompleter(typeof(ServerIdCompleter))]
     public int[]? Id { get; set; }
 
     protected override void ProcessRecord()

@@ -18,6 +18,7 @@ public sealed class StopNetpollServerCommand : PSCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, int.MaxValue)]
+    [ArgumentCompleter(typeof(ServerIdCompleter))]
     public int[]? Id { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipeline = true)]
