@@ -110,6 +110,7 @@ if ($allowed -lt $Connections) {
 $snapshot = $null
 $server = $null
 $load = $null
+$sampler = $null
 $samples = [System.Collections.Generic.List[object]]::new()
 $pollerSamples = [System.Collections.Generic.List[object]]::new()
 $name = 'conntest-' + [System.Environment]::ProcessId
@@ -149,28 +150,47 @@ try {
         AddParameter('MessageSize', $MessageSize).AddParameter('SourceAddress', $sources).AddParameter('Isolated', $true)
     $running = $load.BeginInvoke()
 
+    # Per-poller stats stream from one Get-NetpollStats -Interval 1 in its own runspace: one command, so every
+    # sample's rates and busy share cover the second since its previous sample (separate calls would each
+    # measure from the server's start).
+    $sampler = [System.Management.Automation.PowerShell]::Create([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+    $null = $sampler.AddCommand('Import-Module').AddParameter('Name', $manifest).AddStatement()
+    $null = $sampler.AddCommand('Get-NetpollStats').AddParameter('Name', $name).AddParameter('Interval', 1)
+    $pollerStream = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $noInput.Complete()   # an open input would hold the command before it starts streaming
+    $null = $sampler.BeginInvoke($noInput, $pollerStream)
+    $taken = 0
+
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $peak = [pscustomobject]@{ Connections = 0; WorkingSetBytes = $baseWorkingSet; ManagedBytes = $baseManaged; BufferPoolBytes = 0 }
     $activity = [System.Management.Automation.ProgressRecord]::new(1, "Connection test: $Connections $Pattern connections", 'starting')
     while (-not $running.IsCompleted -and $clock.Elapsed.TotalSeconds -lt $Duration + 120) {
-        [System.Threading.Thread]::Sleep(1000)
-        $aggregate = Get-NetpollStats -Name $name -Aggregate
-        foreach ($poller in Get-NetpollStats -Name $name) { $pollerSamples.Add($poller) }
+        # One sample per tick of the stream: all pollers of the next second.
+        if ($pollerStream.Count -lt $taken + $Pollers) {
+            [System.Threading.Thread]::Sleep(50)
+            continue
+        }
+
+        $tick = @(for ($i = $taken; $i -lt $taken + $Pollers; $i++) { $pollerStream[$i].PSObject.BaseObject })
+        $taken += $Pollers
+        foreach ($poller in $tick) { $pollerSamples.Add($poller) }
+        $aggregate = Get-NetpollStats -Name $name -Aggregate   # counters and pool bytes; the rates come from the stream
         $process.Refresh()
         $sample = [pscustomobject]@{
-            Timestamp          = $aggregate.Timestamp
+            Timestamp          = $tick[-1].Timestamp
             Connections        = $aggregate.Connections
             Accepted           = $aggregate.Accepted
             Closed             = $aggregate.Closed
             BytesIn            = $aggregate.BytesIn
             BytesOut           = $aggregate.BytesOut
-            BytesInPerSecond   = $aggregate.BytesInPerSecond
-            BytesOutPerSecond  = $aggregate.BytesOutPerSecond
-            EventsPerSecond    = $aggregate.EventsPerSecond
-            AcceptedPerSecond  = $aggregate.AcceptedPerSecond
+            BytesInPerSecond   = [System.Linq.Enumerable]::Sum([double[]]$tick.BytesInPerSecond)
+            BytesOutPerSecond  = [System.Linq.Enumerable]::Sum([double[]]$tick.BytesOutPerSecond)
+            EventsPerSecond    = [System.Linq.Enumerable]::Sum([double[]]$tick.EventsPerSecond)
+            AcceptedPerSecond  = [System.Linq.Enumerable]::Sum([double[]]$tick.AcceptedPerSecond)
             Paused             = $aggregate.Paused
             BufferPoolBytes    = $aggregate.BufferPoolBytes
-            BusyPercent        = $aggregate.BusyPercent
+            BusyPercent        = [Math]::Round([System.Linq.Enumerable]::Average([double[]]$tick.BusyPercent), 2)
             WorkingSetBytes    = $process.WorkingSet64
             ManagedBytes       = [System.GC]::GetTotalMemory($false)
         }
@@ -229,6 +249,7 @@ try {
     }
 }
 finally {
+    if ($sampler) { $sampler.Stop(); $sampler.Dispose() }
     if ($load) { $load.Stop(); $load.Dispose() }
     if ($server) { Stop-NetpollServer -Name $name -Force }
     if ($snapshot) {

@@ -17,6 +17,7 @@ internal static class SvgLineChart
     private const int Right = 20;
     private const int Top = 52;
     private const int Bottom = 40;
+    private const int MarkedPoints = 60;
     private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
     // Wide and solid first, then narrower and dashed on top of it: overlapping lines show both.
@@ -54,7 +55,13 @@ internal static class SvgLineChart
             double py = Sy(y);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{py:0.#}\" x2=\"{Left + plotW}\" y2=\"{py:0.#}\" stroke=\"#eee\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{py + 4:0.#}\" text-anchor=\"end\" font-size=\"11\">{Short(y)}</text>");
-            double x = minX + ((maxX - minX) * i / 4);
+        }
+
+        // Seconds on round ticks, the same on every chart because the range is.
+        double step = NiceStep((maxX - minX) / 6);
+        for (double x = Math.Ceiling(minX / step) * step; x <= maxX + (step / 1000); x += step)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Sx(x):0.#}\" y1=\"{Top + plotH}\" x2=\"{Sx(x):0.#}\" y2=\"{Top + plotH + 4}\" stroke=\"#999\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Sx(x):0.#}\" y=\"{Top + plotH + 16}\" text-anchor=\"middle\" font-size=\"11\">{Short(x)}</text>");
         }
 
@@ -69,6 +76,15 @@ internal static class SvgLineChart
             string points = string.Join(' ', series[s].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).Select(p => string.Create(CultureInfo.InvariantCulture, $"{Sx(p.X):0.#},{Sy(p.Y):0.#}")));
             svg.Append(CultureInfo.InvariantCulture, $"<polyline {style} points=\"{points}\"><title>{E(series[s].Name)}</title></polyline>");
 
+            // Sparse series get a dot per sample, so the spacing of the samples shows.
+            if (series[s].Points.Count <= MarkedPoints)
+            {
+                foreach ((double x, double y) in series[s].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)))
+                {
+                    svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{Sx(x):0.#}\" cy=\"{Sy(y):0.#}\" r=\"{(s == 0 ? 3.5 : 2.5)}\" fill=\"{color}\"/>");
+                }
+            }
+
             // The legend sits above the plot, each entry drawn with its own stroke.
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{legendX:0.#}\" y1=\"36\" x2=\"{legendX + 24:0.#}\" y2=\"36\" {style}/><text x=\"{legendX + 30:0.#}\" y=\"40\" font-size=\"11\">{E(series[s].Name)}</text>");
             legendX += 44 + (series[s].Name.Length * 6.2);
@@ -76,6 +92,17 @@ internal static class SvgLineChart
 
         svg.Append("</svg>");
         return svg.ToString();
+    }
+
+    /// <summary>The round step (1, 2, 2.5 or 5 times a power of ten) at or above <paramref name="rough"/>.</summary>
+    private static double NiceStep(double rough)
+    {
+        if (rough <= 0 || !double.IsFinite(rough))
+        {
+            return 1;
+        }
+
+        return NiceCeiling(rough);
     }
 
     private static double NiceCeiling(double value)
