@@ -141,9 +141,12 @@ try {
     Write-Step "server $name on $($server.EndPoint); loading $Connections $Pattern connections for $Duration s"
 
     $sources = @(1..$SourceAddressCount | ForEach-Object { [System.Net.IPAddress]::Parse("127.0.0.$_") })
-    # CreateDefault2: a bare System.Management.Automation host (netpoll-host) has no ConsoleHost snap-in.
-    $load = [System.Management.Automation.PowerShell]::Create([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
-    $null = $load.AddCommand('Import-Module').AddParameter('Name', $manifest).AddStatement()
+    # Helper runspaces with the module imported at creation: one command each, no batch of statements,
+    # because Stop() on a running batch can leave a work item that throws after Dispose and ends the process.
+    # CreateDefault2: a bare System.Management.Automation host has no ConsoleHost snap-in.
+    $sessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+    $sessionState.ImportPSModule($manifest)
+    $load = [System.Management.Automation.PowerShell]::Create($sessionState)
     $null = $load.AddCommand('Invoke-NetpollLoad').
         AddParameter('Target', "127.0.0.1:$($server.Port)").AddParameter('Connections', $Connections).
         AddParameter('ConnectRate', $ConnectRate).AddParameter('Duration', $Duration).AddParameter('Pattern', $Pattern).
@@ -153,8 +156,7 @@ try {
     # Per-poller stats stream from one Get-NetpollStats -Interval 1 in its own runspace: one command, so every
     # sample's rates and busy share cover the second since its previous sample (separate calls would each
     # measure from the server's start).
-    $sampler = [System.Management.Automation.PowerShell]::Create([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
-    $null = $sampler.AddCommand('Import-Module').AddParameter('Name', $manifest).AddStatement()
+    $sampler = [System.Management.Automation.PowerShell]::Create($sessionState)
     $null = $sampler.AddCommand('Get-NetpollStats').AddParameter('Name', $name).AddParameter('Interval', 1)
     $pollerStream = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
