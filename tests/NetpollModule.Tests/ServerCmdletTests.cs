@@ -112,7 +112,7 @@ public class ServerCmdletTests
     }
 
     [Fact]
-    public void A_port_in_use_is_a_terminating_error_with_id_NetpollPortInUse()
+    public void A_port_in_use_is_a_non_terminating_error_with_id_NetpollPortInUse()
     {
         using var ps = new PowerShellSession();
         NetpollServer first = ps.Single<NetpollServer>("Start-NetpollServer -Name first");
