@@ -6,7 +6,7 @@ namespace Netpoll.PowerShell;
 /// Disable-NetpollTelemetry: stops the metrics export (after one last export) and engine-event
 /// logging (after writing what is queued); their threads end and their listeners detach.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Disable, "NetpollTelemetry", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Disable, "NetpollTelemetry", SupportsShouldProcess = true, HelpUri = HelpLinks.Telemetry)]
 [OutputType(typeof(NetpollTelemetryStatus))]
 public sealed class DisableNetpollTelemetryCommand : PSCmdlet
 {

@@ -9,7 +9,7 @@ namespace Netpoll.PowerShell;
 /// logs engine events through Microsoft.Extensions.Logging.Console, for the whole process. A part not
 /// named is left as it is; with no parameter both start (Console every 10 s, Information).
 /// </summary>
-[Cmdlet(VerbsLifecycle.Enable, "NetpollTelemetry", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Enable, "NetpollTelemetry", SupportsShouldProcess = true, HelpUri = HelpLinks.Telemetry)]
 [OutputType(typeof(NetpollTelemetryStatus))]
 public sealed class EnableNetpollTelemetryCommand : PSCmdlet
 {

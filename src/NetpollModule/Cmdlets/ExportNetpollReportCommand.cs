@@ -10,7 +10,7 @@ namespace Netpoll.PowerShell;
 /// from parameters or the pipeline (a LoadResult, Get-NetpollStats output, any sample objects); the
 /// rendering lives in Reports/.
 /// </summary>
-[Cmdlet(VerbsData.Export, "NetpollReport", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "NetpollReport", SupportsShouldProcess = true, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollReport))]
 public sealed class ExportNetpollReportCommand : PSCmdlet
 {

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Netpoll.PowerShell;
 
 /// <summary>Get-NetpollServer: the servers running in this process.</summary>
-[Cmdlet(VerbsCommon.Get, "NetpollServer", DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsCommon.Get, "NetpollServer", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollServer))]
 public sealed class GetNetpollServerCommand : PSCmdlet
 {

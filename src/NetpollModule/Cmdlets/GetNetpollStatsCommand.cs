@@ -8,7 +8,7 @@ namespace Netpoll.PowerShell;
 /// Rates cover a defined window: the first sample of each server since the server started, every
 /// later one since this command's previous sample of it.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "NetpollStats", DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsCommon.Get, "NetpollStats", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollPollerStats), typeof(NetpollServerStats))]
 public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
 {

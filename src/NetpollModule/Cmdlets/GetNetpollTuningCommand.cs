@@ -5,7 +5,7 @@ using Netpoll.PowerShell.Tuning;
 namespace Netpoll.PowerShell;
 
 /// <summary>Get-NetpollTuning: the current value of every setting that limits connection count and churn.</summary>
-[Cmdlet(VerbsCommon.Get, "NetpollTuning")]
+[Cmdlet(VerbsCommon.Get, "NetpollTuning", HelpUri = HelpLinks.Tuning)]
 [OutputType(typeof(NetpollTuningValue))]
 public sealed class GetNetpollTuningCommand : PSCmdlet
 {

@@ -19,7 +19,7 @@ namespace Netpoll.PowerShell;
 /// process's fd limit.
 /// </summary>
 // The object set is the default so a piped server binds as itself, not by its EndPoint property as a -Target.
-[Cmdlet(VerbsLifecycle.Invoke, "NetpollLoad", DefaultParameterSetName = ServerSet)]
+[Cmdlet(VerbsLifecycle.Invoke, "NetpollLoad", DefaultParameterSetName = ServerSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(LoadResult))]
 public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 {

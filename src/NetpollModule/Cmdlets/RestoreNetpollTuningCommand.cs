@@ -4,7 +4,7 @@ using Netpoll.PowerShell.Tuning;
 namespace Netpoll.PowerShell;
 
 /// <summary>Restore-NetpollTuning: puts back every value a snapshot recorded and removes its drop-in files.</summary>
-[Cmdlet(VerbsData.Restore, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = LatestSet)]
+[Cmdlet(VerbsData.Restore, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = LatestSet, HelpUri = HelpLinks.Tuning)]
 [OutputType(typeof(NetpollTuningChange))]
 public sealed class RestoreNetpollTuningCommand : PSCmdlet
 {

@@ -11,7 +11,7 @@ namespace Netpoll.PowerShell;
 /// never makes a value worse unless -Force; reports what it could not change and why. ConfirmImpact
 /// High: -WhatIf prints the exact diff.
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ConnectionsSet)]
+[Cmdlet(VerbsCommon.Set, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ConnectionsSet, HelpUri = HelpLinks.Tuning)]
 [OutputType(typeof(NetpollTuningChange))]
 public sealed class SetNetpollTuningCommand : PSCmdlet
 {

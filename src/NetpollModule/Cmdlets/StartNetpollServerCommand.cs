@@ -7,7 +7,7 @@ using Netpoll.Telemetry;
 namespace Netpoll.PowerShell;
 
 /// <summary>Start-NetpollServer: starts an in-process multi-reactor server and returns at once.</summary>
-[Cmdlet(VerbsLifecycle.Start, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = TcpSet)]
+[Cmdlet(VerbsLifecycle.Start, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = TcpSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollServer))]
 public sealed class StartNetpollServerCommand : PSCmdlet
 {

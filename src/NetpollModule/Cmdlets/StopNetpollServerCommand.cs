@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Netpoll.PowerShell;
 
 /// <summary>Stop-NetpollServer: graceful drain for -Timeout, then reset; -Force resets at once.</summary>
-[Cmdlet(VerbsLifecycle.Stop, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsLifecycle.Stop, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollServer))]
 public sealed class StopNetpollServerCommand : PSCmdlet
 {

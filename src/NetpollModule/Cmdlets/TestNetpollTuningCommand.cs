@@ -10,7 +10,7 @@ namespace Netpoll.PowerShell;
 /// -Quiet only $true or $false. Warns when the count is out of reach even after Set-NetpollTuning.
 /// Needs no root.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "NetpollTuning", DefaultParameterSetName = ChecksSet)]
+[Cmdlet(VerbsDiagnostic.Test, "NetpollTuning", DefaultParameterSetName = ChecksSet, HelpUri = HelpLinks.Tuning)]
 [OutputType(typeof(NetpollTuningCheck), ParameterSetName = [ChecksSet])]
 [OutputType(typeof(NetpollTuningSummary), ParameterSetName = [SummarySet])]
 [OutputType(typeof(bool), ParameterSetName = [QuietSet])]
