@@ -41,6 +41,7 @@ public class TelemetryLifecycleTests
             TelemetryThreads.WaitForCount(TelemetryThreads.ConsoleLogger, 1, Bound);
             Assert.All(instruments.All, i => Assert.True(i.Enabled, $"{i.Name} has no listener while exporting"));
             Assert.True(NetpollEventSource.Log.IsEnabled());
+            Eventually.Until(() => captured.ToString().Contains("netpoll lifecycle:", StringComparison.Ordinal), "an export prints the running server's line");
 
             ps.Run("Stop-NetpollServer -Name lifecycle");
             ps.Run("Disable-NetpollTelemetry");
