@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net.Sockets;
 using Netpoll.Protocols;
+using Netpoll.Server;
 
 namespace Netpoll.PowerShell.Tests;
 

@@ -1,3 +1,5 @@
+using Netpoll.Diagnostics;
+
 namespace Netpoll.PowerShell;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Netpoll.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -21,8 +22,8 @@ internal sealed class ConsoleMetricsExport : IDisposable
         }
 
         _provider = Sdk.CreateMeterProviderBuilder()
-            .ConfigureResource(resource => resource.AddService("netpoll", serviceVersion: typeof(NetpollMetrics).Assembly.GetName().Version?.ToString()))
-            .AddMeter(NetpollMetrics.MeterName)
+            .ConfigureResource(resource => resource.AddService("netpoll", serviceVersion: typeof(NetpollDiagnostics).Assembly.GetName().Version?.ToString()))
+            .AddMeter(NetpollDiagnostics.MeterName)
             .AddReader(new PeriodicExportingMetricReader(new CompactConsoleMetricExporter(Console.Out), (int)interval.TotalMilliseconds)
             {
                 TemporalityPreference = MetricReaderTemporalityPreference.Cumulative,

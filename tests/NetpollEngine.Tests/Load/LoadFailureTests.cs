@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Connections;
 using Netpoll.Load;
+using Netpoll.Server;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 
