@@ -38,18 +38,6 @@ public class LoadCmdletTests
     }
 
     [Fact]
-    public void Stopping_a_load_like_Ctrl_C_returns_what_ran()
-    {
-        using var ps = new PowerShellSession();
-        ps.Run("Start-NetpollServer -Name long");
-        using System.Management.Automation.PowerShell pipeline = ps.Create("Get-NetpollServer -Name long | Invoke-NetpollLoad -Connections 4 -Duration 120");
-        IAsyncResult running = pipeline.BeginInvoke();
-        Thread.Sleep(500);
-        pipeline.Stop();
-        Assert.True(running.AsyncWaitHandle.WaitOne(10_000), "the load stops promptly on Ctrl+C");
-    }
-
-    [Fact]
     public void A_bad_target_is_a_clear_error_with_id_NetpollInvalidTarget()
     {
         using var ps = new PowerShellSession();
