@@ -12,7 +12,8 @@
 #>
 [CmdletBinding()]
 param(
-    # Suites (files or folders) to run; every *.Tests.ps1 under tests/Pester by default.
+    # Suites (files or folders) to run; every *.Tests.ps1 under tests/Pester by default. Commas separate
+    # several, also through pwsh -File, which passes a list as one string.
     [string[]] $Path = @($PSScriptRoot),
 
     # Where the JUnit XML report goes.
@@ -35,11 +36,13 @@ if (-not (Test-Path -LiteralPath $pesterManifest)) {
 }
 
 $ErrorActionPreference = 'Stop'
+# Formatted text that tests put in failure messages stays free of escape sequences, which XML cannot carry.
+$PSStyle.OutputRendering = 'PlainText'
 Import-Module $pesterManifest
 $null = New-Item -ItemType Directory -Path ([System.IO.Path]::GetDirectoryName([System.IO.Path]::GetFullPath($OutputPath))) -Force
 
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $Path
+$configuration.Run.Path = @($Path -split ',')
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.TestResult.Enabled = $true
