@@ -7,8 +7,10 @@
     runtime identifier, and lays each over a copy of the packaged module folder (artifacts/package/Netpoll, from
     dotnet build Netpoll.slnx). Then, -Repetitions times and alternating the two so drift on a shared machine hits
     both alike, a fresh pwsh imports one of them, starts an echo server and loads it in-process (PingPong, 64 B,
-    -Connections) for -Seconds consecutive one-second windows. Prints per-run rows and a Markdown table of
-    medians with the ReadyToRun/IL ratio. Nothing is asserted: read the spread before the ratio.
+    -Connections) for -Seconds consecutive one-second windows. Besides wall time it records CPU time and the
+    JIT's own counters (methods compiled, time compiling), which a busy shared machine moves much less. Prints
+    per-run rows and a Markdown table of medians with the ReadyToRun/IL ratio. Nothing is asserted: read the
+    spread (the range after each median) before the ratio.
 .EXAMPLE
     dotnet pwsh bench/startup/Measure-Startup.ps1 -Repetitions 9
 #>
@@ -46,24 +48,42 @@ try {
     $probe = Join-Path $work 'probe.ps1'
     Set-Content -LiteralPath $probe -Value @'
 param([string] $Manifest, [int] $Seconds, [int] $Connections)
-$clock = [System.Diagnostics.Stopwatch]::StartNew()
+# Wall time moves with whatever else runs on the machine; CPU time and the JIT's own counters much less.
+$self = [System.Diagnostics.Process]::GetCurrentProcess()
+function Get-Counters {
+    $self.Refresh()
+    [pscustomobject]@{
+        Wall = [System.Diagnostics.Stopwatch]::GetTimestamp(); Cpu = $self.TotalProcessorTime.TotalMilliseconds
+        JitMethods = [System.Runtime.JitInfo]::GetCompiledMethodCount($false); JitMs = [System.Runtime.JitInfo]::GetCompilationTime($false).TotalMilliseconds
+    }
+}
+$before = Get-Counters
 Import-Module $Manifest
-$import = $clock.Elapsed.TotalMilliseconds
+$imported = Get-Counters
 $server = Start-NetpollServer -Name startup -Port 0 -Pollers 1
-$perSecond = foreach ($second in 1..$Seconds) {
-    ($server | Invoke-NetpollLoad -Connections $Connections -Duration 1 -MessageSize 64 -Pattern PingPong).Requests
+$windows = foreach ($window in 1..$Seconds) {
+    $start = Get-Counters
+    $requests = ($server | Invoke-NetpollLoad -Connections $Connections -Duration 1 -MessageSize 64 -Pattern PingPong).Requests
+    $end = Get-Counters
+    '{0}:{1:0}:{2:0}:{3}' -f $requests, ($end.Cpu - $start.Cpu), ($end.JitMs - $start.JitMs), ($end.JitMethods - $start.JitMethods)
 }
 Stop-NetpollServer -Name startup
-"$import;$($perSecond -join ',')"
+'{0:0};{1:0};{2};{3:0};{4}' -f [System.Diagnostics.Stopwatch]::GetElapsedTime($before.Wall, $imported.Wall).TotalMilliseconds,
+    ($imported.Cpu - $before.Cpu), ($imported.JitMethods - $before.JitMethods), ($imported.JitMs - $before.JitMs), ($windows -join ',')
 '@
     $pwsh = [System.IO.Path]::Combine($PSHOME, 'pwsh.dll')
     $runs = foreach ($repetition in 1..$Repetitions) {
         foreach ($name in $variants.Keys) {
             $line = & dotnet $pwsh -NoProfile -NonInteractive -File $probe -Manifest (Join-Path $work "$name/Netpoll/Netpoll.psd1") -Seconds $Seconds -Connections $Connections
             if ($LASTEXITCODE -ne 0) { throw "The probe ($name) failed: $line" }
-            $import, $requests = "$line".Split(';')
-            $row = [pscustomobject]@{ Variant = $name; Repetition = $repetition; ImportMs = [double]$import; Requests = [long[]]$requests.Split(',') }
-            Write-Host ("{0,-10} #{1}: import {2,6:0} ms; requests per second {3}" -f $name, $repetition, $row.ImportMs, ($row.Requests -join ' '))
+            $import, $importCpu, $importJitMethods, $importJitMs, $perSecond = "$line".Split(';')
+            $windows = foreach ($window in $perSecond.Split(',')) { $requests, $cpu, $jit, $jitted = $window.Split(':'); [pscustomobject]@{ Requests = [long]$requests; CpuMs = [double]$cpu; JitMs = [double]$jit; JitMethods = [double]$jitted } }
+            $row = [pscustomobject]@{
+                Variant = $name; Repetition = $repetition; ImportMs = [double]$import; ImportCpuMs = [double]$importCpu
+                ImportJitMethods = [double]$importJitMethods; ImportJitMs = [double]$importJitMs; Seconds = @($windows)
+            }
+            Write-Host ("{0,-10} #{1}: import {2,5:0} ms ({3,5:0} ms CPU, {4} methods jitted in {5:0} ms); requests per second {6}" -f $name, $repetition,
+                $row.ImportMs, $row.ImportCpuMs, $row.ImportJitMethods, $row.ImportJitMs, ($row.Seconds.Requests -join ' '))
             $row
         }
     }
@@ -81,12 +101,22 @@ Stop-NetpollServer -Name startup
     ''
     '| measure | IL median (range) | ReadyToRun median (range) | ReadyToRun / IL |'
     '|---|--:|--:|--:|'
-    $ilImport = Get-Median $il.ImportMs; $r2rImport = Get-Median $r2r.ImportMs
-    "| Import-Module (ms) | $('{0:N0}' -f $ilImport) ($(Get-Spread $il.ImportMs)) | $('{0:N0}' -f $r2rImport) ($(Get-Spread $r2r.ImportMs)) | $('{0:0.00}' -f ($r2rImport / $ilImport))× |"
+    function Write-Row([string] $Measure, [scriptblock] $Value, [string] $Format = 'N0') {
+        $ilValues = @($il | ForEach-Object $Value); $r2rValues = @($r2r | ForEach-Object $Value)
+        $ilMedian = Get-Median $ilValues; $r2rMedian = Get-Median $r2rValues
+        $ratio = if ($ilMedian) { '{0:0.00}×' -f ($r2rMedian / $ilMedian) } else { '–' }
+        "| $Measure | $("{0:$Format}" -f $ilMedian) ($(Get-Spread $ilValues)) | $("{0:$Format}" -f $r2rMedian) ($(Get-Spread $r2rValues)) | $ratio |"
+    }
+    Write-Row 'Import-Module, wall ms' { $_.ImportMs }
+    Write-Row 'Import-Module, CPU ms' { $_.ImportCpuMs }
+    Write-Row 'Import-Module, methods jitted' { $_.ImportJitMethods }
+    Write-Row 'Import-Module, JIT ms' { $_.ImportJitMs }
     foreach ($second in 1..$Seconds) {
-        $ilSecond = @($il | ForEach-Object { $_.Requests[$second - 1] }); $r2rSecond = @($r2r | ForEach-Object { $_.Requests[$second - 1] })
-        $ilMedian = Get-Median $ilSecond; $r2rMedian = Get-Median $r2rSecond
-        "| requests in second $second | $('{0:N0}' -f $ilMedian) ($(Get-Spread $ilSecond)) | $('{0:N0}' -f $r2rMedian) ($(Get-Spread $r2rSecond)) | $('{0:0.00}' -f ($r2rMedian / $ilMedian))× |"
+        $index = $second - 1
+        Write-Row "second $second of load: requests" { $_.Seconds[$index].Requests }
+        Write-Row "second $second of load: requests per CPU-second" { $_.Seconds[$index].Requests * 1000 / [Math]::Max(1, $_.Seconds[$index].CpuMs) }
+        Write-Row "second $second of load: methods jitted" { $_.Seconds[$index].JitMethods }
+        Write-Row "second $second of load: JIT ms" { $_.Seconds[$index].JitMs }
     }
 }
 finally {
