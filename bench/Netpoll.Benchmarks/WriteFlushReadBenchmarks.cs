@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
+using Netpoll.Buffers;
 
 namespace Netpoll.Benchmarks;
 

@@ -1,5 +1,5 @@
-using System.Net;
-using Netpoll;
+using Netpoll.Connections;
+using Netpoll.Server;
 
 await using var loop = new EventLoop(connection =>
 {
@@ -8,7 +8,7 @@ await using var loop = new EventLoop(connection =>
     return connection.Writer.FlushAsync();               // writev on this thread; EPOLLOUT only if it would block
 }, new EventLoopOptions { Connection = new() { IdleTimeout = TimeSpan.FromMinutes(1), Dispatch = DispatchMode.Inline } });
 
-using var listener = NetpollListener.Create(new IPEndPoint(IPAddress.Loopback, 7000));
+using var listener = NetpollListener.Create(7000);           // 127.0.0.1:7000
 Task serving = loop.ServeAsync(listener);                    // returns at once
 Console.WriteLine($"echo on {listener.LocalEndPoint}; Enter stops");
 Console.ReadLine();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Net.Sockets;
+using Netpoll.Server;
 
 namespace Netpoll.PowerShell.Tests;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics.Tracing;
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Connections;
+using Netpoll.Server;
 
 namespace Netpoll.PowerShell.Tests;
 

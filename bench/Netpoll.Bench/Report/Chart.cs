@@ -9,6 +9,7 @@ internal static class Chart
     private static readonly (string Server, string Label, string Color)[] Series =
     [
         ("c-epoll", "C epoll (floor)", "#444444"),
+        ("c-uring", "C io_uring (floor)", "#9467bd"),
         ("netpoll", "Netpoll, ThreadPool", "#1f77b4"),
         ("netpoll-inline", "Netpoll, Inline", "#2ca02c"),
         ("sockets", "System.Net.Sockets", "#d62728"),

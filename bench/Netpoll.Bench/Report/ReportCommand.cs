@@ -145,6 +145,7 @@ internal static class ReportCommand
     private static string Name(string server) => server switch
     {
         "c-epoll" => "C epoll (floor)",
+        "c-uring" => "C io_uring (floor)",
         "netpoll" => "Netpoll, ThreadPool dispatch",
         "netpoll-inline" => "Netpoll, Inline dispatch (built-ins' default)",
         "sockets" => "System.Net.Sockets",
@@ -153,7 +154,7 @@ internal static class ReportCommand
         _ => server,
     };
 
-    private static readonly string[] EchoOrder = ["c-epoll", "netpoll", "netpoll-inline", "sockets", "sockets-inline"];
+    private static readonly string[] EchoOrder = ["c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets", "sockets-inline"];
 
     private static void EchoHeadline(StringBuilder md, List<Aggregate> all)
     {
@@ -310,7 +311,7 @@ internal static class ReportCommand
         md.AppendLine("before and after: RSS from /proc/PID/status (VmRSS), managed memory from `GC.GetTotalMemory(true)`, GC heap size from `GC.GetGCMemoryInfo()`. Kernel socket memory is not in RSS.").AppendLine();
         md.AppendLine("| server | connections held | RSS per connection | managed per connection | GC heap per connection | buffer blocks rented | pool bytes retained |");
         md.AppendLine("|---|--:|--:|--:|--:|--:|--:|");
-        foreach (string s in new[] { "c-epoll", "netpoll", "netpoll-inline", "sockets", "kestrel" })
+        foreach (string s in new[] { "c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets", "kestrel" })
         {
             if (idle.FirstOrDefault(r => r.Server == s) is not { } r)
             {

@@ -1,5 +1,8 @@
 using System.Net;
+using Netpoll.Buffers;
+using Netpoll.Connections;
 using Netpoll.Protocols;
+using Netpoll.Server;
 
 namespace Netpoll.Bench;
 

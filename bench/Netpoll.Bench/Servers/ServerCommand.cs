@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Netpoll.Connections;
 
 namespace Netpoll.Bench;
 

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>suite --mode short|full --floor PATH --out DIR [--only GROUPS]</c>: runs every scenario with the
+/// <c>suite --mode short|full --floor PATH [--floor-uring PATH] --out DIR [--only GROUPS] [--servers LIST]</c>: runs every scenario with the
 /// server and the client as separate processes (server on core 0, client on core 1), repetitions
 /// interleaved across servers, and writes DIR/results.json. <c>bench/run</c> calls it, then <c>report</c>.
 /// </summary>
@@ -18,6 +18,8 @@ internal sealed partial class SuiteCommand
     private readonly SuiteSettings _settings;
     private readonly string _self;
     private readonly string _floor;
+    private readonly string? _floorUring;
+    private readonly HashSet<string>? _servers;
     private readonly string _wrkScript;
     private readonly string _outDir;
     private readonly HashSet<string> _only;
@@ -32,6 +34,8 @@ internal sealed partial class SuiteCommand
         _floor = Path.GetFullPath(options.Get("floor") ?? throw new ArgumentException("suite needs --floor PATH (the compiled C epoll echo server)."));
         _wrkScript = Path.GetFullPath(options.Get("wrk-script") ?? throw new ArgumentException("suite needs --wrk-script PATH."));
         _outDir = Path.GetFullPath(options.Get("out") ?? throw new ArgumentException("suite needs --out DIR."));
+        _floorUring = options.Get("floor-uring") is { } uring ? Path.GetFullPath(uring) : null;
+        _servers = options.Get("servers") is { } servers ? [.. servers.Split(',', StringSplitOptions.RemoveEmptyEntries)] : null;
         _only = [.. options.Get("only", "echo,pollers,http,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
         _deadline = DateTime.UtcNow + TimeSpan.FromMinutes(options.Double("budget-minutes", _settings.Mode == "full" ? 28 : 4));
         Directory.CreateDirectory(_outDir);
@@ -61,9 +65,13 @@ internal sealed partial class SuiteCommand
         return await suite.RunAllAsync().ConfigureAwait(false);
     }
 
-    private static readonly string[] EchoServers = ["c-epoll", "netpoll", "netpoll-inline", "sockets", "sockets-inline"];
+    private static readonly string[] EchoServers = ["c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets", "sockets-inline"];
     private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "kestrel"];
-    private static readonly string[] IdleServers = ["c-epoll", "netpoll", "sockets", "kestrel"];
+    private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "sockets", "kestrel"];
+
+    /// <summary>The servers of <paramref name="list"/> this run covers: those --servers names (all by default), c-uring only when built.</summary>
+    private IEnumerable<string> Servers(params string[] list) =>
+        list.Where(s => (s != "c-uring" || _floorUring is not null) && (_servers is null || _servers.Contains(s)));
 
     private async Task<int> RunAllAsync()
     {
@@ -74,7 +82,7 @@ internal sealed partial class SuiteCommand
         // Idle first: it needs the most ports and is the least disturbed by TIME_WAIT from the others.
         if (_only.Contains("idle"))
         {
-            foreach (string server in IdleServers)
+            foreach (string server in Servers(IdleServers))
             {
                 await RecordAsync(async () =>
                 {
@@ -89,7 +97,7 @@ internal sealed partial class SuiteCommand
         {
             for (int rep = 1; rep <= s.Repetitions; rep++)
             {
-                foreach (string server in EchoServers)
+                foreach (string server in Servers(EchoServers))
                 {
                     await RecordAsync(() => EchoSessionAsync(new EchoSession("echo", server, rep, s.Echo))).ConfigureAwait(false);
                 }
@@ -102,7 +110,7 @@ internal sealed partial class SuiteCommand
             {
                 foreach (bool pinned in s.PollerPlacements)
                 {
-                    foreach (string server in new[] { "netpoll", "netpoll-inline" })
+                    foreach (string server in Servers("netpoll", "netpoll-inline"))
                     {
                         foreach (int pollers in new[] { 1, 2 })
                         {
@@ -117,7 +125,7 @@ internal sealed partial class SuiteCommand
         {
             for (int rep = 1; rep <= s.Repetitions; rep++)
             {
-                foreach (string server in HttpServers)
+                foreach (string server in Servers(HttpServers))
                 {
                     await RecordAsync(() => HttpSessionAsync(server, rep, s.HttpConnections)).ConfigureAwait(false);
                 }
@@ -126,7 +134,7 @@ internal sealed partial class SuiteCommand
 
         if (_only.Contains("counting") && s.Counting)
         {
-            foreach (string server in EchoServers)
+            foreach (string server in Servers(EchoServers))
             {
                 await RecordAsync(() => EchoSessionAsync(new EchoSession("counting", server, 1, [(1024, 1000)]) { Count = true })).ConfigureAwait(false);
             }
@@ -134,12 +142,12 @@ internal sealed partial class SuiteCommand
 
         if (_only.Contains("allocs") && s.Counting)
         {
-            foreach (string server in new[] { "netpoll", "netpoll-inline", "sockets" })
+            foreach (string server in Servers("netpoll", "netpoll-inline", "sockets"))
             {
                 await RecordAsync(() => EchoSessionAsync(new EchoSession("allocs", server, 1, [(1024, 1000)]) { AllocTrace = true })).ConfigureAwait(false);
             }
 
-            foreach (string server in HttpServers)
+            foreach (string server in Servers(HttpServers))
             {
                 await RecordAsync(() => HttpSessionAsync(server, 1, [s.HttpConnections.Max()], allocTrace: true)).ConfigureAwait(false);
             }
@@ -147,7 +155,7 @@ internal sealed partial class SuiteCommand
 
         if (_only.Contains("profile") && s.Profiles)
         {
-            foreach (string server in new[] { "c-epoll", "netpoll", "netpoll-inline", "sockets" })
+            foreach (string server in Servers("c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets"))
             {
                 await RecordAsync(() => EchoSessionAsync(new EchoSession("profile", server, 1, [(1024, 1000)]) { Profile = true })).ConfigureAwait(false);
             }
@@ -231,6 +239,10 @@ internal sealed partial class SuiteCommand
         if (server == "c-epoll")
         {
             command = [_floor, "0"];
+        }
+        else if (server == "c-uring")
+        {
+            command = [_floorUring!, "0"];
         }
         else
         {

@@ -24,7 +24,7 @@ internal sealed record EchoSession(string Group, string Server, int Rep, IReadOn
 internal sealed partial class SuiteCommand
 {
     private static readonly string[] CountedSyscalls =
-        ["read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_ctl", "futex", "sched_yield", "mprotect", "madvise"];
+        ["read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_ctl", "io_uring_enter", "futex", "sched_yield", "mprotect", "madvise"];
 
     private RunRecord NewRecord(string group, string server, int connections, int size, int rep) => new()
     {
@@ -252,7 +252,7 @@ internal sealed partial class SuiteCommand
         {
             server = StartServer(serverName, http: false, pinned: true, pollers: 0);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
-            bool managed = serverName != "c-epoll";
+            bool managed = serverName is not ("c-epoll" or "c-uring");
             JsonObject before = await ServerStatsAsync(server, collect: managed).ConfigureAwait(false);
             long rssBefore = ProcStat.RssBytes(server.Id);
             client = ChildProcess.Start(

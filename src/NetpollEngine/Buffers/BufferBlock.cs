@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// A piece of memory that one or more <see cref="LinkBufferNode"/>s view. Either a pinned array

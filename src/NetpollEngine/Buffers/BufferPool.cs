@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// Pinned memory blocks in size classes for <see cref="LinkBuffer"/>s. Renting and returning go
@@ -20,9 +20,6 @@ public sealed class BufferPool : IDisposable
     private long _allocatedBlocks;
     private long _trimmedBlocks;
     private volatile bool _disposed;
-
-    /// <summary>A pool for code that does not bring its own; servers and dialers each create theirs.</summary>
-    public static BufferPool Shared { get; } = new();
 
     public BufferPool()
         : this(new BufferPoolOptions())

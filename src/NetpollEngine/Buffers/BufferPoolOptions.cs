@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>Settings of one <see cref="BufferPool"/>. Each server owns its pool; nothing is process-global.</summary>
 public sealed record BufferPoolOptions

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>A point-in-time view of a <see cref="BufferPool"/>.</summary>
 /// <param name="RentedBlocks">Blocks handed out and not yet returned.</param>

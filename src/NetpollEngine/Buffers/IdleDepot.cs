@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// The shared, lock-protected stock of idle objects (blocks of one size class, or nodes). Thread caches touch it only

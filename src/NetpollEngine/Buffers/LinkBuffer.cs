@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Netpoll.Interop;
 
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// netpoll's LinkBuffer: a linked list of nodes over pooled pinned memory, with a nocopy reader
@@ -47,11 +46,6 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     private int _length;
     private int _tailState;
     private bool _disposed;
-
-    public LinkBuffer()
-        : this(BufferPool.Shared)
-    {
-    }
 
     public LinkBuffer(BufferPool pool, int blockSize = DefaultBlockSize)
     {
@@ -520,18 +514,22 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
 
     // ---------------------------------------------------------------- reactor views
 
-    /// <summary>Fills <paramref name="vectors"/> with the readable bytes for writev; returns how many were filled.</summary>
-    internal unsafe int GetReadableVectors(Span<IoVector> vectors, out int bytes)
+    /// <summary>
+    /// Fills <paramref name="segments"/> with the readable bytes in order, at most its length of them;
+    /// returns how many were filled and, in <paramref name="bytes"/>, how many bytes they hold.
+    /// Reader side: the segments stay valid until the bytes are released.
+    /// </summary>
+    internal unsafe int GetReadableSegments(Span<PinnedSegment> segments, out int bytes)
     {
         int remaining = Length;
         bytes = 0;
         int count = 0;
-        for (LinkBufferNode? node = _read; node is not null && remaining > 0 && count < vectors.Length; node = node.NextNode)
+        for (LinkBufferNode? node = _read; node is not null && remaining > 0 && count < segments.Length; node = node.NextNode)
         {
             int take = Math.Min(node.Readable, remaining);
             if (take > 0)
             {
-                vectors[count++] = new IoVector(node.Block!.Pointer + node.ReadIndex, take);
+                segments[count++] = new PinnedSegment(node.Block!.Pointer + node.ReadIndex, take);
                 bytes += take;
                 remaining -= take;
             }
@@ -545,11 +543,11 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// bytes, in a new block of <paramref name="preferred"/> bytes when the tail has less.
     /// Follow with <see cref="CommitReserved"/>.
     /// </summary>
-    internal unsafe IoVector ReserveForRead(int minimum, int preferred)
+    internal unsafe PinnedSegment ReserveForRead(int minimum, int preferred)
     {
         ThrowIfDisposed(nameof(ReserveForRead));
         LinkBufferNode tail = WritableTail(minimum, preferred);
-        return new IoVector(tail.Block!.Pointer + tail.WriteIndex, tail.Writable);
+        return new PinnedSegment(tail.Block!.Pointer + tail.WriteIndex, tail.Writable);
     }
 
     /// <summary>Accounts <paramref name="n"/> bytes written into the reserved space and publishes them.</summary>

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// One link of a <see cref="LinkBuffer"/>: a window [ReadIndex, WriteIndex) of a <see cref="BufferBlock"/>.

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// Maps a requested size to a pooled block size. Four classes per power of two

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Buffers;
 
 /// <summary>
 /// One thread's private stock of idle blocks (per size class) and nodes for one pool. Only its

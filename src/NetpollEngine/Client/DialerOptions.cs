@@ -1,4 +1,8 @@
-namespace Netpoll;
+using Netpoll.Buffers;
+using Netpoll.Connections;
+using Netpoll.Polling;
+
+namespace Netpoll.Client;
 
 /// <summary>Settings of one <see cref="Dialer"/> (its own pollers, pool and connection behaviour).</summary>
 public sealed record DialerOptions

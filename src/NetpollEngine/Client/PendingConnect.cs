@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Connections;
 using Netpoll.Interop;
+using Netpoll.Polling;
 
-namespace Netpoll;
+namespace Netpoll.Client;
 
 /// <summary>
 /// A non-blocking connect in flight on a poller: waits for writability, reads SO_ERROR, then turns
@@ -139,7 +141,7 @@ internal sealed class PendingConnect : IPollable, IPollerTask
                 _result.TrySetResult(c);
             }
         };
-        ((IPollerTask)connection).Run(_poller);
+        connection.RegisterOnPoller();
         if (connection.RegistrationFailed is { } error)
         {
             _result.TrySetException(error);

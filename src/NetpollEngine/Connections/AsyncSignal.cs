@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Sources;
 
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>
 /// A reusable, allocation-free awaitable that exactly one completer wins: the poller (data arrived,

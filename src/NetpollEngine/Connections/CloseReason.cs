@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>Why a connection closed. Exactly one reason is recorded, by whichever trigger came first.</summary>
 public enum CloseReason

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>A read, write or flush on a connection that is closed, or that closed while the call waited.</summary>
 public sealed class ConnectionClosedException : IOException

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>
 /// What a server (or a dialed connection) does, in netpoll's callback order:

@@ -1,6 +1,7 @@
 using System.Buffers;
+using Netpoll.Buffers;
 
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>
 /// The nocopy reader of a connection (netpoll's Reader). The synchronous calls work on bytes already

@@ -1,6 +1,7 @@
 using System.Buffers;
+using Netpoll.Buffers;
 
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>
 /// The nocopy writer of a connection (netpoll's Writer). Each call is atomic with respect to other

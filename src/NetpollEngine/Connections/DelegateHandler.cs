@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>A <see cref="ConnectionHandler"/> made from one OnRequest delegate.</summary>
 internal sealed class DelegateHandler(Func<Connection, ValueTask> onRequest) : ConnectionHandler

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Connections;
 
 /// <summary>Where <see cref="ConnectionHandler.OnRequestAsync"/> runs.</summary>
 public enum DispatchMode

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text;
+using Netpoll.Connections;
 
 namespace Netpoll.Load;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Client;
+using Netpoll.Connections;
 
 namespace Netpoll.Load;
 

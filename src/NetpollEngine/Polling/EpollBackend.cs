@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Netpoll.Interop;
 
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>epoll, level-triggered, woken through an eventfd.</summary>
 internal sealed unsafe class EpollBackend : PollerBackend
@@ -44,8 +44,6 @@ internal sealed unsafe class EpollBackend : PollerBackend
     }
 
     public override string Name => "epoll";
-
-    public override int Capacity => _capacity;
 
     public override void Add(int fd, ulong token, Interest interest) => Control(Epoll.EPOLL_CTL_ADD, fd, token, interest);
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>
 /// Hands the handlers a poller wants to run to the ThreadPool in batches: one work item per loop turn

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>Work another thread hands to a poller thread (registration, close, deadline change).</summary>
 internal interface IPollerTask

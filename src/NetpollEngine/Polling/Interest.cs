@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>What a registration wants to hear about.</summary>
 [Flags]

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Netpoll.Interop;
 
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>kqueue with the same level-triggered semantics as epoll; woken through EVFILT_USER.</summary>
 internal sealed unsafe class KqueueBackend : PollerBackend
@@ -39,8 +39,6 @@ internal sealed unsafe class KqueueBackend : PollerBackend
     }
 
     public override string Name => "kqueue";
-
-    public override int Capacity => _capacity;
 
     public override void Add(int fd, ulong token, Interest interest) => Apply(fd, token, interest);
 

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>How a <see cref="PollGroup"/> picks the poller for a new connection.</summary>
 public enum LoadBalance

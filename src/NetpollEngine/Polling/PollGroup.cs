@@ -1,4 +1,6 @@
-namespace Netpoll;
+using Netpoll.Diagnostics;
+
+namespace Netpoll.Polling;
 
 /// <summary>
 /// N pollers and a load-balance policy, owned by one server or dialer (never process-global).
@@ -7,6 +9,7 @@ internal sealed class PollGroup : IDisposable
 {
     private readonly Poller[] _pollers;
     private readonly LoadBalance _policy;
+    private readonly OwnerMeter _meter;
     private int _next = -1;
 
     public PollGroup(int count, LoadBalance policy, string owner = "netpoll")
@@ -40,8 +43,7 @@ internal sealed class PollGroup : IDisposable
             p.Start();
         }
 
-        NetpollMetrics.EnsureCreated();
-        PollGroupRegistry.Add(this, owner);
+        _meter = new OwnerMeter(owner, _pollers);
     }
 
     /// <summary>
@@ -68,10 +70,10 @@ internal sealed class PollGroup : IDisposable
                 return _pollers[System.Random.Shared.Next(_pollers.Length)];
             case LoadBalance.LeastConnections:
                 Poller best = _pollers[0];
-                long fewest = Volatile.Read(ref best.Counters.Registered);
+                long fewest = Volatile.Read(ref best.Counters[PollerCounter.Connections]);
                 for (int i = 1; i < _pollers.Length; i++)
                 {
-                    long n = Volatile.Read(ref _pollers[i].Counters.Registered);
+                    long n = Volatile.Read(ref _pollers[i].Counters[PollerCounter.Connections]);
                     if (n < fewest)
                     {
                         best = _pollers[i];
@@ -89,7 +91,7 @@ internal sealed class PollGroup : IDisposable
     /// <summary>Stops every poller without blocking a thread, then frees their backends.</summary>
     public async Task StopAsync()
     {
-        PollGroupRegistry.Remove(this);
+        _meter.Dispose();
         foreach (Poller p in _pollers)
         {
             p.RequestStop();
@@ -104,7 +106,7 @@ internal sealed class PollGroup : IDisposable
 
     public void Dispose()
     {
-        PollGroupRegistry.Remove(this);
+        _meter.Dispose();
         foreach (Poller p in _pollers)
         {
             p.RequestStop();

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Netpoll.Diagnostics;
 
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>
 /// One reactor: a dedicated background thread that waits on its <see cref="PollerBackend"/>,
@@ -13,7 +14,7 @@ namespace Netpoll;
 /// it is freed, so an event fetched for a closed fd can never reach whatever reuses the slot or fd.
 /// The slot table, the wheel and most counters belong to the poller thread alone.
 /// </remarks>
-internal sealed class Poller : IDisposable
+internal sealed class Poller : IMeteredPoller, IDisposable
 {
     private readonly PollerBackend _backend;
     private readonly ConcurrentQueue<IPollerTask> _tasks = new();
@@ -41,18 +42,12 @@ internal sealed class Poller : IDisposable
 
     public int Id { get; }
 
-    public string BackendName => _backend.Name;
-
     public PollerCounters Counters { get; } = new();
 
     /// <summary>Handlers this poller sends to the ThreadPool, one work item per loop turn.</summary>
     public HandlerBatch Handlers { get; } = new();
 
-    public PollerBackend Backend => _backend;
-
     public bool IsPollerThread => Thread.CurrentThread == _thread;
-
-    public int ManagedThreadId => _thread.ManagedThreadId;
 
     public bool IsRunning => _thread.IsAlive;
 
@@ -119,44 +114,40 @@ internal sealed class Poller : IDisposable
     /// <summary>Asks for <see cref="IPollable.OnDeadline"/> at <paramref name="dueMs"/>. Poller thread only.</summary>
     public void Schedule(IPollable target, long dueMs) => _wheel.Schedule(target, dueMs);
 
-    public PollerStats Snapshot() => new()
+    /// <summary>Every counter at this moment, derived ones included. Any thread; costs the poller nothing.</summary>
+    public PollerStats Snapshot()
     {
-        PollerId = Id,
-        Backend = _backend.Name,
-        Timestamp = DateTimeOffset.UtcNow,
-        Connections = Volatile.Read(ref Counters.Registered),
-        Accepted = Volatile.Read(ref Counters.Accepted),
-        Closed = Volatile.Read(ref Counters.Closed),
-        Waits = Volatile.Read(ref Counters.Waits),
-        Events = Volatile.Read(ref Counters.Events),
-        Wakeups = Volatile.Read(ref Counters.Wakeups),
-        BytesIn = Volatile.Read(ref Counters.BytesIn),
-        BytesOut = Volatile.Read(ref Counters.BytesOut),
-        ReadCalls = Volatile.Read(ref Counters.ReadCalls),
-        WriteCalls = Volatile.Read(ref Counters.WriteCalls),
-        WaitedFlushes = Volatile.Read(ref Counters.WaitedFlushes),
-        Paused = Volatile.Read(ref Counters.Paused),
-        BufferBytes = BufferedInputBytes(),
-        AcceptBackoffs = Volatile.Read(ref Counters.AcceptBackoffs),
-        Timeouts = Volatile.Read(ref Counters.Timeouts),
-        BusyTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.BusyTicks)),
-        WaitTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.WaitTicks) + WaitInProgress()),
+        var values = new long[PollerCounters.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = Read((PollerCounter)i);
+        }
+
+        return new PollerStats(Id, _backend.Name, DateTimeOffset.UtcNow, values);
+    }
+
+    /// <inheritdoc/>
+    public long Read(PollerCounter counter) => counter switch
+    {
+        PollerCounter.BufferBytes => BufferedInputBytes(),
+        PollerCounter.WaitTicks => Volatile.Read(ref Counters[PollerCounter.WaitTicks]) + WaitInProgress(),
+        _ => Volatile.Read(ref Counters[counter]),
     };
 
     /// <summary>
     /// Input bytes buffered and not yet read, over this poller's connections. Derived when asked rather
     /// than counted on every read and handler call; read from any thread, so it is a snapshot of a moving sum.
     /// </summary>
-    public long BufferedInputBytes()
+    private long BufferedInputBytes()
     {
         IPollable?[] slots = Volatile.Read(ref _slots);
         int end = Math.Min(Volatile.Read(ref _nextSlot), slots.Length);
         long sum = 0;
         for (int i = 1; i < end; i++)
         {
-            if (Volatile.Read(ref slots[i]) is Connection connection)
+            if (Volatile.Read(ref slots[i]) is { } registration)
             {
-                sum += connection.Input.Length;
+                sum += registration.BufferedInputBytes;
             }
         }
 
@@ -224,14 +215,14 @@ internal sealed class Poller : IDisposable
             }
 
             long beforeWait = Stopwatch.GetTimestamp();
-            Counters.BusyTicks += beforeWait - mark;
+            Counters[PollerCounter.BusyTicks] += beforeWait - mark;
             Volatile.Write(ref _waitStartedAt, beforeWait);
             int n = _backend.Wait(timeout);
             Volatile.Write(ref _waitStartedAt, 0);
             Volatile.Write(ref _sleeping, 0);
             mark = Stopwatch.GetTimestamp();
-            Counters.WaitTicks += mark - beforeWait;
-            Counters.Waits++;
+            Counters[PollerCounter.WaitTicks] += mark - beforeWait;
+            Counters[PollerCounter.Waits]++;
 
             for (int i = 0; i < n; i++)
             {
@@ -240,11 +231,11 @@ internal sealed class Poller : IDisposable
                 {
                     _backend.ResetWake();
                     Volatile.Write(ref _wakeSignaled, 0);
-                    Counters.Wakeups++;
+                    Counters[PollerCounter.Wakeups]++;
                     continue;
                 }
 
-                Counters.Events++;
+                Counters[PollerCounter.Events]++;
                 int slot = (int)(uint)token;
                 IPollable? target = slot < _nextSlot && _generations[slot] == (uint)(token >> 32) ? _slots[slot] : null;
                 if (target is null)

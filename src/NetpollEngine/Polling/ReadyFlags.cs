@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>What a poller reported for one fd.</summary>
 [Flags]

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Polling;
 
 /// <summary>
 /// A hashed timer wheel owned by one poller thread: one bucket per tick, no timer object per

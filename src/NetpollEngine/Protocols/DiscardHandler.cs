@@ -1,3 +1,5 @@
+using Netpoll.Connections;
+
 namespace Netpoll.Protocols;
 
 /// <summary>Reads and drops everything (RFC 863 discard): a sink for load tests of the receive path.</summary>

@@ -1,3 +1,5 @@
+using Netpoll.Connections;
+
 namespace Netpoll.Protocols;
 
 /// <summary>Returns every byte it receives, without copying: the input's memory is spliced into the output.</summary>

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Protocols;
 

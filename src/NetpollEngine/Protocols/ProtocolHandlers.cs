@@ -1,3 +1,6 @@
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
+
 namespace Netpoll.Protocols;
 
 /// <summary>Creates the handler for a built-in protocol.</summary>

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Netpoll;
+namespace Netpoll.Server;
 
 /// <summary>Accept paused because the process or system ran out of file descriptors (or memory).</summary>
 public sealed class AcceptBackoffEventArgs(EndPoint listener, SocketError error, TimeSpan pause) : EventArgs

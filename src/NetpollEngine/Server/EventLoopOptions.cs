@@ -1,4 +1,8 @@
-namespace Netpoll;
+using Netpoll.Buffers;
+using Netpoll.Connections;
+using Netpoll.Polling;
+
+namespace Netpoll.Server;
 
 /// <summary>Settings of one <see cref="EventLoop"/>. Every server owns its pollers, pool and options.</summary>
 public sealed record EventLoopOptions

@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Server;
 
 /// <summary>Lifecycle of an <see cref="EventLoop"/>.</summary>
 public enum EventLoopState

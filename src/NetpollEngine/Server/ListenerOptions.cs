@@ -1,4 +1,4 @@
-namespace Netpoll;
+namespace Netpoll.Server;
 
 /// <summary>How a <see cref="NetpollListener"/> binds and listens.</summary>
 public sealed record ListenerOptions

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Netpoll.Interop;
 
-namespace Netpoll;
+namespace Netpoll.Server;
 
 /// <summary>
 /// A bound, listening, non-blocking socket (TCP over IPv4/IPv6, or a Unix domain socket), ready for

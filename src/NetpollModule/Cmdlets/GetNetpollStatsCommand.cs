@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.PowerShell;
 

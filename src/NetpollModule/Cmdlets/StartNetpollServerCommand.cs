@@ -1,7 +1,10 @@
 using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Protocols;
+using Netpoll.Server;
 using Netpoll.Telemetry;
 
 namespace Netpoll.PowerShell;

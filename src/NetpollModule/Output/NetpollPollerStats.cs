@@ -1,3 +1,5 @@
+using Netpoll.Diagnostics;
+
 namespace Netpoll.PowerShell;
 
 /// <summary>One poller of one server at one moment (Get-NetpollStats). Counters are totals since start;

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Protocols;
+using Netpoll.Server;
 
 namespace Netpoll.PowerShell;
 

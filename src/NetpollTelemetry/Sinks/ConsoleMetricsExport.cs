@@ -1,3 +1,4 @@
+using Netpoll.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -20,8 +21,8 @@ internal sealed class ConsoleMetricsExport : IDisposable
         }
 
         _provider = Sdk.CreateMeterProviderBuilder()
-            .ConfigureResource(resource => resource.AddService("netpoll", serviceVersion: typeof(NetpollMetrics).Assembly.GetName().Version?.ToString()))
-            .AddMeter(NetpollMetrics.MeterName)
+            .ConfigureResource(resource => resource.AddService("netpoll", serviceVersion: typeof(NetpollDiagnostics).Assembly.GetName().Version?.ToString()))
+            .AddMeter(NetpollDiagnostics.MeterName)
             .AddConsoleExporter((_, reader) =>
             {
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;

@@ -1,3 +1,5 @@
+using Netpoll.Buffers;
+
 namespace Netpoll.Tests.Buffers;
 
 /// <summary>Returning a block twice is caught, and does not put the block in the pool twice.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Netpoll.Buffers;
 
 namespace Netpoll.Tests.Buffers;
 

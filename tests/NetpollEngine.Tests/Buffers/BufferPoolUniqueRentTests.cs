@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Netpoll.Buffers;
 
 namespace Netpoll.Tests.Buffers;
 

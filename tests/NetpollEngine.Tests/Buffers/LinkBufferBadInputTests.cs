@@ -1,3 +1,5 @@
+using Netpoll.Buffers;
+
 namespace Netpoll.Tests.Buffers;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Netpoll.Buffers;
 using Xunit.Abstractions;
 
 namespace Netpoll.Tests.Buffers;

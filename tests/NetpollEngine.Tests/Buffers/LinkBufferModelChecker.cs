@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Netpoll.Buffers;
 
 namespace Netpoll.Tests.Buffers;
 

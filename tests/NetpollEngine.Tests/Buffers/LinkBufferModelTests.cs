@@ -1,4 +1,5 @@
 using CsCheck;
+using Netpoll.Buffers;
 using Xunit.Abstractions;
 
 namespace Netpoll.Tests.Buffers;

@@ -1,4 +1,5 @@
 using CsCheck;
+using Netpoll.Buffers;
 
 namespace Netpoll.Tests.Buffers;
 

@@ -1,3 +1,5 @@
+using Netpoll.Buffers;
+
 namespace Netpoll.Tests.Buffers;
 
 /// <summary>The size-class table: which block a request gets, and how much of it is wasted.</summary>

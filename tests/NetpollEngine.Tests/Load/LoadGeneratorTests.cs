@@ -1,6 +1,8 @@
 using System.Net;
+using Netpoll.Diagnostics;
 using Netpoll.Load;
 using Netpoll.Protocols;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Load;

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Netpoll.Client;
+using Netpoll.Connections;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Netpoll.Client;
+using Netpoll.Connections;
 using Netpoll.Protocols;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Protocols;

@@ -1,4 +1,8 @@
 using System.Net.Sockets;
+using Netpoll.Buffers;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

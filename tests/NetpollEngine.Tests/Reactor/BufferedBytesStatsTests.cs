@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

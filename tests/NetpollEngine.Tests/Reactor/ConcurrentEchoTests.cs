@@ -1,3 +1,7 @@
+using Netpoll.Client;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Netpoll.Connections;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Client;
+using Netpoll.Connections;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

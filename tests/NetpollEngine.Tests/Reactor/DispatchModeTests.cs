@@ -1,7 +1,9 @@
 using System.Net.Sockets;
-using EchoHandler = Netpoll.Protocols.EchoHandler;
 using DiscardHandler = Netpoll.Protocols.DiscardHandler;
+using EchoHandler = Netpoll.Protocols.EchoHandler;
 using HttpHandler = Netpoll.Protocols.HttpHandler;
+using Netpoll.Connections;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

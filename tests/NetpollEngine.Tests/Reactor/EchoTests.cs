@@ -1,4 +1,7 @@
 using System.Net.Sockets;
+using Netpoll.Client;
+using Netpoll.Connections;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Netpoll.Connections;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

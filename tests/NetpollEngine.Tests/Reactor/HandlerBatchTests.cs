@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Netpoll.Connections;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

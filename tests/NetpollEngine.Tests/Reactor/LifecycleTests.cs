@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Connections;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Netpoll.Buffers;
+using Netpoll.Connections;
 
 namespace Netpoll.Tests.Support;
 
