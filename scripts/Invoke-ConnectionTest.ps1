@@ -10,7 +10,7 @@
        -Isolated) with a progress bar, and samples Get-NetpollStats and the server's memory every second.
     4. Stops everything and writes samples.csv, pollers.csv, summary.json and report.html to -OutputPath.
     -WhatIf runs the preflight, shows what -Tune would change, and says what it would run and write,
-    changing nothing. Uses only the Core cmdlets and .NET.
+    changing nothing. Runs in pwsh 7.6 (dotnet pwsh in the repository).
 .PARAMETER Connections
     Connections to open and hold, 1 to 1,000,000. Default 1000. The preflight stops the test when the
     machine cannot hold this many (Test-NetpollTuning names the setting that binds).

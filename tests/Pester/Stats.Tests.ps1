@@ -1,77 +1,81 @@
-#Requires -Version 7.6
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
-# Reading Get-NetpollStats as an operator does: per poller, aggregated, streamed, in a table.
+# Per-poller and per-server stats as objects: what moved over a connection, rates between samples, streaming.
 
 BeforeAll {
     Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1')) -Force
-    $script:server = Start-NetpollServer -Name 'pester-stats' -Protocol Echo -Port 0 -Pollers 2
-    $script:load = $server | Invoke-NetpollLoad -Connections 20 -Requests 4000 -MessageSize 256
+    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, 'Support', 'NetpollTestSupport.psm1')) -Force
 }
 
 AfterAll {
     Get-NetpollServer | Stop-NetpollServer -Force
+    @(Get-NetpollServer).Count | Should -Be 0
 }
 
-Describe 'Per-poller counters that add up' {
-    It 'says which poller accepted and which owns: Assigned adds up to the connections served' {
-        $pollers = Get-NetpollStats -Name 'pester-stats'
-        ($pollers | Measure-Object Assigned -Sum).Sum | Should -Be 20
-        ($pollers | Measure-Object Accepted -Sum).Sum | Should -Be 20
-        foreach ($poller in $pollers) {
-            $poller.Assigned | Should -Be ($poller.Connections + $poller.Closed)
+Describe 'Get-NetpollStats' {
+    BeforeEach {
+        $script:server = Start-NetpollServer -Name 'pester-stats' -Pollers 2 -Port 0
+    }
+
+    AfterEach {
+        $server | Stop-NetpollServer -Force
+    }
+
+    It 'gives one object per poller, and Where-Object finds the poller that served a connection' {
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port)
+        try {
+            $null = Invoke-TcpRoundTrip -Client $client -Count 100
+            $all = Get-NetpollStats -Name 'pester-stats'
+            @($all).Count | Should -Be 2
+            $all.ServerName | Should -Be @('pester-stats', 'pester-stats')
+
+            $busy = @(Get-NetpollStats -Name 'pester-stats' | Where-Object Connections -gt 0)
+            $busy.Count | Should -Be 1
+            $busy[0].BytesIn | Should -Be 100
+            $busy[0].BytesOut | Should -Be 100
+            $busy[0].Accepted | Should -Be 1
         }
-        # The listener runs on one poller, which accepts all 20 and hands half to the other.
-        ($pollers | Where-Object Accepted -gt 0 | Measure-Object).Count | Should -Be 1
-        $pollers | ForEach-Object Assigned | Should -Be @(10, 10)
-    }
-}
-
-Describe 'Rates over a defined window' {
-    It 'measures a command''s first sample from the server''s start, not from whenever anyone last asked' {
-        $null = Get-NetpollStats -Name 'pester-stats' -Aggregate
-        Start-Sleep -Milliseconds 300
-        $sample = Get-NetpollStats -Name 'pester-stats' -Aggregate
-        $sinceStart = $sample.Timestamp - $server.StartTime
-        $sample.Interval | Should -BeGreaterOrEqual ($sinceStart - [TimeSpan]::FromMilliseconds(50))
-        $sample.BytesInPerSecond | Should -BeGreaterThan 0
+        finally { $client.Dispose() }
     }
 
-    It 'measures later samples of a stream from the previous one' {
-        $samples = @(Get-NetpollStats -Name 'pester-stats' -Aggregate -Interval 0.2 -Count 3)
-        $samples[1].Interval.TotalSeconds | Should -BeLessThan 2
-        $samples[1].Interval.TotalSeconds | Should -BeGreaterThan 0.1
-        $samples[1].BytesInPerSecond | Should -Be 0 # nothing moved between them
-    }
-}
+    It 'aggregates per server from the pipeline, with rates over the sample''s interval' {
+        $first = Get-NetpollServer -Name 'pester-stats' | Get-NetpollStats -Aggregate
+        $first.Pollers | Should -Be 2
+        $first.BytesInPerSecond | Should -Be 0
 
-Describe 'A table people can read' {
-    It 'has a time column, units scaled to the value, and both rates labelled as rates' {
-        $table = Get-NetpollStats -Name 'pester-stats' | Format-Table | Out-String -Width 160
-        $table | Should -Match 'Time\s+Server'
-        $table | Should -Match '\d\d:\d\d:\d\d\s+pester-stats'
-        $table | Should -Match 'In/s'
-        $table | Should -Match 'Out/s'
-        $table | Should -Match 'Assigned'
-        $table | Should -Match '\d+(\.\d+)? KiB\b'           # 512 KiB moved per poller: not 0.5 MiB
-        $table | Should -Match '/s'
-        $aggregate = Get-NetpollStats -Name 'pester-stats' -Aggregate | Format-Table | Out-String -Width 160
-        $aggregate | Should -Match 'Time\s+Server'
-        $aggregate | Should -Match 'Out/s'
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port)
+        try { $null = Invoke-TcpRoundTrip -Client $client -Count 50000 }
+        finally { $client.Dispose() }
+
+        $second = Get-NetpollStats -Name 'pester-stats' -Aggregate
+        $second.BytesIn | Should -Be 50000
+        $second.Interval | Should -BeGreaterThan ([TimeSpan]::Zero)
+        $second.BytesInPerSecond | Should -BeGreaterThan 0
+        $second.Accepted | Should -Be 1
     }
 
-    It 'scales bytes to B, KiB, MiB and GiB' {
-        [Netpoll.PowerShell.ByteUnits]::Format(100) | Should -Be '100 B'
-        [Netpoll.PowerShell.ByteUnits]::Format(1536) | Should -Be '1.50 KiB'
-        [Netpoll.PowerShell.ByteUnits]::Format(5MB) | Should -Be '5.00 MiB'
-        [Netpoll.PowerShell.ByteUnits]::Format(300GB) | Should -Be '300 GiB'
-        [Netpoll.PowerShell.ByteUnits]::FormatRate(2048) | Should -Be '2.00 KiB/s'
+    It 'streams -Count samples -Interval apart' {
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $samples = Get-NetpollStats -Name 'pester-stats' -Aggregate -Interval 0.1 -Count 3
+        @($samples).Count | Should -Be 3
+        # Three samples are two intervals apart at least; the upper bound only catches a hang.
+        $clock.Elapsed.TotalMilliseconds | Should -BeGreaterOrEqual 150
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+        ($samples | Sort-Object Timestamp | Select-Object -Last 1).Interval | Should -BeGreaterThan ([TimeSpan]::Zero)
     }
-}
 
-Describe 'Errors of its own' {
-    It 'reports a missing server with a not-found error of Get-NetpollStats, not of Stop-NetpollServer' {
-        Get-NetpollStats -Name 'pester-nope' -ErrorVariable problems -ErrorAction SilentlyContinue
-        $problems[0].FullyQualifiedErrorId | Should -Be 'NetpollServerNotFound,Netpoll.PowerShell.GetNetpollStatsCommand'
-        $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    It 'says -Count needs -Interval' {
+        $thrown = { Get-NetpollStats -Name 'pester-stats' -Count 3 -ErrorAction Stop } | Should -Throw -PassThru
+        $thrown.Exception.Message | Should -BeLike '*-Interval*'
+    }
+
+    It 'carries raw numbers that Measure-Object sums and Export-Csv writes' {
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $server.Port)
+        try { $null = Invoke-TcpRoundTrip -Client $client -Count 300 }
+        finally { $client.Dispose() }
+
+        (Get-NetpollStats -Name 'pester-stats' | Measure-Object -Property BytesIn -Sum).Sum | Should -Be 300
+        $path = Join-Path $TestDrive 'stats.csv'
+        Get-NetpollStats -Name 'pester-stats' | Export-Csv -Path $path
+        (Import-Csv -Path $path | Measure-Object -Property BytesIn -Sum).Sum | Should -Be 300
     }
 }
