@@ -38,14 +38,15 @@ Describe 'Invoke-NetpollLoad results that do not lie' {
     }
 
     It 'ends a -Requests run against a server that never replies, with response timeouts and no latency' {
-        $result = Invoke-NetpollLoad -Target $discard.EndPoint -Requests 100 -Connections 3 -ResponseTimeout 0.3 -ErrorVariable failed -ErrorAction SilentlyContinue
+        $result = Invoke-NetpollLoad -Target $discard.EndPoint -Requests 100 -Connections 3 -ResponseTimeout 0.5 -ErrorVariable failed -ErrorAction SilentlyContinue
         $result.Requests | Should -Be 0
         $result.RequestsFailed | Should -Be 3
         $result.ErrorsByKind.ResponseTimeout | Should -Be 3
+        $result.StopReason | Should -Be 'NoConnections'
         $result.LatencyP99 | Should -BeNullOrEmpty
         $result.LatencyP99Ms | Should -BeNullOrEmpty
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollLoadFailed,*'
-        $failed[0].Exception.Message | Should -Match 'no reply within 0\.3 s'
+        $failed[0].Exception.Message | Should -Match 'no reply within 0\.5 s'
     }
 
     It 'raises NetpollLoadFailed under -ErrorAction Stop when nothing listens, counting refused connections by name' {

@@ -46,15 +46,16 @@ Describe 'Rates over a defined window' {
 
 Describe 'A table people can read' {
     It 'has a time column, units scaled to the value, and both rates labelled as rates' {
-        $table = Get-NetpollStats -Name 'pester-sw' | Format-Table | Out-String -Width 160
+        $table = Get-NetpollStats -Name 'pester-sw' | Format-Table | Out-String -Width 80
         $table | Should -Match 'Time\s+Server'
         $table | Should -Match '\d\d:\d\d:\d\d\s+pester-sw'
         $table | Should -Match 'In/s'
         $table | Should -Match 'Out/s'
         $table | Should -Match 'Assigned'
+        $table | Should -Match 'Busy%' -Because 'the table fits 80 columns'
         $table | Should -Match '\d+(\.\d+)? KiB\b'           # 512 KiB moved per poller: not 0.5 MiB
         $table | Should -Match '/s'
-        $aggregate = Get-NetpollStats -Name 'pester-sw' -Aggregate | Format-Table | Out-String -Width 160
+        $aggregate = Get-NetpollStats -Name 'pester-sw' -Aggregate | Format-Table | Out-String -Width 80
         $aggregate | Should -Match 'Time\s+Server'
         $aggregate | Should -Match 'Out/s'
     }

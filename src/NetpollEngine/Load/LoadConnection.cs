@@ -29,10 +29,19 @@ internal sealed class LoadConnection : ConnectionHandler
 
     private LoadPattern Pattern => _run.Options.Pattern;
 
-    public override ValueTask OnConnectAsync(Connection connection)
+    /// <summary>
+    /// Counts the connection open and watches for its close. Called by the ramp as soon as the connect
+    /// returns, so a ramp that has finished has counted every connection it opened (OnConnectAsync runs
+    /// later, on the poller); a connection that closed meanwhile runs its close callback at once.
+    /// </summary>
+    public void Opened(Connection connection)
     {
         _run.ConnectionOpened();
         connection.AddCloseCallback(OnClosed);
+    }
+
+    public override ValueTask OnConnectAsync(Connection connection)
+    {
         if (Pattern == LoadPattern.Idle)
         {
             return default;

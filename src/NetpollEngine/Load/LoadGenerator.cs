@@ -183,8 +183,10 @@ public static class LoadGenerator
         long started = Stopwatch.GetTimestamp();
         try
         {
-            await dialer.ConnectAsync(run.Options.Target, new LoadConnection(run), source, cancellationToken: stop).ConfigureAwait(false);
+            var handler = new LoadConnection(run);
+            Connection connection = await dialer.ConnectAsync(run.Options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
+            handler.Opened(connection);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

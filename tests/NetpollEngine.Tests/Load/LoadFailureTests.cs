@@ -23,7 +23,7 @@ public class LoadFailureTests
             Connections = 5,
             Requests = 100,
             Duration = null,
-            ResponseTimeout = TimeSpan.FromMilliseconds(300),
+            ResponseTimeout = TimeSpan.FromMilliseconds(500),
             ProgressInterval = TimeSpan.FromMilliseconds(50),
         }).WaitAsync(Bound);
 
