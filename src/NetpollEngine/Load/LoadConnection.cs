@@ -13,19 +13,31 @@ namespace Netpoll.Load;
 internal sealed class LoadConnection : ConnectionHandler
 {
     private static readonly byte[] HttpRequest = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: netpoll\r\n\r\n");
+    private static readonly byte[] CloseRequest = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: netpoll\r\nConnection: close\r\n\r\n");
 
     private readonly LoadRun _run;
     private readonly long[] _sentAt;
+    private readonly long _connectStarted;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _head;
 
     // Written by the poller thread (sends and replies); read once by the close callback, which runs after the connection closed.
     private int _inFlight;
 
-    public LoadConnection(LoadRun run)
+    /// <param name="run">The test this connection is part of.</param>
+    /// <param name="connectStarted">
+    /// For the Handshake pattern: when the connect began. The connection then carries one request, already taken
+    /// from the budget, whose latency runs from the connect. Zero otherwise.
+    /// </param>
+    public LoadConnection(LoadRun run, long connectStarted = 0)
     {
         _run = run;
+        _connectStarted = connectStarted;
         _sentAt = new long[Math.Max(1, run.Options.Pipeline)];
     }
+
+    /// <summary>Completes once the connection closed and its requests were resolved.</summary>
+    public Task Closed => _closed.Task;
 
     private LoadPattern Pattern => _run.Options.Pattern;
 
@@ -47,18 +59,37 @@ internal sealed class LoadConnection : ConnectionHandler
             return default;
         }
 
+        if (Pattern == LoadPattern.Handshake)
+        {
+            connection.Writer.WriteBinary(CloseRequest);
+            _sentAt[_head] = _connectStarted;
+            _inFlight = 1;
+            Interlocked.Add(ref _run.BytesSent, CloseRequest.Length);
+            return connection.Writer.FlushAsync();
+        }
+
         int depth = Pattern == LoadPattern.PingPong ? 1 : _run.Options.Pipeline;
         return SendUpTo(connection, depth);
     }
 
     public override ValueTask OnRequestAsync(Connection connection)
     {
-        bool ok = Pattern == LoadPattern.Http ? ReadHttpResponses(connection) : ReadEchoes(connection);
+        bool ok = Pattern is LoadPattern.Http or LoadPattern.Handshake ? ReadHttpResponses(connection) : ReadEchoes(connection);
         if (!ok)
         {
             // The reply cannot be parsed, so neither can anything after it: the connection is done.
             _run.Error(LoadErrorKind.BadResponse);
             connection.Close();
+            return default;
+        }
+
+        if (Pattern == LoadPattern.Handshake)
+        {
+            if (_inFlight == 0)
+            {
+                connection.Close(); // its one request is answered: the next one gets a new connection
+            }
+
             return default;
         }
 
@@ -172,14 +203,21 @@ internal sealed class LoadConnection : ConnectionHandler
     private void OnClosed(Connection connection)
     {
         _run.ConnectionClosed();
-        if (_run.Stopping)
+        if (!_run.Stopping)
         {
-            return; // the generator closed it at the end of the run: not an error, and nothing is waited for
+            CountLost(connection);
         }
 
+        _closed.TrySetResult();
+    }
+
+    private void CountLost(Connection connection)
+    {
         int lost = Volatile.Read(ref _inFlight);
         switch (connection.CloseReason)
         {
+            case not CloseReason.Error when Pattern == LoadPattern.Handshake && lost == 0:
+                break; // answered, and Connection: close asked the server to close: what the pattern does
             case CloseReason.IdleTimeout when lost > 0:
                 // The dialer's idle timeout is the response timeout: nothing came back for a sent request.
                 _run.Error(LoadErrorKind.ResponseTimeout, lost);

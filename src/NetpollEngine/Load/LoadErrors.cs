@@ -23,6 +23,7 @@ public sealed record LoadErrors
     public long AccessDenied { get; init; }
     public long ClosedByServer { get; init; }
     public long BadResponse { get; init; }
+    public long TlsHandshake { get; init; }
     public long Other { get; init; }
 
     /// <summary>The messages of the <see cref="Other"/> errors (each names its errno), distinct, the first few kept.</summary>
@@ -47,6 +48,7 @@ public sealed record LoadErrors
         LoadErrorKind.AccessDenied => AccessDenied,
         LoadErrorKind.ClosedByServer => ClosedByServer,
         LoadErrorKind.BadResponse => BadResponse,
+        LoadErrorKind.TlsHandshake => TlsHandshake,
         LoadErrorKind.Other => Other,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a LoadErrorKind."),
     };
@@ -75,6 +77,7 @@ public sealed record LoadErrors
             AccessDenied = Of(LoadErrorKind.AccessDenied),
             ClosedByServer = Of(LoadErrorKind.ClosedByServer),
             BadResponse = Of(LoadErrorKind.BadResponse),
+            TlsHandshake = Of(LoadErrorKind.TlsHandshake),
             Other = Of(LoadErrorKind.Other),
             OtherDetails = otherDetails,
         };

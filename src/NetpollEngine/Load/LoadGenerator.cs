@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Netpoll.Client;
 using Netpoll.Connections;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Load;
 
@@ -28,6 +30,7 @@ public static class LoadGenerator
             Name = "load",
             Pollers = options.Pollers,
             DialTimeout = options.ConnectTimeout,
+            Tls = options.Tls,
 
             // "No byte moved for this long" on a connection with a request in flight is "no reply in time".
             Connection = new ConnectionOptions
@@ -56,6 +59,7 @@ public static class LoadGenerator
         {
         }
 
+        IReadOnlyList<PollerStats> tls = dialer.GetStats();
         long completed = run.Completed;
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         LatencyHistogram latency = run.Latency;
@@ -88,6 +92,8 @@ public static class LoadGenerator
             ErrorsByKind = run.Errors,
             StopReason = reason,
             Timeline = new LoadTimeline(run.Timeline),
+            TlsHandshakes = tls.Sum(s => s[PollerCounter.TlsHandshakes] + s[PollerCounter.TlsResumedHandshakes]),
+            TlsResumedHandshakes = tls.Sum(s => s[PollerCounter.TlsResumedHandshakes]),
         };
     }
 
@@ -95,6 +101,7 @@ public static class LoadGenerator
     public static LoadErrorKind Classify(Exception error) => error switch
     {
         TimeoutException => LoadErrorKind.ConnectTimeout,
+        AuthenticationException => LoadErrorKind.TlsHandshake,
         ConnectionClosedException => LoadErrorKind.ClosedByServer,
         SocketException socket => socket.SocketErrorCode switch
         {
@@ -172,26 +179,86 @@ public static class LoadGenerator
 
             await inFlight.WaitAsync(stop).ConfigureAwait(false);
             EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[i % options.SourceAddresses.Count], 0);
-            starts.Add(ConnectOneAsync(dialer, run, source, inFlight, stop));
+            starts.Add(options.Pattern == LoadPattern.Handshake
+                ? ConnectionPerRequestAsync(dialer, run, source, inFlight, stop)
+                : ConnectOnceAsync(dialer, run, source, inFlight, stop));
         }
 
         await Task.WhenAll(starts).ConfigureAwait(false);
     }
 
-    private static async Task ConnectOneAsync(Dialer dialer, LoadRun run, EndPoint? source, SemaphoreSlim inFlight, CancellationToken stop)
+    /// <summary>One connection for the whole test. The ramp took a connect permit for it.</summary>
+    private static async Task ConnectOnceAsync(Dialer dialer, LoadRun run, EndPoint? source, SemaphoreSlim inFlight, CancellationToken stop)
     {
-        long started = Stopwatch.GetTimestamp();
         try
         {
-            var handler = new LoadConnection(run);
-            Connection connection = await dialer.ConnectAsync(run.Options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
-            run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
-            handler.Opened(connection);
+            _ = await ConnectOneAsync(dialer, run, source, requestTaken: false, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    /// <summary>
+    /// The Handshake pattern's slot: a new connection per request, each taken from the budget before it connects, so
+    /// the connect and handshake are part of that request. The ramp took the first connect permit; later connects take their own.
+    /// </summary>
+    private static async Task ConnectionPerRequestAsync(Dialer dialer, LoadRun run, EndPoint? source, SemaphoreSlim inFlight, CancellationToken stop)
+    {
+        bool permit = true;
+        try
+        {
+            while (!stop.IsCancellationRequested && run.TryStartRequest())
+            {
+                if (!permit)
+                {
+                    await inFlight.WaitAsync(stop).ConfigureAwait(false);
+                    permit = true;
+                }
+
+                LoadConnection? connection = await ConnectOneAsync(dialer, run, source, requestTaken: true, stop).ConfigureAwait(false);
+                inFlight.Release();
+                permit = false;
+                if (connection is null)
+                {
+                    continue;
+                }
+
+                await connection.Closed.WaitAsync(stop).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is SocketException or TimeoutException or IOException)
+        finally
+        {
+            if (permit)
+            {
+                inFlight.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Connects one load connection, or counts why it could not (and fails the request it carries, when
+    /// <paramref name="requestTaken"/>). Null when it did not connect.
+    /// </summary>
+    private static async Task<LoadConnection?> ConnectOneAsync(Dialer dialer, LoadRun run, EndPoint? source, bool requestTaken, CancellationToken stop)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var handler = new LoadConnection(run, requestTaken ? started : 0);
+            Connection connection = await dialer.ConnectAsync(run.Options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
+            run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
+            handler.Opened(connection);
+            return handler;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException or IOException or AuthenticationException)
         {
             Interlocked.Increment(ref run.ConnectFailures);
             LoadErrorKind kind = Classify(ex);
@@ -204,9 +271,12 @@ public static class LoadGenerator
                 run.Error(kind);
             }
         }
-        finally
+
+        if (requestTaken)
         {
-            inFlight.Release();
+            run.Fail(1);
         }
+
+        return null;
     }
 }

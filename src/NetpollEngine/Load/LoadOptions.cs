@@ -1,4 +1,5 @@
 using System.Net;
+using Netpoll.Tls;
 
 namespace Netpoll.Load;
 
@@ -42,6 +43,12 @@ public sealed record LoadOptions
     /// answers ends a test bounded by <see cref="Requests"/> instead of hanging it. Not used by Idle.
     /// </summary>
     public TimeSpan ResponseTimeout { get; init; } = DefaultResponseTimeout;
+
+    /// <summary>
+    /// Connect over TLS with these options (e.g. <c>SkipCertificateValidation</c> for a self-signed server,
+    /// <c>SessionResumption</c> to resume sessions on new connections). Null: plain TCP.
+    /// </summary>
+    public TlsClientOptions? Tls { get; init; }
 
     /// <summary>Client pollers.</summary>
     public int Pollers { get; init; } = 1;
@@ -103,6 +110,7 @@ public sealed record LoadOptions
             throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be positive and at most one day.");
         }
 
+        Tls?.Validate();
         if (ProgressInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "ProgressInterval must be positive.");

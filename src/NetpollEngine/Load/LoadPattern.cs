@@ -14,4 +14,11 @@ public enum LoadPattern
 
     /// <summary>Open the connections and hold them without sending.</summary>
     Idle,
+
+    /// <summary>
+    /// A new connection per request, to measure handshake rate: connect (and the TLS handshake when
+    /// <see cref="LoadOptions.Tls"/> is set), one HTTP/1.1 GET / with Connection: close, its response, close, again.
+    /// A request's latency includes its connect and handshake.
+    /// </summary>
+    Handshake,
 }

@@ -48,6 +48,12 @@ public sealed record LoadResult
     /// <summary>One sample per progress interval: open connections, requests, rate and interval latency.</summary>
     public LoadTimeline Timeline { get; init; } = LoadTimeline.Empty;
 
+    /// <summary>TLS handshakes the load's connections completed, full and resumed (zero without TLS).</summary>
+    public long TlsHandshakes { get; init; }
+
+    /// <summary>Of <see cref="TlsHandshakes"/>, those that resumed an earlier session (a ticket) instead of a full handshake.</summary>
+    public long TlsResumedHandshakes { get; init; }
+
     /// <summary>True when the generator ran in another process than the one that asked for the test.</summary>
     public bool Isolated { get; init; }
 
