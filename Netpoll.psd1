@@ -24,6 +24,7 @@
         'Set-NetpollTuning'
         'Restore-NetpollTuning'
         'Export-NetpollReport'
+        'New-NetpollCertificate'
         'Enable-NetpollTelemetry'
         'Disable-NetpollTelemetry'
         'Get-NetpollTelemetry'

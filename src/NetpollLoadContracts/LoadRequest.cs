@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using Netpoll.Tls;
 
 namespace Netpoll.Load.Contracts;
 
@@ -20,6 +22,21 @@ public sealed record LoadRequest
     public int Pollers { get; init; } = 1;
     public double ProgressIntervalSeconds { get; init; } = 0.5;
 
+    /// <summary>Connect over TLS.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>The server's host name for SNI and the certificate's name check; null: the address.</summary>
+    public string? TlsTargetHost { get; init; }
+
+    /// <summary>Accept any server certificate.</summary>
+    public bool SkipCertificateCheck { get; init; }
+
+    /// <summary>Resume sessions (tickets) on new connections.</summary>
+    public bool TlsResumption { get; init; }
+
+    /// <summary>Accept exactly the certificate with this SHA-256 hash (hex) and no other: a piped server's own, self-signed or not.</summary>
+    public string? PinnedCertificateSha256 { get; init; }
+
     /// <exception cref="FormatException">The target or a source address is not valid.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The target names a host that could not be resolved.</exception>
     public LoadOptions ToOptions() => new()
@@ -37,5 +54,21 @@ public sealed record LoadRequest
         ResponseTimeout = TimeSpan.FromSeconds(ResponseTimeoutSeconds),
         Pollers = Pollers,
         ProgressInterval = TimeSpan.FromSeconds(ProgressIntervalSeconds),
+        Tls = Tls ? TlsOptions() : null,
     };
+
+    private TlsClientOptions TlsOptions()
+    {
+        string? pin = PinnedCertificateSha256;
+        return new TlsClientOptions
+        {
+            TargetHost = TlsTargetHost,
+            SkipCertificateValidation = SkipCertificateCheck,
+            SessionResumption = TlsResumption,
+            ApplicationProtocols = Pattern is LoadPattern.Http or LoadPattern.Handshake ? ["http/1.1"] : null,
+            RemoteCertificateValidation = pin is null || SkipCertificateCheck
+                ? null
+                : (_, certificate, _, _) => certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), pin, StringComparison.OrdinalIgnoreCase),
+        };
+    }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Netpoll.Load;
 using Netpoll.Load.Contracts;
 using Netpoll.Protocols;
@@ -25,6 +26,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 {
     private const string TargetSet = "Target";
     private const string ServerSet = "InputObject";
+    private const string UriSet = "Uri";
 
     private readonly CancellationTokenSource _cancel = new();
 
@@ -40,6 +42,19 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [Alias("Server")]
     [ValidateNotNull]
     public NetpollServer? InputObject { get; set; }
+
+    /// <summary>http://host:port/ or https://host:port/ (default ports 80 and 443): HTTP load, over TLS for https.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = UriSet)]
+    [ValidateNotNull]
+    public Uri? Uri { get; set; }
+
+    /// <summary>Accept any server certificate (self-signed, expired, another name). For tests only.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Resume TLS sessions (tickets) on new connections: with -Pattern Handshake, measures resumed handshakes.</summary>
+    [Parameter]
+    public SwitchParameter TlsResumption { get; set; }
 
     [Parameter]
     [ValidateRange(1, 1_000_000)]
@@ -92,8 +107,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         NetpollServer? server = ParameterSetName == ServerSet ? InputObject : null;
-        string target = server?.ReachableTarget ?? Target!;
-        if (!TryChoosePattern(server, out LoadPattern pattern) || !TryResolve(target, out EndPoint? endPoint))
+        if (!TryTarget(server, out string? target, out bool tls, out string? tlsHost) || !TryChoosePattern(server, out LoadPattern pattern) || !TryResolve(target, out EndPoint? endPoint))
         {
             return;
         }
@@ -110,6 +124,11 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             Pipeline = Pipeline,
             ResponseTimeoutSeconds = ResponseTimeout.TotalSeconds,
             SourceAddresses = SourceAddress?.Select(a => a.ToString()).ToArray() ?? [],
+            Tls = tls,
+            TlsTargetHost = tlsHost,
+            SkipCertificateCheck = SkipCertificateCheck,
+            TlsResumption = TlsResumption,
+            PinnedCertificateSha256 = server?.Certificate?.GetCertHashString(HashAlgorithmName.SHA256),
         };
 
         LoadOptions options;
@@ -215,12 +234,62 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Where the load goes and whether over TLS: a piped server as it serves (its own certificate is the one trusted),
+    /// -Uri by its scheme, -Target as plain TCP. TLS switches without TLS are this item's error.
+    /// </summary>
+    private bool TryTarget(NetpollServer? server, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? target, out bool tls, out string? tlsHost)
+    {
+        tlsHost = null;
+        if (server is not null)
+        {
+            (target, tls) = (server.ReachableTarget, server.Tls);
+        }
+        else if (Uri is { } uri)
+        {
+            if (!uri.IsAbsoluteUri || uri.Scheme is not ("http" or "https"))
+            {
+                WriteError(new ErrorRecord(new ArgumentException($"'{uri}' is not an http:// or https:// URI."), ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, uri));
+                (target, tls) = (null, false);
+                return false;
+            }
+
+            if (uri.AbsolutePath != "/" || uri.Query.Length > 0)
+            {
+                WriteWarning($"The load generator requests GET / on every connection; the path and query of '{uri}' are not used.");
+            }
+
+            target = $"{uri.Host}:{uri.Port}";
+            tls = uri.Scheme == "https";
+            tlsHost = uri.HostNameType == UriHostNameType.Dns ? uri.IdnHost : null;
+        }
+        else
+        {
+            (target, tls) = (Target!, false);
+        }
+
+        if (!tls && (SkipCertificateCheck || TlsResumption))
+        {
+            WriteError(new ErrorRecord(new ArgumentException($"-SkipCertificateCheck and -TlsResumption apply to TLS: give -Uri https://..., or pipe a server started with -Certificate."),
+                ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, target));
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>The pattern a piped server's protocol calls for, or the one given when it fits; a mismatch is this item's error.</summary>
     private bool TryChoosePattern(NetpollServer? server, out LoadPattern pattern)
     {
         pattern = Pattern;
         if (server is null)
         {
+            // A URI names an HTTP server: HTTP load unless a pattern is named (Handshake, Idle).
+            if (Uri is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Pattern)))
+            {
+                pattern = LoadPattern.Http;
+            }
+
             return true;
         }
 
@@ -239,7 +308,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 
         bool compatible = Pattern == LoadPattern.Idle || fits switch
         {
-            LoadPattern.Http => Pattern == LoadPattern.Http,
+            LoadPattern.Http => Pattern is LoadPattern.Http or LoadPattern.Handshake,
             LoadPattern.PingPong or LoadPattern.Pipelined => Pattern is LoadPattern.PingPong or LoadPattern.Pipelined,
             _ => false,
         };
@@ -257,7 +326,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         return false;
     }
 
-    private static string Expects(LoadPattern pattern) => pattern == LoadPattern.Http ? "an HTTP server" : "an echo server";
+    private static string Expects(LoadPattern pattern) => pattern is LoadPattern.Http or LoadPattern.Handshake ? "an HTTP server" : "an echo server";
 
     /// <summary>Parses the target and resolves a host name once, before anything runs; a bad one is this item's error.</summary>
     private bool TryResolve(string target, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EndPoint? endPoint)

@@ -1,11 +1,14 @@
 using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Server;
 using Netpoll.Telemetry;
+using Netpoll.Tls;
 
 namespace Netpoll.PowerShell;
 
@@ -80,6 +83,26 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [Parameter]
     public NetpollLogLevel LogLevel { get; set; }
 
+    /// <summary>Serve TLS with this certificate: an X509Certificate2 (with its private key), or the path of a PFX or PEM file.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Certificate { get; set; }
+
+    /// <summary>The password of a PFX file, or of an encrypted PEM key, given to -Certificate.</summary>
+    [Parameter]
+    public SecureString? CertificatePassword { get; set; }
+
+    /// <summary>The PEM private key, when -Certificate is a PEM file without it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificateKeyPath { get; set; }
+
+    /// <summary>A TLS handshake not done after this long closes its connection (counted as a timeout).</summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan HandshakeTimeout { get; set; } = new TlsServerOptions().HandshakeTimeout;
+
     /// <summary>Block until Ctrl+C, then drain and stop.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -101,6 +124,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             return;
         }
 
+        TlsServerOptions? tls = Certificate is null ? null : LoadTls();
         ServerTelemetryParameters.Apply(this, MetricsExporter, LogLevel);
         if (Listen(endPoint) is not { } listener)
         {
@@ -115,10 +139,21 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             LoadBalance = LoadBalance,
             MaxConnections = MaxConnections,
             Connection = new ConnectionOptions { IdleTimeout = IdleTimeout, ReadTimeout = ReadTimeout, Dispatch = Dispatch },
+            Tls = tls,
         };
-        loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
-        Task serving = loop.ServeAsync(listener);
-        var server = new NetpollServer(ServerRegistry.NextId(), name, Protocol, loop, listener, serving);
+        try
+        {
+            loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+        }
+        catch (Exception ex) when (ex is ArgumentException or PlatformNotSupportedException)
+        {
+            // OpenSSL refused the certificate or key, or is not on this system: nothing was started.
+            listener.Dispose();
+            ThrowTerminatingError(TlsError(ex));
+        }
+
+        Task serving = loop!.ServeAsync(listener);
+        var server = new NetpollServer(ServerRegistry.NextId(), name, Protocol, loop!, listener, serving) { Certificate = tls?.Certificate };
         if (!ServerRegistry.TryAdd(server))
         {
             loop.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
@@ -182,6 +217,37 @@ public sealed class StartNetpollServerCommand : PSCmdlet
 
         return new IPEndPoint(address!, Port);
     }
+
+    /// <summary>The TLS options from -Certificate: HTTP offers ALPN http/1.1, so clients that ask for it know what they speak.</summary>
+    private TlsServerOptions LoadTls()
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = ServerCertificate.Load(Certificate!, CertificateKeyPath, CertificatePassword, SessionState.Path.GetUnresolvedProviderPathFromPSPath);
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
+            throw; // not reached: ThrowTerminatingError throws
+        }
+
+        if (certificate.NotAfter < DateTime.Now)
+        {
+            WriteWarning($"The certificate {certificate.Subject} expired on {certificate.NotAfter:u}; clients that check it will refuse the server.");
+        }
+
+        return new TlsServerOptions
+        {
+            Certificate = certificate,
+            ApplicationProtocols = Protocol == NetpollProtocol.Http ? ["http/1.1"] : null,
+            HandshakeTimeout = HandshakeTimeout,
+        };
+    }
+
+    private ErrorRecord TlsError(Exception ex) => ex is PlatformNotSupportedException
+        ? new ErrorRecord(ex, ErrorIds.TlsUnavailable, ErrorCategory.NotInstalled, Certificate)
+        : new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate);
 
     private static ErrorRecord NameInUse(string name, string message) =>
         new(new InvalidOperationException(message), ErrorIds.ServerNameInUse, ErrorCategory.ResourceExists, name);

@@ -13,6 +13,10 @@ internal static class ErrorIds
     public const string InvalidAddress = "NetpollInvalidAddress";
     public const string StopTimedOut = "NetpollStopTimedOut";
 
+    // TLS
+    public const string CertificateInvalid = "NetpollCertificateInvalid";
+    public const string TlsUnavailable = "NetpollTlsUnavailable";
+
     // Load
     public const string InvalidTarget = "NetpollInvalidTarget";
     public const string PatternMismatch = "NetpollPatternMismatch";
