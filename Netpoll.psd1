@@ -44,6 +44,8 @@
 - Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated; results
   with latencies in milliseconds (null when nothing was measured), errors by cause, NetpollLoadFailed when
   no request completed, and Ctrl+C results in -OutVariable and $NetpollLastLoadResult.
+- TLS: Start-NetpollServer -Certificate (X509Certificate2, PFX or PEM) for every protocol; New-NetpollCertificate
+  for tests; Invoke-NetpollLoad -Uri https://..., -SkipCertificateCheck, -TlsResumption, -Pattern Handshake.
 - Export-NetpollReport: samples as CSV, a JSON summary and an HTML page of charts on one clock.
 - Get-, Test-, Set-, Restore-NetpollTuning: check, apply exactly what the check flags (with a snapshot) and
   revert ulimit and TCP sysctls.

@@ -273,61 +273,40 @@ internal static class ReportCommand
         md.AppendLine();
     }
 
-    private static void Http(StringBuilder md, List<Aggregate> all)
+    private static void Http(StringBuilder md, List<Aggregate> all) => WrkTable(md, all, "http", ["netpoll", "netpoll-inline", "kestrel"], "Kestrel",
+        "### HTTP plaintext under wrk (`GET /` → \"Hello, World!\", text/plain, keep-alive)",
+        "`wrk -t1 -cN` on core 1 (a warm-up run, then the measured one); the server on core 0. Netpoll runs its built-in `HttpHandler`; Kestrel a slim builder with `MapGet(\"/\", () => Results.Text(bytes, \"text/plain\"))`, no logging, workstation GC like every .NET server here.");
+
+    private static void Https(StringBuilder md, List<Aggregate> all) => WrkTable(md, all, "https", ["netpoll-https", "netpoll-https-inline", "kestrel-https"], "Kestrel HTTPS",
+        "### HTTPS under wrk (`GET /` keep-alive over TLS)",
+        "As the plaintext table, over TLS: both servers load the same self-signed ECDSA P-256 certificate; wrk (OpenSSL) negotiates TLS 1.3 with TLS_AES_256_GCM_SHA384 with either, HTTP/1.1 (no ALPN from wrk).\n" +
+        "Netpoll's TLS is the platform's OpenSSL driven on the connection's buffers (docs/architecture.md, TLS); Kestrel's is SslStream. One handshake per connection, then keep-alive requests.");
+
+    /// <summary>A wrk table of one group: each server per connection count, as a ratio to the last server (the baseline).</summary>
+    private static void WrkTable(StringBuilder md, List<Aggregate> all, string group, string[] servers, string baselineName, string title, string intro)
     {
-        List<int> conns = [.. all.Where(a => a.First.Group == "http").Select(a => a.First.Connections).Distinct().Order()];
+        List<int> conns = [.. all.Where(a => a.First.Group == group).Select(a => a.First.Connections).Distinct().Order()];
         if (conns.Count == 0)
         {
             return;
         }
 
-        md.AppendLine("### HTTP plaintext under wrk (`GET /` → \"Hello, World!\", text/plain, keep-alive)").AppendLine();
-        md.AppendLine("`wrk -t1 -cN` on core 1 (a warm-up run, then the measured one); the server on core 0. Netpoll runs its built-in `HttpHandler`; Kestrel a slim builder with `MapGet(\"/\", () => Results.Text(bytes, \"text/plain\"))`, no logging, workstation GC like every .NET server here.").AppendLine();
-        md.AppendLine("| conns | server | requests/s | × Kestrel | server CPU | requests per server CPU-s | × Kestrel | p50 ms | p99 ms | p99.9 ms | ctx sw/req | B alloc/req | errors |");
+        md.AppendLine(title).AppendLine();
+        md.AppendLine(intro).AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"| conns | server | requests/s | × {baselineName} | server CPU | requests per server CPU-s | × {baselineName} | p50 ms | p99 ms | p99.9 ms | ctx sw/req | B alloc/req | errors |");
         md.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (int c in conns)
         {
-            Aggregate? kestrel = Find(all, "http", "kestrel", 0, c);
-            foreach (string s in new[] { "netpoll", "netpoll-inline", "kestrel" })
+            Aggregate? baseline = Find(all, group, servers[^1], 0, c);
+            foreach (string s in servers)
             {
-                if (Find(all, "http", s, 0, c) is not { } a)
+                if (Find(all, group, s, 0, c) is not { } a)
                 {
                     continue;
                 }
 
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {c} | {Name(s)} | {Format.Range(a.Rps)} | {Format.Ratio(a.Rps.Median / (kestrel?.Rps.Median ?? double.NaN))} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (kestrel?.RtPerCpu.Median ?? double.NaN))} | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {Format.Ms(a.P999.Median)} | {Format.Fixed(a.Ctx.Median, 3)} | {(a.Alloc is { } al ? Format.Fixed(al.Median, 1) : "–")} | {a.Errors} |");
-            }
-        }
-
-        md.AppendLine();
-    }
-
-    private static void Https(StringBuilder md, List<Aggregate> all)
-    {
-        List<int> conns = [.. all.Where(a => a.First.Group == "https").Select(a => a.First.Connections).Distinct().Order()];
-        if (conns.Count == 0)
-        {
-            return;
-        }
-
-        md.AppendLine("### HTTPS under wrk (`GET /` keep-alive over TLS)").AppendLine();
-        md.AppendLine("As the plaintext table, over TLS: both servers load the same self-signed ECDSA P-256 certificate; wrk (OpenSSL) negotiates TLS 1.3 with TLS_AES_256_GCM_SHA384 with either, HTTP/1.1 (no ALPN from wrk).");
-        md.AppendLine("Netpoll's TLS is the platform's OpenSSL driven on the connection's buffers (docs/architecture.md, TLS); Kestrel's is SslStream. One handshake per connection, then keep-alive requests.").AppendLine();
-        md.AppendLine("| conns | server | requests/s | × Kestrel HTTPS | server CPU | requests per server CPU-s | × Kestrel HTTPS | p50 ms | p99 ms | p99.9 ms | ctx sw/req | B alloc/req | errors |");
-        md.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-        foreach (int c in conns)
-        {
-            Aggregate? kestrel = Find(all, "https", "kestrel-https", 0, c);
-            foreach (string s in new[] { "netpoll-https", "netpoll-https-inline", "kestrel-https" })
-            {
-                if (Find(all, "https", s, 0, c) is not { } a)
-                {
-                    continue;
-                }
-
-                md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {c} | {Name(s)} | {Format.Range(a.Rps)} | {Format.Ratio(a.Rps.Median / (kestrel?.Rps.Median ?? double.NaN))} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (kestrel?.RtPerCpu.Median ?? double.NaN))} | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {Format.Ms(a.P999.Median)} | {Format.Fixed(a.Ctx.Median, 3)} | {(a.Alloc is { } al ? Format.Fixed(al.Median, 1) : "–")} | {a.Errors} |");
+                    $"| {c} | {Name(s)} | {Format.Range(a.Rps)} | {Format.Ratio(a.Rps.Median / (baseline?.Rps.Median ?? double.NaN))} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (baseline?.RtPerCpu.Median ?? double.NaN))} | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {Format.Ms(a.P999.Median)} | {Format.Fixed(a.Ctx.Median, 3)} | {(a.Alloc is { } al ? Format.Fixed(al.Median, 1) : "–")} | {a.Errors} |");
             }
         }
 
