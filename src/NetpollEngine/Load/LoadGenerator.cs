@@ -26,6 +26,7 @@ public static class LoadGenerator
         {
             Name = "load",
             Pollers = options.Pollers,
+            Backend = options.Backend,
             DialTimeout = options.ConnectTimeout,
             Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline },
         });
