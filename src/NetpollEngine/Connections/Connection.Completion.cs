@@ -140,11 +140,15 @@ public sealed partial class Connection
         }
     }
 
-    /// <summary>A received buffer joins the input: linked without a copy, or copied when much input is already waiting.</summary>
+    /// <summary>
+    /// A received buffer joins the input: linked without a copy; or copied, and straight back to the ring,
+    /// when much input is already waiting here or the ring runs short (then buffers keep cycling, whoever
+    /// waits for more data).
+    /// </summary>
     private void TakeReceived(ushort bufferId, int length)
     {
         ProvidedBuffer buffer = _ring!.ReceivedBuffer(bufferId);
-        if (_input.Length < RingLinkLimit)
+        if (_input.Length < RingLinkLimit && !_ring.BuffersScarce)
         {
             // The buffer goes back to the ring when the last view of it is released (ProvidedBuffer.ReleaseHook).
             _input.LinkAndPublish(buffer.Received(length), ProvidedBuffer.ReleaseHook, buffer);

@@ -74,14 +74,6 @@ public enum PollerCounter
     [Instrument("netpoll.timeouts", "{timeout}", "Idle, read and write deadlines that fired.")]
     Timeouts,
 
-    /// <summary>Bytes of the poller's io_uring receive buffers that connections hold (0 on epoll and kqueue): derived when read.</summary>
-    [Instrument("netpoll.receive_ring.used", "By", "Bytes of io_uring receive-ring buffers held by connections.", UpDown = true)]
-    ReceiveRingBytes,
-
-    /// <summary>Receives that found the io_uring receive ring empty and had to wait for buffers to come back.</summary>
-    [Instrument("netpoll.receive_ring.exhausted", "{receive}", "Receives that found the io_uring receive ring empty.")]
-    ReceiveRingExhausted,
-
     /// <summary>Stopwatch ticks the poller thread spent working.</summary>
     [Instrument("netpoll.poller.time", "s", "Time poller threads spent working (netpoll.poller.state busy) and waiting for events (wait).", Attribute = "netpoll.poller.state", Value = "busy", StopwatchTicks = true)]
     BusyTicks,
@@ -89,4 +81,12 @@ public enum PollerCounter
     /// <summary>Stopwatch ticks the poller thread spent waiting for events, a wait in progress included.</summary>
     [Instrument("netpoll.poller.time", "s", "Time poller threads spent working (netpoll.poller.state busy) and waiting for events (wait).", Attribute = "netpoll.poller.state", Value = "wait", StopwatchTicks = true)]
     WaitTicks,
+
+    /// <summary>Bytes of the poller's io_uring receive buffers that connections hold (0 on epoll and kqueue): derived when read.</summary>
+    [Instrument("netpoll.receive_ring.used", "By", "Bytes of io_uring receive-ring buffers held by connections.", UpDown = true)]
+    ReceiveRingBytes,
+
+    /// <summary>Receives that found the io_uring receive ring empty and had to wait for buffers to come back.</summary>
+    [Instrument("netpoll.receive_ring.exhausted", "{receive}", "Receives that found the io_uring receive ring empty.")]
+    ReceiveRingExhausted,
 }

@@ -19,7 +19,11 @@ internal static class BackendSelection
     public static IoUringSupport IoUring => s_ioUring.Value;
 
     /// <summary>The backend for <paramref name="requested"/> with handlers that run inline or not.</summary>
-    public static BackendChoice Resolve(PollerBackendKind requested, IoUringOptions ioUring, bool inlineDispatch)
+    public static BackendChoice Resolve(PollerBackendKind requested, IoUringOptions ioUring, bool inlineDispatch) =>
+        Resolve(requested, ioUring, inlineDispatch, OperatingSystem.IsLinux() ? IoUring : IoUringSupport.NotLinux());
+
+    /// <summary>The same, given what io_uring support is (a refusal can be tested on a kernel that allows it).</summary>
+    internal static BackendChoice Resolve(PollerBackendKind requested, IoUringOptions ioUring, bool inlineDispatch, IoUringSupport support)
     {
         ArgumentNullException.ThrowIfNull(ioUring);
         bool linux = OperatingSystem.IsLinux();
@@ -34,15 +38,15 @@ internal static class BackendSelection
             case PollerBackendKind.Epoll or PollerBackendKind.Kqueue:
                 throw new PlatformNotSupportedException($"The {requested} backend is not available on {platform}; use Auto.");
             case PollerBackendKind.IoUring when linux:
-                return IoUring.IsAvailable
+                return support.IsAvailable
                     ? new(PollerBackendKind.IoUring, "io_uring: asked for.", ioUring)
-                    : new(PollerBackendKind.Epoll, $"epoll: io_uring was asked for but is unavailable ({IoUring}).", ioUring);
+                    : new(PollerBackendKind.Epoll, $"epoll: io_uring was asked for but is unavailable ({support}).", ioUring);
             case PollerBackendKind.IoUring:
                 throw new PlatformNotSupportedException($"io_uring is Linux only; {platform} is not Linux. Use Auto.");
             case PollerBackendKind.Auto when bsd:
                 return new(PollerBackendKind.Kqueue, "kqueue: the backend of macOS and FreeBSD.", ioUring);
             case PollerBackendKind.Auto when linux:
-                return ResolveAuto(ioUring, inlineDispatch);
+                return ResolveAuto(ioUring, inlineDispatch, support);
             case PollerBackendKind.Auto:
                 throw new PlatformNotSupportedException($"Netpoll needs epoll (Linux) or kqueue (macOS, FreeBSD); {platform} has neither.");
             default:
@@ -50,16 +54,16 @@ internal static class BackendSelection
         }
     }
 
-    private static BackendChoice ResolveAuto(IoUringOptions ioUring, bool inlineDispatch)
+    private static BackendChoice ResolveAuto(IoUringOptions ioUring, bool inlineDispatch, IoUringSupport support)
     {
         if (!inlineDispatch || !AutoPrefersIoUringInline)
         {
             return new(PollerBackendKind.Epoll, $"epoll: Auto, {AutoReason(inlineDispatch)}", ioUring);
         }
 
-        return IoUring.IsAvailable
+        return support.IsAvailable
             ? new(PollerBackendKind.IoUring, $"io_uring: Auto, {AutoReason(inlineDispatch)}", ioUring)
-            : new(PollerBackendKind.Epoll, $"epoll: Auto, io_uring is unavailable ({IoUring}).", ioUring);
+            : new(PollerBackendKind.Epoll, $"epoll: Auto, io_uring is unavailable ({support}).", ioUring);
     }
 
     private static string AutoReason(bool inlineDispatch) => inlineDispatch

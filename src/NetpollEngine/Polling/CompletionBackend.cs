@@ -21,6 +21,12 @@ internal abstract class CompletionBackend : PollerBackend
     /// <summary>Whether a receive armed now could get a buffer (some are free, or given back this turn).</summary>
     public abstract bool HasFreeBuffers { get; }
 
+    /// <summary>
+    /// Half the receive buffers or more are held: receivers should copy what arrives and give the buffer
+    /// straight back, so readers waiting for more data can never hold every buffer and starve each other.
+    /// </summary>
+    public abstract bool BuffersScarce { get; }
+
     /// <summary>Arms a multishot receive on <paramref name="fd"/>: one completion per arrival, each in a provided buffer.</summary>
     public abstract void Receive(int fd, ulong token);
 

@@ -21,6 +21,9 @@ public sealed record IoUringOptions
     /// </summary>
     public bool SubmissionPolling { get; init; }
 
+    /// <summary>Submission queue entries per ring (the completion queue gets 8×). A full queue is submitted early.</summary>
+    internal uint SubmissionEntries { get; init; } = 2048;
+
     internal void Validate()
     {
         if (ReceiveBuffers < 1 || ReceiveBuffers > MaxBuffers || (ReceiveBuffers & (ReceiveBuffers - 1)) != 0)

@@ -1,16 +1,18 @@
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;
 
 public class HalfCloseAndResetTests
 {
-    [Fact]
-    public async Task A_client_that_half_closes_still_gets_every_reply_then_the_server_closes()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_client_that_half_closes_still_gets_every_reply_then_the_server_closes(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using var server = TestServer.Start(echo);
+        await using var server = TestServer.Start(echo, BackendMatrix.Server(backend));
         using Socket client = await server.ConnectSocketAsync();
         byte[] message = new byte[200_000];
         Random.Shared.NextBytes(message);
@@ -23,8 +25,9 @@ public class HalfCloseAndResetTests
         Assert.Equal(CloseReason.PeerClosed, echo.CloseReasons.Single());
     }
 
-    [Fact]
-    public async Task A_peer_reset_mid_request_closes_that_connection_and_the_server_keeps_serving()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_peer_reset_mid_request_closes_that_connection_and_the_server_keeps_serving(PollerBackendKind backend)
     {
         var reasons = new List<CloseReason>();
         var started = new TaskCompletionSource();
@@ -47,7 +50,7 @@ public class HalfCloseAndResetTests
 
             c.Writer.WriteBinary(c.Reader.Next(c.Reader.Length).Span);
             await c.Writer.FlushAsync();
-        });
+        }, BackendMatrix.Server(backend));
 
         using (Socket victim = await server.ConnectSocketAsync())
         {
@@ -67,11 +70,12 @@ public class HalfCloseAndResetTests
         Assert.Equal(10, (await healthy.ReceiveExactlyAsync(10)).Length);
     }
 
-    [Fact]
-    public async Task The_server_can_half_close_and_still_read_what_the_client_sends_after()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_server_can_half_close_and_still_read_what_the_client_sends_after(PollerBackendKind backend)
     {
         var received = new TaskCompletionSource<string>();
-        await using var server = TestServer.Start(new HalfClosingHandler(received));
+        await using var server = TestServer.Start(new HalfClosingHandler(received), BackendMatrix.Server(backend));
         using Socket client = await server.ConnectSocketAsync();
         byte[] greeting = await client.ReceiveToEndAsync(); // EOF after the greeting: the server shut down its send side
         Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(greeting));

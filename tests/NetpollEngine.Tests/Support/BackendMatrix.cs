@@ -14,6 +14,9 @@ public static class BackendMatrix
 {
     private static readonly PollerBackendKind[] s_backends = Supported().ToArray();
 
+    /// <summary>The backends, for theory data that crosses them with more than one value.</summary>
+    public static IReadOnlyList<PollerBackendKind> Kinds => s_backends;
+
     /// <summary>One row per backend.</summary>
     public static TheoryData<PollerBackendKind> Backends => [.. s_backends];
 
@@ -68,6 +71,6 @@ public static class BackendMatrix
         }
     }
 
-    /// <summary>Server options on <paramref name="backend"/> (with one poller, as most tests want).</summary>
-    public static EventLoopOptions Server(PollerBackendKind backend) => new() { Backend = backend, Pollers = 1 };
+    /// <summary>Default server options on <paramref name="backend"/>.</summary>
+    public static EventLoopOptions Server(PollerBackendKind backend) => new() { Backend = backend };
 }

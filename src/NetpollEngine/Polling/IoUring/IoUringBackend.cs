@@ -24,7 +24,6 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 {
     private const int OperationShift = 60;
     private const ulong TokenMask = (1UL << OperationShift) - 1;
-    private const uint SubmissionEntries = 2048;
     private const int MaxReap = 16384;
     private const int DrainMs = 2000;
 
@@ -59,13 +58,15 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 
     public override bool HasFreeBuffers => _buffers.Held < _buffers.Count;
 
+    public override bool BuffersScarce => _buffers.Held >= _buffers.Count / 2;
+
     /// <summary>
     /// Sets up the ring and its receive buffers on the calling thread, which becomes the issuer.
     /// Throws <see cref="IoUringUnavailableException"/> with the kernel's reason when it refuses.
     /// </summary>
     public static IoUringBackend Create(IoUringOptions options)
     {
-        var ringOptions = new IoUringRingOptions { Entries = SubmissionEntries, SubmissionPolling = options.SubmissionPolling };
+        var ringOptions = new IoUringRingOptions { Entries = options.SubmissionEntries, SubmissionPolling = options.SubmissionPolling };
         IoUringSupport support = IoUringRing.TryCreate(ringOptions, out IoUringRing? ring);
         if (ring is null)
         {
