@@ -1,5 +1,6 @@
 @{
-    # The build (dotnet build Netpoll.slnx) stages the module into artifacts/module.
+    # The development manifest: loads the build that dotnet build Netpoll.slnx stages in artifacts/module.
+    # src/NetpollPackage writes the installable one (artifacts/packages) with these paths relative to itself.
     RootModule             = 'artifacts/module/Netpoll.PowerShell.dll'
     ModuleVersion          = '0.1.0'
     CompatiblePSEditions   = @('Core')

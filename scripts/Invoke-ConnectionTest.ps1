@@ -9,7 +9,7 @@
     3. Starts a server in this process, ramps the load in a separate process (Invoke-NetpollLoad
        -Isolated) with a progress bar, and samples Get-NetpollStats and the server's memory every second.
     4. Stops everything and writes samples.csv, pollers.csv, summary.json and report.html to -OutputPath.
-    Uses only the Core cmdlets and .NET, so it runs in pwsh and in the project's netpoll-host.
+    Runs in pwsh 7.6 (dotnet pwsh in the repository).
 .EXAMPLE
     ./scripts/Invoke-ConnectionTest.ps1 -Connections 19000 -Pattern Idle -Duration 30
     Holds 19,000 idle connections for 30 s and reports the server's memory per connection.
@@ -97,7 +97,7 @@ try {
     Write-Step "server $name on $($server.EndPoint); loading $Connections $Pattern connections for $Duration s"
 
     $sources = @(1..$SourceAddressCount | ForEach-Object { [System.Net.IPAddress]::Parse("127.0.0.$_") })
-    # CreateDefault2: a bare System.Management.Automation host (netpoll-host) has no ConsoleHost snap-in.
+    # The load's own runspace needs only the Core cmdlets and the module: CreateDefault2 starts lightest.
     $load = [System.Management.Automation.PowerShell]::Create([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
     $null = $load.AddCommand('Import-Module').AddParameter('Name', $manifest).AddStatement()
     $null = $load.AddCommand('Invoke-NetpollLoad').

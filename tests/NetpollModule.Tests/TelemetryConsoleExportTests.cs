@@ -1,10 +1,8 @@
 using System.Text.RegularExpressions;
-using Netpoll.Host.Tests.Support;
-
 namespace Netpoll.PowerShell.Tests;
 
 /// <summary>
-/// In a real console host (netpoll-host, as pwsh would), metrics go through OpenTelemetry's console
+/// In pwsh itself, metrics go through OpenTelemetry's console
 /// exporter and engine events through Microsoft.Extensions.Logging.Console, both to standard output.
 /// </summary>
 public class TelemetryConsoleExportTests
@@ -32,7 +30,7 @@ public class TelemetryConsoleExportTests
     [Fact]
     public void Console_exporter_and_console_logger_write_the_servers_metrics_and_events_to_standard_output()
     {
-        HostResult run = TelemetryChildHost.Run(Script, "-Netpoll", PowerShellSession.ManifestPath);
+        ProcessResult run = PwshProcess.RunScript(Script, "-Netpoll", PowerShellSession.ManifestPath);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         string stdout = run.Stdout.ReplaceLineEndings("\n");

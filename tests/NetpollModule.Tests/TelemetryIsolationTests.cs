@@ -1,11 +1,9 @@
-using Netpoll.Host.Tests.Support;
-
 namespace Netpoll.PowerShell.Tests;
 
 /// <summary>
 /// Netpoll's OpenTelemetry and Microsoft.Extensions.* stay in their own load context beside a module that
 /// loaded Microsoft.Extensions.Logging 8.0 into the default one, whichever module comes first. Each order
-/// runs in a fresh netpoll-host process: a default load context cannot be emptied again.
+/// runs in a fresh pwsh process: a default load context cannot be emptied again.
 /// </summary>
 public class TelemetryIsolationTests
 {
@@ -64,7 +62,7 @@ public class TelemetryIsolationTests
     public void Another_module_with_Microsoft_Extensions_Logging_8_first_then_Netpoll_both_log()
     {
         string netpollAbstractions = Path.Combine(TelemetryTestArtifacts.StagedTelemetryFolder, "Microsoft.Extensions.Logging.Abstractions.dll");
-        HostResult run = TelemetryChildHost.Run(
+        ProcessResult run = PwshProcess.RunScript(
             OtherModuleFirst + "\n" + Report,
             "-Other", TelemetryTestArtifacts.OtherLoggingModule, "-Netpoll", PowerShellSession.ManifestPath, "-NetpollAbstractions", netpollAbstractions);
         string stdout = run.Stdout.ReplaceLineEndings("\n");
@@ -81,7 +79,7 @@ public class TelemetryIsolationTests
     [Fact]
     public void Netpoll_with_telemetry_on_first_then_a_module_with_Microsoft_Extensions_Logging_8_both_log()
     {
-        HostResult run = TelemetryChildHost.Run(
+        ProcessResult run = PwshProcess.RunScript(
             NetpollFirst + "\n" + Report, "-Other", TelemetryTestArtifacts.OtherLoggingModule, "-Netpoll", PowerShellSession.ManifestPath);
         string stdout = run.Stdout.ReplaceLineEndings("\n");
 

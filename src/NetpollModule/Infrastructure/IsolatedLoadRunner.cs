@@ -55,7 +55,7 @@ internal static class IsolatedLoadRunner
             $"The load worker exited with code {process.ExitCode} and no result: {failure ?? (await errors.ConfigureAwait(false)).Trim()}");
     }
 
-    /// <summary>The dotnet muxer of the running runtime (works under pwsh and under the netpoll-host).</summary>
+    /// <summary>The dotnet muxer of the running runtime (pwsh, or any other host of the module).</summary>
     private static string DotnetPath()
     {
         string? fromEnv = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
