@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Netpoll.Connections;
 using Netpoll.Polling;
+using Netpoll.Server;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;
@@ -68,6 +69,40 @@ public class HalfCloseAndResetTests
         using Socket healthy = await server.ConnectSocketAsync();
         await healthy.SendAsync(new byte[10]);
         Assert.Equal(10, (await healthy.ReceiveExactlyAsync(10)).Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_storm_of_resets_closes_every_connection_frees_its_buffers_and_the_server_keeps_serving(PollerBackendKind backend)
+    {
+        const int waves = 4;
+        const int perWave = 100;
+        var echo = new EchoHandler();
+        await using var server = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Pollers = 2 });
+        using Socket healthy = await server.ConnectSocketAsync();
+        byte[] request = new byte[2048];
+        for (int wave = 0; wave < waves; wave++)
+        {
+            Socket[] storm = await Task.WhenAll(Enumerable.Range(0, perWave).Select(_ => server.ConnectSocketAsync()));
+            foreach (Socket s in storm)
+            {
+                await s.SendAsync(request); // data in flight both ways when the reset lands
+                s.LingerState = new LingerOption(true, 0);
+                s.Dispose(); // RST
+            }
+
+            // The survivor is answered while the resets are handled.
+            await healthy.SendAsync(new byte[] { (byte)wave });
+            Assert.Equal((byte)wave, (await healthy.ReceiveExactlyAsync(1))[0]);
+        }
+
+        await TestServer.Eventually(() => echo.CloseReasons.Count == waves * perWave, $"all {waves * perWave} reset connections closed", 20_000);
+        Assert.All(echo.CloseReasons, r => Assert.Contains(r, new[] { CloseReason.Error, CloseReason.PeerClosed }));
+        Assert.Equal(1, server.Loop.ConnectionCount);
+        await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.ReceiveRingBytes) == 0 && server.Loop.GetBufferStatistics().RentedBlocks == 0,
+            "the reset connections' buffers went back (pool and receive ring)");
+        await healthy.SendAsync(new byte[] { 42 });
+        Assert.Equal(42, (await healthy.ReceiveExactlyAsync(1))[0]);
     }
 
     [Theory]
