@@ -16,8 +16,13 @@
 #>
 [CmdletBinding()]
 param(
+    # Runs of each build, alternated IL / ReadyToRun so drift on a shared machine hits both alike.
     [ValidateRange(1, 100)] [int] $Repetitions = 7,
+
+    # Consecutive one-second load windows measured after the import.
     [ValidateRange(1, 30)] [int] $Seconds = 5,
+
+    # Connections of the in-process PingPong load (64 B messages).
     [ValidateRange(1, 5000)] [int] $Connections = 50
 )
 

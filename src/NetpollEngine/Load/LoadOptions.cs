@@ -6,6 +6,9 @@ namespace Netpoll.Load;
 /// <summary>What a load test does. Bound it by <see cref="Duration"/>, <see cref="Requests"/>, or both.</summary>
 public sealed record LoadOptions
 {
+    /// <summary>The default <see cref="ResponseTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(5);
+
     public required EndPoint Target { get; init; }
 
     /// <summary>Connections to open.</summary>
@@ -33,6 +36,13 @@ public sealed record LoadOptions
 
     /// <summary>Connect timeout per connection.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a sent request may wait with no byte of its reply arriving. It then fails as a
+    /// <see cref="LoadErrorKind.ResponseTimeout"/> and its connection closes, so a server that never
+    /// answers ends a test bounded by <see cref="Requests"/> instead of hanging it. Not used by Idle.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; init; } = DefaultResponseTimeout;
 
     /// <summary>Client pollers.</summary>
     public int Pollers { get; init; } = 1;
@@ -95,6 +105,11 @@ public sealed record LoadOptions
         if (!Enum.IsDefined(Backend))
         {
             throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Backend must be Auto, Epoll, Kqueue or IoUring.");
+        }
+
+        if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be positive and at most one day.");
         }
 
         if (ProgressInterval <= TimeSpan.Zero)
