@@ -28,6 +28,8 @@ public class TelemetryMetricsTests
         ["netpoll.flush.waited"] = ("{flush}", "LongSum"),
         ["netpoll.accept.backoffs"] = ("{backoff}", "LongSum"),
         ["netpoll.timeouts"] = ("{timeout}", "LongSum"),
+        ["netpoll.receive_ring.used"] = ("By", "LongSumNonMonotonic"),
+        ["netpoll.receive_ring.exhausted"] = ("{receive}", "LongSum"),
     };
 
     [Fact]
