@@ -37,7 +37,7 @@ public class TelemetryIsolationTests
         Enable-NetpollTelemetry -LogLevel Information -MetricsExporter Console -Interval 60
         $null = Start-NetpollServer -Name order-other-first
         $after = Write-OtherLog 'after Netpoll'
-        Disable-NetpollTelemetry # its last export has the running server's metrics
+        Disable-NetpollTelemetry # its last export prints the running server's line
         Stop-NetpollServer -Name order-other-first
         'OTHER {0} | {1} | {2}' -f $before.Line, $before.AbstractionsVersion, $before.LoadContext
         'OTHER {0} | {1} | {2}' -f $after.Line, $after.AbstractionsVersion, $after.LoadContext
@@ -72,7 +72,7 @@ public class TelemetryIsolationTests
         Assert.Contains("OTHER Information: other module says before Netpoll | 8.0.0.0 | Default\n", stdout, StringComparison.Ordinal);
         Assert.Contains("OTHER Information: other module says after Netpoll | 8.0.0.0 | Default\n", stdout, StringComparison.Ordinal);
         Assert.Matches(@"info: Netpoll\.Engine\[1\] Server order-other-first started on ", stdout);
-        Assert.Matches(@"Metric Name: netpoll\.connection\.active, [^\n]*\n(?:[^\n]*\n){3}[^\n]*netpoll\.owner\.name: order-other-first ", stdout);
+        Assert.Matches(@"(?m)^\d\d:\d\d:\d\d netpoll order-other-first: \d+ connections", stdout);
         AssertEachLoadedTwice(stdout);
     }
 

@@ -114,12 +114,12 @@ Import-Module Netpoll
 `$unix = Start-NetpollServer -Name unix -UnixSocket '$socket'
 `$tcp = Start-NetpollServer -Name tcp -Port 0
 `$client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', `$tcp.Port)
-Remove-Module Netpoll
-"`$(`$unix.State) `$(`$tcp.State) `$(Test-Path '$socket')"
+`$warning = "`$(Remove-Module Netpoll 3>&1)"
+"`$(`$unix.State) `$(`$tcp.State) `$(Test-Path '$socket') `$(`$warning -like '*stops 2 running server(s): unix*')"
 `$client.Dispose()
 "@
         $run.ExitCode | Should -Be 0 -Because "$run"
-        $run.Stdout.Trim() | Should -Be 'Stopped Stopped False'
+        $run.Stdout.Trim() | Should -Be 'Stopped Stopped False True' # and Remove-Module warned first
     }
 
     It 'upgrades over the running older version: installing the newer one, then Remove-Module stops the old servers' {
@@ -129,7 +129,7 @@ Import-Module Netpoll
 `$old = Start-NetpollServer -Name old -UnixSocket '$socket'
 Install-PSResource Netpoll -Version $newer -Repository NetpollLocal -Scope CurrentUser
 `$afterInstall = `$old.State
-Remove-Module Netpoll
+Remove-Module Netpoll 3>`$null   # it warns that it stops 'old'
 `$afterRemove = `$old.State
 Import-Module Netpoll
 `$new = Start-NetpollServer -Name new -Port 0

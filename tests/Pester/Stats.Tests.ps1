@@ -37,7 +37,7 @@ Describe 'Get-NetpollStats' {
         finally { $client.Dispose() }
     }
 
-    It 'aggregates per server from the pipeline, with rates since the previous sample' {
+    It 'aggregates per server from the pipeline, with rates over the sample''s interval' {
         $first = Get-NetpollServer -Name 'pester-stats' | Get-NetpollStats -Aggregate
         $first.Pollers | Should -Be 2
         $first.BytesInPerSecond | Should -Be 0

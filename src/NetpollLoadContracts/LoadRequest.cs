@@ -1,12 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
-using Netpoll.Load;
 
-namespace Netpoll.LoadWorker;
+namespace Netpoll.Load.Contracts;
 
 /// <summary>A load test as the module sends it to the worker: plain values, one JSON line.</summary>
 public sealed record LoadRequest
 {
+    /// <summary>The target, already resolved by the sender (an IP endpoint or unix:/path), so both sides load the same address.</summary>
     public required string Target { get; init; }
     public int Connections { get; init; } = 100;
     public int ConnectRate { get; init; }
@@ -17,12 +16,15 @@ public sealed record LoadRequest
     public int Pipeline { get; init; } = 1;
     public string[] SourceAddresses { get; init; } = [];
     public double ConnectTimeoutSeconds { get; init; } = 10;
+    public double ResponseTimeoutSeconds { get; init; } = 5;
     public int Pollers { get; init; } = 1;
     public double ProgressIntervalSeconds { get; init; } = 0.5;
 
+    /// <exception cref="FormatException">The target or a source address is not valid.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The target names a host that could not be resolved.</exception>
     public LoadOptions ToOptions() => new()
     {
-        Target = ParseEndPoint(Target),
+        Target = LoadTarget.Resolve(Target),
         Connections = Connections,
         ConnectRate = ConnectRate,
         Duration = DurationSeconds is { } d ? TimeSpan.FromSeconds(d) : null,
@@ -32,31 +34,8 @@ public sealed record LoadRequest
         Pipeline = Pipeline,
         SourceAddresses = [.. SourceAddresses.Select(IPAddress.Parse)],
         ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeoutSeconds),
+        ResponseTimeout = TimeSpan.FromSeconds(ResponseTimeoutSeconds),
         Pollers = Pollers,
         ProgressInterval = TimeSpan.FromSeconds(ProgressIntervalSeconds),
     };
-
-    /// <summary>host:port, [v6]:port, or unix:/path.</summary>
-    public static EndPoint ParseEndPoint(string text)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(text);
-        if (text.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            return new UnixDomainSocketEndPoint(text[5..]);
-        }
-
-        if (IPEndPoint.TryParse(text, out IPEndPoint? ip) && ip.Port != 0)
-        {
-            return ip;
-        }
-
-        int colon = text.LastIndexOf(':');
-        if (colon > 0 && string.Equals(text[..colon], "localhost", StringComparison.OrdinalIgnoreCase) &&
-            int.TryParse(text[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out int port) && port is > 0 and <= 65535)
-        {
-            return new IPEndPoint(IPAddress.Loopback, port);
-        }
-
-        throw new FormatException($"'{text}' is not a target: give host:port with an IP address (127.0.0.1:7000, [::1]:7000, localhost:7000) or unix:/path.");
-    }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Netpoll.LoadWorker;
+namespace Netpoll.Load.Contracts;
 
 /// <summary>
 /// The worker's stdout, one record per line: "P {progress}", then "R {result}" or "E {message}".
@@ -15,6 +15,6 @@ public static class WorkerProtocol
 
     public static readonly JsonSerializerOptions Json = new()
     {
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(), new LoadTimelineJsonConverter() },
     };
 }
