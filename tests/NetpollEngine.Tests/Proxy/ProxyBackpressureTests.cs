@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Diagnostics;
 using Netpoll.Proxy;
 
 namespace Netpoll.Tests.Proxy;
@@ -17,44 +18,27 @@ public class ProxyBackpressureTests
     // destination's output; pooled blocks are rented whole. A pair moving one way holds at most that.
     private const long Bound = 2 * (HighWater + 64 * 1024) + 256 * 1024;
 
-    [Fact]
-    public async Task A_client_that_does_not_read_stops_the_proxy_reading_the_upstream_and_memory_stays_bounded()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_side_that_does_not_read_stops_the_proxy_reading_the_other_side_and_memory_stays_bounded(bool clientStalls)
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = StartProxy(upstream);
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(o => o with
+        {
+            Connection = new ConnectionOptions { InputHighWaterMark = HighWater, InputLowWaterMark = HighWater / 4 },
+        });
+        // A stalled client holds back what the upstream sends, and the reverse.
+        (Socket sender, Socket reader) = clientStalls ? (pair.Server, pair.Client) : (pair.Client, pair.Server);
+        Func<IReadOnlyList<PollerStats>> senderSide = clientStalls ? pair.Proxy.GetUpstreamPollerStats : pair.Proxy.GetClientPollerStats;
         byte[] data = ProxyHarness.RandomBytes(Total, 7);
 
-        Task sending = server.SendAsync(data);
-        await ProxyHarness.Eventually(() => proxy.GetUpstreamPollerStats().Sum(p => p.Paused) == 1, "the proxy paused reading the upstream", 20_000);
-        await AssertHeldWithinBound(proxy, sending);
+        Task sending = sender.SendAsync(data);
+        await ProxyHarness.Eventually(() => senderSide().Sum(p => p.Paused) == 1, "the proxy paused reading the sender", 20_000);
+        await AssertHeldWithinBound(pair.Proxy, sending);
 
-        (byte[] received, SocketError _) = await ReadAllAfterSenderClosesAsync(client, sending, server);
-        Assert.True(data.AsSpan().SequenceEqual(received), $"sent {data.Length} bytes, the client got {received.Length}, not the same");
+        (byte[] received, SocketError _) = await ReadAllAfterSenderClosesAsync(reader, sending, sender);
+        Assert.True(data.AsSpan().SequenceEqual(received), $"sent {data.Length} bytes, the other side got {received.Length}, not the same");
     }
-
-    [Fact]
-    public async Task An_upstream_that_does_not_read_stops_the_proxy_reading_the_client_and_memory_stays_bounded()
-    {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = StartProxy(upstream);
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
-        byte[] data = ProxyHarness.RandomBytes(Total, 8);
-
-        Task sending = client.SendAsync(data);
-        await ProxyHarness.Eventually(() => proxy.GetClientPollerStats().Sum(p => p.Paused) == 1, "the proxy paused reading the client", 20_000);
-        await AssertHeldWithinBound(proxy, sending);
-
-        (byte[] received, SocketError _) = await ReadAllAfterSenderClosesAsync(server, sending, client);
-        Assert.True(data.AsSpan().SequenceEqual(received), $"sent {data.Length} bytes, the upstream got {received.Length}, not the same");
-    }
-
-    private static TcpProxy StartProxy(RawUpstream upstream) => ProxyHarness.Start(upstream.EndPoint, o => o with
-    {
-        Connection = new ConnectionOptions { InputHighWaterMark = HighWater, InputLowWaterMark = HighWater / 4 },
-    });
 
     /// <summary>While the reader stalls, the sender is held back and the proxy holds no more than the bound.</summary>
     private static async Task AssertHeldWithinBound(TcpProxy proxy, Task sending)

@@ -50,10 +50,8 @@ public class ProxyForwardingTests
     [Fact]
     public async Task A_client_FIN_reaches_the_upstream_and_the_upstream_can_still_answer_after_it()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync();
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("request"u8.ToArray());
         client.Shutdown(SocketShutdown.Send);
@@ -70,10 +68,8 @@ public class ProxyForwardingTests
     [Fact]
     public async Task An_upstream_FIN_reaches_the_client_and_the_client_can_still_send_after_it()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync();
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await server.SendAsync("greeting"u8.ToArray());
         server.Shutdown(SocketShutdown.Send);

@@ -76,15 +76,13 @@ public class ProxyUpstreamFailureTests
     [InlineData(UpstreamFailureAction.Reset, SocketError.ConnectionReset, true)]
     public async Task An_upstream_reset_mid_stream_loses_no_byte_it_sent_before_the_reset(UpstreamFailureAction action, SocketError expected, bool clientStalled)
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(o => o with
         {
             OnUpstreamFailure = action,
             Connection = new ConnectionOptions { InputHighWaterMark = 64 * 1024, InputLowWaterMark = 16 * 1024 },
         });
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         client.ReceiveBufferSize = 64 * 1024;
-        using Socket server = await upstream.AcceptAsync();
         byte[] data = ProxyHarness.RandomBytes(16 * 1024 * 1024, 9);
         int sent;
         Task<(byte[] Data, SocketError End)>? reading = null;
@@ -126,10 +124,8 @@ public class ProxyUpstreamFailureTests
     [Fact]
     public async Task A_client_reset_closes_the_upstream_and_is_counted()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync();
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         await client.SendAsync("partial"u8.ToArray());
         Assert.Equal("partial"u8.ToArray(), await Support.SocketExtensions.ReceiveExactlyAsync(server, 7));
 

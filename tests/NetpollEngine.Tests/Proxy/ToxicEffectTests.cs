@@ -30,11 +30,8 @@ public class ToxicEffectTests
     [Fact]
     public async Task Bandwidth_holds_throughput_to_its_rate()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        await proxy.AddToxicAsync(new BandwidthToxic { Rate = 500 }); // 500 KB/s: 1 MB takes 2 s
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(new BandwidthToxic { Rate = 500 }); // 500 KB/s: 1 MB takes 2 s
+        (Socket client, Socket server) = (pair.Client, pair.Server);
         byte[] data = ProxyHarness.RandomBytes(1_000_000, 3);
 
         var clock = Stopwatch.StartNew();
@@ -50,11 +47,8 @@ public class ToxicEffectTests
     [Fact]
     public async Task Slow_close_holds_the_FIN_back_by_its_delay()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        await proxy.AddToxicAsync(new SlowCloseToxic { Delay = TimeSpan.FromMilliseconds(400) });
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(new SlowCloseToxic { Delay = TimeSpan.FromMilliseconds(400) });
+        (Socket client, Socket server) = (pair.Client, pair.Server);
 
         await server.SendAsync("bye"u8.ToArray());
         Assert.Equal("bye"u8.ToArray(), await client.ReceiveExactlyAsync(3)); // the data is not held
@@ -68,12 +62,9 @@ public class ToxicEffectTests
     [Fact]
     public async Task Timeout_black_holes_the_data_then_closes_the_connection()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        await proxy.AddToxicAsync(new TimeoutToxic { Timeout = TimeSpan.FromMilliseconds(400), Stream = ToxicStream.Upstream });
-        var clock = Stopwatch.StartNew();
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        var clock = Stopwatch.StartNew(); // the toxic's time runs from when it meets the connection
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(new TimeoutToxic { Timeout = TimeSpan.FromMilliseconds(400), Stream = ToxicStream.Upstream });
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("hello?"u8.ToArray());
         (byte[] reachedUpstream, SocketError _) = await ProxyHarness.ReceiveUntilClosedAsync(server);
@@ -89,11 +80,8 @@ public class ToxicEffectTests
     [Fact]
     public async Task Timeout_zero_black_holes_for_as_long_as_it_is_on()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        await proxy.AddToxicAsync(new TimeoutToxic { Stream = ToxicStream.Upstream });
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(new TimeoutToxic { Stream = ToxicStream.Upstream });
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("lost"u8.ToArray());
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.ReceiveExactlyAsync(1, timeoutMs: 500));
@@ -106,11 +94,8 @@ public class ToxicEffectTests
     [Fact]
     public async Task Reset_peer_resets_both_sides_after_its_timeout()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        await proxy.AddToxicAsync(new ResetPeerToxic { Timeout = TimeSpan.FromMilliseconds(100), Stream = ToxicStream.Upstream });
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(new ResetPeerToxic { Timeout = TimeSpan.FromMilliseconds(100), Stream = ToxicStream.Upstream });
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("request"u8.ToArray());
         (byte[] toClient, SocketError clientEnd) = await ProxyHarness.ReceiveUntilClosedAsync(client);
@@ -126,11 +111,8 @@ public class ToxicEffectTests
     [Fact]
     public async Task Slicer_splits_data_into_small_separate_writes()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        await proxy.AddToxicAsync(new SlicerToxic { AverageSize = 100, SizeVariation = 50, Delay = TimeSpan.FromMilliseconds(1) });
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(new SlicerToxic { AverageSize = 100, SizeVariation = 50, Delay = TimeSpan.FromMilliseconds(1) });
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         byte[] data = ProxyHarness.RandomBytes(20_000, 4);
         long writesBefore = proxy.GetClientPollerStats().Sum(p => p.WriteCalls);
 
@@ -157,11 +139,8 @@ public class ToxicEffectTests
     [Fact]
     public async Task Limit_data_lets_its_bytes_through_then_closes_both_sides()
     {
-        using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
-        await proxy.AddToxicAsync(new LimitDataToxic { Bytes = 1000 });
-        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
-        using Socket server = await upstream.AcceptAsync();
+        await using ProxiedPair pair = await ProxiedPair.StartAsync(new LimitDataToxic { Bytes = 1000 });
+        (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         byte[] data = ProxyHarness.RandomBytes(5000, 5);
 
         await server.SendAsync(data);
