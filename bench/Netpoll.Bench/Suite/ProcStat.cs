@@ -20,6 +20,56 @@ internal static class ProcStat
         return ticks / TicksPerSecond;
     }
 
+    /// <summary>
+    /// CPU seconds of a process and all its descendants: each live one's utime+stime, plus what the exited
+    /// ones used (cutime+cstime of whoever waited for them). For servers that fork per connection (socat).
+    /// </summary>
+    public static double TreeCpuSeconds(int root)
+    {
+        var children = new Dictionary<int, List<int>>();
+        var ticks = new Dictionary<int, long>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // After the command: ppid is f[1]; utime, stime, cutime, cstime are f[11..14].
+                int parent = int.Parse(f[1], CultureInfo.InvariantCulture);
+                ticks[pid] = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)
+                    + long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture);
+                if (!children.TryGetValue(parent, out List<int>? list))
+                {
+                    children[parent] = list = [];
+                }
+
+                list.Add(pid);
+            }
+            catch (IOException)
+            {
+                // exited between listing and reading
+            }
+        }
+
+        long total = 0;
+        var pending = new Stack<int>([root]);
+        while (pending.TryPop(out int pid))
+        {
+            total += ticks.GetValueOrDefault(pid);
+            foreach (int child in children.GetValueOrDefault(pid) ?? [])
+            {
+                pending.Push(child);
+            }
+        }
+
+        return total / TicksPerSecond;
+    }
+
     /// <summary>Voluntary + nonvoluntary context switches summed over the live threads (/proc/PID/task/*/status).</summary>
     public static (long Voluntary, long Nonvoluntary, int Threads) ContextSwitches(int pid)
     {
