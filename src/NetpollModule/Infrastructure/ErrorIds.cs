@@ -13,6 +13,13 @@ internal static class ErrorIds
     public const string InvalidAddress = "NetpollInvalidAddress";
     public const string StopTimedOut = "NetpollStopTimedOut";
 
+    // Proxies and toxics
+    public const string ProxyNotFound = "NetpollProxyNotFound";
+    public const string ProxyNameInUse = "NetpollProxyNameInUse";
+    public const string UpstreamNotResolved = "NetpollUpstreamNotResolved";
+    public const string ToxicNotFound = "NetpollToxicNotFound";
+    public const string ToxicRejected = "NetpollToxicRejected";
+
     // Load
     public const string InvalidTarget = "NetpollInvalidTarget";
     public const string PatternMismatch = "NetpollPatternMismatch";
