@@ -11,7 +11,8 @@ namespace Netpoll.Server;
 /// each re-armed when it completes (they ride the loop turn's one enter); single-shot because an accept
 /// reads RLIMIT_NOFILE when it is submitted, and a long-lived multishot one would not see a lowered limit.
 /// Out of fds (EMFILE/ENFILE) it stops accepting for a growing pause instead of spinning, and resumes by
-/// itself when fds free up.
+/// itself when fds free up. Paused on request (<see cref="SetAcceptingAsync"/>), the socket stops
+/// listening so the kernel refuses connection attempts.
 /// </summary>
 internal sealed class Acceptor : IPollable, IPollerTask
 {
@@ -26,10 +27,12 @@ internal sealed class Acceptor : IPollable, IPollerTask
     private readonly CompletionBackend? _ring;
     private ulong _token;
     private int _backoffMs;
-    private int _accepting;   // completion backend: accepts in flight
+    private int _accepting;           // completion backend: accepts in flight
     private bool _pausedForFds;
     private bool _stopped;
     private bool _registered;
+    private bool _refusing;           // poller: paused on request; the socket does not listen
+    private bool _resetWhileRefusing; // poller: the socket could not stop listening, so what it accepts is reset
 
     public Acceptor(EventLoop loop, NetpollListener listener, Poller poller)
     {
@@ -57,11 +60,9 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return;
         }
 
-        if (!_registered)
+        if (!_registered && !_refusing)
         {
-            _token = _ring is null ? _poller.Register(_listener.Fd, this, Interest.Read) : _poller.Attach(this);
-            _registered = true;
-            ArmAccepts();
+            Register();
         }
     }
 
@@ -71,6 +72,14 @@ internal sealed class Acceptor : IPollable, IPollerTask
     {
         _stopped = true;
         _poller.Post(this);
+    }
+
+    /// <summary>Stops (false) or resumes (true) accepting; completes once the poller has done it. Idempotent.</summary>
+    public Task SetAcceptingAsync(bool accepting)
+    {
+        var change = new AcceptingChange(this, accepting);
+        _poller.Post(change);
+        return change.Completion;
     }
 
     public void OnReady(ReadyFlags flags)
@@ -94,15 +103,23 @@ internal sealed class Acceptor : IPollable, IPollerTask
     {
         _accepting--;
         int result = completion.Result;
-        bool more = result >= 0 ? Accepted(result) : !_stopped && result != -IoUring.ECANCELED && Failed(-result);
+        if (result >= 0)
+        {
+            _ = Accepted(result);
+        }
+        else if (!_stopped && !_refusing && result != -IoUring.ECANCELED)
+        {
+            _ = Failed(-result);
+        }
+
         if (_stopped && _accepting == 0 && _registered)
         {
             _registered = false;
             _poller.Unregister(_listener.Fd, _token);
         }
-        else if (more)
+        else
         {
-            ArmAccepts();
+            ArmAccepts(); // tops up what completed, unless paused, refusing or stopped
         }
     }
 
@@ -114,19 +131,28 @@ internal sealed class Acceptor : IPollable, IPollerTask
         }
 
         _pausedForFds = false;
-        if (_ring is null)
-        {
-            _poller.Modify(_listener.Fd, _token, Interest.Read);
-        }
-        else
+        if (_ring is not null)
         {
             ArmAccepts();
         }
+        else if (_registered)
+        {
+            _poller.Modify(_listener.Fd, _token, Interest.Read);
+        }
     }
 
-    /// <summary>A new connection's fd: hand it to the loop. True: keep accepting.</summary>
+    /// <summary>A new connection's fd: hand it to the loop, or reset it while refusing. True: keep accepting.</summary>
     private bool Accepted(int fd)
     {
+        if (_refusing || _stopped)
+        {
+            // Refusing, yet accepted: the platform could not stop listening, or a ring accept completed
+            // before its cancel. Either way the client is refused the way a closed port refuses it.
+            NativeSocket.SetAbortiveClose(fd);
+            _ = Libc.Close(fd);
+            return true;
+        }
+
         _backoffMs = 0;
         _poller.Counters[PollerCounter.Accepted]++;
         _loop.OnAccepted(fd, _listener);
@@ -157,10 +183,17 @@ internal sealed class Acceptor : IPollable, IPollerTask
         return _ring is not null; // a completion backend has no readiness to come back: keep one accept armed
     }
 
-    /// <summary>Completion backend: tops up the accepts in flight, unless paused, stopped or stopping.</summary>
+    private void Register()
+    {
+        _token = _ring is null ? _poller.Register(_listener.Fd, this, Interest.Read) : _poller.Attach(this);
+        _registered = true;
+        ArmAccepts();
+    }
+
+    /// <summary>Completion backend: tops up the accepts in flight, unless paused, refusing, stopped or stopping.</summary>
     private void ArmAccepts()
     {
-        if (_ring is null || _pausedForFds || _stopped || _poller.IsStopping)
+        if (_ring is null || !_registered || _pausedForFds || (_refusing && !_resetWhileRefusing) || _stopped || _poller.IsStopping)
         {
             return;
         }
@@ -168,6 +201,87 @@ internal sealed class Acceptor : IPollable, IPollerTask
         for (; _accepting < AcceptsInFlight; _accepting++)
         {
             _ring.Accept(_listener.Fd, _token);
+        }
+    }
+
+    /// <summary>Poller thread: applies a pause or resume. Throws when the socket cannot listen again (it stays paused).</summary>
+    private void ApplyAccepting(bool accepting)
+    {
+        if (_stopped || accepting != _refusing)
+        {
+            return; // stopped, or already in the state asked for
+        }
+
+        if (!accepting)
+        {
+            _refusing = true;
+            if (_ring is not null)
+            {
+                // The token stays attached: the accepts in flight end with the cancel (or the shutdown) and
+                // are not re-armed while refusing.
+                if (_accepting > 0)
+                {
+                    _ring.CancelAll(_listener.Fd);
+                }
+            }
+            else if (_registered)
+            {
+                // Unregister first: a socket that stops listening reports hang-up forever, level-triggered.
+                _registered = false;
+                _poller.Unregister(_listener.Fd, _token);
+            }
+
+            if (!_listener.TryStopListening())
+            {
+                _resetWhileRefusing = true; // the platform cannot refuse: accept and reset instead
+                if (!_registered)
+                {
+                    Register();
+                }
+                else
+                {
+                    ArmAccepts();
+                }
+            }
+
+            return;
+        }
+
+        if (!_resetWhileRefusing)
+        {
+            _listener.ListenAgain();
+        }
+
+        _refusing = false;
+        _resetWhileRefusing = false;
+        if (!_registered)
+        {
+            Register();
+        }
+        else
+        {
+            ArmAccepts();
+        }
+    }
+
+    /// <summary>A pause or resume handed to the acceptor's poller, with a task for the caller.</summary>
+    private sealed class AcceptingChange(Acceptor acceptor, bool accepting) : IPollerTask
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Completion => _done.Task;
+
+        public void Run(Poller poller)
+        {
+            try
+            {
+                acceptor.ApplyAccepting(accepting);
+                _done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                _done.TrySetException(ex);
+            }
         }
     }
 

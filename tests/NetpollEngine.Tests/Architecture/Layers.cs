@@ -27,10 +27,12 @@ internal static class Layers
         ["Protocols"] = ["Connections", "Buffers", "Diagnostics"],
         // Load names the backend its dialer runs on (Polling's public PollerBackendKind).
         ["Load"] = ["Connections", "Buffers", "Client", "Polling", "Diagnostics"],
+        // The fault-injecting proxy: a server's accepted connections forwarded to a dialer's, on the public API only.
+        ["Proxy"] = ["Connections", "Buffers", "Client", "Server", "Diagnostics"],
     };
 
     /// <summary>Layers whose code may use only what the engine offers users.</summary>
-    public static readonly string[] PublicApiOnly = ["Protocols", "Load"];
+    public static readonly string[] PublicApiOnly = ["Protocols", "Load", "Proxy"];
 
     public static string Namespace(string layer) => $"{Root}.{layer}";
 }
