@@ -1,4 +1,5 @@
 using System.Net;
+using Netpoll.Polling;
 
 namespace Netpoll.Load.Contracts;
 
@@ -18,6 +19,7 @@ public sealed record LoadRequest
     public double ConnectTimeoutSeconds { get; init; } = 10;
     public double ResponseTimeoutSeconds { get; init; } = 5;
     public int Pollers { get; init; } = 1;
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
     public double ProgressIntervalSeconds { get; init; } = 0.5;
 
     /// <exception cref="FormatException">The target or a source address is not valid.</exception>
@@ -36,6 +38,7 @@ public sealed record LoadRequest
         ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeoutSeconds),
         ResponseTimeout = TimeSpan.FromSeconds(ResponseTimeoutSeconds),
         Pollers = Pollers,
+        Backend = Backend,
         ProgressInterval = TimeSpan.FromSeconds(ProgressIntervalSeconds),
     };
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Netpoll.Connections;
+using Netpoll.Polling;
 
 namespace Netpoll.Bench;
 
@@ -13,7 +14,7 @@ namespace Netpoll.Bench;
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel", "netpoll-proxy"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel", "netpoll-proxy"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -25,6 +26,9 @@ internal static class ServerCommand
         {
             "netpoll" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers),
             "netpoll-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers),
+            "netpoll-uring" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-sqpoll" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, submissionPolling: true),
             "netpoll-http" => new NetpollServer(endPoint, http: true, DispatchMode.ThreadPool, pollers),
             "netpoll-http-inline" => new NetpollServer(endPoint, http: true, DispatchMode.Inline, pollers),
             "sockets" => new SocketsEchoServer(endPoint),

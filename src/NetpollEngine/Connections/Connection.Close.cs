@@ -8,8 +8,9 @@ namespace Netpoll.Connections;
 /// The one close path. Any trigger (peer FIN/RST, socket error, Close, Abort, a deadline, a handler
 /// failure, shutdown) asks through <see cref="ConnectionLifecycle.TryRequestClose"/>, which records
 /// the first reason; the poller then runs <see cref="RunClosePath"/>, exactly once. The fd closes when
-/// its last user lets go (<see cref="ReleaseIo"/>); the buffers go back when both the fd and the
-/// dispatcher let go of them (<see cref="FreeBuffersIfLast"/>).
+/// its last user lets go (<see cref="ReleaseIo"/>: the reactor, a flush in flight, or on a completion
+/// backend the ring once its operations' last completion came); the buffers go back when both the fd and
+/// the dispatcher let go of them (<see cref="FreeBuffersIfLast"/>).
 /// </summary>
 public sealed partial class Connection
 {
@@ -124,7 +125,17 @@ public sealed partial class Connection
         bool registered = RegistrationFailed is null;
         if (registered)
         {
-            Poller.Unregister(Fd, Token);
+            if (_lifecycle.HasOperations)
+            {
+                // Closing the fd would not end a multishot receive: cancel, and retire the token when the
+                // last operation's completion arrives (EndRingOperation).
+                _ring!.CancelAll(Fd);
+            }
+            else
+            {
+                Poller.Unregister(Fd, Token);
+            }
+
             Poller.Counters[PollerCounter.Connections]--;
             Poller.Counters[PollerCounter.Closed]++;
         }

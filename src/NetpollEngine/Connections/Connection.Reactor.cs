@@ -6,7 +6,11 @@ using Netpoll.Polling;
 
 namespace Netpoll.Connections;
 
-/// <summary>The poller-thread side: poller tasks (registration, close, deadline changes), reading the socket, backpressure, interest.</summary>
+/// <summary>
+/// The poller-thread side: poller tasks (registration, close, deadline changes), reading the socket,
+/// backpressure, interest. On a completion backend the reading is Connection.Completion.cs's, and interest
+/// changes become ring operations.
+/// </summary>
 public sealed partial class Connection
 {
     private const int MinReadSize = 4096;
@@ -46,6 +50,11 @@ public sealed partial class Connection
             return;
         }
 
+        if (_ring is not null)
+        {
+            SyncRing(); // reading resumed, or a flush was handed over, on another thread
+        }
+
         ScheduleNextDeadline(Environment.TickCount64);
     }
 
@@ -54,13 +63,26 @@ public sealed partial class Connection
     {
         try
         {
-            _appliedInterest = Interest.Read;
-            Token = Poller.Register(Fd, this, Interest.Read);
+            if (_ring is null)
+            {
+                _appliedInterest = Interest.Read;
+                Token = Poller.Register(Fd, this, Interest.Read);
+            }
+            else
+            {
+                Token = Poller.Attach(this);
+                SyncRing(); // arms the receive
+            }
         }
         catch (Exception ex)
         {
             // epoll_ctl can fail (ENOMEM, ENOSPC: max_user_watches): close rather than leak the fd.
             Trace.TraceWarning($"netpoll connection {Id}: registration failed: {ex.Message}");
+            if (Token != 0 && !_lifecycle.HasOperations)
+            {
+                Poller.Unregister(Fd, Token); // attached, but the receive could not be submitted
+            }
+
             RegistrationFailed = ex;
             _ = _lifecycle.TryRequestClose(CloseReason.Error);
             RunClosePath();
@@ -170,16 +192,12 @@ public sealed partial class Connection
 
         if (added > 0)
         {
-            Poller.Counters[PollerCounter.BytesIn] += added;
-            _deadlines.Touch(Environment.TickCount64);
-            Interlocked.Add(ref _received, added);
             if (added < MinReadSize / 2 && _readSize > MinReadSize)
             {
                 _readSize /= 2;
             }
 
-            WakeReader();
-            TryDispatch();
+            InputArrived(added);
         }
 
         // Also when nothing was read: input already at the mark must stop EPOLLIN, or it fires forever.
@@ -193,6 +211,16 @@ public sealed partial class Connection
         {
             OnPeerClosed();
         }
+    }
+
+    /// <summary>Bytes were published into the input (read, or received by the ring): count them, wake the reader, dispatch. Poller thread.</summary>
+    private void InputArrived(int added)
+    {
+        Poller.Counters[PollerCounter.BytesIn] += added;
+        _deadlines.Touch(Environment.TickCount64);
+        Interlocked.Add(ref _received, added);
+        WakeReader();
+        TryDispatch();
     }
 
     /// <summary>The peer sent FIN: stop reading, let the handler drain what arrived, then close.</summary>
@@ -246,6 +274,21 @@ public sealed partial class Connection
     /// <summary>Applies read/write interest from the current state. Any thread; converges under races.</summary>
     private void UpdateInterest()
     {
+        if (_ring is not null)
+        {
+            // A completion backend has no interest to change: the poller arms or cancels the receive and sends.
+            if (Poller.IsPollerThread)
+            {
+                SyncRing();
+            }
+            else
+            {
+                QueuePollerTask();
+            }
+
+            return;
+        }
+
         lock (_interestGate)
         {
             if (!_lifecycle.TryAcquireIo())

@@ -27,6 +27,7 @@ public static class LoadGenerator
         {
             Name = "load",
             Pollers = options.Pollers,
+            Backend = options.Backend,
             DialTimeout = options.ConnectTimeout,
 
             // "No byte moved for this long" on a connection with a request in flight is "no reply in time".

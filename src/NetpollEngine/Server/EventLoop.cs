@@ -40,7 +40,9 @@ public sealed class EventLoop : IAsyncDisposable
         options.Validate();
         _handler = handler;
         _options = options;
-        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, options.Connection, options.BufferPool);
+        bool inline = options.Connection.ResolveDispatch(handler) == DispatchMode.Inline;
+        BackendChoice backend = BackendSelection.Resolve(options.Backend, options.IoUring, inline);
+        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
     }
 
     public EventLoop(Func<Connection, ValueTask> onRequest, EventLoopOptions? options = null)
@@ -54,6 +56,12 @@ public sealed class EventLoop : IAsyncDisposable
 
     /// <summary>Where this server's handler runs: the options' mode with Auto resolved for the handler.</summary>
     public DispatchMode Dispatch => _options.Connection.ResolveDispatch(_handler);
+
+    /// <summary>The kernel API the pollers run on (never Auto): the one asked for, or epoll where io_uring was refused.</summary>
+    public PollerBackendKind BackendInUse => _host.Backend.Kind;
+
+    /// <summary>Why the pollers run on <see cref="BackendInUse"/>: what was asked for, what Auto chose, or why io_uring was refused.</summary>
+    public string BackendReason => _host.Backend.Reason;
 
     /// <summary>The server's name (metrics attribute netpoll.owner.name, engine events).</summary>
     public string Name => _options.Name;

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using Netpoll.Load;
 using Netpoll.Load.Contracts;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 
 namespace Netpoll.PowerShell;
@@ -85,6 +86,10 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public IPAddress[]? SourceAddress { get; set; }
 
+    /// <summary>The kernel API the generator's pollers run on (Auto: io_uring where allowed, its handlers run inline).</summary>
+    [Parameter]
+    public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
+
     /// <summary>Run the generator in a separate process (needed for counts near this process's fd limit).</summary>
     [Parameter]
     public SwitchParameter Isolated { get; set; }
@@ -110,6 +115,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             Pipeline = Pipeline,
             ResponseTimeoutSeconds = ResponseTimeout.TotalSeconds,
             SourceAddresses = SourceAddress?.Select(a => a.ToString()).ToArray() ?? [],
+            Backend = Backend,
         };
 
         LoadOptions options;

@@ -72,6 +72,10 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [Parameter]
     public DispatchMode Dispatch { get; set; } = DispatchMode.Auto;
 
+    /// <summary>The kernel API the pollers run on; where io_uring is refused, epoll runs and the server's BackendReason says why.</summary>
+    [Parameter]
+    public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
+
     /// <summary>Export the Netpoll meter (process-wide, as Enable-NetpollTelemetry -MetricsExporter).</summary>
     [Parameter]
     public NetpollMetricsExporter MetricsExporter { get; set; }
@@ -115,8 +119,24 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             LoadBalance = LoadBalance,
             MaxConnections = MaxConnections,
             Connection = new ConnectionOptions { IdleTimeout = IdleTimeout, ReadTimeout = ReadTimeout, Dispatch = Dispatch },
+            Backend = Backend,
         };
-        loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+        try
+        {
+            loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            listener.Dispose();
+            WriteError(new ErrorRecord(ex, ErrorIds.BackendNotSupported, ErrorCategory.NotImplemented, Backend));
+            return;
+        }
+
+        if (Backend == PollerBackendKind.IoUring && loop.BackendInUse != PollerBackendKind.IoUring)
+        {
+            WriteWarning($"Server '{name}' runs on {loop.BackendInUse}, not io_uring: {loop.BackendReason}");
+        }
+
         Task serving = loop.ServeAsync(listener);
         var server = new NetpollServer(ServerRegistry.NextId(), name, Protocol, loop, listener, serving);
         if (!ServerRegistry.TryAdd(server))

@@ -12,6 +12,7 @@ internal static class ErrorIds
     public const string ServerNameInUse = "NetpollServerNameInUse";
     public const string InvalidAddress = "NetpollInvalidAddress";
     public const string StopTimedOut = "NetpollStopTimedOut";
+    public const string BackendNotSupported = "NetpollBackendNotSupported";
 
     // Proxies and toxics
     public const string ProxyNotFound = "NetpollProxyNotFound";

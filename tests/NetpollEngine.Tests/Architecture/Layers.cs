@@ -25,7 +25,8 @@ internal static class Layers
         ["Client"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics"],
         // Built on the public API only (checked member by member in PublicApiOnlyTests).
         ["Protocols"] = ["Connections", "Buffers", "Diagnostics"],
-        ["Load"] = ["Connections", "Buffers", "Client", "Diagnostics"],
+        // Load names the backend its dialer runs on (Polling's public PollerBackendKind).
+        ["Load"] = ["Connections", "Buffers", "Client", "Polling", "Diagnostics"],
         // The fault-injecting proxy: a server's accepted connections forwarded to a dialer's, on the public API only.
         ["Proxy"] = ["Connections", "Buffers", "Client", "Server", "Diagnostics"],
     };

@@ -1,14 +1,16 @@
 using System.Net.Sockets;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;
 
 public class PauseAcceptingTests
 {
-    [Fact]
-    public async Task A_paused_server_refuses_connections_keeps_open_ones_and_accepts_again_on_the_same_port()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_paused_server_refuses_connections_keeps_open_ones_and_accepts_again_on_the_same_port(PollerBackendKind backend)
     {
-        await using TestServer server = TestServer.Start(new EchoHandler());
+        await using TestServer server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
         using Socket open = await server.ConnectSocketAsync();
 
         await server.Loop.PauseAcceptingAsync();

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -8,13 +9,14 @@ namespace Netpoll.Tests.Reactor;
 
 public class ResetWhilePausedTests
 {
-    [Fact]
-    public async Task A_peer_reset_while_reading_is_paused_still_hands_the_handler_every_byte_the_kernel_acknowledged()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_peer_reset_while_reading_is_paused_still_hands_the_handler_every_byte_the_kernel_acknowledged(PollerBackendKind backend)
     {
         var received = new MemoryStream();
         var release = new TaskCompletionSource();
         var ended = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new EventLoopOptions { Connection = new ConnectionOptions { InputHighWaterMark = 64 * 1024, InputLowWaterMark = 16 * 1024 } };
+        var options = new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { InputHighWaterMark = 64 * 1024, InputLowWaterMark = 16 * 1024 } };
         await using TestServer server = TestServer.Start(async c =>
         {
             await release.Task; // hold the first call: input fills to the mark and reading pauses
