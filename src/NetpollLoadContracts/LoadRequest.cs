@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Netpoll.Tls;
+using Netpoll.Polling;
 
 namespace Netpoll.Load.Contracts;
 
@@ -20,6 +21,7 @@ public sealed record LoadRequest
     public double ConnectTimeoutSeconds { get; init; } = 10;
     public double ResponseTimeoutSeconds { get; init; } = 5;
     public int Pollers { get; init; } = 1;
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
     public double ProgressIntervalSeconds { get; init; } = 0.5;
 
     /// <summary>Connect over TLS.</summary>
@@ -53,6 +55,7 @@ public sealed record LoadRequest
         ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeoutSeconds),
         ResponseTimeout = TimeSpan.FromSeconds(ResponseTimeoutSeconds),
         Pollers = Pollers,
+        Backend = Backend,
         ProgressInterval = TimeSpan.FromSeconds(ProgressIntervalSeconds),
         Tls = Tls ? TlsOptions() : null,
     };

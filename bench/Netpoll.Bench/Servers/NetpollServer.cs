@@ -2,14 +2,18 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Netpoll.Buffers;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Server;
 using Netpoll.Tls;
 
 namespace Netpoll.Bench;
 
-/// <summary>The engine with its built-in Echo (zero-copy splice) or Http handler; with TLS when given a certificate (ALPN http/1.1).</summary>
-internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode dispatch, int pollers, X509Certificate2? certificate = null) : IBenchServer
+/// <summary>
+/// The engine with its built-in Echo (zero-copy splice) or Http handler, on the backend named (never Auto: a bench
+/// names what it measures); with TLS when given a certificate (ALPN http/1.1).
+/// </summary>
+internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode dispatch, int pollers, PollerBackendKind backend = PollerBackendKind.Epoll, bool submissionPolling = false, X509Certificate2? certificate = null) : IBenchServer
 {
     private EventLoop? _loop;
 
@@ -19,6 +23,8 @@ internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode
         {
             Name = http ? "bench-http" : "bench-echo",
             Connection = new ConnectionOptions { Dispatch = dispatch },
+            Backend = backend,
+            IoUring = new IoUringOptions { SubmissionPolling = submissionPolling },
             Tls = certificate is null ? null : new TlsServerOptions { Certificate = certificate, ApplicationProtocols = http ? ["http/1.1"] : null },
         };
         if (pollers > 0)
@@ -30,6 +36,11 @@ internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode
         ConnectionHandler handler = http ? new HttpHandler(() => loop?.GetStats() ?? []) : new EchoHandler();
         loop = new EventLoop(handler, options);
         _loop = loop;
+        if (loop.BackendInUse != backend)
+        {
+            throw new InvalidOperationException($"asked for {backend}, but the server would run on {loop.BackendInUse}: {loop.BackendReason}");
+        }
+
         NetpollListener listener = NetpollListener.Create(endPoint);
         _ = loop.ServeAsync(listener);
         return Task.FromResult(((IPEndPoint)listener.LocalEndPoint).Port);

@@ -26,7 +26,7 @@ public sealed partial class Connection
     private LinkBuffer SocketOutput => _rawOutput ?? _output;
 
     /// <summary>Bytes written and not yet sent, plaintext and raw (for backpressure, idleness and the write deadline).</summary>
-    private int UnsentBytes => _rawOutput is null ? _output.Length : _output.Length + _rawOutput.Length;
+    private int UnsentBytes => _rawOutput is null ? PendingOutput : _output.Length + _rawOutput.Length;
 
     /// <summary>Whether a flush has anything to give the socket now: raw output, or plaintext the transform can encode (after the handshake).</summary>
     private bool HasOutputToSend =>

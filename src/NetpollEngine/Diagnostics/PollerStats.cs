@@ -59,6 +59,11 @@ public sealed class PollerStats
 
     public long Timeouts => this[PollerCounter.Timeouts];
 
+    /// <summary>Bytes of io_uring receive buffers connections hold now (0 on epoll and kqueue).</summary>
+    public long ReceiveRingBytes => this[PollerCounter.ReceiveRingBytes];
+
+    /// <summary>Receives that found the io_uring receive ring empty.</summary>
+    public long ReceiveRingExhausted => this[PollerCounter.ReceiveRingExhausted];
     /// <summary>TLS handshakes completed, full and resumed.</summary>
     public long TlsHandshakes => this[PollerCounter.TlsHandshakes] + this[PollerCounter.TlsResumedHandshakes];
 

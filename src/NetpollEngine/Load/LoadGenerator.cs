@@ -29,6 +29,7 @@ public static class LoadGenerator
         {
             Name = "load",
             Pollers = options.Pollers,
+            Backend = options.Backend,
             DialTimeout = options.ConnectTimeout,
             Tls = options.Tls,
 

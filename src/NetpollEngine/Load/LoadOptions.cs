@@ -1,4 +1,5 @@
 using System.Net;
+using Netpoll.Polling;
 using Netpoll.Tls;
 
 namespace Netpoll.Load;
@@ -45,13 +46,16 @@ public sealed record LoadOptions
     public TimeSpan ResponseTimeout { get; init; } = DefaultResponseTimeout;
 
     /// <summary>
-    /// Connect over TLS with these options (e.g. <c>SkipCertificateValidation</c> for a self-signed server,
+    /// Connect over TLS with these options (checked when the run's dialer is made) (e.g. <c>SkipCertificateValidation</c> for a self-signed server,
     /// <c>SessionResumption</c> to resume sessions on new connections). Null: plain TCP.
     /// </summary>
     public TlsClientOptions? Tls { get; init; }
 
     /// <summary>Client pollers.</summary>
     public int Pollers { get; init; } = 1;
+
+    /// <summary>The kernel API the client's pollers run on (the dialer's <see cref="Client.DialerOptions.Backend"/>; Auto by default).</summary>
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
 
     /// <summary>How often the progress callback runs.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -105,12 +109,16 @@ public sealed record LoadOptions
             throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 1 and 64.");
         }
 
+        if (!Enum.IsDefined(Backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Backend must be Auto, Epoll, Kqueue or IoUring.");
+        }
+
         if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromDays(1))
         {
             throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be positive and at most one day.");
         }
 
-        Tls?.Validate();
         if (ProgressInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "ProgressInterval must be positive.");

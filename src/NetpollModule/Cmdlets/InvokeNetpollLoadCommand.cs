@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Netpoll.Load;
 using Netpoll.Load.Contracts;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 
 namespace Netpoll.PowerShell;
@@ -100,6 +101,10 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public IPAddress[]? SourceAddress { get; set; }
 
+    /// <summary>The kernel API the generator's pollers run on (Auto: io_uring where allowed, its handlers run inline).</summary>
+    [Parameter]
+    public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
+
     /// <summary>Run the generator in a separate process (needed for counts near this process's fd limit).</summary>
     [Parameter]
     public SwitchParameter Isolated { get; set; }
@@ -129,6 +134,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             SkipCertificateCheck = SkipCertificateCheck,
             TlsResumption = TlsResumption,
             PinnedCertificateSha256 = server?.Certificate?.GetCertHashString(HashAlgorithmName.SHA256),
+            Backend = Backend,
         };
 
         LoadOptions options;

@@ -96,15 +96,15 @@ public class TlsLoadTests
     }
 
     [Fact]
-    public void Tls_options_are_checked_with_the_load_options()
+    public async Task Tls_options_that_cannot_work_fail_the_run_before_it_connects()
     {
         var options = new LoadOptions
         {
-            Target = new IPEndPoint(IPAddress.Loopback, 1),
+            Target = new IPEndPoint(IPAddress.Loopback, 1), Requests = 1,
             Tls = new TlsClientOptions { SkipCertificateValidation = true, RemoteCertificateValidation = (_, _, _, _) => true },
         };
 
-        ArgumentException error = Assert.Throws<ArgumentException>(options.Validate);
+        ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() => LoadGenerator.RunAsync(options));
         Assert.Equal("RemoteCertificateValidation", error.ParamName);
     }
 }
