@@ -44,8 +44,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     {
         _options = options;
         ConnectionOptions connection = options.Connection with { ReadTimeout = TimeSpan.Zero };
-        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", DialTimeout = options.DialTimeout, Connection = connection };
-        var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection };
+        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
+        var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection, Tls = options.Tls };
         if (options.Pollers > 0)
         {
             dialerOptions = dialerOptions with { Pollers = options.Pollers };

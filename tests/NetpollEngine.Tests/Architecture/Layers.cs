@@ -30,7 +30,7 @@ internal static class Layers
         // Load names the backend its dialer runs on (Polling's public PollerBackendKind).
         ["Load"] = ["Connections", "Buffers", "Client", "Polling", "Diagnostics", "Tls"],
         // The fault-injecting proxy: a server's accepted connections forwarded to a dialer's, on the public API only.
-        ["Proxy"] = ["Connections", "Buffers", "Client", "Server", "Diagnostics"],
+        ["Proxy"] = ["Connections", "Buffers", "Client", "Server", "Diagnostics", "Tls"],
     };
 
     /// <summary>Layers whose code may use only what the engine offers users.</summary>

@@ -27,8 +27,10 @@ public class TlsLoadTests
         Assert.Equal("Requests", result.StopReason);
         Assert.Equal(400, result.Requests);
         Assert.Equal(0, result.Errors);
-        Assert.Equal(4, result.TlsHandshakes);
-        Assert.Equal(4, server.Count(PollerCounter.TlsHandshakes));
+        // One handshake per connection opened (the budget may be spent before the last one opens).
+        Assert.InRange(result.ConnectionsOpened, 1, 4);
+        Assert.Equal(result.ConnectionsOpened, result.TlsHandshakes);
+        Assert.Equal(0, result.TlsResumedHandshakes); // a new dialer has no session to resume
     }
 
     [Theory]
