@@ -17,7 +17,8 @@ internal static class HttpResponseReader
 
     /// <param name="bytes">Everything written.</param>
     /// <param name="headOnly">For response i: it answers a HEAD request (fields only, no body).</param>
-    public static List<Response> ReadAll(byte[] bytes, Func<int, bool>? headOnly = null)
+    /// <param name="guessHeadOnly">When the requests are unknown: a response followed by the end or by another status line had no body.</param>
+    public static List<Response> ReadAll(byte[] bytes, Func<int, bool>? headOnly = null, bool guessHeadOnly = false)
     {
         var responses = new List<Response>();
         int at = 0;
@@ -51,7 +52,8 @@ internal static class HttpResponseReader
             }
 
             byte[] body = [];
-            bool head = headOnly?.Invoke(responses.Count(r => r.Status != 100)) == true;
+            bool head = headOnly?.Invoke(responses.Count(r => r.Status != 100)) == true ||
+                (guessHeadOnly && (at == bytes.Length || bytes.AsSpan(at).StartsWith("HTTP/1.1 "u8)));
             string? length = fields.Where(f => f.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(f => f.Value).FirstOrDefault();
             bool chunked = fields.Any(f => f.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && f.Value == "chunked");
             if (!head && chunked)

@@ -95,7 +95,8 @@ internal sealed class HttpSessionHarness
         }
     }
 
-    public List<HttpResponseReader.Response> Responses(Func<int, bool>? headOnly = null) => HttpResponseReader.ReadAll(_written.WrittenSpan.ToArray(), headOnly);
+    public List<HttpResponseReader.Response> Responses(Func<int, bool>? headOnly = null, bool guessHeadOnly = false) =>
+        HttpResponseReader.ReadAll(_written.WrittenSpan.ToArray(), headOnly, guessHeadOnly);
 
     private ReadOnlySequence<byte> Sequence()
     {
