@@ -12,7 +12,7 @@ namespace Netpoll.Bench;
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -22,10 +22,12 @@ internal static class ServerCommand
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         IBenchServer server = kind switch
         {
-            "netpoll" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers),
-            "netpoll-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers),
-            "netpoll-http" => new NetpollServer(endPoint, http: true, DispatchMode.ThreadPool, pollers),
-            "netpoll-http-inline" => new NetpollServer(endPoint, http: true, DispatchMode.Inline, pollers),
+            "netpoll" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.ThreadPool, pollers),
+            "netpoll-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers),
+            "netpoll-http" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.ThreadPool, pollers),
+            "netpoll-http-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers),
+            "netpoll-http-mock" => new NetpollServer(endPoint, NetpollServer.Protocol.HttpMock, DispatchMode.ThreadPool, pollers),
+            "netpoll-http-mock-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.HttpMock, DispatchMode.Inline, pollers),
             "sockets" => new SocketsEchoServer(endPoint),
             "kestrel" => new KestrelServer(endPoint),
             _ => throw new ArgumentException($"unknown server kind '{kind}'; use {string.Join(", ", Kinds)}."),

@@ -66,7 +66,7 @@ internal sealed partial class SuiteCommand
     }
 
     private static readonly string[] EchoServers = ["c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets", "sockets-inline"];
-    private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "kestrel"];
+    private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel"];
     private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "sockets", "kestrel"];
 
     /// <summary>The servers of <paramref name="list"/> this run covers: those --servers names (all by default), c-uring only when built.</summary>
@@ -251,6 +251,7 @@ internal sealed partial class SuiteCommand
                 "sockets-inline" => "sockets",
                 "netpoll" when http => "netpoll-http",
                 "netpoll-inline" when http => "netpoll-http-inline",
+                "netpoll-mock-inline" => "netpoll-http-mock-inline",
                 _ => server,
             };
             command = [_self, "server", kind, "--port", "0"];
