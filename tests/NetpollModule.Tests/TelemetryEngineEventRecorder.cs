@@ -16,8 +16,16 @@ internal sealed class TelemetryEngineEventRecorder : EventListener
     {
         var recorder = new TelemetryEngineEventRecorder();
         recorder._owner = owner;
-        recorder.EnableEvents(NetpollEventSource.Log, EventLevel.Verbose, EventKeywords.All);
         return recorder;
+    }
+
+    /// <summary>The engine's EventSource is internal: found by its public name, now or when it is created.</summary>
+    protected override void OnEventSourceCreated(EventSource eventSource)
+    {
+        if (eventSource.Name == NetpollDiagnostics.EventSourceName)
+        {
+            EnableEvents(eventSource, EventLevel.Verbose, EventKeywords.All);
+        }
     }
 
     /// <summary>Waits (bounded) until an event named <paramref name="name"/> was recorded; returns its payload.</summary>
@@ -30,7 +38,7 @@ internal sealed class TelemetryEngineEventRecorder : EventListener
 
     protected override void OnEventWritten(EventWrittenEventArgs eventData)
     {
-        if (eventData.EventSource != NetpollEventSource.Log || eventData.EventName is null || eventData.PayloadNames is null)
+        if (eventData.EventSource.Name != NetpollDiagnostics.EventSourceName || eventData.EventName is null || eventData.PayloadNames is null)
         {
             return;
         }

@@ -28,7 +28,7 @@ public class TelemetryLifecycleTests
         Assert.Equal(0, TelemetryThreads.Count(TelemetryThreads.MetricReader));
         Assert.Equal(0, TelemetryThreads.Count(TelemetryThreads.ConsoleLogger));
         Assert.DoesNotContain(instruments.All, i => i.Enabled);
-        Assert.False(NetpollEventSource.Log.IsEnabled());
+        Assert.False(EngineEventSourceEnabled());
 
         // The real console sinks (no injected writer); this process's console is borrowed for the test.
         TextWriter console = Console.Out;
@@ -41,7 +41,7 @@ public class TelemetryLifecycleTests
             TelemetryThreads.WaitForCount(TelemetryThreads.MetricReader, 1, Bound);
             TelemetryThreads.WaitForCount(TelemetryThreads.ConsoleLogger, 1, Bound);
             Assert.All(instruments.All, i => Assert.True(i.Enabled, $"{i.Name} has no listener while exporting"));
-            Assert.True(NetpollEventSource.Log.IsEnabled());
+            Assert.True(EngineEventSourceEnabled());
 
             ps.Run("Stop-NetpollServer -Name lifecycle");
             ps.Run("Disable-NetpollTelemetry");
@@ -57,7 +57,7 @@ public class TelemetryLifecycleTests
 
         Assert.Empty(ps.Errors);
         Assert.DoesNotContain(instruments.All, i => i.Enabled);
-        Assert.False(NetpollEventSource.Log.IsEnabled());
+        Assert.False(EngineEventSourceEnabled());
         NetpollTelemetryStatus status = ps.Single<NetpollTelemetryStatus>("Get-NetpollTelemetry");
         Assert.Equal((NetpollMetricsExporter.None, TimeSpan.Zero, NetpollLogLevel.None), (status.MetricsExporter, status.Interval, status.LogLevel));
 
@@ -112,7 +112,7 @@ public class TelemetryLifecycleTests
         Assert.True(ProcessTelemetry.IsActive);
         ps.Run("Remove-Module Netpoll");
         Assert.False(ProcessTelemetry.IsActive);
-        Assert.False(NetpollEventSource.Log.IsEnabled());
+        Assert.False(EngineEventSourceEnabled());
         ps.Run($"Import-Module '{PowerShellSession.ManifestPath}'");
     }
 
@@ -173,7 +173,7 @@ public class TelemetryLifecycleTests
             var watch = new NetpollInstruments();
             watch._listener.InstrumentPublished = (instrument, _) =>
             {
-                if (instrument.Meter.Name == NetpollMetrics.MeterName)
+                if (instrument.Meter.Name == NetpollDiagnostics.MeterName)
                 {
                     lock (watch._instruments)
                     {
@@ -188,4 +188,8 @@ public class TelemetryLifecycleTests
 
         public void Dispose() => _listener.Dispose();
     }
+
+    /// <summary>Whether anyone listens to the engine's (internal) EventSource, found by its public name; false before it exists.</summary>
+    private static bool EngineEventSourceEnabled() =>
+        System.Diagnostics.Tracing.EventSource.GetSources().Any(s => s.Name == NetpollDiagnostics.EventSourceName && s.IsEnabled());
 }

@@ -21,9 +21,6 @@ public sealed class BufferPool : IDisposable
     private long _trimmedBlocks;
     private volatile bool _disposed;
 
-    /// <summary>A pool for code that does not bring its own; servers and dialers each create theirs.</summary>
-    public static BufferPool Shared { get; } = new();
-
     public BufferPool()
         : this(new BufferPoolOptions())
     {

@@ -47,11 +47,6 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     private int _tailState;
     private bool _disposed;
 
-    public LinkBuffer()
-        : this(BufferPool.Shared)
-    {
-    }
-
     public LinkBuffer(BufferPool pool, int blockSize = DefaultBlockSize)
     {
         ArgumentNullException.ThrowIfNull(pool);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Netpoll.Buffers;
@@ -13,12 +12,10 @@ namespace Netpoll.Client;
 /// Opens client connections with a non-blocking connect and a timeout, over TCP (IPv4/IPv6) or Unix
 /// sockets. Its connections run on its own pollers with the same Reader/Writer API as a server's.
 /// </summary>
-public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
+public sealed class Dialer : IDisposable, IAsyncDisposable
 {
     private readonly DialerOptions _options;
-    private readonly PollGroup _group;
-    private readonly BufferPool _pool;
-    private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    private readonly ConnectionHost _host;
     private int _disposed;
 
     public Dialer(DialerOptions? options = null)
@@ -26,24 +23,16 @@ public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
         options ??= new DialerOptions();
         options.Validate();
         _options = options;
-        _pool = new BufferPool(options.BufferPool);
-        _group = new PollGroup(options.Pollers, options.LoadBalance, options.Name);
+        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, options.Connection, options.BufferPool);
+        _ = _host.Pollers; // a dialer's pollers run from the start
     }
 
     public DialerOptions Options => _options;
 
     /// <summary>Connections of this dialer still open.</summary>
-    public int ConnectionCount => _connections.Count;
+    public int ConnectionCount => _host.ConnectionCount;
 
-    string IConnectionOwner.Name => _options.Name;
-
-    BufferPool IConnectionOwner.Pool => _pool;
-
-    ConnectionOptions IConnectionOwner.Options => _options.Connection;
-
-    bool IConnectionOwner.IsShuttingDown => Volatile.Read(ref _disposed) != 0;
-
-    public IReadOnlyList<PollerStats> GetStats() => [.. _group.Pollers.Select(p => p.Snapshot())];
+    public IReadOnlyList<PollerStats> GetStats() => _host.GetStats();
 
     /// <summary>
     /// Connects to <paramref name="remote"/>. With a <paramref name="handler"/>, input is dispatched to
@@ -111,7 +100,7 @@ public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
             throw;
         }
 
-        Poller poller = _group.Pick();
+        Poller poller = _host.Pollers.Pick();
         var pending = new PendingConnect(this, poller, fd, remote, handler, limit, connectedAtOnce);
         poller.Post(pending);
         using (cancellationToken.UnsafeRegister(static p => ((PendingConnect)p!).Cancel(), pending))
@@ -128,30 +117,12 @@ public sealed class Dialer : IConnectionOwner, IDisposable, IAsyncDisposable
             return;
         }
 
-        foreach (Connection connection in _connections.Values)
-        {
-            connection.RequestClose(CloseReason.Shutdown);
-        }
-
-        var until = Environment.TickCount64 + 2000;
-        while (!_connections.IsEmpty && Environment.TickCount64 < until)
-        {
-            await Task.Delay(5).ConfigureAwait(false);
-        }
-
-        await _group.StopAsync().ConfigureAwait(false);
-        _pool.Dispose();
+        // A dialer's connections are the application's: close them all now; reset what is left after 2 s.
+        await _host.ShutdownAsync(graceful: false, TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Synchronous <see cref="DisposeAsync"/>, for code that cannot await; blocks the calling thread.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    internal Connection CreateConnection(int fd, Poller poller, ConnectionHandler? handler, EndPoint remote)
-    {
-        var connection = new Connection(fd, poller, this, handler, remote);
-        _connections[connection.Id] = connection;
-        return connection;
-    }
-
-    void IConnectionOwner.OnConnectionClosed(Connection connection) => _connections.TryRemove(connection.Id, out _);
+    internal Connection CreateConnection(int fd, Poller poller, ConnectionHandler? handler, EndPoint remote) => _host.Add(fd, poller, handler, remote);
 }

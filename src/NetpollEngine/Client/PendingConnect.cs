@@ -141,7 +141,7 @@ internal sealed class PendingConnect : IPollable, IPollerTask
                 _result.TrySetResult(c);
             }
         };
-        ((IPollerTask)connection).Run(_poller);
+        connection.RegisterOnPoller();
         if (connection.RegistrationFailed is { } error)
         {
             _result.TrySetException(error);

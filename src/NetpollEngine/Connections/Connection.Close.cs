@@ -1,25 +1,25 @@
 using System.Diagnostics;
 using Netpoll.Interop;
-using Netpoll.Polling;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Connections;
 
 /// <summary>
-/// The one close path. Any trigger (peer FIN/RST, error, Close, timeout, shutdown) records a reason
-/// and asks the poller; the poller unregisters, fails waiters and drops its fd reference exactly once;
-/// the fd closes when the last in-flight syscall lets go; buffers go back when no handler runs.
+/// The one close path. Any trigger (peer FIN/RST, socket error, Close, Abort, a deadline, a handler
+/// failure, shutdown) asks through <see cref="ConnectionLifecycle.TryRequestClose"/>, which records
+/// the first reason; the poller then runs <see cref="RunClosePath"/>, exactly once. The fd closes when
+/// its last user lets go (<see cref="ReleaseIo"/>); the buffers go back when both the fd and the
+/// dispatcher let go of them (<see cref="FreeBuffersIfLast"/>).
 /// </summary>
 public sealed partial class Connection
 {
-    private bool _abortive;
-
     /// <summary>Closes the connection (asynchronously on its poller). Safe from any thread, any number of times.</summary>
     public void Close() => RequestClose(CloseReason.Local);
 
     /// <summary>Closes with a TCP reset instead of a FIN, discarding unsent output.</summary>
     public void Abort()
     {
-        _abortive = true;
+        _lifecycle.MarkAbortive();
         RequestClose(CloseReason.Local);
     }
 
@@ -27,7 +27,7 @@ public sealed partial class Connection
     public void ShutdownSend()
     {
         ThrowIfClosed("ShutdownSend");
-        if (!TryAcquireIo())
+        if (!_lifecycle.TryAcquireIo())
         {
             throw ClosedException("ShutdownSend");
         }
@@ -45,14 +45,14 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>Asks for a close from any thread; the poller runs the close path on its next turn.</summary>
     internal void RequestClose(CloseReason reason)
     {
-        if (Interlocked.CompareExchange(ref _closeRequested, 1, 0) != 0)
+        if (!_lifecycle.TryRequestClose(reason))
         {
             return;
         }
 
-        _closeReason = reason;
         FailReaderIfStarved();
         QueuePollerTask();
     }
@@ -60,11 +60,12 @@ public sealed partial class Connection
     /// <summary>Forced close at a shutdown deadline: reset, do not drain.</summary>
     internal void ForceClose()
     {
-        _abortive = true;
+        _lifecycle.MarkAbortive();
         RequestClose(CloseReason.Shutdown);
     }
 
-    private void RequestCloseOnPoller(CloseReason reason, int errno)
+    /// <summary>A trigger the poller itself saw (EOF with nothing left, an error, a deadline): close now.</summary>
+    private void CloseOnPoller(CloseReason reason, int errno)
     {
         // A peer's reset is routine at scale (and is the close reason); only other errors are worth a line.
         if (errno != 0 && errno != Errno.ECONNRESET && errno != Errno.EPIPE)
@@ -72,32 +73,36 @@ public sealed partial class Connection
             Trace.TraceInformation($"netpoll connection {Id}: closing on socket error {errno}");
         }
 
-        if (Interlocked.CompareExchange(ref _closeRequested, 1, 0) == 0)
-        {
-            _closeReason = reason;
-        }
-
-        CloseCore();
+        _ = _lifecycle.TryRequestClose(reason);
+        RunClosePath();
     }
 
-    /// <summary>Runs once, on the poller thread.</summary>
-    private void CloseCore()
+    /// <summary>
+    /// The close path: runs once, on the poller thread, for every close whatever its trigger, and also
+    /// when registration failed (then there is nothing to unregister and no peer to report).
+    /// </summary>
+    private void RunClosePath()
     {
-        Debug.Assert(Poller.IsPollerThread || !Poller.IsRunning, "CloseCore runs on the poller thread.");
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        Debug.Assert(Poller.IsPollerThread || !Poller.IsRunning, "The close path runs on the poller thread.");
+        if (!_lifecycle.TryBeginClosePath())
         {
             return;
         }
 
-        Poller.Unregister(Fd, Token);
-        Poller.Counters.Registered--;
-        Poller.Counters.Closed++;
-        if (Interlocked.Exchange(ref _paused, 0) == 1)
+        bool registered = RegistrationFailed is null;
+        if (registered)
         {
-            Interlocked.Decrement(ref Poller.Counters.Paused);
+            Poller.Unregister(Fd, Token);
+            Poller.Counters[PollerCounter.Connections]--;
+            Poller.Counters[PollerCounter.Closed]++;
         }
 
-        if (_abortive)
+        if (Interlocked.Exchange(ref _paused, 0) == 1)
+        {
+            Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
+        }
+
+        if (_lifecycle.IsAbortive)
         {
             NativeSocket.SetAbortiveClose(Fd);
         }
@@ -109,7 +114,7 @@ public sealed partial class Connection
         }
 
         // Only a pending wait needs the exception; most connections close with none and allocate nothing
-        // here. A reader arming after this check sees _closeRequested and fails itself.
+        // here. A wait armed after this sees the close request and fails itself.
         Exception? closed = null;
         if (_readSignal is { IsWaiting: true } reader)
         {
@@ -120,17 +125,19 @@ public sealed partial class Connection
         {
             CompleteFlushWaiters(closed ?? ClosedException("Wait"));
         }
-        ReleaseIo();
 
-        if (Interlocked.CompareExchange(ref _dispatch, DispatchRetired, DispatchIdle) == DispatchIdle)
+        ReleaseIo(); // the reactor's own reference: the fd closes now, or when the last flush in flight ends
+
+        if (_lifecycle.TryRetireIdleDispatch())
         {
-            TryFreeBuffers();
+            OnDispatchRetired(); // else the running handler retires it when it returns
         }
 
-        bool peerInitiated = _closeReason is CloseReason.PeerClosed or CloseReason.Error;
+        bool peerInitiated = registered && _lifecycle.Reason is CloseReason.PeerClosed or CloseReason.Error;
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.connection.RunCloseCallbacks(state.peerInitiated), (connection: this, peerInitiated), preferLocal: false);
     }
 
+    /// <summary>Queued once by the close path: OnDisconnect (when the peer ended it), close callbacks, then the owner.</summary>
     private void RunCloseCallbacks(bool peerInitiated)
     {
         if (peerInitiated && _handler is not null)
@@ -167,50 +174,31 @@ public sealed partial class Connection
             }
         }
 
-        _owner.OnConnectionClosed(this);
+        _host.OnConnectionClosed(this);
     }
 
-    /// <summary>Takes a reference on the fd for a syscall; false once the connection closed.</summary>
-    private bool TryAcquireIo()
-    {
-        while (true)
-        {
-            int refs = Volatile.Read(ref _ioRefs);
-            if ((refs & FdClosedBit) != 0 || Volatile.Read(ref _closed) != 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _ioRefs, refs + 1, refs) == refs)
-            {
-                return true;
-            }
-        }
-    }
-
-    /// <summary>Drops a reference; the last one after close closes the fd.</summary>
+    /// <summary>Drops an fd reference; the one that leaves the fd unused after the close path began closes it.</summary>
     private void ReleaseIo()
     {
-        if (Interlocked.Decrement(ref _ioRefs) == 0 && Interlocked.CompareExchange(ref _ioRefs, FdClosedBit, 0) == 0)
+        if (_lifecycle.ReleaseIo())
         {
             _ = Libc.Close(Fd);
-            TryFreeBuffers();
+            FreeBuffersIfLast();
         }
     }
 
-    /// <summary>Returns both buffers to the pool once the fd is closed and no handler can touch them.</summary>
-    private void TryFreeBuffers()
+    /// <summary>The dispatcher let go of the buffers (it retired).</summary>
+    private void OnDispatchRetired() => FreeBuffersIfLast();
+
+    /// <summary>Returns both buffers to the pool when this was the last of the two claims on them (fd, dispatcher).</summary>
+    private void FreeBuffersIfLast()
     {
-        if ((Volatile.Read(ref _ioRefs) & FdClosedBit) == 0 || Volatile.Read(ref _dispatch) != DispatchRetired && _handler is not null)
+        if (!_lifecycle.DropBufferClaim())
         {
             return;
         }
 
-        if (Interlocked.Exchange(ref _buffersFreed, 1) != 0)
-        {
-            return;
-        }
-
+        Debug.Assert(!_lifecycle.IsFdOpen, "Buffers are freed only after the fd closed.");
         lock (_writeGate)
         {
             _input.Dispose();
@@ -220,12 +208,12 @@ public sealed partial class Connection
 
     private void ThrowIfClosed(string operation)
     {
-        if (Volatile.Read(ref _closeRequested) != 0)
+        if (_lifecycle.IsCloseRequested)
         {
             throw ClosedException(operation);
         }
     }
 
     private ConnectionClosedException ClosedException(string operation) =>
-        new(_closeReason, $"{operation} on connection {Id}: the connection is closed ({_closeReason}).");
+        new(_lifecycle.Reason, $"{operation} on connection {Id}: the connection is closed ({_lifecycle.Reason}).");
 }

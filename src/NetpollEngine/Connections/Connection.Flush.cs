@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Netpoll.Buffers;
 using Netpoll.Interop;
 using Netpoll.Polling;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Connections;
 
@@ -13,10 +15,6 @@ public sealed partial class Connection
     private const int MaxVectors = 64;
     private const int FlushIdle = 0;
     private const int FlushBusy = 1;
-
-    private int _flushOwner;
-    private List<AsyncSignal>? _flushWaiters;
-    private readonly Lock _writeGate = new();
 
     /// <summary>Serializes writer-side calls on the output buffer across tasks.</summary>
     internal Lock WriteGate => _writeGate;
@@ -43,7 +41,7 @@ public sealed partial class Connection
             _output.Flush();
         }
 
-        if (!TryAcquireIo())
+        if (!_lifecycle.TryAcquireIo())
         {
             throw ClosedException("FlushAsync");
         }
@@ -59,7 +57,7 @@ public sealed partial class Connection
 
         if (_output.Length <= _options.OutputHighWaterMark)
         {
-            return Volatile.Read(ref _closeRequested) == 0 || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
+            return !_lifecycle.IsCloseRequested || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
         }
 
         return WaitForDrain(cancellationToken);
@@ -73,8 +71,8 @@ public sealed partial class Connection
             WriteOutcome outcome = WriteOutput();
             if (outcome == WriteOutcome.WouldBlock)
             {
-                // Ownership passes to the poller until the socket drains.
-                Interlocked.Increment(ref Poller.Counters.WaitedFlushes);
+                // Ownership passes to the poller until the socket drains: FlushFromPoller gives it back.
+                Interlocked.Increment(ref Poller.Counters[PollerCounter.WaitedFlushes]);
                 ArmWrite(true);
                 return;
             }
@@ -94,6 +92,8 @@ public sealed partial class Connection
         {
             return;
         }
+
+        Debug.Assert(Poller.IsPollerThread, "A flush handed to the poller continues on the poller thread.");
 
         WriteOutcome outcome = WriteOutput();
         if (outcome == WriteOutcome.WouldBlock)
@@ -135,7 +135,7 @@ public sealed partial class Connection
                 message.Vectors = vectors;
                 message.VectorCount = (nuint)count;
                 nint n = Libc.SendMsg(Fd, &message, SocketConstants.MSG_NOSIGNAL);
-                Interlocked.Increment(ref Poller.Counters.WriteCalls);
+                Interlocked.Increment(ref Poller.Counters[PollerCounter.WriteCalls]);
                 if (n > 0)
                 {
                     _output.Skip((int)n);
@@ -167,8 +167,8 @@ public sealed partial class Connection
         {
             if (written > 0)
             {
-                Interlocked.Add(ref Poller.Counters.BytesOut, written);
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                Interlocked.Add(ref Poller.Counters[PollerCounter.BytesOut], written);
+                _deadlines.Touch(Environment.TickCount64);
 
                 // Whoever moves bytes releases the FlushAsync calls waiting for the output to drain,
                 // including those of tasks that published while another thread owned the flush.
@@ -215,18 +215,14 @@ public sealed partial class Connection
                 waiters.Add(signal);
             }
 
-            wait = signal.Arm(!RunInline, cancellationToken);
+            wait = signal.Arm(!_runInline, cancellationToken);
         }
 
-        if (_options.WriteTimeout > TimeSpan.Zero)
-        {
-            Volatile.Write(ref _writeDeadline, Environment.TickCount64 + (long)_options.WriteTimeout.TotalMilliseconds);
-            QueuePollerTask();
-        }
+        ArmWriteDeadline();
 
         // The poller may have drained, or the connection closed, before the signal was armed.
         CompleteFlushWaitersIfBelowMark();
-        if (Volatile.Read(ref _closed) != 0)
+        if (_lifecycle.IsClosing)
         {
             CompleteFlushWaiters(ClosedException("FlushAsync"));
         }
@@ -241,7 +237,7 @@ public sealed partial class Connection
             return;
         }
 
-        Volatile.Write(ref _writeDeadline, 0);
+        ClearWriteDeadline();
         CompleteFlushWaiters(null);
     }
 

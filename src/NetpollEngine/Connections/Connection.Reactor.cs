@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Netpoll.Buffers;
 using Netpoll.Diagnostics;
 using Netpoll.Interop;
@@ -5,16 +6,82 @@ using Netpoll.Polling;
 
 namespace Netpoll.Connections;
 
-/// <summary>The poller-thread side: reading the socket, backpressure, interest, deadlines.</summary>
+/// <summary>The poller-thread side: poller tasks (registration, close, deadline changes), reading the socket, backpressure, interest.</summary>
 public sealed partial class Connection
 {
     private const int MinReadSize = 4096;
     private const int MaxReadSize = 64 * 1024;
     private const int ReadsPerEvent = 8;
 
+    /// <summary>Queues registration on the connection's poller (the first poller task).</summary>
+    internal void StartRegistration() => QueuePollerTask();
+
+    /// <summary>Registers now; the caller is on the connection's poller thread (the dialer, finishing a connect).</summary>
+    internal void RegisterOnPoller() => ((IPollerTask)this).Run(Poller);
+
+    /// <summary>Asks the poller to run <see cref="IPollerTask.Run"/> once, however many threads ask before it does.</summary>
+    private void QueuePollerTask()
+    {
+        if (Interlocked.Exchange(ref _pollerTaskQueued, 1) == 0)
+        {
+            Poller.Post(this);
+        }
+    }
+
+    /// <summary>
+    /// The poller catches up with what other threads asked of this connection: the first run registers
+    /// it; after that a requested close runs the close path, and otherwise a moved deadline is scheduled.
+    /// </summary>
+    void IPollerTask.Run(Poller poller)
+    {
+        Volatile.Write(ref _pollerTaskQueued, 0);
+        if (_lifecycle.TryBeginRegistration() && !Register())
+        {
+            return; // registration failed: the connection is closed
+        }
+
+        if (_lifecycle.IsCloseRequested)
+        {
+            RunClosePath(); // closed before or while it was registered, or since the last turn
+            return;
+        }
+
+        ScheduleNextDeadline(Environment.TickCount64);
+    }
+
+    /// <summary>Registers on the poller and starts OnConnect. Poller thread; false when registration failed (then closed).</summary>
+    private bool Register()
+    {
+        try
+        {
+            _appliedInterest = Interest.Read;
+            Token = Poller.Register(Fd, this, Interest.Read);
+        }
+        catch (Exception ex)
+        {
+            // epoll_ctl can fail (ENOMEM, ENOSPC: max_user_watches): close rather than leak the fd.
+            Trace.TraceWarning($"netpoll connection {Id}: registration failed: {ex.Message}");
+            RegistrationFailed = ex;
+            _ = _lifecycle.TryRequestClose(CloseReason.Error);
+            RunClosePath();
+            return false;
+        }
+
+        Poller.Counters[PollerCounter.Connections]++;
+        if (_handler is not null)
+        {
+            // OnConnect runs before any OnRequest: it takes the dispatch slot first.
+            _lifecycle.StartFirstDispatch();
+            StartHandler();
+        }
+
+        OnRegistered?.Invoke(this);
+        return true;
+    }
+
     void IPollable.OnReady(ReadyFlags flags)
     {
-        if (Volatile.Read(ref _closed) != 0)
+        if (_lifecycle.IsClosing)
         {
             return;
         }
@@ -22,14 +89,14 @@ public sealed partial class Connection
         if ((flags & ReadyFlags.Error) != 0 && (flags & ReadyFlags.Readable) == 0)
         {
             int errno = NativeSocket.PendingError(Fd);
-            RequestCloseOnPoller(CloseReason.Error, errno);
+            CloseOnPoller(CloseReason.Error, errno);
             return;
         }
 
-        if ((flags & (ReadyFlags.Readable | ReadyFlags.Hangup | ReadyFlags.Error)) != 0 && !_peerClosed)
+        if ((flags & (ReadyFlags.Readable | ReadyFlags.Hangup | ReadyFlags.Error)) != 0 && !_lifecycle.IsPeerClosed)
         {
             ReadFromSocket();
-            if (Volatile.Read(ref _closed) != 0)
+            if (_lifecycle.IsClosing)
             {
                 return;
             }
@@ -52,7 +119,7 @@ public sealed partial class Connection
         {
             PinnedSegment space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
-            Poller.Counters.ReadCalls++;
+            Poller.Counters[PollerCounter.ReadCalls]++;
             if (n > 0)
             {
                 _input.CommitReserved((int)n);
@@ -89,8 +156,8 @@ public sealed partial class Connection
 
         if (added > 0)
         {
-            Poller.Counters.BytesIn += added;
-            Volatile.Write(ref _lastActivity, Environment.TickCount64);
+            Poller.Counters[PollerCounter.BytesIn] += added;
+            _deadlines.Touch(Environment.TickCount64);
             Interlocked.Add(ref _received, added);
             if (added < MinReadSize / 2 && _readSize > MinReadSize)
             {
@@ -106,7 +173,7 @@ public sealed partial class Connection
 
         if (error != 0)
         {
-            RequestCloseOnPoller(CloseReason.Error, error);
+            CloseOnPoller(CloseReason.Error, error);
         }
         else if (eof)
         {
@@ -117,7 +184,7 @@ public sealed partial class Connection
     /// <summary>The peer sent FIN: stop reading, let the handler drain what arrived, then close.</summary>
     private void OnPeerClosed()
     {
-        Volatile.Write(ref _peerClosed, true);
+        _lifecycle.MarkPeerClosed();
         UpdateInterest();
         FailReaderIfStarved();
         if (_handler is null)
@@ -125,10 +192,11 @@ public sealed partial class Connection
             return; // a dialed connection: the application reads what is left and closes
         }
 
-        if (_input.Length == 0 && Interlocked.CompareExchange(ref _dispatch, DispatchRetired, DispatchIdle) == DispatchIdle)
+        if (_input.Length == 0 && _lifecycle.TryRetireIdleDispatch())
         {
-            RequestCloseOnPoller(CloseReason.PeerClosed, 0);
-            TryFreeBuffers();
+            // Nothing left to hand over and no handler running: none will start again, close now.
+            OnDispatchRetired();
+            CloseOnPoller(CloseReason.PeerClosed, 0);
             return;
         }
 
@@ -143,8 +211,8 @@ public sealed partial class Connection
     {
         if (InputFull() && Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
         {
-            Interlocked.Increment(ref Poller.Counters.Paused);
-            NetpollEventSource.Log.BackpressureOn(_owner.Name, Id, _input.Length);
+            Interlocked.Increment(ref Poller.Counters[PollerCounter.Paused]);
+            NetpollEventSource.Log.BackpressureOn(_host.Name, Id, _input.Length);
             UpdateInterest();
         }
     }
@@ -155,8 +223,8 @@ public sealed partial class Connection
         if (Volatile.Read(ref _paused) == 1 && (_input.Length <= _options.InputLowWaterMark || ReaderNeedsMore()) &&
             Interlocked.CompareExchange(ref _paused, 0, 1) == 1)
         {
-            Interlocked.Decrement(ref Poller.Counters.Paused);
-            NetpollEventSource.Log.BackpressureOff(_owner.Name, Id, _input.Length);
+            Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
+            NetpollEventSource.Log.BackpressureOff(_host.Name, Id, _input.Length);
             UpdateInterest();
         }
     }
@@ -166,15 +234,15 @@ public sealed partial class Connection
     {
         lock (_interestGate)
         {
-            if (Volatile.Read(ref _closed) != 0 || !TryAcquireIo())
+            if (!_lifecycle.TryAcquireIo())
             {
-                return;
+                return; // closing: the close path unregisters, no interest to keep
             }
 
             try
             {
                 Interest want = Interest.None;
-                if (Volatile.Read(ref _paused) == 0 && !Volatile.Read(ref _peerClosed))
+                if (Volatile.Read(ref _paused) == 0 && !_lifecycle.IsPeerClosed)
                 {
                     want |= Interest.Read;
                 }
@@ -195,86 +263,5 @@ public sealed partial class Connection
                 ReleaseIo();
             }
         }
-    }
-
-    // ------------------------------------------------------------------ deadlines
-
-    void IPollable.OnDeadline(long nowMs)
-    {
-        if (Volatile.Read(ref _closed) != 0)
-        {
-            return;
-        }
-
-        if (_scheduledDue == 0 || nowMs < _scheduledDue)
-        {
-            return; // a stale wheel entry: a newer one is live
-        }
-
-        _scheduledDue = 0;
-        if (_options.IdleTimeout > TimeSpan.Zero &&
-            nowMs - Volatile.Read(ref _lastActivity) >= (long)_options.IdleTimeout.TotalMilliseconds)
-        {
-            Poller.Counters.Timeouts++;
-            NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "idle", (long)_options.IdleTimeout.TotalMilliseconds);
-            RequestCloseOnPoller(CloseReason.IdleTimeout, 0);
-            return;
-        }
-
-        long read = Volatile.Read(ref _readDeadline);
-        if (read != 0 && nowMs >= read)
-        {
-            Volatile.Write(ref _readDeadline, 0);
-            if (_readSignal?.TrySet(new TimeoutException($"Read timed out after {_options.ReadTimeout.TotalMilliseconds:0} ms waiting for {DescribeWant()}; {_input.Length} bytes were buffered.")) == true)
-            {
-                Poller.Counters.Timeouts++;
-                NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "read", (long)_options.ReadTimeout.TotalMilliseconds);
-            }
-        }
-
-        long write = Volatile.Read(ref _writeDeadline);
-        if (write != 0 && nowMs >= write)
-        {
-            Volatile.Write(ref _writeDeadline, 0);
-            if (_output.Length > _options.OutputHighWaterMark)
-            {
-                Poller.Counters.Timeouts++;
-                NetpollEventSource.Log.ConnectionTimedOut(_owner.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);
-                RequestCloseOnPoller(CloseReason.WriteTimeout, 0);
-                return;
-            }
-        }
-
-        ScheduleNextDeadline(nowMs);
-    }
-
-    /// <summary>Puts the earliest pending deadline on the wheel if it is earlier than the live entry. Poller thread.</summary>
-    private void ScheduleNextDeadline(long nowMs)
-    {
-        long due = long.MaxValue;
-        if (_options.IdleTimeout > TimeSpan.Zero)
-        {
-            due = Volatile.Read(ref _lastActivity) + (long)_options.IdleTimeout.TotalMilliseconds;
-        }
-
-        long read = Volatile.Read(ref _readDeadline);
-        if (read != 0)
-        {
-            due = Math.Min(due, read);
-        }
-
-        long write = Volatile.Read(ref _writeDeadline);
-        if (write != 0)
-        {
-            due = Math.Min(due, write);
-        }
-
-        if (due == long.MaxValue || (_scheduledDue != 0 && _scheduledDue <= due))
-        {
-            return;
-        }
-
-        _scheduledDue = Math.Max(due, nowMs + 1);
-        Poller.Schedule(this, _scheduledDue);
     }
 }

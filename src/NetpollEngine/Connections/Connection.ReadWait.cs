@@ -3,10 +3,6 @@ namespace Netpoll.Connections;
 /// <summary>Async reader waits, completed by the poller when enough input arrived.</summary>
 public sealed partial class Connection
 {
-    private AsyncSignal? _readSignal;
-    private int _wantBytes;           // wait until Length >= this ...
-    private int _wantDelimiter = -1;  // ... or until this byte is buffered (-1: not waiting for one)
-
     internal ValueTask WaitAsync(int bytes, CancellationToken cancellationToken)
     {
         if (bytes < 0)
@@ -34,7 +30,7 @@ public sealed partial class Connection
 
     private ValueTask StartWait(int bytes, int delimiter, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _closeRequested) != 0 || PeerClosedVolatile)
+        if (_lifecycle.IsCloseRequested || _lifecycle.IsPeerClosed)
         {
             return ValueTask.FromException(StarvedException(bytes, delimiter));
         }
@@ -42,12 +38,8 @@ public sealed partial class Connection
         AsyncSignal signal = _readSignal ??= new AsyncSignal();
         _wantBytes = bytes;
         _wantDelimiter = delimiter;
-        ValueTask wait = signal.Arm(!RunInline, cancellationToken);
-        if (_options.ReadTimeout > TimeSpan.Zero)
-        {
-            Volatile.Write(ref _readDeadline, Environment.TickCount64 + (long)_options.ReadTimeout.TotalMilliseconds);
-            QueuePollerTask();
-        }
+        ValueTask wait = signal.Arm(!_runInline, cancellationToken);
+        ArmReadDeadline();
 
         // A wait for more than the high-water mark must not stay paused forever.
         ResumeIfDrained();
@@ -66,7 +58,7 @@ public sealed partial class Connection
         {
             if (signal.TrySet(null))
             {
-                Volatile.Write(ref _readDeadline, 0);
+                ClearReadDeadline();
             }
         }
     }
@@ -76,7 +68,7 @@ public sealed partial class Connection
     {
         AsyncSignal? signal = _readSignal;
         if (signal is not null && signal.IsWaiting && !IsReaderSatisfied() &&
-            (PeerClosedVolatile || Volatile.Read(ref _closeRequested) != 0))
+            (_lifecycle.IsPeerClosed || _lifecycle.IsCloseRequested))
         {
             signal.TrySet(StarvedException(_wantBytes, _wantDelimiter));
         }
@@ -96,7 +88,7 @@ public sealed partial class Connection
     private Exception StarvedException(int bytes, int delimiter)
     {
         string want = delimiter >= 0 ? $"delimiter 0x{delimiter:X2}" : $"{bytes} bytes";
-        if (PeerClosedVolatile && Volatile.Read(ref _closeRequested) == 0)
+        if (_lifecycle.IsPeerClosed && !_lifecycle.IsCloseRequested)
         {
             return new EndOfStreamException($"The peer closed the connection with {_input.Length} bytes unread; the reader waited for {want}.");
         }

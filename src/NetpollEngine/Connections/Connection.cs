@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using Netpoll.Buffers;
-using Netpoll.Diagnostics;
 using Netpoll.Interop;
 using Netpoll.Polling;
 
@@ -12,75 +10,78 @@ namespace Netpoll.Connections;
 /// <see cref="Reader"/>, write through <see cref="Writer"/> and <see cref="ConnectionWriter.FlushAsync"/>.
 /// </summary>
 /// <remarks>
-/// Ownership: the poller thread reads the socket into the input buffer (its writer side), the handler
+/// <para>This file declares every field of a connection, with what it means and who may write it.
+/// The behaviour is split by concern: <see cref="ConnectionLifecycle"/> (its states and transitions,
+/// with the diagram), Connection.Reactor.cs (the poller side: reading, backpressure, interest, poller
+/// tasks), Connection.Dispatch.cs (handler calls), Connection.ReadWait.cs (reader waits),
+/// Connection.Flush.cs (the write side), Connection.Deadlines.cs (idle, read and write deadlines) and
+/// Connection.Close.cs (the one close path).</para>
+/// <para>Ownership: the poller thread reads the socket into the input buffer (its writer side), the handler
 /// reads it (reader side). Handlers write the output buffer (writer side); whoever flushes owns its
 /// reader side, one flusher at a time. The fd is closed only when no call is using it, and buffers go
-/// back to the pool only when neither the reactor nor a handler can touch them.
+/// back to the pool only when neither the reactor nor a handler can touch them.</para>
 /// </remarks>
-public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPollerTask
+public sealed partial class Connection : IPollable, IPollerTask
 {
-    private const int FdClosedBit = 1 << 30;
-    private const int DispatchIdle = 0;
-    private const int DispatchRunning = 1;
-    private const int DispatchRetired = 2;
+    private static long s_nextId;                      // Interlocked: source of process-unique ids
 
-    private static long s_nextId;
+    // Set at construction, read-only after.
+    private readonly ConnectionHost _host;            // what the server or dialer owns: pollers, pool, options, shutdown flag, the open set
+    private readonly ConnectionHandler? _handler;      // null for a dialed connection the application reads itself
+    private readonly ConnectionOptions _options;       // the owner's, shared by its connections
+    private readonly bool _runInline;                  // the dispatch mode resolved for _handler: calls run on the poller thread
+    private readonly EndPoint _endPointTemplate;       // the address family, for getsockname/getpeername
+    private readonly LinkBuffer _input;                // writer side: the poller; reader side: the handler (or the application)
+    private readonly LinkBuffer _output;               // writer side: Writer calls under _writeGate; reader side: the flush owner
+    private readonly Lock _writeGate = new();          // serializes Writer calls, publishing, and freeing the buffers
+    private readonly Lock _interestGate = new();       // serializes interest changes, which any thread may make
 
-    private readonly IConnectionOwner _owner;
-    private readonly ConnectionHandler? _handler;
-    private readonly ConnectionOptions _options;
-    private readonly EndPoint _endPointTemplate;
-    private readonly LinkBuffer _input;
-    private readonly LinkBuffer _output;
-    // Created on first use: an idle connection should cost as little memory as possible.
-    private Action? _handlerContinuation;
-    private List<Action<Connection>>? _closeCallbacks;
+    // Lifecycle: the one place that says open, closing or closed (ConnectionLifecycle.cs has the diagram).
+    private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions
+    private int _pollerTaskQueued;                     // any thread sets it (Interlocked) when posting, the poller clears it when running
+    private List<Action<Connection>>? _closeCallbacks; // AddCloseCallback, any thread, under the list's lock; run once after close
 
-    // Lifecycle
-    private int _ioRefs = 1;          // the reactor's reference, plus one per flush syscall in flight
-    private int _closed;              // 1 once CloseCore ran
-    private int _closeRequested;      // 1 once any thread asked for a close
-    private CloseReason _closeReason;
-    private int _buffersFreed;
-    private bool _peerClosed;         // poller thread: EOF seen
-    private bool _connectRan;
-    private bool _lastCallWasConnect;
-    private bool _registered;
+    // Dispatch: the handler calls. "Handler thread" is whichever thread runs the current call (one at a time).
+    private readonly DispatchWorkItem? _workItem;      // what the ThreadPool runs for this connection; null when calls run inline
+    private Action? _handlerContinuation;              // handler thread: resumes after an asynchronous call (created on first use)
+    private ValueTask _runningHandler;                 // handler thread: the call that has not completed yet
+    private bool _connectRan;                          // handler thread: OnConnect was called
+    private bool _lastCallWasConnect;                  // handler thread: the call that just ended was OnConnect
+    private long _handlerStartVersion;                 // handler thread: _received when the call started
+    private int _handlerStartLength;                   // handler thread: input length when the call started
+    private long _received;                            // the poller (Interlocked.Add): total bytes published into the input
 
-    // Dispatch
-    private readonly bool _runInline; // the options' dispatch mode resolved for this handler
-    private int _dispatch;            // DispatchIdle / Running / Retired
-    private long _received;           // total bytes the poller has published into the input buffer
-    private ValueTask _runningHandler;
-    private long _handlerStartVersion;
-    private int _handlerStartLength;
+    // Reading and interest: the poller side.
+    private int _readSize = 4096;                      // poller: next read size, adapted to what reads return
+    private int _paused;                               // any thread (CAS): 1 while reading is paused by backpressure
+    private bool _writeArmed;                          // under _interestGate: a flush waits for the socket to drain
+    private Interest _appliedInterest;                 // under _interestGate: the interest the poller has registered
 
-    // Backpressure and interest
-    private readonly Lock _interestGate = new();
-    private int _paused;
-    private bool _writeArmed;
-    private Interest _appliedInterest;
+    // Reader waits (Connection.ReadWait.cs).
+    private AsyncSignal? _readSignal;                  // the reader: its one pending wait (created on first use)
+    private int _wantBytes;                            // the reader, before arming: wait until Length >= this ...
+    private int _wantDelimiter = -1;                   // ... or until this byte is buffered (-1: not waiting for one)
 
-    // Deadlines (any thread writes; the poller reads)
-    private long _lastActivity;
-    private long _readDeadline;
-    private long _writeDeadline;
-    private long _scheduledDue;       // poller thread: due time of the live wheel entry
-    private int _taskQueued;
-    private int _readSize = 4096;
+    // Flush (Connection.Flush.cs).
+    private int _flushOwner;                           // CAS: FlushBusy while one thread (a caller or the poller) owns the output's reader side
+    private List<AsyncSignal>? _flushWaiters;          // FlushAsync calls waiting for the output to drain, under the list's lock
 
-    internal Connection(int fd, Poller poller, IConnectionOwner owner, ConnectionHandler? handler, EndPoint endPointTemplate)
+    // Deadlines (Connection.Deadlines.cs).
+    private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires
+
+    internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate)
     {
         Fd = fd;
         Poller = poller;
-        _owner = owner;
+        _host = host;
         _handler = handler;
-        _options = owner.Options;
+        _options = host.Options;
         _runInline = _options.ResolveDispatch(handler) == DispatchMode.Inline;
+        _workItem = _runInline || handler is null ? null : new DispatchWorkItem(this); // made here, so no request allocates it
         _endPointTemplate = endPointTemplate;
-        _input = new LinkBuffer(owner.Pool);
-        _output = new LinkBuffer(owner.Pool);
-        _lastActivity = Environment.TickCount64;
+        _input = new LinkBuffer(host.Pool);
+        _output = new LinkBuffer(host.Pool);
+        _deadlines = new ConnectionDeadlines(Environment.TickCount64);
         Id = Interlocked.Increment(ref s_nextId);
     }
 
@@ -91,37 +92,43 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
     public object? Context { get; set; }
 
     /// <summary>True until the connection closes.</summary>
-    public bool IsActive => Volatile.Read(ref _closeRequested) == 0;
+    public bool IsActive => !_lifecycle.IsCloseRequested;
 
     /// <summary>Why it closed, once it has.</summary>
-    public CloseReason CloseReason => _closeReason;
+    public CloseReason CloseReason => _lifecycle.Reason;
 
     public ConnectionReader Reader => new(this);
 
     public ConnectionWriter Writer => new(this);
 
-    public EndPoint? LocalEndPoint => IsFdOpen ? NativeSocket.LocalEndPoint(Fd, _endPointTemplate) : null;
+    public EndPoint? LocalEndPoint => _lifecycle.IsFdOpen ? NativeSocket.LocalEndPoint(Fd, _endPointTemplate) : null;
 
-    public EndPoint? RemoteEndPoint => IsFdOpen ? NativeSocket.RemoteEndPoint(Fd, _endPointTemplate) : null;
+    public EndPoint? RemoteEndPoint => _lifecycle.IsFdOpen ? NativeSocket.RemoteEndPoint(Fd, _endPointTemplate) : null;
 
     internal int Fd { get; }
 
     internal Poller Poller { get; }
 
+    /// <summary>The registration's token; written once by the poller when it registers.</summary>
     internal ulong Token { get; private set; }
 
     internal LinkBuffer Input => _input;
 
     internal LinkBuffer Output => _output;
 
-    int IPollable.BufferedInputBytes => _input.Length;
+    /// <summary>Set by the poller when registration failed; the connection is then closed.</summary>
+    internal Exception? RegistrationFailed { get; private set; }
 
-    private bool IsFdOpen => (Volatile.Read(ref _ioRefs) & FdClosedBit) == 0;
+    /// <summary>Runs on the poller thread right after a successful registration (the dialer completes its task here).</summary>
+    internal Action<Connection>? OnRegistered { get; set; }
 
-    private bool RunInline => _runInline;
+    /// <summary>The lifecycle, for tests that check its end state.</summary>
+    internal ref readonly ConnectionLifecycle Lifecycle => ref _lifecycle;
 
     /// <summary>No handler running and nothing buffered either way: safe to close at shutdown.</summary>
-    internal bool IsIdle => Volatile.Read(ref _dispatch) != DispatchRunning && _input.Length == 0 && _output.Length == 0;
+    internal bool IsIdle => !_lifecycle.IsDispatchRunning && _input.Length == 0 && _output.Length == 0;
+
+    int IPollable.BufferedInputBytes => _input.Length;
 
     /// <summary>Runs <paramref name="callback"/> after the connection closed (netpoll's AddCloseCallback).</summary>
     public void AddCloseCallback(Action<Connection> callback)
@@ -130,7 +137,8 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         List<Action<Connection>> callbacks = LazyInitializer.EnsureInitialized(ref _closeCallbacks);
         lock (callbacks)
         {
-            if (Volatile.Read(ref _closed) == 0)
+            // The close path marks Closing before it queues the callbacks, which take this lock to run.
+            if (!_lifecycle.IsClosing)
             {
                 callbacks.Add(callback);
                 return;
@@ -138,254 +146,5 @@ public sealed partial class Connection : IPollable, IThreadPoolWorkItem, IPoller
         }
 
         callback(this); // already closed: run now, as netpoll does
-    }
-
-    /// <summary>Set when registration with the poller failed; the connection is closed.</summary>
-    internal Exception? RegistrationFailed { get; private set; }
-
-    /// <summary>Runs on the poller thread right after registration (the dialer completes its task here).</summary>
-    internal Action<Connection>? OnRegistered { get; set; }
-
-    /// <summary>Queues registration on the connection's poller.</summary>
-    internal void StartRegistration() => QueuePollerTask();
-
-    /// <summary>Registers on the poller; poller thread only.</summary>
-    private void Register()
-    {
-        _appliedInterest = Interest.Read;
-        Token = Poller.Register(Fd, this, Interest.Read);
-        Poller.Counters.Registered++;
-        ScheduleNextDeadline(Environment.TickCount64);
-        if (_handler is not null)
-        {
-            // OnConnect runs before any OnRequest: it takes the dispatch slot first.
-            _dispatch = DispatchRunning;
-            Run(this);
-        }
-    }
-
-    // ------------------------------------------------------------------ dispatch
-
-    void IThreadPoolWorkItem.Execute() => RunHandler();
-
-    private void Run(IThreadPoolWorkItem work)
-    {
-        if (RunInline)
-        {
-            work.Execute();
-        }
-        else if (Poller.IsPollerThread)
-        {
-            Poller.Handlers.Add(work); // sent with the rest of this loop turn's handlers
-        }
-        else
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
-        }
-    }
-
-    /// <summary>Starts the handler if input is waiting and none is running.</summary>
-    private void TryDispatch()
-    {
-        if (_handler is not null && Interlocked.CompareExchange(ref _dispatch, DispatchRunning, DispatchIdle) == DispatchIdle)
-        {
-            Run(this);
-        }
-    }
-
-    private void RunHandler()
-    {
-        while (true)
-        {
-            _handlerStartVersion = Volatile.Read(ref _received);
-            _handlerStartLength = _input.Length;
-            ValueTask pending;
-            try
-            {
-                _lastCallWasConnect = !_connectRan;
-                if (!_connectRan)
-                {
-                    _connectRan = true;
-                    pending = _handler!.OnConnectAsync(this);
-                }
-                else if (Volatile.Read(ref _closeRequested) != 0 || _input.Length == 0 && !_peerClosed)
-                {
-                    pending = default; // nothing to hand over (closed, or OnConnect consumed everything)
-                }
-                else
-                {
-                    pending = _handler!.OnRequestAsync(this);
-                }
-            }
-            catch (Exception ex)
-            {
-                HandlerFailed(ex);
-                return;
-            }
-
-            if (!pending.IsCompleted)
-            {
-                _runningHandler = pending;
-                pending.GetAwaiter().UnsafeOnCompleted(_handlerContinuation ??= OnHandlerCompleted);
-                return;
-            }
-
-            try
-            {
-                pending.GetAwaiter().GetResult();
-            }
-            catch (Exception ex)
-            {
-                HandlerFailed(ex);
-                return;
-            }
-
-            if (!AfterHandler())
-            {
-                return;
-            }
-        }
-    }
-
-    private void OnHandlerCompleted()
-    {
-        ValueTask finished = _runningHandler;
-        _runningHandler = default;
-        try
-        {
-            finished.GetAwaiter().GetResult();
-        }
-        catch (Exception ex)
-        {
-            HandlerFailed(ex);
-            return;
-        }
-
-        if (AfterHandler())
-        {
-            RunHandler();
-        }
-    }
-
-    /// <summary>Decides, after a handler call, whether to call it again, go idle, or close. True: run again.</summary>
-    private bool AfterHandler()
-    {
-        if (Volatile.Read(ref _closeRequested) != 0)
-        {
-            RetireDispatch();
-            return false;
-        }
-
-        _input.Release();
-        ResumeIfDrained();
-
-        // Read the byte counter before the length: every byte it counts is already in the length.
-        long version = Volatile.Read(ref _received);
-        int length = _input.Length;
-        // OnConnect is not judged by the progress rule: input that waited for it goes to OnRequest.
-        bool newData = version != _handlerStartVersion || _lastCallWasConnect;
-        bool progress = _handlerStartLength + (version - _handlerStartVersion) - length > 0;
-        if (length > 0 && (newData || progress))
-        {
-            return true;
-        }
-
-        if (Volatile.Read(ref _closeRequested) == 0 && (PeerClosedVolatile || _owner.IsShuttingDown) && (length == 0 || !progress))
-        {
-            // The peer sent everything it will send and the handler has answered it; or we are draining.
-            RequestClose(PeerClosedVolatile ? CloseReason.PeerClosed : CloseReason.Shutdown);
-        }
-
-        Volatile.Write(ref _dispatch, DispatchIdle);
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _closeRequested) != 0)
-        {
-            if (Interlocked.CompareExchange(ref _dispatch, DispatchRetired, DispatchIdle) == DispatchIdle)
-            {
-                TryFreeBuffers();
-            }
-
-            return false;
-        }
-
-        // Bytes that arrived after we looked would otherwise wait for the next read event.
-        if (Volatile.Read(ref _received) != version &&
-            Interlocked.CompareExchange(ref _dispatch, DispatchRunning, DispatchIdle) == DispatchIdle)
-        {
-            return true;
-        }
-
-        return false;
-    }
-
-    private bool PeerClosedVolatile => Volatile.Read(ref _peerClosed);
-
-    private void HandlerFailed(Exception ex)
-    {
-        Trace.TraceWarning($"netpoll connection {Id}: handler failed: {ex.GetType().Name}: {ex.Message}");
-        NetpollEventSource.Log.HandlerFailed(_owner.Name, Id, ex.GetType().Name, ex.Message);
-        RequestClose(CloseReason.HandlerError);
-        RetireDispatch();
-    }
-
-    private void RetireDispatch()
-    {
-        Volatile.Write(ref _dispatch, DispatchRetired);
-        TryFreeBuffers();
-    }
-
-    // ------------------------------------------------------------------ poller tasks
-
-    /// <summary>Asks the poller to run <see cref="IPollerTask.Run"/> (close, deadline change) once.</summary>
-    private void QueuePollerTask()
-    {
-        if (Interlocked.Exchange(ref _taskQueued, 1) == 0)
-        {
-            Poller.Post(this);
-        }
-    }
-
-    void IPollerTask.Run(Poller poller)
-    {
-        Volatile.Write(ref _taskQueued, 0);
-        if (!_registered)
-        {
-            _registered = true;
-            try
-            {
-                Register();
-            }
-            catch (Exception ex)
-            {
-                // epoll_ctl can fail (ENOMEM, ENOSPC: max_user_watches): close rather than leak the fd.
-                // Not CloseCore: nothing is registered to undo, no counter to drop, and no handler
-                // ever saw this connection, so no OnDisconnect or close callbacks either.
-                Trace.TraceWarning($"netpoll connection {Id}: registration failed: {ex.Message}");
-                RegistrationFailed = ex;
-                Volatile.Write(ref _closeRequested, 1);
-                _closeReason = CloseReason.Error;
-                Volatile.Write(ref _closed, 1);
-                Volatile.Write(ref _dispatch, DispatchRetired);
-                ReleaseIo();
-                ThreadPool.UnsafeQueueUserWorkItem(static c => c._owner.OnConnectionClosed(c), this, preferLocal: false);
-                return;
-            }
-
-            OnRegistered?.Invoke(this);
-            if (Volatile.Read(ref _closeRequested) != 0)
-            {
-                CloseCore(); // closed before it was registered
-            }
-
-            return;
-        }
-
-        if (Volatile.Read(ref _closeRequested) != 0)
-        {
-            CloseCore();
-            return;
-        }
-
-        ScheduleNextDeadline(Environment.TickCount64);
     }
 }

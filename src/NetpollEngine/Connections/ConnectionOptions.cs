@@ -12,7 +12,7 @@ public sealed record ConnectionOptions
     /// <summary>Close the connection when a flush cannot complete within this long. Zero: wait forever.</summary>
     public TimeSpan WriteTimeout { get; init; }
 
-    /// <summary>Where handlers run; <see cref="DispatchMode.Auto"/> lets the handler decide (see <see cref="ResolveDispatch"/>).</summary>
+    /// <summary>Where handlers run; <see cref="DispatchMode.Auto"/> lets the handler decide (a handler that declares <see cref="ConnectionHandler.NeverBlocks"/> runs inline, any other on the ThreadPool).</summary>
     public DispatchMode Dispatch { get; init; } = DispatchMode.Auto;
 
     /// <summary>Stop reading from the socket when this many input bytes are unread (backpressure).</summary>
@@ -55,7 +55,7 @@ public sealed record ConnectionOptions
 
     /// <summary>The mode in effect for <paramref name="handler"/>: never <see cref="DispatchMode.Auto"/>.</summary>
     /// <remarks>Auto without a handler (a dialed connection) is ThreadPool: reader-wait continuations then never run on the poller.</remarks>
-    public DispatchMode ResolveDispatch(ConnectionHandler? handler) => Dispatch switch
+    internal DispatchMode ResolveDispatch(ConnectionHandler? handler) => Dispatch switch
     {
         DispatchMode.Auto => handler?.NeverBlocks == true ? DispatchMode.Inline : DispatchMode.ThreadPool,
         _ => Dispatch,

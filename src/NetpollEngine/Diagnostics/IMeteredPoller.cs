@@ -5,10 +5,6 @@ internal interface IMeteredPoller
 {
     int Id { get; }
 
-    PollerCounters Counters { get; }
-
-    /// <summary>Input bytes buffered and unread over the poller's connections, derived when asked.</summary>
-    long BufferedInputBytes();
-
-    PollerStats Snapshot();
+    /// <summary>The current value of <paramref name="counter"/>, derived ones (buffered bytes, a wait in progress) included. Any thread.</summary>
+    long Read(PollerCounter counter);
 }

@@ -9,11 +9,9 @@ namespace Netpoll.Diagnostics;
 /// with no listener an event costs a field read; call sites pass values they already hold. Read it in-process with an
 /// <see cref="EventListener"/> (the module's -LogLevel does) or out of process with dotnet-trace.
 /// </summary>
-[EventSource(Name = SourceName)]
-public sealed class NetpollEventSource : EventSource
+[EventSource(Name = NetpollDiagnostics.EventSourceName)]
+internal sealed class NetpollEventSource : EventSource
 {
-    public const string SourceName = "Netpoll-Engine";
-
     public static readonly NetpollEventSource Log = new();
 
     private NetpollEventSource()

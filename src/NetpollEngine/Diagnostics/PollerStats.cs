@@ -1,28 +1,67 @@
+using System.Diagnostics;
+
 namespace Netpoll.Diagnostics;
 
-/// <summary>An immutable snapshot of one poller's counters. Taking it costs the poller nothing.</summary>
-public sealed record PollerStats
+/// <summary>
+/// An immutable snapshot of one poller's counters. Taking it costs the poller nothing. Every
+/// <see cref="PollerCounter"/> is in it (read it with the indexer); the named properties are views of the
+/// ones users read most.
+/// </summary>
+public sealed class PollerStats
 {
-    public required int PollerId { get; init; }
-    public required string Backend { get; init; }
-    public required DateTimeOffset Timestamp { get; init; }
-    public required long Connections { get; init; }
-    public required long Accepted { get; init; }
-    public required long Closed { get; init; }
-    public required long Waits { get; init; }
-    public required long Events { get; init; }
-    public required long Wakeups { get; init; }
-    public required long BytesIn { get; init; }
-    public required long BytesOut { get; init; }
-    public required long ReadCalls { get; init; }
-    public required long WriteCalls { get; init; }
-    public required long WaitedFlushes { get; init; }
-    public required long Paused { get; init; }
-    public required long BufferBytes { get; init; }
-    public required long AcceptBackoffs { get; init; }
-    public required long Timeouts { get; init; }
-    public required TimeSpan BusyTime { get; init; }
-    public required TimeSpan WaitTime { get; init; }
+    private readonly long[] _values;
+
+    internal PollerStats(int pollerId, string backend, DateTimeOffset timestamp, long[] values)
+    {
+        Debug.Assert(values.Length == PollerCounters.Count, "A snapshot holds every counter.");
+        PollerId = pollerId;
+        Backend = backend;
+        Timestamp = timestamp;
+        _values = values;
+    }
+
+    public int PollerId { get; }
+
+    public string Backend { get; }
+
+    public DateTimeOffset Timestamp { get; }
+
+    /// <summary>The value of <paramref name="counter"/> when the snapshot was taken.</summary>
+    public long this[PollerCounter counter] => _values[(int)counter];
+
+    public long Connections => this[PollerCounter.Connections];
+
+    public long Accepted => this[PollerCounter.Accepted];
+
+    public long Closed => this[PollerCounter.Closed];
+
+    public long Waits => this[PollerCounter.Waits];
+
+    public long Events => this[PollerCounter.Events];
+
+    public long Wakeups => this[PollerCounter.Wakeups];
+
+    public long BytesIn => this[PollerCounter.BytesIn];
+
+    public long BytesOut => this[PollerCounter.BytesOut];
+
+    public long ReadCalls => this[PollerCounter.ReadCalls];
+
+    public long WriteCalls => this[PollerCounter.WriteCalls];
+
+    public long WaitedFlushes => this[PollerCounter.WaitedFlushes];
+
+    public long Paused => this[PollerCounter.Paused];
+
+    public long BufferBytes => this[PollerCounter.BufferBytes];
+
+    public long AcceptBackoffs => this[PollerCounter.AcceptBackoffs];
+
+    public long Timeouts => this[PollerCounter.Timeouts];
+
+    public TimeSpan BusyTime => Stopwatch.GetElapsedTime(0, this[PollerCounter.BusyTicks]);
+
+    public TimeSpan WaitTime => Stopwatch.GetElapsedTime(0, this[PollerCounter.WaitTicks]);
 
     /// <summary>Share of the poller thread's time spent working rather than waiting, 0–100.</summary>
     public double BusyPercent

@@ -45,8 +45,6 @@ internal sealed unsafe class EpollBackend : PollerBackend
 
     public override string Name => "epoll";
 
-    public override int Capacity => _capacity;
-
     public override void Add(int fd, ulong token, Interest interest) => Control(Epoll.EPOLL_CTL_ADD, fd, token, interest);
 
     public override void Modify(int fd, ulong token, Interest interest) => Control(Epoll.EPOLL_CTL_MOD, fd, token, interest);

@@ -40,8 +40,6 @@ internal sealed unsafe class KqueueBackend : PollerBackend
 
     public override string Name => "kqueue";
 
-    public override int Capacity => _capacity;
-
     public override void Add(int fd, ulong token, Interest interest) => Apply(fd, token, interest);
 
     public override void Modify(int fd, ulong token, Interest interest) => Apply(fd, token, interest);

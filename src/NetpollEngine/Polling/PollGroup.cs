@@ -70,10 +70,10 @@ internal sealed class PollGroup : IDisposable
                 return _pollers[System.Random.Shared.Next(_pollers.Length)];
             case LoadBalance.LeastConnections:
                 Poller best = _pollers[0];
-                long fewest = Volatile.Read(ref best.Counters.Registered);
+                long fewest = Volatile.Read(ref best.Counters[PollerCounter.Connections]);
                 for (int i = 1; i < _pollers.Length; i++)
                 {
-                    long n = Volatile.Read(ref _pollers[i].Counters.Registered);
+                    long n = Volatile.Read(ref _pollers[i].Counters[PollerCounter.Connections]);
                     if (n < fewest)
                     {
                         best = _pollers[i];

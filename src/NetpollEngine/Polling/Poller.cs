@@ -42,18 +42,12 @@ internal sealed class Poller : IMeteredPoller, IDisposable
 
     public int Id { get; }
 
-    public string BackendName => _backend.Name;
-
     public PollerCounters Counters { get; } = new();
 
     /// <summary>Handlers this poller sends to the ThreadPool, one work item per loop turn.</summary>
     public HandlerBatch Handlers { get; } = new();
 
-    public PollerBackend Backend => _backend;
-
     public bool IsPollerThread => Thread.CurrentThread == _thread;
-
-    public int ManagedThreadId => _thread.ManagedThreadId;
 
     public bool IsRunning => _thread.IsAlive;
 
@@ -120,35 +114,31 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     /// <summary>Asks for <see cref="IPollable.OnDeadline"/> at <paramref name="dueMs"/>. Poller thread only.</summary>
     public void Schedule(IPollable target, long dueMs) => _wheel.Schedule(target, dueMs);
 
-    public PollerStats Snapshot() => new()
+    /// <summary>Every counter at this moment, derived ones included. Any thread; costs the poller nothing.</summary>
+    public PollerStats Snapshot()
     {
-        PollerId = Id,
-        Backend = _backend.Name,
-        Timestamp = DateTimeOffset.UtcNow,
-        Connections = Volatile.Read(ref Counters.Registered),
-        Accepted = Volatile.Read(ref Counters.Accepted),
-        Closed = Volatile.Read(ref Counters.Closed),
-        Waits = Volatile.Read(ref Counters.Waits),
-        Events = Volatile.Read(ref Counters.Events),
-        Wakeups = Volatile.Read(ref Counters.Wakeups),
-        BytesIn = Volatile.Read(ref Counters.BytesIn),
-        BytesOut = Volatile.Read(ref Counters.BytesOut),
-        ReadCalls = Volatile.Read(ref Counters.ReadCalls),
-        WriteCalls = Volatile.Read(ref Counters.WriteCalls),
-        WaitedFlushes = Volatile.Read(ref Counters.WaitedFlushes),
-        Paused = Volatile.Read(ref Counters.Paused),
-        BufferBytes = BufferedInputBytes(),
-        AcceptBackoffs = Volatile.Read(ref Counters.AcceptBackoffs),
-        Timeouts = Volatile.Read(ref Counters.Timeouts),
-        BusyTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.BusyTicks)),
-        WaitTime = Stopwatch.GetElapsedTime(0, Volatile.Read(ref Counters.WaitTicks) + WaitInProgress()),
+        var values = new long[PollerCounters.Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = Read((PollerCounter)i);
+        }
+
+        return new PollerStats(Id, _backend.Name, DateTimeOffset.UtcNow, values);
+    }
+
+    /// <inheritdoc/>
+    public long Read(PollerCounter counter) => counter switch
+    {
+        PollerCounter.BufferBytes => BufferedInputBytes(),
+        PollerCounter.WaitTicks => Volatile.Read(ref Counters[PollerCounter.WaitTicks]) + WaitInProgress(),
+        _ => Volatile.Read(ref Counters[counter]),
     };
 
     /// <summary>
     /// Input bytes buffered and not yet read, over this poller's connections. Derived when asked rather
     /// than counted on every read and handler call; read from any thread, so it is a snapshot of a moving sum.
     /// </summary>
-    public long BufferedInputBytes()
+    private long BufferedInputBytes()
     {
         IPollable?[] slots = Volatile.Read(ref _slots);
         int end = Math.Min(Volatile.Read(ref _nextSlot), slots.Length);
@@ -225,14 +215,14 @@ internal sealed class Poller : IMeteredPoller, IDisposable
             }
 
             long beforeWait = Stopwatch.GetTimestamp();
-            Counters.BusyTicks += beforeWait - mark;
+            Counters[PollerCounter.BusyTicks] += beforeWait - mark;
             Volatile.Write(ref _waitStartedAt, beforeWait);
             int n = _backend.Wait(timeout);
             Volatile.Write(ref _waitStartedAt, 0);
             Volatile.Write(ref _sleeping, 0);
             mark = Stopwatch.GetTimestamp();
-            Counters.WaitTicks += mark - beforeWait;
-            Counters.Waits++;
+            Counters[PollerCounter.WaitTicks] += mark - beforeWait;
+            Counters[PollerCounter.Waits]++;
 
             for (int i = 0; i < n; i++)
             {
@@ -241,11 +231,11 @@ internal sealed class Poller : IMeteredPoller, IDisposable
                 {
                     _backend.ResetWake();
                     Volatile.Write(ref _wakeSignaled, 0);
-                    Counters.Wakeups++;
+                    Counters[PollerCounter.Wakeups]++;
                     continue;
                 }
 
-                Counters.Events++;
+                Counters[PollerCounter.Events]++;
                 int slot = (int)(uint)token;
                 IPollable? target = slot < _nextSlot && _generations[slot] == (uint)(token >> 32) ? _slots[slot] : null;
                 if (target is null)

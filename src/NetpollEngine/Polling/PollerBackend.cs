@@ -45,9 +45,6 @@ internal abstract class PollerBackend : IDisposable
     /// <summary>Called by the poller after it saw the wake token, to re-arm it.</summary>
     public abstract void ResetWake();
 
-    /// <summary>Capacity of the event array; grows when a wait fills it.</summary>
-    public abstract int Capacity { get; }
-
     /// <summary>Doubles the event array after a wait filled it, so one wait can drain a busy poller.</summary>
     public abstract void GrowIfFull(int lastCount);
 

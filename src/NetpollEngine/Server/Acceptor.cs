@@ -74,7 +74,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
             if (fd >= 0)
             {
                 _backoffMs = 0;
-                _poller.Counters.Accepted++;
+                _poller.Counters[PollerCounter.Accepted]++;
                 _loop.OnAccepted(fd, _listener);
                 continue;
             }
@@ -116,7 +116,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
     {
         _backoffMs = _backoffMs == 0 ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
         _pausedForFds = true;
-        _poller.Counters.AcceptBackoffs++;
+        _poller.Counters[PollerCounter.AcceptBackoffs]++;
         _poller.Modify(_listener.Fd, _token, Interest.None);
         _poller.Schedule(this, Environment.TickCount64 + _backoffMs);
         _loop.OnAcceptBackoff(_listener, errno, _backoffMs);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -23,17 +22,14 @@ namespace Netpoll.Server;
 /// await loop.ShutdownAsync(TimeSpan.FromSeconds(5));
 /// </code>
 /// </example>
-public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
+public sealed class EventLoop : IAsyncDisposable
 {
     private readonly ConnectionHandler _handler;
     private readonly EventLoopOptions _options;
-    private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly List<(Acceptor Acceptor, NetpollListener Listener)> _acceptors = [];
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
-    private readonly BufferPool _pool;
-    private PollGroup? _group;
-    private TaskCompletionSource? _drained;
+    private readonly ConnectionHost _host;
     private int _state;
     private long _rejected;
 
@@ -44,7 +40,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
         options.Validate();
         _handler = handler;
         _options = options;
-        _pool = new BufferPool(options.BufferPool);
+        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, options.Connection, options.BufferPool);
     }
 
     public EventLoop(Func<Connection, ValueTask> onRequest, EventLoopOptions? options = null)
@@ -63,7 +59,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
     public string Name => _options.Name;
 
     /// <summary>Connections currently open.</summary>
-    public int ConnectionCount => _connections.Count;
+    public int ConnectionCount => _host.ConnectionCount;
 
     /// <summary>Connections refused because <see cref="EventLoopOptions.MaxConnections"/> was reached.</summary>
     public long RejectedConnections => Volatile.Read(ref _rejected);
@@ -83,12 +79,6 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
     /// <summary>Raised (off the poller thread) when accept backs off because the process is out of fds.</summary>
     public event EventHandler<AcceptBackoffEventArgs>? AcceptBackoff;
 
-    BufferPool IConnectionOwner.Pool => _pool;
-
-    ConnectionOptions IConnectionOwner.Options => _options.Connection;
-
-    bool IConnectionOwner.IsShuttingDown => Volatile.Read(ref _state) >= (int)EventLoopState.ShuttingDown;
-
     /// <summary>
     /// Starts serving <paramref name="listener"/> and returns at once. The task completes when the
     /// loop has shut down. The loop takes ownership of the listener and closes it at shutdown.
@@ -103,29 +93,25 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
                 throw new InvalidOperationException("The event loop is shutting down or stopped; create a new one to serve again.");
             }
 
-            _group ??= new PollGroup(_options.Pollers, _options.LoadBalance, _options.Name);
+            IReadOnlyList<Poller> pollers = _host.Pollers.Pollers;
             _state = (int)EventLoopState.Serving;
-            var acceptor = new Acceptor(this, listener, _group.Pollers[_acceptors.Count % _group.Pollers.Count]);
+            var acceptor = new Acceptor(this, listener, pollers[_acceptors.Count % pollers.Count]);
             _acceptors.Add((acceptor, listener));
             acceptor.Start();
-            NetpollEventSource.Log.ServerStarted(Name, listener.LocalEndPoint.ToString() ?? "", _group.Pollers.Count);
+            NetpollEventSource.Log.ServerStarted(Name, listener.LocalEndPoint.ToString() ?? "", pollers.Count);
         }
 
         return _stopped.Task;
     }
 
     /// <summary>A snapshot of every poller's counters.</summary>
-    public IReadOnlyList<PollerStats> GetStats()
-    {
-        PollGroup? group = _group;
-        return group is null ? [] : [.. group.Pollers.Select(p => p.Snapshot())];
-    }
+    public IReadOnlyList<PollerStats> GetStats() => _host.GetStats();
 
     /// <summary>The buffer pool's counters (memory held by this server).</summary>
-    public BufferPoolStatistics GetBufferStatistics() => _pool.GetStatistics();
+    public BufferPoolStatistics GetBufferStatistics() => _host.Pool.GetStatistics();
 
     /// <summary>The connections open right now.</summary>
-    public IReadOnlyCollection<Connection> GetConnections() => [.. _connections.Values];
+    public IReadOnlyCollection<Connection> GetConnections() => _host.Connections;
 
     /// <summary>
     /// Stops accepting, closes idle connections, lets running handlers finish and closes their
@@ -156,7 +142,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
             return;
         }
 
-        if (_options.MaxConnections > 0 && _connections.Count >= _options.MaxConnections)
+        if (_options.MaxConnections > 0 && _host.ConnectionCount >= _options.MaxConnections)
         {
             Interlocked.Increment(ref _rejected);
             NativeSocket.SetAbortiveClose(fd);
@@ -169,9 +155,7 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
             NativeSocket.SetNoDelay(fd);
         }
 
-        Poller target = _group!.Pick();
-        var connection = new Connection(fd, target, this, _handler, listener.LocalEndPoint);
-        _connections[connection.Id] = connection;
+        Connection connection = _host.Add(fd, _host.Pollers.Pick(), _handler, listener.LocalEndPoint);
         try
         {
             _handler.OnPrepare(connection);
@@ -196,15 +180,6 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
         }
     }
 
-    void IConnectionOwner.OnConnectionClosed(Connection connection)
-    {
-        _connections.TryRemove(connection.Id, out _);
-        if (_connections.IsEmpty)
-        {
-            Volatile.Read(ref _drained)?.TrySetResult();
-        }
-    }
-
     private Task ShutdownCoreAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         lock (_gate)
@@ -215,70 +190,25 @@ public sealed class EventLoop : IConnectionOwner, IAsyncDisposable
             }
 
             _state = (int)EventLoopState.ShuttingDown;
-            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        return DrainAndStopAsync(_drained, timeout, cancellationToken);
+        return DrainAndStopAsync(timeout, cancellationToken);
     }
 
-    private async Task DrainAndStopAsync(TaskCompletionSource drained, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task DrainAndStopAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         long shutdownStarted = Stopwatch.GetTimestamp();
-        int forcedCloses = 0;
         foreach ((Acceptor acceptor, NetpollListener _) in _acceptors)
         {
             acceptor.Stop();
         }
 
-        // Idle connections close now; busy ones close when their handler goes idle.
-        foreach (Connection connection in _connections.Values)
-        {
-            if (connection.IsIdle)
-            {
-                connection.RequestClose(CloseReason.Shutdown);
-            }
-        }
-
-        if (_connections.IsEmpty)
-        {
-            drained.TrySetResult();
-        }
-
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            if (timeout != Timeout.InfiniteTimeSpan)
-            {
-                deadline.CancelAfter(timeout);
-            }
-
-            try
-            {
-                await drained.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                foreach (Connection connection in _connections.Values)
-                {
-                    connection.ForceClose();
-                    forcedCloses++;
-                }
-
-                // Forced closes take one poller turn each; bound the wait anyway.
-                await Task.WhenAny(drained.Task, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
-            }
-        }
-
-        if (_group is not null)
-        {
-            await _group.StopAsync().ConfigureAwait(false);
-        }
-
+        int forcedCloses = await _host.ShutdownAsync(graceful: true, timeout, cancellationToken).ConfigureAwait(false);
         foreach ((Acceptor _, NetpollListener listener) in _acceptors)
         {
             listener.Dispose();
         }
 
-        _pool.Dispose();
         lock (_gate)
         {
             _state = (int)EventLoopState.Stopped;

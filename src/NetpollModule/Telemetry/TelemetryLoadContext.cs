@@ -25,7 +25,7 @@ internal sealed class TelemetryLoadContext : AssemblyLoadContext
     {
         _directory = directory;
         Assembly bridge = typeof(ITelemetrySinks).Assembly;
-        Assembly engine = typeof(NetpollMetrics).Assembly;
+        Assembly engine = typeof(NetpollDiagnostics).Assembly;
         _shared = new(StringComparer.OrdinalIgnoreCase)
         {
             [bridge.GetName().Name!] = bridge,

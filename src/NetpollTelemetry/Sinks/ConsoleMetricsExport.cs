@@ -21,8 +21,8 @@ internal sealed class ConsoleMetricsExport : IDisposable
         }
 
         _provider = Sdk.CreateMeterProviderBuilder()
-            .ConfigureResource(resource => resource.AddService("netpoll", serviceVersion: typeof(NetpollMetrics).Assembly.GetName().Version?.ToString()))
-            .AddMeter(NetpollMetrics.MeterName)
+            .ConfigureResource(resource => resource.AddService("netpoll", serviceVersion: typeof(NetpollDiagnostics).Assembly.GetName().Version?.ToString()))
+            .AddMeter(NetpollDiagnostics.MeterName)
             .AddConsoleExporter((_, reader) =>
             {
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;

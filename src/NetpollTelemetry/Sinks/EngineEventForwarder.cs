@@ -5,7 +5,7 @@ using Netpoll.Diagnostics;
 namespace Netpoll.Telemetry;
 
 /// <summary>
-/// Listens to <see cref="NetpollEventSource"/> in-process and writes each event to an
+/// Listens to the engine's EventSource (<see cref="NetpollDiagnostics.EventSourceName"/>) in-process and writes each event to an
 /// <see cref="ILogger"/>. Events arrive on the thread that raised them (sometimes a poller); the
 /// console logger only formats and queues there, and the engine raises these events rarely.
 /// </summary>
@@ -43,7 +43,7 @@ internal sealed class EngineEventForwarder : EventListener
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
-        if (eventSource.Name != NetpollEventSource.SourceName)
+        if (eventSource.Name != NetpollDiagnostics.EventSourceName)
         {
             return;
         }
@@ -63,7 +63,7 @@ internal sealed class EngineEventForwarder : EventListener
 
     protected override void OnEventWritten(EventWrittenEventArgs eventData)
     {
-        if (_disposed || eventData.EventSource.Name != NetpollEventSource.SourceName || eventData.EventId <= 0)
+        if (_disposed || eventData.EventSource.Name != NetpollDiagnostics.EventSourceName || eventData.EventId <= 0)
         {
             return; // EventSource's own diagnostics (id 0, -1) are not engine events
         }

@@ -8,7 +8,7 @@ namespace Netpoll.Telemetry;
 
 /// <summary>
 /// Engine events logged through Microsoft.Extensions.Logging.Console: a logger factory with the simple
-/// console formatter on one line, and a listener that forwards <see cref="NetpollEventSource"/> to it.
+/// console formatter on one line, and a listener that forwards the engine's EventSource (<see cref="NetpollDiagnostics.EventSourceName"/>) to it.
 /// </summary>
 internal sealed class EngineEventLogging : IDisposable
 {

@@ -35,7 +35,8 @@ public class LinkBufferBasicsTests
     [Fact]
     public void Until_and_strings_round_trip()
     {
-        using var buffer = new LinkBuffer(BufferPool.Shared, 64);
+        using var pool = new BufferPool();
+        using var buffer = new LinkBuffer(pool, 64);
         buffer.WriteString("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         buffer.Flush();
         Assert.Equal("GET / HTTP/1.1\r\n", Encoding.ASCII.GetString(buffer.Until((byte)'\n').Span));

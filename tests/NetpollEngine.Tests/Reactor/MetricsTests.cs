@@ -24,7 +24,7 @@ public class MetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == NetpollMetrics.MeterName)
+            if (instrument.Meter.Name == NetpollDiagnostics.MeterName)
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -63,5 +63,49 @@ public class MetricsTests
         Assert.Equal("s", seen["netpoll.poller.time/wait"].Unit);
         Assert.True(seen["netpoll.poller.time/busy"].Value > 0);
         Assert.True(seen["netpoll.poller.waits"].Value > 0);
+    }
+    [Fact]
+    public async Task Every_declared_counter_is_in_the_snapshot_and_measured_once_per_poller()
+    {
+        string name = $"declared-{Guid.NewGuid():N}";
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Name = name, Pollers = 2 });
+        PollerStats stats = server.Loop.GetStats()[0];
+        Assert.All(Enum.GetValues<PollerCounter>(), c => Assert.True(stats[c] >= 0, $"{c} is in the snapshot"));
+
+        var measured = new List<(string Instrument, string? Attribute)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == NetpollDiagnostics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? owner = null;
+            string? attribute = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "netpoll.owner.name") owner = tag.Value as string;
+                else if (tag.Key != "netpoll.poller.id") attribute = $"{tag.Key}={tag.Value}";
+            }
+
+            if (owner == name)
+            {
+                measured.Add((instrument.Name, attribute));
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, _, t, _) => Record(i, t));
+        listener.SetMeasurementEventCallback<double>((i, _, t, _) => Record(i, t));
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        // One measurement per counter and poller, under the instrument and attribute it declares.
+        var expected = InstrumentAttribute.All
+            .SelectMany(c => Enumerable.Repeat((c.Instrument.Name, c.Instrument.Attribute is null ? null : $"{c.Instrument.Attribute}={c.Instrument.Value}"), 2))
+            .Order().ToList();
+        Assert.Equal(expected, measured.Order().ToList());
     }
 }

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Netpoll.Diagnostics;
+
+namespace Netpoll.Connections;
+
+/// <summary>
+/// Handler calls: OnConnect once, then OnRequest whenever input is waiting and no call runs, never two
+/// at once (the dispatch slot in <see cref="ConnectionLifecycle"/>). Inline on the poller thread, or on
+/// the ThreadPool, batched per poller wake.
+/// </summary>
+public sealed partial class Connection
+{
+    /// <summary>Starts the handler if input is waiting and none is running.</summary>
+    private void TryDispatch()
+    {
+        if (_handler is not null && _lifecycle.TryStartDispatch())
+        {
+            StartHandler();
+        }
+    }
+
+    /// <summary>Runs the handler where the dispatch mode says. Only the thread that won the dispatch slot calls this.</summary>
+    private void StartHandler()
+    {
+        if (_runInline)
+        {
+            RunHandler();
+            return;
+        }
+
+        DispatchWorkItem work = _workItem!;
+        if (Poller.IsPollerThread)
+        {
+            Poller.Handlers.Add(work); // sent with the rest of this loop turn's handlers
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+        }
+    }
+
+    private void RunHandler()
+    {
+        while (true)
+        {
+            _handlerStartVersion = Volatile.Read(ref _received);
+            _handlerStartLength = _input.Length;
+            ValueTask pending;
+            try
+            {
+                _lastCallWasConnect = !_connectRan;
+                if (!_connectRan)
+                {
+                    _connectRan = true;
+                    pending = _handler!.OnConnectAsync(this);
+                }
+                else if (_lifecycle.IsCloseRequested || _input.Length == 0 && !_lifecycle.IsPeerClosed)
+                {
+                    pending = default; // nothing to hand over (closed, or OnConnect consumed everything)
+                }
+                else
+                {
+                    pending = _handler!.OnRequestAsync(this);
+                }
+            }
+            catch (Exception ex)
+            {
+                HandlerFailed(ex);
+                return;
+            }
+
+            if (!pending.IsCompleted)
+            {
+                _runningHandler = pending;
+                pending.GetAwaiter().UnsafeOnCompleted(_handlerContinuation ??= OnHandlerCompleted);
+                return;
+            }
+
+            try
+            {
+                pending.GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                HandlerFailed(ex);
+                return;
+            }
+
+            if (!AfterHandler())
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnHandlerCompleted()
+    {
+        ValueTask finished = _runningHandler;
+        _runningHandler = default;
+        try
+        {
+            finished.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            HandlerFailed(ex);
+            return;
+        }
+
+        if (AfterHandler())
+        {
+            RunHandler();
+        }
+    }
+
+    /// <summary>Decides, after a handler call, whether to call it again, go idle, or close. True: run again.</summary>
+    private bool AfterHandler()
+    {
+        if (_lifecycle.IsCloseRequested)
+        {
+            RetireRunningDispatch();
+            return false;
+        }
+
+        _input.Release();
+        ResumeIfDrained();
+
+        // Read the byte counter before the length: every byte it counts is already in the length.
+        long version = Volatile.Read(ref _received);
+        int length = _input.Length;
+        // OnConnect is not judged by the progress rule: input that waited for it goes to OnRequest.
+        bool newData = version != _handlerStartVersion || _lastCallWasConnect;
+        bool progress = _handlerStartLength + (version - _handlerStartVersion) - length > 0;
+        if (length > 0 && (newData || progress))
+        {
+            return true;
+        }
+
+        bool peerClosed = _lifecycle.IsPeerClosed;
+        if (!_lifecycle.IsCloseRequested && (peerClosed || _host.IsShuttingDown) && (length == 0 || !progress))
+        {
+            // The peer sent everything it will send and the handler has answered it; or we are draining.
+            RequestClose(peerClosed ? CloseReason.PeerClosed : CloseReason.Shutdown);
+        }
+
+        _lifecycle.EndDispatch();
+        Interlocked.MemoryBarrier(); // pairs with the close request: either we see it, or the closer sees the slot idle
+        if (_lifecycle.IsCloseRequested)
+        {
+            if (_lifecycle.TryRetireIdleDispatch())
+            {
+                OnDispatchRetired();
+            }
+
+            return false;
+        }
+
+        // Bytes that arrived after we looked would otherwise wait for the next read event.
+        return Volatile.Read(ref _received) != version && _lifecycle.TryStartDispatch();
+    }
+
+    private void HandlerFailed(Exception ex)
+    {
+        Trace.TraceWarning($"netpoll connection {Id}: handler failed: {ex.GetType().Name}: {ex.Message}");
+        NetpollEventSource.Log.HandlerFailed(_host.Name, Id, ex.GetType().Name, ex.Message);
+        RequestClose(CloseReason.HandlerError);
+        RetireRunningDispatch();
+    }
+
+    /// <summary>The running handler saw the close (or failed): no call will start again. Handler thread.</summary>
+    private void RetireRunningDispatch()
+    {
+        _lifecycle.RetireRunningDispatch();
+        OnDispatchRetired();
+    }
+
+    /// <summary>What the ThreadPool runs for ThreadPool dispatch; kept off Connection so users cannot run a handler call.</summary>
+    private sealed class DispatchWorkItem(Connection connection) : IThreadPoolWorkItem
+    {
+        public void Execute() => connection.RunHandler();
+    }
+}

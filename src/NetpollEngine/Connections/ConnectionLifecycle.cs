@@ -1,0 +1,224 @@
+using System.Diagnostics;
+
+namespace Netpoll.Connections;
+
+/// <summary>
+/// The lifecycle of one <see cref="Connection"/>: every state it passes through, and every transition,
+/// each named, each taken by exactly one thread. The close path and each of its effects happen exactly
+/// once because each is behind a transition that only one caller can win.
+/// </summary>
+/// <remarks>
+/// <code>
+///   Created ──(poller) TryBeginRegistration──► Open ──(poller) MarkPeerClosed──► Open+PeerClosed
+///      │            registration failed: TryRequestClose(Error) ──┐        │ (half-closed: the handler drains)
+///      │                                                         ▼        ▼
+///      └────────(any thread, any trigger) TryRequestClose(reason) ──► CloseRequested     first reason wins;
+///               peer FIN/RST, socket error, Close, Abort, idle/write       │              IsActive is false from here
+///               deadline, handler exception, shutdown (graceful/forced)    │
+///                                                                          ▼
+///                           (poller) TryBeginClosePath ──► Closing        exactly once: unregister, counters,
+///                                                              │          [Abortive: SO_LINGER 0 | last write],
+///                                                              │          fail waiters, queue the callbacks,
+///                                                              │          drop the reactor's fd reference
+///                            last fd reference let go ─────────┤
+///                            (reactor or an in-flight flush)   ▼
+///                                    ReleaseIo ──► FdClosed   exactly once: close(fd)
+///                                                              │
+///   dispatch:  Idle ⇄ Running ──► Retired ─────────────────────┤  both claims dropped
+///              (TryStartDispatch / EndDispatch;                ▼
+///               TryRetireIdleDispatch, RetireRunningDispatch)  BuffersFreed   exactly once: buffers to the pool
+/// </code>
+/// <para>The callbacks (OnDisconnect when the peer ended it, close callbacks, the owner's
+/// OnConnectionClosed) are queued by the close path, so they run once too.</para>
+/// <para>Three words, because they change at different rates: <see cref="_state"/> once or twice per
+/// connection, <see cref="_dispatch"/> per handler call, <see cref="_ioRefs"/> per flush syscall. Keeping
+/// the hot two apart from the rest costs no extra atomic operation per request.</para>
+/// </remarks>
+internal struct ConnectionLifecycle
+{
+    // _state bits. The close reason sits in the bits above them, written in the same CAS as CloseRequested.
+    private const int Registered = 1 << 0;      // the poller ran the registration (whether or not it succeeded)
+    private const int PeerClosedBit = 1 << 1;   // EOF read: the peer sends nothing more
+    private const int CloseRequested = 1 << 2;  // some trigger asked to close; the reason is recorded
+    private const int AbortiveBit = 1 << 3;     // close with a reset (SO_LINGER 0), unsent output dropped
+    private const int Closing = 1 << 4;         // the close path has started (it runs once)
+    private const int ReasonShift = 8;
+
+    // _dispatch values.
+    private const int DispatchIdle = 0;         // no handler call runs; the next input may start one
+    private const int DispatchRunning = 1;      // one handler call runs (or is queued to run)
+    private const int DispatchRetired = 2;      // no handler call will ever start again
+
+    // _ioRefs: users of the fd. One for the reactor (dropped by the close path), one per syscall in flight.
+    private const int FdClosedBit = 1 << 30;
+
+    private int _state;
+    private int _dispatch;
+    private int _ioRefs;
+    private int _bufferClaims;
+
+    public ConnectionLifecycle()
+    {
+        _ioRefs = 1;
+        _bufferClaims = 2; // the fd's (FdClosed) and the dispatcher's (Retired)
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    public readonly bool IsRegistered => (Volatile.Read(in _state) & Registered) != 0;
+
+    public readonly bool IsPeerClosed => (Volatile.Read(in _state) & PeerClosedBit) != 0;
+
+    public readonly bool IsCloseRequested => (Volatile.Read(in _state) & CloseRequested) != 0;
+
+    public readonly bool IsClosing => (Volatile.Read(in _state) & Closing) != 0;
+
+    public readonly bool IsAbortive => (Volatile.Read(in _state) & AbortiveBit) != 0;
+
+    public readonly bool IsFdOpen => (Volatile.Read(in _ioRefs) & FdClosedBit) == 0;
+
+    public readonly bool IsDispatchRunning => Volatile.Read(in _dispatch) == DispatchRunning;
+
+    public readonly bool AreBuffersFreed => Volatile.Read(in _bufferClaims) == 0;
+
+    /// <summary>The first trigger's reason; <see cref="CloseReason.None"/> until a close is requested.</summary>
+    public readonly CloseReason Reason => (CloseReason)(Volatile.Read(in _state) >> ReasonShift);
+
+    // ------------------------------------------------------------------ Created → Open
+
+    /// <summary>Created → Registered. Poller thread; true the first time only.</summary>
+    public bool TryBeginRegistration()
+    {
+        if ((_state & Registered) != 0)
+        {
+            return false;
+        }
+
+        Interlocked.Or(ref _state, Registered);
+        return true;
+    }
+
+    /// <summary>The peer's FIN was read. Poller thread; once.</summary>
+    public void MarkPeerClosed()
+    {
+        Debug.Assert(!IsPeerClosed, "EOF is read once: the poller stops reading after it.");
+        Interlocked.Or(ref _state, PeerClosedBit);
+    }
+
+    // ------------------------------------------------------------------ → CloseRequested → Closing
+
+    /// <summary>Any thread, any number of times: true for the first caller only, whose <paramref name="reason"/> is recorded.</summary>
+    public bool TryRequestClose(CloseReason reason)
+    {
+        Debug.Assert(reason != CloseReason.None, "A close has a reason.");
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if ((state & CloseRequested) != 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state | CloseRequested | ((int)reason << ReasonShift), state) == state)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Makes the close a reset (Abort, a forced shutdown). Any thread, before or after the request; read by the close path.</summary>
+    public void MarkAbortive() => Interlocked.Or(ref _state, AbortiveBit);
+
+    /// <summary>CloseRequested → Closing. Poller thread; true exactly once, for the one close path.</summary>
+    public bool TryBeginClosePath()
+    {
+        Debug.Assert(IsCloseRequested, "The close path runs only for a requested close.");
+        int before = Interlocked.Or(ref _state, Closing);
+        return (before & Closing) == 0;
+    }
+
+    // ------------------------------------------------------------------ the fd
+
+    /// <summary>Takes a reference on the fd for a syscall; false once the close path began or the fd closed.</summary>
+    public bool TryAcquireIo()
+    {
+        while (true)
+        {
+            int refs = Volatile.Read(ref _ioRefs);
+            if ((refs & FdClosedBit) != 0 || IsClosing)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _ioRefs, refs + 1, refs) == refs)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops a reference (a finished syscall, or the reactor's own at close). True exactly once: for the
+    /// release that leaves the fd unused after the close path began; the caller then closes the fd.
+    /// </summary>
+    public bool ReleaseIo()
+    {
+        int left = Interlocked.Decrement(ref _ioRefs);
+        Debug.Assert(left >= 0, "An fd reference was released twice.");
+        if (left != 0)
+        {
+            return false;
+        }
+
+        // Zero only after the reactor's reference went, which the close path alone drops.
+        Debug.Assert(IsClosing, "The fd is left unused only after the close path started.");
+        return Interlocked.CompareExchange(ref _ioRefs, FdClosedBit, 0) == 0;
+    }
+
+    // ------------------------------------------------------------------ dispatch
+
+    /// <summary>Idle → Running: this caller runs the handler. Any thread (the poller, or a handler going round again).</summary>
+    public bool TryStartDispatch() => Interlocked.CompareExchange(ref _dispatch, DispatchRunning, DispatchIdle) == DispatchIdle;
+
+    /// <summary>Idle → Running for the first call (OnConnect), which takes the slot at registration. Poller thread.</summary>
+    public void StartFirstDispatch()
+    {
+        Debug.Assert(Volatile.Read(ref _dispatch) == DispatchIdle, "OnConnect runs before any other handler call.");
+        Volatile.Write(ref _dispatch, DispatchRunning);
+    }
+
+    /// <summary>Running → Idle: the handler call ended and nothing is left for it. The handler's thread.</summary>
+    public void EndDispatch()
+    {
+        Debug.Assert(Volatile.Read(ref _dispatch) == DispatchRunning, "Only the running handler ends its dispatch.");
+        Volatile.Write(ref _dispatch, DispatchIdle);
+    }
+
+    /// <summary>Idle → Retired: no handler runs, and none will start again. Any thread; true for the one that retired it.</summary>
+    public bool TryRetireIdleDispatch()
+    {
+        Debug.Assert(IsCloseRequested || IsPeerClosed, "Dispatch retires only when the connection is ending.");
+        return Interlocked.CompareExchange(ref _dispatch, DispatchRetired, DispatchIdle) == DispatchIdle;
+    }
+
+    /// <summary>Running → Retired: the running handler saw the close (or failed). The handler's thread.</summary>
+    public void RetireRunningDispatch()
+    {
+        Debug.Assert(Volatile.Read(ref _dispatch) == DispatchRunning, "Only the running handler retires a running dispatch.");
+        Debug.Assert(IsCloseRequested, "A running handler retires only after a close was requested.");
+        Volatile.Write(ref _dispatch, DispatchRetired);
+    }
+
+    // ------------------------------------------------------------------ the buffers
+
+    /// <summary>
+    /// Drops one of the two claims on the buffers: the fd's once it closed, the dispatcher's once it retired.
+    /// True exactly once, for whichever dropped last: no handler and no syscall can touch the buffers now.
+    /// </summary>
+    public bool DropBufferClaim()
+    {
+        int left = Interlocked.Decrement(ref _bufferClaims);
+        Debug.Assert(left >= 0, "A buffer claim was dropped twice.");
+        return left == 0;
+    }
+}

@@ -1,0 +1,84 @@
+namespace Netpoll.Diagnostics;
+
+/// <summary>
+/// The counters every poller keeps, each declared once, here: its name, and how the <c>Netpoll</c> meter
+/// reports it. The storage (PollerCounters), the snapshot (<see cref="PollerStats"/>) and the meter read
+/// this list, so adding a counter is one member here (plus, if users should see it by name, a view:
+/// a PollerStats property or a column in the module's output).
+/// </summary>
+/// <remarks>
+/// Instrument names, units and attributes follow the OpenTelemetry semantic-convention naming rules:
+/// UpDownCounters are not pluralized, counts of things are pluralized with a <c>{curly}</c> unit,
+/// <c>*.io</c> carries <c>network.io.direction</c>, <c>*.time</c> a state, <c>*.used</c> is an amount
+/// with no known limit. Counters sharing an instrument differ by its attribute.
+/// </remarks>
+public enum PollerCounter
+{
+    /// <summary>Connections registered on the poller now.</summary>
+    [Instrument("netpoll.connection.active", "{connection}", "Connections registered on a poller.", UpDown = true)]
+    Connections,
+
+    /// <summary>Connections accepted by listeners on this poller.</summary>
+    [Instrument("netpoll.connection.accepted", "{connection}", "Connections accepted.")]
+    Accepted,
+
+    /// <summary>Connections closed on this poller.</summary>
+    [Instrument("netpoll.connection.closed", "{connection}", "Connections closed.")]
+    Closed,
+
+    /// <summary>epoll_wait/kevent calls.</summary>
+    [Instrument("netpoll.poller.waits", "{wait}", "epoll_wait/kevent calls.")]
+    Waits,
+
+    /// <summary>Readiness events handled.</summary>
+    [Instrument("netpoll.poller.events", "{event}", "Readiness events handled.")]
+    Events,
+
+    /// <summary>Waits interrupted by another thread.</summary>
+    [Instrument("netpoll.poller.wakeups", "{wakeup}", "Waits interrupted by another thread.")]
+    Wakeups,
+
+    /// <summary>Bytes read from sockets.</summary>
+    [Instrument("netpoll.io", "By", "Bytes moved through sockets, by network.io.direction.", Attribute = "network.io.direction", Value = "receive")]
+    BytesIn,
+
+    /// <summary>Bytes written to sockets (any thread: flushes run on the caller's).</summary>
+    [Instrument("netpoll.io", "By", "Bytes moved through sockets, by network.io.direction.", Attribute = "network.io.direction", Value = "transmit")]
+    BytesOut,
+
+    /// <summary>read calls.</summary>
+    [Instrument("netpoll.syscalls", "{syscall}", "read and sendmsg calls, by network.io.direction.", Attribute = "network.io.direction", Value = "receive")]
+    ReadCalls,
+
+    /// <summary>sendmsg calls (any thread).</summary>
+    [Instrument("netpoll.syscalls", "{syscall}", "read and sendmsg calls, by network.io.direction.", Attribute = "network.io.direction", Value = "transmit")]
+    WriteCalls,
+
+    /// <summary>Flushes that had to wait for the socket to drain (any thread).</summary>
+    [Instrument("netpoll.flush.waited", "{flush}", "Flushes that had to wait for the socket to drain.")]
+    WaitedFlushes,
+
+    /// <summary>Connections whose reading is paused by backpressure now (any thread).</summary>
+    [Instrument("netpoll.connection.paused", "{connection}", "Connections whose reading is paused by backpressure.", UpDown = true)]
+    Paused,
+
+    /// <summary>Input bytes buffered and not yet read by handlers: derived when read, never counted on the hot path.</summary>
+    [Instrument("netpoll.buffer.used", "By", "Input bytes buffered and not yet read by handlers.", UpDown = true)]
+    BufferBytes,
+
+    /// <summary>Times accept paused because fds (or memory) ran out.</summary>
+    [Instrument("netpoll.accept.backoffs", "{backoff}", "Times accept paused because fds ran out.")]
+    AcceptBackoffs,
+
+    /// <summary>Idle, read and write deadlines that fired.</summary>
+    [Instrument("netpoll.timeouts", "{timeout}", "Idle, read and write deadlines that fired.")]
+    Timeouts,
+
+    /// <summary>Stopwatch ticks the poller thread spent working.</summary>
+    [Instrument("netpoll.poller.time", "s", "Time poller threads spent working (netpoll.poller.state busy) and waiting for events (wait).", Attribute = "netpoll.poller.state", Value = "busy", StopwatchTicks = true)]
+    BusyTicks,
+
+    /// <summary>Stopwatch ticks the poller thread spent waiting for events, a wait in progress included.</summary>
+    [Instrument("netpoll.poller.time", "s", "Time poller threads spent working (netpoll.poller.state busy) and waiting for events (wait).", Attribute = "netpoll.poller.state", Value = "wait", StopwatchTicks = true)]
+    WaitTicks,
+}
