@@ -73,8 +73,36 @@ public sealed class HttpHandler : ConnectionHandler
     public override ValueTask OnConnectAsync(Connection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        SessionOf(connection);
+        HttpSession session = SessionOf(connection);
+        lock (session)
+        {
+            ApplyDeadline(connection, session, Environment.TickCount64); // the first head is due from accept
+        }
+
         return default;
+    }
+
+    /// <summary>A head or body did not arrive in time: answer 408 if a request was under way, and close.</summary>
+    public override bool OnRequestDeadline(Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.Context is not HttpSession session)
+        {
+            return true;
+        }
+
+        lock (session)
+        {
+            long now = Environment.TickCount64;
+            session.AppliedDeadline = 0; // the engine's has fired
+            if (session.OnDeadline(new ConnectionOutput(connection.Writer), now))
+            {
+                return true;
+            }
+
+            ApplyDeadline(connection, session, now); // it moved (a body kept its rate) or was cleared
+            return false;
+        }
     }
 
     public override ValueTask OnRequestAsync(Connection connection)
@@ -85,8 +113,10 @@ public sealed class HttpHandler : ConnectionHandler
         bool wrote;
         lock (session)
         {
-            step = session.Process(connection.Reader.GetReadableSequence(), new ConnectionOutput(connection.Writer), Environment.TickCount64, out long consumed, out wrote);
+            long now = Environment.TickCount64;
+            step = session.Process(connection.Reader.GetReadableSequence(), new ConnectionOutput(connection.Writer), now, out long consumed, out wrote);
             connection.Reader.Skip((int)consumed);
+            ApplyDeadline(connection, session, now);
         }
 
         if (step == HttpStep.NeedMore)
@@ -120,8 +150,10 @@ public sealed class HttpHandler : ConnectionHandler
                     }
                     else
                     {
-                        step = session.Process(connection.Reader.GetReadableSequence(), output, Environment.TickCount64, out long consumed, out _);
+                        long now = Environment.TickCount64;
+                        step = session.Process(connection.Reader.GetReadableSequence(), output, now, out long consumed, out _);
                         connection.Reader.Skip((int)consumed);
+                        ApplyDeadline(connection, session, now);
                     }
                 }
             }
@@ -139,6 +171,31 @@ public sealed class HttpHandler : ConnectionHandler
         if (step == HttpStep.Close)
         {
             connection.Close();
+        }
+    }
+
+    /// <summary>
+    /// Hands the session's deadline to the engine when it changed. A deadline that only moved later is left
+    /// as it is: when the earlier one fires, <see cref="OnRequestDeadline"/> finds it not yet due and moves
+    /// it then, so a body arriving steadily costs no timer work per read. Called under the session's lock.
+    /// </summary>
+    private static void ApplyDeadline(Connection connection, HttpSession session, long nowMs)
+    {
+        long wanted = session.Deadline;
+        long applied = session.AppliedDeadline;
+        if (wanted == applied || (wanted > applied && applied != 0))
+        {
+            return;
+        }
+
+        session.AppliedDeadline = wanted;
+        if (wanted == 0)
+        {
+            connection.ClearRequestDeadline();
+        }
+        else
+        {
+            connection.SetRequestDeadline(TimeSpan.FromMilliseconds(Math.Max(1, wanted - nowMs)));
         }
     }
 
