@@ -35,21 +35,8 @@ public class HttpSlowClientTests
             var clock = Stopwatch.StartNew();
             Task<byte[]> reply = client.ReceiveToEndAsync(timeoutMs: 10_000);
             byte[] head = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\nX-Drip: " + new string('d', 200));
-            int sent = 0;
             // One byte every 50 ms: without a head deadline this would hold the connection for 10 s and more.
-            while (!reply.IsCompleted && sent < head.Length)
-            {
-                try
-                {
-                    await client.SendAsync(head.AsMemory(sent++, 1));
-                }
-                catch (SocketException)
-                {
-                    break; // the server closed first
-                }
-
-                await Task.WhenAny(reply, Task.Delay(50));
-            }
+            int sent = await DripUntilAnswered(client, reply, head, bytesPerStep: 1, everyMs: 50);
 
             string text = Encoding.ASCII.GetString(await reply);
             Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", text, StringComparison.Ordinal);
@@ -101,19 +88,7 @@ public class HttpSlowClientTests
             Task<byte[]> reply = client.ReceiveToEndAsync(timeoutMs: 10_000);
             await client.SendAsync(Encoding.ASCII.GetBytes("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n"));
             var clock = Stopwatch.StartNew();
-            for (int i = 0; i < 100 && !reply.IsCompleted; i++)
-            {
-                try
-                {
-                    await client.SendAsync(new byte[10]); // 100 B/s, a tenth of the minimum
-                }
-                catch (SocketException)
-                {
-                    break;
-                }
-
-                await Task.WhenAny(reply, Task.Delay(100));
-            }
+            await DripUntilAnswered(client, reply, new byte[4000], bytesPerStep: 10, everyMs: 100); // 100 B/s, a tenth of the minimum
 
             string text = Encoding.ASCII.GetString(await reply);
             Assert.StartsWith("HTTP/1.1 408 ", text, StringComparison.Ordinal);
@@ -156,6 +131,27 @@ public class HttpSlowClientTests
             Assert.Contains("Hello, World!", Encoding.ASCII.GetString(await ReceiveOneResponse(client)), StringComparison.Ordinal);
             Assert.Equal(new HttpServerStatistics(0, 0, 0, 0), handler.GetStatistics());
         }
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> a few at a time, one step every <paramref name="everyMs"/>, until the server answers (or closes); returns how many went.</summary>
+    private static async Task<int> DripUntilAnswered(Socket client, Task<byte[]> reply, byte[] bytes, int bytesPerStep, int everyMs)
+    {
+        int sent = 0;
+        while (!reply.IsCompleted && sent < bytes.Length)
+        {
+            try
+            {
+                sent += await client.SendAsync(bytes.AsMemory(sent, Math.Min(bytesPerStep, bytes.Length - sent)));
+            }
+            catch (SocketException)
+            {
+                break; // the server closed first
+            }
+
+            await Task.WhenAny(reply, Task.Delay(everyMs));
+        }
+
+        return sent;
     }
 
     private static async Task<byte[]> ReceiveOneResponse(Socket client)
