@@ -24,7 +24,7 @@ public class ServerCmdletTests
 
         using var client = new TcpClient();
         client.Connect("127.0.0.1", server.Port);
-        client.GetStream().Write("GET / HTTP/1.1\r\n\r\n"u8);
+        client.GetStream().Write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8); // HTTP/1.1 requires Host (RFC 9112 §3.2)
         var buffer = new byte[256];
         int n = client.GetStream().Read(buffer);
         Assert.StartsWith("HTTP/1.1 200 OK", System.Text.Encoding.ASCII.GetString(buffer, 0, n), StringComparison.Ordinal);
