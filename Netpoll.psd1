@@ -1,5 +1,6 @@
 @{
-    # The build (dotnet build Netpoll.slnx) stages the module into artifacts/module.
+    # The development manifest: loads the build that dotnet build Netpoll.slnx stages in artifacts/module.
+    # src/NetpollPackage writes the installable one (artifacts/packages) with these paths relative to itself.
     RootModule             = 'artifacts/module/Netpoll.PowerShell.dll'
     ModuleVersion          = '0.1.0'
     CompatiblePSEditions   = @('Core')
@@ -9,7 +10,9 @@
     Copyright              = '(c) Netpoll contributors. MIT License.'
     Description            = 'A multi-reactor epoll/kqueue network engine with zero-copy buffers, run from PowerShell: start servers, watch per-poller stats as objects, drive large connection tests, tune the OS.'
     PowerShellVersion      = '7.6'
+    HelpInfoUri            = 'https://github.com/netpoll-dotnet/netpoll/releases/latest/download/'
     FormatsToProcess       = @('artifacts/module/Netpoll.format.ps1xml')
+    TypesToProcess         = @('artifacts/module/Netpoll.types.ps1xml')
     CmdletsToExport        = @(
         'Start-NetpollServer'
         'Stop-NetpollServer'
@@ -31,12 +34,20 @@
     PrivateData            = @{
         PSData = @{
             Tags         = @('netpoll', 'epoll', 'kqueue', 'networking', 'load-testing', 'performance', 'PSEdition_Core', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/netpoll-dotnet/netpoll'
+            LicenseUri   = 'https://github.com/netpoll-dotnet/netpoll/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
 - Start-, Stop-, Get-NetpollServer: in-process multi-reactor servers (Echo, Discard, Http).
-- Get-NetpollStats: live per-poller or per-server stats, once or streamed.
-- Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated.
-- Get-, Test-, Set-, Restore-NetpollTuning: check, apply (with a snapshot) and revert ulimit and TCP sysctls.
+- Get-NetpollStats: live per-poller or per-server stats, once or streamed, rates over a defined window.
+- Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated; results
+  with latencies in milliseconds (null when nothing was measured), errors by cause, NetpollLoadFailed when
+  no request completed, and Ctrl+C results in -OutVariable and $NetpollLastLoadResult.
+- Export-NetpollReport: samples as CSV, a JSON summary and an HTML page of charts on one clock.
+- Get-, Test-, Set-, Restore-NetpollTuning: check, apply exactly what the check flags (with a snapshot) and
+  revert ulimit and TCP sysctls.
+- Enable-, Disable-, Get-NetpollTelemetry: the Netpoll meter on the console (one line per server per export)
+  and engine events through Microsoft.Extensions.Logging, in a private load context; dotnet-counters works too.
 '@
         }
     }

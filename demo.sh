@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Builds everything and runs scripts/Demo.ps1: with pwsh when it is installed, else with the project's
-# own PowerShell host (netpoll-host), which needs only the .NET SDK. Arguments go to the demo script.
+# Builds everything and runs scripts/Demo.ps1 in the repository's pwsh 7.6.9 (a local .NET tool, pinned in
+# .config/dotnet-tools.json): needs only the .NET SDK. Arguments go to the demo script, e.g. -Connections 500.
 set -euo pipefail
 cd "$(dirname "$0")"
+dotnet tool restore >/dev/null
 dotnet build Netpoll.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
-if command -v pwsh >/dev/null 2>&1; then
-  exec pwsh -NoProfile -File scripts/Demo.ps1 "$@"
-fi
-exec dotnet artifacts/bin/NetpollHost/release/netpoll-host.dll -NoProfile -File scripts/Demo.ps1 "$@"
+exec dotnet pwsh -NoProfile -File scripts/Demo.ps1 "$@"

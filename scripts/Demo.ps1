@@ -1,12 +1,10 @@
-#Requires -Version 7.6
 <#
 .SYNOPSIS
     Starts a Netpoll server, loads it, shows per-poller stats and the load result, and stops it.
 .DESCRIPTION
-    The demo a newcomer runs first. It uses only the Core cmdlets and $Host.UI, so it runs the same in
-    pwsh and in the project's netpoll-host (which has no Utility or Management cmdlets).
+    The demo a newcomer runs first (./demo.sh builds, then runs it in the repository's pwsh 7.6.9).
 .EXAMPLE
-    ./scripts/Demo.ps1 -Connections 500 -Duration 5 -Protocol Http
+    dotnet pwsh ./scripts/Demo.ps1 -Connections 500 -Duration 5 -Protocol Http
 #>
 [CmdletBinding()]
 param(
@@ -23,26 +21,38 @@ param(
     [int] $Pollers = 2
 )
 
-$ErrorActionPreference = 'Stop'
-if (-not (Get-Module -Name Netpoll)) {
-    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', 'Netpoll.psd1'))
+# Checked here rather than with #Requires, whose refusal is a multi-line error record: one line says what to run.
+$version = $PSVersionTable.PSVersion
+if ($version.Major -lt 7 -or ($version.Major -eq 7 -and $version.Minor -lt 6)) {
+    [Console]::Error.WriteLine("The Netpoll demo needs pwsh 7.6 or later, not $version`: run ./demo.sh, or 'dotnet tool restore' then 'dotnet pwsh scripts/Demo.ps1'.")
+    exit 1
+}
+$manifest = [System.IO.Path]::Combine($PSScriptRoot, '..', 'Netpoll.psd1')
+if (-not (Get-Module -Name Netpoll) -and -not (Test-Path ([System.IO.Path]::Combine($PSScriptRoot, '..', 'artifacts', 'module', 'Netpoll.PowerShell.dll')))) {
+    [Console]::Error.WriteLine("The Netpoll module is not built yet: run ./demo.sh, or 'dotnet build Netpoll.slnx' then this script again.")
+    exit 1
 }
 
-$name = 'demo-' + [System.Environment]::ProcessId
+$ErrorActionPreference = 'Stop'
+if (-not (Get-Module -Name Netpoll)) {
+    Import-Module $manifest
+}
+
+$name = "demo-$PID"
 $server = Start-NetpollServer -Name $name -Protocol $Protocol -Pollers $Pollers -Port 0
 try {
-    $Host.UI.WriteLine("Started $Protocol server '$name' on $($server.EndPoint) with $Pollers pollers.")
-    $server | Out-Default
+    Write-Host "Started $Protocol server '$name' on $($server.EndPoint) with $Pollers pollers."
+    $server | Out-Host
 
     $pattern = if ($Protocol -eq 'Http') { 'Http' } else { 'PingPong' }
-    $Host.UI.WriteLine("Loading it with $Connections $pattern connections for $Duration s ...")
+    Write-Host "Loading it with $Connections $pattern connections for $Duration s ..."
     $result = $server | Invoke-NetpollLoad -Connections $Connections -Duration $Duration -Pattern $pattern
 
-    $Host.UI.WriteLine('Per-poller stats:')
-    Get-NetpollStats -Name $name | Out-Default
+    Write-Host 'Per-poller stats:'
+    Get-NetpollStats -Name $name | Out-Host
 
-    $Host.UI.WriteLine('Load result:')
-    $result | Out-Default
+    Write-Host 'Load result:'
+    $result | Out-Host
 
     if ($result.Requests -eq 0 -or $result.Errors -gt 0) {
         throw "The demo load did not run cleanly: $($result.Requests) requests, $($result.Errors) errors."
@@ -50,5 +60,5 @@ try {
 }
 finally {
     Stop-NetpollServer -Name $name
-    $Host.UI.WriteLine("Stopped '$name'.")
+    Write-Host "Stopped '$name'."
 }

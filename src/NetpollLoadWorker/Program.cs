@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Netpoll.Load;
-using Netpoll.LoadWorker;
+using Netpoll.Load.Contracts;
 
 // netpoll-load: reads one LoadRequest as JSON from stdin, runs it, reports progress and the result on
 // stdout (see WorkerProtocol). Closing stdin or SIGTERM/SIGINT cancels the test; the result still comes.
@@ -21,7 +21,7 @@ try
     LoadRequest request = JsonSerializer.Deserialize<LoadRequest>(line, WorkerProtocol.Json) ?? throw new FormatException("empty request");
     options = request.ToOptions();
 }
-catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
+catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or System.Net.Sockets.SocketException)
 {
     Console.Out.WriteLine(WorkerProtocol.ErrorPrefix + ex.Message);
     return 2;

@@ -5,8 +5,9 @@ using System.Management.Automation.Runspaces;
 namespace Netpoll.PowerShell.Tests;
 
 /// <summary>
-/// A real PowerShell runspace (System.Management.Automation 7.6.9) with the module imported through the
-/// repository's Netpoll.psd1, as a user would. Disposing stops every server and checks none leaked.
+/// A hosted runspace of the full PowerShell 7.6.9 engine (Microsoft.PowerShell.SDK, every built-in module) with the
+/// module imported through the repository's Netpoll.psd1. For what only a host can see: stopping a pipeline as
+/// Ctrl+C does, progress records, completers, the module's internals. Disposing stops every server and checks none leaked.
 /// </summary>
 public sealed class PowerShellSession : IDisposable
 {
@@ -14,13 +15,13 @@ public sealed class PowerShellSession : IDisposable
 
     public PowerShellSession()
     {
-        var state = InitialSessionState.CreateDefault2();
+        var state = InitialSessionState.CreateDefault();
         _runspace = RunspaceFactory.CreateRunspace(state);
         _runspace.Open();
         Run($"Import-Module '{ManifestPath}' -ErrorAction Stop");
     }
 
-    public static string ManifestPath { get; } = FindManifest();
+    public static string ManifestPath { get; } = Path.Combine(RepositoryRoot.Path, "Netpoll.psd1");
 
     public List<ErrorRecord> Errors { get; } = [];
 
@@ -75,19 +76,5 @@ public sealed class PowerShellSession : IDisposable
         {
             _runspace.Dispose();
         }
-    }
-
-    private static string FindManifest()
-    {
-        for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            string candidate = Path.Combine(dir, "Netpoll.psd1");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("Netpoll.psd1 not found above the test directory.");
     }
 }

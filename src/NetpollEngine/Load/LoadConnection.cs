@@ -7,7 +7,8 @@ namespace Netpoll.Load;
 
 /// <summary>
 /// One load connection as a state machine driven by the client poller (inline dispatch): each
-/// response that completes sends the next request from the same thread, with no hop.
+/// response that completes sends the next request from the same thread, with no hop. When the
+/// connection closes, the requests still in flight fail, so the run's request budget always resolves.
 /// </summary>
 internal sealed class LoadConnection : ConnectionHandler
 {
@@ -16,6 +17,8 @@ internal sealed class LoadConnection : ConnectionHandler
     private readonly LoadRun _run;
     private readonly long[] _sentAt;
     private int _head;
+
+    // Written by the poller thread (sends and replies); read once by the close callback, which runs after the connection closed.
     private int _inFlight;
 
     public LoadConnection(LoadRun run)
@@ -26,10 +29,19 @@ internal sealed class LoadConnection : ConnectionHandler
 
     private LoadPattern Pattern => _run.Options.Pattern;
 
-    public override ValueTask OnConnectAsync(Connection connection)
+    /// <summary>
+    /// Counts the connection open and watches for its close. Called by the ramp as soon as the connect
+    /// returns, so a ramp that has finished has counted every connection it opened (OnConnectAsync runs
+    /// later, on the poller); a connection that closed meanwhile runs its close callback at once.
+    /// </summary>
+    public void Opened(Connection connection)
     {
         _run.ConnectionOpened();
         connection.AddCloseCallback(OnClosed);
+    }
+
+    public override ValueTask OnConnectAsync(Connection connection)
+    {
         if (Pattern == LoadPattern.Idle)
         {
             return default;
@@ -44,6 +56,7 @@ internal sealed class LoadConnection : ConnectionHandler
         bool ok = Pattern == LoadPattern.Http ? ReadHttpResponses(connection) : ReadEchoes(connection);
         if (!ok)
         {
+            // The reply cannot be parsed, so neither can anything after it: the connection is done.
             _run.Error(LoadErrorKind.BadResponse);
             connection.Close();
             return default;
@@ -159,9 +172,30 @@ internal sealed class LoadConnection : ConnectionHandler
     private void OnClosed(Connection connection)
     {
         _run.ConnectionClosed();
-        if (!_run.Stopping)
+        if (_run.Stopping)
         {
-            _run.Error(connection.CloseReason == CloseReason.Error ? LoadErrorKind.Reset : LoadErrorKind.ClosedByServer);
+            return; // the generator closed it at the end of the run: not an error, and nothing is waited for
         }
+
+        int lost = Volatile.Read(ref _inFlight);
+        switch (connection.CloseReason)
+        {
+            case CloseReason.IdleTimeout when lost > 0:
+                // The dialer's idle timeout is the response timeout: nothing came back for a sent request.
+                _run.Error(LoadErrorKind.ResponseTimeout, lost);
+                break;
+            case CloseReason.IdleTimeout:
+                break; // its share of the request budget is done and it sat idle: not an error
+            case CloseReason.Local:
+                break; // closed here after a bad response, already counted
+            case CloseReason.Error:
+                _run.Error(LoadErrorKind.Reset);
+                break;
+            default:
+                _run.Error(LoadErrorKind.ClosedByServer);
+                break;
+        }
+
+        _run.Fail(lost);
     }
 }

@@ -21,13 +21,20 @@ public static class LoadGenerator
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var run = new LoadRun(options);
+        DateTimeOffset startTime = DateTimeOffset.Now;
         var clock = Stopwatch.StartNew();
         await using var dialer = new Dialer(new DialerOptions
         {
             Name = "load",
             Pollers = options.Pollers,
             DialTimeout = options.ConnectTimeout,
-            Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline },
+
+            // "No byte moved for this long" on a connection with a request in flight is "no reply in time".
+            Connection = new ConnectionOptions
+            {
+                Dispatch = DispatchMode.Inline,
+                IdleTimeout = options.Pattern == LoadPattern.Idle ? TimeSpan.Zero : options.ResponseTimeout,
+            },
         });
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -50,48 +57,66 @@ public static class LoadGenerator
         }
 
         long completed = run.Completed;
+        double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
+        LatencyHistogram latency = run.Latency;
+        LatencyHistogram connect = run.ConnectTime;
         return new LoadResult
         {
             Pattern = options.Pattern,
             Target = options.Target.ToString() ?? "?",
+            StartTime = startTime,
             ConnectionsRequested = options.Connections,
             ConnectionsOpened = Volatile.Read(ref run.Opened),
             PeakConnections = run.Peak,
+            ConnectFailures = Volatile.Read(ref run.ConnectFailures),
             Requests = completed,
+            RequestsFailed = run.Failed,
             BytesSent = Volatile.Read(ref run.BytesSent),
             BytesReceived = Volatile.Read(ref run.BytesReceived),
             Elapsed = elapsed,
-            RequestsPerSecond = completed / Math.Max(elapsed.TotalSeconds, 1e-9),
-            ThroughputBytesPerSecond = (Volatile.Read(ref run.BytesSent) + Volatile.Read(ref run.BytesReceived)) / Math.Max(elapsed.TotalSeconds, 1e-9),
-            LatencyMean = run.Latency.Mean,
-            LatencyP50 = run.Latency.Percentile(50),
-            LatencyP90 = run.Latency.Percentile(90),
-            LatencyP99 = run.Latency.Percentile(99),
-            LatencyP999 = run.Latency.Percentile(99.9),
-            LatencyMax = run.Latency.Max,
-            ConnectP50 = run.ConnectTime.Percentile(50),
-            ConnectP99 = run.ConnectTime.Percentile(99),
-            ConnectMax = run.ConnectTime.Max,
-            ConnectFailures = Volatile.Read(ref run.ConnectFailures),
-            Errors = run.ErrorCount,
+            RequestsPerSecond = completed / seconds,
+            ThroughputBytesPerSecond = (Volatile.Read(ref run.BytesSent) + Volatile.Read(ref run.BytesReceived)) / seconds,
+            LatencyMean = Measured(latency, h => h.Mean),
+            LatencyP50 = Measured(latency, h => h.Percentile(50)),
+            LatencyP90 = Measured(latency, h => h.Percentile(90)),
+            LatencyP99 = Measured(latency, h => h.Percentile(99)),
+            LatencyP999 = Measured(latency, h => h.Percentile(99.9)),
+            LatencyMax = Measured(latency, h => h.Max),
+            ConnectP50 = Measured(connect, h => h.Percentile(50)),
+            ConnectP99 = Measured(connect, h => h.Percentile(99)),
+            ConnectMax = Measured(connect, h => h.Max),
             ErrorsByKind = run.Errors,
             StopReason = reason,
-            Timeline = [.. run.Timeline],
+            Timeline = new LoadTimeline(run.Timeline),
         };
     }
 
-    /// <summary>Maps a connect or I/O failure to its cause.</summary>
+    /// <summary>Maps a connect or I/O failure to its cause; <see cref="LoadErrorKind.Other"/> only for a cause no kind names.</summary>
     public static LoadErrorKind Classify(Exception error) => error switch
     {
-        TimeoutException => LoadErrorKind.Timeout,
-        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => LoadErrorKind.Refused,
-        SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted } => LoadErrorKind.Reset,
-        SocketException { SocketErrorCode: SocketError.TimedOut } => LoadErrorKind.Timeout,
-        SocketException { SocketErrorCode: SocketError.TooManyOpenSockets } => LoadErrorKind.TooManyOpenFiles,
-        SocketException { SocketErrorCode: SocketError.AddressNotAvailable } => LoadErrorKind.AddressNotAvailable,
+        TimeoutException => LoadErrorKind.ConnectTimeout,
         ConnectionClosedException => LoadErrorKind.ClosedByServer,
+        SocketException socket => socket.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => LoadErrorKind.Refused,
+            SocketError.ConnectionReset or SocketError.ConnectionAborted => LoadErrorKind.Reset,
+            SocketError.TimedOut => LoadErrorKind.ConnectTimeout,
+            SocketError.HostUnreachable or SocketError.HostDown => LoadErrorKind.HostUnreachable,
+            SocketError.NetworkUnreachable or SocketError.NetworkDown => LoadErrorKind.NetworkUnreachable,
+            SocketError.TooManyOpenSockets => LoadErrorKind.TooManyOpenFiles,
+            SocketError.AddressNotAvailable => LoadErrorKind.AddressNotAvailable,
+            SocketError.AddressAlreadyInUse => LoadErrorKind.AddressInUse,
+            SocketError.Shutdown => LoadErrorKind.BrokenPipe,
+            SocketError.NoBufferSpaceAvailable => LoadErrorKind.NoBufferSpace,
+            SocketError.AccessDenied => LoadErrorKind.AccessDenied,
+            _ => LoadErrorKind.Other,
+        },
         _ => LoadErrorKind.Other,
     };
+
+    /// <summary>A histogram's statistic, or null when it recorded nothing: no data is not a zero.</summary>
+    private static TimeSpan? Measured(LatencyHistogram histogram, Func<LatencyHistogram, TimeSpan> statistic) =>
+        histogram.Count == 0 ? null : statistic(histogram);
 
     private static async Task<string> WaitForEndAsync(LoadRun run, Task ramp, Action<LoadProgress>? progress, Stopwatch clock, CancellationToken stop, CancellationToken userCancel)
     {
@@ -105,7 +130,7 @@ public static class LoadGenerator
             TimeSpan now = clock.Elapsed;
             long requests = run.Completed;
             LatencyHistogram interval = run.TakeInterval();
-            var sample = new LoadProgress(now, run.Open, run.Options.Connections, requests, (requests - lastRequests) / Math.Max((now - lastAt).TotalSeconds, 1e-9), run.ErrorCount, run.Options.Duration, interval.Percentile(50), interval.Percentile(99));
+            var sample = new LoadProgress(now, run.Open, run.Options.Connections, requests, (requests - lastRequests) / Math.Max((now - lastAt).TotalSeconds, 1e-9), run.ErrorCount, run.Options.Duration, Measured(interval, h => h.Percentile(50)), Measured(interval, h => h.Percentile(99)));
             run.Timeline.Add(sample);
             progress?.Invoke(sample);
             lastRequests = requests;
@@ -120,7 +145,7 @@ public static class LoadGenerator
                 return userCancel.IsCancellationRequested ? "Canceled" : "Duration";
             }
 
-            // Every connection failed and nothing can progress any more.
+            // Every connection failed or closed and nothing can progress any more.
             if (ramp.IsCompleted && run.Open == 0 && run.Options.Pattern != LoadPattern.Idle)
             {
                 return "NoConnections";
@@ -158,8 +183,10 @@ public static class LoadGenerator
         long started = Stopwatch.GetTimestamp();
         try
         {
-            await dialer.ConnectAsync(run.Options.Target, new LoadConnection(run), source, cancellationToken: stop).ConfigureAwait(false);
+            var handler = new LoadConnection(run);
+            Connection connection = await dialer.ConnectAsync(run.Options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
+            handler.Opened(connection);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -167,7 +194,15 @@ public static class LoadGenerator
         catch (Exception ex) when (ex is SocketException or TimeoutException or IOException)
         {
             Interlocked.Increment(ref run.ConnectFailures);
-            run.Error(Classify(ex));
+            LoadErrorKind kind = Classify(ex);
+            if (kind == LoadErrorKind.Other)
+            {
+                run.OtherError(ex.Message);
+            }
+            else
+            {
+                run.Error(kind);
+            }
         }
         finally
         {

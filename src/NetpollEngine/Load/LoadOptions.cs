@@ -5,6 +5,9 @@ namespace Netpoll.Load;
 /// <summary>What a load test does. Bound it by <see cref="Duration"/>, <see cref="Requests"/>, or both.</summary>
 public sealed record LoadOptions
 {
+    /// <summary>The default <see cref="ResponseTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(5);
+
     public required EndPoint Target { get; init; }
 
     /// <summary>Connections to open.</summary>
@@ -32,6 +35,13 @@ public sealed record LoadOptions
 
     /// <summary>Connect timeout per connection.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a sent request may wait with no byte of its reply arriving. It then fails as a
+    /// <see cref="LoadErrorKind.ResponseTimeout"/> and its connection closes, so a server that never
+    /// answers ends a test bounded by <see cref="Requests"/> instead of hanging it. Not used by Idle.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; init; } = DefaultResponseTimeout;
 
     /// <summary>Client pollers.</summary>
     public int Pollers { get; init; } = 1;
@@ -86,6 +96,11 @@ public sealed record LoadOptions
         if (Pollers is < 1 or > 64)
         {
             throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 1 and 64.");
+        }
+
+        if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be positive and at most one day.");
         }
 
         if (ProgressInterval <= TimeSpan.Zero)

@@ -3,13 +3,22 @@ using System.Diagnostics;
 
 namespace Netpoll.Load;
 
-/// <summary>The shared, thread-safe state of one load test: request budget, counters, histograms, errors.</summary>
+/// <summary>
+/// The shared, thread-safe state of one load test: request budget, counters, histograms, errors.
+/// Every request taken from the budget is resolved exactly once, completed or failed, so a test
+/// bounded by a request count ends when the last one resolves, whatever the server did.
+/// </summary>
 internal sealed class LoadRun
 {
+    /// <summary>Distinct messages kept for errors of kind Other (each names its errno).</summary>
+    private const int OtherDetailsKept = 8;
+
     private readonly ConcurrentDictionary<LoadErrorKind, long> _errors = new();
+    private readonly ConcurrentDictionary<string, byte> _otherDetails = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _budgetSpent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _remaining;
     private long _completed;
+    private long _failed;
     private int _open;
     private int _peak;
     private volatile bool _stopping;
@@ -49,31 +58,43 @@ internal sealed class LoadRun
 
     public long Completed => Volatile.Read(ref _completed);
 
+    public long Failed => Volatile.Read(ref _failed);
+
     public int Open => Volatile.Read(ref _open);
 
     public int Peak => Volatile.Read(ref _peak);
 
     public bool Stopping => _stopping;
 
+    /// <summary>Completes when every request of a count-bounded test has resolved.</summary>
     public Task BudgetSpent => _budgetSpent.Task;
 
     public long ErrorCount => _errors.Values.Sum();
 
-    public IReadOnlyDictionary<LoadErrorKind, long> Errors => new Dictionary<LoadErrorKind, long>(_errors);
+    public LoadErrors Errors => LoadErrors.From(new Dictionary<LoadErrorKind, long>(_errors), [.. _otherDetails.Keys.Order(StringComparer.Ordinal)]);
 
     public void Stop() => _stopping = true;
 
     /// <summary>Takes one request from the budget; false when the test is stopping or the budget is spent.</summary>
     public bool TryStartRequest() => !_stopping && Interlocked.Decrement(ref _remaining) >= 0;
 
+    /// <summary>A request's full reply arrived.</summary>
     public void Complete(long startTimestamp)
     {
         long ns = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalNanoseconds;
         Latency.Record(ns);
         Volatile.Read(ref _interval).Record(ns);
-        if (Interlocked.Increment(ref _completed) == Options.Requests)
+        Interlocked.Increment(ref _completed);
+        Resolved();
+    }
+
+    /// <summary><paramref name="requests"/> sent requests will never complete (no reply in time, or their connection broke).</summary>
+    public void Fail(int requests)
+    {
+        if (requests > 0)
         {
-            _budgetSpent.TrySetResult();
+            Interlocked.Add(ref _failed, requests);
+            Resolved();
         }
     }
 
@@ -90,5 +111,23 @@ internal sealed class LoadRun
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _open);
 
-    public void Error(LoadErrorKind kind) => _errors.AddOrUpdate(kind, 1, (_, n) => n + 1);
+    public void Error(LoadErrorKind kind, long count = 1) => _errors.AddOrUpdate(kind, count, (_, n) => n + count);
+
+    /// <summary>Counts an error of kind Other and keeps its message, which names the errno.</summary>
+    public void OtherError(string message)
+    {
+        Error(LoadErrorKind.Other);
+        if (_otherDetails.Count < OtherDetailsKept)
+        {
+            _otherDetails.TryAdd(message, 0);
+        }
+    }
+
+    private void Resolved()
+    {
+        if (Options.Requests > 0 && Completed + Failed >= Options.Requests)
+        {
+            _budgetSpent.TrySetResult();
+        }
+    }
 }

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Netpoll.PowerShell;
 
 /// <summary>Get-NetpollServer: the servers running in this process.</summary>
-[Cmdlet(VerbsCommon.Get, "NetpollServer", DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsCommon.Get, "NetpollServer", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollServer))]
 public sealed class GetNetpollServerCommand : PSCmdlet
 {
@@ -18,42 +18,17 @@ public sealed class GetNetpollServerCommand : PSCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, int.MaxValue)]
+    [ArgumentCompleter(typeof(ServerIdCompleter))]
     public int[]? Id { get; set; }
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == IdSet)
+        IEnumerable<NetpollServer> servers = ParameterSetName == IdSet ? ServerLookup.ById(this, Id!)
+            : Name is null ? ServerRegistry.All
+            : ServerLookup.ByName(this, Name);
+        foreach (NetpollServer server in servers)
         {
-            foreach (int id in Id!)
-            {
-                if (ServerRegistry.ById(id) is { } server)
-                {
-                    WriteObject(server);
-                }
-                else
-                {
-                    WriteError(StopNetpollServerCommand.NotFound($"No Netpoll server has Id {id}.", id));
-                }
-            }
-
-            return;
-        }
-
-        if (Name is null)
-        {
-            WriteObject(ServerRegistry.All, enumerateCollection: true);
-            return;
-        }
-
-        foreach (string name in Name)
-        {
-            NetpollServer[] matches = [.. ServerRegistry.ByName(name)];
-            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(StopNetpollServerCommand.NotFound($"No Netpoll server is named '{name}'.", name));
-            }
-
-            WriteObject(matches, enumerateCollection: true);
+            WriteObject(server);
         }
     }
 }

@@ -6,19 +6,24 @@ namespace Netpoll.PowerShell;
 /// <summary>
 /// Get-NetpollStats: one object per poller (or per server with -Aggregate), once, or streamed every
 /// -Interval for -Count samples or until Ctrl+C. Reading the counters costs the pollers nothing.
+/// Rates cover a defined window: the first sample of each server since the server started, every
+/// later one since this command's previous sample of it.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "NetpollStats", DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsCommon.Get, "NetpollStats", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollPollerStats), typeof(NetpollServerStats))]
-public sealed class GetNetpollStatsCommand : PSCmdlet
+public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
 {
     private const string NameSet = "Name";
-    private const string ServerSet = "Server";
+    private const string ServerSet = "InputObject";
     private readonly List<NetpollServer> _servers = [];
+    private readonly Dictionary<int, IReadOnlyList<PollerStats>> _previous = [];
     private readonly ManualResetEventSlim _stop = new();
 
+    /// <summary>Servers from Start-NetpollServer or Get-NetpollServer, by pipeline.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ServerSet, ValueFromPipeline = true)]
+    [Alias("Server")]
     [ValidateNotNull]
-    public NetpollServer[]? Server { get; set; }
+    public NetpollServer[]? InputObject { get; set; }
 
     /// <summary>Server names or wildcards; every server when omitted.</summary>
     [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
@@ -41,37 +46,18 @@ public sealed class GetNetpollStatsCommand : PSCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => _servers.AddRange(ParameterSetName switch
     {
-        if (ParameterSetName == ServerSet)
-        {
-            _servers.AddRange(Server!);
-            return;
-        }
-
-        if (Name is null)
-        {
-            _servers.AddRange(ServerRegistry.All);
-            return;
-        }
-
-        foreach (string name in Name)
-        {
-            NetpollServer[] matches = [.. ServerRegistry.ByName(name)];
-            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(StopNetpollServerCommand.NotFound($"No Netpoll server is named '{name}'.", name));
-            }
-
-            _servers.AddRange(matches);
-        }
-    }
+        ServerSet => ServerLookup.Running(this, InputObject!),
+        _ when Name is null => ServerRegistry.All,
+        _ => ServerLookup.ByName(this, Name),
+    });
 
     protected override void EndProcessing()
     {
-        if (Interval < TimeSpan.Zero || (Interval == TimeSpan.Zero && Count > 1))
+        if (Interval == TimeSpan.Zero && Count > 1)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Count above 1 needs an -Interval between samples."), "NetpollIntervalRequired", ErrorCategory.InvalidArgument, Count));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Count above 1 needs an -Interval between samples."), ErrorIds.IntervalRequired, ErrorCategory.InvalidArgument, Count));
         }
 
         NetpollServer[] servers = [.. _servers.DistinctBy(s => s.Id)];
@@ -92,17 +78,13 @@ public sealed class GetNetpollStatsCommand : PSCmdlet
 
     protected override void StopProcessing() => _stop.Set();
 
+    public void Dispose() => _stop.Dispose();
+
     private void Sample(NetpollServer server)
     {
         IReadOnlyList<PollerStats> now = server.Loop.GetStats();
-        IReadOnlyList<PollerStats>? before;
-        int view = Aggregate ? 1 : 0;
-        lock (server.SampleGate)
-        {
-            before = server.LastSamples[view];
-            server.LastSamples[view] = now;
-        }
-
+        _previous.TryGetValue(server.Id, out IReadOnlyList<PollerStats>? before);
+        _previous[server.Id] = now;
         List<NetpollPollerStats> pollers = [.. now.Select(p => NetpollPollerStats.From(server.Name, p, before?.FirstOrDefault(b => b.PollerId == p.PollerId), server.StartTime))];
         if (Aggregate)
         {

@@ -1,36 +1,45 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Management.Automation;
 using System.Net;
+using System.Net.Sockets;
 using Netpoll.Load;
-using Netpoll.LoadWorker;
+using Netpoll.Load.Contracts;
+using Netpoll.Protocols;
 
 namespace Netpoll.PowerShell;
 
 /// <summary>
 /// Invoke-NetpollLoad: drives a server with the C# load generator (never PowerShell in the hot path),
-/// shows a progress bar, honours Ctrl+C, and returns one LoadResult. -Isolated runs the
-/// generator in its own process so its connections do not count against this process's fd limit.
+/// shows a progress bar per target, and returns one LoadResult per target. A piped server's protocol
+/// picks the pattern. A run in which no request completed also writes a NetpollLoadFailed error.
+/// Ctrl+C stops the run; PowerShell then accepts no output, so the measured result goes to
+/// -OutVariable and $NetpollLastLoadResult (see <see cref="LoadResultDelivery"/>).
+/// -Isolated runs the generator in its own process so its connections do not count against this
+/// process's fd limit.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "NetpollLoad", DefaultParameterSetName = TargetSet)]
+// The object set is the default so a piped server binds as itself, not by its EndPoint property as a -Target.
+[Cmdlet(VerbsLifecycle.Invoke, "NetpollLoad", DefaultParameterSetName = ServerSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(LoadResult))]
-public sealed class InvokeNetpollLoadCommand : PSCmdlet
+public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 {
     private const string TargetSet = "Target";
-    private const string ServerSet = "Server";
+    private const string ServerSet = "InputObject";
 
     private readonly CancellationTokenSource _cancel = new();
-    private readonly BlockingCollection<object> _events = [];
 
-    /// <summary>host:port (127.0.0.1:7000, [::1]:7000, localhost:7000) or unix:/path.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = TargetSet)]
+    /// <summary>host:port (127.0.0.1:7000, [::1]:7000, web.example:80) or unix:/path; binds the EndPoint property of piped objects.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = TargetSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("EndPoint")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ServerEndPointCompleter))]
     public string? Target { get; set; }
 
-    /// <summary>A server started with Start-NetpollServer (by pipeline).</summary>
+    /// <summary>A server started with Start-NetpollServer (by pipeline); its protocol picks the pattern.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ServerSet, ValueFromPipeline = true)]
+    [Alias("Server")]
     [ValidateNotNull]
-    public NetpollServer? Server { get; set; }
+    public NetpollServer? InputObject { get; set; }
 
     [Parameter]
     [ValidateRange(1, 1_000_000)]
@@ -47,7 +56,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
     [ValidateTimeSpanRange(MaxSeconds = 86400)]
     public TimeSpan Duration { get; set; }
 
-    /// <summary>Stop after this many completed requests.</summary>
+    /// <summary>Stop after this many requests have completed or failed.</summary>
     [Parameter]
     [ValidateRange(1, long.MaxValue)]
     public long Requests { get; set; }
@@ -56,6 +65,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
     [ValidateRange(1, 16 * 1024 * 1024)]
     public int MessageSize { get; set; } = 1024;
 
+    /// <summary>Default: from a piped server's protocol (Echo: PingPong, or Pipelined with -Pipeline; Http: Http), else PingPong.</summary>
     [Parameter]
     public LoadPattern Pattern { get; set; } = LoadPattern.PingPong;
 
@@ -63,6 +73,12 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
     [Parameter]
     [ValidateRange(1, 1024)]
     public int Pipeline { get; set; } = 1;
+
+    /// <summary>How long a request may wait with no byte of its reply before it fails as a ResponseTimeout and its connection closes.</summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange(MinSeconds = 0.001, MaxSeconds = 86400)]
+    public TimeSpan ResponseTimeout { get; set; } = LoadOptions.DefaultResponseTimeout;
 
     /// <summary>Source addresses to spread connections over (e.g. 127.0.0.1, 127.0.0.2): more ephemeral ports.</summary>
     [Parameter]
@@ -75,35 +91,31 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        string target = Server is not null ? ServerTarget(Server) : Target!;
-        EndPoint endPoint;
-        try
+        NetpollServer? server = ParameterSetName == ServerSet ? InputObject : null;
+        string target = server?.ReachableTarget ?? Target!;
+        if (!TryChoosePattern(server, out LoadPattern pattern) || !TryResolve(target, out EndPoint? endPoint))
         {
-            endPoint = LoadRequest.ParseEndPoint(target);
-        }
-        catch (FormatException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, target));
             return;
         }
 
         var request = new LoadRequest
         {
-            Target = target,
+            Target = LoadTarget.Format(endPoint),
             Connections = Connections,
             ConnectRate = ConnectRate,
             DurationSeconds = Duration > TimeSpan.Zero ? Duration.TotalSeconds : (Requests > 0 ? null : 10),
             Requests = Requests,
             MessageSize = MessageSize,
-            Pattern = Pattern,
+            Pattern = pattern,
             Pipeline = Pipeline,
+            ResponseTimeoutSeconds = ResponseTimeout.TotalSeconds,
             SourceAddresses = SourceAddress?.Select(a => a.ToString()).ToArray() ?? [],
         };
 
         LoadOptions options;
         try
         {
-            options = request.ToOptions() with { Target = endPoint };
+            options = request.ToOptions();
             options.Validate();
         }
         catch (ArgumentException ex)
@@ -112,52 +124,160 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
             return;
         }
 
-        Task<LoadResult> running = Isolated
-            ? IsolatedLoadRunner.RunAsync(request, Report, _cancel.Token)
-            : LoadGenerator.RunAsync(options, Report, _cancel.Token);
-        _ = running.ContinueWith(_ => _events.CompleteAdding(), TaskScheduler.Default);
-
-        // Only this (pipeline) thread writes progress and output; the generator hands data over the queue.
-        var activity = new ProgressRecord(1, $"Netpoll load: {Pattern} against {target}", "Connecting");
-        foreach (object item in _events.GetConsumingEnumerable())
+        LoadResult? result = Run(request, options, target);
+        if (result is null)
         {
-            if (item is LoadProgress p)
-            {
-                activity.StatusDescription = $"{p.ConnectionsOpen}/{p.ConnectionsTarget} connections, {p.Requests:N0} requests, {p.RequestsPerSecond:N0}/s, {p.Errors} errors";
-                activity.PercentComplete = PercentOf(p);
-                activity.SecondsRemaining = p.Duration is { } d ? (int)Math.Max(0, (d - p.Elapsed).TotalSeconds) : -1;
-                WriteProgress(activity);
-            }
+            return;
         }
 
-        activity.RecordType = ProgressRecordType.Completed;
-        WriteProgress(activity);
-        try
+        if (Stopping)
         {
-            LoadResult result = running.GetAwaiter().GetResult();
-            WriteObject(result with { Isolated = Isolated });
+            LoadResultDelivery.AfterCtrlC(this, result);
+            return;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+
+        LoadResultDelivery.Remember(this, result);
+        WriteObject(result);
+        if (LoadResultDelivery.FailureOf(result, ResponseTimeout) is { } failure)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.LoadFailed, ErrorCategory.OperationStopped, target));
+            WriteError(failure);
         }
     }
 
     protected override void StopProcessing() => _cancel.Cancel();
 
-    private void Report(LoadProgress progress)
+    /// <summary>Runs the test; only this (pipeline) thread writes progress, the generator hands it over a queue.</summary>
+    private LoadResult? Run(LoadRequest request, LoadOptions options, string target)
     {
-        if (!_events.IsAddingCompleted)
+        using var events = new BlockingCollection<LoadProgress>();
+        void Report(LoadProgress progress)
         {
             try
             {
-                _events.Add(progress);
+                events.Add(progress);
             }
             catch (InvalidOperationException)
             {
-                // Completed meanwhile: the last progress report is not needed.
+                // The run completed meanwhile: its last progress report is not needed.
             }
         }
+
+        Task<LoadResult> running = Isolated
+            ? IsolatedLoadRunner.RunAsync(request, MyInvocation.MyCommand.Module, Report, _cancel.Token)
+            : LoadGenerator.RunAsync(options, Report, _cancel.Token);
+        _ = running.ContinueWith(_ => events.CompleteAdding(), TaskScheduler.Default);
+
+        // A new record per write: hosts may keep the records they were given.
+        string activity = $"Netpoll load: {request.Pattern} against {target}";
+        Progress(new ProgressRecord(1, activity, "Connecting"));
+        ProgressRecord? last = null;
+        foreach (LoadProgress p in events.GetConsumingEnumerable())
+        {
+            last = new ProgressRecord(1, activity, string.Create(CultureInfo.CurrentCulture, $"{p.ConnectionsOpen}/{p.ConnectionsTarget} connections, {p.Requests:N0} requests, {p.RequestsPerSecond:N0}/s, {p.Errors} errors"))
+            {
+                PercentComplete = PercentOf(p),
+                SecondsRemaining = p.Duration is { } d ? (int)Math.Max(0, (d - p.Elapsed).TotalSeconds) : -1,
+            };
+            Progress(last);
+        }
+
+        Progress(new ProgressRecord(1, activity, last?.StatusDescription ?? "Done") { RecordType = ProgressRecordType.Completed });
+        try
+        {
+            return running.GetAwaiter().GetResult() with { Isolated = Isolated };
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        {
+            if (!Stopping)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.LoadFailed, ErrorCategory.OperationStopped, target));
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Writes progress unless Ctrl+C was pressed: a stopping pipeline refuses every write, and the run must still end here.</summary>
+    private void Progress(ProgressRecord record)
+    {
+        if (Stopping)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteProgress(record);
+        }
+        catch (PipelineStoppedException)
+        {
+            // Stopped between the check and the write: keep draining until the run ends.
+        }
+    }
+
+    /// <summary>The pattern a piped server's protocol calls for, or the one given when it fits; a mismatch is this item's error.</summary>
+    private bool TryChoosePattern(NetpollServer? server, out LoadPattern pattern)
+    {
+        pattern = Pattern;
+        if (server is null)
+        {
+            return true;
+        }
+
+        LoadPattern? fits = server.Protocol switch
+        {
+            NetpollProtocol.Echo => Pipeline > 1 ? LoadPattern.Pipelined : LoadPattern.PingPong,
+            NetpollProtocol.Http => LoadPattern.Http,
+            _ => null, // Discard reads and never replies: no request can complete against it
+        };
+        bool named = MyInvocation.BoundParameters.ContainsKey(nameof(Pattern));
+        if (!named && fits is { } chosen)
+        {
+            pattern = chosen;
+            return true;
+        }
+
+        bool compatible = Pattern == LoadPattern.Idle || fits switch
+        {
+            LoadPattern.Http => Pattern == LoadPattern.Http,
+            LoadPattern.PingPong or LoadPattern.Pipelined => Pattern is LoadPattern.PingPong or LoadPattern.Pipelined,
+            _ => false,
+        };
+        if (named && compatible)
+        {
+            return true;
+        }
+
+        string advice = fits is { } f
+            ? $"-Pattern {Pattern} expects {Expects(Pattern)}. Leave -Pattern out to use {f}, or give -Pattern Idle to hold connections."
+            : "It reads and never replies, so no request can complete against it. Give -Pattern Idle to hold connections, or load an Echo or Http server.";
+        WriteError(new ErrorRecord(
+            new ArgumentException($"Server '{server.Name}' speaks {server.Protocol}. {advice}"),
+            ErrorIds.PatternMismatch, ErrorCategory.InvalidArgument, server));
+        return false;
+    }
+
+    private static string Expects(LoadPattern pattern) => pattern == LoadPattern.Http ? "an HTTP server" : "an echo server";
+
+    /// <summary>Parses the target and resolves a host name once, before anything runs; a bad one is this item's error.</summary>
+    private bool TryResolve(string target, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EndPoint? endPoint)
+    {
+        try
+        {
+            endPoint = LoadTarget.Resolve(target);
+            return true;
+        }
+        catch (FormatException ex)
+        {
+            WriteError(new ErrorRecord(ex, ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, target));
+        }
+        catch (SocketException ex)
+        {
+            WriteError(new ErrorRecord(new ArgumentException($"'{target}' could not be resolved: {ex.Message}", ex), ErrorIds.InvalidTarget, ErrorCategory.ObjectNotFound, target));
+        }
+
+        endPoint = null;
+        return false;
     }
 
     private int PercentOf(LoadProgress p)
@@ -167,11 +287,5 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet
         return (int)Math.Clamp(100 * Math.Max(byTime, byCount), 0, 100);
     }
 
-    private static string ServerTarget(NetpollServer server) =>
-        server.EndPoint.StartsWith("unix:", StringComparison.Ordinal) ? server.EndPoint
-        : server.Loop.EndPoints.FirstOrDefault() is IPEndPoint ip
-            ? new IPEndPoint(ip.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : ip.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : ip.Address, ip.Port).ToString()
-            : server.EndPoint;
-
-    protected override void EndProcessing() => _events.Dispose();
+    public void Dispose() => _cancel.Dispose();
 }

@@ -4,7 +4,7 @@ using Netpoll.PowerShell.Tuning;
 namespace Netpoll.PowerShell;
 
 /// <summary>Restore-NetpollTuning: puts back every value a snapshot recorded and removes its drop-in files.</summary>
-[Cmdlet(VerbsData.Restore, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = LatestSet)]
+[Cmdlet(VerbsData.Restore, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = LatestSet, HelpUri = HelpLinks.Tuning)]
 [OutputType(typeof(NetpollTuningChange))]
 public sealed class RestoreNetpollTuningCommand : PSCmdlet
 {
@@ -27,7 +27,7 @@ public sealed class RestoreNetpollTuningCommand : PSCmdlet
         string? path = ParameterSetName == SnapshotSet ? GetUnresolvedProviderPathFromPSPath(Snapshot) : TuningSnapshot.Latest();
         if (path is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No tuning snapshot in {TuningSnapshot.Directory()}: nothing was changed by Set-NetpollTuning."), "NetpollTuningSnapshotNotFound", ErrorCategory.ObjectNotFound, TuningSnapshot.Directory()));
+            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No tuning snapshot in {TuningSnapshot.Directory()}: nothing was changed by Set-NetpollTuning."), ErrorIds.TuningSnapshotNotFound, ErrorCategory.ObjectNotFound, TuningSnapshot.Directory()));
             return;
         }
 
@@ -43,7 +43,7 @@ public sealed class RestoreNetpollTuningCommand : PSCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException)
         {
-            WriteError(new ErrorRecord(ex, "NetpollTuningSnapshotInvalid", ErrorCategory.InvalidData, path));
+            WriteError(new ErrorRecord(ex, ErrorIds.TuningSnapshotInvalid, ErrorCategory.InvalidData, path));
             return;
         }
 

@@ -4,11 +4,14 @@ using Netpoll.PowerShell.Tuning;
 namespace Netpoll.PowerShell;
 
 /// <summary>
-/// Set-NetpollTuning: raises the limits a connection test needs, from a profile or a connection count.
-/// Snapshots every value it will touch first; never lowers a value unless -Force; reports what it could
-/// not change and why. ConfirmImpact High: -WhatIf prints the exact diff.
+/// Set-NetpollTuning: changes the settings a connection test needs, from a profile or a connection
+/// count. With -Connections it changes exactly what Test-NetpollTuning flags for the same -Connections,
+/// -Role and -SourceAddressCount (one advisor decides both), to the value that check names, and warns
+/// when the count is out of reach whatever it changes. Snapshots every value it will touch first;
+/// never makes a value worse unless -Force; reports what it could not change and why. ConfirmImpact
+/// High: -WhatIf prints the exact diff.
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ConnectionsSet)]
+[Cmdlet(VerbsCommon.Set, "NetpollTuning", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ConnectionsSet, HelpUri = HelpLinks.Tuning)]
 [OutputType(typeof(NetpollTuningChange))]
 public sealed class SetNetpollTuningCommand : PSCmdlet
 {
@@ -26,11 +29,16 @@ public sealed class SetNetpollTuningCommand : PSCmdlet
     [Parameter(ParameterSetName = ConnectionsSet)]
     public TuningRole Role { get; set; } = TuningRole.Server;
 
+    /// <summary>Source addresses the client side spreads over, as Test-NetpollTuning -SourceAddressCount.</summary>
+    [Parameter(ParameterSetName = ConnectionsSet)]
+    [ValidateRange(1, 256)]
+    public int SourceAddressCount { get; set; } = 1;
+
     /// <summary>Process (open-file limit only), Runtime (plus sysctls now), Persistent (plus drop-in files).</summary>
     [Parameter]
     public TuningScope Scope { get; set; } = TuningScope.Runtime;
 
-    /// <summary>Allow lowering values (e.g. tcp_fin_timeout, or a profile's exact values).</summary>
+    /// <summary>Also write values worse than the current ones (a profile's exact values).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -48,13 +56,13 @@ public sealed class SetNetpollTuningCommand : PSCmdlet
             }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "NetpollTuningProfileNotFound", ErrorCategory.ObjectNotFound, Profile));
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.TuningProfileNotFound, ErrorCategory.ObjectNotFound, Profile));
                 return;
             }
 
             if (!profile.Targets.TryGetValue(system.Platform, out IReadOnlyList<TuningTarget>? forPlatform))
             {
-                ThrowTerminatingError(new ErrorRecord(new PlatformNotSupportedException($"Profile {profile.Name} has no {system.Platform} section."), "NetpollTuningProfileNotFound", ErrorCategory.ObjectNotFound, Profile));
+                ThrowTerminatingError(new ErrorRecord(new PlatformNotSupportedException($"Profile {profile.Name} has no {system.Platform} section."), ErrorIds.TuningProfileNotFound, ErrorCategory.ObjectNotFound, Profile));
                 return;
             }
 
@@ -62,7 +70,11 @@ public sealed class SetNetpollTuningCommand : PSCmdlet
         }
         else
         {
-            targets = TuningTargets.ForConnections(system, Connections, Role);
+            targets = TuningAdvisor.Targets(TuningAdvisor.Check(system, Connections, Role, SourceAddressCount, out NetpollTuningSummary summary));
+            if (summary.OutOfReach.Length > 0)
+            {
+                WriteWarning(summary.OutOfReach);
+            }
         }
 
         IReadOnlyList<TuningApplier.Plan> plans = TuningApplier.PlanChanges(system, targets, Scope, Force);

@@ -10,7 +10,7 @@ using Netpoll.Telemetry;
 namespace Netpoll.PowerShell;
 
 /// <summary>Start-NetpollServer: starts an in-process multi-reactor server and returns at once.</summary>
-[Cmdlet(VerbsLifecycle.Start, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = TcpSet)]
+[Cmdlet(VerbsLifecycle.Start, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = TcpSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollServer))]
 public sealed class StartNetpollServerCommand : PSCmdlet
 {
@@ -86,12 +86,12 @@ public sealed class StartNetpollServerCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
+        // A name or port conflict is this server's error, not the statement's: -ErrorAction decides (as built-ins do).
         string name = Name ?? NextFreeName();
         if (ServerRegistry.IsNameTaken(name))
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new InvalidOperationException($"A Netpoll server named '{name}' is already running. Stop it or choose another -Name."),
-                ErrorIds.ServerNameInUse, ErrorCategory.ResourceExists, name));
+            WriteError(NameInUse(name, $"A Netpoll server named '{name}' is already running. Stop it or choose another -Name."));
+            return;
         }
 
         EndPoint endPoint = ResolveEndPoint();
@@ -102,7 +102,11 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
 
         ServerTelemetryParameters.Apply(this, MetricsExporter, LogLevel);
-        NetpollListener listener = Listen(endPoint);
+        if (Listen(endPoint) is not { } listener)
+        {
+            return;
+        }
+
         EventLoop? loop = null;
         var options = new EventLoopOptions
         {
@@ -118,11 +122,11 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         if (!ServerRegistry.TryAdd(server))
         {
             loop.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
-            ThrowTerminatingError(new ErrorRecord(
-                new InvalidOperationException($"A Netpoll server named '{name}' was started meanwhile. Choose another -Name."),
-                ErrorIds.ServerNameInUse, ErrorCategory.ResourceExists, name));
+            WriteError(NameInUse(name, $"A Netpoll server named '{name}' was started meanwhile. Choose another -Name."));
+            return;
         }
 
+        ModuleLifecycle.WarnBeforeStopping(MyInvocation.MyCommand.Module);
         WriteVerbose($"Started {server}.");
         WriteObject(server);
         if (Wait)
@@ -179,7 +183,11 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         return new IPEndPoint(address!, Port);
     }
 
-    private NetpollListener Listen(EndPoint endPoint)
+    private static ErrorRecord NameInUse(string name, string message) =>
+        new(new InvalidOperationException(message), ErrorIds.ServerNameInUse, ErrorCategory.ResourceExists, name);
+
+    /// <summary>The listener, or null after writing why the address cannot be listened on.</summary>
+    private NetpollListener? Listen(EndPoint endPoint)
     {
         try
         {
@@ -194,8 +202,8 @@ public sealed class StartNetpollServerCommand : PSCmdlet
                 SocketError.AccessDenied => (ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, " Ports below 1024 need root or CAP_NET_BIND_SERVICE."),
                 _ => (ErrorIds.ListenFailed, ErrorCategory.OpenError, ""),
             };
-            ThrowTerminatingError(new ErrorRecord(new IOException(ex.Message + hint, ex), id, category, DescribeEndPoint(endPoint)));
-            throw; // unreachable: ThrowTerminatingError does not return
+            WriteError(new ErrorRecord(new IOException(ex.Message + hint, ex), id, category, DescribeEndPoint(endPoint)));
+            return null;
         }
     }
 

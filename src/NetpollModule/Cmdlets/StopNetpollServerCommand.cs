@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace Netpoll.PowerShell;
 
 /// <summary>Stop-NetpollServer: graceful drain for -Timeout, then reset; -Force resets at once.</summary>
-[Cmdlet(VerbsLifecycle.Stop, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = NameSet)]
+[Cmdlet(VerbsLifecycle.Stop, "NetpollServer", SupportsShouldProcess = true, DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollServer))]
 public sealed class StopNetpollServerCommand : PSCmdlet
 {
@@ -18,6 +18,7 @@ public sealed class StopNetpollServerCommand : PSCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, int.MaxValue)]
+    [ArgumentCompleter(typeof(ServerIdCompleter))]
     public int[]? Id { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipeline = true)]
@@ -63,57 +64,10 @@ public sealed class StopNetpollServerCommand : PSCmdlet
         }
     }
 
-    private IEnumerable<NetpollServer> Resolve()
+    private IEnumerable<NetpollServer> Resolve() => ParameterSetName switch
     {
-        switch (ParameterSetName)
-        {
-            case ObjectSet:
-                foreach (NetpollServer server in InputObject!)
-                {
-                    if (ServerRegistry.ById(server.Id) is { } live)
-                    {
-                        yield return live;
-                    }
-                    else
-                    {
-                        WriteError(NotFound($"Server '{server.Name}' (Id {server.Id}) is not running; it was already stopped.", server.Name));
-                    }
-                }
-
-                break;
-            case IdSet:
-                foreach (int id in Id!)
-                {
-                    if (ServerRegistry.ById(id) is { } server)
-                    {
-                        yield return server;
-                    }
-                    else
-                    {
-                        WriteError(NotFound($"No Netpoll server has Id {id}. Get-NetpollServer lists the running ones.", id));
-                    }
-                }
-
-                break;
-            default:
-                foreach (string name in Name!)
-                {
-                    NetpollServer[] matches = [.. ServerRegistry.ByName(name)];
-                    if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                    {
-                        WriteError(NotFound($"No Netpoll server is named '{name}'. Get-NetpollServer lists the running ones.", name));
-                    }
-
-                    foreach (NetpollServer server in matches)
-                    {
-                        yield return server;
-                    }
-                }
-
-                break;
-        }
-    }
-
-    internal static ErrorRecord NotFound(string message, object target) =>
-        new(new ItemNotFoundException(message), ErrorIds.ServerNotFound, ErrorCategory.ObjectNotFound, target);
+        ObjectSet => ServerLookup.Running(this, InputObject!),
+        IdSet => ServerLookup.ById(this, Id!),
+        _ => ServerLookup.ByName(this, Name!),
+    };
 }

@@ -1,16 +1,35 @@
 namespace Netpoll.PowerShell;
 
-/// <summary>Stable ErrorRecord ids: scripts match on these, so they never change.</summary>
+/// <summary>Every stable ErrorRecord id of the module, in one list: scripts match on these, so they never change.</summary>
 internal static class ErrorIds
 {
+    // Servers
     public const string PortInUse = "NetpollPortInUse";
     public const string AddressNotAvailable = "NetpollAddressNotAvailable";
     public const string AccessDenied = "NetpollAccessDenied";
     public const string ListenFailed = "NetpollListenFailed";
     public const string ServerNotFound = "NetpollServerNotFound";
     public const string ServerNameInUse = "NetpollServerNameInUse";
-    public const string InvalidTarget = "NetpollInvalidTarget";
-    public const string LoadFailed = "NetpollLoadFailed";
-    public const string StopTimedOut = "NetpollStopTimedOut";
     public const string InvalidAddress = "NetpollInvalidAddress";
+    public const string StopTimedOut = "NetpollStopTimedOut";
+
+    // Load
+    public const string InvalidTarget = "NetpollInvalidTarget";
+    public const string PatternMismatch = "NetpollPatternMismatch";
+    public const string LoadFailed = "NetpollLoadFailed";
+
+    // Stats
+    public const string IntervalRequired = "NetpollIntervalRequired";
+
+    // Tuning
+    public const string TuningSettingNotFound = "NetpollTuningSettingNotFound";
+    public const string TuningProfileNotFound = "NetpollTuningProfileNotFound";
+    public const string TuningSnapshotNotFound = "NetpollTuningSnapshotNotFound";
+    public const string TuningSnapshotInvalid = "NetpollTuningSnapshotInvalid";
+
+    // Telemetry
+    public const string TelemetryUnavailable = "NetpollTelemetryUnavailable";
+
+    // Reports
+    public const string ReportOneLoadResult = "NetpollReportOneLoadResult";
 }

@@ -1,22 +1,22 @@
 using System.Diagnostics;
+using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Netpoll.Load;
-using Netpoll.LoadWorker;
+using Netpoll.Load.Contracts;
 
 namespace Netpoll.PowerShell;
 
 /// <summary>Runs a load test in the netpoll-load worker process staged next to the module.</summary>
 internal static class IsolatedLoadRunner
 {
-    public static async Task<LoadResult> RunAsync(LoadRequest request, Action<LoadProgress> progress, CancellationToken cancellationToken)
+    private const string WorkerFile = "netpoll-load.dll";
+
+    public static async Task<LoadResult> RunAsync(LoadRequest request, PSModuleInfo? module, Action<LoadProgress> progress, CancellationToken cancellationToken)
     {
-        string moduleDir = Path.GetDirectoryName(typeof(IsolatedLoadRunner).Assembly.Location)!;
-        string worker = Path.Combine(moduleDir, "netpoll-load.dll");
-        if (!File.Exists(worker))
-        {
-            throw new InvalidOperationException($"The load worker was not found at {worker}; rebuild the module (dotnet build Netpoll.slnx).");
-        }
+        IReadOnlyList<string> folders = ModuleFolders.Candidates(module);
+        string worker = folders.Select(f => Path.Combine(f, WorkerFile)).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException($"The load worker ({WorkerFile}) is not in {string.Join(" or ", folders.Select(f => $"'{f}'"))}; rebuild the module (dotnet build Netpoll.slnx).");
 
         var start = new ProcessStartInfo(DotnetPath(), [worker])
         {
@@ -55,7 +55,7 @@ internal static class IsolatedLoadRunner
             $"The load worker exited with code {process.ExitCode} and no result: {failure ?? (await errors.ConfigureAwait(false)).Trim()}");
     }
 
-    /// <summary>The dotnet muxer of the running runtime (works under pwsh and under the netpoll-host).</summary>
+    /// <summary>The dotnet muxer of the running runtime (pwsh, or any other host of the module).</summary>
     private static string DotnetPath()
     {
         string? fromEnv = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");

@@ -5,7 +5,8 @@ namespace Netpoll.PowerShell;
 
 /// <summary>
 /// Stops every server when the module is removed, when the process exits, and on SIGTERM, so no
-/// listener outlives the session that started it.
+/// listener outlives the session that started it. Removing the module (Remove-Module, or
+/// Import-Module -Force, which removes it first) warns before it stops running servers.
 /// </summary>
 public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
@@ -13,6 +14,30 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
     private static readonly Lock Gate = new();
     private static PosixSignalRegistration? s_sigterm;
     private static bool s_hooked;
+
+    /// <summary>
+    /// The module's OnRemove script, which PowerShell runs first when the module is removed, with the
+    /// removing cmdlet as its context: its warning reaches that cmdlet's warning stream
+    /// (IModuleAssemblyCleanup has no cmdlet to write to). Set by the first server start.
+    /// </summary>
+    private const string WarnOnRemove = "if ($message = [Netpoll.PowerShell.ModuleLifecycle]::StopWarning()) { Write-Warning $message }";
+
+    /// <summary>What removing the module stops, or null when no server runs.</summary>
+    public static string? StopWarning()
+    {
+        IReadOnlyList<NetpollServer> servers = ServerRegistry.All;
+        return servers.Count == 0 ? null
+            : $"Removing the Netpoll module stops {servers.Count} running server(s): {string.Join(", ", servers.Select(s => $"{s.Name} ({s.EndPoint}, {s.Connections} connections)"))}. Their connections are drained for {StopTimeout.TotalSeconds} s, then reset.";
+    }
+
+    /// <summary>Makes removing <paramref name="module"/> warn before it stops servers.</summary>
+    internal static void WarnBeforeStopping(PSModuleInfo? module)
+    {
+        if (module is not null && module.OnRemove is null)
+        {
+            module.OnRemove = ScriptBlock.Create(WarnOnRemove);
+        }
+    }
 
     public void OnImport()
     {

@@ -1,31 +1,7 @@
-using System.Collections;
-using System.Management.Automation;
-using System.Management.Automation.Language;
-
 namespace Netpoll.PowerShell;
 
-/// <summary>Tab completion of -Target with the endpoints of the servers running in this process.</summary>
-public sealed class ServerEndPointCompleter : IArgumentCompleter
+/// <summary>Tab completion of -Target with where each running server is reached (a wildcard address through loopback).</summary>
+public sealed class ServerEndPointCompleter : ServerCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string prefix = (wordToComplete ?? "").Trim('\'', '"');
-        foreach (NetpollServer server in ServerRegistry.All)
-        {
-            string target = server.EndPoint.StartsWith("unix:", StringComparison.Ordinal) ? server.EndPoint : $"{LoopbackFor(server.Address)}:{server.Port}";
-            if (target.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                yield return new CompletionResult($"'{target}'", target, CompletionResultType.ParameterValue, $"{server.Name}: {server.Protocol}");
-            }
-        }
-    }
-
-    // A server on a wildcard address is reached through loopback.
-    private static string LoopbackFor(string address) => address switch
-    {
-        "0.0.0.0" => "127.0.0.1",
-        "::" => "[::1]",
-        _ when address.Contains(':', StringComparison.Ordinal) => $"[{address}]",
-        _ => address,
-    };
+    protected override string ValueOf(NetpollServer server) => server.ReachableTarget;
 }

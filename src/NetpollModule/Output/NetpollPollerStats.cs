@@ -2,15 +2,26 @@ using Netpoll.Diagnostics;
 
 namespace Netpoll.PowerShell;
 
-/// <summary>One poller of one server at one moment (Get-NetpollStats). Counters are totals since start;
-/// the *PerSecond properties are rates since the previous sample of the same server (0 on the first).</summary>
+/// <summary>
+/// One poller of one server at one moment (Get-NetpollStats). Counters are totals since the server
+/// started; the *PerSecond properties are rates over <see cref="Interval"/>: since the server started
+/// for a command's first sample, since that command's previous sample after that.
+/// </summary>
 public sealed class NetpollPollerStats
 {
     public required string ServerName { get; init; }
     public required int PollerId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
+    /// <summary>Connections this poller owns (serves) now.</summary>
     public required long Connections { get; init; }
+
+    /// <summary>Connections the listener running on this poller accepted; each was then handed to whichever poller the load balancer picked, maybe another.</summary>
     public required long Accepted { get; init; }
+
+    /// <summary>Connections this poller has owned: <see cref="Connections"/> open now plus <see cref="Closed"/>. Per poller this, not Accepted, adds up.</summary>
+    public long Assigned => Connections + Closed;
+
+    /// <summary>Connections this poller owned that have closed.</summary>
     public required long Closed { get; init; }
     public required long BytesIn { get; init; }
     public required long BytesOut { get; init; }

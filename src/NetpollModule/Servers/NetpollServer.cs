@@ -54,17 +54,20 @@ public sealed class NetpollServer
 
     public TimeSpan Uptime => DateTimeOffset.Now - StartTime;
 
+    /// <summary>Where a client on this machine reaches the server: a wildcard address (0.0.0.0, ::) is reached through loopback.</summary>
+    internal string ReachableTarget => Listener.LocalEndPoint switch
+    {
+        UnixDomainSocketEndPoint => EndPoint,
+        IPEndPoint ip when ip.Address.Equals(IPAddress.Any) => new IPEndPoint(IPAddress.Loopback, ip.Port).ToString(),
+        IPEndPoint ip when ip.Address.Equals(IPAddress.IPv6Any) => new IPEndPoint(IPAddress.IPv6Loopback, ip.Port).ToString(),
+        _ => EndPoint,
+    };
+
     internal EventLoop Loop { get; }
 
     internal NetpollListener Listener { get; }
 
     internal Task Serving { get; }
-
-    /// <summary>The last snapshot Get-NetpollStats took, per view (per poller, aggregate), for per-second rates;
-    /// kept apart so a script sampling both views each second gets a full interval in each.</summary>
-    internal IReadOnlyList<PollerStats>?[] LastSamples { get; } = new IReadOnlyList<PollerStats>?[2];
-
-    internal readonly Lock SampleGate = new();
 
     public override string ToString() => $"{Name} ({Protocol} on {EndPoint})";
 }

@@ -12,7 +12,6 @@ namespace Netpoll.PowerShell;
 internal static class ProcessTelemetry
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(100);
 
     private static readonly Lock Gate = new();
     private static ITelemetrySinks? s_sinks;

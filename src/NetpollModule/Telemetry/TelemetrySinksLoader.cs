@@ -16,7 +16,7 @@ internal static class TelemetrySinksLoader
 
     public static ITelemetrySinks Load(PSModuleInfo? module)
     {
-        IReadOnlyList<string> candidates = CandidateDirectories(module);
+        IReadOnlyList<string> candidates = ModuleFolders.Candidates(module, FolderName);
         string? directory = candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, SinksAssemblyName + ".dll")))
             ?? throw new TelemetryUnavailableException(
                 $"Netpoll's telemetry sinks ({SinksAssemblyName}.dll and its dependencies) are not in {string.Join(" or ", candidates.Select(c => $"'{c}'"))}. Build the module (dotnet build Netpoll.slnx) so the folder is staged.");
@@ -32,27 +32,5 @@ internal static class TelemetrySinksLoader
         {
             throw new TelemetryUnavailableException($"Netpoll's telemetry sinks in '{directory}' could not be loaded: {ex.Message}", ex);
         }
-    }
-
-    /// <summary>
-    /// Beside the loaded module dll (pwsh), then beside the manifest's root module, which differs when a
-    /// host already had the module dll loaded from elsewhere (a test host references it directly).
-    /// </summary>
-    private static IReadOnlyList<string> CandidateDirectories(PSModuleInfo? module)
-    {
-        var candidates = new List<string>();
-        string? assemblyDirectory = Path.GetDirectoryName(typeof(TelemetrySinksLoader).Assembly.Location);
-        if (!string.IsNullOrEmpty(assemblyDirectory))
-        {
-            candidates.Add(Path.Combine(assemblyDirectory, FolderName));
-        }
-
-        if (module is not null && !string.IsNullOrEmpty(module.ModuleBase))
-        {
-            string rootModuleDirectory = Path.GetDirectoryName(module.RootModule ?? "") ?? "";
-            candidates.Add(Path.GetFullPath(Path.Combine(module.ModuleBase, rootModuleDirectory, FolderName)));
-        }
-
-        return [.. candidates.Distinct(StringComparer.Ordinal)];
     }
 }

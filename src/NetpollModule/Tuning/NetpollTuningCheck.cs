@@ -11,4 +11,7 @@ public sealed class NetpollTuningCheck
     public required string Why { get; init; }
     /// <summary>The exact command that fixes it (empty when nothing needs fixing).</summary>
     public required string Fix { get; init; }
+
+    /// <summary>The value Set-NetpollTuning with the same -Connections and -Role writes (null when it passes or is not a setting Set changes).</summary>
+    public string? Target { get; init; }
 }

@@ -15,4 +15,10 @@ public sealed class NetpollTuningSummary
     public required string Why { get; init; }
     public required int Failed { get; init; }
     public required int Warnings { get; init; }
+
+    /// <summary>The most connections this process can reach once Set-NetpollTuning has changed what it can (what needs a capability or root it lacks stays).</summary>
+    public required long ReachableConnections { get; init; }
+
+    /// <summary>Why <see cref="Connections"/> cannot be reached here even after tuning; empty when it can.</summary>
+    public required string OutOfReach { get; init; }
 }

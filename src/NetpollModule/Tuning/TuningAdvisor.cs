@@ -11,6 +11,11 @@ public static class TuningAdvisor
     /// <summary>fds a process uses besides connections: runtime, pollers' epoll and eventfds, listeners, logs.</summary>
     public const int FdOverhead = 256;
 
+    /// <summary>Ephemeral ranges never start below this: the ports under it belong to services.</summary>
+    public const long LowestEphemeralPort = 1024;
+
+    private const long HighestPort = 65535;
+
     /// <summary>Smallest TCP buffer a connection pins (tcp_rmem min + tcp_wmem min), per socket.</summary>
     private const long MinSocketBuffers = 8 * 1024;
 
@@ -26,7 +31,7 @@ public static class TuningAdvisor
     {
         ArgumentNullException.ThrowIfNull(system);
         var checks = new List<NetpollTuningCheck>();
-        var limits = new List<(string Setting, long Max, string Why)>();
+        var limits = new List<Limit>();
         long fds = FdsNeeded(connections, role);
         int perConnection = FdsPerConnection(role);
         (long soft, long hard) = system.GetOpenFileLimit();
@@ -36,16 +41,17 @@ public static class TuningAdvisor
         checks.Add(soft >= fds
             ? Pass(TuningSettings.NoFileSoft, soft, $">= {fds}", $"{connections} connections as {role} need {fds} fds ({perConnection} per connection + {FdOverhead}).")
             : hard >= fds
-                ? Make(TuningSettings.NoFileSoft, soft, $">= {fds}", TuningStatus.Warn, $"Below the {fds} fds needed, but the hard limit ({hard}) lets this process raise it.", $"Set-NetpollTuning -Connections {connections} -Role {role} -Scope Process")
-                : Make(TuningSettings.NoFileSoft, soft, $">= {fds}", TuningStatus.Fail, $"Below the {fds} fds needed, and so is the hard limit ({hard}).", HardLimitFix(system, fds)));
+                ? Make(TuningSettings.NoFileSoft, soft, $">= {fds}", TuningStatus.Warn, $"Below the {fds} fds needed, but the hard limit ({hard}) lets this process raise it.", $"Set-NetpollTuning -Connections {connections} -Role {role} -Scope Process", fds)
+                : Make(TuningSettings.NoFileSoft, soft, $">= {fds}", TuningStatus.Fail, $"Below the {fds} fds needed, and so is the hard limit ({hard}).", HardLimitFix(system, fds), fds));
         checks.Add(hard >= fds
             ? Pass(TuningSettings.NoFileHard, hard, $">= {fds}", "The soft limit can be raised this far.")
             : Make(TuningSettings.NoFileHard, hard, $">= {fds}", TuningStatus.Fail,
                 $"The hard limit caps the soft limit at {hard}; raising it needs {(system.Platform == TuningPlatform.Linux ? "CAP_SYS_RESOURCE" : "root")}, which this process {(system.CanRaiseHardLimit ? "has" : "does not have")}.",
-                HardLimitFix(system, fds)));
+                HardLimitFix(system, fds), fds));
         long hardCeiling = system.CanRaiseHardLimit ? long.MaxValue : hard;
-        limits.Add((TuningSettings.NoFileHard, (hardCeiling - FdOverhead) / perConnection,
-            system.CanRaiseHardLimit ? "" : $"the RLIMIT_NOFILE hard limit of {hard} cannot be raised without {(system.Platform == TuningPlatform.Linux ? "CAP_SYS_RESOURCE" : "root")}"));
+        limits.Add(new(TuningSettings.NoFileHard, (hardCeiling - FdOverhead) / perConnection,
+            system.CanRaiseHardLimit ? "" : $"the RLIMIT_NOFILE hard limit of {hard} cannot be raised without {(system.Platform == TuningPlatform.Linux ? "CAP_SYS_RESOURCE" : "root")}",
+            Liftable: false));
 
         if (system.Platform == TuningPlatform.Linux)
         {
@@ -56,7 +62,9 @@ public static class TuningAdvisor
             CheckMacOS(system, connections, role, sourceAddresses, fds, client, checks, limits);
         }
 
-        (string binding, long max, string why) = limits.MinBy(l => l.Max);
+        (string binding, long max, string why, _) = limits.MinBy(l => l.Max)!;
+        Limit? ceiling = limits.Where(l => !l.Liftable).MinBy(l => l.Max);
+        long reachable = Math.Max(0, ceiling?.Max ?? long.MaxValue);
         TuningStatus worst = checks.Max(c => c.Status == TuningStatus.Unknown ? TuningStatus.Warn : c.Status);
         summary = new NetpollTuningSummary
         {
@@ -69,28 +77,49 @@ public static class TuningAdvisor
             Why = string.IsNullOrEmpty(why) ? $"{binding} allows about {Math.Max(0, max)} connections as {role}." : $"At most about {Math.Max(0, max)} connections as {role}: {why}.",
             Failed = checks.Count(c => c.Status == TuningStatus.Fail),
             Warnings = checks.Count(c => c.Status is TuningStatus.Warn or TuningStatus.Unknown),
+            ReachableConnections = reachable,
+            OutOfReach = reachable >= connections ? ""
+                : string.Create(CultureInfo.InvariantCulture, $"{connections:N0} connections as {role} are out of reach here: at most about {reachable:N0} even after Set-NetpollTuning, because {ceiling!.Why}."),
         };
         return checks;
     }
 
-    private static void CheckLinux(ISystemAccess system, int connections, TuningRole role, int sources, long fds, bool client, List<NetpollTuningCheck> checks, List<(string, long, string)> limits)
+    /// <summary>The targets Set-NetpollTuning -Connections writes: exactly those of the checks that warn or fail, at the value each check names.</summary>
+    public static IReadOnlyList<TuningTarget> Targets(IEnumerable<NetpollTuningCheck> checks) =>
+        [.. checks.Where(c => c.Status is TuningStatus.Warn or TuningStatus.Fail && c.Target is not null).Select(c => new TuningTarget(c.Setting, c.Target!))];
+
+    /// <summary>Ephemeral ports a client needs per source address for <paramref name="connections"/>, with 10 % to spare for TIME_WAIT.</summary>
+    public static long PortsNeeded(int connections, int sources) => (((long)connections + sources - 1) / sources * 11 / 10) + 1;
+
+    /// <summary>A range with at least <paramref name="needed"/> ports: the current one grown downwards (then upwards) only as far as needed, never below 1024.</summary>
+    public static (long First, long Last) WidenTo(long first, long last, long needed)
+    {
+        long newFirst = Math.Max(LowestEphemeralPort, Math.Min(first, last - needed + 1));
+        long newLast = Math.Min(HighestPort, Math.Max(last, newFirst + needed - 1));
+        return (newFirst, newLast);
+    }
+
+    /// <summary>A bound on connections, and whether Set-NetpollTuning can lift it from this process.</summary>
+    private sealed record Limit(string Setting, long Max, string Why, bool Liftable);
+
+    private static void CheckLinux(ISystemAccess system, int connections, TuningRole role, int sources, long fds, bool client, List<NetpollTuningCheck> checks, List<Limit> limits)
     {
         int perConnection = FdsPerConnection(role);
         long? nrOpen = First(system.ReadSysctl("fs.nr_open"));
         checks.Add(AtLeast("fs.nr_open", nrOpen, fds, TuningStatus.Fail, "Caps every process's hard open-file limit.", fds));
         if (nrOpen is { } n && system.CanRaiseHardLimit)
         {
-            limits.Add(("fs.nr_open", (n - FdOverhead) / perConnection, $"fs.nr_open is {n}"));
+            limits.Add(new("fs.nr_open", (n - FdOverhead) / perConnection, $"fs.nr_open is {n}", system.IsRoot));
         }
 
         long? fileMax = First(system.ReadSysctl("fs.file-max"));
         long inUse = system.SystemFilesInUse ?? 0;
         checks.Add(fileMax is null ? Unknown("fs.file-max", fds)
             : fileMax.Value - inUse >= fds ? Pass("fs.file-max", fileMax, $">= {fds + inUse}", $"{inUse} files are open system-wide; {fileMax.Value - inUse} remain.")
-            : Make("fs.file-max", fileMax, $">= {fds + inUse}", TuningStatus.Fail, $"Only {fileMax.Value - inUse} files remain system-wide.", $"sysctl -w fs.file-max={(fds + inUse) * 2}"));
+            : Make("fs.file-max", fileMax, $">= {fds + inUse}", TuningStatus.Fail, $"Only {fileMax.Value - inUse} files remain system-wide.", $"sysctl -w fs.file-max={(fds + inUse) * 2}", (fds + inUse) * 2));
         if (fileMax is { } fm)
         {
-            limits.Add(("fs.file-max", (fm - inUse - FdOverhead) / perConnection, $"fs.file-max leaves {fm - inUse} files"));
+            limits.Add(new("fs.file-max", (fm - inUse - FdOverhead) / perConnection, $"fs.file-max leaves {fm - inUse} files", system.IsRoot));
         }
 
         long watchesNeeded = (long)connections * perConnection + 64;
@@ -98,7 +127,7 @@ public static class TuningAdvisor
         checks.Add(AtLeast("fs.epoll.max_user_watches", watches, watchesNeeded, TuningStatus.Fail, "Every registered connection is one epoll watch.", watchesNeeded * 2));
         if (watches is { } w)
         {
-            limits.Add(("fs.epoll.max_user_watches", w / perConnection, $"fs.epoll.max_user_watches is {w}"));
+            limits.Add(new("fs.epoll.max_user_watches", w / perConnection, $"fs.epoll.max_user_watches is {w}", system.IsRoot));
         }
 
         long backlog = BacklogFor(connections);
@@ -111,14 +140,19 @@ public static class TuningAdvisor
         {
             long ports = range[1] - range[0] + 1;
             long capacity = ports * sources;
+            long needed = PortsNeeded(connections, sources);
+            (long first, long last) = WidenTo(range[0], range[1], needed);
+            long widest = HighestPort - LowestEphemeralPort + 1;
             checks.Add(!client ? Pass("net.ipv4.ip_local_port_range", Text(range), "(clients only)", "A server uses no ephemeral ports.")
                 : capacity >= connections ? Pass("net.ipv4.ip_local_port_range", Text(range), $">= {connections} ports in all", $"{ports} ports × {sources} source address(es) = {capacity}.")
                 : Make("net.ipv4.ip_local_port_range", Text(range), $">= {connections} ports in all", TuningStatus.Fail,
-                    $"{ports} ports × {sources} source address(es) = {capacity}: connects past that fail with EADDRNOTAVAIL.",
-                    $"sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\"   # or use -SourceAddressCount {(connections + ports - 1) / ports}"));
+                    $"{ports} ports × {sources} source address(es) = {capacity}: connects past that fail with EADDRNOTAVAIL.{(needed > widest ? $" Even {LowestEphemeralPort}-{HighestPort} is too few: add source addresses." : "")}",
+                    $"sysctl -w net.ipv4.ip_local_port_range=\"{first} {last}\"   # or use -SourceAddressCount {(connections + ports - 1) / ports}",
+                    $"{first} {last}"));
             if (client)
             {
-                limits.Add(("net.ipv4.ip_local_port_range", capacity, $"{ports} ephemeral ports × {sources} source address(es)"));
+                limits.Add(new("net.ipv4.ip_local_port_range", capacity, $"{ports} ephemeral ports × {sources} source address(es)", system.IsRoot));
+                limits.Add(new("net.ipv4.ip_local_port_range", widest * sources, $"even {LowestEphemeralPort}-{HighestPort} gives only {widest} ephemeral ports per source address ({sources} given)", Liftable: false));
             }
         }
         else
@@ -128,11 +162,11 @@ public static class TuningAdvisor
 
         long? twReuse = First(system.ReadSysctl("net.ipv4.tcp_tw_reuse"));
         checks.Add(!client || twReuse >= 1 ? Pass("net.ipv4.tcp_tw_reuse", twReuse, client ? ">= 1" : "(clients only)", twReuse == 2 ? "2 reuses TIME_WAIT ports on loopback only, which is what these tests use." : "Ports in TIME_WAIT can be reused.")
-            : Make("net.ipv4.tcp_tw_reuse", twReuse, ">= 1", TuningStatus.Warn, "Reconnect churn leaves ports in TIME_WAIT for 60 s and runs out.", "sysctl -w net.ipv4.tcp_tw_reuse=1"));
+            : Make("net.ipv4.tcp_tw_reuse", twReuse, ">= 1", TuningStatus.Warn, "Reconnect churn leaves ports in TIME_WAIT for 60 s and runs out.", "sysctl -w net.ipv4.tcp_tw_reuse=1", 1));
 
         long? finTimeout = First(system.ReadSysctl("net.ipv4.tcp_fin_timeout"));
         checks.Add(!client || finTimeout <= 30 ? Pass("net.ipv4.tcp_fin_timeout", finTimeout, client ? "<= 30" : "(clients only)", "Closed connections leave FIN_WAIT_2 soon enough.")
-            : Make("net.ipv4.tcp_fin_timeout", finTimeout, "<= 30", TuningStatus.Warn, "Closed client sockets hold their ports longer under churn.", "sysctl -w net.ipv4.tcp_fin_timeout=30   # lowers it: Set-NetpollTuning needs -Force"));
+            : Make("net.ipv4.tcp_fin_timeout", finTimeout, "<= 30", TuningStatus.Warn, "Closed client sockets hold their ports longer under churn.", "sysctl -w net.ipv4.tcp_fin_timeout=30", 30));
 
         checks.Add(AtLeast("net.ipv4.tcp_max_tw_buckets", First(system.ReadSysctl("net.ipv4.tcp_max_tw_buckets")), connections, TuningStatus.Warn, "Past it, closing connections skip TIME_WAIT (logged as 'time wait bucket table overflow').", connections));
 
@@ -143,11 +177,12 @@ public static class TuningAdvisor
         {
             long pressure = tcpMem[1] * 4096;
             long max = tcpMem[2] * 4096;
+            string memTarget = $"{tcpMem[0]} {Math.Max(tcpMem[1], bytesNeeded / 4096 * 2)} {Math.Max(tcpMem[2], bytesNeeded / 4096 * 3)}";
             checks.Add(bytesNeeded <= pressure ? Pass("net.ipv4.tcp_mem", Text(tcpMem), $"pressure >= {bytesNeeded / 4096} pages", $"{connections} connections pin at least {bytesNeeded / (1024 * 1024)} MiB of socket buffers.")
                 : Make("net.ipv4.tcp_mem", Text(tcpMem), $"pressure >= {bytesNeeded / 4096} pages", bytesNeeded <= max ? TuningStatus.Warn : TuningStatus.Fail,
                     $"{connections} connections pin at least {bytesNeeded / (1024 * 1024)} MiB; past the pressure mark the kernel shrinks buffers, past the max it drops.",
-                    $"sysctl -w net.ipv4.tcp_mem=\"{tcpMem[0]} {Math.Max(tcpMem[1], bytesNeeded / 4096 * 2)} {Math.Max(tcpMem[2], bytesNeeded / 4096 * 3)}\""));
-            limits.Add(("net.ipv4.tcp_mem", max / (sides * MinSocketBuffers), $"tcp_mem allows {max / (1024 * 1024)} MiB of socket buffers"));
+                    $"sysctl -w net.ipv4.tcp_mem=\"{memTarget}\"", memTarget));
+            limits.Add(new("net.ipv4.tcp_mem", max / (sides * MinSocketBuffers), $"tcp_mem allows {max / (1024 * 1024)} MiB of socket buffers", system.IsRoot));
         }
         else
         {
@@ -173,26 +208,26 @@ public static class TuningAdvisor
             checks.Add(AtLeast("net.netfilter.nf_conntrack_max", tracked, connections, TuningStatus.Fail, "When the table is full, new connections' packets are dropped ('nf_conntrack: table full').", (long)connections * 2));
             if (tracked is { } t)
             {
-                limits.Add(("net.netfilter.nf_conntrack_max", t, $"nf_conntrack_max is {t}"));
+                limits.Add(new("net.netfilter.nf_conntrack_max", t, $"nf_conntrack_max is {t}", system.IsRoot));
             }
         }
     }
 
-    private static void CheckMacOS(ISystemAccess system, int connections, TuningRole role, int sources, long fds, bool client, List<NetpollTuningCheck> checks, List<(string, long, string)> limits)
+    private static void CheckMacOS(ISystemAccess system, int connections, TuningRole role, int sources, long fds, bool client, List<NetpollTuningCheck> checks, List<Limit> limits)
     {
         int perConnection = FdsPerConnection(role);
         long? maxFiles = First(system.ReadSysctl("kern.maxfiles"));
         checks.Add(AtLeast("kern.maxfiles", maxFiles, fds, TuningStatus.Fail, "Open files allowed system-wide.", fds * 2));
         if (maxFiles is { } mf)
         {
-            limits.Add(("kern.maxfiles", (mf - (system.SystemFilesInUse ?? 0) - FdOverhead) / perConnection, $"kern.maxfiles is {mf}"));
+            limits.Add(new("kern.maxfiles", (mf - (system.SystemFilesInUse ?? 0) - FdOverhead) / perConnection, $"kern.maxfiles is {mf}", system.IsRoot));
         }
 
         long? perProc = First(system.ReadSysctl("kern.maxfilesperproc"));
         checks.Add(AtLeast("kern.maxfilesperproc", perProc, fds, TuningStatus.Fail, "Caps every process's open-file limit.", fds));
         if (perProc is { } pp)
         {
-            limits.Add(("kern.maxfilesperproc", (pp - FdOverhead) / perConnection, $"kern.maxfilesperproc is {pp}"));
+            limits.Add(new("kern.maxfilesperproc", (pp - FdOverhead) / perConnection, $"kern.maxfilesperproc is {pp}", system.IsRoot));
         }
 
         long backlog = BacklogFor(connections);
@@ -201,7 +236,7 @@ public static class TuningAdvisor
         checks.Add(AtLeast("kern.ipc.maxsockets", sockets, (long)connections * perConnection, TuningStatus.Fail, "Sockets allowed system-wide (set at boot on some releases).", (long)connections * perConnection * 2));
         if (sockets is { } s)
         {
-            limits.Add(("kern.ipc.maxsockets", s / perConnection, $"kern.ipc.maxsockets is {s}"));
+            limits.Add(new("kern.ipc.maxsockets", s / perConnection, $"kern.ipc.maxsockets is {s}", system.IsRoot));
         }
 
         long? first = First(system.ReadSysctl("net.inet.ip.portrange.first"));
@@ -209,13 +244,15 @@ public static class TuningAdvisor
         if (first is { } f && last is { } l)
         {
             long capacity = (l - f + 1) * sources;
+            long widenedFirst = WidenTo(f, l, PortsNeeded(connections, sources)).First;
             checks.Add(!client || capacity >= connections
                 ? Pass("net.inet.ip.portrange.first", f, client ? $"range >= {connections} ports in all" : "(clients only)", $"{l - f + 1} ports × {sources} source address(es).")
-                : Make("net.inet.ip.portrange.first", f, $"range >= {connections} ports in all", TuningStatus.Fail, $"{l - f + 1} ports × {sources} source address(es) = {capacity}: connects past that fail with EADDRNOTAVAIL.", "sysctl -w net.inet.ip.portrange.first=1024"));
+                : Make("net.inet.ip.portrange.first", f, $"range >= {connections} ports in all", TuningStatus.Fail, $"{l - f + 1} ports × {sources} source address(es) = {capacity}: connects past that fail with EADDRNOTAVAIL.", $"sysctl -w net.inet.ip.portrange.first={widenedFirst}", widenedFirst));
             checks.Add(Pass("net.inet.ip.portrange.last", l, "(with first)", "The upper end of the ephemeral range."));
             if (client)
             {
-                limits.Add(("net.inet.ip.portrange.first", capacity, $"{l - f + 1} ephemeral ports × {sources} source address(es)"));
+                limits.Add(new("net.inet.ip.portrange.first", capacity, $"{l - f + 1} ephemeral ports × {sources} source address(es)", system.IsRoot));
+                limits.Add(new("net.inet.ip.portrange.first", (l - LowestEphemeralPort + 1) * sources, $"even from port {LowestEphemeralPort} there are only {l - LowestEphemeralPort + 1} ephemeral ports per source address ({sources} given)", Liftable: false));
             }
         }
         else
@@ -227,7 +264,7 @@ public static class TuningAdvisor
         checks.Add(launchd.Length == 2 && launchd[0] >= fds
             ? Pass(MacSystemAccess.LaunchctlMaxFiles, Text(launchd), $">= {fds} {fds}", "New processes start with enough open files.")
             : Make(MacSystemAccess.LaunchctlMaxFiles, launchd.Length == 2 ? Text(launchd) : null, $">= {fds} {fds}", TuningStatus.Warn,
-                "Processes launchd starts (new terminals, services) begin with a low soft limit.", $"sudo launchctl limit maxfiles {fds} {fds}"));
+                "Processes launchd starts (new terminals, services) begin with a low soft limit.", $"sudo launchctl limit maxfiles {fds} {fds}", $"{fds} {fds}"));
     }
 
     private static string HardLimitFix(ISystemAccess system, long fds) =>
@@ -240,7 +277,7 @@ public static class TuningAdvisor
     private static NetpollTuningCheck AtLeast(string setting, long? current, long required, TuningStatus failure, string why, long fixValue) =>
         current is null ? Unknown(setting, required)
         : current.Value >= required ? Pass(setting, current, $">= {required}", why)
-        : Make(setting, current, $">= {required}", failure, why, $"sysctl -w {setting}={fixValue}");
+        : Make(setting, current, $">= {required}", failure, why, $"sysctl -w {setting}={fixValue}", fixValue);
 
     private static NetpollTuningCheck Pass(string setting, object? current, string required, string why) =>
         Make(setting, current, required, TuningStatus.Pass, why, "");
@@ -248,7 +285,7 @@ public static class TuningAdvisor
     private static NetpollTuningCheck Unknown(string setting, long required) =>
         Make(setting, null, $">= {required}", TuningStatus.Unknown, "The value could not be read here.", "");
 
-    private static NetpollTuningCheck Make(string setting, object? current, string required, TuningStatus status, string why, string fix) => new()
+    private static NetpollTuningCheck Make(string setting, object? current, string required, TuningStatus status, string why, string fix, object? target = null) => new()
     {
         Setting = setting,
         Current = current switch { null => null, long l => l.ToString(CultureInfo.InvariantCulture), _ => current.ToString() },
@@ -256,6 +293,7 @@ public static class TuningAdvisor
         Status = status,
         Why = why,
         Fix = fix,
+        Target = target switch { null => null, long l => l.ToString(CultureInfo.InvariantCulture), int i => i.ToString(CultureInfo.InvariantCulture), _ => target.ToString() },
     };
 
     internal static long[] Numbers(string? text) =>

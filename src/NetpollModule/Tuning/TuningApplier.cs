@@ -4,7 +4,7 @@ using System.Text;
 namespace Netpoll.PowerShell.Tuning;
 
 /// <summary>
-/// Plans, applies and reverts tuning. Raises values only (unless forced), snapshots before the first
+/// Plans, applies and reverts tuning. Only improves values (unless forced), snapshots before the first
 /// change, and reports each setting it could not change with the reason.
 /// </summary>
 public static class TuningApplier
@@ -40,10 +40,10 @@ public static class TuningApplier
             {
                 skip = "";
             }
-            else if (Lowers(target.Setting, before, after) && !force)
+            else if (Worsens(target.Setting, before, after) && !force)
             {
-                // Raising only: an already higher value is kept.
-                skip = IsRaiseOnly(target.Setting) ? "" : $"Would lower {before} to {after}; add -Force to lower values.";
+                // Improving only: a value already better than the target is kept.
+                skip = "";
             }
             else if (!isLimit && scope == TuningScope.Process)
             {
@@ -272,8 +272,11 @@ public static class TuningApplier
     private static bool Same(string before, string after) =>
         TuningAdvisor.Numbers(before).SequenceEqual(TuningAdvisor.Numbers(after)) && TuningAdvisor.Numbers(before).Length > 0 || before == after;
 
-    /// <summary>True when <paramref name="after"/> is below <paramref name="before"/> in any position (a port range is lowered when it narrows).</summary>
-    private static bool Lowers(string setting, string before, string after)
+    /// <summary>
+    /// True when <paramref name="after"/> is worse than <paramref name="before"/> in any position: lower for
+    /// limits, higher for tcp_fin_timeout (a shorter FIN_WAIT_2 frees ports sooner), narrower for a port range.
+    /// </summary>
+    private static bool Worsens(string setting, string before, string after)
     {
         long[] b = TuningAdvisor.Numbers(before);
         long[] a = TuningAdvisor.Numbers(after);
@@ -282,20 +285,14 @@ public static class TuningApplier
             return false;
         }
 
-        if (setting is "net.ipv4.ip_local_port_range")
+        return setting switch
         {
-            return a[0] > b[0] || a[1] < b[1];
-        }
-
-        if (setting is "net.inet.ip.portrange.first")
-        {
-            return a[0] > b[0];
-        }
-
-        return a.Zip(b).Any(p => p.First < p.Second);
+            "net.ipv4.tcp_fin_timeout" => a[0] > b[0],
+            "net.ipv4.ip_local_port_range" => a[0] > b[0] || a[1] < b[1],
+            "net.inet.ip.portrange.first" => a[0] > b[0],
+            _ => a.Zip(b).Any(p => p.First < p.Second),
+        };
     }
-
-    private static bool IsRaiseOnly(string setting) => setting is not ("net.ipv4.tcp_fin_timeout" or "net.ipv4.tcp_tw_reuse");
 
     private static NetpollTuningChange Change(string setting, string? before, string? after, TuningChangeStatus status, string reason, string? snapshot) => new()
     {

@@ -6,8 +6,9 @@ using OpenTelemetry.Resources;
 namespace Netpoll.Telemetry;
 
 /// <summary>
-/// The <c>Netpoll</c> meter exported by OpenTelemetry's console exporter on a periodic reader. The
-/// instruments are observable, so the pollers are read only on the reader's own thread at each export.
+/// The <c>Netpoll</c> meter exported to the console on OpenTelemetry's periodic reader, one line per
+/// server per export (<see cref="CompactConsoleMetricExporter"/>). The instruments are observable, so
+/// the pollers are read only on the reader's own thread at each export.
 /// </summary>
 internal sealed class ConsoleMetricsExport : IDisposable
 {
@@ -23,10 +24,9 @@ internal sealed class ConsoleMetricsExport : IDisposable
         _provider = Sdk.CreateMeterProviderBuilder()
             .ConfigureResource(resource => resource.AddService("netpoll", serviceVersion: typeof(NetpollDiagnostics).Assembly.GetName().Version?.ToString()))
             .AddMeter(NetpollDiagnostics.MeterName)
-            .AddConsoleExporter((_, reader) =>
+            .AddReader(new PeriodicExportingMetricReader(new CompactConsoleMetricExporter(Console.Out), (int)interval.TotalMilliseconds)
             {
-                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;
-                reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+                TemporalityPreference = MetricReaderTemporalityPreference.Cumulative,
             })
             .Build();
     }

@@ -22,10 +22,14 @@ public class BackpressureTests
         byte[] chunk = new byte[64 * 1024];
         long sent = 0;
 
-        // Non-blocking sends count exactly what the kernel took. Bounded: 64 MiB, or stalled for 500 ms.
+        // Non-blocking sends count exactly what the kernel took. Done when the server has paused and the
+        // kernel has taken nothing for 500 ms (a stall alone is not enough: on a loaded machine the poller
+        // may not have run yet). Bounded: 64 MiB or 20 s.
         client.Blocking = false;
         var stalledSince = System.Diagnostics.Stopwatch.StartNew();
-        while (sent < 64L * 1024 * 1024 && stalledSince.ElapsedMilliseconds < 500)
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        while (sent < 64L * 1024 * 1024 && total.ElapsedMilliseconds < 20_000
+            && !(stalledSince.ElapsedMilliseconds >= 500 && server.Loop.GetStats().Single().Paused == 1))
         {
             try
             {

@@ -1,0 +1,79 @@
+using System.Collections;
+using System.Globalization;
+using System.Management.Automation;
+using Netpoll.Load;
+
+namespace Netpoll.PowerShell;
+
+/// <summary>
+/// How a load result reaches the user besides the pipeline, and when it counts as a failure.
+/// After Ctrl+C PowerShell refuses every write (WriteObject throws PipelineStoppedException once the
+/// pipeline is stopping, and an assignment such as <c>$r = ... | Invoke-NetpollLoad</c> is abandoned),
+/// so the measured result is added to the -OutVariable list the way WriteObject would have, kept in
+/// <c>$global:NetpollLastLoadResult</c> (set after every run), and a warning on the host says where it is.
+/// </summary>
+internal static class LoadResultDelivery
+{
+    public const string LastResultVariable = "NetpollLastLoadResult";
+
+    /// <summary>Keeps the result of the latest run in $global:NetpollLastLoadResult.</summary>
+    public static void Remember(PSCmdlet cmdlet, LoadResult result) =>
+        cmdlet.SessionState.PSVariable.Set("global:" + LastResultVariable, result);
+
+    public static void AfterCtrlC(PSCmdlet cmdlet, LoadResult result)
+    {
+        Remember(cmdlet, result);
+        string where = "$" + LastResultVariable;
+        if (cmdlet.MyInvocation.BoundParameters.TryGetValue("OutVariable", out object? bound) && bound is string name && name.Length > 0)
+        {
+            // PowerShell created this list when the command started and fills it from WriteObject.
+            if (cmdlet.SessionState.PSVariable.GetValue(name.TrimStart('+')) is PSObject { BaseObject: IList wrapped })
+            {
+                wrapped.Add(result);
+                where = $"${name.TrimStart('+')} and {where}";
+            }
+            else if (cmdlet.SessionState.PSVariable.GetValue(name.TrimStart('+')) is IList list)
+            {
+                list.Add(result);
+                where = $"${name.TrimStart('+')} and {where}";
+            }
+        }
+
+        // WriteWarning is refused too while stopping, so the note goes to the host's UI, as the console shows it.
+        cmdlet.Host?.UI?.WriteWarningLine(string.Create(CultureInfo.CurrentCulture,
+            $"Stopped after {result.Elapsed.TotalSeconds:N1} s with {result.Requests:N0} requests measured against {result.Target}; the result is in {where}."));
+    }
+
+    /// <summary>A NetpollLoadFailed error saying why nothing was measured, or null when the run measured what its pattern measures.</summary>
+    public static ErrorRecord? FailureOf(LoadResult result, TimeSpan responseTimeout)
+    {
+        bool nothingOpened = result.ConnectionsOpened == 0;
+        if (result.Pattern == LoadPattern.Idle ? !nothingOpened : result.Requests > 0)
+        {
+            return null;
+        }
+
+        LoadErrors errors = result.ErrorsByKind;
+        string message = nothingOpened
+            ? $"No connection to {result.Target} opened: {result.ConnectFailures} of {result.ConnectionsRequested} failed."
+            : errors.ResponseTimeout > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"No request to {result.Target} completed: {errors.ResponseTimeout} got no reply within {responseTimeout.TotalSeconds} s (-ResponseTimeout). Does the server speak {result.Pattern}?")
+                : errors.BadResponse > 0
+                    ? $"No request to {result.Target} completed: its replies were not {(result.Pattern == LoadPattern.Http ? "HTTP responses" : "the echo of what was sent")}. Does the server speak {result.Pattern}?"
+                    : string.Create(CultureInfo.InvariantCulture, $"No request to {result.Target} completed in {result.Elapsed.TotalSeconds:0.##} s.");
+        if (result.Errors > 0)
+        {
+            message += $" Errors: {errors}.";
+        }
+
+        if (result.Pattern != LoadPattern.Idle)
+        {
+            message += " No latency was measured (the latency properties are null).";
+        }
+
+        ErrorCategory category = nothingOpened ? ErrorCategory.ConnectionError
+            : result.ErrorsByKind.ResponseTimeout > 0 ? ErrorCategory.OperationTimeout
+            : ErrorCategory.InvalidResult;
+        return new ErrorRecord(new InvalidOperationException(message), ErrorIds.LoadFailed, category, result);
+    }
+}
