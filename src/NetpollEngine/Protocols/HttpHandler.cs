@@ -27,7 +27,7 @@ public sealed class HttpHandler : ConnectionHandler
     public const int MaxBodyBytes = 1024 * 1024;
 
     private readonly HttpServerCounters _counters = new();
-    private readonly Action<HttpRoute, HttpRequest, Exception> _reportFailure;
+    private readonly Action<HttpRoute, HttpRequest, Exception, Connection?> _reportFailure;
 
     /// <summary>The built-in responder: GET / and GET /stats.</summary>
     /// <param name="stats">Source of the counters served at GET /stats (the server's <see cref="Server.EventLoop.GetStats"/>).</param>
@@ -211,9 +211,9 @@ public sealed class HttpHandler : ConnectionHandler
         return session;
     }
 
-    private void ReportFailure(HttpRoute route, HttpRequest request, Exception error)
+    private void ReportFailure(HttpRoute route, HttpRequest request, Exception error, Connection? connection)
     {
-        Trace.TraceWarning($"netpoll http: route '{route.Pattern}' failed for {request}: {error.GetType().Name}: {error.Message}");
+        connection?.ReportRequestFailure($"{request} (route '{route.Pattern}')", error); // the engine's log and event
         try
         {
             RouteFailed?.Invoke(this, new HttpRouteFailedEventArgs(route, request, error));

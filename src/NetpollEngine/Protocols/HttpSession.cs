@@ -22,7 +22,7 @@ internal sealed class HttpSession
     private readonly HttpRouteTable _routes;
     private readonly HttpServerOptions _options;
     private readonly HttpServerCounters _counters;
-    private readonly Action<HttpRoute, HttpRequest, Exception>? _onRouteFailed;
+    private readonly Action<HttpRoute, HttpRequest, Exception, Connection?>? _onRouteFailed;
     private readonly Connection? _connection;            // only to tell callbacks who is asking
 
     // Reading: a head, then (if it has one) its body.
@@ -45,7 +45,7 @@ internal sealed class HttpSession
     private bool _deadlineIsBody;
 
     public HttpSession(HttpRouteTable routes, HttpServerOptions options, HttpServerCounters counters, long nowMs,
-        Action<HttpRoute, HttpRequest, Exception>? onRouteFailed = null, Connection? connection = null)
+        Action<HttpRoute, HttpRequest, Exception, Connection?>? onRouteFailed = null, Connection? connection = null)
     {
         _routes = routes;
         _options = options;
@@ -157,7 +157,7 @@ internal sealed class HttpSession
         {
             _reply.Failed = true;
             Interlocked.Increment(ref _counters.RouteFailures);
-            _onRouteFailed?.Invoke(route, request, ex);
+            _onRouteFailed?.Invoke(route, request, ex, _connection);
             return HttpResponseTemplate.Error(500);
         }
 

@@ -220,6 +220,7 @@ public class HttpMockTests
             }
         };
         handler.RouteFailed += (_, _) => throw new InvalidOperationException("a broken listener is ignored");
+        using var events = new EngineEvents("RequestFailed");
         await using TestServer server = Start(handler.Routes, handler: handler);
         using HttpClient http = Client(server);
         foreach (string path in new[] { "sync-throw", "async-throw", "null", "bad-header" })
@@ -232,6 +233,8 @@ public class HttpMockTests
         Assert.Equal(1, server.Loop.GetStats().Sum(s => s.Accepted)); // one kept-alive connection throughout
         Assert.Equal(["sync boom", "async boom", "returned no response", "is set by the server"], failures.Select(f => Describe(f.Error)));
         Assert.Equal(4, handler.GetStatistics().RouteFailures);
+        await TestServer.Eventually(() => events.Count >= 4, "four RequestFailed engine events");
+        Assert.Contains(events.Messages, m => m.Contains("GET /sync-throw", StringComparison.Ordinal) && m.Contains("sync boom", StringComparison.Ordinal));
         Assert.All(handler.Routes.Routes.Where(r => r.Path != "/ok"), r => Assert.Equal((1, 1), (r.Hits, r.Failures)));
 
         static string Describe(Exception e) => e.Message.Contains("returned no response", StringComparison.Ordinal) ? "returned no response"
@@ -325,6 +328,63 @@ public class HttpMockTests
     {
         await client.SendAsync(request);
         return await client.ReceiveExactlyAsync(expectBytes);
+    }
+
+    /// <summary>Collects one engine event by name from the Netpoll-Engine EventSource.</summary>
+    private sealed class EngineEvents : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly string _name;
+        private readonly List<string> _messages = [];
+
+        public EngineEvents(string name)
+        {
+            _name = name;
+            foreach (System.Diagnostics.Tracing.EventSource source in System.Diagnostics.Tracing.EventSource.GetSources())
+            {
+                OnEventSourceCreated(source);
+            }
+        }
+
+        public int Count
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return _messages.Count;
+                }
+            }
+        }
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _messages];
+                }
+            }
+        }
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+        {
+            if (eventSource.Name == Netpoll.Diagnostics.NetpollDiagnostics.EventSourceName)
+            {
+                EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Error);
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventName == _name && _name is not null)
+            {
+                lock (_messages)
+                {
+                    _messages.Add(string.Join(" | ", eventData.Payload ?? []));
+                }
+            }
+        }
     }
 
     /// <summary>Counts what the inner handler allocates on the thread that calls it (the poller, inline).</summary>
