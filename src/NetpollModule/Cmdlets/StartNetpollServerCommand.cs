@@ -40,6 +40,26 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [Parameter]
     public NetpollProtocol Protocol { get; set; } = NetpollProtocol.Echo;
 
+    /// <summary>HTTP mock routes: hashtables of 'METHOD /path' = answer (implies -Protocol Http).</summary>
+    [Parameter]
+    [RouteArgument]
+    public object[]? Route { get; set; }
+
+    /// <summary>The user's own ConnectionHandler (an instance or a type), instead of a built-in protocol.</summary>
+    [Parameter]
+    [HandlerArgument]
+    public ConnectionHandler? Handler { get; set; }
+
+    /// <summary>Most route scriptblocks running at once (the server's runspace pool).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ScriptThreads { get; set; } = 4;
+
+    /// <summary>The $State hashtable route scriptblocks share (synchronized; the caller keeps a view of it).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? State { get; set; }
+
     [Parameter]
     [ValidateRange(1, 256)]
     public int Pollers { get; set; } = new EventLoopOptions().Pollers;
@@ -95,7 +115,8 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
 
         EndPoint endPoint = ResolveEndPoint();
-        string target = $"{Protocol} server '{name}' on {DescribeEndPoint(endPoint)}";
+        NetpollProtocol? protocol = ChooseProtocol();
+        string target = $"{protocol?.ToString() ?? Handler!.GetType().Name} server '{name}' on {DescribeEndPoint(endPoint)}";
         if (!ShouldProcess(target, "Start"))
         {
             return;
@@ -116,12 +137,19 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             MaxConnections = MaxConnections,
             Connection = new ConnectionOptions { IdleTimeout = IdleTimeout, ReadTimeout = ReadTimeout, Dispatch = Dispatch },
         };
-        loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+        System.Collections.Hashtable state = System.Collections.Hashtable.Synchronized(State ?? []);
+        RouteDefinition[] routes = [.. (Route ?? []).Cast<RouteDefinition>()];
+        ScriptRouteRunner? scripts = routes.Any(r => r.Script is not null) ? new ScriptRouteRunner(ScriptThreads, state) : null;
+        ConnectionHandler handler = Handler
+            ?? (Route is not null ? new HttpHandler(new HttpRouteTable(routes.Select(r => r.Route ?? scripts!.Route(r.Pattern, r.Script!))))
+            : ProtocolHandlers.Create(Protocol, () => loop!.GetStats()));
+        loop = new EventLoop(handler, options);
         Task serving = loop.ServeAsync(listener);
-        var server = new NetpollServer(ServerRegistry.NextId(), name, Protocol, loop, listener, serving);
+        var server = new NetpollServer(ServerRegistry.NextId(), name, protocol, handler, loop, listener, serving, scripts) { RouteState = state, ScriptThreads = ScriptThreads };
         if (!ServerRegistry.TryAdd(server))
         {
             loop.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+            server.Release();
             WriteError(NameInUse(name, $"A Netpoll server named '{name}' was started meanwhile. Choose another -Name."));
             return;
         }
@@ -139,13 +167,32 @@ public sealed class StartNetpollServerCommand : PSCmdlet
 
     private void WaitUntilStopped(NetpollServer server)
     {
-        Host.UI.WriteLine($"Serving {server.Protocol} on {server.EndPoint}. Press Ctrl+C to stop.");
+        Host.UI.WriteLine($"Serving {server.Protocol?.ToString() ?? server.Handler} on {server.EndPoint}. Press Ctrl+C to stop.");
         while (!_stopRequested.Wait(TimeSpan.FromMilliseconds(200)) && server.State == EventLoopState.Serving)
         {
         }
 
         ServerRegistry.Remove(server);
         server.Loop.ShutdownAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>The protocol the parameters ask for (null for -Handler); contradicting parameters end the command.</summary>
+    private NetpollProtocol? ChooseProtocol()
+    {
+        bool protocolNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Protocol));
+        string? conflict = (Handler, Route) switch
+        {
+            (not null, not null) => "-Handler and -Route both say what the server answers; give one.",
+            (not null, null) when protocolNamed => "-Handler replaces the built-in protocol; leave -Protocol out.",
+            (null, not null) when protocolNamed && Protocol != NetpollProtocol.Http => $"-Route serves HTTP; -Protocol {Protocol} contradicts it (leave -Protocol out).",
+            _ => null,
+        };
+        if (conflict is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(conflict), ErrorIds.ConflictingParameters, ErrorCategory.InvalidArgument, null));
+        }
+
+        return Handler is not null ? null : Route is not null ? NetpollProtocol.Http : Protocol;
     }
 
     private string NextFreeName()

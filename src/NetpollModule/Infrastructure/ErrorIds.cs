@@ -12,6 +12,11 @@ internal static class ErrorIds
     public const string ServerNameInUse = "NetpollServerNameInUse";
     public const string InvalidAddress = "NetpollInvalidAddress";
     public const string StopTimedOut = "NetpollStopTimedOut";
+    public const string ConflictingParameters = "NetpollConflictingParameters";
+
+    // HTTP routes
+    public const string NotHttpServer = "NetpollNotHttpServer";
+    public const string RouteNotFound = "NetpollRouteNotFound";
 
     // Load
     public const string InvalidTarget = "NetpollInvalidTarget";

@@ -56,6 +56,24 @@ internal static class ServerLookup
         }
     }
 
+    /// <summary>The servers that serve HTTP routes; any other is skipped, or an error of its own when <paramref name="required"/>.</summary>
+    public static IEnumerable<(NetpollServer Server, Protocols.HttpHandler Http)> WithRoutes(Cmdlet cmdlet, IEnumerable<NetpollServer> servers, bool required)
+    {
+        foreach (NetpollServer server in servers)
+        {
+            if (server.Http is { } http)
+            {
+                yield return (server, http);
+            }
+            else if (required)
+            {
+                cmdlet.WriteError(new ErrorRecord(
+                    new InvalidOperationException($"Server '{server.Name}' runs {server.Handler}, which has no HTTP routes. Routes belong to servers started with -Protocol Http or -Route."),
+                    ErrorIds.NotHttpServer, ErrorCategory.InvalidOperation, server));
+            }
+        }
+    }
+
     private static ErrorRecord NotFound(string message, object target) =>
         new(new ItemNotFoundException(message), ErrorIds.ServerNotFound, ErrorCategory.ObjectNotFound, target);
 }
