@@ -14,7 +14,8 @@ namespace Netpoll.Protocols;
 /// </summary>
 /// <remarks>
 /// A request the RFCs reject gets its 4xx/5xx with <c>Connection: close</c> and the connection closes
-/// (<see cref="HttpRequestParser"/> lists the checks). Static routes are answered inline, with no
+/// (<see cref="HttpRequestParser"/> lists the checks) once the client stops sending (lingering, as nginx
+/// does, so the client reads the refusal instead of a reset). Static routes are answered inline, with no
 /// allocation; delayed and dynamic ones are awaited without blocking the poller, and later requests on
 /// the connection wait their turn. The handler keeps its per-connection state in <see cref="Connection.Context"/>.
 /// </remarks>
@@ -95,13 +96,24 @@ public sealed class HttpHandler : ConnectionHandler
         {
             long now = Environment.TickCount64;
             session.AppliedDeadline = 0; // the engine's has fired
-            if (session.OnDeadline(new ConnectionOutput(connection.Writer), now))
+            switch (session.OnDeadline(new ConnectionOutput(connection.Writer), now))
             {
-                return true;
-            }
+                case HttpStep.NeedMore:
+                    ApplyDeadline(connection, session, now); // it moved (a body kept its rate) or was cleared
+                    return false;
+                case HttpStep.Linger:
+                    // Send the 408 now and linger; if it cannot go at once, the engine sends what it can and closes.
+                    ValueTask flush = connection.Writer.FlushAsync();
+                    if (!flush.IsCompletedSuccessfully)
+                    {
+                        _ = flush.AsTask(); // observed; the close fails it
+                        return true;
+                    }
 
-            ApplyDeadline(connection, session, now); // it moved (a body kept its rate) or was cleared
-            return false;
+                    return !Linger(connection, session, now);
+                default:
+                    return true;
+            }
         }
     }
 
@@ -172,6 +184,37 @@ public sealed class HttpHandler : ConnectionHandler
         {
             connection.Close();
         }
+        else if (step == HttpStep.Linger)
+        {
+            lock (session)
+            {
+                if (!Linger(connection, session, Environment.TickCount64))
+                {
+                    connection.Close();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a refusal has been sent: stop sending (FIN) and let the session drop what the client still
+    /// sends until it closes or the linger time passes. False: the connection is closing already.
+    /// Called under the session's lock.
+    /// </summary>
+    private static bool Linger(Connection connection, HttpSession session, long nowMs)
+    {
+        try
+        {
+            connection.ShutdownSend();
+        }
+        catch (ConnectionClosedException)
+        {
+            return false;
+        }
+
+        session.StartLinger(nowMs);
+        ApplyDeadline(connection, session, nowMs);
+        return true;
     }
 
     /// <summary>

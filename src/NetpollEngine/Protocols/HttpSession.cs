@@ -17,6 +17,9 @@ namespace Netpoll.Protocols;
 /// </remarks>
 internal sealed class HttpSession
 {
+    /// <summary>How long a refused client may go on sending before the connection closes (see <see cref="HttpStep.Linger"/>).</summary>
+    public static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+
     private static readonly byte[] ContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
 
     private readonly HttpRouteTable _routes;
@@ -43,6 +46,7 @@ internal sealed class HttpSession
     // The deadline (Environment.TickCount64 ms; 0: none) and what it guards.
     private long _deadline;
     private bool _deadlineIsBody;
+    private bool _lingering;              // refused: every byte that still comes is dropped, until close
 
     public HttpSession(HttpRouteTable routes, HttpServerOptions options, HttpServerCounters counters, long nowMs,
         Action<HttpRoute, HttpRequest, Exception, Connection?>? onRouteFailed = null, Connection? connection = null)
@@ -78,6 +82,12 @@ internal sealed class HttpSession
     {
         consumed = 0;
         wrote = false;
+        if (_lingering)
+        {
+            consumed = input.Length;
+            return HttpStep.NeedMore;
+        }
+
         while (true)
         {
             ReadOnlySequence<byte> rest = input.Slice(consumed);
@@ -178,18 +188,25 @@ internal sealed class HttpSession
     }
 
     /// <summary>
-    /// The engine's request deadline passed. True: close the connection (a 408 was written when a request
-    /// was under way). False: the deadline moved (or was cleared) meanwhile; <see cref="Deadline"/> says where to.
+    /// The engine's request deadline passed. <see cref="HttpStep.NeedMore"/>: it moved (or was cleared)
+    /// meanwhile, <see cref="Deadline"/> says where to; <see cref="HttpStep.Linger"/>: a request was under
+    /// way and a 408 was written; <see cref="HttpStep.Close"/>: close now (nothing was sent, or a refused
+    /// client's linger time is over).
     /// </summary>
-    public bool OnDeadline<TOutput>(TOutput output, long nowMs)
+    public HttpStep OnDeadline<TOutput>(TOutput output, long nowMs)
         where TOutput : IHttpOutput
     {
         if (_deadline == 0 || nowMs < _deadline)
         {
-            return false;
+            return HttpStep.NeedMore;
         }
 
         _deadline = 0;
+        if (_lingering)
+        {
+            return HttpStep.Close;
+        }
+
         if (_deadlineIsBody)
         {
             Interlocked.Increment(ref _counters.BodyTimeouts);
@@ -199,12 +216,20 @@ internal sealed class HttpSession
             Interlocked.Increment(ref _counters.HeadTimeouts);
         }
 
-        if (_deadlineIsBody || _partialHead)
+        if (!_deadlineIsBody && !_partialHead)
         {
-            HttpResponseTemplate.Error(408).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
+            return HttpStep.Close; // nothing was asked: nothing to answer
         }
 
-        return true;
+        HttpResponseTemplate.Error(408).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
+        return HttpStep.Linger;
+    }
+
+    /// <summary>A refusal went out and sending has stopped: drop what still comes, and close after <see cref="LingerTime"/> at the latest.</summary>
+    public void StartLinger(long nowMs)
+    {
+        _lingering = true;
+        _deadline = nowMs + (long)LingerTime.TotalMilliseconds;
     }
 
     /// <summary>A head is complete: check it, decide its answer, and set up reading its body.</summary>
@@ -389,7 +414,7 @@ internal sealed class HttpSession
         Interlocked.Increment(ref _counters.Rejected);
         _deadline = 0;
         HttpResponseTemplate.Error(rejection.Status).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
-        return HttpStep.Close;
+        return HttpStep.Linger;
     }
 
     private void ArmHeadDeadline(long nowMs)

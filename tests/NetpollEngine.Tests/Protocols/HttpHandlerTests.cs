@@ -121,6 +121,31 @@ public class HttpHandlerTests
     }
 
     [Fact]
+    public async Task A_refused_client_still_sending_reads_its_refusal_instead_of_a_reset()
+    {
+        await using TestServer server = StartHttp();
+        using Socket client = await server.ConnectSocketAsync();
+        Task<byte[]> reply = client.ReceiveToEndAsync();
+        await client.SendAsync(Encoding.ASCII.GetBytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n"));
+        var chunk = new byte[64 * 1024];
+        for (int sent = 0; sent < 4_000_000 && !reply.IsCompleted; sent += chunk.Length)
+        {
+            try
+            {
+                await client.SendAsync(chunk); // the body the server refused keeps coming
+            }
+            catch (SocketException)
+            {
+                break;
+            }
+        }
+
+        // The server sent 413 and a FIN, and read and dropped the rest: no reset ate the answer.
+        string text = Encoding.ASCII.GetString(await reply);
+        Assert.StartsWith("HTTP/1.1 413 Content Too Large\r\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bodies_are_skipped_and_connection_close_is_honoured()
     {
         await using TestServer server = StartHttp();

@@ -23,7 +23,7 @@ internal sealed class HttpSessionHarness
 
     public HttpServerCounters Counters { get; }
 
-    /// <summary>The session said Connection: close (after a refusal or a close response).</summary>
+    /// <summary>The session said Connection: close (after a close response), or lingers after a refusal.</summary>
     public bool Closed { get; private set; }
 
     /// <summary>Process calls made; bounded by the pieces and responses, so a parser that loops shows here.</summary>
@@ -86,9 +86,9 @@ internal sealed class HttpSessionHarness
                 continue;
             }
 
-            if (step == HttpStep.Close)
+            if (step is HttpStep.Close or HttpStep.Linger)
             {
-                Closed = true;
+                Closed = true; // lingering reads only to drop: nothing more is answered
             }
 
             return;

@@ -44,7 +44,6 @@ public class HttpSlowClientTests
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"closed after {clock.Elapsed.TotalMilliseconds:0} ms with a {HeadTimeout.TotalMilliseconds} ms head deadline");
             Assert.True(sent < head.Length, "the head never completed, so only the deadline can have ended it");
             Assert.Equal(1, handler.GetStatistics().HeadTimeouts);
-            Assert.True(server.Loop.GetStats().Sum(s => s.Timeouts) >= 1);
         }
     }
 
