@@ -18,6 +18,26 @@ BeforeAll {
     }
 
     function Get-Url([object] $Server, [string] $Path) { "http://127.0.0.1:$($Server.Port)$Path" }
+
+    # Sends raw request bytes (as an abusive or broken client would), then reads until the server closes.
+    function Send-RawRequest([object] $Server, [string] $Request) {
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $Server.Port)
+        try {
+            $stream = $client.GetStream()
+            $stream.ReadTimeout = 10000
+            $bytes = [System.Text.Encoding]::Latin1.GetBytes($Request)
+            $stream.Write($bytes, 0, $bytes.Length)
+            Read-ToClose $stream
+        }
+        finally { $client.Dispose() }
+    }
+
+    function Read-ToClose([System.IO.Stream] $Stream) {
+        $buffer = [byte[]]::new(4096)
+        $text = [System.Text.StringBuilder]::new()
+        while (($read = $Stream.Read($buffer, 0, $buffer.Length)) -gt 0) { [void] $text.Append([System.Text.Encoding]::Latin1.GetString($buffer, 0, $read)) }
+        $text.ToString()
+    }
 }
 
 AfterAll {
@@ -58,6 +78,9 @@ Describe 'Static routes' {
             'GET /big'         = @{ Filler = 100000; Chunked = $true; ChunkSize = 4096 }
             'DELETE /users/*'  = 204
             'GET /users/{id}'  = @{ Status = 200; Body = 'a user' }
+            'GET /bytes'       = [byte[]] (1, 2, 3, 250)
+            'GET /slow'        = @{ Body = 'late'; Delay = 0.4; Jitter = 0.1 }
+            'GET /bye'         = @{ Body = 'bye'; CloseAfter = $true }
         }
     }
     AfterAll { $mock | Stop-NetpollServer }
@@ -77,6 +100,18 @@ Describe 'Static routes' {
         $big.Headers['Transfer-Encoding'] | Should -Be 'chunked'
         $big.RawContentLength | Should -Be 100000
         (Invoke-WebRequest (Get-Url $mock '/users/7') -Method Delete).StatusCode | Should -Be 204
+        $bytes = Invoke-WebRequest (Get-Url $mock '/bytes')
+        $bytes.Headers['Content-Type'] | Should -Be 'application/octet-stream'
+        $bytes.RawContentStream.ToArray() | Should -Be @(1, 2, 3, 250)
+    }
+
+    It 'waits the delay (give or take its jitter) and closes after a CloseAfter answer' {
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        (Invoke-WebRequest (Get-Url $mock '/slow') -TimeoutSec 10).Content | Should -Be 'late'
+        $clock.Elapsed.TotalMilliseconds | Should -BeGreaterOrEqual 290 -Because 'a 0.4 s delay varies by 0.1 s at most'
+        $reply = Send-RawRequest $mock "GET /bye HTTP/1.1`r`nHost: x`r`n`r`nGET /health HTTP/1.1`r`nHost: x`r`n`r`n"
+        $reply | Should -BeLike "HTTP/1.1 200 OK`r`n*Connection: close`r`n*"
+        $reply | Should -BeLike "*`r`n`r`nbye" -Because 'the pipelined second request is never answered: the connection closed after the first'
     }
 
     It 'answers 405 with Allow for a method no route takes, and 404 for a path none matches' {
@@ -88,12 +123,12 @@ Describe 'Static routes' {
 
     It 'lists its routes in the order they are tried, with their hits' {
         $routes = @(Get-NetpollRoute -Name 'pester-static')
-        $routes.Count | Should -Be 7
+        $routes.Count | Should -Be 10
         $routes[0].ServerName | Should -Be 'pester-static'
         ($routes | Where-Object Pattern -eq 'GET /health').Hits | Should -BeGreaterOrEqual 1
         ($routes | Where-Object Pattern -eq 'GET /teapot').Answer | Should -BeLike '418 *'
         @(Get-NetpollRoute -Name 'pester-static' -Pattern 'GET /users/*').Pattern | Should -Be @('GET /users/{id}')
-        (Get-NetpollServer -Name 'pester-static').Routes | Should -Be 7
+        (Get-NetpollServer -Name 'pester-static').Routes | Should -Be 10
     }
 }
 
@@ -102,7 +137,7 @@ Describe 'Scriptblock routes' {
         $mock = Start-NetpollServer -Name 'pester-script' -Port 0 -Route @{
             'POST /orders/{id}' = {
                 param($Request)
-                @{ id = $Request.RouteValues.id; method = $Request.Method; q = $Request.Query.q; trace = $Request.Headers['X-Trace']; sku = ($Request.BodyText | ConvertFrom-Json).sku }
+                @{ id = $Request.RouteValues.id; method = $Request.Method; path = $Request.Path; q = $Request.Query.q; trace = $Request.Headers['X-Trace']; sku = ($Request.BodyText | ConvertFrom-Json).sku }
             }
             'GET /text'      = { "hello $($Request.Query.name)" }
             'GET /status'    = { 418 }
@@ -113,6 +148,7 @@ Describe 'Scriptblock routes' {
             $order = Invoke-RestMethod (Get-Url $mock '/orders/o7?q=a%20b') -Method Post -Body '{"sku":"x-1"}' -ContentType 'application/json' -Headers @{ 'X-Trace' = 't1' }
             $order.id | Should -Be 'o7'
             $order.method | Should -Be 'POST'
+            $order.path | Should -Be '/orders/o7'
             $order.q | Should -Be 'a b'
             $order.trace | Should -Be 't1'
             $order.sku | Should -Be 'x-1'
@@ -140,6 +176,23 @@ Describe 'Scriptblock routes' {
             $boom.LastError | Should -Match 'the database is down'
         }
         finally { $mock | Stop-NetpollServer }
+    }
+
+    It 'logs a failing script as an engine error, with its route and message' {
+        $manifest = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1'))
+        $script = @"
+Import-Module '$manifest'
+`$mock = Start-NetpollServer -Name logged -Port 0 -LogLevel Error -Route @{ 'GET /boom' = { throw 'the cache is cold' } }
+(Invoke-WebRequest "http://127.0.0.1:`$(`$mock.Port)/boom" -SkipHttpErrorCheck -TimeoutSec 10).StatusCode
+Start-Sleep -Milliseconds 500
+`$mock | Stop-NetpollServer
+Disable-NetpollTelemetry
+'DONE'
+"@
+        $lines = @(& (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script 2>&1 | ForEach-Object { "$_" })
+        $lines[-1] | Should -Be 'DONE' -Because ($lines -join "`n")
+        $lines | Should -Contain '500'
+        $lines | Where-Object { $_ -match "GET /boom.*route 'GET /boom'.*failed.*the cache is cold" } | Should -Not -BeNullOrEmpty -Because ($lines -join "`n")
     }
 
     It 'never block a poller: a slow script does not hold up the server''s other requests' {
@@ -217,6 +270,61 @@ Describe 'Bad routes fail at parameter binding' {
     }
 }
 
+Describe 'A hardened HTTP server' {
+    It 'answers a client dripping its request head 408 after -RequestHeadTimeout, and counts it' {
+        $web = Start-NetpollServer -Name 'pester-slowloris' -Protocol Http -Port 0 -RequestHeadTimeout 1
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $web.Port)
+        try {
+            $stream = $client.GetStream()
+            $stream.ReadTimeout = 10000
+            $head = [System.Text.Encoding]::ASCII.GetBytes("GET / HTTP/1.1`r`nHost: x`r`nX-Drip: $('a' * 100)`r`n`r`n")
+            for ($sent = 0; $sent -lt $head.Length -and -not $stream.DataAvailable; $sent++) {
+                try { $stream.Write($head, $sent, 1) } catch { break }
+                Start-Sleep -Milliseconds 100
+            }
+            $sent | Should -BeLessThan $head.Length -Because 'the head never completed: only the deadline can have answered'
+            Read-ToClose $stream | Should -BeLike "HTTP/1.1 408 Request Timeout`r`n*Connection: close*"
+            $web.HttpStatistics.HeadTimeouts | Should -Be 1
+        }
+        finally {
+            $client.Dispose()
+            $web | Stop-NetpollServer
+        }
+    }
+
+    It 'refuses <Case> with 400 and closes' -ForEach @(
+        @{ Case = 'a NUL in a field value'; Request = "GET / HTTP/1.1`r`nHost: x`r`nX-Bad: a`0b`r`n`r`n" }
+        @{ Case = 'a bare CR in a field value'; Request = "GET / HTTP/1.1`r`nHost: x`r`nX-Bad: a`rb`r`n`r`n" }
+        @{ Case = 'a space in a field name'; Request = "GET / HTTP/1.1`r`nHost: x`r`nX Bad: a`r`n`r`n" }
+        @{ Case = 'a method that is not a token'; Request = "G(T / HTTP/1.1`r`nHost: x`r`n`r`n" }
+        @{ Case = 'a control character in the target'; Request = "GET /a`tb HTTP/1.1`r`nHost: x`r`n`r`n" }
+        @{ Case = 'a missing Host'; Request = "GET / HTTP/1.1`r`n`r`n" }
+    ) {
+        $web = Start-NetpollServer -Name 'pester-strict' -Port 0 -Route @{ '* /**' = 'should not be answered' }
+        try {
+            Send-RawRequest $web ($Request + "GET / HTTP/1.1`r`nHost: x`r`n`r`n") | Should -BeLike "HTTP/1.1 400 Bad Request`r`n*Connection: close`r`n*" -Because 'the request after the bad one is never answered either'
+            $web.HttpStatistics.Rejected | Should -Be 1
+            (Invoke-WebRequest (Get-Url $web '/') -TimeoutSec 10).Content | Should -Be 'should not be answered' -Because 'the server keeps serving others'
+        }
+        finally { $web | Stop-NetpollServer }
+    }
+
+    It 'refuses a body over -MaxBodySize with 413' {
+        $web = Start-NetpollServer -Name 'pester-maxbody' -Port 0 -MaxBodySize 1000 -Route @{ 'POST /upload' = { "got $($Request.Body.Length) bytes" } }
+        try {
+            (Invoke-WebRequest (Get-Url $web '/upload') -Method Post -Body ('x' * 1000) -TimeoutSec 10).Content | Should -Be 'got 1000 bytes'
+            (Invoke-WebRequest (Get-Url $web '/upload') -Method Post -Body ('x' * 1001) -TimeoutSec 10 -SkipHttpErrorCheck).StatusCode | Should -Be 413
+        }
+        finally { $web | Stop-NetpollServer }
+    }
+
+    It 'takes its HTTP limits only for an HTTP server' {
+        { Start-NetpollServer -Port 0 -Protocol Echo -RequestHeadTimeout 5 } | Should -Throw -ErrorId 'NetpollConflictingParameters,*' -ExpectedMessage '*-RequestHeadTimeout limits HTTP requests*'
+        { Start-NetpollServer -Port 0 -MinBodyDataRate -1 -Protocol Http } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        @(Get-NetpollServer).Count | Should -Be 0
+    }
+}
+
 Describe 'Your own handler' {
     It 'runs a ConnectionHandler compiled with Add-Type like a built-in' {
         if (-not ('PesterUpperHandler' -as [type])) {
@@ -254,5 +362,36 @@ public sealed class PesterUpperHandler : Netpoll.Connections.ConnectionHandler
             $noPattern[0].FullyQualifiedErrorId | Should -BeLike 'NetpollPatternMismatch,*'
         }
         finally { $upper | Stop-NetpollServer }
+    }
+
+    It 'runs an instance as given, on the ThreadPool when it may block, and stops like a built-in' {
+        if (-not ('PesterCountingHandler' -as [type])) {
+            Add-Type -ReferencedAssemblies ([Netpoll.Connections.ConnectionHandler].Assembly.Location), 'System.Threading' -TypeDefinition @'
+public sealed class PesterCountingHandler : Netpoll.Connections.ConnectionHandler
+{
+    public long Calls;
+    public override System.Threading.Tasks.ValueTask OnRequestAsync(Netpoll.Connections.Connection connection)
+    {
+        System.Threading.Interlocked.Increment(ref Calls);
+        byte[] bytes = connection.Reader.ReadBinary(connection.Reader.Length);
+        connection.Writer.WriteBinary(bytes);
+        return connection.Writer.FlushAsync();
+    }
+}
+'@
+        }
+        $instance = [PesterCountingHandler]::new()
+        $counting = Start-NetpollServer -Name 'pester-counting' -Port 0 -Handler $instance
+        try {
+            $counting.Handler | Should -Be 'PesterCountingHandler'
+            $counting.Dispatch | Should -Be 'ThreadPool' -Because 'it does not declare NeverBlocks, so it may block'
+            $result = $counting | Invoke-NetpollLoad -Pattern PingPong -Connections 2 -Requests 50 -MessageSize 16
+            $result.Requests | Should -Be 50
+            $instance.Calls | Should -BeGreaterOrEqual 1 -Because 'the server runs the very instance given'
+            (Get-NetpollStats -Name 'pester-counting' -Aggregate).Accepted | Should -Be 2
+        }
+        finally { $counting | Stop-NetpollServer }
+        $counting.State | Should -Be 'Stopped'
+        @(Get-NetpollServer).Name | Should -Not -Contain 'pester-counting'
     }
 }

@@ -60,6 +60,22 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [ValidateNotNull]
     public System.Collections.Hashtable? State { get; set; }
 
+    /// <summary>HTTP: time a client has to send a request head; slower gets 408 and a close (slowloris). Zero: off.</summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan RequestHeadTimeout { get; set; } = new HttpServerOptions().RequestHeadTimeout;
+
+    /// <summary>HTTP: bytes per second a request body must average after a 5 s grace period; slower gets 408. Zero: off.</summary>
+    [Parameter]
+    [ValidateRange(0, 1_000_000_000)]
+    public double MinBodyDataRate { get; set; } = new HttpServerOptions().MinBodyDataRate;
+
+    /// <summary>HTTP: largest request body read (and handed to scriptblocks); larger gets 413.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public long MaxBodySize { get; set; } = new HttpServerOptions().MaxBodyBytes;
+
     [Parameter]
     [ValidateRange(1, 256)]
     public int Pollers { get; set; } = new EventLoopOptions().Pollers;
@@ -140,9 +156,11 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         System.Collections.Hashtable state = System.Collections.Hashtable.Synchronized(State ?? []);
         RouteDefinition[] routes = [.. (Route ?? []).Cast<RouteDefinition>()];
         ScriptRouteRunner? scripts = routes.Any(r => r.Script is not null) ? new ScriptRouteRunner(ScriptThreads, state) : null;
+        var http = new HttpServerOptions { RequestHeadTimeout = RequestHeadTimeout, MinBodyDataRate = MinBodyDataRate, MaxBodyBytes = MaxBodySize };
         ConnectionHandler handler = Handler
-            ?? (Route is not null ? new HttpHandler(new HttpRouteTable(routes.Select(r => r.Route ?? scripts!.Route(r.Pattern, r.Script!))))
-            : ProtocolHandlers.Create(Protocol, () => loop!.GetStats()));
+            ?? (Route is not null ? new HttpHandler(new HttpRouteTable(routes.Select(r => r.Route ?? scripts!.Route(r.Pattern, r.Script!))), http)
+            : protocol == NetpollProtocol.Http ? new HttpHandler(HttpHandler.CreateBuiltInRoutes(() => loop!.GetStats()), http)
+            : ProtocolHandlers.Create(Protocol));
         loop = new EventLoop(handler, options);
         Task serving = loop.ServeAsync(listener);
         var server = new NetpollServer(ServerRegistry.NextId(), name, protocol, handler, loop, listener, serving, scripts) { RouteState = state, ScriptThreads = ScriptThreads };
@@ -180,8 +198,11 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     private NetpollProtocol? ChooseProtocol()
     {
         bool protocolNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Protocol));
+        bool servesHttp = Handler is null && (Route is not null || Protocol == NetpollProtocol.Http);
+        string[] httpOnly = [.. new[] { nameof(RequestHeadTimeout), nameof(MinBodyDataRate), nameof(MaxBodySize) }.Where(MyInvocation.BoundParameters.ContainsKey)];
         string? conflict = (Handler, Route) switch
         {
+            _ when httpOnly.Length > 0 && !servesHttp => $"{string.Join(", ", httpOnly.Select(p => "-" + p))} limit{(httpOnly.Length == 1 ? "s" : "")} HTTP requests; use with -Protocol Http or -Route.",
             (not null, not null) => "-Handler and -Route both say what the server answers; give one.",
             (not null, null) when protocolNamed => "-Handler replaces the built-in protocol; leave -Protocol out.",
             (null, not null) when protocolNamed && Protocol != NetpollProtocol.Http => $"-Route serves HTTP; -Protocol {Protocol} contradicts it (leave -Protocol out).",

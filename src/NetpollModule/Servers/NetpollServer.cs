@@ -44,6 +44,9 @@ public sealed class NetpollServer
     /// <summary>HTTP routes served (the built-in GET / and GET /stats, or -Route's); 0 for other protocols.</summary>
     public int Routes => Http?.Routes.Routes.Count ?? 0;
 
+    /// <summary>What an HTTP server refused or cut short (bad requests, slow heads and bodies, failed scripts), read live; null for other protocols.</summary>
+    public HttpServerStatistics? HttpStatistics => Http?.GetStatistics();
+
     /// <summary>The bound address with the real port (host:port, or the Unix socket path).</summary>
     public string EndPoint => Listener.LocalEndPoint is UnixDomainSocketEndPoint unix ? $"unix:{unix}" : Listener.LocalEndPoint.ToString() ?? "";
 
