@@ -143,6 +143,7 @@ Describe 'Scriptblock routes' {
             'GET /status'    = { 418 }
             'GET /response'  = { @{ Status = 201; Headers = @{ Location = '/orders/1' }; Json = @{ created = $true } } }
             'GET /none'      = { }
+            'GET /many'      = { 1; 'two'; @{ three = 3 } }
         }
         try {
             $order = Invoke-RestMethod (Get-Url $mock '/orders/o7?q=a%20b') -Method Post -Body '{"sku":"x-1"}' -ContentType 'application/json' -Headers @{ 'X-Trace' = 't1' }
@@ -159,21 +160,30 @@ Describe 'Scriptblock routes' {
             $created.Headers['Location'] | Should -Be '/orders/1'
             ($created.Content | ConvertFrom-Json).created | Should -BeTrue
             (Invoke-WebRequest (Get-Url $mock '/none')).StatusCode | Should -Be 204
+            $many = Invoke-WebRequest (Get-Url $mock '/many')
+            $many.Headers['Content-Type'] | Should -BeLike 'application/json*'
+            $many.Content | Should -Be '[1,"two",{"three":3}]'
         }
         finally { $mock | Stop-NetpollServer }
     }
 
     It 'answers 500 for a script that throws, shows the failure, and keeps serving' {
         $mock = Start-NetpollServer -Name 'pester-throw' -Port 0 -Route @{
-            'GET /boom' = { throw 'the database is down' }
-            'GET /ok'   = { 'fine' }
+            'GET /boom'   = { throw 'the database is down' }
+            'GET /writes' = { Write-Error 'no such order'; 'never sent' }
+            'GET /exits'  = { exit 3 }
+            'GET /ok'     = { 'fine' }
         }
         try {
             (Invoke-WebRequest (Get-Url $mock '/boom') -SkipHttpErrorCheck).StatusCode | Should -Be 500
+            (Invoke-WebRequest (Get-Url $mock '/writes') -SkipHttpErrorCheck).StatusCode | Should -Be 500
+            (Invoke-WebRequest (Get-Url $mock '/exits') -SkipHttpErrorCheck).StatusCode | Should -Be 500
             (Invoke-WebRequest (Get-Url $mock '/ok')).Content | Should -Be 'fine'
             $boom = Get-NetpollRoute -Name 'pester-throw' -Pattern 'GET /boom'
             $boom.Failures | Should -Be 1
             $boom.LastError | Should -Match 'the database is down'
+            (Get-NetpollRoute -Name 'pester-throw' -Pattern 'GET /writes').LastError | Should -Match 'no such order'
+            $mock.HttpStatistics.RouteFailures | Should -Be 3
         }
         finally { $mock | Stop-NetpollServer }
     }

@@ -50,7 +50,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [HandlerArgument]
     public ConnectionHandler? Handler { get; set; }
 
-    /// <summary>Most route scriptblocks running at once (the server's runspace pool).</summary>
+    /// <summary>Most route scriptblocks running at once (the server's script runspaces, each on its own thread).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
     public int ScriptThreads { get; set; } = 4;

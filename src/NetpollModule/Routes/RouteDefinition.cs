@@ -6,7 +6,7 @@ namespace Netpoll.PowerShell;
 /// <summary>
 /// One route as -Route gave it, checked at parameter binding: a static route already made (its response
 /// turned into bytes), or a scriptblock route's pattern and script, made into a route once the server's
-/// runspace pool exists.
+/// script runner exists.
 /// </summary>
 internal sealed class RouteDefinition
 {

@@ -87,10 +87,10 @@ public sealed class NetpollServer
     /// <summary>The $State hashtable this server's route scriptblocks share.</summary>
     internal System.Collections.Hashtable RouteState { get; init; } = System.Collections.Hashtable.Synchronized([]);
 
-    /// <summary>Most route scriptblocks running at once (the runspace pool's size).</summary>
+    /// <summary>Most route scriptblocks running at once (the server's script runspaces, each on its own thread).</summary>
     internal int ScriptThreads { get; init; } = 4;
 
-    /// <summary>The runspace pool of the scriptblock routes, made with the first one.</summary>
+    /// <summary>What runs the scriptblock routes, made with the first one.</summary>
     internal ScriptRouteRunner Scripts
     {
         get
