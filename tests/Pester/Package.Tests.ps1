@@ -144,7 +144,7 @@ Import-Module Netpoll
 `$tcp = Start-NetpollServer -Name tcp -Port 0
 `$client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', `$tcp.Port)
 `$warning = "`$(Remove-Module Netpoll 3>&1)"
-"`$(`$unix.State) `$(`$tcp.State) `$(Test-Path '$socket') `$(`$warning -like '*stops 2 running server(s): unix*')"
+"`$(`$unix.State) `$(`$tcp.State) `$(Test-Path '$socket') `$(`$warning -like '*stops 2 running server(s) and proxies: server unix*')"
 `$client.Dispose()
 "@
         $run.ExitCode | Should -Be 0 -Because "$run"

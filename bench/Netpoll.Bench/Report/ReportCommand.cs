@@ -56,6 +56,7 @@ internal static class ReportCommand
         EchoAll(md, all, chart);
         Syscalls(md, all);
         Http(md, all);
+        Proxy(md, all);
         Allocations(md, all);
         Idle(md, all);
         Pollers(md, all);
@@ -112,6 +113,34 @@ internal static class ReportCommand
             {
                 md.AppendLine($"| HTTP static mock route × {c} connections: requests per server CPU-second ≥ 0.9× the built-in handler's | (not run) | {Cell(mock, x => Ratio(x.RtPerCpu.Median, hin?.RtPerCpu.Median, 0.9))} |");
             }
+        }
+
+        Aggregate? haproxy = Find(all, "proxy", "haproxy", 1024, 1000);
+        if (Find(all, "proxy", "netpoll-proxy", 1024, 1000, pollers: 1) is { } proxy)
+        {
+            md.AppendLine($"| Proxy, echo 1 KiB × 1000 through it: round trips per proxy CPU-second ≥ 1.0× HAProxy's (one thread, TCP mode) | {Verdict(Ratio(proxy.RtPerCpu.Median, haproxy?.RtPerCpu.Median, 1.0))} | (the proxy's pipes run inline on its pollers) |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Proxy(StringBuilder md, List<Aggregate> all)
+    {
+        List<Aggregate> runs = [.. all.Where(a => a.First.Group == "proxy").OrderBy(a => a.First.Connections).ThenBy(a => a.First.Server, StringComparer.Ordinal)];
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### TCP proxy: echo through a proxy").AppendLine();
+        md.AppendLine("The C epoll echo server behind the proxy; the load generator (ping-pong) in front. The proxy alone on core 0, echo server and client on core 1. Cost is the proxy's CPU: its whole process tree (socat forks a process per connection). Netpoll's `TcpProxy` with no toxic and one poller per side; HAProxy 2.6 `mode tcp`, `nbthread 1`; `socat TCP-LISTEN:…,fork,reuseaddr TCP:…`.").AppendLine();
+        md.AppendLine("| conns | size | proxy | round trips/s | proxy CPU | round trips per proxy CPU-s | × HAProxy | p50 ms | p99 ms | errors |");
+        md.AppendLine("|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (Aggregate a in runs)
+        {
+            Aggregate? haproxy = Find(all, "proxy", "haproxy", a.First.Size, a.First.Connections);
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {a.First.Connections} | {a.First.Size} | {a.First.Server} | {Format.Range(a.Rps)} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (haproxy?.RtPerCpu.Median ?? double.NaN))} | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {a.Errors} |");
         }
 
         md.AppendLine();

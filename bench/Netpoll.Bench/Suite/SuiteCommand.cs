@@ -36,7 +36,7 @@ internal sealed partial class SuiteCommand
         _outDir = Path.GetFullPath(options.Get("out") ?? throw new ArgumentException("suite needs --out DIR."));
         _floorUring = options.Get("floor-uring") is { } uring ? Path.GetFullPath(uring) : null;
         _servers = options.Get("servers") is { } servers ? [.. servers.Split(',', StringSplitOptions.RemoveEmptyEntries)] : null;
-        _only = [.. options.Get("only", "echo,pollers,http,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        _only = [.. options.Get("only", "echo,pollers,http,proxy,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
         _deadline = DateTime.UtcNow + TimeSpan.FromMinutes(options.Double("budget-minutes", _settings.Mode == "full" ? 28 : 4));
         Directory.CreateDirectory(_outDir);
         _resultsPath = Path.Combine(_outDir, "results.json");
@@ -128,6 +128,18 @@ internal sealed partial class SuiteCommand
                 foreach (string server in Servers(HttpServers))
                 {
                     await RecordAsync(() => HttpSessionAsync(server, rep, s.HttpConnections)).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (_only.Contains("proxy"))
+        {
+            string[] proxies = [.. ProxiesAvailable()];
+            for (int rep = 1; rep <= s.Repetitions; rep++)
+            {
+                foreach (string proxy in proxies)
+                {
+                    await RecordAsync(() => ProxySessionAsync(proxy, rep, [(1024, 1000)])).ConfigureAwait(false);
                 }
             }
         }

@@ -34,6 +34,9 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
 
     public IReadOnlyList<PollerStats> GetStats() => _host.GetStats();
 
+    /// <summary>The buffer pool's counters (memory held by this dialer's connections).</summary>
+    public BufferPoolStatistics GetBufferStatistics() => _host.Pool.GetStatistics();
+
     /// <summary>
     /// Connects to <paramref name="remote"/>. With a <paramref name="handler"/>, input is dispatched to
     /// it as on a server; without one, read with <see cref="ConnectionReader.WaitAsync"/> and friends.

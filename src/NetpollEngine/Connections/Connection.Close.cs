@@ -23,6 +23,38 @@ public sealed partial class Connection
         RequestClose(CloseReason.Local);
     }
 
+    /// <summary>
+    /// True while output is not yet acknowledged by the peer: unsent in the connection's buffer, or in
+    /// the kernel's send queue (TCP_INFO on Linux, SO_NWRITE on macOS). False once the peer has it all,
+    /// once closed, or where the kernel cannot tell (a Unix socket). What is unacknowledged when
+    /// <see cref="Abort"/> resets the connection is lost: wait for this to turn false first to reset
+    /// only after a complete delivery.
+    /// </summary>
+    public bool HasUnacknowledgedOutput
+    {
+        get
+        {
+            if (_output.Length > 0 && !_lifecycle.IsClosing)
+            {
+                return true;
+            }
+
+            if (!_lifecycle.TryAcquireIo())
+            {
+                return false;
+            }
+
+            try
+            {
+                return NativeSocket.HasUnacknowledgedOutput(Fd);
+            }
+            finally
+            {
+                ReleaseIo();
+            }
+        }
+    }
+
     /// <summary>Half-close: sends FIN after what was flushed; reading continues until the peer closes.</summary>
     public void ShutdownSend()
     {

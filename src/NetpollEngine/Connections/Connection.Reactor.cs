@@ -88,6 +88,18 @@ public sealed partial class Connection
 
         if ((flags & ReadyFlags.Error) != 0 && (flags & ReadyFlags.Readable) == 0)
         {
+            if (!_lifecycle.IsPeerClosed)
+            {
+                // A reset while reading was paused (backpressure): what the peer sent before it waits in the
+                // kernel, acknowledged. Read it all (no more than the socket's receive buffer) so the handler
+                // gets it; the read that meets the error closes the connection.
+                ReadFromSocket(drain: true);
+                if (_lifecycle.IsClosing)
+                {
+                    return;
+                }
+            }
+
             int errno = NativeSocket.PendingError(Fd);
             CloseOnPoller(CloseReason.Error, errno);
             return;
@@ -108,14 +120,16 @@ public sealed partial class Connection
         }
     }
 
-    private unsafe void ReadFromSocket()
+    /// <summary>Reads what the socket holds into the input. <paramref name="drain"/>: all of it, past the high-water mark (the peer reset).</summary>
+    private unsafe void ReadFromSocket(bool drain = false)
     {
         int added = 0;
         bool eof = false;
         int error = 0;
         // Stop at the high-water mark, not after the batch: one event could otherwise overshoot it by
         // ReadsPerEvent × MaxReadSize. The same test pauses reading below, so epoll cannot spin on it.
-        for (int i = 0; i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull(); i++)
+        // Draining stops at EAGAIN, EOF or the error instead: after a reset nothing more can arrive.
+        for (int i = 0; drain || (i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull()); i++)
         {
             PinnedSegment space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);

@@ -8,7 +8,8 @@ namespace Netpoll.Server;
 /// <summary>
 /// Accepts on a listener from its poller thread: accept until EAGAIN (bounded per event, level-triggered
 /// brings it back). Out of fds (EMFILE/ENFILE) it stops listening for a growing pause instead of
-/// spinning, and resumes by itself when fds free up.
+/// spinning, and resumes by itself when fds free up. Paused on request (<see cref="SetAcceptingAsync"/>),
+/// the socket stops listening so the kernel refuses connection attempts.
 /// </summary>
 internal sealed class Acceptor : IPollable, IPollerTask
 {
@@ -24,6 +25,8 @@ internal sealed class Acceptor : IPollable, IPollerTask
     private bool _pausedForFds;
     private bool _stopped;
     private bool _registered;
+    private bool _refusing;           // poller: paused on request; the socket does not listen
+    private bool _resetWhileRefusing; // poller: the socket could not stop listening, so what it accepts is reset
 
     public Acceptor(EventLoop loop, NetpollListener listener, Poller poller)
     {
@@ -46,10 +49,9 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return;
         }
 
-        if (!_registered)
+        if (!_registered && !_refusing)
         {
-            _token = _poller.Register(_listener.Fd, this, Interest.Read);
-            _registered = true;
+            Register();
         }
     }
 
@@ -59,6 +61,14 @@ internal sealed class Acceptor : IPollable, IPollerTask
     {
         _stopped = true;
         _poller.Post(this);
+    }
+
+    /// <summary>Stops (false) or resumes (true) accepting; completes once the poller has done it. Idempotent.</summary>
+    public Task SetAcceptingAsync(bool accepting)
+    {
+        var change = new AcceptingChange(this, accepting);
+        _poller.Post(change);
+        return change.Completion;
     }
 
     public void OnReady(ReadyFlags flags)
@@ -71,6 +81,13 @@ internal sealed class Acceptor : IPollable, IPollerTask
         for (int i = 0; i < AcceptsPerEvent; i++)
         {
             int fd = NativeSocket.Accept(_listener.Fd, out int errno);
+            if (fd >= 0 && _resetWhileRefusing)
+            {
+                NativeSocket.SetAbortiveClose(fd);
+                _ = Libc.Close(fd);
+                continue;
+            }
+
             if (fd >= 0)
             {
                 _backoffMs = 0;
@@ -109,7 +126,77 @@ internal sealed class Acceptor : IPollable, IPollerTask
         }
 
         _pausedForFds = false;
-        _poller.Modify(_listener.Fd, _token, Interest.Read);
+        if (_registered)
+        {
+            _poller.Modify(_listener.Fd, _token, Interest.Read);
+        }
+    }
+
+    private void Register()
+    {
+        _token = _poller.Register(_listener.Fd, this, Interest.Read);
+        _registered = true;
+    }
+
+    /// <summary>Poller thread: applies a pause or resume. Throws when the socket cannot listen again (it stays paused).</summary>
+    private void ApplyAccepting(bool accepting)
+    {
+        if (_stopped || accepting != _refusing)
+        {
+            return; // stopped, or already in the state asked for
+        }
+
+        if (!accepting)
+        {
+            // Unregister first: a socket that stops listening reports hang-up forever, level-triggered.
+            if (_registered)
+            {
+                _registered = false;
+                _poller.Unregister(_listener.Fd, _token);
+            }
+
+            _refusing = true;
+            if (!_listener.TryStopListening())
+            {
+                _resetWhileRefusing = true; // the platform cannot refuse: accept and reset instead
+                Register();
+            }
+
+            return;
+        }
+
+        if (!_resetWhileRefusing)
+        {
+            _listener.ListenAgain();
+        }
+
+        _refusing = false;
+        _resetWhileRefusing = false;
+        if (!_registered)
+        {
+            Register();
+        }
+    }
+
+    /// <summary>A pause or resume handed to the acceptor's poller, with a task for the caller.</summary>
+    private sealed class AcceptingChange(Acceptor acceptor, bool accepting) : IPollerTask
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Completion => _done.Task;
+
+        public void Run(Poller poller)
+        {
+            try
+            {
+                acceptor.ApplyAccepting(accepting);
+                _done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                _done.TrySetException(ex);
+            }
+        }
     }
 
     private void BackOff(int errno)

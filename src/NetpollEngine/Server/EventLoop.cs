@@ -104,6 +104,17 @@ public sealed class EventLoop : IAsyncDisposable
         return _stopped.Task;
     }
 
+    /// <summary>
+    /// Stops accepting on every listener served: the sockets stop listening, so connection attempts are
+    /// refused and those waiting to be accepted are reset (on a platform that cannot stop a socket
+    /// listening, each accepted connection is reset at once instead). Open connections are untouched.
+    /// </summary>
+    public Task PauseAcceptingAsync() => SetAcceptingAsync(false);
+
+    /// <summary>Accepts again after <see cref="PauseAcceptingAsync"/>, on the same addresses and ports.</summary>
+    /// <exception cref="SocketException">A port was taken by another socket meanwhile.</exception>
+    public Task ResumeAcceptingAsync() => SetAcceptingAsync(true);
+
     /// <summary>A snapshot of every poller's counters.</summary>
     public IReadOnlyList<PollerStats> GetStats() => _host.GetStats();
 
@@ -133,6 +144,22 @@ public sealed class EventLoop : IAsyncDisposable
         ShutdownCoreAsync(Timeout.InfiniteTimeSpan, cancellationToken);
 
     public ValueTask DisposeAsync() => new(ShutdownAsync(TimeSpan.FromSeconds(5)));
+
+    private Task SetAcceptingAsync(bool accepting)
+    {
+        Acceptor[] acceptors;
+        lock (_gate)
+        {
+            if (_state >= (int)EventLoopState.ShuttingDown)
+            {
+                return Task.CompletedTask; // shutting down: the listeners are closing anyway
+            }
+
+            acceptors = [.. _acceptors.Select(a => a.Acceptor)];
+        }
+
+        return Task.WhenAll(acceptors.Select(a => a.SetAcceptingAsync(accepting)));
+    }
 
     internal void OnAccepted(int fd, NetpollListener listener)
     {

@@ -124,9 +124,9 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     {
         // A name or port conflict is this server's error, not the statement's: -ErrorAction decides (as built-ins do).
         string name = Name ?? NextFreeName();
-        if (ServerRegistry.IsNameTaken(name))
+        if (ServerRegistry.IsNameTaken(name) || ProxyRegistry.IsNameTaken(name))
         {
-            WriteError(NameInUse(name, $"A Netpoll server named '{name}' is already running. Stop it or choose another -Name."));
+            WriteError(NameInUse(name, $"A Netpoll server or proxy named '{name}' is already running. Stop it or choose another -Name."));
             return;
         }
 
@@ -235,20 +235,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             return new UnixDomainSocketEndPoint(SessionState.Path.GetUnresolvedProviderPathFromPSPath(UnixSocket));
         }
 
-        string text = Address.Trim('[', ']');
-        if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            text = "127.0.0.1";
-        }
-
-        if (!IPAddress.TryParse(text, out IPAddress? address))
-        {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException($"'{Address}' is not an IP address. Give an IPv4 or IPv6 address such as 127.0.0.1 or ::1."),
-                ErrorIds.InvalidAddress, ErrorCategory.InvalidArgument, Address));
-        }
-
-        return new IPEndPoint(address!, Port);
+        return ListenAddress.Parse(this, Address, Port);
     }
 
     private static ErrorRecord NameInUse(string name, string message) =>
@@ -263,14 +250,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
         catch (SocketException ex)
         {
-            (string id, ErrorCategory category, string hint) = ex.SocketErrorCode switch
-            {
-                SocketError.AddressAlreadyInUse => (ErrorIds.PortInUse, ErrorCategory.ResourceBusy, " Another process or server listens there: pick another -Port, or -Port 0 for any free port."),
-                SocketError.AddressNotAvailable => (ErrorIds.AddressNotAvailable, ErrorCategory.InvalidArgument, " The address is not on this machine."),
-                SocketError.AccessDenied => (ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, " Ports below 1024 need root or CAP_NET_BIND_SERVICE."),
-                _ => (ErrorIds.ListenFailed, ErrorCategory.OpenError, ""),
-            };
-            WriteError(new ErrorRecord(new IOException(ex.Message + hint, ex), id, category, DescribeEndPoint(endPoint)));
+            WriteError(ListenAddress.Failed(ex, DescribeEndPoint(endPoint)));
             return null;
         }
     }

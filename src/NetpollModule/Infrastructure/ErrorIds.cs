@@ -18,6 +18,13 @@ internal static class ErrorIds
     public const string NotHttpServer = "NetpollNotHttpServer";
     public const string RouteNotFound = "NetpollRouteNotFound";
 
+    // Proxies and toxics
+    public const string ProxyNotFound = "NetpollProxyNotFound";
+    public const string ProxyNameInUse = "NetpollProxyNameInUse";
+    public const string UpstreamNotResolved = "NetpollUpstreamNotResolved";
+    public const string ToxicNotFound = "NetpollToxicNotFound";
+    public const string ToxicRejected = "NetpollToxicRejected";
+
     // Load
     public const string InvalidTarget = "NetpollInvalidTarget";
     public const string PatternMismatch = "NetpollPatternMismatch";

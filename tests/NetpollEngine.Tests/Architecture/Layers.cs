@@ -26,10 +26,12 @@ internal static class Layers
         // Built on the public API only (checked member by member in PublicApiOnlyTests).
         ["Protocols"] = ["Connections", "Buffers", "Diagnostics"],
         ["Load"] = ["Connections", "Buffers", "Client", "Diagnostics"],
+        // The fault-injecting proxy: a server's accepted connections forwarded to a dialer's, on the public API only.
+        ["Proxy"] = ["Connections", "Buffers", "Client", "Server", "Diagnostics"],
     };
 
     /// <summary>Layers whose code may use only what the engine offers users.</summary>
-    public static readonly string[] PublicApiOnly = ["Protocols", "Load"];
+    public static readonly string[] PublicApiOnly = ["Protocols", "Load", "Proxy"];
 
     public static string Namespace(string layer) => $"{Root}.{layer}";
 }
