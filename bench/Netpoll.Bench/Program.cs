@@ -2,8 +2,8 @@ using System.Globalization;
 using Netpoll.Bench;
 
 // netpoll-bench: the processes of the side-by-side benchmarks (bench/run drives them).
-//   server KIND [--port N] [--pollers N] [--upstream HOST:PORT] [--cert PFX]
-//          KIND: netpoll | netpoll-inline | sockets | kestrel | netpoll-http | netpoll-http-inline | netpoll-proxy (needs --upstream)
+//   server KIND [--port N] [--pollers N] [--upstream HOST:PORT]
+//          KIND: netpoll | netpoll-inline | sockets | kestrel | netpoll-http | netpoll-http-inline | netpoll-http-mock | netpoll-http-mock-inline | netpoll-proxy (needs --upstream)
 //                | netpoll-https | netpoll-https-inline | kestrel-https (these need --cert)
 //   client --target HOST:PORT [--connections N] [--size B] [--duration S] [--warmup S] [--pattern pingpong|idle] ...
 //   https  --target HOST:PORT [--mode handshake|resumed|keepalive] [--connections N] [--duration S] [--warmup S]

@@ -111,6 +111,10 @@ internal static class ReportCommand
             Aggregate? htp = Find(all, "http", "netpoll", 0, c);
             Aggregate? hin = Find(all, "http", "netpoll-inline", 0, c);
             md.AppendLine($"| HTTP plaintext × {c} connections: requests per server CPU-second ≥ Kestrel's (equal CPU) | {Cell(htp, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} | {Cell(hin, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} |");
+            if (Find(all, "http", "netpoll-mock-inline", 0, c) is { } mock)
+            {
+                md.AppendLine($"| HTTP static mock route × {c} connections: requests per server CPU-second ≥ 0.9× the built-in handler's | (not run) | {Cell(mock, x => Ratio(x.RtPerCpu.Median, hin?.RtPerCpu.Median, 0.9))} |");
+            }
         }
 
         foreach (int c in all.Where(a => a.First.Group == "https").Select(a => a.First.Connections).Distinct().Order())
@@ -242,6 +246,7 @@ internal static class ReportCommand
         "sockets" => "System.Net.Sockets",
         "sockets-inline" => "System.Net.Sockets, inline completions",
         "kestrel" => "Kestrel (minimal endpoint)",
+        "netpoll-mock-inline" => "Netpoll, static mock route in a user's route table, Inline",
         "netpoll-https" => "Netpoll HTTPS, ThreadPool dispatch",
         "netpoll-https-inline" => "Netpoll HTTPS, Inline dispatch (built-ins' default)",
         "kestrel-https" => "Kestrel HTTPS (minimal endpoint)",
@@ -339,7 +344,7 @@ internal static class ReportCommand
         md.AppendLine();
     }
 
-    private static void Http(StringBuilder md, List<Aggregate> all) => WrkTable(md, all, "http", ["netpoll", "netpoll-inline", "kestrel"], "Kestrel",
+    private static void Http(StringBuilder md, List<Aggregate> all) => WrkTable(md, all, "http", ["netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel"], "Kestrel",
         "### HTTP plaintext under wrk (`GET /` → \"Hello, World!\", text/plain, keep-alive)",
         "`wrk -t1 -cN` on core 1 (a warm-up run, then the measured one); the server on core 0. Netpoll runs its built-in `HttpHandler`; Kestrel a slim builder with `MapGet(\"/\", () => Results.Text(bytes, \"text/plain\"))`, no logging, workstation GC like every .NET server here.");
 

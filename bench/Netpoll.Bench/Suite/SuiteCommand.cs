@@ -79,7 +79,7 @@ internal sealed partial class SuiteCommand
     }
 
     private static readonly string[] EchoServers = ["c-epoll", "c-uring", "c-uring-sqpoll", "netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "sockets", "sockets-inline"];
-    private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "kestrel"];
+    private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel"];
     private static readonly string[] HttpsServers = ["netpoll-https", "netpoll-https-inline", "kestrel-https"];
     private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "netpoll-uring", "sockets", "kestrel"];
 
@@ -316,6 +316,7 @@ internal sealed partial class SuiteCommand
                 "sockets-inline" => "sockets",
                 "netpoll" when http => "netpoll-http",
                 "netpoll-inline" when http => "netpoll-http-inline",
+                "netpoll-mock-inline" => "netpoll-http-mock-inline",
                 _ => server,
             };
             command = [_self, "server", kind, "--port", "0"];

@@ -17,6 +17,9 @@ public sealed partial class Connection
     private const int MaxVectors = 64;
     private const int FlushIdle = 0;
     private const int FlushBusy = 1;
+    private const int ShutdownSendNone = 0;
+    private const int ShutdownSendRequested = 1;
+    private const int ShutdownSendDone = 2;
 
     /// <summary>Serializes writer-side calls on the output buffer across tasks.</summary>
     internal Lock WriteGate => _writeGate;
@@ -95,6 +98,11 @@ public sealed partial class Connection
             {
                 return;
             }
+        }
+
+        if (Volatile.Read(ref _shutdownSend) == ShutdownSendRequested)
+        {
+            ShutdownSendIfDrained(); // the FIN a ShutdownSend left for the flush that drains the output
         }
     }
 

@@ -107,13 +107,23 @@ internal sealed class NetpollEventSource : EventSource
         }
     }
 
-    [Event(10, Level = EventLevel.Verbose, Keywords = Keywords.Connection,
+    [Event(10, Level = EventLevel.Error, Keywords = Keywords.Connection,
+        Message = "{0}: connection {1}: {2} failed with {3}: {4} (answered by the handler; the connection stays)")]
+    public void RequestFailed(string owner, long connectionId, string request, string exceptionType, string message)
+    {
+        if (IsEnabled(EventLevel.Error, Keywords.Connection))
+        {
+            WriteEvent(10, owner, connectionId, request, exceptionType, message);
+        }
+    }
+
+    [Event(11, Level = EventLevel.Verbose, Keywords = Keywords.Connection,
         Message = "{0}: connection {1} TLS handshake failed ({2}): {3}")]
     public void TlsHandshakeFailed(string owner, long connectionId, string reason, string message)
     {
         if (IsEnabled(EventLevel.Verbose, Keywords.Connection))
         {
-            WriteEvent(10, owner, connectionId, reason, message);
+            WriteEvent(11, owner, connectionId, reason, message);
         }
     }
 
