@@ -6,7 +6,7 @@ using Netpoll.Server;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 
-namespace Netpoll.Tests.Load;
+namespace Netpoll.Load.Tests;
 
 /// <summary>Runs that cannot measure what they were asked to: every one ends, and says why with no made-up numbers.</summary>
 public class LoadFailureTests

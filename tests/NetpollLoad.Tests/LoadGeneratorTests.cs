@@ -5,7 +5,7 @@ using Netpoll.Protocols;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
-namespace Netpoll.Tests.Load;
+namespace Netpoll.Load.Tests;
 
 public class LoadGeneratorTests
 {

@@ -1,7 +1,7 @@
 using CsCheck;
 using Netpoll.Load;
 
-namespace Netpoll.Tests.Load;
+namespace Netpoll.Load.Tests;
 
 public class LatencyHistogramTests
 {
