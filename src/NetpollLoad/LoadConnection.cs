@@ -1,42 +1,78 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Text;
 using Netpoll.Connections;
 
 namespace Netpoll.Load;
 
 /// <summary>
-/// One load connection as a state machine driven by the client poller (inline dispatch): each
-/// response that completes sends the next request from the same thread, with no hop. When the
-/// connection closes, the requests still in flight fail, so the run's request budget always resolves.
+/// One load connection: sends requests (up to the run's depth in flight), reads their replies with the
+/// pattern's reader, and records each completed request. Driven by the client poller (inline dispatch): a
+/// reply that completes sends the next request from the same thread, with no hop. In a fixed-rate test the
+/// pacer thread also sends on a connection that waited for a due request, so the connection's state is
+/// guarded by <see cref="_gate"/>. When the connection closes, the requests still in flight fail (so the
+/// run's request budget always resolves), and a close the server announced, or one with nothing in flight,
+/// opens a new connection in its place.
 /// </summary>
 internal sealed class LoadConnection : ConnectionHandler
 {
-    private static readonly byte[] HttpRequest = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: netpoll\r\n\r\n");
-
     private readonly LoadRun _run;
-    private readonly long[] _sentAt;
-    private int _head;
+    private readonly LoadConnector _connector;
+    private readonly int _number;
+    private readonly Lock _gate = new();
 
-    // Written by the poller thread (sends and replies); read once by the close callback, which runs after the connection closed.
+    // The requests in flight, oldest first, in a ring of Depth slots: when each was due and sent (Stopwatch
+    // timestamps) and which request it was. Guarded by _gate.
+    private readonly long[] _intendedAt;
+    private readonly long[] _sentAt;
+    private readonly int[] _request;
+    private int _head;
     private int _inFlight;
 
-    public LoadConnection(LoadRun run)
+    private int _cursor;                 // the next request on the run's HTTP wheel; _gate
+    private HttpResponseParser _http;    // _gate
+    private EchoReplyReader _echo;       // _gate
+    private FramedReplyReader _framed;   // _gate
+    private byte[]? _scratch;            // _gate: where a header section split over buffers is joined
+    private Connection? _connection;     // set once, when the connect returns
+    private bool _waiting;               // _gate: registered with the pacer for the next due request
+    private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
+    private Ending _ending;              // _gate: why this side closed it
+    private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
+
+    public LoadConnection(LoadRun run, LoadConnector connector, int number)
     {
         _run = run;
-        _sentAt = new long[Math.Max(1, run.Options.Pipeline)];
+        _connector = connector;
+        _number = number;
+        _intendedAt = new long[run.Depth];
+        _sentAt = new long[run.Depth];
+        _request = new int[run.Depth];
+        _cursor = run.Http?.StartFor(number) ?? 0;
     }
+
+    /// <summary>Why this side closed the connection, which decides what its close counts as.</summary>
+    private enum Ending : byte
+    {
+        None,
+        BadResponse,
+        ResponseTimeout,
+        Announced,
+    }
+
+    /// <summary>The connection number (which source address it uses, where it starts on the request wheel).</summary>
+    public int Number => _number;
 
     private LoadPattern Pattern => _run.Options.Pattern;
 
     /// <summary>
-    /// Counts the connection open and watches for its close. Called by the ramp as soon as the connect
-    /// returns, so a ramp that has finished has counted every connection it opened (OnConnectAsync runs
-    /// later, on the poller); a connection that closed meanwhile runs its close callback at once.
+    /// Counts the connection open and watches for its close. Called as soon as the connect returns, so a ramp
+    /// that has finished has counted every connection it opened (OnConnectAsync runs later, on the poller);
+    /// a connection that closed meanwhile runs its close callback at once.
     /// </summary>
     public void Opened(Connection connection)
     {
-        _run.ConnectionOpened();
+        _connection = connection;
+        _run.ConnectionOpened(this);
         connection.AddCloseCallback(OnClosed);
     }
 
@@ -47,155 +83,329 @@ internal sealed class LoadConnection : ConnectionHandler
             return default;
         }
 
-        int depth = Pattern == LoadPattern.PingPong ? 1 : _run.Options.Pipeline;
-        return SendUpTo(connection, depth);
+        int sent;
+        lock (_gate)
+        {
+            sent = SendLocked(connection);
+        }
+
+        return sent > 0 ? Flush(connection) : default;
     }
 
     public override ValueTask OnRequestAsync(Connection connection)
     {
-        bool ok = Pattern == LoadPattern.Http ? ReadHttpResponses(connection) : ReadEchoes(connection);
-        if (!ok)
+        int sent = 0;
+        lock (_gate)
         {
-            // The reply cannot be parsed, so neither can anything after it: the connection is done.
-            _run.Error(LoadErrorKind.BadResponse);
-            connection.Close();
-            return default;
+            ReadLocked(connection);
+            if (!_done)
+            {
+                sent = SendLocked(connection);
+            }
         }
 
-        int depth = Pattern == LoadPattern.PingPong ? 1 : _run.Options.Pipeline;
-        return SendUpTo(connection, depth);
+        return sent > 0 ? Flush(connection) : default;
     }
 
-    private ValueTask SendUpTo(Connection connection, int depth)
+    /// <summary>The pacer hands this waiting connection the due requests it has room for. Pacer thread.</summary>
+    public void SendDue()
+    {
+        Connection? connection = _connection;
+        int sent;
+        lock (_gate)
+        {
+            _waiting = false;
+            if (connection is null || _done)
+            {
+                return;
+            }
+
+            sent = SendLocked(connection);
+        }
+
+        if (sent > 0)
+        {
+            ValueTask flush = Flush(connection);
+            if (!flush.IsCompletedSuccessfully)
+            {
+                _ = ObserveAsync(flush);
+            }
+        }
+    }
+
+    /// <summary>Closes the connection when its oldest request has waited longer than <paramref name="timeoutTicks"/> for its whole reply. Watchdog thread.</summary>
+    public void CheckResponseTimeout(long now, long timeoutTicks)
+    {
+        long oldest = Volatile.Read(ref _oldestSentAt);
+        if (oldest == 0 || now - oldest <= timeoutTicks || _connection is not { } connection)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_done || _inFlight == 0)
+            {
+                return;
+            }
+
+            _done = true;
+            _ending = Ending.ResponseTimeout;
+        }
+
+        connection.Close();
+    }
+
+    /// <summary>Sends as many requests as the depth allows and the budget or schedule gives. Returns how many were written (flush after).</summary>
+    private int SendLocked(Connection connection)
     {
         int sent = 0;
-        byte[] request = Pattern == LoadPattern.Http ? HttpRequest : _run.Message;
-        while (_inFlight < depth && _run.TryStartRequest())
+        long bytes = 0;
+        while (_inFlight < _run.Depth && !_done)
         {
-            connection.Writer.WriteBinary(request);
-            _sentAt[(_head + _inFlight) % _sentAt.Length] = Stopwatch.GetTimestamp();
-            _inFlight++;
+            long now = Stopwatch.GetTimestamp();
+            long intended = now;
+            if (_run.Pacer is { } pacer)
+            {
+                if (!pacer.TryTakeDue(now, out intended))
+                {
+                    if (!_waiting && !_run.Stopping)
+                    {
+                        _waiting = true;
+                        pacer.Wait(this);
+                    }
+
+                    break;
+                }
+            }
+            else if (!_run.TryStartRequest())
+            {
+                break;
+            }
+
+            int request = _run.Http?.Next(ref _cursor) ?? 0;
+            ReadOnlySpan<byte> payload = Pattern switch
+            {
+                LoadPattern.Http => _run.Http!.Bytes(request),
+                LoadPattern.Payload => _run.Options.Payload.Span,
+                _ => _run.Message,
+            };
+            try
+            {
+                connection.Writer.WriteBinary(payload);
+            }
+            catch (ConnectionClosedException)
+            {
+                // Closed under us (the poller saw a reset): the close callback settles what was in flight.
+                if (_run.Pacer is null)
+                {
+                    _run.ReturnRequest();
+                }
+                else
+                {
+                    _run.AbandonRequest();
+                }
+
+                _done = true;
+                break;
+            }
+
+            int slot = (_head + _inFlight) % _intendedAt.Length;
+            _intendedAt[slot] = intended;
+            _sentAt[slot] = now;
+            _request[slot] = request;
+            if (_inFlight++ == 0)
+            {
+                Volatile.Write(ref _oldestSentAt, now);
+            }
+
             sent++;
+            bytes += payload.Length;
         }
 
-        if (sent == 0)
+        if (sent > 0)
         {
-            return default;
+            Interlocked.Add(ref _run.BytesSent, bytes);
+            Interlocked.Add(ref _run.Sent, sent);
         }
 
-        Interlocked.Add(ref _run.BytesSent, (long)sent * request.Length);
-        return connection.Writer.FlushAsync();
+        return sent;
     }
 
-    private bool ReadEchoes(Connection connection)
+    /// <summary>Reads every complete reply buffered; a reply that breaks the protocol ends the connection.</summary>
+    private void ReadLocked(Connection connection)
     {
         ConnectionReader reader = connection.Reader;
-        int size = _run.Message.Length;
-        while (reader.Length >= size && _inFlight > 0)
+        long received = 0;
+        while (reader.Length > 0 && !_done)
         {
-            if (!reader.Next(size).Span.SequenceEqual(_run.Message))
+            if (_inFlight == 0)
             {
-                return false;
+                BadResponse(connection, $"{reader.Length} bytes arrived with no request in flight: '{ByteText.Quote(reader.Peek(Math.Min(reader.Length, 32)).Span)}'");
+                break;
             }
 
-            CompleteOne(size);
+            ReadOnlySequence<byte> input = reader.GetReadableSequence();
+            string? error = null;
+            ReplyStatus status;
+            long consumed;
+            switch (Pattern)
+            {
+                case LoadPattern.Http:
+                    status = _http.Feed(input, _run.Http!.IsHead(_request[_head]), ref _scratch, out consumed);
+                    error = _http.Error;
+                    break;
+                case LoadPattern.Payload:
+                    status = _framed.Feed(input, _run.Options.ResponseSize, _run.Options.ResponseDelimiter.Span, out consumed);
+                    break;
+                default:
+                    status = _echo.Feed(input, _run.Message, out consumed);
+                    error = _echo.Error;
+                    break;
+            }
+
+            if (consumed > 0)
+            {
+                reader.Skip((int)consumed);
+                received += consumed;
+            }
+
+            if (status == ReplyStatus.NeedMore)
+            {
+                break;
+            }
+
+            if (status == ReplyStatus.Error)
+            {
+                BadResponse(connection, error ?? "the reply breaks the protocol");
+                break;
+            }
+
+            if (status == ReplyStatus.Interim)
+            {
+                _run.CountStatus(_http.StatusCode);
+                continue;
+            }
+
+            CompleteOldest(Pattern == LoadPattern.Http ? _http.StatusCode : 0);
+            if (Pattern == LoadPattern.Http && _http.CloseAfter)
+            {
+                // The server said it closes after this response: close now, and open another in its place.
+                _done = true;
+                _ending = Ending.Announced;
+                connection.Close();
+                break;
+            }
         }
 
-        return _inFlight > 0 || reader.Length == 0;
-    }
-
-    private bool ReadHttpResponses(Connection connection)
-    {
-        ConnectionReader reader = connection.Reader;
-        Span<byte> copy = stackalloc byte[16 * 1024];
-        while (_inFlight > 0 && reader.Length > 0)
+        if (received > 0)
         {
-            var scan = new SequenceReader<byte>(reader.GetReadableSequence());
-            if (!scan.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8, advancePastDelimiter: true))
-            {
-                return reader.Length < 16 * 1024; // headers still arriving, unless absurdly long
-            }
-
-            if (head.Length > copy.Length)
-            {
-                return false;
-            }
-
-            ReadOnlySpan<byte> text = head.IsSingleSegment ? head.FirstSpan : CopyOf(head, copy);
-            if (!text.StartsWith("HTTP/1.1 2"u8) || !TryContentLength(text, out int length))
-            {
-                return false;
-            }
-
-            long total = scan.Consumed + length;
-            if (reader.Length < total)
-            {
-                return true; // body still arriving
-            }
-
-            reader.Skip((int)total);
-            CompleteOne((int)total);
+            Interlocked.Add(ref _run.BytesReceived, received);
         }
-
-        return true;
     }
 
-    private void CompleteOne(int bytes)
+    private void CompleteOldest(int statusCode)
     {
-        Interlocked.Add(ref _run.BytesReceived, bytes);
-        _run.Complete(_sentAt[_head]);
-        _head = (_head + 1) % _sentAt.Length;
+        _run.Complete(_intendedAt[_head], _sentAt[_head], Stopwatch.GetTimestamp(), statusCode);
+        _head = _head + 1 == _intendedAt.Length ? 0 : _head + 1;
         _inFlight--;
+        Volatile.Write(ref _oldestSentAt, _inFlight > 0 ? _sentAt[_head] : 0);
     }
 
-    private static bool TryContentLength(ReadOnlySpan<byte> head, out int length)
+    private void BadResponse(Connection connection, string detail)
     {
-        length = 0;
-        int at = head.IndexOf("\r\nContent-Length:"u8);
-        if (at < 0)
+        // The reply cannot be parsed, so neither can anything after it: the connection is done.
+        _run.Error(LoadErrorKind.BadResponse, detail);
+        _done = true;
+        _ending = Ending.BadResponse;
+        connection.Close();
+    }
+
+    private static ValueTask Flush(Connection connection)
+    {
+        try
         {
-            return false;
+            return connection.Writer.FlushAsync();
         }
-
-        ReadOnlySpan<byte> value = head[(at + 17)..];
-        int end = value.IndexOf("\r\n"u8);
-        value = (end < 0 ? value : value[..end]).Trim((byte)' ');
-        return System.Buffers.Text.Utf8Parser.TryParse(value, out length, out int used) && used == value.Length && length >= 0;
+        catch (ConnectionClosedException)
+        {
+            return default; // closed under us: the close callback settles what was in flight
+        }
     }
 
-    private static ReadOnlySpan<byte> CopyOf(in ReadOnlySequence<byte> source, Span<byte> destination)
+    private static async Task ObserveAsync(ValueTask flush)
     {
-        source.CopyTo(destination);
-        return destination[..(int)source.Length];
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The connection broke while its requests drained: its close callback counts why.
+        }
     }
 
     private void OnClosed(Connection connection)
     {
-        _run.ConnectionClosed();
+        _run.ConnectionClosed(this);
+        int lost;
+        Ending ending;
+        bool completedAtClose = false;
+        bool cutShort;
+        lock (_gate)
+        {
+            _done = true;
+            if (Pattern == LoadPattern.Http && _inFlight > 0 && _http.CompleteAtClose())
+            {
+                CompleteOldest(_http.StatusCode); // a body that runs until the server closes ends here
+                completedAtClose = true;
+            }
+
+            lost = _inFlight;
+            ending = _ending;
+            cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
+            _inFlight = 0;
+            Volatile.Write(ref _oldestSentAt, 0);
+        }
+
         if (_run.Stopping)
         {
             return; // the generator closed it at the end of the run: not an error, and nothing is waited for
         }
 
-        int lost = Volatile.Read(ref _inFlight);
-        switch (connection.CloseReason)
+        bool reopen = false;
+        switch (ending)
         {
-            case CloseReason.IdleTimeout when lost > 0:
-                // The dialer's idle timeout is the response timeout: nothing came back for a sent request.
+            case Ending.ResponseTimeout:
                 _run.Error(LoadErrorKind.ResponseTimeout, lost);
                 break;
-            case CloseReason.IdleTimeout:
-                break; // its share of the request budget is done and it sat idle: not an error
-            case CloseReason.Local:
-                break; // closed here after a bad response, already counted
-            case CloseReason.Error:
-                _run.Error(LoadErrorKind.Reset);
+            case Ending.BadResponse:
+                break; // counted when it was read
+            case Ending.Announced:
+                _run.Error(LoadErrorKind.ClosedEarly, lost); // pipelined behind the response that announced the close
+                reopen = true;
                 break;
             default:
-                _run.Error(LoadErrorKind.ClosedByServer);
+                if (connection.CloseReason == CloseReason.Error)
+                {
+                    _run.Error(LoadErrorKind.Reset);
+                }
+                else if (completedAtClose || (!cutShort && Pattern != LoadPattern.Idle))
+                {
+                    reopen = true; // an end the protocol allows: the reply ran to the close, or nothing was in flight
+                }
+                else
+                {
+                    _run.Error(LoadErrorKind.ClosedEarly);
+                }
+
                 break;
         }
 
         _run.Fail(lost);
+        if (reopen)
+        {
+            _connector.Reopen(_number);
+        }
     }
 }

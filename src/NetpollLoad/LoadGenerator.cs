@@ -1,66 +1,73 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using HdrHistogram;
 using Netpoll.Client;
 using Netpoll.Connections;
 
 namespace Netpoll.Load;
 
 /// <summary>
-/// Drives a server hard from this process: opens connections through a <see cref="Dialer"/> (ramped at
-/// a connect rate, optionally over several source addresses), runs a pattern on each, and reports
-/// throughput, latency percentiles and errors by cause. Bounded by duration and/or request count.
+/// Drives a server from this process: opens connections through a <see cref="Dialer"/> (ramped at a connect
+/// rate, optionally over several source addresses), runs a pattern on each — echo, HTTP/1.1 requests, a
+/// user's payload, or idle — closed loop or at a fixed rate, and reports throughput, latency and service-time
+/// percentiles (HdrHistogram), status codes, errors by cause and threshold verdicts. Bounded by duration,
+/// request count or stages.
 /// </summary>
 public static class LoadGenerator
 {
-    private const int ConnectsInFlight = 256;
+    /// <summary>Sent requests due this close to the end are not counted as not sent: the pacer's clock is this coarse.</summary>
+    private static readonly TimeSpan PacerResolution = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Runs a load test. Cancel to stop early; the result then covers what ran.</summary>
+    /// <exception cref="ArgumentException">The options cannot run (the message names the option and what is allowed).</exception>
+    /// <exception cref="IOException">The histogram log cannot be created.</exception>
     public static async Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var run = new LoadRun(options);
         DateTimeOffset startTime = DateTimeOffset.Now;
-        var clock = Stopwatch.StartNew();
+        using HistogramLogFile? log = options.HistogramLogPath is { } path ? new HistogramLogFile(path, startTime) : null;
+        RateSchedule? schedule = options.IsFixedRate ? new RateSchedule(options.Rate, options.Stages, options.Duration) : null;
+        long origin = Stopwatch.GetTimestamp();
+        using Pacer? pacer = schedule is null ? null : new Pacer(schedule, origin, options.Requests);
+        var run = new LoadRun(options, pacer);
         await using var dialer = new Dialer(new DialerOptions
         {
             Name = "load",
             Pollers = options.Pollers,
             DialTimeout = options.ConnectTimeout,
 
-            // "No byte moved for this long" on a connection with a request in flight is "no reply in time".
-            Connection = new ConnectionOptions
-            {
-                Dispatch = DispatchMode.Inline,
-                IdleTimeout = options.Pattern == LoadPattern.Idle ? TimeSpan.Zero : options.ResponseTimeout,
-            },
+            // Replies are read on the poller that received them; response timeouts are the watchdog's (per request, not per idle connection).
+            Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline, IdleTimeout = TimeSpan.Zero },
         });
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (options.Duration is { } duration)
+        TimeSpan? duration = options.Stages.Count > 0 ? TimeSpan.FromSeconds(schedule!.TotalSeconds) : options.Duration;
+        if (duration is { } d)
         {
-            stop.CancelAfter(duration);
+            stop.CancelAfter(d);
         }
 
-        Task ramp = RampAsync(dialer, run, stop.Token);
-        string reason = await WaitForEndAsync(run, ramp, progress, clock, stop.Token, cancellationToken).ConfigureAwait(false);
-        TimeSpan elapsed = clock.Elapsed;
+        var connector = new LoadConnector(dialer, run, stop.Token);
+        pacer?.Start();
+        Task ramp = connector.RampAsync();
+        Task watchdog = options.Pattern == LoadPattern.Idle ? Task.CompletedTask : WatchResponseTimeoutsAsync(run, stop.Token);
+        var intervals = new IntervalReporter(run, progress, log, startTime, origin, duration);
+        string reason = await WaitForEndAsync(run, ramp, intervals, stop.Token, cancellationToken).ConfigureAwait(false);
+        long end = Stopwatch.GetTimestamp();
+        TimeSpan? finalLag = pacer?.Lag(end);
         run.Stop();
         await stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await ramp.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await Ignoring<OperationCanceledException>(ramp).ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
+        intervals.Report(end); // the last, partial interval
 
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, end);
         long completed = run.Completed;
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
-        LatencyHistogram latency = run.Latency;
-        LatencyHistogram connect = run.ConnectTime;
-        return new LoadResult
+        long scheduled = pacer?.DueBy(end) ?? 0;
+        long dueBeforeEnd = pacer?.DueBy(end - (long)(PacerResolution.TotalSeconds * Stopwatch.Frequency)) ?? 0;
+        LoadResult result = new LoadResult
         {
             Pattern = options.Pattern,
             Target = options.Target.ToString() ?? "?",
@@ -69,33 +76,43 @@ public static class LoadGenerator
             ConnectionsOpened = Volatile.Read(ref run.Opened),
             PeakConnections = run.Peak,
             ConnectFailures = Volatile.Read(ref run.ConnectFailures),
+            ConnectionsReopened = Volatile.Read(ref run.Reopened),
             Requests = completed,
             RequestsFailed = run.Failed,
+            RequestsScheduled = pacer is null ? null : scheduled,
+            RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - Volatile.Read(ref run.Sent)),
             BytesSent = Volatile.Read(ref run.BytesSent),
             BytesReceived = Volatile.Read(ref run.BytesReceived),
             Elapsed = elapsed,
             RequestsPerSecond = completed / seconds,
             ThroughputBytesPerSecond = (Volatile.Read(ref run.BytesSent) + Volatile.Read(ref run.BytesReceived)) / seconds,
-            LatencyMean = Measured(latency, h => h.Mean),
-            LatencyP50 = Measured(latency, h => h.Percentile(50)),
-            LatencyP90 = Measured(latency, h => h.Percentile(90)),
-            LatencyP99 = Measured(latency, h => h.Percentile(99)),
-            LatencyP999 = Measured(latency, h => h.Percentile(99.9)),
-            LatencyMax = Measured(latency, h => h.Max),
-            ConnectP50 = Measured(connect, h => h.Percentile(50)),
-            ConnectP99 = Measured(connect, h => h.Percentile(99)),
-            ConnectMax = Measured(connect, h => h.Max),
+            TargetRate = schedule?.PeakRate,
+            Stages = options.Stages,
+            LatencyMean = null,
+            LatencyP50 = null,
+            LatencyP90 = null,
+            LatencyP99 = null,
+            LatencyP999 = null,
+            LatencyMax = null,
+            ConnectP50 = null,
+            ConnectP99 = null,
+            ConnectMax = null,
+            ScheduleLagMax = pacer?.MaxLag,
+            ScheduleLagFinal = finalLag,
+            StatusCodes = run.StatusCodes,
             ErrorsByKind = run.Errors,
             StopReason = reason,
             Timeline = new LoadTimeline(run.Timeline),
-        };
+            HistogramPath = options.HistogramLogPath is { } logPath ? Path.GetFullPath(logPath) : null,
+        }.WithHistograms(run.Latency.Total, run.ServiceTime.Total, run.ConnectTime.Total);
+        return result with { Thresholds = [.. options.Thresholds.Select(t => t.Evaluate(result))] };
     }
 
     /// <summary>Maps a connect or I/O failure to its cause; <see cref="LoadErrorKind.Other"/> only for a cause no kind names.</summary>
     public static LoadErrorKind Classify(Exception error) => error switch
     {
         TimeoutException => LoadErrorKind.ConnectTimeout,
-        ConnectionClosedException => LoadErrorKind.ClosedByServer,
+        ConnectionClosedException => LoadErrorKind.ClosedEarly,
         SocketException socket => socket.SocketErrorCode switch
         {
             SocketError.ConnectionRefused => LoadErrorKind.Refused,
@@ -114,27 +131,13 @@ public static class LoadGenerator
         _ => LoadErrorKind.Other,
     };
 
-    /// <summary>A histogram's statistic, or null when it recorded nothing: no data is not a zero.</summary>
-    private static TimeSpan? Measured(LatencyHistogram histogram, Func<LatencyHistogram, TimeSpan> statistic) =>
-        histogram.Count == 0 ? null : statistic(histogram);
-
-    private static async Task<string> WaitForEndAsync(LoadRun run, Task ramp, Action<LoadProgress>? progress, Stopwatch clock, CancellationToken stop, CancellationToken userCancel)
+    private static async Task<string> WaitForEndAsync(LoadRun run, Task ramp, IntervalReporter intervals, CancellationToken stop, CancellationToken userCancel)
     {
-        long lastRequests = 0;
-        TimeSpan lastAt = TimeSpan.Zero;
         Task stopped = Task.Delay(Timeout.Infinite, stop);
         while (true)
         {
             Task tick = Task.Delay(run.Options.ProgressInterval, CancellationToken.None);
             Task first = await Task.WhenAny(run.BudgetSpent, stopped, tick).ConfigureAwait(false);
-            TimeSpan now = clock.Elapsed;
-            long requests = run.Completed;
-            LatencyHistogram interval = run.TakeInterval();
-            var sample = new LoadProgress(now, run.Open, run.Options.Connections, requests, (requests - lastRequests) / Math.Max((now - lastAt).TotalSeconds, 1e-9), run.ErrorCount, run.Options.Duration, Measured(interval, h => h.Percentile(50)), Measured(interval, h => h.Percentile(99)));
-            run.Timeline.Add(sample);
-            progress?.Invoke(sample);
-            lastRequests = requests;
-            lastAt = now;
             if (first == run.BudgetSpent)
             {
                 return "Requests";
@@ -145,68 +148,92 @@ public static class LoadGenerator
                 return userCancel.IsCancellationRequested ? "Canceled" : "Duration";
             }
 
-            // Every connection failed or closed and nothing can progress any more.
-            if (ramp.IsCompleted && run.Open == 0 && run.Options.Pattern != LoadPattern.Idle)
+            intervals.Report(Stopwatch.GetTimestamp());
+
+            // Every connection failed or closed, none is being opened, and nothing can progress any more.
+            if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && run.Options.Pattern != LoadPattern.Idle)
             {
                 return "NoConnections";
             }
         }
     }
 
-    private static async Task RampAsync(Dialer dialer, LoadRun run, CancellationToken stop)
+    /// <summary>Closes connections whose oldest request has waited longer than the response timeout, a few times per timeout.</summary>
+    private static async Task WatchResponseTimeoutsAsync(LoadRun run, CancellationToken stop)
     {
-        LoadOptions options = run.Options;
-        using var inFlight = new SemaphoreSlim(ConnectsInFlight);
-        var starts = new List<Task>(options.Connections);
-        long rampStart = Stopwatch.GetTimestamp();
-        for (int i = 0; i < options.Connections && !stop.IsCancellationRequested; i++)
-        {
-            if (options.ConnectRate > 0)
-            {
-                TimeSpan due = TimeSpan.FromSeconds((double)i / options.ConnectRate) - Stopwatch.GetElapsedTime(rampStart);
-                if (due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due, stop).ConfigureAwait(false);
-                }
-            }
-
-            await inFlight.WaitAsync(stop).ConfigureAwait(false);
-            EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[i % options.SourceAddresses.Count], 0);
-            starts.Add(ConnectOneAsync(dialer, run, source, inFlight, stop));
-        }
-
-        await Task.WhenAll(starts).ConfigureAwait(false);
-    }
-
-    private static async Task ConnectOneAsync(Dialer dialer, LoadRun run, EndPoint? source, SemaphoreSlim inFlight, CancellationToken stop)
-    {
-        long started = Stopwatch.GetTimestamp();
+        TimeSpan timeout = run.Options.ResponseTimeout;
+        TimeSpan period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
+        long timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        using var timer = new PeriodicTimer(period);
         try
         {
-            var handler = new LoadConnection(run);
-            Connection connection = await dialer.ConnectAsync(run.Options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
-            run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
-            handler.Opened(connection);
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException or IOException)
-        {
-            Interlocked.Increment(ref run.ConnectFailures);
-            LoadErrorKind kind = Classify(ex);
-            if (kind == LoadErrorKind.Other)
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                run.OtherError(ex.Message);
-            }
-            else
-            {
-                run.Error(kind);
+                long now = Stopwatch.GetTimestamp();
+                foreach (LoadConnection connection in run.LiveConnections)
+                {
+                    connection.CheckResponseTimeout(now, timeoutTicks);
+                }
             }
         }
-        finally
+        catch (OperationCanceledException)
         {
-            inFlight.Release();
+        }
+    }
+
+    private static async Task Ignoring<TException>(Task task)
+        where TException : Exception
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (TException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// At each progress interval: takes the interval's histograms (which also adds them to the run's totals),
+    /// writes them to the interval log, and reports a progress sample. The progress loop's thread only.
+    /// </summary>
+    private sealed class IntervalReporter(LoadRun run, Action<LoadProgress>? progress, HistogramLogFile? log, DateTimeOffset startTime, long origin, TimeSpan? duration)
+    {
+        private long _lastAt;
+        private long _lastRequests;
+
+        public void Report(long now)
+        {
+            long requests = run.Completed;
+            HistogramBase latency = run.Latency.TakeInterval();
+            HistogramBase serviceTime = run.ServiceTime.TakeInterval();
+            run.ConnectTime.TakeInterval();
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, now);
+            long from = _lastAt == 0 ? origin : _lastAt;
+            TimeSpan length = Stopwatch.GetElapsedTime(from, now);
+            if (log is not null)
+            {
+                DateTimeOffset intervalStart = startTime + Stopwatch.GetElapsedTime(origin, from);
+                log.Append(latency, intervalStart, length);
+                log.Append(serviceTime, intervalStart, length, HistogramLogFile.ServiceTimeTag);
+            }
+
+            var sample = new LoadProgress(
+                elapsed,
+                run.Open,
+                run.Options.Connections,
+                requests,
+                (requests - _lastRequests) / Math.Max(length.TotalSeconds, 1e-9),
+                run.ErrorCount,
+                duration,
+                HistogramStatistics.Percentile(latency, 50),
+                HistogramStatistics.Percentile(latency, 99),
+                run.Pacer?.Lag(now),
+                run.Pacer?.RateAt(now));
+            run.Timeline.Add(sample);
+            progress?.Invoke(sample);
+            _lastAt = now;
+            _lastRequests = requests;
         }
     }
 }

@@ -4,57 +4,74 @@ using System.Diagnostics;
 namespace Netpoll.Load;
 
 /// <summary>
-/// The shared, thread-safe state of one load test: request budget, counters, histograms, errors.
-/// Every request taken from the budget is resolved exactly once, completed or failed, so a test
-/// bounded by a request count ends when the last one resolves, whatever the server did.
+/// The shared, thread-safe state of one load test: what to send, the request budget or the schedule,
+/// counters, latency recorders, status codes, errors, and the open connections. Every request sent is
+/// resolved exactly once, completed or failed, so a test bounded by a request count ends when the last one
+/// resolves, whatever the server did.
 /// </summary>
 internal sealed class LoadRun
 {
-    /// <summary>Distinct messages kept for errors of kind Other (each names its errno).</summary>
-    private const int OtherDetailsKept = 8;
-
     private readonly ConcurrentDictionary<LoadErrorKind, long> _errors = new();
     private readonly ConcurrentDictionary<string, byte> _otherDetails = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _badResponseDetails = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<LoadConnection, byte> _live = new(ReferenceEqualityComparer.Instance);
     private readonly TaskCompletionSource _budgetSpent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long[] _statusCounts = new long[600];
     private long _remaining;
     private long _completed;
     private long _failed;
+    private long _abandoned;
     private int _open;
     private int _peak;
+    private int _connecting;
     private volatile bool _stopping;
 
-    public LoadRun(LoadOptions options)
+    public LoadRun(LoadOptions options, Pacer? pacer)
     {
         Options = options;
+        Pacer = pacer;
         _remaining = options.Requests > 0 ? options.Requests : long.MaxValue;
-        Message = new byte[options.MessageSize];
+        Message = new byte[options.Pattern is LoadPattern.PingPong or LoadPattern.Pipelined ? options.MessageSize : 0];
         for (int i = 0; i < Message.Length; i++)
         {
             Message[i] = (byte)('a' + (i % 26));
         }
+
+        Http = options.Pattern == LoadPattern.Http ? HttpRequestSet.For(options) : null;
+        Depth = options.Pattern == LoadPattern.PingPong ? 1 : options.Pipeline;
     }
 
     public LoadOptions Options { get; }
 
-    /// <summary>The echo payload every request sends (a recognisable pattern, so a wrong echo is caught).</summary>
+    /// <summary>The schedule of a fixed-rate test; null for a closed loop (each connection sends when its reply came).</summary>
+    public Pacer? Pacer { get; }
+
+    /// <summary>The echo payload every echo request sends (a recognisable pattern, so a wrong echo is caught).</summary>
     public byte[] Message { get; }
 
-    public LatencyHistogram Latency { get; } = new();
+    /// <summary>The prepared HTTP requests (Http pattern only).</summary>
+    public HttpRequestSet? Http { get; }
 
-    public LatencyHistogram ConnectTime { get; } = new();
+    /// <summary>Requests a connection keeps in flight.</summary>
+    public int Depth { get; }
 
-    private LatencyHistogram _interval = new();
+    /// <summary>From each request's intended send time (its send time in a closed loop) to its whole reply.</summary>
+    public LatencyRecorder Latency { get; } = new();
 
-    /// <summary>Takes the latencies recorded since the last call (for per-interval percentiles).</summary>
-    public LatencyHistogram TakeInterval() => Interlocked.Exchange(ref _interval, new LatencyHistogram());
+    /// <summary>From each request's actual send time to its whole reply.</summary>
+    public LatencyRecorder ServiceTime { get; } = new();
 
-    /// <summary>One progress sample per interval, kept for the result's timeline.</summary>
+    public LatencyRecorder ConnectTime { get; } = new();
+
+    /// <summary>One progress sample per interval, kept for the result's timeline. Progress loop only.</summary>
     public List<LoadProgress> Timeline { get; } = [];
 
     public long BytesSent;
     public long BytesReceived;
     public long ConnectFailures;
+    public long Sent;
     public int Opened;
+    public long Reopened;
 
     public long Completed => Volatile.Read(ref _completed);
 
@@ -64,6 +81,9 @@ internal sealed class LoadRun
 
     public int Peak => Volatile.Read(ref _peak);
 
+    /// <summary>Connects started and not yet finished (the ramp's and reopens).</summary>
+    public int Connecting => Volatile.Read(ref _connecting);
+
     public bool Stopping => _stopping;
 
     /// <summary>Completes when every request of a count-bounded test has resolved.</summary>
@@ -71,21 +91,58 @@ internal sealed class LoadRun
 
     public long ErrorCount => _errors.Values.Sum();
 
-    public LoadErrors Errors => LoadErrors.From(new Dictionary<LoadErrorKind, long>(_errors), [.. _otherDetails.Keys.Order(StringComparer.Ordinal)]);
+    public LoadErrors Errors => LoadErrors.From(
+        new Dictionary<LoadErrorKind, long>(_errors),
+        [.. _otherDetails.Keys.Order(StringComparer.Ordinal)],
+        [.. _badResponseDetails.Keys.Order(StringComparer.Ordinal)]);
 
-    public void Stop() => _stopping = true;
+    public LoadStatusCodes StatusCodes =>
+        new(Enumerable.Range(100, 500).Select(code => new KeyValuePair<int, long>(code, Volatile.Read(ref _statusCounts[code]))));
 
-    /// <summary>Takes one request from the budget; false when the test is stopping or the budget is spent.</summary>
+    /// <summary>The connections open now (for the response-timeout watchdog).</summary>
+    public ICollection<LoadConnection> LiveConnections => _live.Keys;
+
+    public void Stop()
+    {
+        _stopping = true;
+        Pacer?.Stop();
+    }
+
+    /// <summary>Closed loop: takes one request from the budget; false when the test is stopping or the budget is spent.</summary>
     public bool TryStartRequest() => !_stopping && Interlocked.Decrement(ref _remaining) >= 0;
 
-    /// <summary>A request's full reply arrived.</summary>
-    public void Complete(long startTimestamp)
+    /// <summary>Closed loop: a request taken with <see cref="TryStartRequest"/> could not be sent (its connection closed): another connection may send it.</summary>
+    public void ReturnRequest() => Interlocked.Increment(ref _remaining);
+
+    /// <summary>Fixed rate: a request taken from the schedule could not be sent (its connection closed). It counts as not sent.</summary>
+    public void AbandonRequest()
     {
-        long ns = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalNanoseconds;
-        Latency.Record(ns);
-        Volatile.Read(ref _interval).Record(ns);
+        Interlocked.Increment(ref _abandoned);
+        Resolved();
+    }
+
+    /// <summary>A request's whole reply arrived (intended and sent are Stopwatch timestamps).</summary>
+    public void Complete(long intended, long sent, long now, int statusCode)
+    {
+        if (_stopping)
+        {
+            return; // after the end: the result is being written, and this reply is not part of it
+        }
+
+        Latency.Record((long)Stopwatch.GetElapsedTime(intended, now).TotalNanoseconds);
+        ServiceTime.Record((long)Stopwatch.GetElapsedTime(sent, now).TotalNanoseconds);
+        CountStatus(statusCode);
         Interlocked.Increment(ref _completed);
         Resolved();
+    }
+
+    /// <summary>An interim (1xx) or final HTTP status came back.</summary>
+    public void CountStatus(int statusCode)
+    {
+        if (statusCode is >= 100 and < 600)
+        {
+            Interlocked.Increment(ref _statusCounts[statusCode]);
+        }
     }
 
     /// <summary><paramref name="requests"/> sent requests will never complete (no reply in time, or their connection broke).</summary>
@@ -98,8 +155,13 @@ internal sealed class LoadRun
         }
     }
 
-    public void ConnectionOpened()
+    public void ConnectStarted() => Interlocked.Increment(ref _connecting);
+
+    public void ConnectEnded() => Interlocked.Decrement(ref _connecting);
+
+    public void ConnectionOpened(LoadConnection connection)
     {
+        _live.TryAdd(connection, 0);
         int open = Interlocked.Increment(ref _open);
         Interlocked.Increment(ref Opened);
         int peak = Volatile.Read(ref _peak);
@@ -109,23 +171,34 @@ internal sealed class LoadRun
         }
     }
 
-    public void ConnectionClosed() => Interlocked.Decrement(ref _open);
-
-    public void Error(LoadErrorKind kind, long count = 1) => _errors.AddOrUpdate(kind, count, (_, n) => n + count);
-
-    /// <summary>Counts an error of kind Other and keeps its message, which names the errno.</summary>
-    public void OtherError(string message)
+    public void ConnectionClosed(LoadConnection connection)
     {
-        Error(LoadErrorKind.Other);
-        if (_otherDetails.Count < OtherDetailsKept)
+        _live.TryRemove(connection, out _);
+        Interlocked.Decrement(ref _open);
+    }
+
+    public void Error(LoadErrorKind kind, long count = 1)
+    {
+        if (count > 0)
         {
-            _otherDetails.TryAdd(message, 0);
+            _errors.AddOrUpdate(kind, count, (_, n) => n + count);
+        }
+    }
+
+    /// <summary>Counts an error of a kind that keeps its message (Other: the errno; BadResponse: how the protocol broke).</summary>
+    public void Error(LoadErrorKind kind, string detail)
+    {
+        Error(kind);
+        ConcurrentDictionary<string, byte> details = kind == LoadErrorKind.BadResponse ? _badResponseDetails : _otherDetails;
+        if (details.Count < LoadErrors.DetailsKept)
+        {
+            details.TryAdd(detail, 0);
         }
     }
 
     private void Resolved()
     {
-        if (Options.Requests > 0 && Completed + Failed >= Options.Requests)
+        if (Options.Requests > 0 && Completed + Failed + Volatile.Read(ref _abandoned) >= Options.Requests)
         {
             _budgetSpent.TrySetResult();
         }

@@ -98,7 +98,7 @@ public class LoadFailureTests
     public void A_connect_timeout_is_its_own_kind()
     {
         Assert.Equal(LoadErrorKind.ConnectTimeout, LoadGenerator.Classify(new TimeoutException("connect timed out")));
-        Assert.Equal(LoadErrorKind.ClosedByServer, LoadGenerator.Classify(new ConnectionClosedException(CloseReason.PeerClosed, "closed")));
+        Assert.Equal(LoadErrorKind.ClosedEarly, LoadGenerator.Classify(new ConnectionClosedException(CloseReason.PeerClosed, "closed")));
     }
 
     [Fact]
