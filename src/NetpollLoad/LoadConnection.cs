@@ -39,7 +39,8 @@ internal sealed class LoadConnection : ConnectionHandler
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
 
-    public LoadConnection(LoadRun run, LoadConnector connector, int number)
+    /// <param name="cursor">Where on the request wheel to start: the closed connection's place when this one replaces it; null for the connection's own start.</param>
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor)
     {
         _run = run;
         _connector = connector;
@@ -47,7 +48,7 @@ internal sealed class LoadConnection : ConnectionHandler
         _intendedAt = new long[run.Depth];
         _sentAt = new long[run.Depth];
         _request = new int[run.Depth];
-        _cursor = run.Http?.StartFor(number) ?? 0;
+        _cursor = cursor ?? run.Http?.StartFor(number) ?? 0;
     }
 
     /// <summary>Why this side closed the connection, which decides what its close counts as.</summary>
@@ -352,6 +353,7 @@ internal sealed class LoadConnection : ConnectionHandler
         Ending ending;
         bool completedAtClose = false;
         bool cutShort;
+        int cursor;
         lock (_gate)
         {
             _done = true;
@@ -365,6 +367,7 @@ internal sealed class LoadConnection : ConnectionHandler
             ending = _ending;
             cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
             _inFlight = 0;
+            cursor = _cursor;
             Volatile.Write(ref _oldestSentAt, 0);
         }
 
@@ -405,7 +408,7 @@ internal sealed class LoadConnection : ConnectionHandler
         _run.Fail(lost);
         if (reopen)
         {
-            _connector.Reopen(_number);
+            _connector.Reopen(_number, cursor);
         }
     }
 }

@@ -37,7 +37,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
                 }
 
                 await inFlight.WaitAsync(stop).ConfigureAwait(false);
-                starts.Add(ConnectAsync(i, inFlight));
+                starts.Add(ConnectAsync(i, inFlight, null));
             }
         }
         finally
@@ -46,8 +46,12 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         }
     }
 
-    /// <summary>Opens a connection in place of connection <paramref name="number"/>, which the server closed cleanly. Any thread.</summary>
-    public void Reopen(int number)
+    /// <summary>
+    /// Opens a connection in place of connection <paramref name="number"/>, which the server closed cleanly; it goes
+    /// on from <paramref name="cursor"/> on the request wheel, so a request that makes the server close does not
+    /// send the new connection back to where the old one started (which would starve the requests after it). Any thread.
+    /// </summary>
+    public void Reopen(int number, int cursor)
     {
         if (run.Stopping || stop.IsCancellationRequested)
         {
@@ -55,10 +59,10 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         }
 
         Interlocked.Increment(ref run.Reopened);
-        _ = ConnectAsync(number, null);
+        _ = ConnectAsync(number, null, cursor);
     }
 
-    private async Task ConnectAsync(int number, SemaphoreSlim? inFlight)
+    private async Task ConnectAsync(int number, SemaphoreSlim? inFlight, int? cursor)
     {
         LoadOptions options = run.Options;
         EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[number % options.SourceAddresses.Count], 0);
@@ -66,7 +70,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            var handler = new LoadConnection(run, this, number);
+            var handler = new LoadConnection(run, this, number, cursor);
             Connection connection = await dialer.ConnectAsync(options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
             handler.Opened(connection);

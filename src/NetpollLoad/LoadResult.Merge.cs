@@ -65,6 +65,23 @@ public sealed partial record LoadResult
         return merged with { Thresholds = [.. all[0].Thresholds.Select(t => t.Threshold.Evaluate(merged))] };
     }
 
+    /// <summary>
+    /// A percentile of an encoded histogram a result carries (<see cref="LatencyHistogram"/>, <see cref="ServiceTimeHistogram"/>,
+    /// <see cref="ConnectHistogram"/>), for percentiles the result does not list: <c>[Netpoll.Load.LoadResult]::Percentile($r.LatencyHistogram, 99.99)</c>.
+    /// Works on a result that went through CliXml, JSON or remoting, since the histogram is a string. Null for a null histogram (nothing measured).
+    /// </summary>
+    /// <exception cref="FormatException">Not HdrHistogram's compressed base64 encoding.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The percentile is not between 0 and 100.</exception>
+    public static TimeSpan? Percentile(string? histogram, double percentile)
+    {
+        if (double.IsNaN(percentile) || percentile is < 0 or > 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(percentile), percentile, "A percentile is between 0 and 100.");
+        }
+
+        return histogram is null ? null : HistogramStatistics.Percentile(HistogramCodec.Decode(histogram), percentile);
+    }
+
     /// <summary>This result with its latency, service-time and connect statistics (and encodings) taken from the histograms.</summary>
     internal LoadResult WithHistograms(HistogramBase latency, HistogramBase serviceTime, HistogramBase connect) => this with
     {
