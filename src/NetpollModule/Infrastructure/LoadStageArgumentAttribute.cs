@@ -47,7 +47,13 @@ public sealed class LoadStageArgumentAttribute : ArgumentTransformationAttribute
             throw new ArgumentTransformationMetadataException($"A stage's rate '{rate}' is not a number. {Expected}");
         }
 
-        return new LoadStage(ToDuration(duration), perSecond);
+        TimeSpan length = ToDuration(duration);
+        if (length <= TimeSpan.Zero || length > TimeSpan.FromDays(1) || double.IsNaN(perSecond) || perSecond is < 0 or > LoadOptions.MaxRate)
+        {
+            throw new ArgumentTransformationMetadataException($"A stage lasts more than zero and at most a day, and ends at a rate from 0 to {LoadOptions.MaxRate:N0} per second; got {length.TotalSeconds} s and {perSecond}/s. {Expected}");
+        }
+
+        return new LoadStage(length, perSecond);
     }
 
     private static TimeSpan ToDuration(object value) => (value is PSObject ps ? ps.BaseObject : value) switch
