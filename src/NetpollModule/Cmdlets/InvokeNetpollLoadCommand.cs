@@ -442,7 +442,6 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             return true;
         }
 
-        bool named = MyInvocation.BoundParameters.ContainsKey(nameof(Pattern));
         if (server.Protocol is null)
         {
             if (named)
