@@ -5,7 +5,7 @@ using Netpoll.Polling;
 
 namespace Netpoll.Load.Contracts;
 
-/// <summary>A load test as the module sends it to the worker: plain values, one JSON line.</summary>
+/// <summary>A load test as the module sends it to the worker: plain values, one JSON line. Mirrors <see cref="LoadOptions"/>.</summary>
 public sealed record LoadRequest
 {
     /// <summary>The target, already resolved by the sender (an IP endpoint or unix:/path), so both sides load the same address.</summary>
@@ -39,6 +39,66 @@ public sealed record LoadRequest
     /// <summary>Accept exactly the certificate with this SHA-256 hash (hex) and no other: a piped server's own, self-signed or not.</summary>
     public string? PinnedCertificateSha256 { get; init; }
 
+    /// <summary>The Http pattern's requests (bodies travel as base64).</summary>
+    public LoadHttpRequest[] HttpRequests { get; init; } = [];
+
+    public byte[] Payload { get; init; } = [];
+    public long ResponseSize { get; init; }
+    public byte[] ResponseDelimiter { get; init; } = [];
+    public double Rate { get; init; }
+    public LoadStage[] Stages { get; init; } = [];
+    public LoadThreshold[] Thresholds { get; init; } = [];
+
+    /// <summary>Where the worker writes the interval log: a full path, which names the same file for both processes.</summary>
+    public string? HistogramLogPath { get; init; }
+
+    /// <summary>
+    /// The request for <paramref name="options"/>. Its TLS crosses as plain values: the dialer's TLS options' target host,
+    /// certificate check skip and resumption, and <paramref name="pinnedCertificateSha256"/> (the one certificate to trust);
+    /// other TLS options (trusted roots, a client certificate, a validation callback) cannot cross a process and are refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">The TLS options hold something that cannot cross to the worker.</exception>
+    public static LoadRequest From(LoadOptions options, string? pinnedCertificateSha256 = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        TlsClientOptions? tls = options.Tls;
+        if (tls is { TrustedRoots: not null } or { ClientCertificate: not null } || (tls?.RemoteCertificateValidation is not null && pinnedCertificateSha256 is null))
+        {
+            throw new ArgumentException("Trusted roots, a client certificate and a validation callback cannot cross to the isolated worker: run without isolation, or skip the certificate check.", nameof(options));
+        }
+
+        return new LoadRequest
+        {
+            Target = LoadTarget.Format(options.Target),
+            Connections = options.Connections,
+            ConnectRate = options.ConnectRate,
+            DurationSeconds = options.Duration?.TotalSeconds,
+            Requests = options.Requests,
+            MessageSize = options.MessageSize,
+            Pattern = options.Pattern,
+            Pipeline = options.Pipeline,
+            SourceAddresses = [.. options.SourceAddresses.Select(a => a.ToString())],
+            ConnectTimeoutSeconds = options.ConnectTimeout.TotalSeconds,
+            ResponseTimeoutSeconds = options.ResponseTimeout.TotalSeconds,
+            Pollers = options.Pollers,
+            Backend = options.Backend,
+            ProgressIntervalSeconds = options.ProgressInterval.TotalSeconds,
+            HttpRequests = [.. options.HttpRequests],
+            Payload = options.Payload.ToArray(),
+            ResponseSize = options.ResponseSize,
+            ResponseDelimiter = options.ResponseDelimiter.ToArray(),
+            Rate = options.Rate,
+            Stages = [.. options.Stages],
+            Thresholds = [.. options.Thresholds],
+            HistogramLogPath = options.HistogramLogPath is { } path ? Path.GetFullPath(path) : null,
+            Tls = tls is not null,
+            TlsTargetHost = tls?.TargetHost,
+            SkipCertificateCheck = tls?.SkipCertificateValidation ?? false,
+            TlsResumption = tls?.SessionResumption ?? false,
+            PinnedCertificateSha256 = pinnedCertificateSha256,
+        };
+    }
+
     /// <exception cref="FormatException">The target or a source address is not valid.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The target names a host that could not be resolved.</exception>
     public LoadOptions ToOptions() => new()
@@ -57,21 +117,28 @@ public sealed record LoadRequest
         Pollers = Pollers,
         Backend = Backend,
         ProgressInterval = TimeSpan.FromSeconds(ProgressIntervalSeconds),
-        Tls = Tls ? TlsOptions() : null,
+        HttpRequests = HttpRequests,
+        Payload = Payload,
+        ResponseSize = ResponseSize,
+        ResponseDelimiter = ResponseDelimiter,
+        Rate = Rate,
+        Stages = Stages,
+        Thresholds = Thresholds,
+        HistogramLogPath = HistogramLogPath,
+        Tls = Tls ? TlsOptions(TlsTargetHost, SkipCertificateCheck, TlsResumption, PinnedCertificateSha256) : null,
     };
 
-    private TlsClientOptions TlsOptions()
+    /// <summary>
+    /// TLS client options from the plain values a request carries (the module builds the same ones for a run in its own
+    /// process): a pinned certificate hash trusts exactly that certificate, self-signed or not, and no other.
+    /// </summary>
+    public static TlsClientOptions TlsOptions(string? targetHost, bool skipCertificateCheck, bool resumption, string? pinnedCertificateSha256) => new()
     {
-        string? pin = PinnedCertificateSha256;
-        return new TlsClientOptions
-        {
-            TargetHost = TlsTargetHost,
-            SkipCertificateValidation = SkipCertificateCheck,
-            SessionResumption = TlsResumption,
-            ApplicationProtocols = Pattern is LoadPattern.Http or LoadPattern.Handshake ? ["http/1.1"] : null,
-            RemoteCertificateValidation = pin is null || SkipCertificateCheck
-                ? null
-                : (_, certificate, _, _) => certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), pin, StringComparison.OrdinalIgnoreCase),
-        };
-    }
+        TargetHost = targetHost,
+        SkipCertificateValidation = skipCertificateCheck,
+        SessionResumption = resumption,
+        RemoteCertificateValidation = pinnedCertificateSha256 is not { } pin || skipCertificateCheck
+            ? null
+            : (_, certificate, _, _) => certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), pin, StringComparison.OrdinalIgnoreCase),
+    };
 }

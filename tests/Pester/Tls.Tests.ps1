@@ -138,7 +138,7 @@ Describe 'Invoke-NetpollLoad over TLS' {
 
     It 'refuses TLS switches against a plain target' {
         { Invoke-NetpollLoad -Target '127.0.0.1:9' -SkipCertificateCheck -Requests 1 -ErrorAction Stop } | Should -Throw -ErrorId 'NetpollInvalidTarget,Netpoll.PowerShell.InvokeNetpollLoadCommand' -ExpectedMessage '*apply to TLS*'
-        { Invoke-NetpollLoad -Uri 'ftp://localhost/' -Requests 1 -ErrorAction Stop } | Should -Throw -ErrorId 'NetpollInvalidTarget,Netpoll.PowerShell.InvokeNetpollLoadCommand'
+        { Invoke-NetpollLoad -Uri 'ftp://localhost/' -Requests 1 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Netpoll.PowerShell.InvokeNetpollLoadCommand' -ExpectedMessage '*https://*'
     }
 }
 

@@ -1,0 +1,60 @@
+namespace Netpoll.Load;
+
+/// <summary>Why a load connection failed to connect, broke while running, or a request failed. Each names the errno it stands for.</summary>
+public enum LoadErrorKind
+{
+    /// <summary>ECONNREFUSED: nothing listens at the target.</summary>
+    Refused,
+
+    /// <summary>ECONNRESET or ECONNABORTED, or another socket error on an open connection (the engine reports those as one close reason).</summary>
+    Reset,
+
+    /// <summary>ETIMEDOUT, or the connect took longer than the connect timeout.</summary>
+    ConnectTimeout,
+
+    /// <summary>A request's whole reply did not arrive within the response timeout; its connection is closed.</summary>
+    ResponseTimeout,
+
+    /// <summary>EHOSTUNREACH: no route to the host (or an ICMP host-unreachable came back).</summary>
+    HostUnreachable,
+
+    /// <summary>ENETUNREACH: no route to the target's network.</summary>
+    NetworkUnreachable,
+
+    /// <summary>EMFILE/ENFILE: this process (or the system) ran out of file descriptors.</summary>
+    TooManyOpenFiles,
+
+    /// <summary>EADDRNOTAVAIL: no free ephemeral port for the source address; add source addresses.</summary>
+    AddressNotAvailable,
+
+    /// <summary>EADDRINUSE: a source address and port are already taken.</summary>
+    AddressInUse,
+
+    /// <summary>EPIPE: the peer shut the connection down while requests were being written.</summary>
+    BrokenPipe,
+
+    /// <summary>ENOBUFS/ENOMEM: the kernel ran out of socket buffer memory.</summary>
+    NoBufferSpace,
+
+    /// <summary>EACCES/EPERM: a firewall rule or policy forbids the connection.</summary>
+    AccessDenied,
+
+    /// <summary>
+    /// The server closed a connection before answering every request sent on it (or, for Idle, closed a held
+    /// connection). A close it announced (<c>Connection: close</c>) or one with nothing in flight is no error:
+    /// the connection is reopened and counted in <see cref="LoadResult.ConnectionsReopened"/>.
+    /// </summary>
+    ClosedEarly,
+
+    /// <summary>
+    /// The reply broke its protocol: not the echo of what was sent, not HTTP/1.x (a bad status line, header,
+    /// length or chunk), or bytes with no request in flight. <see cref="LoadErrors.BadResponseDetails"/> says how.
+    /// </summary>
+    BadResponse,
+
+    /// <summary>The TLS handshake failed: the server's certificate was rejected (untrusted, expired, another name), no common protocol, or the server broke it off.</summary>
+    TlsHandshake,
+
+    /// <summary>A cause none of the above names; <see cref="LoadErrors.OtherDetails"/> keeps its message with the errno.</summary>
+    Other,
+}

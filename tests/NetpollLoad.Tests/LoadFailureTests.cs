@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Sockets;
+using Netpoll.Connections;
+using Netpoll.Load;
+using Netpoll.Polling;
+using Netpoll.Server;
+using Netpoll.Protocols;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Load.Tests;
+
+/// <summary>Runs that cannot measure what they were asked to: every one ends, and says why with no made-up numbers.</summary>
+public class LoadFailureTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_never_replies_fails_each_request_as_a_response_timeout_and_a_request_bounded_test_still_ends(PollerBackendKind backend)
+    {
+        await using var server = TestServer.Start(new DiscardHandler(), BackendMatrix.Server(backend));
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Backend = backend,
+            Target = server.EndPoint,
+            Connections = 5,
+            Requests = 100,
+            Duration = null,
+            ResponseTimeout = TimeSpan.FromMilliseconds(500),
+            ProgressInterval = TimeSpan.FromMilliseconds(50),
+        }).WaitAsync(Bound);
+
+        Assert.Equal(0, result.Requests);
+        Assert.Equal(5, result.RequestsFailed);
+        Assert.Equal(5, result.ErrorsByKind.ResponseTimeout);
+        Assert.Equal(5, result.Errors);
+        Assert.Equal("NoConnections", result.StopReason);
+        Assert.Null(result.LatencyP50);
+        Assert.Null(result.LatencyP99Ms);
+        Assert.Null(result.LatencyMax);
+        Assert.NotNull(result.ConnectP50); // the connections did open
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_request_bounded_test_ends_when_its_last_request_resolves_even_if_one_connection_stalls(PollerBackendKind backend)
+    {
+        int accepted = 0;
+        await using var server = TestServer.Start(new StallFirstConnection(() => Interlocked.Increment(ref accepted) == 1), BackendMatrix.Server(backend));
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Backend = backend,
+            Target = server.EndPoint,
+            Connections = 4,
+            Requests = 200,
+            Duration = null,
+            MessageSize = 64,
+            ResponseTimeout = TimeSpan.FromSeconds(1), // long enough that a loaded machine does not time out a real echo too
+        }).WaitAsync(Bound);
+
+        Assert.Equal("Requests", result.StopReason);
+        Assert.Equal(1, result.RequestsFailed);
+        Assert.Equal(199, result.Requests);
+        Assert.Equal(1, result.ErrorsByKind.ResponseTimeout);
+        Assert.NotNull(result.LatencyP99);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Nothing_listening_means_refused_connections_and_no_latency_at_all(PollerBackendKind backend)
+    {
+        int port;
+        using (var probe = NetpollListener.Create(0))
+        {
+            port = ((IPEndPoint)probe.LocalEndPoint).Port;
+        }
+
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = new IPEndPoint(IPAddress.Loopback, port), Connections = 3, Duration = TimeSpan.FromSeconds(10), ProgressInterval = TimeSpan.FromMilliseconds(50) }).WaitAsync(Bound);
+        Assert.Equal(3, result.ErrorsByKind.Refused);
+        Assert.Equal("Refused=3", result.ErrorsByKind.ToString());
+        Assert.Null(result.LatencyP50);
+        Assert.Null(result.ConnectP99);
+        Assert.Equal(0, result.ConnectionsOpened);
+    }
+
+    [Theory]
+    [InlineData(SocketError.ConnectionRefused, LoadErrorKind.Refused)]
+    [InlineData(SocketError.ConnectionReset, LoadErrorKind.Reset)]
+    [InlineData(SocketError.ConnectionAborted, LoadErrorKind.Reset)]
+    [InlineData(SocketError.TimedOut, LoadErrorKind.ConnectTimeout)]
+    [InlineData(SocketError.HostUnreachable, LoadErrorKind.HostUnreachable)]
+    [InlineData(SocketError.NetworkUnreachable, LoadErrorKind.NetworkUnreachable)]
+    [InlineData(SocketError.TooManyOpenSockets, LoadErrorKind.TooManyOpenFiles)]
+    [InlineData(SocketError.AddressNotAvailable, LoadErrorKind.AddressNotAvailable)]
+    [InlineData(SocketError.AddressAlreadyInUse, LoadErrorKind.AddressInUse)]
+    [InlineData(SocketError.Shutdown, LoadErrorKind.BrokenPipe)]
+    [InlineData(SocketError.NoBufferSpaceAvailable, LoadErrorKind.NoBufferSpace)]
+    [InlineData(SocketError.AccessDenied, LoadErrorKind.AccessDenied)]
+    [InlineData(SocketError.SocketError, LoadErrorKind.Other)]
+    public void Every_errno_class_counted_has_its_own_kind(SocketError error, LoadErrorKind expected) =>
+        Assert.Equal(expected, LoadGenerator.Classify(new SocketException((int)error)));
+
+    [Fact]
+    public void A_connect_timeout_is_its_own_kind()
+    {
+        Assert.Equal(LoadErrorKind.ConnectTimeout, LoadGenerator.Classify(new TimeoutException("connect timed out")));
+        Assert.Equal(LoadErrorKind.ClosedEarly, LoadGenerator.Classify(new ConnectionClosedException(CloseReason.PeerClosed, "closed")));
+    }
+
+    [Fact]
+    public void Errors_by_kind_read_as_properties_and_by_kind()
+    {
+        LoadErrors errors = LoadErrors.From(new Dictionary<LoadErrorKind, long> { [LoadErrorKind.HostUnreachable] = 2, [LoadErrorKind.Other] = 1 }, ["connect to 10.0.0.1:80 failed: Unknown error (errno 71)."]);
+        Assert.Equal(2, errors.HostUnreachable);
+        Assert.Equal(2, errors[LoadErrorKind.HostUnreachable]);
+        Assert.Equal(3, errors.Total);
+        Assert.Equal("HostUnreachable=2, Other=1", errors.ToString());
+        Assert.Contains("errno 71", Assert.Single(errors.OtherDetails), StringComparison.Ordinal);
+    }
+
+    /// <summary>Echoes on every connection but the chosen one, which reads and never answers.</summary>
+    private sealed class StallFirstConnection(Func<bool> stallThisOne) : ConnectionHandler
+    {
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Connection, object> _stalled = [];
+
+        public override ValueTask OnConnectAsync(Connection connection)
+        {
+            if (stallThisOne())
+            {
+                _stalled.Add(connection, new object());
+            }
+
+            return default;
+        }
+
+        public override ValueTask OnRequestAsync(Connection connection)
+        {
+            ConnectionReader reader = connection.Reader;
+            if (_stalled.TryGetValue(connection, out _))
+            {
+                reader.Skip(reader.Length);
+                return default;
+            }
+
+            connection.Writer.AppendFrom(reader, reader.Length);
+            return connection.Writer.FlushAsync();
+        }
+    }
+}
