@@ -97,6 +97,61 @@ public class TlsLoadTests
     }
 
     [Fact]
+    public async Task Https_requests_dial_tls_with_the_uri_host_as_the_tls_name_and_send_their_paths()
+    {
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        Uri origin = new($"https://localhost:{server.EndPoint.Port}");
+
+        // Tls names no TargetHost: "localhost" comes from the URIs, and the test certificate is for localhost.
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 1, Requests = 40, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Http,
+            HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/") }, new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
+            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly },
+        });
+
+        Assert.Equal(40, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(20, result.StatusCodes[200]);
+        Assert.Equal(20, result.StatusCodes[404]);
+        Assert.Equal(1, result.TlsHandshakes);
+    }
+
+    [Fact]
+    public async Task The_handshake_pattern_sends_the_requests_given_each_on_its_own_connection()
+    {
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        Uri origin = new($"https://localhost:{server.EndPoint.Port}");
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 2, Requests = 10, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake,
+            HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
+            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly },
+        });
+
+        Assert.Equal(10, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(10, result.StatusCodes[404]);
+        Assert.Equal(10, result.ConnectionsOpened);
+        Assert.Equal(10, result.TlsHandshakes);
+    }
+
+    [Fact]
+    public void Options_that_mix_up_tls_or_ask_a_rate_of_the_handshake_pattern_are_refused()
+    {
+        var target = new IPEndPoint(IPAddress.Loopback, 1);
+        var plainRequests = new LoadOptions
+        {
+            Target = target, Requests = 1, Pattern = LoadPattern.Http, Tls = new TlsClientOptions(),
+            HttpRequests = [new LoadHttpRequest { Uri = new Uri("http://127.0.0.1:1/") }],
+        };
+        Assert.Equal("Tls", Assert.Throws<ArgumentException>(plainRequests.Validate).ParamName);
+
+        var handshakeAtRate = new LoadOptions { Target = target, Duration = TimeSpan.FromSeconds(1), Pattern = LoadPattern.Handshake, Rate = 100 };
+        Assert.Equal("Rate", Assert.Throws<ArgumentException>(handshakeAtRate.Validate).ParamName);
+    }
+
+    [Fact]
     public async Task Tls_options_that_cannot_work_fail_the_run_before_it_connects()
     {
         var options = new LoadOptions

@@ -113,6 +113,25 @@ Describe 'Invoke-NetpollLoad over TLS' {
         $result.ConnectionsOpened | Should -BeGreaterThan 0
     }
 
+    It 'sends the paths of https:// URIs, and runs them -Isolated, with -Pattern Handshake' -ForEach @(
+        @{ Isolation = 'in process'; Isolated = $false }
+        @{ Isolation = 'isolated'; Isolated = $true }
+    ) {
+        $uris = "https://localhost:$($https.Port)/", "https://localhost:$($https.Port)/missing"
+        $result = Invoke-NetpollLoad -Uri $uris -SkipCertificateCheck -Connections 1 -Requests 40 -Isolated:$Isolated
+        $result.Pattern | Should -Be 'Http'
+        $result.Isolated | Should -Be $Isolated
+        $result.StatusCodes[200] | Should -Be 20
+        $result.StatusCodes[404] | Should -Be 20
+        $result.TlsHandshakes | Should -Be 1
+
+        $each = Invoke-NetpollLoad -Uri $uris[1] -Pattern Handshake -SkipCertificateCheck -TlsResumption -Connections 1 -Requests 6 -Isolated:$Isolated
+        $each.Pattern | Should -Be 'Handshake'
+        $each.StatusCodes[404] | Should -Be 6
+        $each.TlsHandshakes | Should -Be 6
+        $each.TlsResumedHandshakes | Should -BeGreaterThan 0
+    }
+
     It 'counts a certificate the system does not trust as TlsHandshake errors without -SkipCertificateCheck' {
         $result = Invoke-NetpollLoad -Uri "https://localhost:$($https.Port)/" -Connections 1 -Requests 5 -Pattern Handshake -ErrorAction SilentlyContinue -ErrorVariable failed
         $result.Requests | Should -Be 0
@@ -138,6 +157,8 @@ Describe 'Invoke-NetpollLoad over TLS' {
 
     It 'refuses TLS switches against a plain target' {
         { Invoke-NetpollLoad -Target '127.0.0.1:9' -SkipCertificateCheck -Requests 1 -ErrorAction Stop } | Should -Throw -ErrorId 'NetpollInvalidTarget,Netpoll.PowerShell.InvokeNetpollLoadCommand' -ExpectedMessage '*apply to TLS*'
+        { Invoke-NetpollLoad -Uri "http://127.0.0.1:9/" -TlsResumption -Requests 1 -ErrorAction Stop } | Should -Throw -ErrorId 'NetpollInvalidTarget,Netpoll.PowerShell.InvokeNetpollLoadCommand' -ExpectedMessage '*apply to TLS*'
+        { Invoke-NetpollLoad -Uri "https://127.0.0.1:9/" -Pattern PingPong -Requests 1 -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Handshake*'
         { Invoke-NetpollLoad -Uri 'ftp://localhost/' -Requests 1 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Netpoll.PowerShell.InvokeNetpollLoadCommand' -ExpectedMessage '*https://*'
     }
 }
