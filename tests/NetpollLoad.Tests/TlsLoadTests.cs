@@ -64,6 +64,23 @@ public class TlsLoadTests
     }
 
     [Fact]
+    public async Task Every_connection_after_the_first_resumes_when_the_server_closes_with_close_notify()
+    {
+        // Connection: close, so the server's close_notify often arrives with the response: that clean end must not spoil
+        // the session the connection got (OpenSSL drops sessions of connections it takes for truncated).
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 1, Requests = 12, Duration = TimeSpan.FromSeconds(30),
+            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption: true),
+        });
+
+        Assert.Equal(12, result.Requests);
+        Assert.Equal(12, result.TlsHandshakes);
+        Assert.Equal(11, result.TlsResumedHandshakes);
+    }
+
+    [Fact]
     public async Task The_handshake_pattern_works_without_tls_as_a_connection_rate_test()
     {
         await using var server = TestServer.Start(new HttpHandler());

@@ -129,7 +129,7 @@ Describe 'Invoke-NetpollLoad over TLS' {
         $each.Pattern | Should -Be 'Handshake'
         $each.StatusCodes[404] | Should -Be 6
         $each.TlsHandshakes | Should -Be 6
-        $each.TlsResumedHandshakes | Should -BeGreaterThan 0
+        $each.TlsResumedHandshakes | Should -Be 5   # one connection at a time: each after the first resumes the last ticket
     }
 
     It 'counts a certificate the system does not trust as TlsHandshake errors without -SkipCertificateCheck' {

@@ -23,6 +23,8 @@ internal static unsafe partial class LibSsl
     public const int SSL_ERROR_WANT_WRITE = 3;
     public const int SSL_ERROR_SYSCALL = 5;
     public const int SSL_ERROR_ZERO_RETURN = 6;
+    public const int SSL_SENT_SHUTDOWN = 1;
+    public const int SSL_RECEIVED_SHUTDOWN = 2;
 
     // SSL_CTX_ctrl / SSL_ctrl commands
     public const int SSL_CTRL_MODE = 33;
@@ -165,6 +167,9 @@ internal static unsafe partial class LibSsl
 
     [LibraryImport(Lib, EntryPoint = "SSL_shutdown")]
     public static partial int Shutdown(nint ssl);
+
+    [LibraryImport(Lib, EntryPoint = "SSL_set_shutdown")]
+    public static partial void SetShutdown(nint ssl, int mode);
 
     [LibraryImport(Lib, EntryPoint = "SSL_session_reused")]
     public static partial int SessionReused(nint ssl);

@@ -401,8 +401,11 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
             if (error == LibSsl.SSL_ERROR_ZERO_RETURN)
             {
+                // close_notify: a clean end. Marked both ways, since no close_notify goes back (the state is Closed), so
+                // freeing the SSL does not take it for a truncated connection and spoil its sessions for resumption.
+                LibSsl.SetShutdown(_ssl, LibSsl.SSL_SENT_SHUTDOWN | LibSsl.SSL_RECEIVED_SHUTDOWN);
                 _state = State.Closed;
-                return TransformStatus.PeerClosed; // close_notify
+                return TransformStatus.PeerClosed;
             }
 
             return Fail(error);
