@@ -20,7 +20,10 @@ public sealed class ValidateStartAtAttribute : ValidateArgumentsAttribute
             }
             catch (ArgumentOutOfRangeException ex)
             {
-                throw new ValidationMetadataException(ex.Message.Split(Environment.NewLine)[0], ex);
+                // The reason alone: the binding error already names the parameter and shows the value.
+                string reason = ex.Message.Split(Environment.NewLine)[0];
+                int parameter = reason.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+                throw new ValidationMetadataException(parameter > 0 ? reason[..parameter] : reason, ex);
             }
         }
     }

@@ -95,7 +95,7 @@ internal static class DeserializedLoadResult
     }
 
     /// <summary>An object of <paramref name="type"/> from a property bag: by its settable properties, or (a positional record) by its constructor's parameters.</summary>
-    private static object Build(object value, Type type, string path)
+    private static object Build(object? value, Type type, string path)
     {
         if (value is not PSObject bag)
         {
