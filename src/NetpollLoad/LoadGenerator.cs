@@ -47,7 +47,7 @@ public static class LoadGenerator
         TimeSpan? duration = options.Stages.Count > 0 ? TimeSpan.FromSeconds(schedule!.TotalSeconds) : options.Duration;
         if (duration is { } d)
         {
-            stop.CancelAfter(d + (wait > TimeSpan.Zero ? wait : TimeSpan.Zero));
+            stop.CancelAfter(d + TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), origin).Ticks)));
         }
 
         var connector = new LoadConnector(dialer, run, stop.Token);
