@@ -46,7 +46,8 @@
     the system's choice. The preflight counts each node's addresses.
 .PARAMETER StartDelay
     Seconds from the end of the preflight (and tuning) to the common start, in which every node opens its
-    connections: 1 to 3600. Default: the time to open a share at -ConnectRate, plus 5 s.
+    connections (and starts its generator, a process of its own with -Isolated): 1 to 3600. Default: the
+    time to open a share at -ConnectRate, plus 10 s. A node that is not ready by then fails, named.
 .PARAMETER Isolated
     Run each node's generator in its own process (Invoke-NetpollLoad -Isolated), so its connections do not
     count against the session process's open-file limit.
@@ -199,8 +200,8 @@ try {
 
     # 3. Start together: every node opens its connections now, and sends from $startAt on ----------------
     $lead = if ($PSBoundParameters.ContainsKey('StartDelay')) { $StartDelay }
-            elseif ($ConnectRate -gt 0) { ($nodes | Measure-Object Connections -Maximum).Maximum / $ConnectRate + 5 }
-            else { 5 }
+            elseif ($ConnectRate -gt 0) { ($nodes | Measure-Object Connections -Maximum).Maximum / $ConnectRate + 10 }
+            else { 10 }
     $startAt = [DateTime]::UtcNow.AddSeconds([Math]::Min($lead, 3600))
     foreach ($node in $nodes) {
         $parameters = @{

@@ -188,7 +188,8 @@ Describe 'scripts/Invoke-DistributedLoad.ps1' {
             }
             $script:finBefore = Get-FinTimeout
 
-            # The first node's generator (its -Isolated worker, a child of the node's pwsh) is killed 1.5 s into the run.
+            # The first node's generator (its -Isolated worker, a child of the node's pwsh, started with the node's job) is
+            # killed 1.5 s into the run, which begins 10 s (-StartDelay) after the jobs start.
             $nodePid = $nodes[0].Process.Id
             $killer = [powershell]::Create().AddScript({
                 param($Parent, $After)
@@ -205,15 +206,16 @@ Describe 'scripts/Invoke-DistributedLoad.ps1' {
                     }
                     Start-Sleep -Milliseconds 100
                 }
-            }).AddArgument($nodePid).AddArgument(4.5)
+            }).AddArgument($nodePid).AddArgument(11.5)
             $killing = $killer.BeginInvoke()
             $script:output = Join-Path $TestDrive 'distributed'
-            $script:run = & $distributed -Session $nodes.Session -Target $server.EndPoint -Connections 9 -Duration 4 -StartDelay 3 -MessageSize 64 -Isolated -Tune -OutputPath $output -WarningVariable warned -WarningAction SilentlyContinue
+            $script:run = & $distributed -Session $nodes.Session -Target $server.EndPoint -Connections 9 -Duration 4 -StartDelay 10 -MessageSize 64 -Isolated -Tune -OutputPath $output -WarningVariable warned -WarningAction SilentlyContinue
             $script:killed = $killer.EndInvoke($killing)
             $killer.Dispose()
             $script:warnings = $warned
             $script:counters = Wait-ServerSettled 'pester-dl-script'
             $script:finAfter = Get-FinTimeout
+            $script:names = @($nodes.Session | ForEach-Object { "localhost/$($_.Name)" })
         }
 
         AfterAll {
@@ -222,14 +224,14 @@ Describe 'scripts/Invoke-DistributedLoad.ps1' {
 
         It 'names the failed node, with why' {
             $killed | Should -Not -BeNullOrEmpty -Because 'the first node''s load worker ran and was killed'
-            $run.FailedNodes.Node | Should -Be 'localhost/Runspace1' -Because "$($run.FailedNodes | Out-String)"
+            $run.FailedNodes.Node | Should -Be $names[0] -Because "$($run.FailedNodes | Out-String)"
             $run.FailedNodes[0].Reason | Should -BeLike '*load worker exited*'
-            $warnings | Where-Object { "$_" -like 'Node localhost/Runspace1 failed:*' } | Should -Not -BeNullOrEmpty
+            $warnings | Where-Object { "$_" -like "Node $($names[0]) failed:*" } | Should -Not -BeNullOrEmpty
         }
 
         It 'merges the others, whose counts the server saw' {
-            $run.Nodes | Should -Be 'localhost/Runspace2', 'localhost/Runspace3'
-            $run.Result.Nodes.Tag | Should -Be 'localhost/Runspace2', 'localhost/Runspace3'
+            $run.Nodes | Should -Be $names[1], $names[2]
+            $run.Result.Nodes.Tag | Should -Be $names[1], $names[2]
             $run.Requests | Should -BeGreaterThan 0
             $run.Requests | Should -Be (($run.Result.Nodes | Measure-Object Requests -Sum).Sum)
             $run.Result.ConnectionsRequested | Should -Be 6
@@ -248,14 +250,14 @@ Describe 'scripts/Invoke-DistributedLoad.ps1' {
         }
 
         It 'writes the connection test''s report for each node that delivered and for the whole' {
-            foreach ($folder in 'merged', 'localhost_Runspace2', 'localhost_Runspace3') {
+            foreach ($folder in 'merged', ($names[1] -replace '/', '_'), ($names[2] -replace '/', '_')) {
                 foreach ($file in 'samples.csv', 'pollers.csv', 'summary.json', 'report.html') {
                     Join-Path $output $folder $file | Should -Exist
                 }
             }
-            Join-Path $output 'localhost_Runspace1' | Should -Not -Exist
+            Join-Path $output ($names[0] -replace '/', '_') | Should -Not -Exist
             $summary = Get-Content -Raw (Join-Path $output 'merged' 'summary.json') | ConvertFrom-Json
-            $summary.FailedNodes | Should -BeLike 'localhost/Runspace1: *'
+            $summary.FailedNodes | Should -BeLike "$($names[0]): *"
             $summary.Load.Requests | Should -Be $run.Requests
             (Get-Content -Raw (Join-Path $output 'merged' 'report.html')) | Should -BeLike '*<svg*'
         }
@@ -288,7 +290,7 @@ Describe 'scripts/Invoke-DistributedLoad.ps1 over real SSH remoting' {
             Copy-Item (Join-Path $dir 'user_key.pub') (Join-Path $dir 'authorized_keys')
             $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
             $listener.Start(); $script:port = $listener.LocalEndpoint.Port; $listener.Stop()
-            # The node's user: module path, PSResourceGet's settings and tuning snapshots under $dir, not this user's.
+            # The node's user: home, module path, PSResourceGet's settings and tuning snapshots under $dir, not this user's.
             @"
 Port $port
 ListenAddress 127.0.0.1
@@ -301,7 +303,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 StrictModes no
 UsePAM no
-SetEnv XDG_DATA_HOME=$dir/home/.local/share XDG_CONFIG_HOME=$dir/home/.config XDG_CACHE_HOME=$dir/home/.cache NETPOLL_TUNING_STATE=$dir/tuning
+SetEnv HOME=$dir/home XDG_DATA_HOME=$dir/home/.local/share XDG_CONFIG_HOME=$dir/home/.config XDG_CACHE_HOME=$dir/home/.cache NETPOLL_TUNING_STATE=$dir/tuning
 Subsystem powershell $pwshApp -sshs -NoLogo
 "@ | Set-Content (Join-Path $dir 'sshd_config')
             $null = New-Item -ItemType Directory -Path /run/sshd -Force -ErrorAction SilentlyContinue
@@ -353,7 +355,7 @@ Subsystem powershell $pwshApp -sshs -NoLogo
     It 'runs the script with two SSH sessions and merges counts that equal the server''s counters' {
         if ($skip) { Set-ItResult -Skipped -Because $skip; return }
         $run.FailedNodes | Should -BeNullOrEmpty
-        $run.Nodes | Should -Be 'localhost/Runspace1', 'localhost/Runspace2' -Because 'two sessions to one computer are named by session'
+        $run.Nodes | Should -Be @($sessions | ForEach-Object { "localhost/$($_.Name)" }) -Because 'two sessions to one computer are named by session'
         $run.Result.ConnectionsOpened | Should -Be 6
         $run.Requests | Should -BeGreaterThan 0
         $run.Result.ConnectionsOpened | Should -Be $counters.Accepted
