@@ -50,7 +50,13 @@ internal sealed class LatencyRecorder
     {
         HistogramBase interval = _recorder.GetIntervalHistogram(_spare);
         _spare = interval;
-        Total.Add(interval);
+
+        // Add walks every bucket (tens of thousands): skip it for an empty interval (connect times after the ramp).
+        if (interval.TotalCount > 0)
+        {
+            Total.Add(interval);
+        }
+
         return interval;
     }
 }

@@ -55,21 +55,22 @@ public sealed partial record LoadResult
     /// <summary>Fixed rate: the ramps asked for; empty otherwise.</summary>
     public IReadOnlyList<LoadStage> Stages { get; init; } = [];
 
-    public required TimeSpan? LatencyMean { get; init; }
-    public required TimeSpan? LatencyP50 { get; init; }
-    public required TimeSpan? LatencyP90 { get; init; }
-    public required TimeSpan? LatencyP99 { get; init; }
-    public required TimeSpan? LatencyP999 { get; init; }
-    public required TimeSpan? LatencyMax { get; init; }
+    // The latency, service-time and connect statistics are set from the histograms (WithHistograms), so they always agree with them.
+    public TimeSpan? LatencyMean { get; init; }
+    public TimeSpan? LatencyP50 { get; init; }
+    public TimeSpan? LatencyP90 { get; init; }
+    public TimeSpan? LatencyP99 { get; init; }
+    public TimeSpan? LatencyP999 { get; init; }
+    public TimeSpan? LatencyMax { get; init; }
     public TimeSpan? ServiceTimeMean { get; init; }
     public TimeSpan? ServiceTimeP50 { get; init; }
     public TimeSpan? ServiceTimeP90 { get; init; }
     public TimeSpan? ServiceTimeP99 { get; init; }
     public TimeSpan? ServiceTimeP999 { get; init; }
     public TimeSpan? ServiceTimeMax { get; init; }
-    public required TimeSpan? ConnectP50 { get; init; }
-    public required TimeSpan? ConnectP99 { get; init; }
-    public required TimeSpan? ConnectMax { get; init; }
+    public TimeSpan? ConnectP50 { get; init; }
+    public TimeSpan? ConnectP99 { get; init; }
+    public TimeSpan? ConnectMax { get; init; }
 
     /// <summary>Fixed rate: the longest any due request waited to be sent; null in a closed loop.</summary>
     public TimeSpan? ScheduleLagMax { get; init; }

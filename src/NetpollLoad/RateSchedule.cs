@@ -92,7 +92,8 @@ internal sealed class RateSchedule
             }
         }
 
-        return 0;
+        // Past the end (the run's last sample is taken a moment after it): the rate the schedule ended at.
+        return seconds > 0 && _segments.Length > 0 ? _segments[^1].EndRate : 0;
     }
 
     /// <summary>A stretch of linearly changing rate: count(t) = r0·t + (r1 − r0)·t² / (2·D).</summary>
