@@ -8,7 +8,8 @@ namespace Netpoll.Load;
 /// <remarks>
 /// At each of those moments a part counts with its latest sample at or before it: its cumulative requests and
 /// errors (the final ones once it has ended), its open connections (none before its first sample or after its
-/// last), its fixed-rate schedule. The merged rate is the requests completed in that second. A second's latency
+/// last, except that the last merged sample shows the parts that ended within its second as they ended), its
+/// fixed-rate schedule. The merged rate is the requests completed in that second. A second's latency
 /// percentiles are the highest among the parts' samples in it: the parts' histograms per interval do not travel,
 /// and the highest part's percentile is an upper bound on the merged one (and a lowest part's a lower bound).
 /// </remarks>
@@ -47,7 +48,9 @@ internal static class LoadTimelineAlignment
 
                 requests += latest.Requests;
                 errors += latest.Errors;
-                if (at <= part.End)
+                // Open connections count until the part's end; the last sample (at the latest end) also counts those of
+                // the parts that ended in its second, since parts that start together end moments apart.
+                if (at <= part.End || (second == seconds && part.End > previousAt))
                 {
                     open += latest.ConnectionsOpen;
                     rate = latest.TargetRate is { } r ? (rate ?? 0) + r : rate;

@@ -76,6 +76,18 @@ public sealed class DistributedLoadTests
     }
 
     [Fact]
+    public void The_last_sample_shows_the_connections_of_parts_that_ended_moments_before_the_last()
+    {
+        LoadResult a = Result("a", Start, 200, [Sample(1, 10, 100), Sample(2, 10, 200)]);
+        LoadResult b = Result("b", Start, 200, [Sample(1, 10, 100), Sample(1.999, 10, 200)]);
+
+        LoadTimeline timeline = LoadResult.Merge([a, b]).Timeline;
+
+        Assert.Equal([20, 20], timeline.Select(s => s.ConnectionsOpen));
+        Assert.Equal([200L, 400L], timeline.Select(s => s.Requests));
+    }
+
+    [Fact]
     public void StartAt_in_the_past_or_more_than_an_hour_ahead_is_refused_with_how_far_off_it_is()
     {
         DateTimeOffset now = DateTimeOffset.UtcNow;
