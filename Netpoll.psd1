@@ -28,6 +28,13 @@
         'Enable-NetpollTelemetry'
         'Disable-NetpollTelemetry'
         'Get-NetpollTelemetry'
+        'Start-NetpollProxy'
+        'Stop-NetpollProxy'
+        'Get-NetpollProxy'
+        'Add-NetpollToxic'
+        'Get-NetpollToxic'
+        'Set-NetpollToxic'
+        'Remove-NetpollToxic'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
@@ -50,6 +57,9 @@
 - Export-NetpollReport: samples as CSV, a JSON summary and an HTML page of charts on one clock.
 - Get-, Test-, Set-, Restore-NetpollTuning: check, apply exactly what the check flags (with a snapshot) and
   revert ulimit and TCP sysctls.
+- Start-, Stop-, Get-NetpollProxy: a fault-injecting TCP proxy (toxiproxy's model) in front of any service;
+  Add-, Get-, Set-, Remove-NetpollToxic change its toxics (latency, bandwidth, slow_close, timeout, reset_peer,
+  slicer, limit_data, down) while it runs; Get-NetpollStats shows its pollers.
 - Enable-, Disable-, Get-NetpollTelemetry: the Netpoll meter on the console (one line per server per export)
   and engine events through Microsoft.Extensions.Logging, in a private load context; dotnet-counters works too.
 '@

@@ -13,6 +13,18 @@
     Pollers (reactor threads) of the demo server, 1 to 64. Default 2.
 .EXAMPLE
     dotnet pwsh ./scripts/Demo.ps1 -Connections 500 -Duration 5 -Protocol Http
+.PARAMETER Connections
+    Client connections the load opens against the server (1-10000).
+.PARAMETER Duration
+    Seconds of load (0.5-600).
+.PARAMETER Protocol
+    What the server speaks: Echo (loaded with the PingPong pattern) or Http (loaded with GET /).
+.PARAMETER Pollers
+    Poller threads of the server (1-64).
+.INPUTS
+    None.
+.OUTPUTS
+    Text on the host: the server, its per-poller stats and the load result.
 #>
 [CmdletBinding()]
 param(

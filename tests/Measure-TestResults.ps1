@@ -4,6 +4,10 @@
 .DESCRIPTION
     Counts the xunit projects' TRX files and the Pester suites' JUnit XML in one folder (artifacts/test-results
     after ./test.sh). Exits 1 when nothing ran, so a run that executed no test never looks green.
+.PARAMETER Folder
+    The folder that holds the *.trx and *.junit.xml files of one run (searched recursively).
+.EXAMPLE
+    dotnet pwsh tests/Measure-TestResults.ps1 -Folder artifacts/test-results
 #>
 [CmdletBinding()]
 param(

@@ -10,14 +10,20 @@
     -Connections) for -Seconds consecutive one-second windows. Besides wall time it records CPU time and the
     JIT's own counters (methods compiled, time compiling), which a busy shared machine moves much less. Prints
     per-run rows and a Markdown table of medians with the ReadyToRun/IL ratio. Nothing is asserted: read the
-    spread (the range after each median) before the ratio.
+    spread (the range after each median) before the ratio. The ReadyToRun copy loads only on this runtime
+    identifier (an image built for another one fails Import-Module), which is why the package itself ships IL.
 .EXAMPLE
     dotnet pwsh bench/startup/Measure-Startup.ps1 -Repetitions 9
 #>
 [CmdletBinding()]
 param(
+    # Runs of each build, alternated IL / ReadyToRun so drift on a shared machine hits both alike.
     [ValidateRange(1, 100)] [int] $Repetitions = 7,
+
+    # Consecutive one-second load windows measured after the import.
     [ValidateRange(1, 30)] [int] $Seconds = 5,
+
+    # Connections of the in-process PingPong load (64 B messages).
     [ValidateRange(1, 5000)] [int] $Connections = 50
 )
 

@@ -37,6 +37,7 @@ public static class LoadGenerator
         {
             Name = "load",
             Pollers = options.Pollers,
+            Backend = options.Backend,
             DialTimeout = options.ConnectTimeout,
 
             // Replies are read on the poller that received them; response timeouts are the watchdog's (per request, not per idle connection).

@@ -1,4 +1,5 @@
 using System.Net;
+using Netpoll.Polling;
 
 namespace Netpoll.Load;
 
@@ -94,6 +95,9 @@ public sealed record LoadOptions
     /// <summary>Client pollers.</summary>
     public int Pollers { get; init; } = 1;
 
+    /// <summary>The kernel API the client's pollers run on (the dialer's <see cref="Client.DialerOptions.Backend"/>; Auto by default).</summary>
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
+
     /// <summary>How often the progress callback runs.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -144,6 +148,11 @@ public sealed record LoadOptions
         if (Pollers is < 1 or > 64)
         {
             throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 1 and 64.");
+        }
+
+        if (!Enum.IsDefined(Backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Backend must be Auto, Epoll, Kqueue or IoUring.");
         }
 
         if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromDays(1))

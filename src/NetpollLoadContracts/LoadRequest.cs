@@ -1,4 +1,5 @@
 using System.Net;
+using Netpoll.Polling;
 
 namespace Netpoll.Load.Contracts;
 
@@ -18,6 +19,7 @@ public sealed record LoadRequest
     public double ConnectTimeoutSeconds { get; init; } = 10;
     public double ResponseTimeoutSeconds { get; init; } = 5;
     public int Pollers { get; init; } = 1;
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
     public double ProgressIntervalSeconds { get; init; } = 0.5;
 
     /// <summary>The Http pattern's requests (bodies travel as base64).</summary>
@@ -54,6 +56,7 @@ public sealed record LoadRequest
             ConnectTimeoutSeconds = options.ConnectTimeout.TotalSeconds,
             ResponseTimeoutSeconds = options.ResponseTimeout.TotalSeconds,
             Pollers = options.Pollers,
+            Backend = options.Backend,
             ProgressIntervalSeconds = options.ProgressInterval.TotalSeconds,
             HttpRequests = [.. options.HttpRequests],
             Payload = options.Payload.ToArray(),
@@ -83,6 +86,7 @@ public sealed record LoadRequest
         ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeoutSeconds),
         ResponseTimeout = TimeSpan.FromSeconds(ResponseTimeoutSeconds),
         Pollers = Pollers,
+        Backend = Backend,
         ProgressInterval = TimeSpan.FromSeconds(ProgressIntervalSeconds),
         HttpRequests = HttpRequests,
         Payload = Payload,

@@ -5,6 +5,17 @@
     Run by src/NetpollPackage/NetpollPackage.csproj after the module is built. The repository's Netpoll.psd1 loads
     the build from artifacts/module; the packaged manifest is the same file with every path made relative to the
     module folder, checked with Test-ModuleManifest before PSResourceGet's Compress-PSResource packs the folder.
+.PARAMETER Manifest
+    The development manifest (the repository's Netpoll.psd1) whose paths are rewritten relative to the module folder.
+.PARAMETER ModuleFolder
+    The staged build the manifest loads (artifacts/module): the binary module, format file, help, telemetry/ and
+    the netpoll-load worker.
+.PARAMETER StageFolder
+    Where the module folder is assembled (emptied first); its root becomes the package root.
+.PARAMETER DestinationFolder
+    Where Netpoll.<version>.nupkg is written (artifacts/packages).
+.EXAMPLE
+    dotnet pwsh src/NetpollPackage/New-NetpollPackage.ps1 -Manifest Netpoll.psd1 -ModuleFolder artifacts/module -StageFolder artifacts/package/Netpoll -DestinationFolder artifacts/packages
 #>
 [CmdletBinding()]
 param(

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Netpoll.Connections;
 using Netpoll.Load;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
@@ -13,12 +14,14 @@ public class LoadFailureTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task A_server_that_never_replies_fails_each_request_as_a_response_timeout_and_a_request_bounded_test_still_ends()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_never_replies_fails_each_request_as_a_response_timeout_and_a_request_bounded_test_still_ends(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new DiscardHandler());
+        await using var server = TestServer.Start(new DiscardHandler(), BackendMatrix.Server(backend));
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
+            Backend = backend,
             Target = server.EndPoint,
             Connections = 5,
             Requests = 100,
@@ -38,13 +41,15 @@ public class LoadFailureTests
         Assert.NotNull(result.ConnectP50); // the connections did open
     }
 
-    [Fact]
-    public async Task A_request_bounded_test_ends_when_its_last_request_resolves_even_if_one_connection_stalls()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_request_bounded_test_ends_when_its_last_request_resolves_even_if_one_connection_stalls(PollerBackendKind backend)
     {
         int accepted = 0;
-        await using var server = TestServer.Start(new StallFirstConnection(() => Interlocked.Increment(ref accepted) == 1));
+        await using var server = TestServer.Start(new StallFirstConnection(() => Interlocked.Increment(ref accepted) == 1), BackendMatrix.Server(backend));
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
+            Backend = backend,
             Target = server.EndPoint,
             Connections = 4,
             Requests = 200,
@@ -60,8 +65,9 @@ public class LoadFailureTests
         Assert.NotNull(result.LatencyP99);
     }
 
-    [Fact]
-    public async Task Nothing_listening_means_refused_connections_and_no_latency_at_all()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Nothing_listening_means_refused_connections_and_no_latency_at_all(PollerBackendKind backend)
     {
         int port;
         using (var probe = NetpollListener.Create(0))
@@ -69,7 +75,7 @@ public class LoadFailureTests
             port = ((IPEndPoint)probe.LocalEndPoint).Port;
         }
 
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Target = new IPEndPoint(IPAddress.Loopback, port), Connections = 3, Duration = TimeSpan.FromSeconds(10), ProgressInterval = TimeSpan.FromMilliseconds(50) }).WaitAsync(Bound);
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = new IPEndPoint(IPAddress.Loopback, port), Connections = 3, Duration = TimeSpan.FromSeconds(10), ProgressInterval = TimeSpan.FromMilliseconds(50) }).WaitAsync(Bound);
         Assert.Equal(3, result.ErrorsByKind.Refused);
         Assert.Equal("Refused=3", result.ErrorsByKind.ToString());
         Assert.Null(result.LatencyP50);

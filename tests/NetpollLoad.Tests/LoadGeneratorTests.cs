@@ -2,6 +2,7 @@ using System.Net;
 using Netpoll.Diagnostics;
 using Netpoll.Load;
 using Netpoll.Protocols;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -9,15 +10,30 @@ namespace Netpoll.Load.Tests;
 
 public class LoadGeneratorTests
 {
-    [Theory]
-    [InlineData(LoadPattern.PingPong, 1)]
-    [InlineData(LoadPattern.Pipelined, 8)]
-    public async Task Echo_load_counts_match_the_servers_counters(LoadPattern pattern, int pipeline)
+    /// <summary>(backend of the server and the generator, pattern, pipeline depth).</summary>
+    public static TheoryData<PollerBackendKind, LoadPattern, int> Patterns
     {
-        await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler());
+        get
+        {
+            var rows = new TheoryData<PollerBackendKind, LoadPattern, int>();
+            foreach (PollerBackendKind backend in BackendMatrix.Kinds)
+            {
+                rows.Add(backend, LoadPattern.PingPong, 1);
+                rows.Add(backend, LoadPattern.Pipelined, 8);
+            }
+
+            return rows;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Patterns))]
+    public async Task Echo_load_counts_match_the_servers_counters(PollerBackendKind backend, LoadPattern pattern, int pipeline)
+    {
+        await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler(), BackendMatrix.Server(backend));
         var progress = new List<LoadProgress>();
         LoadResult result = await LoadGenerator.RunAsync(
-            new LoadOptions { Target = server.EndPoint, Connections = 20, Requests = 4000, Duration = TimeSpan.FromSeconds(30), MessageSize = 512, Pattern = pattern, Pipeline = pipeline, ProgressInterval = TimeSpan.FromMilliseconds(50) },
+            new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 20, Requests = 4000, Duration = TimeSpan.FromSeconds(30), MessageSize = 512, Pattern = pattern, Pipeline = pipeline, ProgressInterval = TimeSpan.FromMilliseconds(50) },
             p => { lock (progress) { progress.Add(p); } });
 
         Assert.Equal("Requests", result.StopReason);
@@ -38,8 +54,9 @@ public class LoadGeneratorTests
         }
     }
 
-    [Fact]
-    public async Task Latency_percentiles_reflect_a_known_server_delay()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Latency_percentiles_reflect_a_known_server_delay(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(async c =>
         {
@@ -47,28 +64,30 @@ public class LoadGeneratorTests
             await Task.Delay(25);
             c.Writer.WriteBinary(c.Reader.Next(n).Span);
             await c.Writer.FlushAsync();
-        });
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Target = server.EndPoint, Connections = 4, Requests = 80, Duration = TimeSpan.FromSeconds(30), MessageSize = 16 });
+        }, BackendMatrix.Server(backend));
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 4, Requests = 80, Duration = TimeSpan.FromSeconds(30), MessageSize = 16 });
         Assert.Equal(80, result.Requests);
         Assert.InRange(result.LatencyP50Ms!.Value, 24, 1000); // upper bound only catches nonsense: the machine may be loaded
         Assert.InRange(result.LatencyP99Ms!.Value, 24, 3000);
         Assert.True(result.LatencyMax >= result.LatencyP99);
     }
 
-    [Fact]
-    public async Task Http_load_against_the_http_protocol_completes_every_request()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Http_load_against_the_http_protocol_completes_every_request(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new HttpHandler());
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Target = server.EndPoint, Connections = 10, Requests = 2000, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Http, Pipeline = 4 });
+        await using var server = TestServer.Start(new HttpHandler(), BackendMatrix.Server(backend));
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 10, Requests = 2000, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Http, Pipeline = 4 });
         Assert.Equal(2000, result.Requests);
         Assert.Equal(0, result.Errors);
     }
 
-    [Fact]
-    public async Task An_idle_test_holds_its_connections_for_the_duration()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_idle_test_holds_its_connections_for_the_duration(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new DiscardHandler());
-        Task<LoadResult> running = LoadGenerator.RunAsync(new LoadOptions { Target = server.EndPoint, Connections = 200, Duration = TimeSpan.FromSeconds(1.5), Pattern = LoadPattern.Idle });
+        await using var server = TestServer.Start(new DiscardHandler(), BackendMatrix.Server(backend));
+        Task<LoadResult> running = LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 200, Duration = TimeSpan.FromSeconds(1.5), Pattern = LoadPattern.Idle });
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 200, "all 200 idle connections are open");
         LoadResult result = await running;
         Assert.Equal("Duration", result.StopReason);
@@ -77,8 +96,9 @@ public class LoadGeneratorTests
         Assert.Equal(0, server.Loop.GetStats().Sum(s => s.BufferBytes));
     }
 
-    [Fact]
-    public async Task Connections_to_a_closed_port_are_counted_as_refused()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Connections_to_a_closed_port_are_counted_as_refused(PollerBackendKind backend)
     {
         int port;
         using (var probe = NetpollListener.Create(0))
@@ -86,28 +106,30 @@ public class LoadGeneratorTests
             port = ((IPEndPoint)probe.LocalEndPoint).Port;
         }
 
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Target = new IPEndPoint(IPAddress.Loopback, port), Connections = 5, Duration = TimeSpan.FromSeconds(10) });
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = new IPEndPoint(IPAddress.Loopback, port), Connections = 5, Duration = TimeSpan.FromSeconds(10) });
         Assert.Equal(5, result.ConnectFailures);
         Assert.Equal(5, result.ErrorsByKind[LoadErrorKind.Refused]);
         Assert.Equal("NoConnections", result.StopReason);
     }
 
-    [Fact]
-    public async Task A_server_that_resets_is_reported_by_cause()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_resets_is_reported_by_cause(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(c => { c.Abort(); return default; });
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Target = server.EndPoint, Connections = 5, Duration = TimeSpan.FromSeconds(10) });
+        await using var server = TestServer.Start(c => { c.Abort(); return default; }, BackendMatrix.Server(backend));
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 5, Duration = TimeSpan.FromSeconds(10) });
         Assert.Equal(0, result.Requests);
         Assert.Equal(5, result.ErrorsByKind.Reset + result.ErrorsByKind.ClosedEarly);
     }
 
-    [Fact]
-    public async Task Cancellation_stops_the_test_and_returns_what_ran()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Cancellation_stops_the_test_and_returns_what_ran(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler());
+        await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler(), BackendMatrix.Server(backend));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         LoadResult result = await LoadGenerator.RunAsync(
-            new LoadOptions { Target = server.EndPoint, Connections = 4, Duration = TimeSpan.FromMinutes(5), ProgressInterval = TimeSpan.FromMilliseconds(50) },
+            new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 4, Duration = TimeSpan.FromMinutes(5), ProgressInterval = TimeSpan.FromMilliseconds(50) },
             p => { if (p.Requests > 0) { cts.Cancel(); } }, // cancel once something ran
             cts.Token);
         Assert.Equal("Canceled", result.StopReason);

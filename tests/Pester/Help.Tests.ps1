@@ -63,3 +63,27 @@ Describe 'The manifest and about_Netpoll' {
         }
     }
 }
+
+Describe 'Script help' {
+    BeforeDiscovery {
+        # Every script a user or contributor runs: what Get-Help <script> -Full must explain.
+        $root = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
+        $script:scripts = @(
+            Get-ChildItem -Path (Join-Path $root 'scripts'), (Join-Path $root 'bench'), (Join-Path $root 'tests'), (Join-Path $root 'src') -Recurse -Filter *.ps1 |
+                Where-Object { $_.Name -notlike '*.Tests.ps1' -and $_.FullName -notmatch '[\\/](artifacts|bin|obj)[\\/]' } |
+                ForEach-Object { $_.FullName.Substring($root.Length + 1) }
+        )
+    }
+
+    It 'gives <_> a synopsis, a description, an example and a description of every parameter' -ForEach $scripts {
+        $path = Join-Path $root $_
+        $help = Get-Help $path -Full
+        "$($help.Synopsis)".Trim() | Should -Not -Match '^[\\/]|^$' -Because "Get-Help shows the .SYNOPSIS of $_, not only its syntax"
+        "$($help.description.Text)".Trim() | Should -Not -BeNullOrEmpty -Because "$_ has a .DESCRIPTION"
+        @($help.examples.example).Count | Should -BeGreaterThan 0 -Because "$_ has an .EXAMPLE"
+        foreach ($name in (Get-Command $path).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $parameter = $help.parameters.parameter | Where-Object name -eq $name
+            "$($parameter.description.Text)".Trim() | Should -Not -BeNullOrEmpty -Because "-$name of $_ is described (.PARAMETER or a comment above it)"
+        }
+    }
+}

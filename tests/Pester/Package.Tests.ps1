@@ -58,6 +58,35 @@ Describe 'Netpoll.<version>.nupkg' {
         }
     }
 
+    It 'carries only platform-neutral IL assemblies, so the one package imports on every OS and architecture' {
+        # A ReadyToRun image holds native code for one runtime identifier, and the runtime refuses it on any other:
+        # Import-Module fails with BadImageFormatException, IL inside or not (docs/benchmarks.md, "Start-up").
+        $archive = [System.IO.Compression.ZipFile]::OpenRead($package[0].FullName)
+        try {
+            $assemblies = foreach ($entry in $archive.Entries | Where-Object FullName -like '*.dll') {
+                $image = [System.IO.MemoryStream]::new()
+                $stream = $entry.Open()
+                try { $stream.CopyTo($image) } finally { $stream.Dispose() }
+                $image.Position = 0
+                $reader = [System.Reflection.PortableExecutable.PEReader]::new($image)
+                try {
+                    $headers = $reader.PEHeaders
+                    $flags = $headers.CorHeader.Flags
+                    [pscustomobject]@{
+                        Name     = $entry.FullName
+                        Neutral  = $headers.CoffHeader.Machine -eq 'I386' -and $flags.HasFlag([System.Reflection.PortableExecutable.CorFlags]::ILOnly) -and
+                            -not $flags.HasFlag([System.Reflection.PortableExecutable.CorFlags]::Requires32Bit)
+                        Compiled = $headers.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0
+                    }
+                }
+                finally { $reader.Dispose() }
+            }
+        }
+        finally { $archive.Dispose() }
+        $assemblies.Name | Should -Contain 'Netpoll.Engine.dll'
+        @($assemblies | Where-Object { -not $_.Neutral -or $_.Compiled }).Name | Should -BeNullOrEmpty -Because 'each of these would fail to load on another platform'
+    }
+
     It 'installs with Install-PSResource from a local repository into the temporary user' {
         $install.ExitCode | Should -Be 0 -Because "$install"
         $install.Stdout.Trim() | Should -Be (Join-Path $userEnvironment.XDG_DATA_HOME 'powershell/Modules')
@@ -115,7 +144,7 @@ Import-Module Netpoll
 `$tcp = Start-NetpollServer -Name tcp -Port 0
 `$client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', `$tcp.Port)
 `$warning = "`$(Remove-Module Netpoll 3>&1)"
-"`$(`$unix.State) `$(`$tcp.State) `$(Test-Path '$socket') `$(`$warning -like '*stops 2 running server(s): unix*')"
+"`$(`$unix.State) `$(`$tcp.State) `$(Test-Path '$socket') `$(`$warning -like '*stops 2 running server(s) and proxies: server unix*')"
 `$client.Dispose()
 "@
         $run.ExitCode | Should -Be 0 -Because "$run"

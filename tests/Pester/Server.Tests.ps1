@@ -62,6 +62,46 @@ Describe 'Start-NetpollServer' {
         finally { $dispatched | Stop-NetpollServer }
     }
 
+    It 'serves on -Backend <Backend>, and the server says which backend runs and why' -ForEach @(
+        @{ Backend = 'Epoll' }
+        @{ Backend = 'IoUring' }
+    ) {
+        $on = Start-NetpollServer -Name 'pester-backend' -Protocol Echo -Port 0 -Backend $Backend -WarningVariable warned -WarningAction SilentlyContinue
+        try {
+            if ($Backend -eq 'IoUring' -and $on.Backend -ne 'IoUring') {
+                # Refused on this machine (a seccomp profile, kernel.io_uring_disabled, an old kernel): epoll serves instead.
+                $on.Backend | Should -Be 'Epoll'
+                $on.BackendReason | Should -BeLike 'epoll: io_uring was asked for but is unavailable*'
+                "$warned" | Should -BeLike "*runs on Epoll, not io_uring*"
+            }
+            else {
+                $on.Backend | Should -Be $Backend
+                $on.BackendReason | Should -BeLike '*asked for*'
+                $warned | Should -BeNullOrEmpty
+            }
+
+            $result = $on | Invoke-NetpollLoad -Connections 4 -Requests 200 -MessageSize 64 -Backend $Backend
+            $result.Requests | Should -Be 200
+            $result.Errors | Should -Be 0
+        }
+        finally { $on | Stop-NetpollServer }
+    }
+
+    It 'picks the backend with Auto by default and says why' {
+        $server.Backend | Should -BeIn @('Epoll', 'IoUring', 'Kqueue')
+        $server.BackendReason | Should -BeLike '*Auto*'
+    }
+
+    It 'refuses a backend this OS lacks with NetpollBackendNotSupported and starts nothing' {
+        $missing = if ($IsLinux) { 'Kqueue' } else { 'IoUring' }
+        $before = @(Get-NetpollServer).Count
+        $thrown = { Start-NetpollServer -Name 'pester-nobackend' -Port 0 -Backend $missing -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetpollBackendNotSupported,*' -PassThru
+        $thrown.CategoryInfo.Category | Should -Be 'NotImplemented'
+        $thrown.Exception.Message | Should -BeLike "*$missing*"
+        @(Get-NetpollServer).Count | Should -Be $before
+    }
+
     It 'serves on a Unix socket path and removes it when stopped' {
         $path = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "np-$([guid]::NewGuid().ToString('N')).sock")
         $unix = Start-NetpollServer -Name 'pester-unix' -UnixSocket $path
@@ -98,6 +138,8 @@ Describe 'Start-NetpollServer' {
         @{ Command = 'Start-NetpollServer -Pollers 0'; Parameter = 'Pollers' }
         @{ Command = 'Start-NetpollServer -Protocol Gopher'; Parameter = 'Protocol' }
         @{ Command = 'Start-NetpollServer -Dispatch Sometimes'; Parameter = 'Dispatch' }
+        @{ Command = 'Start-NetpollServer -Backend Select'; Parameter = 'Backend' }
+        @{ Command = 'Invoke-NetpollLoad -Target 127.0.0.1:1 -Backend Select'; Parameter = 'Backend' }
         @{ Command = 'Start-NetpollServer -IdleTimeout -5'; Parameter = 'IdleTimeout' }
         @{ Command = "Start-NetpollServer -Name 'bad name!'"; Parameter = 'Name' }
         @{ Command = 'Invoke-NetpollLoad -Target 127.0.0.1:1 -Connections 0'; Parameter = 'Connections' }

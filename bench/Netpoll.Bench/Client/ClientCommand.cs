@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Netpoll.Load;
+using Netpoll.Polling;
 
 namespace Netpoll.Bench;
 
@@ -16,7 +17,7 @@ namespace Netpoll.Bench;
 /// starts only when stdin says "go".
 /// With <c>--jobs</c> the process stays up and runs one job per stdin line (<c>run --connections ...</c>,
 /// the same options; <c>quit</c> ends): a warm client whose JIT has reached tier 1, measuring several
-/// configurations against one server process.
+/// configurations against one server process. The client's pollers run on epoll (<c>--backend</c> to change it).
 /// </summary>
 internal static class ClientCommand
 {
@@ -91,6 +92,8 @@ internal static class ClientCommand
             Pattern = pattern,
             ConnectRate = options.Int("connect-rate", 0),
             Pollers = options.Int("pollers", 1),
+            // Epoll unless asked: every server is measured against the same client.
+            Backend = Enum.Parse<PollerBackendKind>(options.Get("backend", nameof(PollerBackendKind.Epoll)), ignoreCase: true),
             ConnectTimeout = TimeSpan.FromSeconds(20),
             SourceAddresses = [.. Enumerable.Range(1, sources).Select(i => new IPAddress(new byte[] { 127, 0, 0, (byte)i }))],
             // What Invoke-NetpollLoad uses: each interval walks the histograms, so a shorter one would bill the

@@ -12,6 +12,7 @@ internal static class Chart
         ("c-uring", "C io_uring (floor)", "#9467bd"),
         ("netpoll", "Netpoll, ThreadPool", "#1f77b4"),
         ("netpoll-inline", "Netpoll, Inline", "#2ca02c"),
+        ("netpoll-uring-inline", "Netpoll io_uring, Inline", "#17becf"),
         ("sockets", "System.Net.Sockets", "#d62728"),
         ("sockets-inline", "Sockets, inline completions", "#ff7f0e"),
     ];

@@ -56,6 +56,7 @@ internal static class ReportCommand
         EchoAll(md, all, chart);
         Syscalls(md, all);
         Http(md, all);
+        Proxy(md, all);
         Allocations(md, all);
         Idle(md, all);
         Pollers(md, all);
@@ -110,6 +111,64 @@ internal static class ReportCommand
             md.AppendLine($"| HTTP plaintext × {c} connections: requests per server CPU-second ≥ Kestrel's (equal CPU) | {Cell(htp, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} | {Cell(hin, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} |");
         }
 
+        Aggregate? haproxy = Find(all, "proxy", "haproxy", 1024, 1000);
+        if (Find(all, "proxy", "netpoll-proxy", 1024, 1000, pollers: 1) is { } proxy)
+        {
+            md.AppendLine($"| Proxy, echo 1 KiB × 1000 through it: round trips per proxy CPU-second ≥ 1.0× HAProxy's (one thread, TCP mode) | {Verdict(Ratio(proxy.RtPerCpu.Median, haproxy?.RtPerCpu.Median, 1.0))} | (the proxy's pipes run inline on its pollers) |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Proxy(StringBuilder md, List<Aggregate> all)
+    {
+        List<Aggregate> runs = [.. all.Where(a => a.First.Group == "proxy").OrderBy(a => a.First.Connections).ThenBy(a => a.First.Server, StringComparer.Ordinal)];
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### TCP proxy: echo through a proxy").AppendLine();
+        md.AppendLine("The C epoll echo server behind the proxy; the load generator (ping-pong) in front. The proxy alone on core 0, echo server and client on core 1. Cost is the proxy's CPU: its whole process tree (socat forks a process per connection). Netpoll's `TcpProxy` with no toxic and one poller per side; HAProxy 2.6 `mode tcp`, `nbthread 1`; `socat TCP-LISTEN:…,fork,reuseaddr TCP:…`.").AppendLine();
+        md.AppendLine("| conns | size | proxy | round trips/s | proxy CPU | round trips per proxy CPU-s | × HAProxy | p50 ms | p99 ms | errors |");
+        md.AppendLine("|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (Aggregate a in runs)
+        {
+            Aggregate? haproxy = Find(all, "proxy", "haproxy", a.First.Size, a.First.Connections);
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {a.First.Connections} | {a.First.Size} | {a.First.Server} | {Format.Range(a.Rps)} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (haproxy?.RtPerCpu.Median ?? double.NaN))} | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {a.Errors} |");
+        }
+
+        md.AppendLine();
+        IoUringTargets(md, all);
+    }
+
+    /// <summary>Issue 19's goals for the io_uring backend, against the C epoll floor.</summary>
+    private static void IoUringTargets(StringBuilder md, List<Aggregate> all)
+    {
+        Aggregate? tp = Find(all, "echo", "netpoll-uring", 1024, 1000);
+        Aggregate? inl = Find(all, "echo", "netpoll-uring-inline", 1024, 1000);
+        if (tp is null && inl is null)
+        {
+            return;
+        }
+
+        Aggregate? floor = Find(all, "echo", Floor, 1024, 1000);
+        string Cell(Aggregate? x, Func<Aggregate, (bool Met, string Text)> judge) => x is null ? "not measured" : Verdict(judge(x));
+        (bool, string) Syscalls(string server)
+        {
+            Aggregate? counted = Find(all, "counting", server, 1024, 1000);
+            return counted?.First.SyscallsPerRt?.GetValueOrDefault("total") is { } total
+                ? (total <= 0.5, $"{Format.Fixed(total, 3)} per round trip")
+                : (false, "not counted");
+        }
+
+        md.AppendLine("| io_uring target (issue 19) | Netpoll io_uring, ThreadPool dispatch | Netpoll io_uring, Inline dispatch |");
+        md.AppendLine("|---|---|---|");
+        md.AppendLine($"| Echo 1 KiB × 1000: round trips per server CPU-second ≥ 1.0× the C epoll floor's | {Cell(tp, x => Ratio(x.RtPerCpu.Median, floor?.RtPerCpu.Median, 1.0))} | {Cell(inl, x => Ratio(x.RtPerCpu.Median, floor?.RtPerCpu.Median, 1.0))} |");
+        md.AppendLine($"| Echo 1 KiB × 1000: ≤ 0.5 syscalls per round trip | {Cell(tp, _ => Syscalls("netpoll-uring"))} | {Cell(inl, _ => Syscalls("netpoll-uring-inline"))} |");
+        Aggregate? idle = all.FirstOrDefault(a => a.First.Group == "idle" && a.First.Server == "netpoll-uring");
+        md.AppendLine($"| Idle: ≤ 1 KiB managed memory per idle connection, no buffer held (the receive buffers belong to the ring) | {(idle is null ? "not measured" : Verdict(IdleVerdict(idle.First)))} | (same engine; measured once) |");
         md.AppendLine();
     }
 
@@ -148,13 +207,17 @@ internal static class ReportCommand
         "c-uring" => "C io_uring (floor)",
         "netpoll" => "Netpoll, ThreadPool dispatch",
         "netpoll-inline" => "Netpoll, Inline dispatch (built-ins' default)",
+        "netpoll-uring" => "Netpoll io_uring, ThreadPool dispatch",
+        "netpoll-uring-inline" => "Netpoll io_uring, Inline dispatch",
+        "netpoll-uring-sqpoll" => "Netpoll io_uring, Inline, SQPOLL",
+        "c-uring-sqpoll" => "C io_uring, SQPOLL",
         "sockets" => "System.Net.Sockets",
         "sockets-inline" => "System.Net.Sockets, inline completions",
         "kestrel" => "Kestrel (minimal endpoint)",
         _ => server,
     };
 
-    private static readonly string[] EchoOrder = ["c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets", "sockets-inline"];
+    private static readonly string[] EchoOrder = ["c-epoll", "c-uring", "c-uring-sqpoll", "netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "sockets", "sockets-inline"];
 
     private static void EchoHeadline(StringBuilder md, List<Aggregate> all)
     {
@@ -220,23 +283,26 @@ internal static class ReportCommand
         }
 
         string[] columns = [.. counted.SelectMany(a => a.First.SyscallsPerRt!).Where(kv => kv.Key is not "total" and not "other" && kv.Value >= 0.005).Select(kv => kv.Key).Distinct().OrderBy(k => k, StringComparer.Ordinal)];
-        md.AppendLine("### Syscalls and context switches per round trip (echo 1 KiB × 1000)").AppendLine();
+        md.AppendLine("### Syscalls and context switches per round trip (echo 1 KiB × 100 and × 1000)").AppendLine();
         md.AppendLine("A separate run per server with `perf stat -e raw_syscalls:sys_enter,syscalls:sys_enter_*,context-switches,task-clock -p <server>` over the window");
         md.AppendLine("(tracepoints cost a little, so these runs are not in the throughput tables). Counts are per round trip; columns under 0.005 for every server are left out.").AppendLine();
-        md.Append("| server | round trips/s | total | ");
+        md.Append("| conns | server | round trips/s | total | ");
         md.Append(string.Join(" | ", columns)).AppendLine(" | other | ctx sw/rt (perf) | ctx sw/rt (/proc) |");
-        md.Append("|---|--:|--:|").Append(string.Concat(columns.Select(_ => "--:|"))).AppendLine("--:|--:|--:|");
-        foreach (string s in EchoOrder)
+        md.Append("|--:|---|--:|--:|").Append(string.Concat(columns.Select(_ => "--:|"))).AppendLine("--:|--:|--:|");
+        foreach (int conns in counted.Select(a => a.First.Connections).Distinct().Order())
         {
-            if (counted.FirstOrDefault(a => a.First.Server == s) is not { } a)
+            foreach (string s in EchoOrder)
             {
-                continue;
-            }
+                if (counted.FirstOrDefault(a => a.First.Server == s && a.First.Connections == conns) is not { } a)
+                {
+                    continue;
+                }
 
-            Dictionary<string, double> per = a.First.SyscallsPerRt!;
-            md.Append(CultureInfo.InvariantCulture, $"| {Name(s)} | {Format.Count(a.First.Rps)} | {Format.Fixed(per.GetValueOrDefault("total", double.NaN), 2)} | ");
-            md.Append(string.Join(" | ", columns.Select(c => Format.Fixed(per.GetValueOrDefault(c), 2))));
-            md.AppendLine(CultureInfo.InvariantCulture, $" | {Format.Fixed(per.GetValueOrDefault("other", double.NaN), 2)} | {Format.Fixed(a.First.PerfCtxPerRt ?? double.NaN, 3)} | {Format.Fixed(a.First.CtxPerRt, 3)} |");
+                Dictionary<string, double> per = a.First.SyscallsPerRt!;
+                md.Append(CultureInfo.InvariantCulture, $"| {conns} | {Name(s)} | {Format.Count(a.First.Rps)} | {Format.Fixed(per.GetValueOrDefault("total", double.NaN), 2)} | ");
+                md.Append(string.Join(" | ", columns.Select(c => Format.Fixed(per.GetValueOrDefault(c), 2))));
+                md.AppendLine(CultureInfo.InvariantCulture, $" | {Format.Fixed(per.GetValueOrDefault("other", double.NaN), 2)} | {Format.Fixed(a.First.PerfCtxPerRt ?? double.NaN, 3)} | {Format.Fixed(a.First.CtxPerRt, 3)} |");
+            }
         }
 
         md.AppendLine();
@@ -311,7 +377,7 @@ internal static class ReportCommand
         md.AppendLine("before and after: RSS from /proc/PID/status (VmRSS), managed memory from `GC.GetTotalMemory(true)`, GC heap size from `GC.GetGCMemoryInfo()`. Kernel socket memory is not in RSS.").AppendLine();
         md.AppendLine("| server | connections held | RSS per connection | managed per connection | GC heap per connection | buffer blocks rented | pool bytes retained |");
         md.AppendLine("|---|--:|--:|--:|--:|--:|--:|");
-        foreach (string s in new[] { "c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets", "kestrel" })
+        foreach (string s in new[] { "c-epoll", "c-uring", "netpoll", "netpoll-inline", "netpoll-uring", "sockets", "kestrel" })
         {
             if (idle.FirstOrDefault(r => r.Server == s) is not { } r)
             {

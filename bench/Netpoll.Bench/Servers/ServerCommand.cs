@@ -1,18 +1,20 @@
 using System.Globalization;
 using System.Net;
 using Netpoll.Connections;
+using Netpoll.Polling;
 
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>server KIND [--port N] [--pollers N]</c>: runs one server until "quit" or the end of stdin.
+/// <c>server KIND [--port N] [--pollers N] [--upstream HOST:PORT]</c>: runs one server (netpoll-proxy: a proxy
+/// to --upstream) until "quit" or the end of stdin.
 /// Prints <c>READY port</c> once listening. On stdin, <c>stats</c> prints one JSON line of GC and
 /// server counters; <c>gc</c> forces a full collection first (for memory per idle connection);
 /// <c>allocs</c> prints what <c>--alloc-trace</c> sampled since <c>allocs-reset</c> (bytes by type, diagnosis only).
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel", "netpoll-proxy"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -24,10 +26,14 @@ internal static class ServerCommand
         {
             "netpoll" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers),
             "netpoll-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers),
+            "netpoll-uring" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-sqpoll" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, submissionPolling: true),
             "netpoll-http" => new NetpollServer(endPoint, http: true, DispatchMode.ThreadPool, pollers),
             "netpoll-http-inline" => new NetpollServer(endPoint, http: true, DispatchMode.Inline, pollers),
             "sockets" => new SocketsEchoServer(endPoint),
             "kestrel" => new KestrelServer(endPoint),
+            "netpoll-proxy" => new NetpollProxyServer(endPoint, IPEndPoint.Parse(options.Get("upstream") ?? throw new ArgumentException("server netpoll-proxy needs --upstream host:port.")), pollers),
             _ => throw new ArgumentException($"unknown server kind '{kind}'; use {string.Join(", ", Kinds)}."),
         };
 

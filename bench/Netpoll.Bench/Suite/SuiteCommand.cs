@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>suite --mode short|full --floor PATH [--floor-uring PATH] --out DIR [--only GROUPS] [--servers LIST]</c>: runs every scenario with the
+/// <c>suite --mode short|full --floor PATH [--floor-uring PATH] --out DIR [--only GROUPS] [--servers LIST] [--repetitions N] [--connections LIST]</c>: runs every scenario with the
 /// server and the client as separate processes (server on core 0, client on core 1), repetitions
 /// interleaved across servers, and writes DIR/results.json. <c>bench/run</c> calls it, then <c>report</c>.
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed partial class SuiteCommand
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
-    private readonly SuiteSettings _settings;
+    private readonly SuiteSettings _settings; // the mode's, with --repetitions and --connections applied
     private readonly string _self;
     private readonly string _floor;
     private readonly string? _floorUring;
@@ -23,6 +23,7 @@ internal sealed partial class SuiteCommand
     private readonly string _wrkScript;
     private readonly string _outDir;
     private readonly HashSet<string> _only;
+    private readonly bool _onlyNamed;
     private readonly SuiteResults _results;
     private readonly string _resultsPath;
     private readonly DateTime _deadline;
@@ -30,13 +31,23 @@ internal sealed partial class SuiteCommand
     private SuiteCommand(CommandLine options)
     {
         _settings = SuiteSettings.For(options.Get("mode", "short"));
+        if (options.Get("repetitions") is not null)
+        {
+            _settings = _settings with { Repetitions = options.Int("repetitions", 1), CountingRepetitions = options.Int("repetitions", 1) };
+        }
+
+        if (options.Get("connections") is { } connections)
+        {
+            _settings = _settings with { Echo = [.. connections.Split(',').Select(c => (1024, int.Parse(c, CultureInfo.InvariantCulture)))] };
+        }
         _self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         _floor = Path.GetFullPath(options.Get("floor") ?? throw new ArgumentException("suite needs --floor PATH (the compiled C epoll echo server)."));
         _wrkScript = Path.GetFullPath(options.Get("wrk-script") ?? throw new ArgumentException("suite needs --wrk-script PATH."));
         _outDir = Path.GetFullPath(options.Get("out") ?? throw new ArgumentException("suite needs --out DIR."));
         _floorUring = options.Get("floor-uring") is { } uring ? Path.GetFullPath(uring) : null;
         _servers = options.Get("servers") is { } servers ? [.. servers.Split(',', StringSplitOptions.RemoveEmptyEntries)] : null;
-        _only = [.. options.Get("only", "echo,pollers,http,generator,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        _only = [.. options.Get("only", "echo,pollers,http,generator,proxy,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        _onlyNamed = options.Get("only") is not null;
         _deadline = DateTime.UtcNow + TimeSpan.FromMinutes(options.Double("budget-minutes", _settings.Mode == "full" ? 28 : 4));
         Directory.CreateDirectory(_outDir);
         _resultsPath = Path.Combine(_outDir, "results.json");
@@ -65,13 +76,17 @@ internal sealed partial class SuiteCommand
         return await suite.RunAllAsync().ConfigureAwait(false);
     }
 
-    private static readonly string[] EchoServers = ["c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets", "sockets-inline"];
+    private static readonly string[] EchoServers = ["c-epoll", "c-uring", "c-uring-sqpoll", "netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "sockets", "sockets-inline"];
     private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "kestrel"];
-    private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "sockets", "kestrel"];
+    private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "netpoll-uring", "sockets", "kestrel"];
 
-    /// <summary>The servers of <paramref name="list"/> this run covers: those --servers names (all by default), c-uring only when built.</summary>
+    /// <summary>SQPOLL spins a kernel thread on a core of its own: measured only when --servers names it, never by default.</summary>
+    private static readonly string[] OptIn = ["c-uring-sqpoll", "netpoll-uring-sqpoll"];
+
+    /// <summary>The servers of <paramref name="list"/> this run covers: those --servers names (all but the opt-in ones by default), the C io_uring floor only when built.</summary>
     private IEnumerable<string> Servers(params string[] list) =>
-        list.Where(s => (s != "c-uring" || _floorUring is not null) && (_servers is null || _servers.Contains(s)));
+        list.Where(s => (!s.StartsWith("c-uring", StringComparison.Ordinal) || _floorUring is not null)
+            && (_servers is null ? !OptIn.Contains(s) : _servers.Contains(s)));
 
     private async Task<int> RunAllAsync()
     {
@@ -148,17 +163,33 @@ internal sealed partial class SuiteCommand
             }
         }
 
-        if (_only.Contains("counting") && s.Counting)
+        if (_only.Contains("proxy"))
         {
-            foreach (string server in Servers(EchoServers))
+            string[] proxies = [.. ProxiesAvailable()];
+            for (int rep = 1; rep <= s.Repetitions; rep++)
             {
-                await RecordAsync(() => EchoSessionAsync(new EchoSession("counting", server, 1, [(1024, 1000)]) { Count = true })).ConfigureAwait(false);
+                foreach (string proxy in proxies)
+                {
+                    await RecordAsync(() => ProxySessionAsync(proxy, rep, [(1024, 1000)])).ConfigureAwait(false);
+                }
             }
         }
 
-        if (_only.Contains("allocs") && s.Counting)
+        // The perf stat pass: in a full run, or whenever --only names it.
+        if (_only.Contains("counting") && (s.Counting || _onlyNamed))
         {
-            foreach (string server in Servers("netpoll", "netpoll-inline", "sockets"))
+            for (int rep = 1; rep <= s.CountingRepetitions; rep++)
+            {
+                foreach (string server in Servers(EchoServers))
+                {
+                    await RecordAsync(() => EchoSessionAsync(new EchoSession("counting", server, rep, [(1024, 100), (1024, 1000)]) { Count = true })).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (_only.Contains("allocs") && (s.Counting || _onlyNamed))
+        {
+            foreach (string server in Servers("netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "sockets"))
             {
                 await RecordAsync(() => EchoSessionAsync(new EchoSession("allocs", server, 1, [(1024, 1000)]) { AllocTrace = true })).ConfigureAwait(false);
             }
@@ -169,9 +200,9 @@ internal sealed partial class SuiteCommand
             }
         }
 
-        if (_only.Contains("profile") && s.Profiles)
+        if (_only.Contains("profile") && (s.Profiles || _onlyNamed))
         {
-            foreach (string server in Servers("c-epoll", "c-uring", "netpoll", "netpoll-inline", "sockets"))
+            foreach (string server in Servers("c-epoll", "c-uring", "netpoll", "netpoll-inline", "netpoll-uring-inline", "sockets"))
             {
                 await RecordAsync(() => EchoSessionAsync(new EchoSession("profile", server, 1, [(1024, 1000)]) { Profile = true })).ConfigureAwait(false);
             }
@@ -261,6 +292,10 @@ internal sealed partial class SuiteCommand
         else if (server == "c-uring")
         {
             command = [_floorUring!, "0"];
+        }
+        else if (server == "c-uring-sqpoll")
+        {
+            command = [_floorUring!, "0", "sqpoll"];
         }
         else
         {

@@ -252,7 +252,7 @@ internal sealed partial class SuiteCommand
         {
             server = StartServer(serverName, http: false, pinned: true, pollers: 0);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
-            bool managed = serverName is not ("c-epoll" or "c-uring");
+            bool managed = !serverName.StartsWith("c-", StringComparison.Ordinal);
             JsonObject before = await ServerStatsAsync(server, collect: managed).ConfigureAwait(false);
             long rssBefore = ProcStat.RssBytes(server.Id);
             client = ChildProcess.Start(

@@ -14,8 +14,9 @@ internal sealed record SuiteSettings
     public required (int Size, int Connections)[] Echo { get; init; }
     public int PollerRepetitions { get; init; }
     public required bool[] PollerPlacements { get; init; }
-    /// <summary>The perf stat pass (syscalls and context switches per round trip).</summary>
+    /// <summary>The perf stat pass (syscalls and context switches per round trip, at 100 and 1000 connections).</summary>
     public bool Counting { get; init; }
+    public int CountingRepetitions { get; init; } = 1;
     public required int[] HttpConnections { get; init; }
     public int IdleConnections { get; init; }
     public int IdleSources { get; init; } = 4;

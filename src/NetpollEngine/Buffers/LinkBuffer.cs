@@ -408,13 +408,20 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        EnterWriting();
-        BufferBlock block = _pool.RentExternal(data, onRelease, state);
-        LinkBufferNode node = _pool.RentNode();
-        node.Init(block, 0, data.Length, readOnly: true);
-        _write.Link(node);
-        _write = node;
-        _pending += data.Length;
+        LinkExternal(data, onRelease, state);
+    }
+
+    /// <summary>
+    /// Links caller memory as the next node without copying, whatever its size, and publishes it: the
+    /// reader sees it at once. <paramref name="onRelease"/> runs once when no buffer views the memory.
+    /// Writer side (a receive completion handing over the buffer the kernel filled).
+    /// </summary>
+    internal void LinkAndPublish(ReadOnlyMemory<byte> data, Action<object?> onRelease, object? state)
+    {
+        ThrowIfDisposed(nameof(LinkAndPublish));
+        CheckRoom(data.Length, nameof(LinkAndPublish));
+        LinkExternal(data, onRelease, state);
+        Flush();
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8.</summary>
@@ -773,6 +780,18 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         _read = node;
         Interlocked.Add(ref _length, -n);
         return (first!, last!);
+    }
+
+    /// <summary>Links caller memory after the tail as one read-only node of pending (unflushed) bytes.</summary>
+    private void LinkExternal(ReadOnlyMemory<byte> data, Action<object?>? onRelease, object? state)
+    {
+        EnterWriting();
+        BufferBlock block = _pool.RentExternal(data, onRelease, state);
+        LinkBufferNode node = _pool.RentNode();
+        node.Init(block, 0, data.Length, readOnly: true);
+        _write.Link(node);
+        _write = node;
+        _pending += data.Length;
     }
 
     /// <summary>Links a chain of nodes after the tail as pending (unflushed) bytes.</summary>

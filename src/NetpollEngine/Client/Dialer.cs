@@ -23,16 +23,26 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
         options ??= new DialerOptions();
         options.Validate();
         _options = options;
-        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, options.Connection, options.BufferPool);
+        BackendChoice backend = BackendSelection.Resolve(options.Backend, options.IoUring, options.Connection.Dispatch == DispatchMode.Inline);
+        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
         _ = _host.Pollers; // a dialer's pollers run from the start
     }
 
     public DialerOptions Options => _options;
 
+    /// <summary>The kernel API the pollers run on (never Auto): the one asked for, or epoll where io_uring was refused.</summary>
+    public PollerBackendKind BackendInUse => _host.Backend.Kind;
+
+    /// <summary>Why the pollers run on <see cref="BackendInUse"/>: what was asked for, what Auto chose, or why io_uring was refused.</summary>
+    public string BackendReason => _host.Backend.Reason;
+
     /// <summary>Connections of this dialer still open.</summary>
     public int ConnectionCount => _host.ConnectionCount;
 
     public IReadOnlyList<PollerStats> GetStats() => _host.GetStats();
+
+    /// <summary>The buffer pool's counters (memory held by this dialer's connections).</summary>
+    public BufferPoolStatistics GetBufferStatistics() => _host.Pool.GetStatistics();
 
     /// <summary>
     /// Connects to <paramref name="remote"/>. With a <paramref name="handler"/>, input is dispatched to

@@ -24,6 +24,17 @@ public sealed record DialerOptions
 
     public BufferPoolOptions BufferPool { get; init; } = new();
 
+    /// <summary>
+    /// The kernel API the pollers run on. <see cref="PollerBackendKind.Auto"/> picks io_uring where the kernel
+    /// allows it and it was measured to win for <see cref="ConnectionOptions.Dispatch"/>, else epoll (kqueue on
+    /// macOS). When io_uring is refused, epoll runs: <see cref="Dialer.BackendInUse"/> and
+    /// <see cref="Dialer.BackendReason"/> say which runs and why.
+    /// </summary>
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
+
+    /// <summary>How the pollers set up io_uring when they run on it.</summary>
+    public IoUringOptions IoUring { get; init; } = new();
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -37,9 +48,16 @@ public sealed record DialerOptions
             throw new ArgumentOutOfRangeException(nameof(DialTimeout), DialTimeout, "DialTimeout must be zero (no limit) or positive.");
         }
 
+        if (!Enum.IsDefined(Backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Backend must be Auto, Epoll, Kqueue or IoUring.");
+        }
+
         ArgumentNullException.ThrowIfNull(Connection);
         ArgumentNullException.ThrowIfNull(BufferPool);
+        ArgumentNullException.ThrowIfNull(IoUring);
         Connection.Validate();
         BufferPool.Validate();
+        IoUring.Validate();
     }
 }

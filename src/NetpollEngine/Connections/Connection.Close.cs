@@ -8,8 +8,9 @@ namespace Netpoll.Connections;
 /// The one close path. Any trigger (peer FIN/RST, socket error, Close, Abort, a deadline, a handler
 /// failure, shutdown) asks through <see cref="ConnectionLifecycle.TryRequestClose"/>, which records
 /// the first reason; the poller then runs <see cref="RunClosePath"/>, exactly once. The fd closes when
-/// its last user lets go (<see cref="ReleaseIo"/>); the buffers go back when both the fd and the
-/// dispatcher let go of them (<see cref="FreeBuffersIfLast"/>).
+/// its last user lets go (<see cref="ReleaseIo"/>: the reactor, a flush in flight, or on a completion
+/// backend the ring once its operations' last completion came); the buffers go back when both the fd and
+/// the dispatcher let go of them (<see cref="FreeBuffersIfLast"/>).
 /// </summary>
 public sealed partial class Connection
 {
@@ -21,6 +22,38 @@ public sealed partial class Connection
     {
         _lifecycle.MarkAbortive();
         RequestClose(CloseReason.Local);
+    }
+
+    /// <summary>
+    /// True while output is not yet acknowledged by the peer: unsent in the connection's buffer, or in
+    /// the kernel's send queue (TCP_INFO on Linux, SO_NWRITE on macOS). False once the peer has it all,
+    /// once closed, or where the kernel cannot tell (a Unix socket). What is unacknowledged when
+    /// <see cref="Abort"/> resets the connection is lost: wait for this to turn false first to reset
+    /// only after a complete delivery.
+    /// </summary>
+    public bool HasUnacknowledgedOutput
+    {
+        get
+        {
+            if (_output.Length > 0 && !_lifecycle.IsClosing)
+            {
+                return true;
+            }
+
+            if (!_lifecycle.TryAcquireIo())
+            {
+                return false;
+            }
+
+            try
+            {
+                return NativeSocket.HasUnacknowledgedOutput(Fd);
+            }
+            finally
+            {
+                ReleaseIo();
+            }
+        }
     }
 
     /// <summary>Half-close: sends FIN after what was flushed; reading continues until the peer closes.</summary>
@@ -92,7 +125,17 @@ public sealed partial class Connection
         bool registered = RegistrationFailed is null;
         if (registered)
         {
-            Poller.Unregister(Fd, Token);
+            if (_lifecycle.HasOperations)
+            {
+                // Closing the fd would not end a multishot receive: cancel, and retire the token when the
+                // last operation's completion arrives (EndRingOperation).
+                _ring!.CancelAll(Fd);
+            }
+            else
+            {
+                Poller.Unregister(Fd, Token);
+            }
+
             Poller.Counters[PollerCounter.Connections]--;
             Poller.Counters[PollerCounter.Closed]++;
         }

@@ -44,6 +44,11 @@ public sealed partial class Connection
             return;
         }
 
+        if (_ring is not null)
+        {
+            RetryParkedReceive(); // a receive that found the ring empty asked to be woken up
+        }
+
         if (_deadlines.Scheduled == 0 || nowMs < _deadlines.Scheduled)
         {
             return; // a stale wheel entry: a newer one is live

@@ -9,6 +9,8 @@ namespace Netpoll.Connections;
 /// <summary>
 /// The write side. FlushAsync writes on the caller's thread; only when the socket would block does it
 /// arm write interest and let the poller finish. One flusher at a time owns the output's reader side.
+/// On a completion backend a flush on the poller thread (an inline handler's) hands the output to the
+/// ring instead, sent in the loop turn's one enter (Connection.Completion.cs).
 /// </summary>
 public sealed partial class Connection
 {
@@ -55,7 +57,7 @@ public sealed partial class Connection
             ReleaseIo();
         }
 
-        if (_output.Length <= _options.OutputHighWaterMark)
+        if (PendingOutput <= _options.OutputHighWaterMark)
         {
             return !_lifecycle.IsCloseRequested || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
         }
@@ -63,15 +65,25 @@ public sealed partial class Connection
         return WaitForDrain(cancellationToken);
     }
 
+    /// <summary>Output not yet handed to the kernel: a ring send in flight has its bytes already (0 on epoll and kqueue).</summary>
+    private int PendingOutput => _output.Length - Volatile.Read(ref _sending);
+
     /// <summary>Writes what is published while this thread can own the flush and the socket takes it.</summary>
     private void TryWriteNow()
     {
         while (_output.Length > 0 && Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
         {
+            if (_ring is not null && Poller.IsPollerThread)
+            {
+                SubmitSend(); // the ring owns the flush until the send's completion
+                return;
+            }
+
             WriteOutcome outcome = WriteOutput();
             if (outcome == WriteOutcome.WouldBlock)
             {
-                // Ownership passes to the poller until the socket drains: FlushFromPoller gives it back.
+                // Ownership passes to the poller until the socket drains: FlushFromPoller (or, on a
+                // completion backend, the ring's send) gives it back.
                 Interlocked.Increment(ref Poller.Counters[PollerCounter.WaitedFlushes]);
                 ArmWrite(true);
                 return;
@@ -232,7 +244,7 @@ public sealed partial class Connection
 
     private void CompleteFlushWaitersIfBelowMark()
     {
-        if (Volatile.Read(ref _flushWaiters) is null || _output.Length > _options.OutputHighWaterMark)
+        if (Volatile.Read(ref _flushWaiters) is null || PendingOutput > _options.OutputHighWaterMark)
         {
             return;
         }

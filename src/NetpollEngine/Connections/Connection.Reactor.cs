@@ -6,7 +6,11 @@ using Netpoll.Polling;
 
 namespace Netpoll.Connections;
 
-/// <summary>The poller-thread side: poller tasks (registration, close, deadline changes), reading the socket, backpressure, interest.</summary>
+/// <summary>
+/// The poller-thread side: poller tasks (registration, close, deadline changes), reading the socket,
+/// backpressure, interest. On a completion backend the reading is Connection.Completion.cs's, and interest
+/// changes become ring operations.
+/// </summary>
 public sealed partial class Connection
 {
     private const int MinReadSize = 4096;
@@ -46,6 +50,11 @@ public sealed partial class Connection
             return;
         }
 
+        if (_ring is not null)
+        {
+            SyncRing(); // reading resumed, or a flush was handed over, on another thread
+        }
+
         ScheduleNextDeadline(Environment.TickCount64);
     }
 
@@ -54,13 +63,26 @@ public sealed partial class Connection
     {
         try
         {
-            _appliedInterest = Interest.Read;
-            Token = Poller.Register(Fd, this, Interest.Read);
+            if (_ring is null)
+            {
+                _appliedInterest = Interest.Read;
+                Token = Poller.Register(Fd, this, Interest.Read);
+            }
+            else
+            {
+                Token = Poller.Attach(this);
+                SyncRing(); // arms the receive
+            }
         }
         catch (Exception ex)
         {
             // epoll_ctl can fail (ENOMEM, ENOSPC: max_user_watches): close rather than leak the fd.
             Trace.TraceWarning($"netpoll connection {Id}: registration failed: {ex.Message}");
+            if (Token != 0 && !_lifecycle.HasOperations)
+            {
+                Poller.Unregister(Fd, Token); // attached, but the receive could not be submitted
+            }
+
             RegistrationFailed = ex;
             _ = _lifecycle.TryRequestClose(CloseReason.Error);
             RunClosePath();
@@ -88,6 +110,18 @@ public sealed partial class Connection
 
         if ((flags & ReadyFlags.Error) != 0 && (flags & ReadyFlags.Readable) == 0)
         {
+            if (!_lifecycle.IsPeerClosed)
+            {
+                // A reset while reading was paused (backpressure): what the peer sent before it waits in the
+                // kernel, acknowledged. Read it all (no more than the socket's receive buffer) so the handler
+                // gets it; the read that meets the error closes the connection.
+                ReadFromSocket(drain: true);
+                if (_lifecycle.IsClosing)
+                {
+                    return;
+                }
+            }
+
             int errno = NativeSocket.PendingError(Fd);
             CloseOnPoller(CloseReason.Error, errno);
             return;
@@ -108,14 +142,16 @@ public sealed partial class Connection
         }
     }
 
-    private unsafe void ReadFromSocket()
+    /// <summary>Reads what the socket holds into the input. <paramref name="drain"/>: all of it, past the high-water mark (the peer reset).</summary>
+    private unsafe void ReadFromSocket(bool drain = false)
     {
         int added = 0;
         bool eof = false;
         int error = 0;
         // Stop at the high-water mark, not after the batch: one event could otherwise overshoot it by
         // ReadsPerEvent × MaxReadSize. The same test pauses reading below, so epoll cannot spin on it.
-        for (int i = 0; i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull(); i++)
+        // Draining stops at EAGAIN, EOF or the error instead: after a reset nothing more can arrive.
+        for (int i = 0; drain || (i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull()); i++)
         {
             PinnedSegment space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
@@ -156,16 +192,12 @@ public sealed partial class Connection
 
         if (added > 0)
         {
-            Poller.Counters[PollerCounter.BytesIn] += added;
-            _deadlines.Touch(Environment.TickCount64);
-            Interlocked.Add(ref _received, added);
             if (added < MinReadSize / 2 && _readSize > MinReadSize)
             {
                 _readSize /= 2;
             }
 
-            WakeReader();
-            TryDispatch();
+            InputArrived(added);
         }
 
         // Also when nothing was read: input already at the mark must stop EPOLLIN, or it fires forever.
@@ -179,6 +211,16 @@ public sealed partial class Connection
         {
             OnPeerClosed();
         }
+    }
+
+    /// <summary>Bytes were published into the input (read, or received by the ring): count them, wake the reader, dispatch. Poller thread.</summary>
+    private void InputArrived(int added)
+    {
+        Poller.Counters[PollerCounter.BytesIn] += added;
+        _deadlines.Touch(Environment.TickCount64);
+        Interlocked.Add(ref _received, added);
+        WakeReader();
+        TryDispatch();
     }
 
     /// <summary>The peer sent FIN: stop reading, let the handler drain what arrived, then close.</summary>
@@ -232,6 +274,21 @@ public sealed partial class Connection
     /// <summary>Applies read/write interest from the current state. Any thread; converges under races.</summary>
     private void UpdateInterest()
     {
+        if (_ring is not null)
+        {
+            // A completion backend has no interest to change: the poller arms or cancels the receive and sends.
+            if (Poller.IsPollerThread)
+            {
+                SyncRing();
+            }
+            else
+            {
+                QueuePollerTask();
+            }
+
+            return;
+        }
+
         lock (_interestGate)
         {
             if (!_lifecycle.TryAcquireIo())

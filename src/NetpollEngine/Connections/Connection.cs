@@ -14,7 +14,8 @@ namespace Netpoll.Connections;
 /// The behaviour is split by concern: <see cref="ConnectionLifecycle"/> (its states and transitions,
 /// with the diagram), Connection.Reactor.cs (the poller side: reading, backpressure, interest, poller
 /// tasks), Connection.Dispatch.cs (handler calls), Connection.ReadWait.cs (reader waits),
-/// Connection.Flush.cs (the write side), Connection.Deadlines.cs (idle, read and write deadlines) and
+/// Connection.Flush.cs (the write side), Connection.Completion.cs (the transport on a completion backend:
+/// ring receives and sends), Connection.Deadlines.cs (idle, read and write deadlines) and
 /// Connection.Close.cs (the one close path).</para>
 /// <para>Ownership: the poller thread reads the socket into the input buffer (its writer side), the handler
 /// reads it (reader side). Handlers write the output buffer (writer side); whoever flushes owns its
@@ -35,6 +36,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly LinkBuffer _output;               // writer side: Writer calls under _writeGate; reader side: the flush owner
     private readonly Lock _writeGate = new();          // serializes Writer calls, publishing, and freeing the buffers
     private readonly Lock _interestGate = new();       // serializes interest changes, which any thread may make
+    private readonly CompletionBackend? _ring;         // the poller's backend when it is completion-based (io_uring); null on epoll/kqueue
 
     // Lifecycle: the one place that says open, closing or closed (ConnectionLifecycle.cs has the diagram).
     private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions
@@ -56,6 +58,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private int _paused;                               // any thread (CAS): 1 while reading is paused by backpressure
     private bool _writeArmed;                          // under _interestGate: a flush waits for the socket to drain
     private Interest _appliedInterest;                 // under _interestGate: the interest the poller has registered
+    private RingReceive _receive;                      // poller: the ring's multishot receive (completion backend)
 
     // Reader waits (Connection.ReadWait.cs).
     private AsyncSignal? _readSignal;                  // the reader: its one pending wait (created on first use)
@@ -65,6 +68,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     // Flush (Connection.Flush.cs).
     private int _flushOwner;                           // CAS: FlushBusy while one thread (a caller or the poller) owns the output's reader side
     private List<AsyncSignal>? _flushWaiters;          // FlushAsync calls waiting for the output to drain, under the list's lock
+    private int _sending;                              // poller writes, any thread reads: bytes of the ring send in flight (0: none)
 
     // Deadlines (Connection.Deadlines.cs).
     private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires
@@ -75,6 +79,7 @@ public sealed partial class Connection : IPollable, IPollerTask
         Poller = poller;
         _host = host;
         _handler = handler;
+        _ring = poller.Completion;
         _options = host.Options;
         _runInline = _options.ResolveDispatch(handler) == DispatchMode.Inline;
         _workItem = _runInline || handler is null ? null : new DispatchWorkItem(this); // made here, so no request allocates it

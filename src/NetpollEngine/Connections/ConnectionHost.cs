@@ -18,17 +18,22 @@ internal sealed class ConnectionHost
     private readonly Lock _gate = new();
     private readonly int _pollerCount;
     private readonly LoadBalance _loadBalance;
+    private readonly BackendChoice _backend;
     private PollGroup? _pollers;
     private int _shuttingDown;
 
-    public ConnectionHost(string name, int pollers, LoadBalance loadBalance, ConnectionOptions options, BufferPoolOptions bufferPool)
+    public ConnectionHost(string name, int pollers, LoadBalance loadBalance, BackendChoice backend, ConnectionOptions options, BufferPoolOptions bufferPool)
     {
         Name = name;
         Options = options;
         Pool = new BufferPool(bufferPool);
         _pollerCount = pollers;
         _loadBalance = loadBalance;
+        _backend = backend;
     }
+
+    /// <summary>The backend the pollers run on and why: the one chosen, until started pollers had to fall back.</summary>
+    public BackendChoice Backend => Volatile.Read(ref _pollers)?.Backend ?? _backend;
 
     /// <summary>The server's or dialer's name (metrics and events).</summary>
     public string Name { get; }
@@ -52,7 +57,7 @@ internal sealed class ConnectionHost
 
             lock (_gate)
             {
-                return _pollers ??= new PollGroup(_pollerCount, _loadBalance, Name);
+                return _pollers ??= new PollGroup(_pollerCount, _loadBalance, _backend, Name);
             }
         }
     }

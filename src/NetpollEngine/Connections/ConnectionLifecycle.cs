@@ -16,23 +16,34 @@ namespace Netpoll.Connections;
 ///               peer FIN/RST, socket error, Close, Abort, idle/write       │              IsActive is false from here
 ///               deadline, handler exception, shutdown (graceful/forced)    │
 ///                                                                          ▼
-///                           (poller) TryBeginClosePath ──► Closing        exactly once: unregister, counters,
-///                                                              │          [Abortive: SO_LINGER 0 | last write],
-///                                                              │          fail waiters, queue the callbacks,
-///                                                              │          drop the reactor's fd reference
+///                           (poller) TryBeginClosePath ──► Closing        exactly once: counters, [Abortive: SO_LINGER 0
+///                                                              │          | last write], fail waiters, queue the callbacks,
+///                                                              │          drop the reactor's fd reference; and
+///                                                              │          no operation in flight: unregister now,
+///                                                              │          else cancel the fd's operations (completion backend)
+///          (poller) EndOperation of the last operation ────────┤          its final completion: unregister (the token is
+///                                                              │          retired only now), drop the ring's fd reference
 ///                            last fd reference let go ─────────┤
-///                            (reactor or an in-flight flush)   ▼
+///             (reactor, a flush in flight, the ring)           ▼
 ///                                    ReleaseIo ──► FdClosed   exactly once: close(fd)
 ///                                                              │
 ///   dispatch:  Idle ⇄ Running ──► Retired ─────────────────────┤  both claims dropped
 ///              (TryStartDispatch / EndDispatch;                ▼
 ///               TryRetireIdleDispatch, RetireRunningDispatch)  BuffersFreed   exactly once: buffers to the pool
+///
+///   operations (completion backend, poller thread): 0 ──BeginOperation──► n ──EndOperation (its final completion)──► 0
+///              a receive armed is one, a send in flight one; while n > 0 the ring holds one fd reference
 /// </code>
 /// <para>The callbacks (OnDisconnect when the peer ended it, close callbacks, the owner's
 /// OnConnectionClosed) are queued by the close path, so they run once too.</para>
-/// <para>Three words, because they change at different rates: <see cref="_state"/> once or twice per
-/// connection, <see cref="_dispatch"/> per handler call, <see cref="_ioRefs"/> per flush syscall. Keeping
-/// the hot two apart from the rest costs no extra atomic operation per request.</para>
+/// <para>Separate words, because they change at different rates: <see cref="_state"/> once or twice per
+/// connection, <see cref="_dispatch"/> per handler call, <see cref="_ioRefs"/> per flush syscall,
+/// <see cref="_operations"/> per submitted operation (poller only: no atomic operation). Keeping the hot
+/// ones apart from the rest costs no extra atomic operation per request.</para>
+/// <para>Why a completion backend needs <see cref="_operations"/>: the kernel uses the fd, the receive
+/// buffers and the output until an operation's final completion, and closing the fd does not end a
+/// multishot receive. So the close path cancels them, and the token and the fd live until the last one
+/// reports back.</para>
 /// </remarks>
 internal struct ConnectionLifecycle
 {
@@ -49,13 +60,15 @@ internal struct ConnectionLifecycle
     private const int DispatchRunning = 1;      // one handler call runs (or is queued to run)
     private const int DispatchRetired = 2;      // no handler call will ever start again
 
-    // _ioRefs: users of the fd. One for the reactor (dropped by the close path), one per syscall in flight.
+    // _ioRefs: users of the fd. One for the reactor (dropped by the close path), one per syscall in flight,
+    // one for the ring while completion-backend operations are in flight.
     private const int FdClosedBit = 1 << 30;
 
     private int _state;
     private int _dispatch;
     private int _ioRefs;
     private int _bufferClaims;
+    private int _operations;   // poller thread only: completion-backend operations in flight
 
     public ConnectionLifecycle()
     {
@@ -80,6 +93,9 @@ internal struct ConnectionLifecycle
     public readonly bool IsDispatchRunning => Volatile.Read(in _dispatch) == DispatchRunning;
 
     public readonly bool AreBuffersFreed => Volatile.Read(in _bufferClaims) == 0;
+
+    /// <summary>Completion-backend operations (a receive, a send) still in the kernel. Poller thread.</summary>
+    public readonly bool HasOperations => _operations > 0;
 
     /// <summary>The first trigger's reason; <see cref="CloseReason.None"/> until a close is requested.</summary>
     public readonly CloseReason Reason => (CloseReason)(Volatile.Read(in _state) >> ReasonShift);
@@ -158,7 +174,8 @@ internal struct ConnectionLifecycle
     }
 
     /// <summary>
-    /// Drops a reference (a finished syscall, or the reactor's own at close). True exactly once: for the
+    /// Drops a reference (a finished syscall, the ring's when its last operation ended, or the reactor's own
+    /// at close). True exactly once: for the
     /// release that leaves the fd unused after the close path began; the caller then closes the fd.
     /// </summary>
     public bool ReleaseIo()
@@ -173,6 +190,31 @@ internal struct ConnectionLifecycle
         // Zero only after the reactor's reference went, which the close path alone drops.
         Debug.Assert(IsClosing, "The fd is left unused only after the close path started.");
         return Interlocked.CompareExchange(ref _ioRefs, FdClosedBit, 0) == 0;
+    }
+
+    // ------------------------------------------------------------------ operations in the kernel
+
+    /// <summary>
+    /// An operation was submitted for the fd (completion backend). Poller thread, before the close path.
+    /// The first one takes the ring's fd reference: the fd stays open until the last one ends.
+    /// </summary>
+    public void BeginOperation()
+    {
+        Debug.Assert(!IsClosing, "The close path cancels operations; none starts after it.");
+        if (_operations++ == 0)
+        {
+            Interlocked.Increment(ref _ioRefs);
+        }
+    }
+
+    /// <summary>
+    /// An operation's final completion arrived. Poller thread. True for the last one: the caller retires the
+    /// token if the close path has begun, then drops the ring's fd reference (<see cref="ReleaseIo"/>).
+    /// </summary>
+    public bool EndOperation()
+    {
+        Debug.Assert(_operations > 0, "An operation ended that never began.");
+        return --_operations == 0;
     }
 
     // ------------------------------------------------------------------ dispatch

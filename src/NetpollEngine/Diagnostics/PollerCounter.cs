@@ -26,12 +26,12 @@ public enum PollerCounter
     [Instrument("netpoll.connection.closed", "{connection}", "Connections closed.")]
     Closed,
 
-    /// <summary>epoll_wait/kevent calls.</summary>
-    [Instrument("netpoll.poller.waits", "{wait}", "epoll_wait/kevent calls.")]
+    /// <summary>epoll_wait/kevent/io_uring_enter calls of the loop (one per turn).</summary>
+    [Instrument("netpoll.poller.waits", "{wait}", "epoll_wait/kevent/io_uring_enter calls of the loop.")]
     Waits,
 
-    /// <summary>Readiness events handled.</summary>
-    [Instrument("netpoll.poller.events", "{event}", "Readiness events handled.")]
+    /// <summary>Readiness events or io_uring completions handled.</summary>
+    [Instrument("netpoll.poller.events", "{event}", "Readiness events or io_uring completions handled.")]
     Events,
 
     /// <summary>Waits interrupted by another thread.</summary>
@@ -81,4 +81,12 @@ public enum PollerCounter
     /// <summary>Stopwatch ticks the poller thread spent waiting for events, a wait in progress included.</summary>
     [Instrument("netpoll.poller.time", "s", "Time poller threads spent working (netpoll.poller.state busy) and waiting for events (wait).", Attribute = "netpoll.poller.state", Value = "wait", StopwatchTicks = true)]
     WaitTicks,
+
+    /// <summary>Bytes of the poller's io_uring receive buffers that connections hold (0 on epoll and kqueue): derived when read.</summary>
+    [Instrument("netpoll.receive_ring.used", "By", "Bytes of io_uring receive-ring buffers held by connections.", UpDown = true)]
+    ReceiveRingBytes,
+
+    /// <summary>Receives that found the io_uring receive ring empty and had to wait for buffers to come back.</summary>
+    [Instrument("netpoll.receive_ring.exhausted", "{receive}", "Receives that found the io_uring receive ring empty.")]
+    ReceiveRingExhausted,
 }

@@ -59,6 +59,12 @@ public sealed class PollerStats
 
     public long Timeouts => this[PollerCounter.Timeouts];
 
+    /// <summary>Bytes of io_uring receive buffers connections hold now (0 on epoll and kqueue).</summary>
+    public long ReceiveRingBytes => this[PollerCounter.ReceiveRingBytes];
+
+    /// <summary>Receives that found the io_uring receive ring empty.</summary>
+    public long ReceiveRingExhausted => this[PollerCounter.ReceiveRingExhausted];
+
     public TimeSpan BusyTime => Stopwatch.GetElapsedTime(0, this[PollerCounter.BusyTicks]);
 
     public TimeSpan WaitTime => Stopwatch.GetElapsedTime(0, this[PollerCounter.WaitTicks]);

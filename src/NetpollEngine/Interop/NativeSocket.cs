@@ -68,6 +68,28 @@ internal static unsafe class NativeSocket
 
     public static void SetNoDelay(int fd) => SetInt(fd, SocketConstants.IPPROTO_TCP, SocketConstants.TCP_NODELAY, 1);
 
+    /// <summary>
+    /// Bytes written that the peer has not acknowledged, as a yes/no: Linux reads TCP_INFO (tcpi_unacked,
+    /// tcpi_notsent_bytes), macOS SO_NWRITE. False when the kernel cannot say (not TCP).
+    /// </summary>
+    public static bool HasUnacknowledgedOutput(int fd)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const int UnackedOffset = 24, NotSentOffset = 144, Size = 256;
+            byte* info = stackalloc byte[Size];
+            uint length = Size;
+            if (Libc.GetSockOpt(fd, SocketConstants.IPPROTO_TCP, SocketConstants.TCP_INFO, info, &length) < 0 || length < NotSentOffset + 4)
+            {
+                return false;
+            }
+
+            return *(uint*)(info + UnackedOffset) != 0 || *(uint*)(info + NotSentOffset) != 0;
+        }
+
+        return GetInt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_NWRITE) > 0;
+    }
+
     /// <summary>Closes with RST instead of FIN (SO_LINGER 0): used by a forced shutdown.</summary>
     public static void SetAbortiveClose(int fd)
     {

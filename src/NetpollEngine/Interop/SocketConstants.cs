@@ -27,10 +27,15 @@ internal static class SocketConstants
     public const int IP_BIND_ADDRESS_NO_PORT = 24;
     public const int IPPROTO_IPV6 = 41;
     public const int TCP_NODELAY = 1;
+    public const int TCP_INFO = 11;     // Linux: struct tcp_info
+
+    /// <summary>macOS: bytes in the send buffer not yet acknowledged.</summary>
+    public const int SO_NWRITE = 0x1024;
     public static readonly int IPV6_V6ONLY = Linux ? 26 : 27;
 
     public static readonly int MSG_NOSIGNAL = Linux ? 0x4000 : 0;
 
+    public const int SHUT_RD = 0;
     public const int SHUT_WR = 1;
     public const int SHUT_RDWR = 2;
 

@@ -4,7 +4,7 @@ using Netpoll.Interop;
 namespace Netpoll.Polling;
 
 /// <summary>epoll, level-triggered, woken through an eventfd.</summary>
-internal sealed unsafe class EpollBackend : PollerBackend
+internal sealed unsafe class EpollBackend : ReadinessBackend
 {
     private const int InitialCapacity = 64;
     private const int MaxCapacity = 8192;
@@ -45,11 +45,13 @@ internal sealed unsafe class EpollBackend : PollerBackend
 
     public override string Name => "epoll";
 
+    public override PollerBackendKind Kind => PollerBackendKind.Epoll;
+
     public override void Add(int fd, ulong token, Interest interest) => Control(Epoll.EPOLL_CTL_ADD, fd, token, interest);
 
     public override void Modify(int fd, ulong token, Interest interest) => Control(Epoll.EPOLL_CTL_MOD, fd, token, interest);
 
-    public override void Remove(int fd)
+    public override void Remove(int fd, ulong token)
     {
         // ENOENT/EBADF: already gone with its fd; nothing to undo.
         _ = Epoll.Control(_epfd, Epoll.EPOLL_CTL_DEL, fd, 0, 0);
@@ -73,7 +75,7 @@ internal sealed unsafe class EpollBackend : PollerBackend
         }
     }
 
-    public override ulong GetEvent(int index, out ReadyFlags flags)
+    protected override ulong GetEvent(int index, out ReadyFlags flags)
     {
         byte* ev = _events + (index * Epoll.EventSize);
         uint bits = *(uint*)ev;
@@ -85,7 +87,7 @@ internal sealed unsafe class EpollBackend : PollerBackend
         return *(ulong*)(ev + Epoll.DataOffset);
     }
 
-    public override void GrowIfFull(int lastCount)
+    protected override void GrowIfFull(int lastCount)
     {
         if (lastCount == _capacity && _capacity < MaxCapacity)
         {
@@ -100,7 +102,7 @@ internal sealed unsafe class EpollBackend : PollerBackend
         _ = Libc.Write(_eventFd, (byte*)&one, sizeof(ulong));
     }
 
-    public override void ResetWake()
+    protected override void ResetWake()
     {
         ulong value;
         _ = Libc.Read(_eventFd, (byte*)&value, sizeof(ulong));

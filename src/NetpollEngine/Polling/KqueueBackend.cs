@@ -4,7 +4,7 @@ using Netpoll.Interop;
 namespace Netpoll.Polling;
 
 /// <summary>kqueue with the same level-triggered semantics as epoll; woken through EVFILT_USER.</summary>
-internal sealed unsafe class KqueueBackend : PollerBackend
+internal sealed unsafe class KqueueBackend : ReadinessBackend
 {
     private const int InitialCapacity = 64;
     private const int MaxCapacity = 8192;
@@ -40,11 +40,13 @@ internal sealed unsafe class KqueueBackend : PollerBackend
 
     public override string Name => "kqueue";
 
+    public override PollerBackendKind Kind => PollerBackendKind.Kqueue;
+
     public override void Add(int fd, ulong token, Interest interest) => Apply(fd, token, interest);
 
     public override void Modify(int fd, ulong token, Interest interest) => Apply(fd, token, interest);
 
-    public override void Remove(int fd)
+    public override void Remove(int fd, ulong token)
     {
         Kqueue.KEvent* changes = stackalloc Kqueue.KEvent[2];
         changes[0] = Change(fd, Kqueue.EVFILT_READ, Kqueue.EV_DELETE | Kqueue.EV_RECEIPT, 0);
@@ -80,7 +82,7 @@ internal sealed unsafe class KqueueBackend : PollerBackend
         }
     }
 
-    public override ulong GetEvent(int index, out ReadyFlags flags)
+    protected override ulong GetEvent(int index, out ReadyFlags flags)
     {
         Kqueue.KEvent ev = _events[index];
         flags = ev.Filter switch
@@ -94,7 +96,7 @@ internal sealed unsafe class KqueueBackend : PollerBackend
         return ev.UserData;
     }
 
-    public override void GrowIfFull(int lastCount)
+    protected override void GrowIfFull(int lastCount)
     {
         if (lastCount == _capacity && _capacity < MaxCapacity)
         {
@@ -113,7 +115,7 @@ internal sealed unsafe class KqueueBackend : PollerBackend
         _ = Kqueue.KEventCall(_kq, &trigger, 1, null, 0, null);
     }
 
-    public override void ResetWake()
+    protected override void ResetWake()
     {
         // EV_CLEAR resets the user event when it is delivered.
     }

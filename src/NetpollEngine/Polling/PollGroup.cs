@@ -12,7 +12,7 @@ internal sealed class PollGroup : IDisposable
     private readonly OwnerMeter _meter;
     private int _next = -1;
 
-    public PollGroup(int count, LoadBalance policy, string owner = "netpoll")
+    public PollGroup(int count, LoadBalance policy, BackendChoice backend, string owner = "netpoll")
     {
         if (count < 1 || count > 1024)
         {
@@ -20,31 +20,23 @@ internal sealed class PollGroup : IDisposable
         }
 
         _policy = policy;
-        _pollers = new Poller[count];
         try
         {
-            for (int i = 0; i < count; i++)
-            {
-                _pollers[i] = new Poller(i);
-            }
+            _pollers = StartPollers(count, backend);
+            Backend = backend;
         }
-        catch
+        catch (IoUringUnavailableException ex)
         {
-            foreach (Poller? p in _pollers)
-            {
-                p?.Dispose();
-            }
-
-            throw;
-        }
-
-        foreach (Poller p in _pollers)
-        {
-            p.Start();
+            // The probe passed but a poller's own ring was refused (fds, locked memory): all run on epoll.
+            Backend = backend.FallBack(PollerBackendKind.Epoll, $"epoll: a poller could not start io_uring ({ex.Support}).");
+            _pollers = StartPollers(count, Backend);
         }
 
         _meter = new OwnerMeter(owner, _pollers);
     }
+
+    /// <summary>The backend every poller of the group runs on, and why.</summary>
+    public BackendChoice Backend { get; }
 
     /// <summary>
     /// The default poller count: one poller per two cores, at least one. Measured on the 2-core
@@ -102,6 +94,31 @@ internal sealed class PollGroup : IDisposable
         {
             p.Dispose();
         }
+    }
+
+    /// <summary>Creates and starts <paramref name="count"/> pollers; if one cannot start, stops those that did and throws.</summary>
+    private static Poller[] StartPollers(int count, BackendChoice backend)
+    {
+        var pollers = new Poller[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                pollers[i] = new Poller(i, backend);
+                pollers[i].Start();
+            }
+        }
+        catch
+        {
+            foreach (Poller? p in pollers)
+            {
+                p?.Dispose();
+            }
+
+            throw;
+        }
+
+        return pollers;
     }
 
     public void Dispose()

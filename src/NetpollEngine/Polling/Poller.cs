@@ -1,22 +1,31 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Netpoll.Diagnostics;
 
 namespace Netpoll.Polling;
 
 /// <summary>
 /// One reactor: a dedicated background thread that waits on its <see cref="PollerBackend"/>,
-/// dispatches readiness to registered <see cref="IPollable"/>s, runs tasks other threads hand it,
-/// and fires deadlines from its <see cref="TimerWheel"/>.
+/// delivers readiness or completions to registered <see cref="IPollable"/>s, runs tasks other threads
+/// hand it, and fires deadlines from its <see cref="TimerWheel"/>.
 /// </summary>
 /// <remarks>
-/// Registrations carry a token = (generation &lt;&lt; 32) | slot. A slot's generation moves on when
+/// Registrations carry a token = (generation &lt;&lt; 32) | slot, the generation 28 bits wide (a
+/// completion backend keeps the operation in the 4 bits above it). A slot's generation moves on when
 /// it is freed, so an event fetched for a closed fd can never reach whatever reuses the slot or fd.
-/// The slot table, the wheel and most counters belong to the poller thread alone.
+/// The backend is created on the poller thread (an io_uring ring belongs to the thread that submits to
+/// it); the slot table, the wheel and most counters belong to the poller thread alone.
 /// </remarks>
 internal sealed class Poller : IMeteredPoller, IDisposable
 {
-    private readonly PollerBackend _backend;
+    private const uint GenerationMask = (1u << 28) - 1;
+
+    private readonly BackendChoice _choice;
+    private readonly ManualResetEventSlim _started = new();
+    private PollerBackend _backend = null!; // set by the poller thread before Start returns
+    private CompletionBackend? _completion;  // the same backend when it is completion-based
+    private Exception? _startFailure;
     private readonly ConcurrentQueue<IPollerTask> _tasks = new();
     private readonly TimerWheel _wheel;
     private readonly List<IPollable> _due = [];
@@ -32,10 +41,10 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     private volatile bool _stopping;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Poller(int id)
+    public Poller(int id, BackendChoice choice)
     {
         Id = id;
-        _backend = PollerBackend.Create();
+        _choice = choice;
         _wheel = new TimerWheel(nowMs: Environment.TickCount64);
         _thread = new Thread(Run) { IsBackground = true, Name = $"netpoll-poller-{id}" };
     }
@@ -51,7 +60,25 @@ internal sealed class Poller : IMeteredPoller, IDisposable
 
     public bool IsRunning => _thread.IsAlive;
 
-    public void Start() => _thread.Start();
+    /// <summary>Asked to stop: registrations start no new operations.</summary>
+    public bool IsStopping => _stopping;
+
+    /// <summary>The backend when it is completion-based (io_uring); null for readiness backends.</summary>
+    public CompletionBackend? Completion => _completion;
+
+    public PollerBackendKind BackendKind => _choice.Kind;
+
+    /// <summary>Starts the thread and returns once it created its backend; throws what creating it threw.</summary>
+    public void Start()
+    {
+        _thread.Start();
+        _started.Wait();
+        _started.Dispose();
+        if (_startFailure is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
 
     /// <summary>Runs <paramref name="task"/> on the poller thread: now if already on it, else after a wake-up.</summary>
     public void Post(IPollerTask task)
@@ -96,14 +123,29 @@ internal sealed class Poller : IMeteredPoller, IDisposable
         return token;
     }
 
-    /// <summary>Changes interest of a registration. Any thread (the kernel call is thread-safe).</summary>
+    /// <summary>
+    /// A token for <paramref name="target"/> with no readiness interest: it submits operations to the
+    /// <see cref="Completion"/> backend instead. Poller thread only.
+    /// </summary>
+    public ulong Attach(IPollable target)
+    {
+        Debug.Assert(IsPollerThread || !_thread.IsAlive, "Attach runs on the poller thread.");
+        int slot = AllocateSlot();
+        _slots[slot] = target;
+        return ((ulong)_generations[slot] << 32) | (uint)slot;
+    }
+
+    /// <summary>Changes interest of a registration. Any thread on epoll and kqueue; the poller thread on a completion backend.</summary>
     public void Modify(int fd, ulong token, Interest interest) => _backend.Modify(fd, token, interest);
 
-    /// <summary>Removes a registration and retires its token. Poller thread only; call before closing the fd.</summary>
+    /// <summary>
+    /// Removes a registration and retires its token. Poller thread only; call before closing the fd, and on
+    /// a completion backend only once the registration's operations have ended.
+    /// </summary>
     public void Unregister(int fd, ulong token)
     {
         Debug.Assert(IsPollerThread || !_thread.IsAlive, "Unregister runs on the poller thread.");
-        _backend.Remove(fd);
+        _backend.Remove(fd, token);
         int slot = (int)(uint)token;
         if (slot < _nextSlot && _slots[slot] is not null && _generations[slot] == (uint)(token >> 32))
         {
@@ -123,13 +165,14 @@ internal sealed class Poller : IMeteredPoller, IDisposable
             values[i] = Read((PollerCounter)i);
         }
 
-        return new PollerStats(Id, _backend.Name, DateTimeOffset.UtcNow, values);
+        return new PollerStats(Id, BackendName, DateTimeOffset.UtcNow, values);
     }
 
     /// <inheritdoc/>
     public long Read(PollerCounter counter) => counter switch
     {
         PollerCounter.BufferBytes => BufferedInputBytes(),
+        PollerCounter.ReceiveRingBytes => Volatile.Read(ref _completion)?.HeldBufferBytes ?? 0,
         PollerCounter.WaitTicks => Volatile.Read(ref Counters[PollerCounter.WaitTicks]) + WaitInProgress(),
         _ => Volatile.Read(ref Counters[counter]),
     };
@@ -167,7 +210,7 @@ internal sealed class Poller : IMeteredPoller, IDisposable
             return;
         }
 
-        _backend.Wake();
+        Volatile.Read(ref _backend)?.Wake(); // none when it failed to start
     }
 
     /// <summary>Frees the backend once the thread has exited (call after <see cref="Exited"/>).</summary>
@@ -183,8 +226,73 @@ internal sealed class Poller : IMeteredPoller, IDisposable
 
         if (!_thread.IsAlive)
         {
-            _backend.Dispose();
+            Volatile.Read(ref _backend)?.Dispose();
         }
+    }
+
+    /// <summary>Readiness for <paramref name="token"/>: runs its <see cref="IPollable.OnReady"/> unless the token was retired.</summary>
+    internal void DeliverReady(ulong token, ReadyFlags flags)
+    {
+        Counters[PollerCounter.Events]++;
+        IPollable? target = Resolve(token);
+        if (target is null)
+        {
+            return; // stale: the registration was retired after this event was fetched
+        }
+
+        try
+        {
+            target.OnReady(flags);
+        }
+        catch (Exception ex)
+        {
+            // A bug in one connection must not stop the reactor.
+            ReportFailure("event handler", token, ex);
+        }
+    }
+
+    /// <summary>A completion for <paramref name="token"/>; false when the token was retired (nobody took it).</summary>
+    internal bool DeliverCompletion(ulong token, in Completion completion)
+    {
+        Counters[PollerCounter.Events]++;
+        IPollable? target = Resolve(token);
+        if (target is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            target.OnCompleted(completion);
+        }
+        catch (Exception ex)
+        {
+            ReportFailure("completion handler", token, ex);
+        }
+
+        return true;
+    }
+
+    /// <summary>The backend saw the wake-up: the next <see cref="Enqueue"/> must signal again.</summary>
+    internal void OnWoken()
+    {
+        Volatile.Write(ref _wakeSignaled, 0);
+        Counters[PollerCounter.Wakeups]++;
+    }
+
+    private string BackendName => Volatile.Read(ref _backend)?.Name ?? "none";
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IPollable? Resolve(ulong token)
+    {
+        int slot = (int)(uint)token;
+        return slot < _nextSlot && _generations[slot] == (uint)(token >> 32) ? _slots[slot] : null;
+    }
+
+    private void ReportFailure(string what, ulong token, Exception ex)
+    {
+        Trace.TraceError($"netpoll poller {Id}: unhandled error in the {what} for slot {(uint)token}: {ex}");
+        NetpollEventSource.Log.PollerFailed(Id, what, $"{ex.GetType().Name}: {ex.Message}");
     }
 
     private long WaitInProgress()
@@ -195,6 +303,20 @@ internal sealed class Poller : IMeteredPoller, IDisposable
 
     private void Run()
     {
+        try
+        {
+            Volatile.Write(ref _backend, PollerBackend.Create(_choice));
+            _completion = _backend as CompletionBackend;
+        }
+        catch (Exception ex)
+        {
+            _startFailure = ex;
+            _started.Set();
+            _exited.TrySetResult();
+            return;
+        }
+
+        _started.Set();
         long mark = Stopwatch.GetTimestamp();
         while (!_stopping)
         {
@@ -224,43 +346,14 @@ internal sealed class Poller : IMeteredPoller, IDisposable
             Counters[PollerCounter.WaitTicks] += mark - beforeWait;
             Counters[PollerCounter.Waits]++;
 
-            for (int i = 0; i < n; i++)
-            {
-                ulong token = _backend.GetEvent(i, out ReadyFlags flags);
-                if (token == PollerBackend.WakeToken)
-                {
-                    _backend.ResetWake();
-                    Volatile.Write(ref _wakeSignaled, 0);
-                    Counters[PollerCounter.Wakeups]++;
-                    continue;
-                }
-
-                Counters[PollerCounter.Events]++;
-                int slot = (int)(uint)token;
-                IPollable? target = slot < _nextSlot && _generations[slot] == (uint)(token >> 32) ? _slots[slot] : null;
-                if (target is null)
-                {
-                    continue; // stale: the registration was retired after this event was fetched
-                }
-
-                try
-                {
-                    target.OnReady(flags);
-                }
-                catch (Exception ex)
-                {
-                    // A bug in one connection must not stop the reactor.
-                    Trace.TraceError($"netpoll poller {Id}: unhandled error for slot {slot}: {ex}");
-                    NetpollEventSource.Log.PollerFailed(Id, "event handler", $"{ex.GetType().Name}: {ex.Message}");
-                }
-            }
-
-            _backend.GrowIfFull(n);
+            _backend.Dispatch(n, this);
             FireDeadlines();
         }
 
         RunTasks();
         _ = Handlers.Schedule();
+        _backend.Drain(this); // a completion backend's last completions may close connections ...
+        RunTasks();           // ... whose callbacks were posted
         _exited.TrySetResult();
     }
 
@@ -324,7 +417,7 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     private void FreeSlot(int slot)
     {
         _slots[slot] = null;
-        _generations[slot]++;
+        _generations[slot] = (_generations[slot] + 1) & GenerationMask;
         if (_freeCount == _freeSlots.Length)
         {
             Array.Resize(ref _freeSlots, _freeSlots.Length * 2);

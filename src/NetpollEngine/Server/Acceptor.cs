@@ -6,30 +6,40 @@ using Netpoll.Polling;
 namespace Netpoll.Server;
 
 /// <summary>
-/// Accepts on a listener from its poller thread: accept until EAGAIN (bounded per event, level-triggered
-/// brings it back). Out of fds (EMFILE/ENFILE) it stops listening for a growing pause instead of
-/// spinning, and resumes by itself when fds free up.
+/// Accepts on a listener from its poller thread. On a readiness backend: accept until EAGAIN (bounded per
+/// event, level-triggered brings it back). On a completion backend: a few single-shot accepts in flight,
+/// each re-armed when it completes (they ride the loop turn's one enter); single-shot because an accept
+/// reads RLIMIT_NOFILE when it is submitted, and a long-lived multishot one would not see a lowered limit.
+/// Out of fds (EMFILE/ENFILE) it stops accepting for a growing pause instead of spinning, and resumes by
+/// itself when fds free up. Paused on request (<see cref="SetAcceptingAsync"/>), the socket stops
+/// listening so the kernel refuses connection attempts.
 /// </summary>
 internal sealed class Acceptor : IPollable, IPollerTask
 {
     private const int AcceptsPerEvent = 256;
+    private const int AcceptsInFlight = 4;
     private const int MinBackoffMs = 10;
     private const int MaxBackoffMs = 1000;
 
     private readonly EventLoop _loop;
     private readonly NetpollListener _listener;
     private readonly Poller _poller;
+    private readonly CompletionBackend? _ring;
     private ulong _token;
     private int _backoffMs;
+    private int _accepting;           // completion backend: accepts in flight
     private bool _pausedForFds;
     private bool _stopped;
     private bool _registered;
+    private bool _refusing;           // poller: paused on request; the socket does not listen
+    private bool _resetWhileRefusing; // poller: the socket could not stop listening, so what it accepts is reset
 
     public Acceptor(EventLoop loop, NetpollListener listener, Poller poller)
     {
         _loop = loop;
         _listener = listener;
         _poller = poller;
+        _ring = poller.Completion;
     }
 
     /// <summary>Poller task: first run registers; a run after <see cref="Stop"/> unregisters.</summary>
@@ -37,7 +47,11 @@ internal sealed class Acceptor : IPollable, IPollerTask
     {
         if (_stopped)
         {
-            if (_registered)
+            if (_registered && _accepting > 0)
+            {
+                _ring!.CancelAll(_listener.Fd); // the last accept's completion retires the token
+            }
+            else if (_registered)
             {
                 _registered = false;
                 _poller.Unregister(_listener.Fd, _token);
@@ -46,10 +60,9 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return;
         }
 
-        if (!_registered)
+        if (!_registered && !_refusing)
         {
-            _token = _poller.Register(_listener.Fd, this, Interest.Read);
-            _registered = true;
+            Register();
         }
     }
 
@@ -59,6 +72,14 @@ internal sealed class Acceptor : IPollable, IPollerTask
     {
         _stopped = true;
         _poller.Post(this);
+    }
+
+    /// <summary>Stops (false) or resumes (true) accepting; completes once the poller has done it. Idempotent.</summary>
+    public Task SetAcceptingAsync(bool accepting)
+    {
+        var change = new AcceptingChange(this, accepting);
+        _poller.Post(change);
+        return change.Completion;
     }
 
     public void OnReady(ReadyFlags flags)
@@ -71,33 +92,34 @@ internal sealed class Acceptor : IPollable, IPollerTask
         for (int i = 0; i < AcceptsPerEvent; i++)
         {
             int fd = NativeSocket.Accept(_listener.Fd, out int errno);
-            if (fd >= 0)
-            {
-                _backoffMs = 0;
-                _poller.Counters[PollerCounter.Accepted]++;
-                _loop.OnAccepted(fd, _listener);
-                continue;
-            }
-
-            if (errno == Errno.EAGAIN)
+            if (fd >= 0 ? !Accepted(fd) : !Failed(errno))
             {
                 return;
             }
+        }
+    }
 
-            if (errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM)
-            {
-                BackOff(errno);
-                return;
-            }
+    public void OnCompleted(in Completion completion)
+    {
+        _accepting--;
+        int result = completion.Result;
+        if (result >= 0)
+        {
+            _ = Accepted(result);
+        }
+        else if (!_stopped && !_refusing && result != -IoUring.ECANCELED)
+        {
+            _ = Failed(-result);
+        }
 
-            if (errno == Errno.ECONNABORTED)
-            {
-                continue; // the peer gave up while queued; take the next one
-            }
-
-            Trace.TraceWarning($"netpoll: accept on {_listener} failed with errno {errno}");
-            NetpollEventSource.Log.AcceptFailed(_loop.Name, _listener.LocalEndPoint.ToString() ?? "", errno);
-            return;
+        if (_stopped && _accepting == 0 && _registered)
+        {
+            _registered = false;
+            _poller.Unregister(_listener.Fd, _token);
+        }
+        else
+        {
+            ArmAccepts(); // tops up what completed, unless paused, refusing or stopped
         }
     }
 
@@ -109,15 +131,175 @@ internal sealed class Acceptor : IPollable, IPollerTask
         }
 
         _pausedForFds = false;
-        _poller.Modify(_listener.Fd, _token, Interest.Read);
+        if (_ring is not null)
+        {
+            ArmAccepts();
+        }
+        else if (_registered)
+        {
+            _poller.Modify(_listener.Fd, _token, Interest.Read);
+        }
+    }
+
+    /// <summary>A new connection's fd: hand it to the loop, or reset it while refusing. True: keep accepting.</summary>
+    private bool Accepted(int fd)
+    {
+        if (_refusing || _stopped)
+        {
+            // Refusing, yet accepted: the platform could not stop listening, or a ring accept completed
+            // before its cancel. Either way the client is refused the way a closed port refuses it.
+            NativeSocket.SetAbortiveClose(fd);
+            _ = Libc.Close(fd);
+            return true;
+        }
+
+        _backoffMs = 0;
+        _poller.Counters[PollerCounter.Accepted]++;
+        _loop.OnAccepted(fd, _listener);
+        return true;
+    }
+
+    /// <summary>An accept failed with <paramref name="errno"/>. True: try the next one.</summary>
+    private bool Failed(int errno)
+    {
+        if (errno == Errno.EAGAIN)
+        {
+            return false;
+        }
+
+        if (errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM)
+        {
+            BackOff(errno);
+            return false;
+        }
+
+        if (errno == Errno.ECONNABORTED || errno == Errno.EINTR)
+        {
+            return true; // the peer gave up while queued; take the next one
+        }
+
+        Trace.TraceWarning($"netpoll: accept on {_listener} failed with errno {errno}");
+        NetpollEventSource.Log.AcceptFailed(_loop.Name, _listener.LocalEndPoint.ToString() ?? "", errno);
+        return _ring is not null; // a completion backend has no readiness to come back: keep one accept armed
+    }
+
+    private void Register()
+    {
+        _token = _ring is null ? _poller.Register(_listener.Fd, this, Interest.Read) : _poller.Attach(this);
+        _registered = true;
+        ArmAccepts();
+    }
+
+    /// <summary>Completion backend: tops up the accepts in flight, unless paused, refusing, stopped or stopping.</summary>
+    private void ArmAccepts()
+    {
+        if (_ring is null || !_registered || _pausedForFds || (_refusing && !_resetWhileRefusing) || _stopped || _poller.IsStopping)
+        {
+            return;
+        }
+
+        for (; _accepting < AcceptsInFlight; _accepting++)
+        {
+            _ring.Accept(_listener.Fd, _token);
+        }
+    }
+
+    /// <summary>Poller thread: applies a pause or resume. Throws when the socket cannot listen again (it stays paused).</summary>
+    private void ApplyAccepting(bool accepting)
+    {
+        if (_stopped || accepting != _refusing)
+        {
+            return; // stopped, or already in the state asked for
+        }
+
+        if (!accepting)
+        {
+            _refusing = true;
+            if (_ring is not null)
+            {
+                // The token stays attached: the accepts in flight end with the cancel (or the shutdown) and
+                // are not re-armed while refusing.
+                if (_accepting > 0)
+                {
+                    _ring.CancelAll(_listener.Fd);
+                }
+            }
+            else if (_registered)
+            {
+                // Unregister first: a socket that stops listening reports hang-up forever, level-triggered.
+                _registered = false;
+                _poller.Unregister(_listener.Fd, _token);
+            }
+
+            if (!_listener.TryStopListening())
+            {
+                _resetWhileRefusing = true; // the platform cannot refuse: accept and reset instead
+                if (!_registered)
+                {
+                    Register();
+                }
+                else
+                {
+                    ArmAccepts();
+                }
+            }
+
+            return;
+        }
+
+        if (!_resetWhileRefusing)
+        {
+            _listener.ListenAgain();
+        }
+
+        _refusing = false;
+        _resetWhileRefusing = false;
+        if (!_registered)
+        {
+            Register();
+        }
+        else
+        {
+            ArmAccepts();
+        }
+    }
+
+    /// <summary>A pause or resume handed to the acceptor's poller, with a task for the caller.</summary>
+    private sealed class AcceptingChange(Acceptor acceptor, bool accepting) : IPollerTask
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Completion => _done.Task;
+
+        public void Run(Poller poller)
+        {
+            try
+            {
+                acceptor.ApplyAccepting(accepting);
+                _done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                _done.TrySetException(ex);
+            }
+        }
     }
 
     private void BackOff(int errno)
     {
+        if (_pausedForFds)
+        {
+            return; // another accept in flight met the same limit: one pause
+        }
+
         _backoffMs = _backoffMs == 0 ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
         _pausedForFds = true;
         _poller.Counters[PollerCounter.AcceptBackoffs]++;
-        _poller.Modify(_listener.Fd, _token, Interest.None);
+        if (_ring is null)
+        {
+            _poller.Modify(_listener.Fd, _token, Interest.None);
+        }
+
         _poller.Schedule(this, Environment.TickCount64 + _backoffMs);
         _loop.OnAcceptBackoff(_listener, errno, _backoffMs);
     }

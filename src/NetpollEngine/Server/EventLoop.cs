@@ -40,7 +40,9 @@ public sealed class EventLoop : IAsyncDisposable
         options.Validate();
         _handler = handler;
         _options = options;
-        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, options.Connection, options.BufferPool);
+        bool inline = options.Connection.ResolveDispatch(handler) == DispatchMode.Inline;
+        BackendChoice backend = BackendSelection.Resolve(options.Backend, options.IoUring, inline);
+        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
     }
 
     public EventLoop(Func<Connection, ValueTask> onRequest, EventLoopOptions? options = null)
@@ -54,6 +56,12 @@ public sealed class EventLoop : IAsyncDisposable
 
     /// <summary>Where this server's handler runs: the options' mode with Auto resolved for the handler.</summary>
     public DispatchMode Dispatch => _options.Connection.ResolveDispatch(_handler);
+
+    /// <summary>The kernel API the pollers run on (never Auto): the one asked for, or epoll where io_uring was refused.</summary>
+    public PollerBackendKind BackendInUse => _host.Backend.Kind;
+
+    /// <summary>Why the pollers run on <see cref="BackendInUse"/>: what was asked for, what Auto chose, or why io_uring was refused.</summary>
+    public string BackendReason => _host.Backend.Reason;
 
     /// <summary>The server's name (metrics attribute netpoll.owner.name, engine events).</summary>
     public string Name => _options.Name;
@@ -104,6 +112,17 @@ public sealed class EventLoop : IAsyncDisposable
         return _stopped.Task;
     }
 
+    /// <summary>
+    /// Stops accepting on every listener served: the sockets stop listening, so connection attempts are
+    /// refused and those waiting to be accepted are reset (on a platform that cannot stop a socket
+    /// listening, each accepted connection is reset at once instead). Open connections are untouched.
+    /// </summary>
+    public Task PauseAcceptingAsync() => SetAcceptingAsync(false);
+
+    /// <summary>Accepts again after <see cref="PauseAcceptingAsync"/>, on the same addresses and ports.</summary>
+    /// <exception cref="SocketException">A port was taken by another socket meanwhile.</exception>
+    public Task ResumeAcceptingAsync() => SetAcceptingAsync(true);
+
     /// <summary>A snapshot of every poller's counters.</summary>
     public IReadOnlyList<PollerStats> GetStats() => _host.GetStats();
 
@@ -133,6 +152,22 @@ public sealed class EventLoop : IAsyncDisposable
         ShutdownCoreAsync(Timeout.InfiniteTimeSpan, cancellationToken);
 
     public ValueTask DisposeAsync() => new(ShutdownAsync(TimeSpan.FromSeconds(5)));
+
+    private Task SetAcceptingAsync(bool accepting)
+    {
+        Acceptor[] acceptors;
+        lock (_gate)
+        {
+            if (_state >= (int)EventLoopState.ShuttingDown)
+            {
+                return Task.CompletedTask; // shutting down: the listeners are closing anyway
+            }
+
+            acceptors = [.. _acceptors.Select(a => a.Acceptor)];
+        }
+
+        return Task.WhenAll(acceptors.Select(a => a.SetAcceptingAsync(accepting)));
+    }
 
     internal void OnAccepted(int fd, NetpollListener listener)
     {

@@ -27,6 +27,17 @@ public sealed record EventLoopOptions
     /// <summary>The buffer pool's settings (the pool belongs to this server alone).</summary>
     public BufferPoolOptions BufferPool { get; init; } = new();
 
+    /// <summary>
+    /// The kernel API the pollers run on. <see cref="PollerBackendKind.Auto"/> picks io_uring where the kernel
+    /// allows it and it was measured to win for the handler's dispatch mode, else epoll (kqueue on macOS).
+    /// When io_uring is refused, epoll runs: <see cref="EventLoop.BackendInUse"/> and
+    /// <see cref="EventLoop.BackendReason"/> say which runs and why.
+    /// </summary>
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
+
+    /// <summary>How the pollers set up io_uring when they run on it.</summary>
+    public IoUringOptions IoUring { get; init; } = new();
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -45,9 +56,16 @@ public sealed record EventLoopOptions
             throw new ArgumentOutOfRangeException(nameof(LoadBalance), LoadBalance, "LoadBalance must be RoundRobin, Random or LeastConnections.");
         }
 
+        if (!Enum.IsDefined(Backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Backend must be Auto, Epoll, Kqueue or IoUring.");
+        }
+
         ArgumentNullException.ThrowIfNull(Connection);
         ArgumentNullException.ThrowIfNull(BufferPool);
+        ArgumentNullException.ThrowIfNull(IoUring);
         Connection.Validate();
         BufferPool.Validate();
+        IoUring.Validate();
     }
 }

@@ -74,6 +74,30 @@ public sealed class NetpollListener : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops listening but keeps the socket and its address: connection attempts are refused and those
+    /// queued for accept are reset. False where the platform cannot (Linux can: shutdown(SHUT_RD)).
+    /// </summary>
+    internal bool TryStopListening() =>
+        OperatingSystem.IsLinux() && Libc.Shutdown(_fd, SocketConstants.SHUT_RD) == 0;
+
+    /// <summary>Listens again after <see cref="TryStopListening"/>, on the same address and port.</summary>
+    /// <exception cref="SocketException">The port was taken meanwhile, or listen failed.</exception>
+    internal void ListenAgain()
+    {
+        try
+        {
+            // A port the kernel chose (port 0 was asked for) is given back when a listener shuts down:
+            // bind the same one again. A port asked for by number stays bound, and bind says EINVAL.
+            NativeSocket.Bind(_fd, LocalEndPoint);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.InvalidArgument)
+        {
+        }
+
+        NativeSocket.Listen(_fd, Backlog, LocalEndPoint);
+    }
+
     /// <summary>TCP on 127.0.0.1 and the given port (0: any free port).</summary>
     public static NetpollListener Create(int port) => Create(new IPEndPoint(IPAddress.Loopback, port));
 

@@ -7,7 +7,8 @@ namespace Netpoll.PowerShell;
 /// Get-NetpollStats: one object per poller (or per server with -Aggregate), once, or streamed every
 /// -Interval for -Count samples or until Ctrl+C. Reading the counters costs the pollers nothing.
 /// Rates cover a defined window: the first sample of each server since the server started, every
-/// later one since this command's previous sample of it.
+/// later one since this command's previous sample of it. A proxy shows like a server: its client-side
+/// pollers under its name, its upstream-side pollers under name-upstream (one -Aggregate object for both).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "NetpollStats", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollPollerStats), typeof(NetpollServerStats))]
@@ -15,8 +16,10 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
 {
     private const string NameSet = "Name";
     private const string ServerSet = "InputObject";
+    private const string ProxySet = "Proxy";
     private readonly List<NetpollServer> _servers = [];
-    private readonly Dictionary<int, IReadOnlyList<PollerStats>> _previous = [];
+    private readonly List<NetpollProxy> _proxies = [];
+    private readonly Dictionary<string, IReadOnlyList<PollerStats>> _previous = [];
     private readonly ManualResetEventSlim _stop = new();
 
     /// <summary>Servers from Start-NetpollServer or Get-NetpollServer, by pipeline.</summary>
@@ -25,7 +28,12 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public NetpollServer[]? InputObject { get; set; }
 
-    /// <summary>Server names or wildcards; every server when omitted.</summary>
+    /// <summary>Proxies from Start-NetpollProxy or Get-NetpollProxy, by pipeline.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ProxySet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public NetpollProxy[]? Proxy { get; set; }
+
+    /// <summary>Server or proxy names or wildcards; every server and proxy when omitted.</summary>
     [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ServerNameCompleter))]
@@ -46,12 +54,33 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
 
-    protected override void ProcessRecord() => _servers.AddRange(ParameterSetName switch
+    protected override void ProcessRecord()
     {
-        ServerSet => ServerLookup.Running(this, InputObject!),
-        _ when Name is null => ServerRegistry.All,
-        _ => ServerLookup.ByName(this, Name),
-    });
+        switch (ParameterSetName)
+        {
+            case ServerSet:
+                _servers.AddRange(ServerLookup.Running(this, InputObject!));
+                break;
+            case ProxySet:
+                _proxies.AddRange(ProxyLookup.Running(this, Proxy!));
+                break;
+            default:
+                foreach (string name in Name ?? ["*"])
+                {
+                    NetpollServer[] servers = [.. ServerRegistry.ByName(name)];
+                    NetpollProxy[] proxies = [.. ProxyRegistry.ByName(name)];
+                    if (servers.Length + proxies.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+                    {
+                        WriteError(new ErrorRecord(new ItemNotFoundException($"No Netpoll server or proxy is named '{name}'. Get-NetpollServer and Get-NetpollProxy list the running ones."), ErrorIds.ServerNotFound, ErrorCategory.ObjectNotFound, name));
+                    }
+
+                    _servers.AddRange(servers);
+                    _proxies.AddRange(proxies);
+                }
+
+                break;
+        }
+    }
 
     protected override void EndProcessing()
     {
@@ -61,6 +90,7 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
         }
 
         NetpollServer[] servers = [.. _servers.DistinctBy(s => s.Id)];
+        NetpollProxy[] proxies = [.. _proxies.DistinctBy(p => p.Id)];
         int samples = Interval == TimeSpan.Zero ? 1 : (Count > 0 ? Count : int.MaxValue);
         for (int i = 0; i < samples; i++)
         {
@@ -73,6 +103,11 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
             {
                 Sample(server);
             }
+
+            foreach (NetpollProxy proxy in proxies)
+            {
+                Sample(proxy);
+            }
         }
     }
 
@@ -80,15 +115,29 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
 
     public void Dispose() => _stop.Dispose();
 
-    private void Sample(NetpollServer server)
+    private void Sample(NetpollServer server) =>
+        Write(server.Name, Pollers($"server {server.Id}", server.Name, server.Loop.GetStats(), server.StartTime), () => server.Loop.GetBufferStatistics().RentedBytes);
+
+    private void Sample(NetpollProxy proxy) => Write(proxy.Name,
+        [
+            .. Pollers($"proxy {proxy.Id}", proxy.Name, proxy.Proxy.GetClientPollerStats(), proxy.StartTime),
+            .. Pollers($"proxy {proxy.Id} upstream", $"{proxy.Name}-upstream", proxy.Proxy.GetUpstreamPollerStats(), proxy.StartTime),
+        ],
+        () => proxy.Proxy.GetBufferStatistics().RentedBytes);
+
+    /// <summary>One poll group's pollers now, with rates since this command's previous sample of it (<paramref name="key"/>).</summary>
+    private List<NetpollPollerStats> Pollers(string key, string name, IReadOnlyList<PollerStats> now, DateTimeOffset startTime)
     {
-        IReadOnlyList<PollerStats> now = server.Loop.GetStats();
-        _previous.TryGetValue(server.Id, out IReadOnlyList<PollerStats>? before);
-        _previous[server.Id] = now;
-        List<NetpollPollerStats> pollers = [.. now.Select(p => NetpollPollerStats.From(server.Name, p, before?.FirstOrDefault(b => b.PollerId == p.PollerId), server.StartTime))];
+        _previous.TryGetValue(key, out IReadOnlyList<PollerStats>? before);
+        _previous[key] = now;
+        return [.. now.Select(p => NetpollPollerStats.From(name, p, before?.FirstOrDefault(b => b.PollerId == p.PollerId), startTime))];
+    }
+
+    private void Write(string name, List<NetpollPollerStats> pollers, Func<long> poolBytes)
+    {
         if (Aggregate)
         {
-            WriteObject(NetpollServerStats.From(server.Name, pollers, server.Loop.GetBufferStatistics().RentedBytes));
+            WriteObject(NetpollServerStats.From(name, pollers, poolBytes()));
         }
         else
         {

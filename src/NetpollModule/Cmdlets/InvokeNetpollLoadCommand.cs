@@ -6,6 +6,7 @@ using System.Net;
 using System.Net.Sockets;
 using Netpoll.Load;
 using Netpoll.Load.Contracts;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 
 namespace Netpoll.PowerShell;
@@ -187,6 +188,10 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public IPAddress[]? SourceAddress { get; set; }
 
+    /// <summary>The kernel API the generator's pollers run on (Auto: io_uring where allowed, its handlers run inline).</summary>
+    [Parameter]
+    public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
+
     /// <summary>When requests begin (so generators on several machines start together): connections open before it; the duration counts from it. In the future, at most an hour ahead.</summary>
     [Parameter]
     [ValidateStartAt]
@@ -280,6 +285,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 Pipeline = Pipeline,
                 ResponseTimeout = ResponseTimeout,
                 SourceAddresses = SourceAddress ?? [],
+                Backend = Backend,
                 ProgressInterval = TimeSpan.FromSeconds(0.5),
                 HttpRequests = requests,
                 Payload = payload,

@@ -72,6 +72,10 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [Parameter]
     public DispatchMode Dispatch { get; set; } = DispatchMode.Auto;
 
+    /// <summary>The kernel API the pollers run on; where io_uring is refused, epoll runs and the server's BackendReason says why.</summary>
+    [Parameter]
+    public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
+
     /// <summary>Export the Netpoll meter (process-wide, as Enable-NetpollTelemetry -MetricsExporter).</summary>
     [Parameter]
     public NetpollMetricsExporter MetricsExporter { get; set; }
@@ -88,9 +92,9 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     {
         // A name or port conflict is this server's error, not the statement's: -ErrorAction decides (as built-ins do).
         string name = Name ?? NextFreeName();
-        if (ServerRegistry.IsNameTaken(name))
+        if (ServerRegistry.IsNameTaken(name) || ProxyRegistry.IsNameTaken(name))
         {
-            WriteError(NameInUse(name, $"A Netpoll server named '{name}' is already running. Stop it or choose another -Name."));
+            WriteError(NameInUse(name, $"A Netpoll server or proxy named '{name}' is already running. Stop it or choose another -Name."));
             return;
         }
 
@@ -115,8 +119,24 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             LoadBalance = LoadBalance,
             MaxConnections = MaxConnections,
             Connection = new ConnectionOptions { IdleTimeout = IdleTimeout, ReadTimeout = ReadTimeout, Dispatch = Dispatch },
+            Backend = Backend,
         };
-        loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+        try
+        {
+            loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            listener.Dispose();
+            WriteError(new ErrorRecord(ex, ErrorIds.BackendNotSupported, ErrorCategory.NotImplemented, Backend));
+            return;
+        }
+
+        if (Backend == PollerBackendKind.IoUring && loop.BackendInUse != PollerBackendKind.IoUring)
+        {
+            WriteWarning($"Server '{name}' runs on {loop.BackendInUse}, not io_uring: {loop.BackendReason}");
+        }
+
         Task serving = loop.ServeAsync(listener);
         var server = new NetpollServer(ServerRegistry.NextId(), name, Protocol, loop, listener, serving);
         if (!ServerRegistry.TryAdd(server))
@@ -167,20 +187,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             return new UnixDomainSocketEndPoint(SessionState.Path.GetUnresolvedProviderPathFromPSPath(UnixSocket));
         }
 
-        string text = Address.Trim('[', ']');
-        if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            text = "127.0.0.1";
-        }
-
-        if (!IPAddress.TryParse(text, out IPAddress? address))
-        {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException($"'{Address}' is not an IP address. Give an IPv4 or IPv6 address such as 127.0.0.1 or ::1."),
-                ErrorIds.InvalidAddress, ErrorCategory.InvalidArgument, Address));
-        }
-
-        return new IPEndPoint(address!, Port);
+        return ListenAddress.Parse(this, Address, Port);
     }
 
     private static ErrorRecord NameInUse(string name, string message) =>
@@ -195,14 +202,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
         catch (SocketException ex)
         {
-            (string id, ErrorCategory category, string hint) = ex.SocketErrorCode switch
-            {
-                SocketError.AddressAlreadyInUse => (ErrorIds.PortInUse, ErrorCategory.ResourceBusy, " Another process or server listens there: pick another -Port, or -Port 0 for any free port."),
-                SocketError.AddressNotAvailable => (ErrorIds.AddressNotAvailable, ErrorCategory.InvalidArgument, " The address is not on this machine."),
-                SocketError.AccessDenied => (ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, " Ports below 1024 need root or CAP_NET_BIND_SERVICE."),
-                _ => (ErrorIds.ListenFailed, ErrorCategory.OpenError, ""),
-            };
-            WriteError(new ErrorRecord(new IOException(ex.Message + hint, ex), id, category, DescribeEndPoint(endPoint)));
+            WriteError(ListenAddress.Failed(ex, DescribeEndPoint(endPoint)));
             return null;
         }
     }

@@ -12,6 +12,14 @@ internal static class ErrorIds
     public const string ServerNameInUse = "NetpollServerNameInUse";
     public const string InvalidAddress = "NetpollInvalidAddress";
     public const string StopTimedOut = "NetpollStopTimedOut";
+    public const string BackendNotSupported = "NetpollBackendNotSupported";
+
+    // Proxies and toxics
+    public const string ProxyNotFound = "NetpollProxyNotFound";
+    public const string ProxyNameInUse = "NetpollProxyNameInUse";
+    public const string UpstreamNotResolved = "NetpollUpstreamNotResolved";
+    public const string ToxicNotFound = "NetpollToxicNotFound";
+    public const string ToxicRejected = "NetpollToxicRejected";
 
     // Load
     public const string InvalidTarget = "NetpollInvalidTarget";

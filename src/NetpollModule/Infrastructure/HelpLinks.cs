@@ -8,4 +8,5 @@ internal static class HelpLinks
     public const string Module = Readme + "#using-the-module";
     public const string Tuning = Readme + "#os-tuning-and-large-connection-tests";
     public const string Telemetry = Readme + "#telemetry";
+    public const string Proxy = Readme + "#a-fault-injecting-proxy";
 }

@@ -4,9 +4,9 @@ using System.Runtime.InteropServices;
 namespace Netpoll.PowerShell;
 
 /// <summary>
-/// Stops every server when the module is removed, when the process exits, and on SIGTERM, so no
+/// Stops every server and proxy when the module is removed, when the process exits, and on SIGTERM, so no
 /// listener outlives the session that started it. Removing the module (Remove-Module, or
-/// Import-Module -Force, which removes it first) warns before it stops running servers.
+/// Import-Module -Force, which removes it first) warns before it stops running servers and proxies.
 /// </summary>
 public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
@@ -22,12 +22,16 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
     /// </summary>
     private const string WarnOnRemove = "if ($message = [Netpoll.PowerShell.ModuleLifecycle]::StopWarning()) { Write-Warning $message }";
 
-    /// <summary>What removing the module stops, or null when no server runs.</summary>
+    /// <summary>What removing the module stops, or null when no server or proxy runs.</summary>
     public static string? StopWarning()
     {
-        IReadOnlyList<NetpollServer> servers = ServerRegistry.All;
-        return servers.Count == 0 ? null
-            : $"Removing the Netpoll module stops {servers.Count} running server(s): {string.Join(", ", servers.Select(s => $"{s.Name} ({s.EndPoint}, {s.Connections} connections)"))}. Their connections are drained for {StopTimeout.TotalSeconds} s, then reset.";
+        string[] running =
+        [
+            .. ServerRegistry.All.Select(s => $"server {s.Name} ({s.EndPoint}, {s.Connections} connections)"),
+            .. ProxyRegistry.All.Select(p => $"proxy {p.Name} ({p.EndPoint} -> {p.Upstream}, {p.Connections} connections)"),
+        ];
+        return running.Length == 0 ? null
+            : $"Removing the Netpoll module stops {running.Length} running server(s) and proxies: {string.Join(", ", running)}. Their connections are drained for {StopTimeout.TotalSeconds} s, then reset.";
     }
 
     /// <summary>Makes removing <paramref name="module"/> warn before it stops servers.</summary>
@@ -53,14 +57,14 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
             if (!OperatingSystem.IsWindows())
             {
                 // Let the default handling (terminate) continue after the servers are down.
-                s_sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => ServerRegistry.StopAll(StopTimeout));
+                s_sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => StopAll());
             }
         }
     }
 
     public void OnRemove(PSModuleInfo psModuleInfo)
     {
-        ServerRegistry.StopAll(StopTimeout);
+        StopAll();
         lock (Gate)
         {
             AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
@@ -70,5 +74,12 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
         }
     }
 
-    private static void OnProcessExit(object? sender, EventArgs e) => ServerRegistry.StopAll(StopTimeout);
+    private static void OnProcessExit(object? sender, EventArgs e) => StopAll();
+
+    /// <summary>Proxies first (their connections to servers of this process close cleanly), then servers.</summary>
+    private static void StopAll()
+    {
+        ProxyRegistry.StopAll(StopTimeout);
+        ServerRegistry.StopAll(StopTimeout);
+    }
 }

@@ -50,6 +50,12 @@ public sealed class NetpollServer
 
     public int Connections => Loop.ConnectionCount;
 
+    /// <summary>The kernel API the pollers run on (never Auto): what -Backend asked for, or epoll where io_uring was refused.</summary>
+    public PollerBackendKind Backend => Loop.BackendInUse;
+
+    /// <summary>Why the pollers run on <see cref="Backend"/>: what was asked for, what Auto chose, or why io_uring was refused.</summary>
+    public string BackendReason => Loop.BackendReason;
+
     public DateTimeOffset StartTime { get; }
 
     public TimeSpan Uptime => DateTimeOffset.Now - StartTime;

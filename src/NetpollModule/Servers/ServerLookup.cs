@@ -8,54 +8,13 @@ namespace Netpoll.PowerShell;
 /// </summary>
 internal static class ServerLookup
 {
-    public static IEnumerable<NetpollServer> ByName(Cmdlet cmdlet, IEnumerable<string> names)
-    {
-        foreach (string name in names)
-        {
-            NetpollServer[] matches = [.. ServerRegistry.ByName(name)];
-            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                cmdlet.WriteError(NotFound($"No Netpoll server is named '{name}'. Get-NetpollServer lists the running ones.", name));
-            }
+    private static readonly RegistryLookup<NetpollServer> Lookup =
+        new("server", ErrorIds.ServerNotFound, ServerRegistry.ByName, ServerRegistry.ById, s => s.Id, s => s.Name);
 
-            foreach (NetpollServer server in matches)
-            {
-                yield return server;
-            }
-        }
-    }
+    public static IEnumerable<NetpollServer> ByName(Cmdlet cmdlet, IEnumerable<string> names) => Lookup.ByName(cmdlet, names);
 
-    public static IEnumerable<NetpollServer> ById(Cmdlet cmdlet, IEnumerable<int> ids)
-    {
-        foreach (int id in ids)
-        {
-            if (ServerRegistry.ById(id) is { } server)
-            {
-                yield return server;
-            }
-            else
-            {
-                cmdlet.WriteError(NotFound($"No Netpoll server has Id {id}. Get-NetpollServer lists the running ones.", id));
-            }
-        }
-    }
+    public static IEnumerable<NetpollServer> ById(Cmdlet cmdlet, IEnumerable<int> ids) => Lookup.ById(cmdlet, ids);
 
     /// <summary>The live server behind each object (it may have been stopped since it was written to the pipeline).</summary>
-    public static IEnumerable<NetpollServer> Running(Cmdlet cmdlet, IEnumerable<NetpollServer> servers)
-    {
-        foreach (NetpollServer server in servers)
-        {
-            if (ServerRegistry.ById(server.Id) is { } live)
-            {
-                yield return live;
-            }
-            else
-            {
-                cmdlet.WriteError(NotFound($"Server '{server.Name}' (Id {server.Id}) is not running; it was already stopped.", server.Name));
-            }
-        }
-    }
-
-    private static ErrorRecord NotFound(string message, object target) =>
-        new(new ItemNotFoundException(message), ErrorIds.ServerNotFound, ErrorCategory.ObjectNotFound, target);
+    public static IEnumerable<NetpollServer> Running(Cmdlet cmdlet, IEnumerable<NetpollServer> servers) => Lookup.Running(cmdlet, servers);
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Netpoll.Client;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 
@@ -8,17 +9,18 @@ namespace Netpoll.Tests.Protocols;
 
 public class EchoAndDiscardTests
 {
-    [Fact]
-    public async Task Echo_returns_every_byte_to_a_socket_client_and_to_a_dialed_connection()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Echo_returns_every_byte_to_a_socket_client_and_to_a_dialed_connection(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(ProtocolHandlers.Create(NetpollProtocol.Echo));
+        await using var server = TestServer.Start(ProtocolHandlers.Create(NetpollProtocol.Echo), BackendMatrix.Server(backend));
         using Socket socket = await server.ConnectSocketAsync();
         byte[] data = new byte[300_000];
         Random.Shared.NextBytes(data);
         await socket.SendAsync(data);
         Assert.Equal(data, await socket.ReceiveExactlyAsync(data.Length));
 
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
         Connection c = await dialer.ConnectAsync(server.EndPoint);
         c.Writer.WriteBinary(data);
         await c.Writer.FlushAsync();
@@ -26,10 +28,11 @@ public class EchoAndDiscardTests
         c.Close();
     }
 
-    [Fact]
-    public async Task Discard_reads_and_drops_everything_and_answers_nothing()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Discard_reads_and_drops_everything_and_answers_nothing(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(ProtocolHandlers.Create(NetpollProtocol.Discard));
+        await using var server = TestServer.Start(ProtocolHandlers.Create(NetpollProtocol.Discard), BackendMatrix.Server(backend));
         using Socket socket = await server.ConnectSocketAsync();
         await socket.SendAsync(new byte[500_000]);
         socket.Shutdown(SocketShutdown.Send);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Protocols;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -12,10 +13,19 @@ namespace Netpoll.Tests.Protocols;
 
 public class HttpHandlerTests
 {
-    private static TestServer StartHttp(DispatchMode dispatch = DispatchMode.ThreadPool)
+    public static TheoryData<PollerBackendKind, string> Malformed => BackendMatrix.Cross(
+        "GARBAGE\r\n\r\n",
+        "GET /\r\n\r\n",
+        "GET / HTTP/2.0\r\n\r\n",
+        "GET  / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",
+        "GET / HTTP/1.1\r\n folded: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nContent-Length: 12x\r\n\r\n");
+
+    private static TestServer StartHttp(PollerBackendKind backend, DispatchMode dispatch = DispatchMode.ThreadPool)
     {
         EventLoop? loop = null;
-        var server = TestServer.Start(new HttpHandler(() => loop!.GetStats()), new EventLoopOptions { Connection = new ConnectionOptions { Dispatch = dispatch } });
+        var server = TestServer.Start(new HttpHandler(() => loop!.GetStats()), new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { Dispatch = dispatch } });
         loop = server.Loop;
         return server;
     }
@@ -41,11 +51,10 @@ public class HttpHandlerTests
     }
 
     [Theory]
-    [InlineData(DispatchMode.ThreadPool)]
-    [InlineData(DispatchMode.Inline)]
-    public async Task HttpClient_gets_hello_world_over_keep_alive(DispatchMode dispatch)
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task HttpClient_gets_hello_world_over_keep_alive(PollerBackendKind backend, DispatchMode dispatch)
     {
-        await using TestServer server = StartHttp(dispatch);
+        await using TestServer server = StartHttp(backend, dispatch);
         using var http = new HttpClient { BaseAddress = new Uri($"http://{server.EndPoint}/"), Timeout = TimeSpan.FromSeconds(10) };
         for (int i = 0; i < 3; i++)
         {
@@ -63,10 +72,11 @@ public class HttpHandlerTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
     }
 
-    [Fact]
-    public async Task Stats_returns_the_servers_counters_as_json()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Stats_returns_the_servers_counters_as_json(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttp();
+        await using TestServer server = StartHttp(backend);
         using var http = new HttpClient { BaseAddress = new Uri($"http://{server.EndPoint}/") };
         using JsonDocument stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
         Assert.Equal(1, stats.RootElement.GetProperty("connections").GetInt64());
@@ -74,10 +84,11 @@ public class HttpHandlerTests
         Assert.Equal(server.Loop.Options.Pollers, stats.RootElement.GetProperty("pollers").GetArrayLength());
     }
 
-    [Fact]
-    public async Task Pipelined_requests_get_responses_in_order()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Pipelined_requests_get_responses_in_order(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttp();
+        await using TestServer server = StartHttp(backend);
         using Socket client = await server.ConnectSocketAsync();
         string three = "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\n";
         await client.SendAsync(Encoding.ASCII.GetBytes(three));
@@ -89,26 +100,21 @@ public class HttpHandlerTests
     }
 
     [Theory]
-    [InlineData("GARBAGE\r\n\r\n")]
-    [InlineData("GET /\r\n\r\n")]
-    [InlineData("GET / HTTP/2.0\r\n\r\n")]
-    [InlineData("GET  / HTTP/1.1\r\n\r\n")]
-    [InlineData("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n")]
-    [InlineData("GET / HTTP/1.1\r\n folded: x\r\n\r\n")]
-    [InlineData("GET / HTTP/1.1\r\nContent-Length: 12x\r\n\r\n")]
-    public async Task A_malformed_request_gets_400_and_the_connection_closed(string request)
+    [MemberData(nameof(Malformed))]
+    public async Task A_malformed_request_gets_400_and_the_connection_closed(PollerBackendKind backend, string request)
     {
-        await using TestServer server = StartHttp();
+        await using TestServer server = StartHttp(backend);
         using Socket client = await server.ConnectSocketAsync();
         string reply = await Exchange(client, request, untilClose: true);
         Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", reply, StringComparison.Ordinal);
         Assert.Contains("Connection: close", reply, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_oversized_header_section_gets_431_and_the_connection_closed()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_oversized_header_section_gets_431_and_the_connection_closed(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttp();
+        await using TestServer server = StartHttp(backend);
         using Socket client = await server.ConnectSocketAsync();
         string request = "GET / HTTP/1.1\r\nX-Big: " + new string('a', 9000) + "\r\n\r\n";
         string reply = await Exchange(client, request, untilClose: true);
@@ -120,10 +126,11 @@ public class HttpHandlerTests
         Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Bodies_are_skipped_and_connection_close_is_honoured()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Bodies_are_skipped_and_connection_close_is_honoured(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttp();
+        await using TestServer server = StartHttp(backend);
         using Socket client = await server.ConnectSocketAsync();
         string reply = await Exchange(client, "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nConnection: close\r\n\r\n", untilClose: true);
         Assert.Equal(2, CountOf(reply, "Hello, World!"));
@@ -134,11 +141,12 @@ public class HttpHandlerTests
         Assert.Contains("Hello, World!", reply, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task The_engines_own_dialer_is_a_working_http_client()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_engines_own_dialer_is_a_working_http_client(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttp();
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using TestServer server = StartHttp(backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
         Connection c = await dialer.ConnectAsync(server.EndPoint);
         c.Writer.WriteString("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         await c.Writer.FlushAsync();

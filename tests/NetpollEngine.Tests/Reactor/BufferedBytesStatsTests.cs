@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -6,8 +7,9 @@ namespace Netpoll.Tests.Reactor;
 
 public class BufferedBytesStatsTests
 {
-    [Fact]
-    public async Task BufferBytes_counts_input_a_handler_has_not_read_and_returns_to_zero_when_it_reads()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task BufferBytes_counts_input_a_handler_has_not_read_and_returns_to_zero_when_it_reads(PollerBackendKind backend)
     {
         var consume = new TaskCompletionSource();
         await using var server = TestServer.Start(async c =>
@@ -15,7 +17,7 @@ public class BufferedBytesStatsTests
             // Leave the first message unread until the test has looked at the stats.
             await consume.Task;
             c.Reader.Skip(c.Reader.Length);
-        }, new EventLoopOptions { Pollers = 2 });
+        }, new EventLoopOptions { Backend = backend, Pollers = 2 });
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync(new byte[3000]);
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -18,14 +19,15 @@ public class CloseRaceStressTests
     private const int Waves = 4;
     private const int PerWave = 500;
 
-    [Fact]
-    public async Task Racing_every_close_trigger_closes_each_connection_exactly_once_and_leaks_nothing()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Racing_every_close_trigger_closes_each_connection_exactly_once_and_leaks_nothing(PollerBackendKind backend)
     {
         ulong originalLimit = ProcessResources.SoftFdLimit;
         ProcessResources.SoftFdLimit = Math.Max(originalLimit, 8192);
         try
         {
-            await RaceAsync();
+            await RaceAsync(backend);
         }
         finally
         {
@@ -33,13 +35,14 @@ public class CloseRaceStressTests
         }
     }
 
-    private static async Task RaceAsync()
+    private static async Task RaceAsync(PollerBackendKind backend)
     {
         await WarmUpSocketEngineAsync(); // its epoll fd and pipe stay for the process: count from after them
         string[] fdsBefore = SocketAndPollFds();
         var handler = new RacingHandler();
         var server = TestServer.Start(handler, new EventLoopOptions
         {
+            Backend = backend,
             Pollers = 2,
             Connection = new ConnectionOptions { IdleTimeout = TimeSpan.FromMilliseconds(150), Dispatch = DispatchMode.ThreadPool },
         });
@@ -127,7 +130,7 @@ public class CloseRaceStressTests
         }
 
         await TestServer.Eventually(() => !SocketAndPollFds().Except(fdsBefore).Any(),
-            $"no socket, epoll or eventfd fd is left open (left: {string.Join(", ", SocketAndPollFds().Except(fdsBefore))})");
+            $"no socket, epoll, eventfd or io_uring fd is left open (left: {string.Join(", ", SocketAndPollFds().Except(fdsBefore))})");
     }
 
     /// <summary>A client; null when the server reset it before the connect completed (the racer can be that quick).</summary>
@@ -147,7 +150,7 @@ public class CloseRaceStressTests
         }
     }
 
-    /// <summary>This process's sockets, epoll and eventfd fds (the runtime opens and closes files of its own meanwhile).</summary>
+    /// <summary>This process's sockets, epoll, eventfd and io_uring fds (the runtime opens and closes files of its own meanwhile).</summary>
     private static string[] SocketAndPollFds() =>
         [.. Directory.GetFileSystemEntries("/proc/self/fd")
             .Select(f =>
@@ -161,7 +164,7 @@ public class CloseRaceStressTests
                     return ""; // closed while we looked
                 }
             })
-            .Where(f => f.Contains("socket:", StringComparison.Ordinal) || f.Contains("anon_inode:[event", StringComparison.Ordinal))];
+            .Where(f => f.Contains("socket:", StringComparison.Ordinal) || f.Contains("anon_inode:[event", StringComparison.Ordinal) || f.Contains("anon_inode:[io_uring]", StringComparison.Ordinal))];
 
     private static async Task WarmUpSocketEngineAsync()
     {

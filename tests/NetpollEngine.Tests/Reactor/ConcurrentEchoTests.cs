@@ -1,6 +1,7 @@
 using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -8,12 +9,13 @@ namespace Netpoll.Tests.Reactor;
 
 public class ConcurrentEchoTests
 {
-    [Fact]
-    public async Task Two_thousand_connections_with_random_sizes_get_their_bytes_back_intact()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Two_thousand_connections_with_random_sizes_get_their_bytes_back_intact(PollerBackendKind backend)
     {
         const int connections = 2000;
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Pollers = 2 });
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Pollers = 2 });
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
         var seed = Environment.TickCount;
         var random = new Random(seed);
 

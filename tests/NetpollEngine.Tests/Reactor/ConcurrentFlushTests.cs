@@ -1,19 +1,21 @@
 using System.Net.Sockets;
 using System.Text;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;
 
 public class ConcurrentFlushTests
 {
-    [Fact]
-    public async Task Several_tasks_writing_and_flushing_one_connection_never_interleave_or_lose_a_message()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Several_tasks_writing_and_flushing_one_connection_never_interleave_or_lose_a_message(PollerBackendKind backend)
     {
         const int tasks = 8;
         const int perTask = 200;
         var connected = new TaskCompletionSource<Connection>();
-        await using var server = TestServer.Start(new PushHandler(connected));
+        await using var server = TestServer.Start(new PushHandler(connected), BackendMatrix.Server(backend));
         using Socket client = await server.ConnectSocketAsync();
         Connection connection = await connected.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Task<byte[]> received = client.ReceiveToEndAsync(30_000); // read while the writers write: flushes wait for the peer

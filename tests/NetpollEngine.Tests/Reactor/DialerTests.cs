@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Netpoll.Client;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -9,8 +10,9 @@ namespace Netpoll.Tests.Reactor;
 
 public class DialerTests
 {
-    [Fact]
-    public async Task Connecting_to_a_closed_port_fails_with_ConnectionRefused_naming_the_target()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Connecting_to_a_closed_port_fails_with_ConnectionRefused_naming_the_target(PollerBackendKind backend)
     {
         int port;
         using (var probe = NetpollListener.Create(0))
@@ -18,7 +20,7 @@ public class DialerTests
             port = ((IPEndPoint)probe.LocalEndPoint).Port;
         }
 
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
         var target = new IPEndPoint(IPAddress.Loopback, port);
         SocketException error = await Assert.ThrowsAnyAsync<SocketException>(() => dialer.ConnectAsync(target));
         Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
@@ -26,13 +28,14 @@ public class DialerTests
         Assert.Equal(0, dialer.ConnectionCount);
     }
 
-    [Fact]
-    public async Task A_connect_that_cannot_complete_fails_at_the_dial_timeout()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_connect_that_cannot_complete_fails_at_the_dial_timeout(PollerBackendKind backend)
     {
         // A listener that never accepts, with its queue filled: further SYNs are dropped.
         using var listener = NetpollListener.Create(new IPEndPoint(IPAddress.Loopback, 0), new ListenerOptions { Backlog = 1 });
         var fillers = new List<Socket>();
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
         try
         {
             for (int i = 0; i < 8; i++)
@@ -59,8 +62,9 @@ public class DialerTests
         }
     }
 
-    [Fact]
-    public async Task A_connect_can_be_canceled()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_connect_can_be_canceled(PollerBackendKind backend)
     {
         using var listener = NetpollListener.Create(new IPEndPoint(IPAddress.Loopback, 0), new ListenerOptions { Backlog = 1 });
         var fillers = Enumerable.Range(0, 8).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false }).ToList();
@@ -77,7 +81,7 @@ public class DialerTests
                 }
             }
 
-            await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+            await using Dialer dialer = BackendMatrix.Dialer(backend);
             using var cts = new CancellationTokenSource(200);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dialer.ConnectAsync(listener.LocalEndPoint, timeout: TimeSpan.Zero, cancellationToken: cts.Token));
         }
@@ -87,15 +91,16 @@ public class DialerTests
         }
     }
 
-    [Fact]
-    public async Task Unix_domain_sockets_and_IPv6_carry_the_same_echo()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Unix_domain_sockets_and_IPv6_carry_the_same_echo(PollerBackendKind backend)
     {
         string path = Path.Combine(Path.GetTempPath(), $"netpoll-{Guid.NewGuid():N}.sock");
         EndPoint[] endpoints = [new UnixDomainSocketEndPoint(path), new IPEndPoint(IPAddress.IPv6Loopback, 0)];
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
         foreach (EndPoint bind in endpoints)
         {
-            await using var server = TestServer.Start(new EchoHandler(), bind: bind);
+            await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend), bind: bind);
             Connection c = await dialer.ConnectAsync(server.Listener.LocalEndPoint);
             c.Writer.WriteString("ping");
             await c.Writer.FlushAsync();

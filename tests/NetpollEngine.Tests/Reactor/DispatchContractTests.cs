@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -8,14 +9,13 @@ namespace Netpoll.Tests.Reactor;
 public class DispatchContractTests
 {
     [Theory]
-    [InlineData(DispatchMode.ThreadPool)]
-    [InlineData(DispatchMode.Inline)]
-    public async Task A_handler_that_leaves_input_unread_is_called_once_per_arrival_not_in_a_loop(DispatchMode dispatch)
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task A_handler_that_leaves_input_unread_is_called_once_per_arrival_not_in_a_loop(PollerBackendKind backend, DispatchMode dispatch)
     {
         int calls = 0;
         await using var server = TestServer.Start(
             _ => { Interlocked.Increment(ref calls); return default; },
-            new EventLoopOptions { Pollers = 1, Connection = new ConnectionOptions { Dispatch = dispatch } });
+            new EventLoopOptions { Backend = backend, Pollers = 1, Connection = new ConnectionOptions { Dispatch = dispatch } });
         using Socket client = await server.ConnectSocketAsync();
 
         await client.SendAsync(new byte[] { 1 });
@@ -29,8 +29,9 @@ public class DispatchContractTests
         Assert.Equal(2, Volatile.Read(ref calls));
     }
 
-    [Fact]
-    public async Task Pipelined_messages_are_handled_one_call_each_until_the_input_is_consumed()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Pipelined_messages_are_handled_one_call_each_until_the_input_is_consumed(PollerBackendKind backend)
     {
         var seen = new List<string>();
         await using var server = TestServer.Start(async c =>
@@ -50,7 +51,7 @@ public class DispatchContractTests
 
             c.Writer.WriteString(line);
             await c.Writer.FlushAsync();
-        });
+        }, BackendMatrix.Server(backend));
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync("a\nb\nc\n"u8.ToArray());
         byte[] reply = await client.ReceiveExactlyAsync(6);
@@ -58,12 +59,13 @@ public class DispatchContractTests
         Assert.Equal(["a", "b", "c"], seen);
     }
 
-    [Fact]
-    public async Task Callbacks_run_in_netpoll_order_and_exactly_once()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Callbacks_run_in_netpoll_order_and_exactly_once(PollerBackendKind backend)
     {
         var events = new List<string>();
         var handler = new RecordingHandler(events);
-        await using var server = TestServer.Start(handler);
+        await using var server = TestServer.Start(handler, BackendMatrix.Server(backend));
         using (Socket client = await server.ConnectSocketAsync())
         {
             await client.SendAsync("x"u8.ToArray());

@@ -3,6 +3,7 @@ using DiscardHandler = Netpoll.Protocols.DiscardHandler;
 using EchoHandler = Netpoll.Protocols.EchoHandler;
 using HttpHandler = Netpoll.Protocols.HttpHandler;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -25,15 +26,30 @@ public class DispatchModeTests
         Assert.Equal(DispatchMode.Inline, new ConnectionOptions { Dispatch = DispatchMode.Inline }.ResolveDispatch(new ThreadRecordingHandler(neverBlocks: false)));
     }
 
+    /// <summary>(backend, handler never blocks, mode asked for, runs on the poller).</summary>
+    public static TheoryData<PollerBackendKind, bool, DispatchMode, bool> Modes
+    {
+        get
+        {
+            var rows = new TheoryData<PollerBackendKind, bool, DispatchMode, bool>();
+            foreach (PollerBackendKind backend in BackendMatrix.Kinds)
+            {
+                rows.Add(backend, true, DispatchMode.Auto, true);
+                rows.Add(backend, false, DispatchMode.Auto, false);
+                rows.Add(backend, true, DispatchMode.ThreadPool, false);
+                rows.Add(backend, false, DispatchMode.Inline, true);
+            }
+
+            return rows;
+        }
+    }
+
     [Theory]
-    [InlineData(true, DispatchMode.Auto, true)]
-    [InlineData(false, DispatchMode.Auto, false)]
-    [InlineData(true, DispatchMode.ThreadPool, false)]
-    [InlineData(false, DispatchMode.Inline, true)]
-    public async Task The_handler_runs_on_the_poller_thread_exactly_when_the_resolved_mode_is_inline(bool neverBlocks, DispatchMode mode, bool onPoller)
+    [MemberData(nameof(Modes))]
+    public async Task The_handler_runs_on_the_poller_thread_exactly_when_the_resolved_mode_is_inline(PollerBackendKind backend, bool neverBlocks, DispatchMode mode, bool onPoller)
     {
         var handler = new ThreadRecordingHandler(neverBlocks);
-        await using var server = TestServer.Start(handler, new EventLoopOptions { Pollers = 1, Connection = new ConnectionOptions { Dispatch = mode } });
+        await using var server = TestServer.Start(handler, new EventLoopOptions { Backend = backend, Pollers = 1, Connection = new ConnectionOptions { Dispatch = mode } });
         Assert.Equal(onPoller ? DispatchMode.Inline : DispatchMode.ThreadPool, server.Loop.Dispatch);
         using Socket client = await server.ConnectSocketAsync();
 

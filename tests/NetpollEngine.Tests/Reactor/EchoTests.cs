@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Netpoll.Client;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -9,11 +10,10 @@ namespace Netpoll.Tests.Reactor;
 public class EchoTests
 {
     [Theory]
-    [InlineData(DispatchMode.ThreadPool)]
-    [InlineData(DispatchMode.Inline)]
-    public async Task A_socket_client_gets_back_exactly_what_it_sent(DispatchMode dispatch)
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task A_socket_client_gets_back_exactly_what_it_sent(PollerBackendKind backend, DispatchMode dispatch)
     {
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Connection = new ConnectionOptions { Dispatch = dispatch } });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { Dispatch = dispatch } });
         using Socket client = await server.ConnectSocketAsync();
         byte[] message = new byte[100_000];
         Random.Shared.NextBytes(message);
@@ -22,11 +22,12 @@ public class EchoTests
         Assert.Equal(message, echoed);
     }
 
-    [Fact]
-    public async Task A_dialed_connection_reads_the_echo_with_async_waits()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_dialed_connection_reads_the_echo_with_async_waits(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new EchoHandler());
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
         Connection connection = await dialer.ConnectAsync(server.EndPoint);
         connection.Writer.WriteString("hello\n");
         await connection.Writer.FlushAsync();

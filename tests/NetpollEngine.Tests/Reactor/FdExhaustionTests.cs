@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -7,11 +8,12 @@ namespace Netpoll.Tests.Reactor;
 [Collection(ProcessWideCollection.Name)]
 public class FdExhaustionTests
 {
-    [Fact]
-    public async Task Out_of_fds_the_server_keeps_serving_its_connections_backs_off_and_accepts_again_when_fds_free_up()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Out_of_fds_the_server_keeps_serving_its_connections_backs_off_and_accepts_again_when_fds_free_up(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using var server = TestServer.Start(echo, new EventLoopOptions { Pollers = 1 });
+        await using var server = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Pollers = 1 });
         var first = new List<Socket>();
         for (int i = 0; i < 10; i++)
         {

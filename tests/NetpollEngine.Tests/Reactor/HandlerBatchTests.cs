@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -7,8 +8,9 @@ namespace Netpoll.Tests.Reactor;
 
 public class HandlerBatchTests
 {
-    [Fact]
-    public async Task A_handler_that_blocks_its_thread_does_not_hold_up_other_connections_on_the_same_poller()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_handler_that_blocks_its_thread_does_not_hold_up_other_connections_on_the_same_poller(PollerBackendKind backend)
     {
         using var gate = new ManualResetEventSlim();
         using var blocking = new ManualResetEventSlim();
@@ -28,7 +30,7 @@ public class HandlerBatchTests
                     c.Writer.WriteString(text);
                     await c.Writer.FlushAsync();
                 },
-                new EventLoopOptions { Pollers = 1, Connection = new ConnectionOptions { Dispatch = DispatchMode.ThreadPool } });
+                new EventLoopOptions { Backend = backend, Pollers = 1, Connection = new ConnectionOptions { Dispatch = DispatchMode.ThreadPool } });
             using Socket blocked = await server.ConnectSocketAsync();
             using Socket other = await server.ConnectSocketAsync();
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -9,24 +10,28 @@ namespace Netpoll.Tests.Reactor;
 [Collection(ProcessWideCollection.Name)]
 public class LifecycleTests
 {
-    [Fact]
-    public async Task A_hundred_start_stop_cycles_leak_no_fd_and_no_poller_thread()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_hundred_start_stop_cycles_leak_no_fd_and_no_poller_thread(PollerBackendKind backend)
     {
         // One warm-up cycle so lazily created runtime fds (sockets engine, etc.) are counted in the baseline.
-        await OneCycle();
+        await OneCycle(backend);
         int fdsBefore = ProcessResources.OpenFds;
+        int ringsBefore = ProcessResources.IoUringMappings;
         for (int i = 0; i < 100; i++)
         {
-            await OneCycle();
+            await OneCycle(backend);
         }
 
         await TestServer.Eventually(() => ProcessResources.PollerThreads == 0, "every poller thread has exited");
         int fdsAfter = ProcessResources.OpenFds;
         Assert.True(fdsAfter <= fdsBefore + 2, $"fds before {fdsBefore}, after 100 cycles {fdsAfter}");
+        Assert.True(ProcessResources.IoUringMappings <= ringsBefore, $"io_uring mappings before {ringsBefore}, after 100 cycles {ProcessResources.IoUringMappings}");
     }
 
-    [Fact]
-    public async Task Shutdown_under_load_loses_no_in_flight_response_before_the_deadline()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Shutdown_under_load_loses_no_in_flight_response_before_the_deadline(PollerBackendKind backend)
     {
         int started = 0;
         var server = TestServer.Start(async c =>
@@ -36,7 +41,7 @@ public class LifecycleTests
             await Task.Delay(300); // a slow request in flight when shutdown begins
             c.Writer.WriteBinary(c.Reader.Next(n).Span);
             await c.Writer.FlushAsync();
-        }, new EventLoopOptions { Pollers = 2 });
+        }, new EventLoopOptions { Backend = backend, Pollers = 2 });
         var clients = new List<Socket>();
         for (int i = 0; i < 50; i++)
         {
@@ -61,8 +66,9 @@ public class LifecycleTests
         await Assert.ThrowsAnyAsync<SocketException>(async () => { using Socket late = await server.ConnectSocketAsync(); });
     }
 
-    [Fact]
-    public async Task At_the_deadline_shutdown_resets_connections_whose_handlers_do_not_finish()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task At_the_deadline_shutdown_resets_connections_whose_handlers_do_not_finish(PollerBackendKind backend)
     {
         int running = 0;
         var server = TestServer.Start(async c =>
@@ -75,7 +81,7 @@ public class LifecycleTests
             catch (ConnectionClosedException)
             {
             }
-        });
+        }, BackendMatrix.Server(backend));
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync(new byte[] { 1 });
         await TestServer.Eventually(() => Volatile.Read(ref running) == 1, "the handler is running");
@@ -87,10 +93,11 @@ public class LifecycleTests
         await Assert.ThrowsAnyAsync<Exception>(async () => { byte[] rest = await client.ReceiveToEndAsync(); if (rest.Length == 0) throw new EndOfStreamException(); });
     }
 
-    [Fact]
-    public async Task Connections_past_MaxConnections_are_refused_and_counted()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Connections_past_MaxConnections_are_refused_and_counted(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { MaxConnections = 2 });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, MaxConnections = 2 });
         using Socket a = await server.ConnectSocketAsync();
         using Socket b = await server.ConnectSocketAsync();
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 2, "two are open");
@@ -118,15 +125,19 @@ public class LifecycleTests
         Assert.Contains("between 1 and 1024", ex.Message, StringComparison.Ordinal);
         ex = Assert.Throws<ArgumentOutOfRangeException>(() => new EventLoop(new EchoHandler(), new EventLoopOptions { Connection = new ConnectionOptions { InputLowWaterMark = 10, InputHighWaterMark = 5 } }));
         Assert.Contains("InputHighWaterMark", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new EventLoop(new EchoHandler(), new EventLoopOptions { IoUring = new IoUringOptions { ReceiveBuffers = 1000 } }));
+        Assert.Contains("power of two", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new EventLoop(new EchoHandler(), new EventLoopOptions { Backend = (PollerBackendKind)42 }));
+        Assert.Contains("Auto, Epoll, Kqueue or IoUring", ex.Message, StringComparison.Ordinal);
         using var taken = NetpollListener.Create(0);
         var inUse = Assert.Throws<SocketException>(() => NetpollListener.Create(taken.LocalEndPoint));
         Assert.Equal(SocketError.AddressAlreadyInUse, inUse.SocketErrorCode);
         Assert.Contains(taken.LocalEndPoint.ToString()!, inUse.Message, StringComparison.Ordinal);
     }
 
-    private static async Task OneCycle()
+    private static async Task OneCycle(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Pollers = 2 });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Pollers = 2 });
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync(new byte[] { 1, 2, 3 });
         Assert.Equal(3, (await client.ReceiveExactlyAsync(3)).Length);

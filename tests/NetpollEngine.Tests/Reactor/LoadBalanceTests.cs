@@ -8,12 +8,13 @@ namespace Netpoll.Tests.Reactor;
 
 public class LoadBalanceTests
 {
+    public static TheoryData<PollerBackendKind, LoadBalance> Policies => BackendMatrix.Cross(LoadBalance.RoundRobin, LoadBalance.LeastConnections);
+
     [Theory]
-    [InlineData(LoadBalance.RoundRobin)]
-    [InlineData(LoadBalance.LeastConnections)]
-    public async Task Connections_spread_evenly_over_the_pollers(LoadBalance policy)
+    [MemberData(nameof(Policies))]
+    public async Task Connections_spread_evenly_over_the_pollers(PollerBackendKind backend, LoadBalance policy)
     {
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Pollers = 3, LoadBalance = policy });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Pollers = 3, LoadBalance = policy });
         var clients = new List<Socket>();
         for (int i = 0; i < 12; i++)
         {
@@ -25,10 +26,11 @@ public class LoadBalanceTests
         clients.ForEach(c => c.Dispose());
     }
 
-    [Fact]
-    public async Task Random_uses_every_poller()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Random_uses_every_poller(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Pollers = 2, LoadBalance = LoadBalance.Random });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Pollers = 2, LoadBalance = LoadBalance.Random });
         var clients = new List<Socket>();
         for (int i = 0; i < 64; i++)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -8,11 +9,12 @@ namespace Netpoll.Tests.Reactor;
 
 public class MetricsTests
 {
-    [Fact]
-    public async Task The_Netpoll_meter_reports_what_the_server_did_with_conventional_names_and_units()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_Netpoll_meter_reports_what_the_server_did_with_conventional_names_and_units(PollerBackendKind backend)
     {
         string name = $"metrics-{Guid.NewGuid():N}";
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Name = name, Pollers = 1 });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Name = name, Pollers = 1 });
         using (Socket client = await server.ConnectSocketAsync())
         {
             await client.SendAsync(new byte[1000]);

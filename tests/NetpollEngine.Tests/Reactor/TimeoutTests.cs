@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -8,11 +9,12 @@ namespace Netpoll.Tests.Reactor;
 
 public class TimeoutTests
 {
-    [Fact]
-    public async Task An_idle_connection_is_closed_after_the_idle_timeout_and_a_busy_one_is_not()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_idle_connection_is_closed_after_the_idle_timeout_and_a_busy_one_is_not(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using var server = TestServer.Start(echo, new EventLoopOptions { Connection = new ConnectionOptions { IdleTimeout = TimeSpan.FromSeconds(1) } });
+        await using var server = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { IdleTimeout = TimeSpan.FromSeconds(1) } });
         using Socket idle = await server.ConnectSocketAsync();
         using Socket busy = await server.ConnectSocketAsync();
         var clock = Stopwatch.StartNew();
@@ -43,8 +45,9 @@ public class TimeoutTests
         Assert.True(server.Loop.GetStats().Sum(s => s.Timeouts) >= 1);
     }
 
-    [Fact]
-    public async Task A_reader_wait_past_the_read_timeout_throws_TimeoutException_and_the_connection_stays_open()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_reader_wait_past_the_read_timeout_throws_TimeoutException_and_the_connection_stays_open(PollerBackendKind backend)
     {
         var outcome = new TaskCompletionSource<Exception?>();
         await using var server = TestServer.Start(async c =>
@@ -61,7 +64,7 @@ public class TimeoutTests
                 await c.Writer.FlushAsync();
                 c.Reader.Skip(c.Reader.Length);
             }
-        }, new EventLoopOptions { Connection = new ConnectionOptions { ReadTimeout = TimeSpan.FromMilliseconds(200) } });
+        }, new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { ReadTimeout = TimeSpan.FromMilliseconds(200) } });
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync(new byte[1]);
         Exception? error = await outcome.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -70,8 +73,9 @@ public class TimeoutTests
         Assert.Equal("timeout", System.Text.Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(7)));
     }
 
-    [Fact]
-    public async Task A_flush_to_a_peer_that_never_reads_fails_after_the_write_timeout_and_closes_the_connection()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task A_flush_to_a_peer_that_never_reads_fails_after_the_write_timeout_and_closes_the_connection(PollerBackendKind backend, DispatchMode dispatch)
     {
         var outcome = new TaskCompletionSource<Exception?>();
         var echo = new EchoHandler();
@@ -93,7 +97,7 @@ public class TimeoutTests
             {
                 outcome.TrySetResult(ex);
             }
-        }, new EventLoopOptions { Connection = new ConnectionOptions { WriteTimeout = TimeSpan.FromMilliseconds(300) } });
+        }, new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { WriteTimeout = TimeSpan.FromMilliseconds(300), Dispatch = dispatch } });
         using Socket client = await server.ConnectSocketAsync();
         client.ReceiveBufferSize = 4096;
         await client.SendAsync(new byte[1]);

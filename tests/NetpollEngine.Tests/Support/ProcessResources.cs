@@ -22,6 +22,9 @@ internal static partial class ProcessResources
 
     public static int OpenFds => Directory.GetFileSystemEntries("/proc/self/fd").Length;
 
+    /// <summary>Mappings of io_uring rings (a ring stays alive while mapped, even after its fd is closed).</summary>
+    public static int IoUringMappings => File.ReadLines("/proc/self/maps").Count(l => l.Contains("[io_uring]", StringComparison.Ordinal));
+
     /// <summary>Threads whose OS name starts with "netpoll-poller" (names are cut to 15 characters).</summary>
     public static int PollerThreads => Directory.GetDirectories("/proc/self/task")
         .Count(t => { try { return File.ReadAllText(Path.Combine(t, "comm")).StartsWith("netpoll-poller", StringComparison.Ordinal); } catch (IOException) { return false; } });

@@ -28,6 +28,7 @@ internal sealed class TestServer : IAsyncDisposable
         var loop = new EventLoop(handler, options);
         var listener = NetpollListener.Create(bind ?? new IPEndPoint(IPAddress.Loopback, 0));
         Task serving = loop.ServeAsync(listener);
+        BackendMatrix.Check(loop.Options.Backend, loop.BackendInUse, loop.BackendReason);
         return new TestServer(loop, listener, serving);
     }
 

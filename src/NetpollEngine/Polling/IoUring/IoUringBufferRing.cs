@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Netpoll.Interop;
 
@@ -13,7 +14,8 @@ namespace Netpoll.Polling;
 /// The buffers are one pinned array (on the pinned object heap), so a buffer is also a
 /// <see cref="Memory{T}"/> the engine can hand to a reader without copying. The ring entries are
 /// page-aligned native memory the kernel pins while registered. Only the ring's issuer thread may
-/// recycle and publish (the tail has one writer); other threads hand buffer ids to it.
+/// recycle and publish (the tail has one writer); other threads hand buffer ids to it through
+/// <see cref="Return"/>, and the issuer picks them up in <see cref="PublishReturned"/>.
 /// </remarks>
 internal sealed unsafe class IoUringBufferRing : IDisposable
 {
@@ -26,8 +28,12 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
     private IoUringBuf* _entries;
     private readonly ushort _mask;
     private readonly bool[] _withKernel; // per buffer: in the ring (true) or handed out by a CQE (false)
+    private readonly ProvidedBuffer[] _buffers;
+    private readonly ConcurrentQueue<ushort> _returned = new(); // ids given back by other threads
+    private readonly int _issuerThreadId;  // the thread that registered the ring: the tail's one writer
     private ushort _tail;        // ours: one past the last entry added
     private ushort _publishedTail;
+    private int _held;           // issuer writes: buffers handed out and not recycled yet
 
     private IoUringBufferRing(IoUringRing ring, ushort groupId, int count, int bufferSize, IoUringBuf* entries)
     {
@@ -40,6 +46,12 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
         _withKernel = new bool[count];
         _slab = GC.AllocateUninitializedArray<byte>(count * bufferSize, pinned: true);
         _slabBase = (byte*)Marshal.UnsafeAddrOfPinnedArrayElement(_slab, 0);
+        _issuerThreadId = Environment.CurrentManagedThreadId;
+        _buffers = new ProvidedBuffer[count];
+        for (int id = 0; id < count; id++)
+        {
+            _buffers[id] = new ProvidedBuffer(this, _slab, _slabBase, (ushort)id, bufferSize);
+        }
     }
 
     /// <summary>The buffer group id receives name in their SQE (IOSQE_BUFFER_SELECT).</summary>
@@ -52,6 +64,12 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
 
     /// <summary>Buffers given back and not yet handed to the kernel by <see cref="Publish"/>.</summary>
     public int Unpublished => (ushort)(_tail - _publishedTail);
+
+    /// <summary>Buffers handed out by completions and not recycled yet (any thread, a moment's value).</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>The slab itself, for whoever must keep it alive while the kernel might still write into it.</summary>
+    internal byte[] Slab => _slab;
 
     /// <summary>
     /// Registers a ring of <paramref name="count"/> buffers of <paramref name="bufferSize"/> bytes as
@@ -85,12 +103,19 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
         var created = new IoUringBufferRing(ring, groupId, count, bufferSize, entries);
         for (int id = 0; id < count; id++)
         {
-            created.Recycle((ushort)id);
+            created.AddEntry((ushort)id);
         }
 
         created.Publish();
         bufferRing = created;
         return IoUringSupport.Available($"buffer group {groupId}: {count} × {bufferSize} B");
+    }
+
+    /// <summary>Buffer <paramref name="bufferId"/> as memory a reader can hold until it gives it back.</summary>
+    public ProvidedBuffer Buffer(ushort bufferId)
+    {
+        CheckId(bufferId);
+        return _buffers[bufferId];
     }
 
     /// <summary>The first <paramref name="length"/> bytes of buffer <paramref name="bufferId"/>, as memory a reader can keep until it is recycled.</summary>
@@ -111,6 +136,34 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
         }
 
         _withKernel[bufferId] = false;
+        Volatile.Write(ref _held, _held + 1);
+    }
+
+    /// <summary>
+    /// Gives buffer <paramref name="bufferId"/> back from any thread: recycled now on the issuer thread,
+    /// else queued for its next <see cref="PublishReturned"/>.
+    /// </summary>
+    public void Return(ushort bufferId)
+    {
+        if (Environment.CurrentManagedThreadId == _issuerThreadId)
+        {
+            Recycle(bufferId);
+        }
+        else
+        {
+            _returned.Enqueue(bufferId);
+        }
+    }
+
+    /// <summary>Recycles what other threads gave back, then publishes. Issuer thread, once per loop turn.</summary>
+    public void PublishReturned()
+    {
+        while (_returned.TryDequeue(out ushort bufferId))
+        {
+            Recycle(bufferId);
+        }
+
+        Publish();
     }
 
     /// <summary>Gives buffer <paramref name="bufferId"/> back to the kernel at the next <see cref="Publish"/>. Issuer thread only.</summary>
@@ -123,14 +176,8 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
             throw new InvalidOperationException($"Buffer {bufferId} of group {GroupId} was recycled while the kernel holds it (recycled twice?).");
         }
 
-        _withKernel[bufferId] = true;
-
-        // Field by field: entry 0's last two bytes are the ring's tail, which a whole-struct store would clobber.
-        IoUringBuf* entry = &_entries[_tail & _mask];
-        entry->Address = (ulong)(_slabBase + ((nint)bufferId * BufferSize));
-        entry->Length = (uint)BufferSize;
-        entry->BufferId = bufferId;
-        _tail++;
+        Volatile.Write(ref _held, _held - 1);
+        AddEntry(bufferId);
     }
 
     /// <summary>Makes the recycled buffers visible to the kernel: one release store of the tail. Issuer thread only.</summary>
@@ -162,6 +209,23 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
         _ = _ring.Register(IoUring.IORING_UNREGISTER_PBUF_RING, &registration, 1);
         NativeMemory.AlignedFree(_entries);
         _entries = null;
+    }
+
+    /// <summary>Puts buffer <paramref name="bufferId"/> at the ring's tail, for the kernel once published.</summary>
+    private void AddEntry(ushort bufferId)
+    {
+        _withKernel[bufferId] = true;
+        if (_entries is null)
+        {
+            return; // disposed: a holder let go after the ring was torn down; there is no kernel to give it to
+        }
+
+        // Field by field: entry 0's last two bytes are the ring's tail, which a whole-struct store would clobber.
+        IoUringBuf* entry = &_entries[_tail & _mask];
+        entry->Address = (ulong)(_slabBase + ((nint)bufferId * BufferSize));
+        entry->Length = (uint)BufferSize;
+        entry->BufferId = bufferId;
+        _tail++;
     }
 
     private void CheckId(ushort bufferId)

@@ -1,0 +1,26 @@
+using System.Net;
+using Netpoll.Buffers;
+using Netpoll.Proxy;
+
+namespace Netpoll.Bench;
+
+/// <summary>The engine's <see cref="TcpProxy"/> with no toxic: forwarding alone, against HAProxy and socat.</summary>
+internal sealed class NetpollProxyServer(IPEndPoint endPoint, IPEndPoint upstream, int pollers) : IBenchServer
+{
+    private TcpProxy? _proxy;
+
+    public Task<int> StartAsync()
+    {
+        _proxy = TcpProxy.Start(new TcpProxyOptions { Name = "bench-proxy", EndPoint = endPoint, Upstream = upstream, Pollers = pollers });
+        return Task.FromResult(((IPEndPoint)_proxy.EndPoint).Port);
+    }
+
+    public ServerCounters Counters()
+    {
+        TcpProxy proxy = _proxy!;
+        BufferPoolStatistics pool = proxy.GetBufferStatistics();
+        return new ServerCounters(proxy.ConnectionCount, pool.RentedBlocks, pool.RentedBytes, pool.RetainedBytes);
+    }
+
+    public Task StopAsync() => _proxy!.StopAsync(TimeSpan.FromSeconds(2));
+}

@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Netpoll.Buffers;
+using Netpoll.Diagnostics;
+using Netpoll.Interop;
+using Netpoll.Polling;
+
+namespace Netpoll.Connections;
+
+/// <summary>
+/// The transport on a completion backend (io_uring), all on the poller thread: one multishot receive whose
+/// buffers become input nodes without a copy, and the output handed to the ring as one send in flight.
+/// Each operation in the kernel counts in the lifecycle (<see cref="ConnectionLifecycle.BeginOperation"/>),
+/// so the close path cancels them and the fd closes after their last completion.
+/// </summary>
+/// <remarks>
+/// The rest of the connection does not know which backend runs: received bytes go through
+/// <see cref="InputArrived"/> as a read's do; a flush on another thread still writes with sendmsg and only
+/// a flush on the poller thread, or one that would block, goes through the ring.
+/// </remarks>
+public sealed partial class Connection
+{
+    /// <summary>Input at or above this stops zero-copy receives: buffers are copied out and go straight back to the ring.</summary>
+    /// <remarks>A handler waiting for a large message would otherwise keep a ring buffer per 4 KiB it waits for, and starve everyone else's receives.</remarks>
+    private const int RingLinkLimit = 64 * 1024;
+
+    /// <summary>How long a receive that found the ring empty waits before it tries again, if no buffer came back meanwhile.</summary>
+    private const int RingRetryMs = 10;
+
+    /// <summary>The multishot receive, as the poller thread sees it.</summary>
+    private enum RingReceive : byte
+    {
+        /// <summary>None armed.</summary>
+        Off,
+        /// <summary>Armed: data arrives as completions.</summary>
+        Armed,
+        /// <summary>Asked to stop (backpressure); its final completion is coming.</summary>
+        Canceling,
+        /// <summary>Ended because the ring had no buffer; re-armed on the timer wheel.</summary>
+        Parked,
+    }
+
+    /// <summary>Arms, cancels or keeps the receive and hands a flush over, to match the connection's state. Poller thread.</summary>
+    private void SyncRing()
+    {
+        Debug.Assert(Poller.IsPollerThread, "Only the poller submits to its ring.");
+        if (_lifecycle.IsClosing)
+        {
+            return; // the close path cancelled everything
+        }
+
+        bool wantReceive = Volatile.Read(ref _paused) == 0 && !_lifecycle.IsPeerClosed && !Poller.IsStopping;
+        if (wantReceive && _receive == RingReceive.Off)
+        {
+            _ring!.Receive(Fd, Token);
+            _lifecycle.BeginOperation();
+            _receive = RingReceive.Armed;
+        }
+        else if (!wantReceive && _receive == RingReceive.Armed)
+        {
+            _ring!.Cancel(Token, IoOperation.Receive);
+            _receive = RingReceive.Canceling;
+        }
+
+        if (_writeArmed && Volatile.Read(ref _sending) == 0)
+        {
+            // A flush on another thread would have blocked and handed the output over: the ring sends it.
+            lock (_interestGate)
+            {
+                _writeArmed = false;
+            }
+
+            SubmitSend();
+        }
+    }
+
+    void IPollable.OnCompleted(in Completion completion)
+    {
+        if (completion.Operation == IoOperation.Receive)
+        {
+            OnReceiveCompleted(completion);
+        }
+        else
+        {
+            OnSendCompleted(completion);
+        }
+    }
+
+    private void OnReceiveCompleted(in Completion completion)
+    {
+        int result = completion.Result;
+        if (completion.HasBuffer)
+        {
+            if (result > 0 && !_lifecycle.IsClosing)
+            {
+                TakeReceived(completion.BufferId, result);
+            }
+            else
+            {
+                _ring!.ReceivedBuffer(completion.BufferId).Return();
+            }
+        }
+
+        if (completion.HasMore)
+        {
+            return;
+        }
+
+        // The receive has ended; what it ended with decides what comes next.
+        _receive = RingReceive.Off;
+        EndRingOperation();
+        if (_lifecycle.IsClosing)
+        {
+            return;
+        }
+
+        if (result == 0)
+        {
+            OnPeerClosed();
+        }
+        else if (result == -IoUring.ENOBUFS)
+        {
+            Poller.Counters[PollerCounter.ReceiveRingExhausted]++;
+            if (!_ring!.HasFreeBuffers)
+            {
+                // Every buffer is held (by slow readers): try again shortly rather than spin on the ring.
+                _receive = RingReceive.Parked;
+                Poller.Schedule(this, Environment.TickCount64 + RingRetryMs);
+                return;
+            }
+
+            SyncRing(); // buffers given back this turn are published before the next enter
+        }
+        else if (result < 0 && result != -IoUring.ECANCELED && result != -IoUring.EINTR && result != -IoUring.EAGAIN)
+        {
+            CloseOnPoller(CloseReason.Error, -result);
+        }
+        else
+        {
+            SyncRing(); // cancelled for backpressure, or ended with data (after a CQ overflow): re-arm if wanted
+        }
+    }
+
+    /// <summary>
+    /// A received buffer joins the input: linked without a copy; or copied, and straight back to the ring,
+    /// when much input is already waiting here or the ring runs short (then buffers keep cycling, whoever
+    /// waits for more data).
+    /// </summary>
+    private void TakeReceived(ushort bufferId, int length)
+    {
+        ProvidedBuffer buffer = _ring!.ReceivedBuffer(bufferId);
+        if (_input.Length < RingLinkLimit && !_ring.BuffersScarce)
+        {
+            // The buffer goes back to the ring when the last view of it is released (ProvidedBuffer.ReleaseHook).
+            _input.LinkAndPublish(buffer.Received(length), ProvidedBuffer.ReleaseHook, buffer);
+        }
+        else
+        {
+            _input.WriteBinary(buffer.GetSpan()[..length]);
+            _input.Flush();
+            buffer.Return();
+        }
+
+        InputArrived(length);
+        PauseIfFull();
+    }
+
+    /// <summary>A receive that found the ring empty tries again (timer wheel). Poller thread.</summary>
+    private void RetryParkedReceive()
+    {
+        if (_receive == RingReceive.Parked)
+        {
+            _receive = RingReceive.Off;
+            SyncRing();
+        }
+    }
+
+    /// <summary>Hands the output's readable bytes to the ring as one send. The caller owns the flush; poller thread.</summary>
+    [SkipLocalsInit] // the two 1 KiB vector arrays are written before they are read: zeroing them per send is waste
+    private unsafe void SubmitSend()
+    {
+        if (_lifecycle.IsClosing)
+        {
+            Volatile.Write(ref _flushOwner, FlushIdle); // the close path dropped the output's last chance already
+            return;
+        }
+
+        PinnedSegment* segments = stackalloc PinnedSegment[MaxVectors];
+        IoVector* vectors = stackalloc IoVector[MaxVectors];
+        int count = _output.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
+        if (count == 0)
+        {
+            ReleaseRingFlush();
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            vectors[i] = new IoVector(segments[i].Pointer, segments[i].Length);
+        }
+
+        _ring!.Send(Fd, Token, new ReadOnlySpan<IoVector>(vectors, count));
+        _lifecycle.BeginOperation();
+        Volatile.Write(ref _sending, bytes);
+    }
+
+    private void OnSendCompleted(in Completion completion)
+    {
+        int submitted = _sending;
+        Volatile.Write(ref _sending, 0);
+        int result = completion.Result;
+        if (!_lifecycle.IsClosing)
+        {
+            bool socketFull = false;
+            if (result > 0)
+            {
+                _output.Skip(result);
+                _output.Release();
+                Interlocked.Add(ref Poller.Counters[PollerCounter.BytesOut], result);
+                _deadlines.Touch(Environment.TickCount64);
+                socketFull = result < submitted;
+            }
+
+            if (result < 0 && result != -IoUring.ECANCELED)
+            {
+                CloseOnPoller(CloseReason.Error, -result);
+            }
+            else if (_output.Length > 0)
+            {
+                SubmitSend(); // the rest, and whatever was published meanwhile, before anything else
+                if (socketFull)
+                {
+                    // The rest waits in the kernel for the peer to read: a flush waiting, so the write deadline runs.
+                    Interlocked.Increment(ref Poller.Counters[PollerCounter.WaitedFlushes]);
+                    ArmWriteDeadline();
+                }
+            }
+            else
+            {
+                ClearWriteDeadline();
+                ReleaseRingFlush();
+            }
+
+            CompleteFlushWaitersIfBelowMark();
+        }
+
+        EndRingOperation(); // last: it may close the fd and free the output
+    }
+
+    /// <summary>The ring's send is done and the output is empty: give the flush back, and take it again for bytes that raced in.</summary>
+    private void ReleaseRingFlush()
+    {
+        Volatile.Write(ref _flushOwner, FlushIdle);
+        TryWriteNow();
+    }
+
+    /// <summary>An operation's final completion: the last one lets the fd go, and after the close path also the token. Poller thread.</summary>
+    private void EndRingOperation()
+    {
+        if (!_lifecycle.EndOperation())
+        {
+            return;
+        }
+
+        if (_lifecycle.IsClosing)
+        {
+            Poller.Unregister(Fd, Token); // no completion can name the token any more
+        }
+
+        ReleaseIo();
+    }
+}

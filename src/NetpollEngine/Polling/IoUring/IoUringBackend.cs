@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using Netpoll.Interop;
+
+namespace Netpoll.Polling;
+
+/// <summary>
+/// The completion backend on io_uring. One ring per poller, created on the poller's thread, which is its
+/// single issuer: every submission, registration and reap happens there. A loop turn is one
+/// io_uring_enter: it publishes the receive buffers given back since the last turn, submits everything the
+/// last turn prepared (sends, receives, accepts, cancels) and waits for completions, with the timer
+/// wheel's timeout.
+/// </summary>
+/// <remarks>
+/// <para>user_data = operation (4 bits, <see cref="IoOperation"/>) | the registration's token (generation
+/// 28 bits, slot 32 bits). A completion for a retired token is dropped, but its receive buffer is
+/// recycled: a buffer is never lost.</para>
+/// <para>Wake-ups: another thread writes an eventfd that a multishot poll watches (it needs no read to
+/// fire again, so the poller spends no syscall on it).</para>
+/// <para>Every operation that will post a final completion is counted in <see cref="_inFlight"/>;
+/// <see cref="Drain"/> cancels them all at the end and reaps until none is left, so the kernel writes into
+/// no buffer after the ring is gone.</para>
+/// </remarks>
+internal sealed unsafe class IoUringBackend : CompletionBackend
+{
+    private const int OperationShift = 60;
+    private const ulong TokenMask = (1UL << OperationShift) - 1;
+    private const int MaxReap = 16384;
+    private const int DrainMs = 2000;
+
+    private static readonly List<byte[]> s_abandoned = []; // slabs the kernel may still write into: never freed
+
+    private readonly IoUringRing _ring;
+    private readonly IoUringBufferRing _buffers;
+    private readonly IoUringSendVectors _sendVectors = new();
+    private readonly IoUringReadiness _readiness = new();
+    private readonly int _wakeFd;
+    private IoUringCqe[] _completions = new IoUringCqe[256];
+    private int _inFlight;   // operations that will still post a final completion
+    private bool _draining;
+    private bool _disposed;
+
+    private IoUringBackend(IoUringRing ring, IoUringBufferRing buffers, int wakeFd)
+    {
+        _ring = ring;
+        _buffers = buffers;
+        _wakeFd = wakeFd;
+        ArmWake();
+    }
+
+    public override string Name => "io_uring";
+
+    public override PollerBackendKind Kind => PollerBackendKind.IoUring;
+
+    /// <summary>The flags the kernel gave the ring (SINGLE_ISSUER, DEFER_TASKRUN, SQPOLL...), for diagnostics.</summary>
+    public IoUringSetupFlags SetupFlags => _ring.SetupFlags;
+
+    public override long HeldBufferBytes => (long)_buffers.Held * _buffers.BufferSize;
+
+    public override bool HasFreeBuffers => _buffers.Held < _buffers.Count;
+
+    public override bool BuffersScarce => _buffers.Held >= _buffers.Count / 2;
+
+    /// <summary>
+    /// Sets up the ring and its receive buffers on the calling thread, which becomes the issuer.
+    /// Throws <see cref="IoUringUnavailableException"/> with the kernel's reason when it refuses.
+    /// </summary>
+    public static IoUringBackend Create(IoUringOptions options)
+    {
+        var ringOptions = new IoUringRingOptions { Entries = options.SubmissionEntries, SubmissionPolling = options.SubmissionPolling };
+        IoUringSupport support = IoUringRing.TryCreate(ringOptions, out IoUringRing? ring);
+        if (ring is null)
+        {
+            throw new IoUringUnavailableException(support);
+        }
+
+        IoUringBufferRing? buffers = null;
+        try
+        {
+            support = IoUringBufferRing.TryRegister(ring, groupId: 0, options.ReceiveBuffers, options.ReceiveBufferSize, out buffers);
+            if (buffers is null)
+            {
+                throw new IoUringUnavailableException(support);
+            }
+
+            int wakeFd = Epoll.EventFd(0, Epoll.EFD_NONBLOCK | Epoll.EFD_CLOEXEC);
+            if (wakeFd < 0)
+            {
+                throw SocketErrors.Last("eventfd");
+            }
+
+            return new IoUringBackend(ring, buffers, wakeFd);
+        }
+        catch
+        {
+            ring.Dispose();
+            buffers?.Dispose();
+            throw;
+        }
+    }
+
+    // ------------------------------------------------------------------ the loop turn
+
+    public override int Wait(int timeoutMs)
+    {
+        _buffers.PublishReturned();
+        // A turn that must not sleep still enters: it submits, and with DEFER_TASKRUN it is the only way
+        // completions get posted.
+        _ring.SubmitAndWait(minComplete: timeoutMs == 0 ? 0u : 1u, timeoutMs);
+        int count = _ring.Reap(_completions);
+        while (count == _completions.Length && _completions.Length < MaxReap)
+        {
+            Array.Resize(ref _completions, _completions.Length * 2);
+            count += _ring.Reap(_completions.AsSpan(count));
+        }
+
+        return count;
+    }
+
+    public override void Dispatch(int count, Poller poller)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            IoUringCqe cqe = _completions[i];
+            var operation = (IoOperation)(cqe.UserData >> OperationShift);
+            ulong token = cqe.UserData & TokenMask;
+            if (!cqe.HasMore && operation != IoOperation.Cancel)
+            {
+                _inFlight--;
+            }
+
+            switch (operation)
+            {
+                case IoOperation.Wake:
+                    if (!cqe.HasMore && !_draining)
+                    {
+                        ArmWake(); // the multishot poll ended (CQ overflow): watch the eventfd again
+                    }
+
+                    poller.OnWoken();
+                    break;
+                case IoOperation.Poll:
+                    _readiness.OnCompleted(this, token, cqe.Result, poller);
+                    break;
+                case IoOperation.Cancel:
+                    break; // a cancel's own result: what it cancelled reports through its own completion
+                default:
+                    Deliver(cqe, operation, token, poller);
+                    break;
+            }
+        }
+    }
+
+    private void Deliver(in IoUringCqe cqe, IoOperation operation, ulong token, Poller poller)
+    {
+        if (operation == IoOperation.Send)
+        {
+            _sendVectors.Release((int)(uint)token);
+        }
+
+        if (cqe.HasBuffer)
+        {
+            _buffers.Take(cqe.BufferId);
+        }
+
+        if (!poller.DeliverCompletion(token, new Completion(operation, cqe.Result, cqe.Flags)) && cqe.HasBuffer)
+        {
+            _buffers.Recycle(cqe.BufferId); // nobody to hand it to: straight back to the ring
+        }
+    }
+
+    public override void Wake()
+    {
+        ulong one = 1;
+        _ = Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong));
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    public override void Receive(int fd, ulong token)
+    {
+        Prepare()->PrepareRecvProvided(fd, _buffers.GroupId, multishot: true, Tag(IoOperation.Receive, token));
+        _inFlight++;
+    }
+
+    public override void Send(int fd, ulong token, ReadOnlySpan<IoVector> vectors)
+    {
+        IoUringSqe* sqe = Prepare();
+        ulong userData = Tag(IoOperation.Send, token);
+        if (vectors.Length == 1)
+        {
+            sqe->PrepareSend(fd, vectors[0].Base, (uint)vectors[0].Length, SocketConstants.MSG_NOSIGNAL, userData);
+        }
+        else
+        {
+            sqe->PrepareSendMsg(fd, _sendVectors.Take((int)(uint)token, vectors), SocketConstants.MSG_NOSIGNAL, userData);
+        }
+
+        _inFlight++;
+    }
+
+    public override void Accept(int listenerFd, ulong token)
+    {
+        Prepare()->PrepareAccept(listenerFd, SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC, multishot: false, Tag(IoOperation.Accept, token));
+        _inFlight++;
+    }
+
+    public override void Cancel(ulong token, IoOperation operation)
+    {
+        IoUringSqe* sqe = Prepare();
+        sqe->PrepareCancel(Tag(operation, token), 0, Tag(IoOperation.Cancel, 0));
+        sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
+    }
+
+    public override void CancelAll(int fd)
+    {
+        IoUringSqe* sqe = Prepare();
+        sqe->PrepareCancelFd(fd, Tag(IoOperation.Cancel, 0));
+        sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
+    }
+
+    public override ProvidedBuffer ReceivedBuffer(ushort bufferId) => _buffers.Buffer(bufferId);
+
+    /// <summary>A single-shot readiness poll (for <see cref="IoUringReadiness"/>).</summary>
+    internal void Poll(int fd, ulong token, uint events)
+    {
+        Prepare()->PreparePollAdd(fd, events, multishot: false, Tag(IoOperation.Poll, token));
+        _inFlight++;
+    }
+
+    // ------------------------------------------------------------------ readiness registrations
+
+    public override void Add(int fd, ulong token, Interest interest) => _readiness.Add(this, fd, token, interest);
+
+    public override void Modify(int fd, ulong token, Interest interest) => _readiness.Modify(this, token, interest);
+
+    public override void Remove(int fd, ulong token) => _readiness.Remove(this, token);
+
+    // ------------------------------------------------------------------ the end
+
+    /// <summary>Cancels everything still in the kernel and delivers the final completions, bounded in time.</summary>
+    public override void Drain(Poller poller)
+    {
+        _draining = true;
+        if (_inFlight > 0)
+        {
+            IoUringSqe* sqe = Prepare();
+            sqe->PrepareCancel(0, IoUringSqe.IORING_ASYNC_CANCEL_ANY | IoUringSqe.IORING_ASYNC_CANCEL_ALL, Tag(IoOperation.Cancel, 0));
+            sqe->Fd = -1;
+        }
+
+        long until = Environment.TickCount64 + DrainMs;
+        while (_inFlight > 0 && Environment.TickCount64 < until)
+        {
+            int count = Wait(timeoutMs: 50);
+            Dispatch(count, poller);
+        }
+
+        if (_inFlight > 0)
+        {
+            // The kernel still holds operations that name our buffers: keep the slab alive for good rather
+            // than let the GC hand its memory to someone else while the kernel may write into it.
+            Trace.TraceWarning($"netpoll io_uring: {_inFlight} operations did not end within {DrainMs} ms of stopping; keeping their receive buffers.");
+            lock (s_abandoned)
+            {
+                s_abandoned.Add(_buffers.Slab);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        // The ring first: closing it ends whatever the kernel still had, then the buffer ring's entries can go.
+        _ring.Dispose();
+        _buffers.Dispose();
+        _ = Libc.Close(_wakeFd);
+        if (_inFlight == 0)
+        {
+            _sendVectors.Dispose(); // else the kernel may still read an iovec: leave those few blocks
+        }
+    }
+
+    private static ulong Tag(IoOperation operation, ulong token) => ((ulong)operation << OperationShift) | token;
+
+    private void ArmWake()
+    {
+        Prepare()->PreparePollAdd(_wakeFd, Epoll.EPOLLIN, multishot: true, Tag(IoOperation.Wake, WakeToken));
+        _inFlight++;
+    }
+
+    /// <summary>An SQE for the next enter. A full SQ is submitted early; one the kernel will not take is an overload.</summary>
+    private IoUringSqe* Prepare()
+    {
+        IoUringSqe* sqe = _ring.GetSqe();
+        if (sqe is null)
+        {
+            // The kernel took nothing (EBUSY: completions backed up). Let it post them, then try once more.
+            _ = _ring.SubmitAndWait(minComplete: 0, timeoutMs: 0);
+            sqe = _ring.GetSqe();
+        }
+
+        return sqe is not null ? sqe : throw new IoUringException("io_uring_get_sqe (submission queue full)", IoUring.EBUSY);
+    }
+}

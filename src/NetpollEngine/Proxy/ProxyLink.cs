@@ -1,0 +1,213 @@
+using Netpoll.Connections;
+
+namespace Netpoll.Proxy;
+
+/// <summary>
+/// One proxied connection: a client, the upstream connection dialed for it, and a pipe each way. It is
+/// also the upstream connection's handler, so the upstream's pipe starts the moment it registers.
+/// </summary>
+/// <remarks>
+/// <para>Each pipe's reader is its source's handler call and lasts until the whole link ends: a handler
+/// call that returned after its peer's FIN would let the engine close the connection while the other
+/// direction still writes to it. So half-close works: a FIN one way is passed on (shutdown of the
+/// other socket's send side) and the other way stays open.</para>
+/// <para>The link ends once (<see cref="End"/>): when both FINs went through, when a side fails (after
+/// the data it sent before failing was delivered), when a toxic ends it, or when the proxy stops. The
+/// first cause is the one counted.</para>
+/// </remarks>
+internal sealed class ProxyLink : ConnectionHandler
+{
+    private readonly TcpProxy _proxy;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Connection? _upstream;      // set once, when the upstream connection registers
+    private Toxic? _downSeen;           // the down toxic this link has already rolled for
+    private int _pipesFinished;         // pipes whose FIN went through
+    private int _ended;                 // 1 once End ran
+    private int _resetPending;          // 1 once a reset waits for the client to acknowledge what it was sent
+
+    private static readonly TimeSpan DeliveryLimit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DeliveryPoll = TimeSpan.FromMilliseconds(5);
+
+    public ProxyLink(TcpProxy proxy, Connection client, Toxic? downSeen)
+    {
+        _proxy = proxy;
+        Client = client;
+        _downSeen = downSeen;
+        int high = proxy.Options.Connection.InputHighWaterMark;
+        int low = proxy.Options.Connection.InputLowWaterMark;
+        Up = new ProxyPipe(this, ToxicStream.Upstream, high, low);
+        Down = new ProxyPipe(this, ToxicStream.Downstream, high, low);
+    }
+
+    public Connection Client { get; }
+
+    /// <summary>Client to upstream.</summary>
+    public ProxyPipe Up { get; }
+
+    /// <summary>Upstream to client.</summary>
+    public ProxyPipe Down { get; }
+
+    /// <summary>Completes when the link has ended.</summary>
+    public Task Completion => _completion.Task;
+
+    public override bool NeverBlocks => true;
+
+    private bool IsEnded => Volatile.Read(ref _ended) != 0;
+
+    /// <summary>The client side: dials the upstream, then forwards the client's bytes until the link ends.</summary>
+    public async ValueTask RunClientAsync()
+    {
+        Connection upstream;
+        try
+        {
+            upstream = await _proxy.DialAsync(this).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            End(ClassifyDialFailure(ex), resetClient: _proxy.Options.OnUpstreamFailure == UpstreamFailureAction.Reset, resetUpstream: false);
+            return;
+        }
+
+        await Up.RunAsync(Client, upstream).ConfigureAwait(false);
+    }
+
+    /// <summary>The upstream connection registered (before the dial's task completes): forward what it sends.</summary>
+    public override ValueTask OnConnectAsync(Connection connection)
+    {
+        Interlocked.Exchange(ref _upstream, connection); // a full fence: End either sees it, or we see End
+        if (IsEnded)
+        {
+            connection.Close(); // the link ended while dialing (client gone, proxy stopping)
+            return default;
+        }
+
+        return Down.RunAsync(connection, Client);
+    }
+
+    /// <summary>Only reached after the link ended (the pipe's reader is the connection's one long call).</summary>
+    public override ValueTask OnRequestAsync(Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        connection.Close();
+        return default;
+    }
+
+    /// <summary>Brings both pipes in line with the proxy's toxics; a new or updated down toxic may reset this link.</summary>
+    public void SyncToxics()
+    {
+        IReadOnlyList<Toxic> toxics = _proxy.Toxics;
+        long now = ProxyClock.NowUs();
+        Up.Sync(toxics, now);
+        Down.Sync(toxics, now);
+        Toxic? down = toxics.FirstOrDefault(t => t.Type == ToxicType.Down);
+        Toxic? seen = Interlocked.Exchange(ref _downSeen, down);
+        if (down is not null && !ReferenceEquals(seen, down) && Roll(down))
+        {
+            End(ProxyCloseCause.Down, resetClient: true, resetUpstream: true);
+        }
+    }
+
+    public bool Roll(Toxic toxic) => _proxy.Roll(toxic);
+
+    /// <summary>Why the source of <paramref name="pipe"/> ended, when it ended other than by FIN.</summary>
+    public ProxyCloseCause CauseOfEnd(ProxyPipe pipe, Connection source) => source.CloseReason switch
+    {
+        CloseReason.IdleTimeout => ProxyCloseCause.IdleTimeout,
+        CloseReason.Shutdown => ProxyCloseCause.Shutdown,
+        _ => pipe == Up ? ProxyCloseCause.ClientReset : ProxyCloseCause.UpstreamReset,
+    };
+
+    /// <summary>A pipe passed its source's FIN on; the second one ends the link.</summary>
+    public void OnPipeFinished()
+    {
+        if (Interlocked.Increment(ref _pipesFinished) == 2)
+        {
+            End(ProxyCloseCause.Completed, resetClient: false, resetUpstream: false);
+        }
+    }
+
+    /// <summary>The source of <paramref name="pipe"/> failed and what it sent before was delivered: end the link.</summary>
+    public void OnSourceFailed(ProxyPipe pipe, ProxyCloseCause cause)
+    {
+        bool upstreamFailed = pipe == Down;
+        if (upstreamFailed && _proxy.Options.OnUpstreamFailure == UpstreamFailureAction.Reset)
+        {
+            _ = ResetClientWhenDeliveredAsync(cause);
+            return;
+        }
+
+        End(cause, resetClient: !upstreamFailed && cause == ProxyCloseCause.ClientReset, resetUpstream: upstreamFailed);
+    }
+
+    /// <summary>A write to <paramref name="pipe"/>'s destination failed: that side went away.</summary>
+    public void OnDestinationFailed(ProxyPipe pipe, Connection destination)
+    {
+        ProxyPipe destinationsPipe = pipe == Up ? Down : Up; // the pipe that reads from the destination
+        OnSourceFailed(destinationsPipe, CauseOfEnd(destinationsPipe, destination));
+    }
+
+    /// <summary>
+    /// Ends the link, once: both pipes stop writing and drop what they hold, both connections close
+    /// (reset where asked), the proxy counts the cause, and the handler calls waiting on the link return.
+    /// </summary>
+    public void End(ProxyCloseCause cause, bool resetClient, bool resetUpstream)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        Up.Close();
+        Down.Close();
+        Close(Client, resetClient);
+        if (Volatile.Read(ref _upstream) is { } upstream)
+        {
+            Close(upstream, resetUpstream);
+        }
+
+        _proxy.OnLinkEnded(this, cause);
+        _completion.TrySetResult();
+    }
+
+    /// <summary>
+    /// A reset discards what the client has not acknowledged: wait until it has everything the upstream
+    /// sent (bounded by the write timeout, or 10 s), then reset.
+    /// </summary>
+    private async Task ResetClientWhenDeliveredAsync(ProxyCloseCause cause)
+    {
+        if (Interlocked.Exchange(ref _resetPending, 1) != 0)
+        {
+            return;
+        }
+
+        TimeSpan limit = _proxy.Options.Connection.WriteTimeout > TimeSpan.Zero ? _proxy.Options.Connection.WriteTimeout : DeliveryLimit;
+        long until = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (!IsEnded && Client.HasUnacknowledgedOutput && Environment.TickCount64 < until)
+        {
+            await Task.Delay(DeliveryPoll).ConfigureAwait(false);
+        }
+
+        End(cause, resetClient: true, resetUpstream: true);
+    }
+
+    private static void Close(Connection connection, bool reset)
+    {
+        if (reset)
+        {
+            connection.Abort();
+        }
+        else
+        {
+            connection.Close();
+        }
+    }
+
+    private static ProxyCloseCause ClassifyDialFailure(Exception error) => error switch
+    {
+        System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } => ProxyCloseCause.UpstreamRefused,
+        System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut } => ProxyCloseCause.UpstreamTimeout,
+        TimeoutException => ProxyCloseCause.UpstreamTimeout,
+        ObjectDisposedException or OperationCanceledException => ProxyCloseCause.Shutdown,
+        _ => ProxyCloseCause.UpstreamUnreachable,
+    };
+}

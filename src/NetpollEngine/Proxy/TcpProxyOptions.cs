@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using Netpoll.Connections;
+
+namespace Netpoll.Proxy;
+
+/// <summary>Settings of one <see cref="TcpProxy"/>.</summary>
+public sealed record TcpProxyOptions
+{
+    private static int s_count;
+
+    /// <summary>Name used in metrics (netpoll.owner.name: the name for the client side, name-upstream for the upstream side) and events. Default: proxy-N.</summary>
+    public string Name { get; init; } = $"proxy-{Interlocked.Increment(ref s_count)}";
+
+    /// <summary>Where to listen for clients. Default: 127.0.0.1, any free port.</summary>
+    public EndPoint EndPoint { get; init; } = new IPEndPoint(IPAddress.Loopback, 0);
+
+    /// <summary>Where every client connection is forwarded: an IP end point or a Unix domain socket.</summary>
+    public required EndPoint Upstream { get; init; }
+
+    /// <summary>Pollers on each side (clients, upstreams). Zero: the engine's default.</summary>
+    public int Pollers { get; init; }
+
+    /// <summary>How long a connect to the upstream may take. Zero: no limit.</summary>
+    public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What the client gets when the upstream cannot be reached or fails. Default: a close.</summary>
+    public UpstreamFailureAction OnUpstreamFailure { get; init; } = UpstreamFailureAction.Close;
+
+    /// <summary>
+    /// Per-connection behaviour on both sides. The input water marks bound what each direction holds
+    /// (also the toxics' queue); IdleTimeout ends a pair where nothing moved either way. ReadTimeout is
+    /// not used: each side waits on the other for as long as it is open.
+    /// </summary>
+    public ConnectionOptions Connection { get; init; } = new();
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name);
+        ArgumentNullException.ThrowIfNull(EndPoint);
+        ArgumentNullException.ThrowIfNull(Upstream);
+        ArgumentNullException.ThrowIfNull(Connection);
+        if (Upstream is not (IPEndPoint or UnixDomainSocketEndPoint))
+        {
+            throw new ArgumentException($"Upstream must be an IPEndPoint or a UnixDomainSocketEndPoint (resolve host names first), got {Upstream.GetType().Name}.", nameof(Upstream));
+        }
+
+        if (Pollers < 0 || Pollers > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 0 (the default) and 1024.");
+        }
+
+        if (DialTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DialTimeout), DialTimeout, "DialTimeout must be zero (no limit) or positive.");
+        }
+
+        if (!Enum.IsDefined(OnUpstreamFailure))
+        {
+            throw new ArgumentOutOfRangeException(nameof(OnUpstreamFailure), OnUpstreamFailure, "OnUpstreamFailure must be Close or Reset.");
+        }
+    }
+}

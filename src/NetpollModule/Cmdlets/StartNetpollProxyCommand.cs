@@ -1,0 +1,130 @@
+using System.Management.Automation;
+using System.Net;
+using System.Net.Sockets;
+using Netpoll.Connections;
+using Netpoll.Proxy;
+using Netpoll.Server;
+
+namespace Netpoll.PowerShell;
+
+/// <summary>Start-NetpollProxy: starts a fault-injecting TCP proxy in front of an upstream and returns at once.</summary>
+[Cmdlet(VerbsLifecycle.Start, "NetpollProxy", SupportsShouldProcess = true, HelpUri = HelpLinks.Proxy)]
+[OutputType(typeof(NetpollProxy))]
+public sealed class StartNetpollProxyCommand : PSCmdlet
+{
+    /// <summary>A unique name (among proxies and servers); default proxy-N.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    [ValidatePattern(@"^[\w.\-]+$")]
+    public string? Name { get; set; }
+
+    /// <summary>Where to forward: host:port, [IPv6]:port or unix:path. A host name resolves at start.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateUpstream]
+    public string Upstream { get; set; } = "";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port; the proxy object carries the real one.</summary>
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>Pollers on each side (clients, upstreams).</summary>
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int Pollers { get; set; } = new EventLoopOptions().Pollers;
+
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan DialTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What a client gets when its upstream cannot be reached or fails: Close (FIN) or Reset (RST).</summary>
+    [Parameter]
+    public UpstreamFailureAction OnUpstreamFailure { get; set; } = UpstreamFailureAction.Close;
+
+    /// <summary>Close a pair where no byte moved for this long; 0: never.</summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan IdleTimeout { get; set; }
+
+    protected override void EndProcessing()
+    {
+        string name = Name ?? NextFreeName();
+        if (ProxyRegistry.IsNameTaken(name) || ServerRegistry.IsNameTaken(name))
+        {
+            WriteError(NameInUse(name));
+            return;
+        }
+
+        IPEndPoint listen = ListenAddress.Parse(this, Address, Port);
+        UpstreamAddress upstream = UpstreamAddress.Parse(Upstream, out _)!;
+        if (!ShouldProcess($"proxy '{name}' on {listen} to {Upstream}", "Start"))
+        {
+            return;
+        }
+
+        EndPoint target;
+        try
+        {
+            target = upstream.Resolve();
+        }
+        catch (SocketException ex)
+        {
+            WriteError(new ErrorRecord(new IOException($"The upstream host '{upstream.Host}' does not resolve: {ex.Message}", ex), ErrorIds.UpstreamNotResolved, ErrorCategory.ObjectNotFound, Upstream));
+            return;
+        }
+
+        TcpProxy proxy;
+        try
+        {
+            proxy = TcpProxy.Start(new TcpProxyOptions
+            {
+                Name = name,
+                EndPoint = listen,
+                Upstream = target,
+                Pollers = Pollers,
+                DialTimeout = DialTimeout,
+                OnUpstreamFailure = OnUpstreamFailure,
+                Connection = new ConnectionOptions { IdleTimeout = IdleTimeout },
+            });
+        }
+        catch (SocketException ex)
+        {
+            WriteError(ListenAddress.Failed(ex, listen.ToString()));
+            return;
+        }
+
+        var started = new NetpollProxy(ProxyRegistry.NextId(), Upstream, proxy) { Pollers = Pollers };
+        if (!ProxyRegistry.TryAdd(started))
+        {
+            proxy.StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+            WriteError(NameInUse(name));
+            return;
+        }
+
+        ModuleLifecycle.WarnBeforeStopping(MyInvocation.MyCommand.Module);
+        WriteVerbose($"Started {started}.");
+        WriteObject(started);
+    }
+
+    private static string NextFreeName()
+    {
+        for (int i = 1; ; i++)
+        {
+            string candidate = $"proxy-{i}";
+            if (!ProxyRegistry.IsNameTaken(candidate) && !ServerRegistry.IsNameTaken(candidate))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private static ErrorRecord NameInUse(string name) => new(
+        new InvalidOperationException($"A Netpoll proxy or server named '{name}' is already running. Stop it or choose another -Name."),
+        ErrorIds.ProxyNameInUse, ErrorCategory.ResourceExists, name);
+}

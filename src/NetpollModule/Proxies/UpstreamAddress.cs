@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Netpoll.PowerShell;
+
+/// <summary>An upstream as a user writes it: <c>host:port</c>, <c>[IPv6]:port</c> or <c>unix:/path/to.sock</c>.</summary>
+internal sealed record UpstreamAddress(string Text, string? Host, int Port, string? UnixPath)
+{
+    public const string Forms = "host:port (127.0.0.1:6379, db.local:5432, [::1]:8080) or unix:/path/to.sock";
+
+    /// <summary>Parses <paramref name="text"/>; null, with <paramref name="problem"/> saying why, when it is none of the forms.</summary>
+    public static UpstreamAddress? Parse(string text, out string? problem)
+    {
+        problem = null;
+        if (text.StartsWith("unix:", StringComparison.OrdinalIgnoreCase))
+        {
+            string path = text["unix:".Length..];
+            if (path.Length > 0)
+            {
+                return new UpstreamAddress(text, null, 0, path);
+            }
+
+            problem = "the Unix socket path is empty";
+            return null;
+        }
+
+        int colon = text.LastIndexOf(':');
+        string host = colon > 0 ? text[..colon].Trim('[', ']') : "";
+        if (colon <= 0 || host.Length == 0)
+        {
+            problem = "it has no host:port";
+            return null;
+        }
+
+        if (!int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port < 1 || port > 65535)
+        {
+            problem = $"'{text[(colon + 1)..]}' is not a port from 1 to 65535";
+            return null;
+        }
+
+        if (host.Contains(':', StringComparison.Ordinal) && !IPAddress.TryParse(host, out _))
+        {
+            problem = $"'{host}' is not an IPv6 address (write IPv6 as [::1]:port)";
+            return null;
+        }
+
+        return new UpstreamAddress(text, host, port, null);
+    }
+
+    /// <summary>The end point to connect to: a host name resolves now (IPv4 first).</summary>
+    /// <exception cref="SocketException">The host name does not resolve.</exception>
+    public EndPoint Resolve()
+    {
+        if (UnixPath is not null)
+        {
+            return new UnixDomainSocketEndPoint(UnixPath);
+        }
+
+        if (IPAddress.TryParse(Host, out IPAddress? address))
+        {
+            return new IPEndPoint(address, Port);
+        }
+
+        IPAddress[] addresses = Dns.GetHostAddresses(Host!);
+        IPAddress chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault()
+            ?? throw new SocketException((int)SocketError.HostNotFound);
+        return new IPEndPoint(chosen, Port);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Netpoll.Proxy;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Tests.Proxy;
+
+/// <summary>Toxics change on a running proxy, and reach the connections already open.</summary>
+public class LiveToxicTests
+{
+    [Fact]
+    public async Task A_toxic_added_updated_and_removed_on_a_live_proxy_acts_on_an_open_connection()
+    {
+        await using TestServer echo = TestServer.Start(new EchoHandler());
+        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint);
+        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
+        await ProxyHarness.RoundTripAsync(client, 10);
+
+        await proxy.AddToxicAsync(new LatencyToxic { Name = "slow", Latency = TimeSpan.FromMilliseconds(300) });
+        Assert.InRange((await ProxyHarness.RoundTripAsync(client, 10)).TotalMilliseconds, 300 - 1, 20_000);
+
+        await proxy.UpdateToxicAsync(new LatencyToxic { Name = "slow", Latency = TimeSpan.FromMilliseconds(600) });
+        Assert.InRange((await ProxyHarness.RoundTripAsync(client, 10)).TotalMilliseconds, 600 - 1, 20_000);
+
+        // Removing it releases what it holds: a reply held for 30 s arrives long before that.
+        await proxy.UpdateToxicAsync(new LatencyToxic { Name = "slow", Latency = TimeSpan.FromSeconds(30) });
+        var clock = Stopwatch.StartNew();
+        await client.SendAsync(new byte[10]);
+        await Task.Delay(200);
+        Assert.True(await proxy.RemoveToxicAsync("slow"));
+        await client.ReceiveExactlyAsync(10, timeoutMs: 20_000);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"the held reply took {clock.Elapsed}; removing the toxic should have released it");
+        Assert.Empty(proxy.Toxics);
+    }
+
+    [Fact]
+    public async Task Changing_toxics_is_checked_and_says_what_is_wrong()
+    {
+        using var upstream = new RawUpstream();
+        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
+        await proxy.AddToxicAsync(new LatencyToxic { Latency = TimeSpan.FromMilliseconds(10) });
+
+        ArgumentException duplicate = await Assert.ThrowsAsync<ArgumentException>(() => proxy.AddToxicAsync(new LatencyToxic()));
+        Assert.Contains("latency_downstream", duplicate.Message);
+        ArgumentException missing = await Assert.ThrowsAsync<ArgumentException>(() => proxy.UpdateToxicAsync(new LatencyToxic { Name = "nope" }));
+        Assert.Contains("latency_downstream (latency)", missing.Message);
+        ArgumentException retyped = await Assert.ThrowsAsync<ArgumentException>(() => proxy.UpdateToxicAsync(new BandwidthToxic { Name = "latency_downstream", Rate = 1 }));
+        Assert.Contains("cannot become bandwidth", retyped.Message);
+        Assert.False(await proxy.RemoveToxicAsync("nope"));
+        Assert.Single(proxy.Toxics);
+    }
+
+    public static TheoryData<Toxic, string> Malformed => new()
+    {
+        { new LatencyToxic { Toxicity = 1.5 }, "Toxicity must be between 0 and 1" },
+        { new LatencyToxic { Toxicity = double.NaN }, "Toxicity must be between 0 and 1" },
+        { new LatencyToxic { Latency = TimeSpan.FromMilliseconds(-1) }, "Latency must be between 0" },
+        { new BandwidthToxic { Rate = 0 }, "Rate must be between 1" },
+        { new SlicerToxic { AverageSize = 10, SizeVariation = 10 }, "SizeVariation must be between 0 and 9" },
+        { new SlicerToxic { AverageSize = 0 }, "AverageSize must be between 1" },
+        { new LimitDataToxic { Bytes = -1 }, "Bytes must be between 0" },
+        { new TimeoutToxic { Timeout = TimeSpan.FromDays(30) }, "Timeout must be between 0 and 24 days" },
+        { new LatencyToxic { Name = "two words" }, "letters, digits" },
+        { new LatencyToxic { Stream = (ToxicStream)7 }, "Stream must be Upstream or Downstream" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public async Task A_malformed_toxic_is_refused_with_what_is_allowed(Toxic toxic, string expected)
+    {
+        using var upstream = new RawUpstream();
+        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
+
+        ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() => proxy.AddToxicAsync(toxic));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Empty(proxy.Toxics);
+    }
+}

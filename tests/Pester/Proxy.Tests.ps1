@@ -1,0 +1,155 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# A fault-injecting proxy from a user's CI: start it in front of a service on port 0, change its toxics
+# while connections are open, watch its stats, stop it, and leave nothing behind.
+
+BeforeAll {
+    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1')) -Force
+    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, 'Support', 'NetpollTestSupport.psm1')) -Force
+    $script:service = Start-NetpollServer -Name 'pester-proxied' -Protocol Echo -Port 0
+    $script:proxy = Start-NetpollProxy -Name 'pester-proxy' -Upstream $service.EndPoint -Pollers 1
+
+    function script:Measure-RoundTrip([int] $Port) {
+        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $Port)
+        try {
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            (Invoke-TcpRoundTrip -Client $client -Count 16).Length | Should -Be 16
+            $clock.Elapsed.TotalMilliseconds
+        }
+        finally { $client.Dispose() }
+    }
+}
+
+AfterAll {
+    Get-NetpollProxy | Stop-NetpollProxy
+    Get-NetpollServer | Stop-NetpollServer -Force
+    @(Get-NetpollProxy).Count | Should -Be 0
+}
+
+Describe 'Start-, Get-, Stop-NetpollProxy' {
+    It 'returns at once with the real port and forwards to the upstream' {
+        $proxy.Port | Should -BeGreaterThan 0
+        $proxy.EndPoint | Should -Be "127.0.0.1:$($proxy.Port)"
+        $proxy.Upstream | Should -Be $service.EndPoint
+        $proxy.State | Should -Be 'Running'
+        Measure-RoundTrip $proxy.Port | Should -BeGreaterThan 0
+        $proxy.Accepted | Should -BeGreaterOrEqual 1
+    }
+
+    It 'is found by name, wildcard and id, and stopped from the pipeline, which frees its port' {
+        $other = Start-NetpollProxy -Name 'pester-other' -Upstream $service.EndPoint
+        (Get-NetpollProxy -Name 'pester-oth*').Id | Should -Be $other.Id
+        (Get-NetpollProxy -Id $other.Id).Name | Should -Be 'pester-other'
+        $stopped = Get-NetpollProxy 'pester-other' | Stop-NetpollProxy -PassThru
+        $stopped.State | Should -Be 'Stopped'
+        Get-NetpollProxy 'pester-other' -ErrorAction SilentlyContinue -ErrorVariable missing
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'NetpollProxyNotFound*'
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $other.Port)
+        try { $listener.Start() } finally { $listener.Stop() }
+    }
+
+    It 'refuses a name a server or proxy has, non-terminating' {
+        Start-NetpollProxy -Name 'pester-proxied' -Upstream $service.EndPoint -ErrorAction SilentlyContinue -ErrorVariable taken
+        $taken[0].FullyQualifiedErrorId | Should -BeLike 'NetpollProxyNameInUse*'
+    }
+
+    It 'rejects an upstream that is not host:port at binding, saying what is allowed' {
+        { Start-NetpollProxy -Upstream 'just-a-host' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*host:port*unix:*'
+        { Start-NetpollProxy -Upstream '127.0.0.1:70000' } | Should -Throw -ExpectedMessage '*not a port from 1 to 65535*'
+    }
+
+    It 'says when the upstream host does not resolve' {
+        Start-NetpollProxy -Upstream 'nothing.invalid:80' -ErrorAction SilentlyContinue -ErrorVariable unresolved
+        $unresolved[0].FullyQualifiedErrorId | Should -BeLike 'NetpollUpstreamNotResolved*'
+    }
+
+    It 'closes the client with a counted cause when the upstream refuses' {
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+        $dead = Start-NetpollProxy -Name 'pester-dead' -Upstream "127.0.0.1:$port"
+        try {
+            $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $dead.Port)
+            try {
+                $stream = $client.GetStream(); $stream.ReadTimeout = 10000
+                $stream.Read([byte[]]::new(1), 0, 1) | Should -Be 0
+            }
+            finally { $client.Dispose() }
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ($dead.Closed.UpstreamRefused -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            $dead.Closed.UpstreamRefused | Should -Be 1
+        }
+        finally { $dead | Stop-NetpollProxy }
+    }
+}
+
+Describe 'Toxics on a live proxy' {
+    AfterEach {
+        Get-NetpollToxic -Proxy $proxy | Remove-NetpollToxic
+    }
+
+    It 'adds latency, changes it and removes it, measured by a client' {
+        $added = Add-NetpollToxic -Proxy 'pester-proxy' -Type Latency -Latency 300ms
+        $added.Name | Should -Be 'latency_downstream'
+        $added.Attributes | Should -Be 'latency=300ms jitter=0ms'
+        Measure-RoundTrip $proxy.Port | Should -BeGreaterOrEqual 299
+
+        Set-NetpollToxic $proxy latency_downstream -Latency 600ms
+        Measure-RoundTrip $proxy.Port | Should -BeGreaterOrEqual 599
+        (Get-NetpollToxic $proxy latency_downstream).Applied | Should -Be 2
+
+        Get-NetpollToxic $proxy | Set-NetpollToxic -Type Latency -Latency 1ms -PassThru | ForEach-Object Attributes | Should -Be 'latency=1ms jitter=0ms'
+    }
+
+    It 'offers only the attributes of the type and checks their ranges at binding' {
+        { Add-NetpollToxic $proxy -Type Latency -Rate 100 } | Should -Throw -ErrorId 'NamedParameterNotFound*'
+        { Add-NetpollToxic $proxy -Type Bandwidth -Rate 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { Add-NetpollToxic $proxy -Type Latency -Latency 1ms -Toxicity 1.5 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { Add-NetpollToxic $proxy -Type Latency -Latency 'soon' } | Should -Throw -ExpectedMessage '*200ms*'
+        { Add-NetpollToxic 'no-such-proxy' -Type Down } | Should -Throw -ExpectedMessage "*No Netpoll proxy is named 'no-such-proxy'*pester-proxy*"
+        $attributes = (Get-Command Add-NetpollToxic -ArgumentList $proxy, 'Slicer').Parameters.Keys
+        $attributes | Should -Contain 'AverageSize'
+        $attributes | Should -Not -Contain 'Latency'
+        @(Get-NetpollToxic $proxy).Count | Should -Be 0
+    }
+
+    It 'refuses what only the whole toxic shows wrong, non-terminating, and adds nothing' {
+        Add-NetpollToxic $proxy -Type Slicer -AverageSize 10 -SizeVariation 10 -ErrorAction SilentlyContinue -ErrorVariable slicer
+        $slicer[0].FullyQualifiedErrorId | Should -BeLike 'NetpollToxicRejected*'
+        $slicer[0].Exception.Message | Should -BeLike '*SizeVariation must be between 0 and 9*'
+        Add-NetpollToxic $proxy -Type LimitData -Bytes 10 | Out-Null
+        Add-NetpollToxic $proxy -Type LimitData -Bytes 20 -ErrorAction SilentlyContinue -ErrorVariable twice
+        $twice[0].FullyQualifiedErrorId | Should -BeLike 'NetpollToxicRejected*'
+        (Get-NetpollToxic $proxy).Attributes | Should -Be 'bytes=10'
+        Set-NetpollToxic $proxy limit_data_downstream -Type Latency -ErrorAction SilentlyContinue -ErrorVariable retyped
+        $retyped[0].FullyQualifiedErrorId | Should -BeLike 'NetpollToxicRejected*'
+        Remove-NetpollToxic $proxy 'nothing-here' -ErrorAction SilentlyContinue -ErrorVariable missing
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'NetpollToxicNotFound*'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        Add-NetpollToxic $proxy -Type Timeout -WhatIf
+        @(Get-NetpollToxic $proxy).Count | Should -Be 0
+    }
+
+    It 'takes a proxy down and up again on the same port' {
+        Add-NetpollToxic $proxy -Type Down | Out-Null
+        $proxy.State | Should -Be 'Down'
+        { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $proxy.Port) } | Should -Throw '*refused*'
+        Remove-NetpollToxic $proxy down
+        $proxy.State | Should -Be 'Running'
+        Measure-RoundTrip $proxy.Port | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'Get-NetpollStats with a proxy' {
+    It 'shows the proxy''s pollers like a server''s: client side under its name, upstream side under name-upstream' {
+        Measure-RoundTrip $proxy.Port | Out-Null
+        $rows = @(Get-NetpollStats -Name 'pester-proxy')
+        $rows.ServerName | Should -Be @('pester-proxy', 'pester-proxy-upstream')
+        ($rows | Where-Object ServerName -eq 'pester-proxy').Accepted | Should -BeGreaterOrEqual 1
+        ($rows | Measure-Object BytesIn -Sum).Sum | Should -BeGreaterThan 0
+        $piped = @($proxy | Get-NetpollStats -Aggregate)
+        $piped.Count | Should -Be 1
+        $piped[0].Pollers | Should -Be 2
+        @(Get-NetpollStats).ServerName | Should -Contain 'pester-proxied'
+    }
+}
