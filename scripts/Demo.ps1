@@ -3,14 +3,6 @@
     Starts a Netpoll server, loads it, shows per-poller stats and the load result, and stops it.
 .DESCRIPTION
     The demo a newcomer runs first (./demo.sh builds, then runs it in the repository's pwsh 7.6.9).
-.PARAMETER Connections
-    Connections the load opens, 1 to 10,000. Default 200.
-.PARAMETER Duration
-    Seconds the load runs, 0.5 to 600. Default 3.
-.PARAMETER Protocol
-    What the demo server speaks: Echo (default, loaded with ping-pong) or Http (loaded with GET /).
-.PARAMETER Pollers
-    Pollers (reactor threads) of the demo server, 1 to 64. Default 2.
 .EXAMPLE
     dotnet pwsh ./scripts/Demo.ps1 -Connections 500 -Duration 5 -Protocol Http
 .PARAMETER Connections

@@ -148,17 +148,6 @@ Describe 'Three nodes through Start-Job' {
 }
 
 Describe 'scripts/Invoke-DistributedLoad.ps1' {
-    It 'documents every parameter, like every script in scripts/' {
-        foreach ($script in Get-ChildItem (Get-RepositoryPath 'scripts') -Filter *.ps1) {
-            $help = Get-Help $script.FullName -Full
-            $help.Synopsis | Should -Not -BeLike "*$($script.Name)*" -Because "$($script.Name) has a .SYNOPSIS"
-            $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-            foreach ($name in (Get-Command $script.FullName).Parameters.Keys | Where-Object { $_ -notin $common }) {
-                ($help.parameters.parameter | Where-Object name -eq $name).description.Text | Should -Not -BeNullOrEmpty -Because "-$name of $($script.Name) needs a .PARAMETER entry"
-            }
-        }
-    }
-
     It 'stops before changing anything when a node cannot hold its share, naming each node''s binding constraint' {
         $node = New-ProcessSession
         try {
