@@ -28,6 +28,9 @@
         'Enable-NetpollTelemetry'
         'Disable-NetpollTelemetry'
         'Get-NetpollTelemetry'
+        'Get-NetpollRoute'
+        'Set-NetpollRoute'
+        'Remove-NetpollRoute'
         'Start-NetpollProxy'
         'Stop-NetpollProxy'
         'Get-NetpollProxy'
@@ -46,7 +49,9 @@
             LicenseUri   = 'https://github.com/netpoll-dotnet/netpoll/blob/main/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- Start-, Stop-, Get-NetpollServer: in-process multi-reactor servers (Echo, Discard, Http).
+- Start-, Stop-, Get-NetpollServer: in-process multi-reactor servers (Echo, Discard, Http, the user's own
+  -Handler), and HTTP mocks with -Route: static answers at engine speed, scriptblocks in a runspace pool.
+- Get-, Set-, Remove-NetpollRoute: a live server's routes, with hit counts and latency.
 - Get-NetpollStats: live per-poller or per-server stats, once or streamed, rates over a defined window.
 - Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated; results
   with latencies in milliseconds (null when nothing was measured), errors by cause, NetpollLoadFailed when

@@ -3,7 +3,7 @@ using Netpoll.Bench;
 
 // netpoll-bench: the processes of the side-by-side benchmarks (bench/run drives them).
 //   server KIND [--port N] [--pollers N] [--upstream HOST:PORT]
-//          KIND: netpoll | netpoll-inline | sockets | kestrel | netpoll-http | netpoll-http-inline | netpoll-proxy (needs --upstream)
+//          KIND: netpoll | netpoll-inline | sockets | kestrel | netpoll-http | netpoll-http-inline | netpoll-http-mock | netpoll-http-mock-inline | netpoll-proxy (needs --upstream)
 //   client --target HOST:PORT [--connections N] [--size B] [--duration S] [--warmup S] [--pattern pingpong|idle] ...
 //   suite  --mode short|full --floor PATH --out DIR        runs every scenario, writes results.json/.csv
 //   report --results FILE [--doc docs/benchmarks.md] --out DIR   tables, ratios and the chart

@@ -109,6 +109,10 @@ internal static class ReportCommand
             Aggregate? htp = Find(all, "http", "netpoll", 0, c);
             Aggregate? hin = Find(all, "http", "netpoll-inline", 0, c);
             md.AppendLine($"| HTTP plaintext × {c} connections: requests per server CPU-second ≥ Kestrel's (equal CPU) | {Cell(htp, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} | {Cell(hin, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} |");
+            if (Find(all, "http", "netpoll-mock-inline", 0, c) is { } mock)
+            {
+                md.AppendLine($"| HTTP static mock route × {c} connections: requests per server CPU-second ≥ 0.9× the built-in handler's | (not run) | {Cell(mock, x => Ratio(x.RtPerCpu.Median, hin?.RtPerCpu.Median, 0.9))} |");
+            }
         }
 
         Aggregate? haproxy = Find(all, "proxy", "haproxy", 1024, 1000);
@@ -214,6 +218,7 @@ internal static class ReportCommand
         "sockets" => "System.Net.Sockets",
         "sockets-inline" => "System.Net.Sockets, inline completions",
         "kestrel" => "Kestrel (minimal endpoint)",
+        "netpoll-mock-inline" => "Netpoll, static mock route in a user's route table, Inline",
         _ => server,
     };
 
@@ -323,7 +328,7 @@ internal static class ReportCommand
         foreach (int c in conns)
         {
             Aggregate? kestrel = Find(all, "http", "kestrel", 0, c);
-            foreach (string s in new[] { "netpoll", "netpoll-inline", "kestrel" })
+            foreach (string s in new[] { "netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel" })
             {
                 if (Find(all, "http", s, 0, c) is not { } a)
                 {

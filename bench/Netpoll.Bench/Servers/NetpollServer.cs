@@ -7,16 +7,27 @@ using Netpoll.Server;
 
 namespace Netpoll.Bench;
 
-/// <summary>The engine with its built-in Echo (zero-copy splice) or Http handler, on the backend named (never Auto: a bench names what it measures).</summary>
-internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode dispatch, int pollers, PollerBackendKind backend = PollerBackendKind.Epoll, bool submissionPolling = false) : IBenchServer
+/// <summary>
+/// The engine with its built-in Echo (zero-copy splice) or Http handler, or Http with a user's table of
+/// mock routes (<see cref="MockRoutes"/>) whose static <c>GET /</c> sends the same bytes as the built-in one;
+/// on the backend named (never Auto: a bench names what it measures).
+/// </summary>
+internal sealed class NetpollServer(IPEndPoint endPoint, NetpollServer.Protocol protocol, DispatchMode dispatch, int pollers, PollerBackendKind backend = PollerBackendKind.Epoll, bool submissionPolling = false) : IBenchServer
 {
     private EventLoop? _loop;
+
+    public enum Protocol
+    {
+        Echo,
+        Http,
+        HttpMock,
+    }
 
     public Task<int> StartAsync()
     {
         var options = new EventLoopOptions
         {
-            Name = http ? "bench-http" : "bench-echo",
+            Name = protocol switch { Protocol.Echo => "bench-echo", Protocol.Http => "bench-http", _ => "bench-http-mock" },
             Connection = new ConnectionOptions { Dispatch = dispatch },
             Backend = backend,
             IoUring = new IoUringOptions { SubmissionPolling = submissionPolling },
@@ -27,7 +38,12 @@ internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode
         }
 
         EventLoop? loop = null;
-        ConnectionHandler handler = http ? new HttpHandler(() => loop?.GetStats() ?? []) : new EchoHandler();
+        ConnectionHandler handler = protocol switch
+        {
+            Protocol.Echo => new EchoHandler(),
+            Protocol.Http => new HttpHandler(() => loop?.GetStats() ?? []),
+            _ => new HttpHandler(MockRoutes()),
+        };
         loop = new EventLoop(handler, options);
         _loop = loop;
         if (loop.BackendInUse != backend)
@@ -39,6 +55,22 @@ internal sealed class NetpollServer(IPEndPoint endPoint, bool http, DispatchMode
         _ = loop.ServeAsync(listener);
         return Task.FromResult(((IPEndPoint)listener.LocalEndPoint).Port);
     }
+
+    /// <summary>A mock table as a user would write one: a dozen routes of every kind, the measured one among them.</summary>
+    private static HttpRouteTable MockRoutes() => new(
+    [
+        HttpRoute.Static("GET /", HttpResponse.Text("Hello, World!", contentType: "text/plain")),
+        HttpRoute.Static("GET /health", HttpResponse.Json("{\"status\":\"ok\"}")),
+        HttpRoute.Static("GET /users/{id}", HttpResponse.Json("{\"name\":\"mock\"}")),
+        HttpRoute.Static("DELETE /users/{id}", HttpResponse.WithStatus(204)),
+        HttpRoute.Static("POST /orders", new HttpResponse { Status = 201, Headers = [new("Location", "/orders/1")] }),
+        HttpRoute.Static("GET /orders/{id}/items/*", HttpResponse.Json("[]")),
+        HttpRoute.Static("GET /static/**", new HttpResponse { Body = HttpBody.Filler(1024) }),
+        HttpRoute.Static("GET /slow", new HttpResponse { Delay = TimeSpan.FromMilliseconds(100) }),
+        HttpRoute.Static("* /any", HttpResponse.Text("any")),
+        HttpRoute.Static("GET /unavailable", new HttpResponse { Status = 503, Headers = [new("Retry-After", "1")] }),
+        HttpRoute.Dynamic("GET /echo/{word}", r => new ValueTask<HttpResponse>(HttpResponse.Text(r.RouteValues["word"]))),
+    ]);
 
     public ServerCounters Counters()
     {

@@ -14,7 +14,7 @@ namespace Netpoll.Bench;
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "sockets", "kestrel", "netpoll-proxy"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel", "netpoll-proxy"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -24,13 +24,15 @@ internal static class ServerCommand
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
         IBenchServer server = kind switch
         {
-            "netpoll" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers),
-            "netpoll-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers),
-            "netpoll-uring" => new NetpollServer(endPoint, http: false, DispatchMode.ThreadPool, pollers, PollerBackendKind.IoUring),
-            "netpoll-uring-inline" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers, PollerBackendKind.IoUring),
-            "netpoll-uring-sqpoll" => new NetpollServer(endPoint, http: false, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, submissionPolling: true),
-            "netpoll-http" => new NetpollServer(endPoint, http: true, DispatchMode.ThreadPool, pollers),
-            "netpoll-http-inline" => new NetpollServer(endPoint, http: true, DispatchMode.Inline, pollers),
+            "netpoll" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.ThreadPool, pollers),
+            "netpoll-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers),
+            "netpoll-http" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.ThreadPool, pollers),
+            "netpoll-http-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers),
+            "netpoll-http-mock" => new NetpollServer(endPoint, NetpollServer.Protocol.HttpMock, DispatchMode.ThreadPool, pollers),
+            "netpoll-http-mock-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.HttpMock, DispatchMode.Inline, pollers),
+            "netpoll-uring" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.ThreadPool, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-sqpoll" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, submissionPolling: true),
             "sockets" => new SocketsEchoServer(endPoint),
             "kestrel" => new KestrelServer(endPoint),
             "netpoll-proxy" => new NetpollProxyServer(endPoint, IPEndPoint.Parse(options.Get("upstream") ?? throw new ArgumentException("server netpoll-proxy needs --upstream host:port.")), pollers),

@@ -77,7 +77,7 @@ internal sealed partial class SuiteCommand
     }
 
     private static readonly string[] EchoServers = ["c-epoll", "c-uring", "c-uring-sqpoll", "netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "sockets", "sockets-inline"];
-    private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "kestrel"];
+    private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel"];
     private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "netpoll-uring", "sockets", "kestrel"];
 
     /// <summary>SQPOLL spins a kernel thread on a core of its own: measured only when --servers names it, never by default.</summary>
@@ -304,6 +304,7 @@ internal sealed partial class SuiteCommand
                 "sockets-inline" => "sockets",
                 "netpoll" when http => "netpoll-http",
                 "netpoll-inline" when http => "netpoll-http-inline",
+                "netpoll-mock-inline" => "netpoll-http-mock-inline",
                 _ => server,
             };
             command = [_self, "server", kind, "--port", "0"];

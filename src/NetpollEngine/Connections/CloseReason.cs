@@ -18,4 +18,6 @@ public enum CloseReason
     HandlerError,
     /// <summary>The server shut down (gracefully or at its deadline).</summary>
     Shutdown,
+    /// <summary>The request deadline set with <see cref="Connection.SetRequestDeadline"/> passed (for HTTP: a slow request head or body).</summary>
+    RequestTimeout,
 }

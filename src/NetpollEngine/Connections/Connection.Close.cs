@@ -56,21 +56,59 @@ public sealed partial class Connection
         }
     }
 
-    /// <summary>Half-close: sends FIN after what was flushed; reading continues until the peer closes.</summary>
+    /// <summary>
+    /// Half-close: sends FIN after what was flushed; reading continues until the peer closes. The FIN waits for
+    /// the output to drain: a flush still under way (a ring send in flight, or a socket that was full) sends it
+    /// when it has written the last byte, so a response flushed just before is never cut off.
+    /// </summary>
     public void ShutdownSend()
     {
         ThrowIfClosed("ShutdownSend");
+        if (Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendRequested, ShutdownSendNone) == ShutdownSendNone
+            && !ShutdownSendIfDrained(out int errno))
+        {
+            throw errno == 0 ? ClosedException("ShutdownSend") : SocketErrors.Create("shutdown(SHUT_WR)", errno);
+        }
+    }
+
+    /// <summary>
+    /// Sends the FIN a <see cref="ShutdownSend"/> asked for if the output is drained and no flush runs; else the
+    /// flush that drains it calls again. False with errno 0: the connection is closing (its close ends sending).
+    /// </summary>
+    private bool ShutdownSendIfDrained() => ShutdownSendIfDrained(out _);
+
+    private bool ShutdownSendIfDrained(out int errno)
+    {
+        errno = 0;
         if (!_lifecycle.TryAcquireIo())
         {
-            throw ClosedException("ShutdownSend");
+            return false;
         }
 
         try
         {
-            if (Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0)
+            // Taking the flush (a CAS, a full fence after the request's CAS) keeps a flusher from writing after the FIN.
+            if (_output.Length > 0 || Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) != FlushIdle)
             {
-                throw SocketErrors.Last("shutdown(SHUT_WR)");
+                return true; // the owner of the flush sends it once the output is empty
             }
+
+            try
+            {
+                if (_output.Length == 0
+                    && Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendDone, ShutdownSendRequested) == ShutdownSendRequested
+                    && Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0)
+                {
+                    errno = Libc.LastError;
+                    return false;
+                }
+            }
+            finally
+            {
+                ReleaseFlush();
+            }
+
+            return true;
         }
         finally
         {

@@ -250,7 +250,7 @@ public sealed partial class Connection
     /// <summary>The ring's send is done and the output is empty: give the flush back, and take it again for bytes that raced in.</summary>
     private void ReleaseRingFlush()
     {
-        Volatile.Write(ref _flushOwner, FlushIdle);
+        ReleaseFlush();
         TryWriteNow();
     }
 

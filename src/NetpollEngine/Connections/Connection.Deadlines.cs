@@ -1,12 +1,14 @@
+using System.Diagnostics;
 using Netpoll.Diagnostics;
 using Netpoll.Polling;
 
 namespace Netpoll.Connections;
 
 /// <summary>
-/// Idle, read and write deadlines. Any thread arms or clears one (a reader wait, a flush wait, a byte
-/// moving); the poller puts the earliest on its <see cref="TimerWheel"/> and, when it fires, acts on
-/// whichever passed: idle and write close the connection, read fails the reader's wait.
+/// Idle, read, write and request deadlines. Any thread arms or clears one (a reader wait, a flush wait, a
+/// byte moving, a protocol waiting for a request); the poller puts the earliest on its <see cref="TimerWheel"/>
+/// and, when it fires, acts on whichever passed: idle and write close the connection, read fails the
+/// reader's wait, request asks the handler and then (usually) closes.
 /// </summary>
 public sealed partial class Connection
 {
@@ -31,6 +33,29 @@ public sealed partial class Connection
             QueuePollerTask();
         }
     }
+
+    /// <summary>
+    /// Arms the request deadline <paramref name="timeout"/> from now, replacing any armed before. For a
+    /// protocol that gives a peer limited time for something it must send (an HTTP request head, a minimum
+    /// body rate): when it passes, the handler's <see cref="ConnectionHandler.OnRequestDeadline"/> runs on the
+    /// poller thread, and unless it returns false the connection sends what the handler wrote and closes
+    /// with <see cref="CloseReason.RequestTimeout"/>. Any thread.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not between one millisecond and 24 days.</exception>
+    public void SetRequestDeadline(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.FromMilliseconds(1) || timeout > TimeSpan.FromDays(24))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A request deadline must be between 1 ms and 24 days from now.");
+        }
+
+        long ms = (long)timeout.TotalMilliseconds;
+        _deadlines.SetRequest(Environment.TickCount64 + ms, ms);
+        QueuePollerTask(); // on the poller thread this schedules at once
+    }
+
+    /// <summary>Disarms the request deadline (the awaited request arrived). Any thread; cheap.</summary>
+    public void ClearRequestDeadline() => _deadlines.SetRequest(0, 0);
 
     // Clearing needs no poller task: a wheel entry that finds nothing due just schedules the next one.
     private void ClearReadDeadline() => _deadlines.SetRead(0);
@@ -87,7 +112,44 @@ public sealed partial class Connection
             }
         }
 
+        long request = _deadlines.Request;
+        if (request != 0 && nowMs >= request && RequestDeadlinePassed())
+        {
+            return;
+        }
+
         ScheduleNextDeadline(nowMs);
+    }
+
+    /// <summary>The request deadline passed: ask the handler, then close unless it says no. True: closed.</summary>
+    private bool RequestDeadlinePassed()
+    {
+        long timeout = _deadlines.RequestTimeout;
+        ClearRequestDeadline();
+        bool close = true;
+        try
+        {
+            close = _handler?.OnRequestDeadline(this) ?? true;
+        }
+        catch (Exception ex)
+        {
+            Trace.TraceWarning($"netpoll connection {Id}: OnRequestDeadline failed: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (!close)
+        {
+            return false; // the handler moved or cleared the deadline; ScheduleNextDeadline picks up the new one
+        }
+
+        Poller.Counters[PollerCounter.Timeouts]++;
+        NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "request", timeout);
+        lock (_writeGate)
+        {
+            _output.Flush(); // publish the handler's last words; the close path writes them
+        }
+
+        CloseOnPoller(CloseReason.RequestTimeout, 0);
+        return true;
     }
 
     /// <summary>Puts the earliest pending deadline on the wheel if it is earlier than the live entry. Poller thread.</summary>

@@ -159,6 +159,20 @@ public sealed partial class Connection
         return Volatile.Read(ref _received) != version && _lifecycle.TryStartDispatch();
     }
 
+    /// <summary>
+    /// Logs, as an engine event, a failure the handler answered itself without closing (an HTTP route
+    /// whose code threw, answered 500): the same logs as a handler that throws, but the connection stays.
+    /// </summary>
+    /// <param name="request">What failed, for the log (e.g. "GET /orders").</param>
+    /// <param name="error">Why.</param>
+    public void ReportRequestFailure(string request, Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(error);
+        Trace.TraceWarning($"netpoll connection {Id}: {request} failed: {error.GetType().Name}: {error.Message}");
+        NetpollEventSource.Log.RequestFailed(_host.Name, Id, request, error.GetType().Name, error.Message);
+    }
+
     private void HandlerFailed(Exception ex)
     {
         Trace.TraceWarning($"netpoll connection {Id}: handler failed: {ex.GetType().Name}: {ex.Message}");

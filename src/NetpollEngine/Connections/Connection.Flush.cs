@@ -17,6 +17,9 @@ public sealed partial class Connection
     private const int MaxVectors = 64;
     private const int FlushIdle = 0;
     private const int FlushBusy = 1;
+    private const int ShutdownSendNone = 0;
+    private const int ShutdownSendRequested = 1;
+    private const int ShutdownSendDone = 2;
 
     /// <summary>Serializes writer-side calls on the output buffer across tasks.</summary>
     internal Lock WriteGate => _writeGate;
@@ -89,11 +92,16 @@ public sealed partial class Connection
                 return;
             }
 
-            Volatile.Write(ref _flushOwner, FlushIdle);
+            ReleaseFlush();
             if (outcome == WriteOutcome.Failed)
             {
                 return;
             }
+        }
+
+        if (Volatile.Read(ref _shutdownSend) == ShutdownSendRequested)
+        {
+            ShutdownSendIfDrained(); // the FIN a ShutdownSend left for the flush that drains the output
         }
     }
 
@@ -114,12 +122,19 @@ public sealed partial class Connection
         }
 
         ArmWrite(false);
-        Volatile.Write(ref _flushOwner, FlushIdle);
+        ReleaseFlush();
         if (outcome == WriteOutcome.Drained)
         {
             TryWriteNow(); // bytes published while we wrote, by a caller that saw the flush busy
         }
     }
+
+    /// <summary>
+    /// Gives up the flush. A full fence, not a release store: the owner reads the output's length next, and a
+    /// writer publishes then tries to take the flush; with a plain store both could miss each other (a
+    /// store-load reorder) and published bytes would wait for the next flush.
+    /// </summary>
+    private void ReleaseFlush() => Interlocked.Exchange(ref _flushOwner, FlushIdle);
 
     /// <summary>sendmsg until the output is empty or the socket would block. The caller owns the flush.</summary>
     private unsafe WriteOutcome WriteOutput()

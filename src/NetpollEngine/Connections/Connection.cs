@@ -69,6 +69,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private int _flushOwner;                           // CAS: FlushBusy while one thread (a caller or the poller) owns the output's reader side
     private List<AsyncSignal>? _flushWaiters;          // FlushAsync calls waiting for the output to drain, under the list's lock
     private int _sending;                              // poller writes, any thread reads: bytes of the ring send in flight (0: none)
+    private int _shutdownSend;                         // CAS: None -> Requested (ShutdownSend) -> Done (FIN sent by whoever holds the flush with the output empty)
 
     // Deadlines (Connection.Deadlines.cs).
     private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires

@@ -1,8 +1,9 @@
 namespace Netpoll.Connections;
 
 /// <summary>
-/// A connection's three deadlines, as TickCount64 milliseconds: idle (from the last byte moved), read
-/// (a pending reader wait) and write (a flush waiting for the socket). Any thread arms and clears them;
+/// A connection's four deadlines, as TickCount64 milliseconds: idle (from the last byte moved), read
+/// (a pending reader wait), write (a flush waiting for the socket) and request (one the protocol sets:
+/// an HTTP head or body that must arrive in time). Any thread arms and clears them;
 /// only the poller thread schedules them on its timer wheel and fires them (Connection.Deadlines.cs).
 /// </summary>
 internal struct ConnectionDeadlines(long now)
@@ -10,6 +11,8 @@ internal struct ConnectionDeadlines(long now)
     private long _lastActivity = now;  // any thread: when a byte last moved either way
     private long _read;                // any thread: when the pending reader wait times out; 0: none
     private long _write;               // any thread: when a flush still waiting closes the connection; 0: none
+    private long _request;             // any thread: when the handler's OnRequestDeadline runs; 0: none
+    private long _requestTimeout;      // any thread, with _request: the timeout it was armed with (ms), for the event
     private long _scheduled;           // poller: due time of the live wheel entry; 0: none
 
     public readonly long LastActivity => Volatile.Read(in _lastActivity);
@@ -17,6 +20,10 @@ internal struct ConnectionDeadlines(long now)
     public readonly long Read => Volatile.Read(in _read);
 
     public readonly long Write => Volatile.Read(in _write);
+
+    public readonly long Request => Volatile.Read(in _request);
+
+    public readonly long RequestTimeout => Volatile.Read(in _requestTimeout);
 
     /// <summary>Poller: due time of the wheel entry that counts, 0 when none is live.</summary>
     public long Scheduled
@@ -31,6 +38,12 @@ internal struct ConnectionDeadlines(long now)
 
     public void SetWrite(long due) => Volatile.Write(ref _write, due);
 
+    public void SetRequest(long due, long timeout)
+    {
+        Volatile.Write(ref _requestTimeout, timeout);
+        Volatile.Write(ref _request, due);
+    }
+
     /// <summary>The earliest armed deadline, or long.MaxValue when none is armed.</summary>
     public readonly long Earliest(long idleMs)
     {
@@ -43,6 +56,11 @@ internal struct ConnectionDeadlines(long now)
         if (Write is var write and not 0)
         {
             due = Math.Min(due, write);
+        }
+
+        if (Request is var request and not 0)
+        {
+            due = Math.Min(due, request);
         }
 
         return due;

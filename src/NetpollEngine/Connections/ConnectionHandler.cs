@@ -32,6 +32,15 @@ public abstract class ConnectionHandler
     /// <summary>Input has arrived: read it through <see cref="Connection.Reader"/>, answer through <see cref="Connection.Writer"/>.</summary>
     public abstract ValueTask OnRequestAsync(Connection connection);
 
+    /// <summary>
+    /// The request deadline set with <see cref="Connection.SetRequestDeadline"/> passed. Runs on the poller
+    /// thread, possibly while an <see cref="OnRequestAsync"/> call runs elsewhere: keep it short and
+    /// synchronize with that call. Write a last answer (an HTTP 408) if there is one to give and return
+    /// true: the connection sends it and closes with <see cref="CloseReason.RequestTimeout"/>. Return
+    /// false to keep the connection (after moving or clearing the deadline). The default closes.
+    /// </summary>
+    public virtual bool OnRequestDeadline(Connection connection) => true;
+
     /// <summary>The peer closed or reset the connection (not called for closes this side started).</summary>
     public virtual void OnDisconnect(Connection connection)
     {

@@ -107,6 +107,16 @@ internal sealed class NetpollEventSource : EventSource
         }
     }
 
+    [Event(10, Level = EventLevel.Error, Keywords = Keywords.Connection,
+        Message = "{0}: connection {1}: {2} failed with {3}: {4} (answered by the handler; the connection stays)")]
+    public void RequestFailed(string owner, long connectionId, string request, string exceptionType, string message)
+    {
+        if (IsEnabled(EventLevel.Error, Keywords.Connection))
+        {
+            WriteEvent(10, owner, connectionId, request, exceptionType, message);
+        }
+    }
+
     [Event(9, Level = EventLevel.Error, Keywords = Keywords.Poller,
         Message = "Poller {0}: {1} failed: {2}")]
     public void PollerFailed(int pollerId, string stage, string error)

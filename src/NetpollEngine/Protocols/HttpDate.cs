@@ -1,13 +1,18 @@
-using System.Globalization;
-using System.Text;
-
 namespace Netpoll.Protocols;
 
-/// <summary>The RFC 9110 Date header value, formatted at most once per second and shared by all connections.</summary>
+/// <summary>
+/// The RFC 9110 Date header value (IMF-fixdate, always 29 bytes), formatted at most once per second and
+/// shared by all connections. Formatting writes into the buffer not being read (two, swapped), so it
+/// allocates nothing: a responder that copies the value finishes long before its buffer is reused a second later.
+/// </summary>
 internal static class HttpDate
 {
-    private static byte[] s_value = Format(DateTimeOffset.UtcNow);
-    private static long s_second = Environment.TickCount64 / 1000;
+    public const int Length = 29;
+
+    private static readonly byte[][] s_buffers = [new byte[Length], new byte[Length]];
+    private static readonly Lock s_gate = new();
+    private static int s_current;
+    private static long s_second = -1;
 
     public static ReadOnlySpan<byte> Current
     {
@@ -16,13 +21,26 @@ internal static class HttpDate
             long second = Environment.TickCount64 / 1000;
             if (second != Volatile.Read(ref s_second))
             {
-                Volatile.Write(ref s_value, Format(DateTimeOffset.UtcNow));
-                Volatile.Write(ref s_second, second);
+                Refresh(second);
             }
 
-            return Volatile.Read(ref s_value);
+            return s_buffers[Volatile.Read(ref s_current)];
         }
     }
 
-    private static byte[] Format(DateTimeOffset now) => Encoding.ASCII.GetBytes(now.ToString("R", CultureInfo.InvariantCulture));
+    private static void Refresh(long second)
+    {
+        lock (s_gate)
+        {
+            if (second == s_second)
+            {
+                return;
+            }
+
+            int next = 1 - s_current;
+            DateTimeOffset.UtcNow.TryFormat(s_buffers[next], out _, "R", System.Globalization.CultureInfo.InvariantCulture);
+            Volatile.Write(ref s_current, next);
+            Volatile.Write(ref s_second, second);
+        }
+    }
 }

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Text;
+using System.Diagnostics;
 using System.Text.Json;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
@@ -7,144 +7,269 @@ using Netpoll.Diagnostics;
 namespace Netpoll.Protocols;
 
 /// <summary>
-/// A plaintext HTTP/1.1 responder for load tests and health checks, written against the public API:
-/// keep-alive and pipelining; <c>GET /</c> → 200 "Hello, World!"; <c>GET /stats</c> → the server's
-/// counters as JSON; other paths 404; methods other than GET/HEAD 405. A malformed request gets 400
-/// and the connection closed; a header section over 8 KiB gets 431 and the connection closed.
-/// Request bodies (Content-Length) are read and ignored; chunked bodies get 501.
+/// An HTTP/1.1 server (RFC 9110/9112) answering from an <see cref="HttpRouteTable"/>: keep-alive,
+/// pipelining, Content-Length and chunked request bodies, strict request validation, and limits on
+/// slow clients (see <see cref="HttpServerOptions"/>). Without routes it is the built-in responder:
+/// <c>GET /</c> → 200 "Hello, World!", <c>GET /stats</c> → the server's counters as JSON.
 /// </summary>
+/// <remarks>
+/// A request the RFCs reject gets its 4xx/5xx with <c>Connection: close</c> and the connection closes
+/// (<see cref="HttpRequestParser"/> lists the checks) once the client stops sending (lingering, as nginx
+/// does, so the client reads the refusal instead of a reset). Static routes are answered inline, with no
+/// allocation; delayed and dynamic ones are awaited without blocking the poller, and later requests on
+/// the connection wait their turn. The handler keeps its per-connection state in <see cref="Connection.Context"/>.
+/// </remarks>
 public sealed class HttpHandler : ConnectionHandler
 {
-    /// <summary>Largest request line plus headers accepted.</summary>
+    /// <summary>Default largest request head (request line plus fields); see <see cref="HttpServerOptions.MaxHeaderBytes"/>.</summary>
     public const int MaxHeaderBytes = 8 * 1024;
 
-    /// <summary>Largest request body accepted (and skipped).</summary>
+    /// <summary>Default largest request body; see <see cref="HttpServerOptions.MaxBodyBytes"/>.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
-    private static ReadOnlySpan<byte> HeaderEnd => "\r\n\r\n"u8;
+    private readonly HttpServerCounters _counters = new();
+    private readonly Action<HttpRoute, HttpRequest, Exception, Connection?> _reportFailure;
 
-    private static readonly byte[] HelloBody = "Hello, World!"u8.ToArray();
+    /// <summary>The built-in responder: GET / and GET /stats.</summary>
+    /// <param name="stats">Source of the counters served at GET /stats (the server's <see cref="Server.EventLoop.GetStats"/>).</param>
+    public HttpHandler(Func<IReadOnlyList<PollerStats>>? stats = null)
+        : this(CreateBuiltInRoutes(stats))
+    {
+    }
 
-    private readonly Func<IReadOnlyList<PollerStats>>? _stats;
+    /// <param name="routes">What to answer; it may change while the server runs.</param>
+    /// <param name="options">Limits and timeouts; null: the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public HttpHandler(HttpRouteTable routes, HttpServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        options ??= new HttpServerOptions();
+        options.Validate();
+        Routes = routes;
+        Options = options;
+        _reportFailure = ReportFailure;
+    }
 
-    /// <param name="stats">Source of the counters served at GET /stats (the server's <see cref="EventLoop.GetStats"/>).</param>
-    public HttpHandler(Func<IReadOnlyList<PollerStats>>? stats = null) => _stats = stats;
+    /// <summary>A dynamic route's callback failed (its client got 500). Raised on the thread that saw the failure; a handler that throws is ignored.</summary>
+    public event EventHandler<HttpRouteFailedEventArgs>? RouteFailed;
 
-    /// <summary>True: parsing and answering never block (a flush that must wait awaits), so
-    /// <see cref="DispatchMode.Auto"/> runs it on the poller thread. The stats source must not block either.</summary>
+    public HttpRouteTable Routes { get; }
+
+    public HttpServerOptions Options { get; }
+
+    /// <summary>True: parsing and static answers never block; delays and callbacks are awaited, never waited on. So
+    /// <see cref="DispatchMode.Auto"/> runs it on the poller thread.</summary>
     public override bool NeverBlocks => true;
 
-    public override async ValueTask OnRequestAsync(Connection connection)
+    /// <summary>The built-in routes: <c>GET /</c> → "Hello, World!" and <c>GET /stats</c> → <paramref name="stats"/> as JSON.</summary>
+    public static HttpRouteTable CreateBuiltInRoutes(Func<IReadOnlyList<PollerStats>>? stats = null) => new(
+    [
+        HttpRoute.Static("GET /", HttpResponse.Text("Hello, World!", contentType: "text/plain")),
+        HttpRoute.Dynamic("GET /stats", _ => new ValueTask<HttpResponse>(new HttpResponse { Body = HttpBody.FromBytes(StatsJson(stats)), ContentType = "application/json" }), runsInline: true),
+    ]);
+
+    /// <summary>What this handler refused or cut short so far.</summary>
+    public HttpServerStatistics GetStatistics() => _counters.Snapshot();
+
+    public override ValueTask OnConnectAsync(Connection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        bool wrote = false;
-        bool close = false;
-        while (!close && TryHandleOne(connection, out close))
+        HttpSession session = SessionOf(connection);
+        lock (session)
         {
-            wrote = true;
+            ApplyDeadline(connection, session, Environment.TickCount64); // the first head is due from accept
         }
 
-        if (wrote || close)
+        return default;
+    }
+
+    /// <summary>A head or body did not arrive in time: answer 408 if a request was under way, and close.</summary>
+    public override bool OnRequestDeadline(Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.Context is not HttpSession session)
         {
-            await connection.Writer.FlushAsync().ConfigureAwait(false);
+            return true;
         }
 
-        if (close)
+        lock (session)
+        {
+            long now = Environment.TickCount64;
+            session.AppliedDeadline = 0; // the engine's has fired
+            switch (session.OnDeadline(new ConnectionOutput(connection.Writer), now))
+            {
+                case HttpStep.NeedMore:
+                    ApplyDeadline(connection, session, now); // it moved (a body kept its rate) or was cleared
+                    return false;
+                case HttpStep.Linger:
+                    // Send the 408 now and linger; if it cannot go at once, the engine sends what it can and closes.
+                    ValueTask flush = connection.Writer.FlushAsync();
+                    if (!flush.IsCompletedSuccessfully)
+                    {
+                        _ = flush.AsTask(); // observed; the close fails it
+                        return true;
+                    }
+
+                    return !Linger(connection, session, now);
+                default:
+                    return true;
+            }
+        }
+    }
+
+    public override ValueTask OnRequestAsync(Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        HttpSession session = SessionOf(connection);
+        HttpStep step;
+        bool wrote;
+        lock (session)
+        {
+            long now = Environment.TickCount64;
+            step = session.Process(connection.Reader.GetReadableSequence(), new ConnectionOutput(connection.Writer), now, out long consumed, out wrote);
+            connection.Reader.Skip((int)consumed);
+            ApplyDeadline(connection, session, now);
+        }
+
+        if (step == HttpStep.NeedMore)
+        {
+            return wrote ? connection.Writer.FlushAsync() : default;
+        }
+
+        return FinishAsync(connection, session, step, wrote);
+    }
+
+    /// <summary>The slow path: flush, await pending answers (delays, callbacks) in order, close when told to.</summary>
+    private static async ValueTask FinishAsync(Connection connection, HttpSession session, HttpStep step, bool wrote)
+    {
+        var output = new ConnectionOutput(connection.Writer);
+        try
+        {
+            while (step == HttpStep.Pending)
+            {
+                if (wrote)
+                {
+                    await connection.Writer.FlushAsync().ConfigureAwait(false); // what is answered goes out before the wait
+                }
+
+                HttpResponseTemplate template = await session.AwaitPendingAsync().ConfigureAwait(false);
+                lock (session)
+                {
+                    wrote = true;
+                    if (session.FinishPending(output, template) is { } finished)
+                    {
+                        step = finished;
+                    }
+                    else
+                    {
+                        long now = Environment.TickCount64;
+                        step = session.Process(connection.Reader.GetReadableSequence(), output, now, out long consumed, out _);
+                        connection.Reader.Skip((int)consumed);
+                        ApplyDeadline(connection, session, now);
+                    }
+                }
+            }
+
+            if (wrote)
+            {
+                await connection.Writer.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (ConnectionClosedException)
+        {
+            return; // the client went away while we waited: nobody to answer
+        }
+
+        if (step == HttpStep.Close)
         {
             connection.Close();
         }
+        else if (step == HttpStep.Linger)
+        {
+            lock (session)
+            {
+                if (!Linger(connection, session, Environment.TickCount64))
+                {
+                    connection.Close();
+                }
+            }
+        }
     }
 
-    /// <summary>Answers one complete request if one is buffered. False: need more bytes (or answered an error and must close).</summary>
-    private bool TryHandleOne(Connection connection, out bool close)
+    /// <summary>
+    /// After a refusal has been sent: stop sending (FIN) and let the session drop what the client still
+    /// sends until it closes or the linger time passes. False: the connection is closing already.
+    /// Called under the session's lock.
+    /// </summary>
+    private static bool Linger(Connection connection, HttpSession session, long nowMs)
     {
-        close = false;
-        ConnectionReader reader = connection.Reader;
-        ReadOnlySequence<byte> buffered = reader.GetReadableSequence();
-        if (buffered.IsEmpty)
+        try
+        {
+            connection.ShutdownSend();
+        }
+        catch (ConnectionClosedException)
         {
             return false;
         }
 
-        var scan = new SequenceReader<byte>(buffered);
-        if (!scan.TryReadTo(out ReadOnlySequence<byte> head, HeaderEnd, advancePastDelimiter: true))
-        {
-            if (buffered.Length > MaxHeaderBytes)
-            {
-                WriteError(connection.Writer, 431, "Request Header Fields Too Large");
-                close = true;
-            }
-
-            return false;
-        }
-
-        if (head.Length + HeaderEnd.Length > MaxHeaderBytes)
-        {
-            WriteError(connection.Writer, 431, "Request Header Fields Too Large");
-            close = true;
-            return false;
-        }
-
-        Span<byte> copy = stackalloc byte[MaxHeaderBytes];
-        ReadOnlySpan<byte> text = head.IsSingleSegment ? head.FirstSpan : CopyTo(head, copy);
-        if (!HttpRequestHead.TryParse(text, out HttpRequestHead request))
-        {
-            WriteError(connection.Writer, 400, "Bad Request");
-            close = true;
-            return false;
-        }
-
-        if (request.Chunked)
-        {
-            WriteError(connection.Writer, 501, "Not Implemented");
-            close = true;
-            return false;
-        }
-
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            WriteError(connection.Writer, 413, "Content Too Large");
-            close = true;
-            return false;
-        }
-
-        long total = scan.Consumed + request.ContentLength;
-        if (buffered.Length < total)
-        {
-            return false; // the body is still arriving
-        }
-
-        reader.Skip((int)total);
-        close = !request.KeepAlive;
-        Respond(connection.Writer, request, close);
+        session.StartLinger(nowMs);
+        ApplyDeadline(connection, session, nowMs);
         return true;
     }
 
-    private void Respond(ConnectionWriter writer, in HttpRequestHead request, bool close)
+    /// <summary>
+    /// Hands the session's deadline to the engine when it changed. A deadline that only moved later is left
+    /// as it is: when the earlier one fires, <see cref="OnRequestDeadline"/> finds it not yet due and moves
+    /// it then, so a body arriving steadily costs no timer work per read. Called under the session's lock.
+    /// </summary>
+    private static void ApplyDeadline(Connection connection, HttpSession session, long nowMs)
     {
-        if (!request.IsGetOrHead)
+        long wanted = session.Deadline;
+        long applied = session.AppliedDeadline;
+        if (wanted == applied || (wanted > applied && applied != 0))
         {
-            WriteResponse(writer, 405, "Method Not Allowed", "text/plain", "Method Not Allowed"u8, request.IsHead, close, "Allow: GET, HEAD\r\n");
             return;
         }
 
-        switch (request.Target)
+        session.AppliedDeadline = wanted;
+        if (wanted == 0)
         {
-            case HttpTarget.Root:
-                WriteResponse(writer, 200, "OK", "text/plain", HelloBody, request.IsHead, close);
-                break;
-            case HttpTarget.Stats:
-                WriteResponse(writer, 200, "OK", "application/json", StatsJson(), request.IsHead, close);
-                break;
-            default:
-                WriteResponse(writer, 404, "Not Found", "text/plain", "Not Found"u8, request.IsHead, close);
-                break;
+            connection.ClearRequestDeadline();
+        }
+        else
+        {
+            connection.SetRequestDeadline(TimeSpan.FromMilliseconds(Math.Max(1, wanted - nowMs)));
         }
     }
 
-    private byte[] StatsJson()
+    private HttpSession SessionOf(Connection connection)
     {
-        IReadOnlyList<PollerStats> pollers = _stats?.Invoke() ?? [];
+        if (connection.Context is HttpSession session)
+        {
+            return session;
+        }
+
+        session = new HttpSession(Routes, Options, _counters, Environment.TickCount64, _reportFailure, connection);
+        connection.Context = session;
+        return session;
+    }
+
+    private void ReportFailure(HttpRoute route, HttpRequest request, Exception error, Connection? connection)
+    {
+        connection?.ReportRequestFailure($"{request} (route '{route.Pattern}')", error); // the engine's log and event
+        try
+        {
+            RouteFailed?.Invoke(this, new HttpRouteFailedEventArgs(route, request, error));
+        }
+        catch (Exception ex)
+        {
+            Trace.TraceWarning($"netpoll http: a RouteFailed handler threw {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private static byte[] StatsJson(Func<IReadOnlyList<PollerStats>>? stats)
+    {
+        IReadOnlyList<PollerStats> pollers = stats?.Invoke() ?? [];
         var output = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(output))
         {
@@ -172,56 +297,5 @@ public sealed class HttpHandler : ConnectionHandler
         }
 
         return output.WrittenSpan.ToArray();
-    }
-
-    private static void WriteError(ConnectionWriter writer, int status, string reason) =>
-        WriteResponse(writer, status, reason, "text/plain", Encoding.ASCII.GetBytes(reason), headOnly: false, close: true);
-
-    private static void WriteResponse(ConnectionWriter writer, int status, string reason, string contentType, ReadOnlySpan<byte> body, bool headOnly, bool close, string extraHeaders = "")
-    {
-        // One contiguous span per response keeps this to a single buffer reservation.
-        int headerBudget = 160 + reason.Length + contentType.Length + extraHeaders.Length;
-        Span<byte> span = writer.GetSpan(headerBudget + (headOnly ? 0 : body.Length));
-        int n = 0;
-        n += Ascii(span[n..], "HTTP/1.1 ");
-        n += Digits(span[n..], status);
-        span[n++] = (byte)' ';
-        n += Ascii(span[n..], reason);
-        n += Ascii(span[n..], "\r\nServer: Netpoll\r\nContent-Type: ");
-        n += Ascii(span[n..], contentType);
-        n += Ascii(span[n..], "\r\nContent-Length: ");
-        n += Digits(span[n..], body.Length);
-        n += Ascii(span[n..], "\r\nDate: ");
-        HttpDate.Current.CopyTo(span[n..]);
-        n += HttpDate.Current.Length;
-        n += Ascii(span[n..], "\r\n");
-        n += Ascii(span[n..], extraHeaders);
-        if (close)
-        {
-            n += Ascii(span[n..], "Connection: close\r\n");
-        }
-
-        n += Ascii(span[n..], "\r\n");
-        if (!headOnly)
-        {
-            body.CopyTo(span[n..]);
-            n += body.Length;
-        }
-
-        writer.Advance(n);
-    }
-
-    private static int Ascii(Span<byte> destination, string text) => Encoding.ASCII.GetBytes(text, destination);
-
-    private static int Digits(Span<byte> destination, int value)
-    {
-        value.TryFormat(destination, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
-        return written;
-    }
-
-    private static ReadOnlySpan<byte> CopyTo(in ReadOnlySequence<byte> source, Span<byte> destination)
-    {
-        source.CopyTo(destination);
-        return destination[..(int)source.Length];
     }
 }

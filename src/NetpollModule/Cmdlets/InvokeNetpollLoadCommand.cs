@@ -453,6 +453,19 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             return true;
         }
 
+        if (server.Protocol is null)
+        {
+            if (named)
+            {
+                return true; // the user's own handler: only the user knows what it speaks
+            }
+
+            WriteError(new ErrorRecord(
+                new ArgumentException($"Server '{server.Name}' runs its own handler ({server.Handler}); give -Pattern for what it speaks."),
+                ErrorIds.PatternMismatch, ErrorCategory.InvalidArgument, server));
+            return false;
+        }
+
         LoadPattern? fits = server.Protocol switch
         {
             NetpollProtocol.Echo => Pipeline > 1 ? LoadPattern.Pipelined : LoadPattern.PingPong,

@@ -40,6 +40,42 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [Parameter]
     public NetpollProtocol Protocol { get; set; } = NetpollProtocol.Echo;
 
+    /// <summary>HTTP mock routes: hashtables of 'METHOD /path' = answer (implies -Protocol Http).</summary>
+    [Parameter]
+    [RouteArgument]
+    public object[]? Route { get; set; }
+
+    /// <summary>The user's own ConnectionHandler (an instance or a type), instead of a built-in protocol.</summary>
+    [Parameter]
+    [HandlerArgument]
+    public ConnectionHandler? Handler { get; set; }
+
+    /// <summary>Most route scriptblocks running at once (the server's script runspaces, each on its own thread).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ScriptThreads { get; set; } = 4;
+
+    /// <summary>The $State hashtable route scriptblocks share (synchronized; the caller keeps a view of it).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? State { get; set; }
+
+    /// <summary>HTTP: time a client has to send a request head; slower gets 408 and a close (slowloris). Zero: off.</summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan RequestHeadTimeout { get; set; } = new HttpServerOptions().RequestHeadTimeout;
+
+    /// <summary>HTTP: bytes per second a request body must average after a 5 s grace period; slower gets 408. Zero: off.</summary>
+    [Parameter]
+    [ValidateRange(0, 1_000_000_000)]
+    public double MinBodyDataRate { get; set; } = new HttpServerOptions().MinBodyDataRate;
+
+    /// <summary>HTTP: largest request body read (and handed to scriptblocks); larger gets 413.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public long MaxBodySize { get; set; } = new HttpServerOptions().MaxBodyBytes;
+
     [Parameter]
     [ValidateRange(1, 256)]
     public int Pollers { get; set; } = new EventLoopOptions().Pollers;
@@ -99,7 +135,8 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
 
         EndPoint endPoint = ResolveEndPoint();
-        string target = $"{Protocol} server '{name}' on {DescribeEndPoint(endPoint)}";
+        NetpollProtocol? protocol = ChooseProtocol();
+        string target = $"{protocol?.ToString() ?? Handler!.GetType().Name} server '{name}' on {DescribeEndPoint(endPoint)}";
         if (!ShouldProcess(target, "Start"))
         {
             return;
@@ -121,13 +158,22 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             Connection = new ConnectionOptions { IdleTimeout = IdleTimeout, ReadTimeout = ReadTimeout, Dispatch = Dispatch },
             Backend = Backend,
         };
+        System.Collections.Hashtable state = System.Collections.Hashtable.Synchronized(State ?? []);
+        RouteDefinition[] routes = [.. (Route ?? []).Cast<RouteDefinition>()];
+        ScriptRouteRunner? scripts = routes.Any(r => r.Script is not null) ? new ScriptRouteRunner(ScriptThreads, state) : null;
+        var http = new HttpServerOptions { RequestHeadTimeout = RequestHeadTimeout, MinBodyDataRate = MinBodyDataRate, MaxBodyBytes = MaxBodySize };
+        ConnectionHandler handler = Handler
+            ?? (Route is not null ? new HttpHandler(new HttpRouteTable(routes.Select(r => r.Route ?? scripts!.Route(r.Pattern, r.Script!))), http)
+            : protocol == NetpollProtocol.Http ? new HttpHandler(HttpHandler.CreateBuiltInRoutes(() => loop!.GetStats()), http)
+            : ProtocolHandlers.Create(Protocol));
         try
         {
-            loop = new EventLoop(ProtocolHandlers.Create(Protocol, () => loop!.GetStats()), options);
+            loop = new EventLoop(handler, options);
         }
         catch (PlatformNotSupportedException ex)
         {
             listener.Dispose();
+            scripts?.Dispose();
             WriteError(new ErrorRecord(ex, ErrorIds.BackendNotSupported, ErrorCategory.NotImplemented, Backend));
             return;
         }
@@ -138,10 +184,11 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
 
         Task serving = loop.ServeAsync(listener);
-        var server = new NetpollServer(ServerRegistry.NextId(), name, Protocol, loop, listener, serving);
+        var server = new NetpollServer(ServerRegistry.NextId(), name, protocol, handler, loop, listener, serving, scripts) { RouteState = state, ScriptThreads = ScriptThreads };
         if (!ServerRegistry.TryAdd(server))
         {
             loop.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+            server.Release();
             WriteError(NameInUse(name, $"A Netpoll server named '{name}' was started meanwhile. Choose another -Name."));
             return;
         }
@@ -159,13 +206,35 @@ public sealed class StartNetpollServerCommand : PSCmdlet
 
     private void WaitUntilStopped(NetpollServer server)
     {
-        Host.UI.WriteLine($"Serving {server.Protocol} on {server.EndPoint}. Press Ctrl+C to stop.");
+        Host.UI.WriteLine($"Serving {server.Protocol?.ToString() ?? server.Handler} on {server.EndPoint}. Press Ctrl+C to stop.");
         while (!_stopRequested.Wait(TimeSpan.FromMilliseconds(200)) && server.State == EventLoopState.Serving)
         {
         }
 
         ServerRegistry.Remove(server);
         server.Loop.ShutdownAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>The protocol the parameters ask for (null for -Handler); contradicting parameters end the command.</summary>
+    private NetpollProtocol? ChooseProtocol()
+    {
+        bool protocolNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Protocol));
+        bool servesHttp = Handler is null && (Route is not null || Protocol == NetpollProtocol.Http);
+        string[] httpOnly = [.. new[] { nameof(RequestHeadTimeout), nameof(MinBodyDataRate), nameof(MaxBodySize) }.Where(MyInvocation.BoundParameters.ContainsKey)];
+        string? conflict = (Handler, Route) switch
+        {
+            _ when httpOnly.Length > 0 && !servesHttp => $"{string.Join(", ", httpOnly.Select(p => "-" + p))} limit{(httpOnly.Length == 1 ? "s" : "")} HTTP requests; use with -Protocol Http or -Route.",
+            (not null, not null) => "-Handler and -Route both say what the server answers; give one.",
+            (not null, null) when protocolNamed => "-Handler replaces the built-in protocol; leave -Protocol out.",
+            (null, not null) when protocolNamed && Protocol != NetpollProtocol.Http => $"-Route serves HTTP; -Protocol {Protocol} contradicts it (leave -Protocol out).",
+            _ => null,
+        };
+        if (conflict is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(conflict), ErrorIds.ConflictingParameters, ErrorCategory.InvalidArgument, null));
+        }
+
+        return Handler is not null ? null : Route is not null ? NetpollProtocol.Http : Protocol;
     }
 
     private string NextFreeName()

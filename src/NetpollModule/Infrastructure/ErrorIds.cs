@@ -13,6 +13,11 @@ internal static class ErrorIds
     public const string InvalidAddress = "NetpollInvalidAddress";
     public const string StopTimedOut = "NetpollStopTimedOut";
     public const string BackendNotSupported = "NetpollBackendNotSupported";
+    public const string ConflictingParameters = "NetpollConflictingParameters";
+
+    // HTTP routes
+    public const string NotHttpServer = "NetpollNotHttpServer";
+    public const string RouteNotFound = "NetpollRouteNotFound";
 
     // Proxies and toxics
     public const string ProxyNotFound = "NetpollProxyNotFound";

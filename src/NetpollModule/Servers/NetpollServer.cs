@@ -14,11 +14,17 @@ namespace Netpoll.PowerShell;
 /// </summary>
 public sealed class NetpollServer
 {
-    internal NetpollServer(int id, string name, NetpollProtocol protocol, EventLoop loop, NetpollListener listener, Task serving)
+    private readonly Lock _scriptsGate = new();
+    private ScriptRouteRunner? _scripts;
+
+    internal NetpollServer(int id, string name, NetpollProtocol? protocol, ConnectionHandler handler, EventLoop loop, NetpollListener listener, Task serving, ScriptRouteRunner? scripts = null)
     {
+        _scripts = scripts;
         Id = id;
         Name = name;
         Protocol = protocol;
+        Handler = handler.GetType().Name;
+        Http = handler as HttpHandler;
         Loop = loop;
         Listener = listener;
         Serving = serving;
@@ -29,7 +35,17 @@ public sealed class NetpollServer
 
     public string Name { get; }
 
-    public NetpollProtocol Protocol { get; }
+    /// <summary>The built-in protocol; null for a server running the user's own -Handler.</summary>
+    public NetpollProtocol? Protocol { get; }
+
+    /// <summary>The handler's type name: EchoHandler, DiscardHandler, HttpHandler, or the user's.</summary>
+    public string Handler { get; }
+
+    /// <summary>HTTP routes served (the built-in GET / and GET /stats, or -Route's); 0 for other protocols.</summary>
+    public int Routes => Http?.Routes.Routes.Count ?? 0;
+
+    /// <summary>What an HTTP server refused or cut short (bad requests, slow heads and bodies, failed scripts), read live; null for other protocols.</summary>
+    public HttpServerStatistics? HttpStatistics => Http?.GetStatistics();
 
     /// <summary>The bound address with the real port (host:port, or the Unix socket path).</summary>
     public string EndPoint => Listener.LocalEndPoint is UnixDomainSocketEndPoint unix ? $"unix:{unix}" : Listener.LocalEndPoint.ToString() ?? "";
@@ -71,9 +87,58 @@ public sealed class NetpollServer
 
     internal EventLoop Loop { get; }
 
+    /// <summary>The HTTP handler whose routes Get-, Set- and Remove-NetpollRoute change; null for other protocols.</summary>
+    internal HttpHandler? Http { get; }
+
+    /// <summary>The $State hashtable this server's route scriptblocks share.</summary>
+    internal System.Collections.Hashtable RouteState { get; init; } = System.Collections.Hashtable.Synchronized([]);
+
+    /// <summary>Most route scriptblocks running at once (the server's script runspaces, each on its own thread).</summary>
+    internal int ScriptThreads { get; init; } = 4;
+
+    /// <summary>What runs the scriptblock routes, made with the first one.</summary>
+    internal ScriptRouteRunner Scripts
+    {
+        get
+        {
+            lock (_scriptsGate)
+            {
+                return _scripts ??= new ScriptRouteRunner(ScriptThreads, RouteState);
+            }
+        }
+    }
+
+    /// <summary>The route's last failure, when it is a scriptblock route that failed.</summary>
+    internal string? LastRouteError(HttpRoute route)
+    {
+        lock (_scriptsGate)
+        {
+            return _scripts?.LastError(route);
+        }
+    }
+
+    /// <summary>The route's script, when it is a scriptblock route.</summary>
+    internal string? RouteScript(HttpRoute route)
+    {
+        lock (_scriptsGate)
+        {
+            return _scripts?.ScriptOf(route);
+        }
+    }
+
+    /// <summary>Frees what the server holds besides its loop (the scriptblocks' runspaces); once it has stopped.</summary>
+    internal void Release()
+    {
+        lock (_scriptsGate)
+        {
+            _scripts?.Dispose();
+            _scripts = null;
+        }
+    }
+
     internal NetpollListener Listener { get; }
 
     internal Task Serving { get; }
 
-    public override string ToString() => $"{Name} ({Protocol} on {EndPoint})";
+    public override string ToString() => $"{Name} ({Protocol?.ToString() ?? Handler} on {EndPoint})";
 }

@@ -17,4 +17,22 @@ internal static class ServerLookup
 
     /// <summary>The live server behind each object (it may have been stopped since it was written to the pipeline).</summary>
     public static IEnumerable<NetpollServer> Running(Cmdlet cmdlet, IEnumerable<NetpollServer> servers) => Lookup.Running(cmdlet, servers);
+
+    /// <summary>The servers that serve HTTP routes; any other is skipped, or an error of its own when <paramref name="required"/>.</summary>
+    public static IEnumerable<(NetpollServer Server, Protocols.HttpHandler Http)> WithRoutes(Cmdlet cmdlet, IEnumerable<NetpollServer> servers, bool required)
+    {
+        foreach (NetpollServer server in servers)
+        {
+            if (server.Http is { } http)
+            {
+                yield return (server, http);
+            }
+            else if (required)
+            {
+                cmdlet.WriteError(new ErrorRecord(
+                    new InvalidOperationException($"Server '{server.Name}' runs {server.Handler}, which has no HTTP routes. Routes belong to servers started with -Protocol Http or -Route."),
+                    ErrorIds.NotHttpServer, ErrorCategory.InvalidOperation, server));
+            }
+        }
+    }
 }

@@ -42,7 +42,12 @@ internal static class ServerRegistry
         return All.Where(s => wildcard.IsMatch(s.Name));
     }
 
-    public static void Remove(NetpollServer server) => Servers.TryRemove(server.Id, out _);
+    /// <summary>Forgets a stopped server and frees what it held.</summary>
+    public static void Remove(NetpollServer server)
+    {
+        Servers.TryRemove(server.Id, out _);
+        server.Release();
+    }
 
     /// <summary>Stops every server (graceful for <paramref name="timeout"/>, then forced) and forgets them.</summary>
     public static void StopAll(TimeSpan timeout)

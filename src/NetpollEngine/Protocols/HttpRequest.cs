@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text;
+
+namespace Netpoll.Protocols;
+
+/// <summary>
+/// A request as a dynamic route's callback sees it: a copy, independent of the connection's buffers, so
+/// the callback may keep it and finish on any thread.
+/// </summary>
+public sealed class HttpRequest
+{
+    private string? _bodyText;
+
+    internal HttpRequest(string method, string target, string path, string queryString, Version version)
+    {
+        Method = method;
+        Target = target;
+        Path = path;
+        QueryString = queryString;
+        Version = version;
+    }
+
+    public string Method { get; }
+
+    /// <summary>The request-target as sent (path and query, or an absolute URI).</summary>
+    public string Target { get; }
+
+    /// <summary>The path as sent (still %-encoded), without the query.</summary>
+    public string Path { get; }
+
+    /// <summary>The query as sent, without the '?'; empty when there is none.</summary>
+    public string QueryString { get; }
+
+    /// <summary>The query's parameters, %-decoded; a name given more than once has its values joined with ','.</summary>
+    public IReadOnlyDictionary<string, string> Query { get; internal init; } = new Dictionary<string, string>();
+
+    /// <summary>The route's {param} values, %-decoded.</summary>
+    public IReadOnlyDictionary<string, string> RouteValues { get; internal init; } = new Dictionary<string, string>();
+
+    /// <summary>Header fields by name (case-insensitive); a field sent more than once has its values joined with ", ".</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; internal init; } = new Dictionary<string, string>();
+
+    /// <summary>Trailer fields of a chunked body, in order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Trailers { get; internal set; } = [];
+
+    public Version Version { get; }
+
+    /// <summary>The body (Content-Length or chunked, decoded); empty when there was none.</summary>
+    public ReadOnlyMemory<byte> Body { get; internal set; }
+
+    /// <summary>The body as UTF-8 text.</summary>
+    public string BodyText => _bodyText ??= Encoding.UTF8.GetString(Body.Span);
+
+    public EndPoint? RemoteEndPoint { get; internal init; }
+
+    public override string ToString() => $"{Method} {Target}";
+
+    /// <summary>Copies the parts of a parsed head a callback may see.</summary>
+    internal static HttpRequest From(in HttpRequestHead head, HttpRoutePattern? pattern, ReadOnlyMemory<byte> body, IReadOnlyList<KeyValuePair<string, string>> trailers, EndPoint? remote)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (HttpFieldLines field in new HttpFieldLines(head.Fields))
+        {
+            string name = Encoding.ASCII.GetString(field.Name);
+            string value = Encoding.Latin1.GetString(field.Value);
+            headers[name] = headers.TryGetValue(name, out string? earlier) ? $"{earlier}, {value}" : value;
+        }
+
+        string queryString = Encoding.ASCII.GetString(head.Query);
+        return new HttpRequest(
+            Encoding.ASCII.GetString(head.Method),
+            Encoding.ASCII.GetString(head.Target),
+            Encoding.ASCII.GetString(head.Path),
+            queryString,
+            head.Http11 ? HttpVersion.Version11 : HttpVersion.Version10)
+        {
+            Headers = headers,
+            Query = ParseQuery(queryString),
+            RouteValues = pattern is { HasParameters: true } ? pattern.Capture(head.Path) : new Dictionary<string, string>(),
+            Body = body,
+            Trailers = trailers,
+            RemoteEndPoint = remote,
+        };
+    }
+
+    private static Dictionary<string, string> ParseQuery(string query)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = pair.IndexOf('=', StringComparison.Ordinal);
+            string name = Decode(equals < 0 ? pair : pair[..equals]);
+            string value = equals < 0 ? "" : Decode(pair[(equals + 1)..]);
+            values[name] = values.TryGetValue(name, out string? earlier) ? $"{earlier},{value}" : value;
+        }
+
+        return values;
+    }
+
+    // Form-style queries write spaces as '+'.
+    private static string Decode(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+}

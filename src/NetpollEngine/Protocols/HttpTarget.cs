@@ -1,9 +1,0 @@
-namespace Netpoll.Protocols;
-
-/// <summary>The paths the built-in HTTP responder knows.</summary>
-internal enum HttpTarget
-{
-    Other,
-    Root,
-    Stats,
-}
