@@ -177,25 +177,23 @@ Describe 'scripts/Invoke-DistributedLoad.ps1' {
             }
             $script:finBefore = Get-FinTimeout
 
-            # The first node's generator (its -Isolated worker, a child of the node's pwsh, started with the node's job) is
-            # killed 1.5 s into the run, which begins 10 s (-StartDelay) after the jobs start.
-            $nodePid = $nodes[0].Process.Id
+            # The first node's generator (its -Isolated worker, a child of the node's pwsh) is killed mid-run: 1.5 s after
+            # the server starts receiving requests (connections open during the 10 s before the common start, silent).
             $killer = [powershell]::Create().AddScript({
-                param($Parent, $After)
+                param($Manifest, $Parent, $Server)
+                Import-Module $Manifest
                 $deadline = [DateTime]::UtcNow.AddSeconds(120)
-                while ([DateTime]::UtcNow -lt $deadline) {
-                    $worker = Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -match '^\d+$' | Where-Object {
-                        (Get-Content "/proc/$($_.Name)/stat" -ErrorAction SilentlyContinue) -match "^\d+ \(.*\) \w $Parent " -and
-                        (Get-Content "/proc/$($_.Name)/cmdline" -Raw -ErrorAction SilentlyContinue) -like '*netpoll-load.dll*'
-                    } | Select-Object -First 1
-                    if ($worker) {
-                        Start-Sleep -Seconds $After
-                        Stop-Process -Id ([int]$worker.Name) -Force
-                        return [int]$worker.Name
-                    }
-                    Start-Sleep -Milliseconds 100
+                $worker = $null
+                while (-not $worker -and [DateTime]::UtcNow -lt $deadline) {
+                    $worker = ps -o pid=,args= --ppid $Parent | Where-Object { $_ -like '*netpoll-load.dll*' } | ForEach-Object { (-split $_)[0] } | Select-Object -First 1
+                    if (-not $worker) { Start-Sleep -Milliseconds 100 }
                 }
-            }).AddArgument($nodePid).AddArgument(11.5)
+                $before = (Get-NetpollStats -Name $Server -Aggregate).BytesIn
+                while ((Get-NetpollStats -Name $Server -Aggregate).BytesIn -eq $before -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                Start-Sleep -Milliseconds 1500
+                Stop-Process -Id ([int]$worker) -Force
+                [int]$worker
+            }).AddArgument($manifest).AddArgument($nodes[0].Process.Id).AddArgument('pester-dl-script')
             $killing = $killer.BeginInvoke()
             $script:output = Join-Path $TestDrive 'distributed'
             $script:run = & $distributed -Session $nodes.Session -Target $server.EndPoint -Connections 9 -Duration 4 -StartDelay 10 -MessageSize 64 -Isolated -Tune -OutputPath $output -WarningVariable warned -WarningAction SilentlyContinue
