@@ -19,6 +19,7 @@
         'Get-NetpollServer'
         'Get-NetpollStats'
         'Invoke-NetpollLoad'
+        'Merge-NetpollLoadResult'
         'Get-NetpollTuning'
         'Test-NetpollTuning'
         'Set-NetpollTuning'
@@ -55,6 +56,9 @@
 - Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated; results
   with latencies in milliseconds (null when nothing was measured), errors by cause, NetpollLoadFailed when
   no request completed, and Ctrl+C results in -OutVariable and $NetpollLastLoadResult.
+- Merge-NetpollLoadResult and Invoke-NetpollLoad -StartAt/-Tag: load fanned out over PowerShell remoting,
+  started together and merged into one result (merged histograms, per-node parts, one wall-clock timeline);
+  scripts/Invoke-DistributedLoad.ps1 preflights, tunes, runs, reports and restores every node.
 - Export-NetpollReport: samples as CSV, a JSON summary and an HTML page of charts on one clock.
 - Get-, Test-, Set-, Restore-NetpollTuning: check, apply exactly what the check flags (with a snapshot) and
   revert ulimit and TCP sysctls.

@@ -32,6 +32,9 @@ public sealed record LoadRequest
     public LoadStage[] Stages { get; init; } = [];
     public LoadThreshold[] Thresholds { get; init; } = [];
 
+    /// <summary>When requests begin (wall clock); null: at once.</summary>
+    public DateTimeOffset? StartAt { get; init; }
+
     /// <summary>Where the worker writes the interval log: a full path, which names the same file for both processes.</summary>
     public string? HistogramLogPath { get; init; }
 
@@ -63,6 +66,7 @@ public sealed record LoadRequest
             Stages = [.. options.Stages],
             Thresholds = [.. options.Thresholds],
             HistogramLogPath = options.HistogramLogPath is { } path ? Path.GetFullPath(path) : null,
+            StartAt = options.StartAt,
         };
     }
 
@@ -92,5 +96,6 @@ public sealed record LoadRequest
         Stages = Stages,
         Thresholds = Thresholds,
         HistogramLogPath = HistogramLogPath,
+        StartAt = StartAt,
     };
 }
