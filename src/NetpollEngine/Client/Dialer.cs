@@ -5,6 +5,7 @@ using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Interop;
 using Netpoll.Polling;
+using Netpoll.Server;
 
 namespace Netpoll.Client;
 
@@ -26,6 +27,14 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
         BackendChoice backend = BackendSelection.Resolve(options.Backend, options.IoUring, options.Connection.Dispatch == DispatchMode.Inline);
         _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
         _ = _host.Pollers; // a dialer's pollers run from the start
+    }
+
+    /// <summary>A dialer whose connections run on <paramref name="pollerOwner"/>'s pollers (the proxy: both sides of a pair on one thread).</summary>
+    internal Dialer(DialerOptions options, EventLoop pollerOwner)
+    {
+        options.Validate();
+        _options = options;
+        _host = new ConnectionHost(options.Name, pollerOwner.Host, options.Connection, options.BufferPool);
     }
 
     public DialerOptions Options => _options;
@@ -55,7 +64,17 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the connect.</param>
     /// <exception cref="SocketException">Refused, unreachable, no free port, ... (the message names the target).</exception>
     /// <exception cref="TimeoutException">The connect took longer than the timeout.</exception>
-    public async Task<Connection> ConnectAsync(
+    public Task<Connection> ConnectAsync(
+        EndPoint remote,
+        ConnectionHandler? handler = null,
+        EndPoint? localEndPoint = null,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        ConnectOnAsync(null, remote, handler, localEndPoint, timeout, cancellationToken);
+
+    /// <summary><see cref="ConnectAsync"/> onto <paramref name="poller"/> (one of this dialer's), or the one the balancer picks when null.</summary>
+    internal async Task<Connection> ConnectOnAsync(
+        Poller? poller,
         EndPoint remote,
         ConnectionHandler? handler = null,
         EndPoint? localEndPoint = null,
@@ -110,7 +129,7 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
             throw;
         }
 
-        Poller poller = _host.Pollers.Pick();
+        poller ??= _host.Pollers.Pick();
         var pending = new PendingConnect(this, poller, fd, remote, handler, limit, connectedAtOnce);
         poller.Post(pending);
         using (cancellationToken.UnsafeRegister(static p => ((PendingConnect)p!).Cancel(), pending))

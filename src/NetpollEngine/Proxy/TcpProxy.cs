@@ -15,7 +15,7 @@ namespace Netpoll.Proxy;
 /// </summary>
 /// <remarks>
 /// Built on the public engine: an <see cref="EventLoop"/> accepts clients, a <see cref="Dialer"/> connects
-/// upstreams; each has its own pollers (<see cref="GetClientPollerStats"/>, <see cref="GetUpstreamPollerStats"/>).
+/// upstreams onto the same pollers (each upstream on its client's poller: one thread serves a pair).
 /// No poller thread ever waits: each direction is a pipe whose reader is its source's handler call and
 /// whose delayed writes run from a timer on the ThreadPool.
 /// </remarks>
@@ -48,12 +48,13 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection };
         if (options.Pollers > 0)
         {
-            dialerOptions = dialerOptions with { Pollers = options.Pollers };
             loopOptions = loopOptions with { Pollers = options.Pollers };
         }
 
-        _dialer = new Dialer(dialerOptions);
+        // One poll group for both sides, and each upstream dialed onto its client's poller: a pair's
+        // two connections are served by one thread, so forwarding never wakes another thread.
         _loop = new EventLoop(new ClientHandler(this), loopOptions);
+        _dialer = new Dialer(dialerOptions, _loop);
     }
 
     public string Name => _options.Name;
@@ -205,10 +206,10 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         };
     }
 
-    /// <summary>The counters of the pollers serving clients (the proxy's listener side).</summary>
+    /// <summary>The counters of the pollers serving clients (and their upstreams: both sides share them).</summary>
     public IReadOnlyList<PollerStats> GetClientPollerStats() => _loop.GetStats();
 
-    /// <summary>The counters of the pollers serving the upstream connections.</summary>
+    /// <summary>The counters of the pollers serving the upstream connections: the same pollers as the clients'.</summary>
     public IReadOnlyList<PollerStats> GetUpstreamPollerStats() => _dialer.GetStats();
 
     /// <summary>Memory held by both sides' buffer pools.</summary>
@@ -252,7 +253,7 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     /// <summary>Synchronous <see cref="DisposeAsync"/>, for code that cannot await; blocks the calling thread.</summary>
     public void Dispose() => StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
 
-    internal Task<Connection> DialAsync(ProxyLink link) => _dialer.ConnectAsync(_options.Upstream, link, timeout: _options.DialTimeout);
+    internal Task<Connection> DialAsync(ProxyLink link) => _dialer.ConnectOnAsync(link.Client.Poller, _options.Upstream, link, timeout: _options.DialTimeout);
 
     /// <summary>Rolls <paramref name="toxic"/>'s toxicity for one connection (or direction); counts it when it applies.</summary>
     internal bool Roll(Toxic toxic)
@@ -360,8 +361,9 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
             link.End(ProxyCloseCause.Shutdown, resetClient: false, resetUpstream: false);
         }
 
-        await _loop.ShutdownAsync(timeout).ConfigureAwait(false);
+        // The dialer first: its connections run on the loop's pollers, which the loop's shutdown stops.
         await _dialer.DisposeAsync().ConfigureAwait(false);
+        await _loop.ShutdownAsync(timeout).ConfigureAwait(false);
         Volatile.Write(ref _state, (int)ProxyState.Stopped);
     }
 }

@@ -18,7 +18,7 @@ public sealed record TcpProxyOptions
     /// <summary>Where every client connection is forwarded: an IP end point or a Unix domain socket.</summary>
     public required EndPoint Upstream { get; init; }
 
-    /// <summary>Pollers on each side (clients, upstreams). Zero: the engine's default.</summary>
+    /// <summary>Pollers, shared by both sides: each upstream runs on its client's poller. Zero: the engine's default.</summary>
     public int Pollers { get; init; }
 
     /// <summary>How long a connect to the upstream may take. Zero: no limit.</summary>
