@@ -5,7 +5,6 @@ using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Interop;
 using Netpoll.Polling;
-using Netpoll.Server;
 
 namespace Netpoll.Client;
 
@@ -27,14 +26,6 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
         BackendChoice backend = BackendSelection.Resolve(options.Backend, options.IoUring, options.Connection.Dispatch == DispatchMode.Inline);
         _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
         _ = _host.Pollers; // a dialer's pollers run from the start
-    }
-
-    /// <summary>A dialer whose connections run on <paramref name="pollerOwner"/>'s pollers (the proxy: both sides of a pair on one thread).</summary>
-    internal Dialer(DialerOptions options, EventLoop pollerOwner)
-    {
-        options.Validate();
-        _options = options;
-        _host = new ConnectionHost(options.Name, pollerOwner.Host, options.Connection, options.BufferPool);
     }
 
     public DialerOptions Options => _options;
@@ -70,18 +61,44 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
         EndPoint? localEndPoint = null,
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default) =>
-        ConnectOnAsync(null, remote, handler, localEndPoint, timeout, cancellationToken);
+        ConnectCoreAsync(null, remote, handler, localEndPoint, timeout, cancellationToken);
 
-    /// <summary><see cref="ConnectAsync"/> onto <paramref name="poller"/> (one of this dialer's), or the one the balancer picks when null.</summary>
-    internal async Task<Connection> ConnectOnAsync(
-        Poller? poller,
+    /// <summary>
+    /// <see cref="ConnectAsync"/>, but the new connection runs on the poller thread that serves
+    /// <paramref name="alongside"/> (a connection of any server or dialer in this process), not on this
+    /// dialer's pollers: one thread then serves both, so moving bytes between them never wakes another
+    /// thread (a proxy's client and upstream). Its buffers, options, handler dispatch and close are still
+    /// this dialer's.
+    /// </summary>
+    /// <param name="alongside">The connection whose poller serves the new one (open or not). Its owner (server or
+    /// dialer) must keep its pollers running while the new connection is open: dispose this dialer first.</param>
+    /// <param name="remote">Where to connect.</param>
+    /// <param name="handler">Optional handler for incoming data.</param>
+    /// <param name="timeout">Overrides <see cref="DialerOptions.DialTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <exception cref="SocketException">Refused, unreachable, no free port, ... (the message names the target).</exception>
+    /// <exception cref="TimeoutException">The connect took longer than the timeout.</exception>
+    public Task<Connection> ConnectAlongsideAsync(
+        Connection alongside,
         EndPoint remote,
         ConnectionHandler? handler = null,
-        EndPoint? localEndPoint = null,
         TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(alongside);
+        return ConnectCoreAsync(alongside, remote, handler, null, timeout, cancellationToken);
+    }
+
+    private async Task<Connection> ConnectCoreAsync(
+        Connection? alongside,
+        EndPoint remote,
+        ConnectionHandler? handler,
+        EndPoint? localEndPoint,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(remote);
+
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
         TimeSpan limit = timeout ?? _options.DialTimeout;
@@ -129,7 +146,7 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
             throw;
         }
 
-        poller ??= _host.Pollers.Pick();
+        Poller poller = alongside?.Poller ?? _host.Pollers.Pick();
         var pending = new PendingConnect(this, poller, fd, remote, handler, limit, connectedAtOnce);
         poller.Post(pending);
         using (cancellationToken.UnsafeRegister(static p => ((PendingConnect)p!).Cancel(), pending))

@@ -19,7 +19,6 @@ internal sealed class ConnectionHost
     private readonly int _pollerCount;
     private readonly LoadBalance _loadBalance;
     private readonly BackendChoice _backend;
-    private readonly ConnectionHost? _pollerOwner;   // set: this host's connections run on that host's pollers, which it stops
     private PollGroup? _pollers;
     private int _shuttingDown;
 
@@ -33,18 +32,8 @@ internal sealed class ConnectionHost
         _backend = backend;
     }
 
-    /// <summary>
-    /// A host whose connections share <paramref name="pollerOwner"/>'s pollers (one thread serves both
-    /// sides of a proxied pair); it never starts or stops them: the owner does.
-    /// </summary>
-    public ConnectionHost(string name, ConnectionHost pollerOwner, ConnectionOptions options, BufferPoolOptions bufferPool)
-        : this(name, pollerOwner._pollerCount, pollerOwner._loadBalance, pollerOwner._backend, options, bufferPool)
-    {
-        _pollerOwner = pollerOwner;
-    }
-
     /// <summary>The backend the pollers run on and why: the one chosen, until started pollers had to fall back.</summary>
-    public BackendChoice Backend => _pollerOwner?.Backend ?? Volatile.Read(ref _pollers)?.Backend ?? _backend;
+    public BackendChoice Backend => Volatile.Read(ref _pollers)?.Backend ?? _backend;
 
     /// <summary>The server's or dialer's name (metrics and events).</summary>
     public string Name { get; }
@@ -61,11 +50,6 @@ internal sealed class ConnectionHost
     {
         get
         {
-            if (_pollerOwner is not null)
-            {
-                return _pollerOwner.Pollers;
-            }
-
             if (Volatile.Read(ref _pollers) is { } started)
             {
                 return started;
@@ -83,7 +67,7 @@ internal sealed class ConnectionHost
     public IReadOnlyCollection<Connection> Connections => [.. _connections.Values];
 
     /// <summary>A snapshot of every poller's counters; none before the pollers started.</summary>
-    public IReadOnlyList<PollerStats> GetStats() => _pollerOwner is not null ? _pollerOwner.GetStats() : Volatile.Read(ref _pollers) is { } group ? [.. group.Pollers.Select(p => p.Snapshot())] : [];
+    public IReadOnlyList<PollerStats> GetStats() => Volatile.Read(ref _pollers) is { } group ? [.. group.Pollers.Select(p => p.Snapshot())] : [];
 
     /// <summary>A connection for an accepted or connected fd, on <paramref name="poller"/>; the caller starts its registration.</summary>
     public Connection Add(int fd, Poller poller, ConnectionHandler? handler, EndPoint endPointTemplate)

@@ -15,7 +15,7 @@ namespace Netpoll.Proxy;
 /// </summary>
 /// <remarks>
 /// Built on the public engine: an <see cref="EventLoop"/> accepts clients, a <see cref="Dialer"/> connects
-/// upstreams onto the same pollers (each upstream on its client's poller: one thread serves a pair).
+/// upstreams, each onto its client's poller (one thread serves a pair; <see cref="GetPollerStats"/>).
 /// No poller thread ever waits: each direction is a pipe whose reader is its source's handler call and
 /// whose delayed writes run from a timer on the ThreadPool.
 /// </remarks>
@@ -44,17 +44,17 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     {
         _options = options;
         ConnectionOptions connection = options.Connection with { ReadTimeout = TimeSpan.Zero };
-        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", DialTimeout = options.DialTimeout, Connection = connection };
+        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, DialTimeout = options.DialTimeout, Connection = connection };
         var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection };
         if (options.Pollers > 0)
         {
             loopOptions = loopOptions with { Pollers = options.Pollers };
         }
 
-        // One poll group for both sides, and each upstream dialed onto its client's poller: a pair's
-        // two connections are served by one thread, so forwarding never wakes another thread.
+        // Each upstream is dialed onto its client's poller (ConnectAlongsideAsync): one thread serves a
+        // pair, so forwarding never wakes another thread. The dialer's own poller stays idle.
         _loop = new EventLoop(new ClientHandler(this), loopOptions);
-        _dialer = new Dialer(dialerOptions, _loop);
+        _dialer = new Dialer(dialerOptions);
     }
 
     public string Name => _options.Name;
@@ -206,11 +206,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         };
     }
 
-    /// <summary>The counters of the pollers serving clients (and their upstreams: both sides share them).</summary>
-    public IReadOnlyList<PollerStats> GetClientPollerStats() => _loop.GetStats();
-
-    /// <summary>The counters of the pollers serving the upstream connections: the same pollers as the clients'.</summary>
-    public IReadOnlyList<PollerStats> GetUpstreamPollerStats() => _dialer.GetStats();
+    /// <summary>The counters of the pollers: they serve both sides (each upstream runs on its client's poller).</summary>
+    public IReadOnlyList<PollerStats> GetPollerStats() => _loop.GetStats();
 
     /// <summary>Memory held by both sides' buffer pools.</summary>
     public BufferPoolStatistics GetBufferStatistics()
@@ -253,7 +250,7 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     /// <summary>Synchronous <see cref="DisposeAsync"/>, for code that cannot await; blocks the calling thread.</summary>
     public void Dispose() => StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
 
-    internal Task<Connection> DialAsync(ProxyLink link) => _dialer.ConnectOnAsync(link.Client.Poller, _options.Upstream, link, timeout: _options.DialTimeout);
+    internal Task<Connection> DialAsync(ProxyLink link) => _dialer.ConnectAlongsideAsync(link.Client, _options.Upstream, link, _options.DialTimeout);
 
     /// <summary>Rolls <paramref name="toxic"/>'s toxicity for one connection (or direction); counts it when it applies.</summary>
     internal bool Roll(Toxic toxic)

@@ -50,9 +50,6 @@ public sealed class EventLoop : IAsyncDisposable
     {
     }
 
-    /// <summary>The connections' owner: a proxy's dialer shares its pollers.</summary>
-    internal ConnectionHost Host => _host;
-
     public EventLoopState State => (EventLoopState)Volatile.Read(ref _state);
 
     public EventLoopOptions Options => _options;
