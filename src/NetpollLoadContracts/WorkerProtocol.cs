@@ -15,6 +15,6 @@ public static class WorkerProtocol
 
     public static readonly JsonSerializerOptions Json = new()
     {
-        Converters = { new JsonStringEnumConverter(), new LoadTimelineJsonConverter() },
+        Converters = { new JsonStringEnumConverter(), new LoadTimelineJsonConverter(), new LoadStatusCodesJsonConverter() },
     };
 }

@@ -52,7 +52,7 @@ try
 
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
 {
     output.WriteLine(WorkerProtocol.ErrorPrefix + ex.Message);
     return 2;

@@ -27,4 +27,21 @@ public class LoadProgressTests
             Assert.Equal(ProgressRecordType.Completed, bar[^1].RecordType);
         }
     }
+
+    [Fact]
+    public void A_fixed_rate_bar_shows_the_schedule_and_its_lag_growing_when_the_server_cannot_keep_up()
+    {
+        using var ps = new PowerShellSession();
+        NetpollServer web = ps.Single<NetpollServer>("Start-NetpollServer -Name progress-rate -Protocol Http -Port 0");
+
+        // One connection cannot hold 100,000 requests a second: the schedule falls behind for the whole run.
+        ps.Run($"Invoke-NetpollLoad -Uri http://{web.EndPoint}/ -Rate 100000 -Duration 1.5 -Connections 1");
+
+        List<ProgressRecord> bar = [.. ps.Progress.Where(p => p.RecordType == ProgressRecordType.Processing && p.StatusDescription.Contains("lag", StringComparison.Ordinal))];
+        Assert.True(bar.Count >= 2, $"{bar.Count} progress records with a lag");
+        Assert.All(bar, p => Assert.Contains("schedule 100,000/s", p.StatusDescription, StringComparison.Ordinal));
+        Assert.Contains("at a fixed rate", bar[0].Activity, StringComparison.Ordinal);
+        double Lag(ProgressRecord p) => double.Parse(System.Text.RegularExpressions.Regex.Match(p.StatusDescription, @"lag ([\d,]+) ms").Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Lag(bar[^1]) > Lag(bar[0]), $"the lag grows: {bar[0].StatusDescription} ... {bar[^1].StatusDescription}");
+    }
 }

@@ -51,7 +51,7 @@ Describe 'Netpoll.<version>.nupkg' {
         $entries = [System.IO.Compression.ZipFile]::OpenRead($package[0].FullName)
         try { $names = $entries.Entries.FullName }
         finally { $entries.Dispose() }
-        foreach ($file in 'Netpoll.psd1', 'Netpoll.PowerShell.dll', 'Netpoll.Engine.dll', 'Netpoll.Telemetry.Bridge.dll', 'Netpoll.format.ps1xml',
+        foreach ($file in 'Netpoll.psd1', 'Netpoll.PowerShell.dll', 'Netpoll.Engine.dll', 'Netpoll.Load.dll', 'HdrHistogram.dll', 'Netpoll.Telemetry.Bridge.dll', 'Netpoll.format.ps1xml',
             'en-US/Netpoll.PowerShell.dll-Help.xml', 'en-US/about_Netpoll.help.txt', 'telemetry/Netpoll.Telemetry.Sinks.dll',
             'telemetry/OpenTelemetry.dll', 'netpoll-load.dll', 'netpoll-load.runtimeconfig.json', 'netpoll-load.deps.json') {
             $names | Should -Contain $file

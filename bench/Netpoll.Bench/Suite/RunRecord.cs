@@ -9,6 +9,9 @@ internal sealed class RunRecord
     /// <summary>echo, pollers, http, idle, counting (perf stat pass) or profile.</summary>
     public string Group { get; set; } = "";
     public string Server { get; set; } = "";
+
+    /// <summary>The load client that measured (generator group): wrk or netpoll-load; empty for the server comparisons.</summary>
+    public string Client { get; set; } = "";
     public int Connections { get; set; }
     public int Size { get; set; }
     /// <summary>Pollers asked for; 0: the engine's default (PollGroup.DefaultCount).</summary>
@@ -39,6 +42,9 @@ internal sealed class RunRecord
     /// <summary>CPU (cores) used by everything else on the machine during the window: noise.</summary>
     public double ForeignCpu { get; set; }
     public double RtPerCpuSecond { get; set; }
+
+    /// <summary>Generator group: requests per CPU-second of the client process (the load tool's own cost).</summary>
+    public double? RtPerClientCpuSecond { get; set; }
     public double CtxPerRt { get; set; }
     public double VoluntaryCtxPerRt { get; set; }
     public double NonvoluntaryCtxPerRt { get; set; }

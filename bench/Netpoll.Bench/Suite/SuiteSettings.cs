@@ -21,6 +21,10 @@ internal sealed record SuiteSettings
     public int IdleConnections { get; init; }
     public int IdleSources { get; init; } = 4;
     public bool Profiles { get; init; }
+    /// <summary>Generator group: connections for GET / keep-alive from wrk -t1 and from the generator.</summary>
+    public int GeneratorConnections { get; init; } = 100;
+    /// <summary>Generator group: idle connections the generator opens to measure its memory per connection.</summary>
+    public int GeneratorIdleConnections { get; init; }
 
     public static SuiteSettings For(string mode) => mode switch
     {
@@ -37,6 +41,7 @@ internal sealed record SuiteSettings
             Counting = false,
             HttpConnections = [256],
             IdleConnections = 2000,
+            GeneratorIdleConnections = 2000,
             Profiles = false,
         },
         "full" => new SuiteSettings
@@ -53,6 +58,7 @@ internal sealed record SuiteSettings
             Counting = true,
             HttpConnections = [100, 1000],
             IdleConnections = 10_000,
+            GeneratorIdleConnections = 10_000,
             Profiles = true,
         },
         _ => throw new ArgumentException($"unknown mode '{mode}'; use short or full."),

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
@@ -11,11 +12,13 @@ using Netpoll.Protocols;
 namespace Netpoll.PowerShell;
 
 /// <summary>
-/// Invoke-NetpollLoad: drives a server with the C# load generator (never PowerShell in the hot path),
-/// shows a progress bar per target, and returns one LoadResult per target. A piped server's protocol
-/// picks the pattern. A run in which no request completed also writes a NetpollLoadFailed error.
-/// Ctrl+C stops the run; PowerShell then accepts no output, so the measured result goes to
-/// -OutVariable and $NetpollLastLoadResult (see <see cref="LoadResultDelivery"/>).
+/// Invoke-NetpollLoad: drives a service with the C# load generator (never PowerShell in the hot path) — a
+/// server started here (piped), any host:port with an echo or a user's payload, or HTTP/1.1 requests by
+/// -Uri or -TargetFile — closed loop, or at a fixed -Rate / -Stage schedule with honest latency. Shows a
+/// progress bar per target and returns one LoadResult per target, with threshold verdicts (-Threshold;
+/// -FailOnThreshold makes a failed one a terminating error). A run in which no request completed also
+/// writes a NetpollLoadFailed error. Ctrl+C stops the run; PowerShell then accepts no output, so the
+/// measured result goes to -OutVariable and $NetpollLastLoadResult (see <see cref="LoadResultDelivery"/>).
 /// -Isolated runs the generator in its own process so its connections do not count against this
 /// process's fd limit.
 /// </summary>
@@ -26,6 +29,8 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 {
     private const string TargetSet = "Target";
     private const string ServerSet = "InputObject";
+    private const string UriSet = "Uri";
+    private const string TargetFileSet = "TargetFile";
 
     private readonly CancellationTokenSource _cancel = new();
 
@@ -42,6 +47,75 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public NetpollServer? InputObject { get; set; }
 
+    /// <summary>HTTP/1.1 requests to http:// URIs of one origin, taken round-robin (or by -Weight).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet)]
+    [ValidateNotNullOrEmpty]
+    [ValidateLoadUri]
+    public Uri[]? Uri { get; set; }
+
+    /// <summary>How often each -Uri is sent relative to the others (one weight per URI).</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [ValidateNotNullOrEmpty]
+    [ValidateRange(1, LoadHttpRequest.MaxWeight)]
+    public int[]? Weight { get; set; }
+
+    /// <summary>Requests from a file: vegeta's format (METHOD URL, header lines, @bodyfile) or CSV (Uri, Method, Weight, Body, BodyFile, headers).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TargetFileSet)]
+    [ValidateNotNullOrEmpty]
+    public string? TargetFile { get; set; }
+
+    /// <summary>The HTTP method of the -Uri requests.</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [ValidateHttpMethod]
+    [ArgumentCompleter(typeof(HttpMethodCompleter))]
+    public string Method { get; set; } = "GET";
+
+    /// <summary>Headers for every request (a target file's own headers of the same name win).</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [Parameter(ParameterSetName = TargetFileSet)]
+    [ValidateNotNull]
+    [ValidateHttpHeaders]
+    public IDictionary? Header { get; set; }
+
+    /// <summary>The body of the -Uri requests: text (sent as UTF-8, as is) or bytes.</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [EscapedBytesArgument(Literal = true)]
+    [ValidateNotNull]
+    public byte[]? Body { get; set; }
+
+    /// <summary>A file whose bytes are the body of the -Uri requests.</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    [ValidateNotNullOrEmpty]
+    public string? BodyFile { get; set; }
+
+    /// <summary>What each request sends, for any request/response protocol over TCP: text with escapes (\r \n \t \0 \\ \xHH) or bytes.</summary>
+    [Parameter(ParameterSetName = TargetSet)]
+    [Parameter(ParameterSetName = ServerSet)]
+    [EscapedBytesArgument]
+    [ValidateNotNull]
+    [ValidateCount(1, 16 * 1024 * 1024)]
+    public byte[]? Payload { get; set; }
+
+    /// <summary>A file whose bytes each request sends (the -Payload pattern).</summary>
+    [Parameter(ParameterSetName = TargetSet)]
+    [Parameter(ParameterSetName = ServerSet)]
+    [ValidateNotNullOrEmpty]
+    public string? PayloadFile { get; set; }
+
+    /// <summary>-Payload replies are exactly this many bytes.</summary>
+    [Parameter(ParameterSetName = TargetSet)]
+    [Parameter(ParameterSetName = ServerSet)]
+    [ValidateRange(1, long.MaxValue)]
+    public long ResponseSize { get; set; }
+
+    /// <summary>-Payload replies end with these bytes: text with escapes ('\r\n') or bytes.</summary>
+    [Parameter(ParameterSetName = TargetSet)]
+    [Parameter(ParameterSetName = ServerSet)]
+    [EscapedBytesArgument]
+    [ValidateNotNull]
+    [ValidateCount(1, 1024)]
+    public byte[]? ResponseDelimiter { get; set; }
+
     [Parameter]
     [ValidateRange(1, 1_000_000)]
     public int Connections { get; set; } = 100;
@@ -51,7 +125,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateRange(0, 10_000_000)]
     public int ConnectRate { get; set; }
 
-    /// <summary>Seconds (or a TimeSpan) the test runs, ramp included. Default 10 s unless -Requests is given.</summary>
+    /// <summary>Seconds (or a TimeSpan) the test runs, ramp included. Default 10 s unless -Requests or -Stage is given.</summary>
     [Parameter]
     [TimeSpanArgument]
     [ValidateTimeSpanRange(MaxSeconds = 86400)]
@@ -62,24 +136,52 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateRange(1, long.MaxValue)]
     public long Requests { get; set; }
 
+    /// <summary>Requests per second across all connections, whatever the server does (open model; latency counts from each request's intended send time).</summary>
     [Parameter]
+    [ValidateRange(0.001, LoadOptions.MaxRate)]
+    public double Rate { get; set; }
+
+    /// <summary>Fixed-rate ramps: @{ Duration = '30s'; Rate = 1000 }, ... (from -Rate, or 0); the test lasts their total.</summary>
+    [Parameter]
+    [LoadStageArgument]
+    [ValidateNotNullOrEmpty]
+    public LoadStage[]? Stage { get; set; }
+
+    [Parameter(ParameterSetName = TargetSet)]
+    [Parameter(ParameterSetName = ServerSet)]
     [ValidateRange(1, 16 * 1024 * 1024)]
     public int MessageSize { get; set; } = 1024;
 
-    /// <summary>Default: from a piped server's protocol (Echo: PingPong, or Pipelined with -Pipeline; Http: Http), else PingPong.</summary>
-    [Parameter]
+    /// <summary>Default: from -Payload (Payload), a piped server's protocol (Echo: PingPong, or Pipelined with -Pipeline; Http: Http), else PingPong. -Uri and -TargetFile are Http.</summary>
+    [Parameter(ParameterSetName = TargetSet)]
+    [Parameter(ParameterSetName = ServerSet)]
     public LoadPattern Pattern { get; set; } = LoadPattern.PingPong;
 
-    /// <summary>Requests in flight per connection for Pipelined and Http.</summary>
+    /// <summary>Requests in flight per connection for Pipelined, Http and Payload.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
     public int Pipeline { get; set; } = 1;
 
-    /// <summary>How long a request may wait with no byte of its reply before it fails as a ResponseTimeout and its connection closes.</summary>
+    /// <summary>How long a request may wait for its whole reply before it fails as a ResponseTimeout and its connection closes.</summary>
     [Parameter]
     [TimeSpanArgument]
     [ValidateTimeSpanRange(MinSeconds = 0.001, MaxSeconds = 86400)]
     public TimeSpan ResponseTimeout { get; set; } = LoadOptions.DefaultResponseTimeout;
+
+    /// <summary>Pass/fail conditions on the result: @{ LatencyP99 = '50ms'; ErrorRate = '0.1%'; RequestsPerSecond = '>=1000' }.</summary>
+    [Parameter]
+    [LoadThresholdArgument]
+    [ValidateNotNullOrEmpty]
+    public LoadThreshold[]? Threshold { get; set; }
+
+    /// <summary>A failed -Threshold is a terminating error naming it (after the result is written).</summary>
+    [Parameter]
+    public SwitchParameter FailOnThreshold { get; set; }
+
+    /// <summary>Writes HdrHistogram's interval log (.hlog) of the latencies to this file (replaced), for HistogramLogProcessor and other tools.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HistogramPath { get; set; }
 
     /// <summary>Source addresses to spread connections over (e.g. 127.0.0.1, 127.0.0.2): more ephemeral ports.</summary>
     [Parameter]
@@ -97,40 +199,12 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         NetpollServer? server = ParameterSetName == ServerSet ? InputObject : null;
-        string target = server?.ReachableTarget ?? Target!;
-        if (!TryChoosePattern(server, out LoadPattern pattern) || !TryResolve(target, out EndPoint? endPoint))
+        if (!TryBuildOptions(server, out LoadOptions? options, out string? target))
         {
             return;
         }
 
-        var request = new LoadRequest
-        {
-            Target = LoadTarget.Format(endPoint),
-            Connections = Connections,
-            ConnectRate = ConnectRate,
-            DurationSeconds = Duration > TimeSpan.Zero ? Duration.TotalSeconds : (Requests > 0 ? null : 10),
-            Requests = Requests,
-            MessageSize = MessageSize,
-            Pattern = pattern,
-            Pipeline = Pipeline,
-            ResponseTimeoutSeconds = ResponseTimeout.TotalSeconds,
-            SourceAddresses = SourceAddress?.Select(a => a.ToString()).ToArray() ?? [],
-            Backend = Backend,
-        };
-
-        LoadOptions options;
-        try
-        {
-            options = request.ToOptions();
-            options.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.LoadFailed, ErrorCategory.InvalidArgument, target));
-            return;
-        }
-
-        LoadResult? result = Run(request, options, target);
+        LoadResult? result = Run(options, target);
         if (result is null)
         {
             return;
@@ -148,12 +222,130 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         {
             WriteError(failure);
         }
+
+        if (LoadResultDelivery.ThresholdFailure(result) is { } failed)
+        {
+            if (FailOnThreshold)
+            {
+                ThrowTerminatingError(failed);
+            }
+
+            WriteWarning(failed.Exception.Message);
+        }
     }
 
     protected override void StopProcessing() => _cancel.Cancel();
 
+    /// <summary>The options for this item, or false after writing why they cannot run.</summary>
+    private bool TryBuildOptions(NetpollServer? server, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LoadOptions? options, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? target)
+    {
+        options = null;
+        target = null;
+        try
+        {
+            IReadOnlyList<LoadHttpRequest> requests = ParameterSetName switch
+            {
+                UriSet => UriRequests(),
+                TargetFileSet => FileRequests(),
+                _ => [],
+            };
+            target = requests.Count > 0 ? HostAndPort(requests[0].Uri) : server?.ReachableTarget ?? Target!;
+            byte[] payload = PayloadFile is { } file ? ReadFile(file, nameof(PayloadFile)) : Payload ?? [];
+            if (!TryChoosePattern(server, requests.Count > 0, payload.Length > 0, out LoadPattern pattern) || !TryResolve(target, out EndPoint? endPoint))
+            {
+                return false;
+            }
+
+            bool staged = Stage is { Length: > 0 };
+            bool timed = MyInvocation.BoundParameters.ContainsKey(nameof(Duration));
+            if (staged && timed)
+            {
+                throw new ArgumentException("-Stage sets the duration (the stages' total): leave -Duration out.");
+            }
+
+            options = new LoadOptions
+            {
+                Target = endPoint,
+                Connections = Connections,
+                ConnectRate = ConnectRate,
+                Duration = staged ? null : timed ? Duration : (Requests > 0 ? null : TimeSpan.FromSeconds(10)),
+                Requests = Requests,
+                MessageSize = MessageSize,
+                Pattern = pattern,
+                Pipeline = Pipeline,
+                ResponseTimeout = ResponseTimeout,
+                SourceAddresses = SourceAddress ?? [],
+                Backend = Backend,
+                ProgressInterval = TimeSpan.FromSeconds(0.5),
+                HttpRequests = requests,
+                Payload = payload,
+                ResponseSize = ResponseSize,
+                ResponseDelimiter = ResponseDelimiter ?? [],
+                Rate = Rate,
+                Stages = Stage ?? [],
+                Thresholds = Threshold ?? [],
+                HistogramLogPath = HistogramPath is { } path ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) : null,
+            };
+            options.Validate();
+            return true;
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.LoadFailed, ErrorCategory.InvalidArgument, target ?? Target));
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or ItemNotFoundException)
+        {
+            // A target file that is not one, or a file that cannot be read: nothing ran.
+            WriteError(new ErrorRecord(ex, ErrorIds.InvalidTarget, ex is ItemNotFoundException or FileNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, TargetFile ?? BodyFile ?? PayloadFile));
+        }
+
+        return false;
+    }
+
+    private List<LoadHttpRequest> UriRequests()
+    {
+        Uri[] uris = Uri!;
+        if (Weight is { } weights && weights.Length != uris.Length)
+        {
+            throw new ArgumentException($"-Weight gives {weights.Length} weights for {uris.Length} URIs: give one weight per URI, in the same order.");
+        }
+
+        byte[] body = BodyFile is { } file ? ReadFile(file, nameof(BodyFile)) : Body ?? [];
+        if (Body is not null && BodyFile is not null)
+        {
+            throw new ArgumentException("Give -Body or -BodyFile, not both.");
+        }
+
+        return [.. uris.Select((uri, i) => new LoadHttpRequest { Method = Method, Uri = uri, Headers = Headers(), Body = body, Weight = Weight?[i] ?? 1 })];
+    }
+
+    private List<LoadHttpRequest> FileRequests()
+    {
+        string path = GetResolvedProviderPathFromPSPath(TargetFile!, out _).Single();
+        IReadOnlyList<KeyValuePair<string, string>> common = Headers();
+        return [.. LoadTargetFile.Read(path).Select(r => r with
+        {
+            // -Header adds to every target; a header the file gives its target wins.
+            Headers = [.. common.Where(h => !r.Headers.Any(own => own.Key.Equals(h.Key, StringComparison.OrdinalIgnoreCase))), .. r.Headers],
+        })];
+    }
+
+    private List<KeyValuePair<string, string>> Headers() =>
+        Header is null ? [] : [.. Header.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, string>(e.Key.ToString() ?? "", ValidateHttpHeadersAttribute.ToText(e.Value) ?? ""))];
+
+    private byte[] ReadFile(string path, string parameter)
+    {
+        string resolved = GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider).Single();
+        return provider.Name == "FileSystem"
+            ? File.ReadAllBytes(resolved)
+            : throw new ArgumentException($"-{parameter} '{path}' is not a file on the file system.");
+    }
+
+    /// <summary>host:port of an http URI, as a target is written (IPv6 in brackets).</summary>
+    private static string HostAndPort(Uri uri) => string.Create(CultureInfo.InvariantCulture, $"{uri.Host}:{uri.Port}");
+
     /// <summary>Runs the test; only this (pipeline) thread writes progress, the generator hands it over a queue.</summary>
-    private LoadResult? Run(LoadRequest request, LoadOptions options, string target)
+    private LoadResult? Run(LoadOptions options, string target)
     {
         using var events = new BlockingCollection<LoadProgress>();
         void Report(LoadProgress progress)
@@ -169,17 +361,19 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         }
 
         Task<LoadResult> running = Isolated
-            ? IsolatedLoadRunner.RunAsync(request, MyInvocation.MyCommand.Module, Report, _cancel.Token)
+            ? IsolatedLoadRunner.RunAsync(LoadRequest.From(options), MyInvocation.MyCommand.Module, Report, _cancel.Token)
             : LoadGenerator.RunAsync(options, Report, _cancel.Token);
         _ = running.ContinueWith(_ => events.CompleteAdding(), TaskScheduler.Default);
 
         // A new record per write: hosts may keep the records they were given.
-        string activity = $"Netpoll load: {request.Pattern} against {target}";
+        string activity = options.IsFixedRate
+            ? $"Netpoll load: {options.Pattern} against {target} at a fixed rate"
+            : $"Netpoll load: {options.Pattern} against {target}";
         Progress(new ProgressRecord(1, activity, "Connecting"));
         ProgressRecord? last = null;
         foreach (LoadProgress p in events.GetConsumingEnumerable())
         {
-            last = new ProgressRecord(1, activity, string.Create(CultureInfo.CurrentCulture, $"{p.ConnectionsOpen}/{p.ConnectionsTarget} connections, {p.Requests:N0} requests, {p.RequestsPerSecond:N0}/s, {p.Errors} errors"))
+            last = new ProgressRecord(1, activity, Describe(p))
             {
                 PercentComplete = PercentOf(p),
                 SecondsRemaining = p.Duration is { } d ? (int)Math.Max(0, (d - p.Elapsed).TotalSeconds) : -1,
@@ -192,7 +386,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         {
             return running.GetAwaiter().GetResult() with { Isolated = Isolated };
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
             if (!Stopping)
             {
@@ -201,6 +395,15 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 
             return null;
         }
+    }
+
+    /// <summary>The progress bar's status: connections, requests, rate, errors, and for a fixed rate the schedule's rate and lag.</summary>
+    private static string Describe(LoadProgress p)
+    {
+        string text = string.Create(CultureInfo.CurrentCulture, $"{p.ConnectionsOpen}/{p.ConnectionsTarget} connections, {p.Requests:N0} requests, {p.RequestsPerSecond:N0}/s, {p.Errors} errors");
+        return p.ScheduleLag is { } lag
+            ? text + string.Create(CultureInfo.CurrentCulture, $", schedule {p.TargetRate:N0}/s, lag {lag.TotalMilliseconds:N0} ms")
+            : text;
     }
 
     /// <summary>Writes progress unless Ctrl+C was pressed: a stopping pipeline refuses every write, and the run must still end here.</summary>
@@ -221,16 +424,24 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>The pattern a piped server's protocol calls for, or the one given when it fits; a mismatch is this item's error.</summary>
-    private bool TryChoosePattern(NetpollServer? server, out LoadPattern pattern)
+    /// <summary>
+    /// The pattern: Http for requests, Payload for a payload, else what a piped server's protocol calls for or
+    /// the one given when it fits; a mismatch is this item's error.
+    /// </summary>
+    private bool TryChoosePattern(NetpollServer? server, bool http, bool payload, out LoadPattern pattern)
     {
-        pattern = Pattern;
-        if (server is null)
+        bool named = MyInvocation.BoundParameters.ContainsKey(nameof(Pattern));
+        pattern = http ? LoadPattern.Http : payload ? LoadPattern.Payload : Pattern;
+        if (payload && named && Pattern != LoadPattern.Payload)
+        {
+            throw new ArgumentException($"-Payload sends its own bytes (the Payload pattern), not {Pattern}: leave -Pattern out.");
+        }
+
+        if (server is null || http || payload)
         {
             return true;
         }
 
-        bool named = MyInvocation.BoundParameters.ContainsKey(nameof(Pattern));
         if (server.Protocol is null)
         {
             if (named)
@@ -276,7 +487,12 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         return false;
     }
 
-    private static string Expects(LoadPattern pattern) => pattern == LoadPattern.Http ? "an HTTP server" : "an echo server";
+    private static string Expects(LoadPattern pattern) => pattern switch
+    {
+        LoadPattern.Http => "an HTTP server",
+        LoadPattern.Payload => "a server that answers the payload",
+        _ => "an echo server",
+    };
 
     /// <summary>Parses the target and resolves a host name once, before anything runs; a bad one is this item's error.</summary>
     private bool TryResolve(string target, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EndPoint? endPoint)

@@ -30,6 +30,7 @@ internal static class ErrorIds
     public const string InvalidTarget = "NetpollInvalidTarget";
     public const string PatternMismatch = "NetpollPatternMismatch";
     public const string LoadFailed = "NetpollLoadFailed";
+    public const string LoadThresholdFailed = "NetpollLoadThresholdFailed";
 
     // Stats
     public const string IntervalRequired = "NetpollIntervalRequired";

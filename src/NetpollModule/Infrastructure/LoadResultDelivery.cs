@@ -59,7 +59,7 @@ internal static class LoadResultDelivery
             : errors.ResponseTimeout > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"No request to {result.Target} completed: {errors.ResponseTimeout} got no reply within {responseTimeout.TotalSeconds} s (-ResponseTimeout). Does the server speak {result.Pattern}?")
                 : errors.BadResponse > 0
-                    ? $"No request to {result.Target} completed: its replies were not {(result.Pattern == LoadPattern.Http ? "HTTP responses" : "the echo of what was sent")}. Does the server speak {result.Pattern}?"
+                    ? $"No request to {result.Target} completed: its replies were not {Expected(result.Pattern)} ({string.Join("; ", errors.BadResponseDetails)}). Does the server speak {result.Pattern}?"
                     : string.Create(CultureInfo.InvariantCulture, $"No request to {result.Target} completed in {result.Elapsed.TotalSeconds:0.##} s.");
         if (result.Errors > 0)
         {
@@ -76,4 +76,24 @@ internal static class LoadResultDelivery
             : ErrorCategory.InvalidResult;
         return new ErrorRecord(new InvalidOperationException(message), ErrorIds.LoadFailed, category, result);
     }
+
+    /// <summary>A NetpollLoadThresholdFailed error naming every threshold that failed, or null when all passed (or none were given).</summary>
+    public static ErrorRecord? ThresholdFailure(LoadResult result)
+    {
+        LoadThresholdResult[] failed = [.. result.Thresholds.Where(t => !t.Passed)];
+        if (failed.Length == 0)
+        {
+            return null;
+        }
+
+        string message = $"{failed.Length} of {result.Thresholds.Count} thresholds failed against {result.Target}: {string.Join("; ", failed.Select(t => t.ToString()))}. The result is in ${LastResultVariable}.";
+        return new ErrorRecord(new InvalidOperationException(message), ErrorIds.LoadThresholdFailed, ErrorCategory.LimitsExceeded, result);
+    }
+
+    private static string Expected(LoadPattern pattern) => pattern switch
+    {
+        LoadPattern.Http => "HTTP responses",
+        LoadPattern.Payload => "replies framed as -ResponseSize or -ResponseDelimiter said",
+        _ => "the echo of what was sent",
+    };
 }

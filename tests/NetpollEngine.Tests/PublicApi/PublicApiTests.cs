@@ -8,40 +8,7 @@ namespace Netpoll.Tests.PublicApi;
 /// </summary>
 public class PublicApiTests
 {
-    private const string UpdateVariable = "NETPOLL_UPDATE_PUBLIC_API";
-
     [Fact]
-    public void The_public_surface_matches_the_committed_baseline()
-    {
-        string baselinePath = Path.Combine(RepositoryRoot(), "src", "NetpollEngine", "PublicAPI.txt");
-        IReadOnlyList<string> actual = PublicApiSurface.Of(typeof(Connection).Assembly);
-        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
-        {
-            File.WriteAllText(baselinePath, string.Join('\n', actual) + "\n");
-        }
-
-        string[] committed = File.Exists(baselinePath)
-            ? [.. File.ReadAllText(baselinePath).ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries)]
-            : [];
-        string[] added = [.. actual.Except(committed, StringComparer.Ordinal)];
-        string[] removed = [.. committed.Except(actual, StringComparer.Ordinal)];
-
-        Assert.True(added.Length == 0 && removed.Length == 0,
-            $"The engine's public API differs from {baselinePath}.\n" +
-            string.Concat(added.Select(l => $"+ {l}\n")) + string.Concat(removed.Select(l => $"- {l}\n")) +
-            $"If the change is intended, run: {UpdateVariable}=1 dotnet test tests/NetpollEngine.Tests --filter FullyQualifiedName~PublicApiTests, and commit PublicAPI.txt.");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Netpoll.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"Netpoll.slnx not found above {AppContext.BaseDirectory}.");
-    }
+    public void The_public_surface_matches_the_committed_baseline() =>
+        PublicApiBaseline.AssertMatches(typeof(Connection).Assembly, "src/NetpollEngine/PublicAPI.txt", "tests/NetpollEngine.Tests", nameof(PublicApiTests));
 }

@@ -6,7 +6,7 @@ using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
-namespace Netpoll.Tests.Load;
+namespace Netpoll.Load.Tests;
 
 public class LoadGeneratorTests
 {
@@ -119,7 +119,7 @@ public class LoadGeneratorTests
         await using var server = TestServer.Start(c => { c.Abort(); return default; }, BackendMatrix.Server(backend));
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 5, Duration = TimeSpan.FromSeconds(10) });
         Assert.Equal(0, result.Requests);
-        Assert.Equal(5, result.ErrorsByKind.Reset + result.ErrorsByKind.ClosedByServer);
+        Assert.Equal(5, result.ErrorsByKind.Reset + result.ErrorsByKind.ClosedEarly);
     }
 
     [Theory]
@@ -127,11 +127,15 @@ public class LoadGeneratorTests
     public async Task Cancellation_stops_the_test_and_returns_what_ran(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler(), BackendMatrix.Server(backend));
-        using var cts = new CancellationTokenSource(300);
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 4, Duration = TimeSpan.FromMinutes(5) }, cancellationToken: cts.Token);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        LoadResult result = await LoadGenerator.RunAsync(
+            new LoadOptions { Backend = backend, Target = server.EndPoint, Connections = 4, Duration = TimeSpan.FromMinutes(5), ProgressInterval = TimeSpan.FromMilliseconds(50) },
+            p => { if (p.Requests > 0) { cts.Cancel(); } }, // cancel once something ran
+            cts.Token);
         Assert.Equal("Canceled", result.StopReason);
         Assert.True(result.Requests > 0);
-        Assert.True(result.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(30));
+        Assert.Equal(result.Requests, result.Timeline[^1].Requests);
     }
 
     [Fact]

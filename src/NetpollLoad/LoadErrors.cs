@@ -6,6 +6,9 @@ namespace Netpoll.Load;
 /// </summary>
 public sealed record LoadErrors
 {
+    /// <summary>Distinct messages kept per kind that keeps them.</summary>
+    internal const int DetailsKept = 8;
+
     /// <summary>No errors at all.</summary>
     public static readonly LoadErrors None = new();
 
@@ -21,9 +24,12 @@ public sealed record LoadErrors
     public long BrokenPipe { get; init; }
     public long NoBufferSpace { get; init; }
     public long AccessDenied { get; init; }
-    public long ClosedByServer { get; init; }
+    public long ClosedEarly { get; init; }
     public long BadResponse { get; init; }
     public long Other { get; init; }
+
+    /// <summary>How the <see cref="BadResponse"/> replies broke their protocol ("status line is not HTTP/1.x: ..."), distinct, the first few kept.</summary>
+    public IReadOnlyList<string> BadResponseDetails { get; init; } = [];
 
     /// <summary>The messages of the <see cref="Other"/> errors (each names its errno), distinct, the first few kept.</summary>
     public IReadOnlyList<string> OtherDetails { get; init; } = [];
@@ -45,7 +51,7 @@ public sealed record LoadErrors
         LoadErrorKind.BrokenPipe => BrokenPipe,
         LoadErrorKind.NoBufferSpace => NoBufferSpace,
         LoadErrorKind.AccessDenied => AccessDenied,
-        LoadErrorKind.ClosedByServer => ClosedByServer,
+        LoadErrorKind.ClosedEarly => ClosedEarly,
         LoadErrorKind.BadResponse => BadResponse,
         LoadErrorKind.Other => Other,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a LoadErrorKind."),
@@ -55,9 +61,10 @@ public sealed record LoadErrors
     public IEnumerable<(LoadErrorKind Kind, long Count)> Occurred() =>
         Enum.GetValues<LoadErrorKind>().Select(kind => (kind, this[kind])).Where(e => e.Item2 > 0);
 
-    public static LoadErrors From(IReadOnlyDictionary<LoadErrorKind, long> counts, IReadOnlyList<string> otherDetails)
+    public static LoadErrors From(IReadOnlyDictionary<LoadErrorKind, long> counts, IReadOnlyList<string> otherDetails, IReadOnlyList<string>? badResponseDetails = null)
     {
         ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(otherDetails);
         long Of(LoadErrorKind kind) => counts.TryGetValue(kind, out long n) ? n : 0;
         return new LoadErrors
         {
@@ -73,11 +80,24 @@ public sealed record LoadErrors
             BrokenPipe = Of(LoadErrorKind.BrokenPipe),
             NoBufferSpace = Of(LoadErrorKind.NoBufferSpace),
             AccessDenied = Of(LoadErrorKind.AccessDenied),
-            ClosedByServer = Of(LoadErrorKind.ClosedByServer),
+            ClosedEarly = Of(LoadErrorKind.ClosedEarly),
             BadResponse = Of(LoadErrorKind.BadResponse),
             Other = Of(LoadErrorKind.Other),
             OtherDetails = otherDetails,
+            BadResponseDetails = badResponseDetails ?? [],
         };
+    }
+
+    /// <summary>The errors of several runs added up (details merged, distinct, the first few kept).</summary>
+    public static LoadErrors Sum(IEnumerable<LoadErrors> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        LoadErrors[] all = [.. errors];
+        var counts = Enum.GetValues<LoadErrorKind>().ToDictionary(kind => kind, kind => all.Sum(e => e[kind]));
+        return From(
+            counts,
+            [.. all.SelectMany(e => e.OtherDetails).Distinct(StringComparer.Ordinal).Take(DetailsKept)],
+            [.. all.SelectMany(e => e.BadResponseDetails).Distinct(StringComparer.Ordinal).Take(DetailsKept)]);
     }
 
     /// <summary>"Refused=3, Reset=1" (what Export-Csv and string interpolation show), or "none".</summary>

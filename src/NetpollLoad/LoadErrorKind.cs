@@ -12,7 +12,7 @@ public enum LoadErrorKind
     /// <summary>ETIMEDOUT, or the connect took longer than the connect timeout.</summary>
     ConnectTimeout,
 
-    /// <summary>A request got no reply within the response timeout; its connection is closed.</summary>
+    /// <summary>A request's whole reply did not arrive within the response timeout; its connection is closed.</summary>
     ResponseTimeout,
 
     /// <summary>EHOSTUNREACH: no route to the host (or an ICMP host-unreachable came back).</summary>
@@ -39,10 +39,17 @@ public enum LoadErrorKind
     /// <summary>EACCES/EPERM: a firewall rule or policy forbids the connection.</summary>
     AccessDenied,
 
-    /// <summary>The server closed a connection while the test was running.</summary>
-    ClosedByServer,
+    /// <summary>
+    /// The server closed a connection before answering every request sent on it (or, for Idle, closed a held
+    /// connection). A close it announced (<c>Connection: close</c>) or one with nothing in flight is no error:
+    /// the connection is reopened and counted in <see cref="LoadResult.ConnectionsReopened"/>.
+    /// </summary>
+    ClosedEarly,
 
-    /// <summary>The server answered something that is not what was sent (echo) or not HTTP.</summary>
+    /// <summary>
+    /// The reply broke its protocol: not the echo of what was sent, not HTTP/1.x (a bad status line, header,
+    /// length or chunk), or bytes with no request in flight. <see cref="LoadErrors.BadResponseDetails"/> says how.
+    /// </summary>
     BadResponse,
 
     /// <summary>A cause none of the above names; <see cref="LoadErrors.OtherDetails"/> keeps its message with the errno.</summary>

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Netpoll.Load;
+
+/// <summary>
+/// A run's HTTP requests as bytes, built once, and the order to send them in: a wheel in which each request
+/// appears as often as its weight (smooth weighted round-robin, so heavy requests are spread out, not bunched).
+/// Each connection walks the wheel from its own position, so taking the next request shares nothing.
+/// </summary>
+internal sealed class HttpRequestSet
+{
+    /// <summary>Longest wheel; larger weight sums are scaled down to it (each request keeps at least one slot).</summary>
+    private const int MaxWheel = 10_000;
+
+    private readonly byte[][] _bytes;
+    private readonly bool[] _isHead;
+    private readonly int[] _wheel;
+
+    private HttpRequestSet(IReadOnlyList<LoadHttpRequest> requests)
+    {
+        _bytes = [.. requests.Select(r => r.ToBytes())];
+        _isHead = [.. requests.Select(r => r.IsHead)];
+        _wheel = Wheel([.. requests.Select(r => r.Weight)]);
+    }
+
+    public int Count => _bytes.Length;
+
+    /// <summary>The requests to send: the options' own, or <c>GET /</c> to the target.</summary>
+    public static HttpRequestSet For(LoadOptions options) =>
+        new(options.HttpRequests.Count > 0 ? options.HttpRequests : [new LoadHttpRequest { Uri = DefaultUri(options.Target) }]);
+
+    /// <summary>The request at <paramref name="cursor"/> on the wheel; moves the cursor on.</summary>
+    public int Next(ref int cursor)
+    {
+        int index = _wheel[cursor];
+        cursor = cursor + 1 == _wheel.Length ? 0 : cursor + 1;
+        return index;
+    }
+
+    /// <summary>A starting point on the wheel for the connection numbered <paramref name="connection"/>.</summary>
+    public int StartFor(int connection) => (int)((uint)connection * 2654435761u % (uint)_wheel.Length);
+
+    public byte[] Bytes(int index) => _bytes[index];
+
+    public bool IsHead(int index) => _isHead[index];
+
+    private static Uri DefaultUri(EndPoint target) => target switch
+    {
+        IPEndPoint ip => new Uri($"http://{(ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip.Address}]" : ip.Address.ToString())}:{ip.Port}/"),
+        DnsEndPoint dns => new Uri($"http://{dns.Host}:{dns.Port}/"),
+        _ => new Uri("http://localhost/"), // a unix socket has no host; servers want one anyway
+    };
+
+    private static int[] Wheel(int[] weights)
+    {
+        long total = weights.Sum(w => (long)w);
+        if (total > MaxWheel)
+        {
+            weights = [.. weights.Select(w => (int)Math.Max(1, w * MaxWheel / total))];
+        }
+
+        int slots = weights.Sum();
+        var wheel = new int[slots];
+        var current = new long[weights.Length];
+        for (int slot = 0; slot < slots; slot++)
+        {
+            int best = 0;
+            for (int i = 0; i < weights.Length; i++)
+            {
+                current[i] += weights[i];
+                if (current[i] > current[best])
+                {
+                    best = i;
+                }
+            }
+
+            current[best] -= slots;
+            wheel[slot] = best;
+        }
+
+        return wheel;
+    }
+}

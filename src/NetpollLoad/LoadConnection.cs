@@ -1,0 +1,414 @@
+using System.Buffers;
+using System.Diagnostics;
+using Netpoll.Connections;
+
+namespace Netpoll.Load;
+
+/// <summary>
+/// One load connection: sends requests (up to the run's depth in flight), reads their replies with the
+/// pattern's reader, and records each completed request. Driven by the client poller (inline dispatch): a
+/// reply that completes sends the next request from the same thread, with no hop. In a fixed-rate test the
+/// pacer thread also sends on a connection that waited for a due request, so the connection's state is
+/// guarded by <see cref="_gate"/>. When the connection closes, the requests still in flight fail (so the
+/// run's request budget always resolves), and a close the server announced, or one with nothing in flight,
+/// opens a new connection in its place.
+/// </summary>
+internal sealed class LoadConnection : ConnectionHandler
+{
+    private readonly LoadRun _run;
+    private readonly LoadConnector _connector;
+    private readonly int _number;
+    private readonly Lock _gate = new();
+
+    // The requests in flight, oldest first, in a ring of Depth slots: when each was due and sent (Stopwatch
+    // timestamps) and which request it was. Guarded by _gate.
+    private readonly long[] _intendedAt;
+    private readonly long[] _sentAt;
+    private readonly int[] _request;
+    private int _head;
+    private int _inFlight;
+
+    private int _cursor;                 // the next request on the run's HTTP wheel; _gate
+    private HttpResponseParser _http;    // _gate
+    private EchoReplyReader _echo;       // _gate
+    private FramedReplyReader _framed;   // _gate
+    private byte[]? _scratch;            // _gate: where a header section split over buffers is joined
+    private Connection? _connection;     // set once, when the connect returns
+    private bool _waiting;               // _gate: registered with the pacer for the next due request
+    private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
+    private Ending _ending;              // _gate: why this side closed it
+    private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
+
+    /// <param name="cursor">Where on the request wheel to start: the closed connection's place when this one replaces it; null for the connection's own start.</param>
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor)
+    {
+        _run = run;
+        _connector = connector;
+        _number = number;
+        _intendedAt = new long[run.Depth];
+        _sentAt = new long[run.Depth];
+        _request = new int[run.Depth];
+        _cursor = cursor ?? run.Http?.StartFor(number) ?? 0;
+    }
+
+    /// <summary>Why this side closed the connection, which decides what its close counts as.</summary>
+    private enum Ending : byte
+    {
+        None,
+        BadResponse,
+        ResponseTimeout,
+        Announced,
+    }
+
+    /// <summary>The connection number (which source address it uses, where it starts on the request wheel).</summary>
+    public int Number => _number;
+
+    private LoadPattern Pattern => _run.Options.Pattern;
+
+    /// <summary>
+    /// Counts the connection open and watches for its close. Called as soon as the connect returns, so a ramp
+    /// that has finished has counted every connection it opened (OnConnectAsync runs later, on the poller);
+    /// a connection that closed meanwhile runs its close callback at once.
+    /// </summary>
+    public void Opened(Connection connection)
+    {
+        _connection = connection;
+        _run.ConnectionOpened(this);
+        connection.AddCloseCallback(OnClosed);
+    }
+
+    public override ValueTask OnConnectAsync(Connection connection)
+    {
+        if (Pattern == LoadPattern.Idle)
+        {
+            return default;
+        }
+
+        int sent;
+        lock (_gate)
+        {
+            sent = SendLocked(connection);
+        }
+
+        return sent > 0 ? Flush(connection) : default;
+    }
+
+    public override ValueTask OnRequestAsync(Connection connection)
+    {
+        int sent = 0;
+        lock (_gate)
+        {
+            ReadLocked(connection);
+            if (!_done)
+            {
+                sent = SendLocked(connection);
+            }
+        }
+
+        return sent > 0 ? Flush(connection) : default;
+    }
+
+    /// <summary>The pacer hands this waiting connection the due requests it has room for. Pacer thread.</summary>
+    public void SendDue()
+    {
+        Connection? connection = _connection;
+        int sent;
+        lock (_gate)
+        {
+            _waiting = false;
+            if (connection is null || _done)
+            {
+                return;
+            }
+
+            sent = SendLocked(connection);
+        }
+
+        if (sent > 0)
+        {
+            ValueTask flush = Flush(connection);
+            if (!flush.IsCompletedSuccessfully)
+            {
+                _ = ObserveAsync(flush);
+            }
+        }
+    }
+
+    /// <summary>Closes the connection when its oldest request has waited longer than <paramref name="timeoutTicks"/> for its whole reply. Watchdog thread.</summary>
+    public void CheckResponseTimeout(long now, long timeoutTicks)
+    {
+        long oldest = Volatile.Read(ref _oldestSentAt);
+        if (oldest == 0 || now - oldest <= timeoutTicks || _connection is not { } connection)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_done || _inFlight == 0)
+            {
+                return;
+            }
+
+            _done = true;
+            _ending = Ending.ResponseTimeout;
+        }
+
+        connection.Close();
+    }
+
+    /// <summary>Sends as many requests as the depth allows and the budget or schedule gives. Returns how many were written (flush after).</summary>
+    private int SendLocked(Connection connection)
+    {
+        int sent = 0;
+        long bytes = 0;
+        while (_inFlight < _run.Depth && !_done)
+        {
+            long now = Stopwatch.GetTimestamp();
+            long intended = now;
+            if (_run.Pacer is { } pacer)
+            {
+                if (!pacer.TryTakeDue(now, out intended))
+                {
+                    if (!_waiting && !_run.Stopping)
+                    {
+                        _waiting = true;
+                        pacer.Wait(this);
+                    }
+
+                    break;
+                }
+            }
+            else if (!_run.TryStartRequest())
+            {
+                break;
+            }
+
+            int request = _run.Http?.Next(ref _cursor) ?? 0;
+            ReadOnlySpan<byte> payload = Pattern switch
+            {
+                LoadPattern.Http => _run.Http!.Bytes(request),
+                LoadPattern.Payload => _run.Options.Payload.Span,
+                _ => _run.Message,
+            };
+            try
+            {
+                connection.Writer.WriteBinary(payload);
+            }
+            catch (ConnectionClosedException)
+            {
+                // Closed under us (the poller saw a reset): the close callback settles what was in flight.
+                if (_run.Pacer is null)
+                {
+                    _run.ReturnRequest();
+                }
+                else
+                {
+                    _run.AbandonRequest();
+                }
+
+                _done = true;
+                break;
+            }
+
+            int slot = (_head + _inFlight) % _intendedAt.Length;
+            _intendedAt[slot] = intended;
+            _sentAt[slot] = now;
+            _request[slot] = request;
+            if (_inFlight++ == 0)
+            {
+                Volatile.Write(ref _oldestSentAt, now);
+            }
+
+            sent++;
+            bytes += payload.Length;
+        }
+
+        if (sent > 0)
+        {
+            Interlocked.Add(ref _run.BytesSent, bytes);
+            Interlocked.Add(ref _run.Sent, sent);
+        }
+
+        return sent;
+    }
+
+    /// <summary>Reads every complete reply buffered; a reply that breaks the protocol ends the connection.</summary>
+    private void ReadLocked(Connection connection)
+    {
+        ConnectionReader reader = connection.Reader;
+        long received = 0;
+        while (reader.Length > 0 && !_done)
+        {
+            if (_inFlight == 0)
+            {
+                BadResponse(connection, $"{reader.Length} bytes arrived with no request in flight: '{ByteText.Quote(reader.Peek(Math.Min(reader.Length, 32)).Span)}'");
+                break;
+            }
+
+            ReadOnlySequence<byte> input = reader.GetReadableSequence();
+            string? error = null;
+            ReplyStatus status;
+            long consumed;
+            switch (Pattern)
+            {
+                case LoadPattern.Http:
+                    status = _http.Feed(input, _run.Http!.IsHead(_request[_head]), ref _scratch, out consumed);
+                    error = _http.Error;
+                    break;
+                case LoadPattern.Payload:
+                    status = _framed.Feed(input, _run.Options.ResponseSize, _run.Options.ResponseDelimiter.Span, out consumed);
+                    break;
+                default:
+                    status = _echo.Feed(input, _run.Message, out consumed);
+                    error = _echo.Error;
+                    break;
+            }
+
+            if (consumed > 0)
+            {
+                reader.Skip((int)consumed);
+                received += consumed;
+            }
+
+            if (status == ReplyStatus.NeedMore)
+            {
+                break;
+            }
+
+            if (status == ReplyStatus.Error)
+            {
+                BadResponse(connection, error ?? "the reply breaks the protocol");
+                break;
+            }
+
+            if (status == ReplyStatus.Interim)
+            {
+                _run.CountStatus(_http.StatusCode);
+                continue;
+            }
+
+            CompleteOldest(Pattern == LoadPattern.Http ? _http.StatusCode : 0);
+            if (Pattern == LoadPattern.Http && _http.CloseAfter)
+            {
+                // The server said it closes after this response: close now, and open another in its place.
+                _done = true;
+                _ending = Ending.Announced;
+                connection.Close();
+                break;
+            }
+        }
+
+        if (received > 0)
+        {
+            Interlocked.Add(ref _run.BytesReceived, received);
+        }
+    }
+
+    private void CompleteOldest(int statusCode)
+    {
+        _run.Complete(_intendedAt[_head], _sentAt[_head], Stopwatch.GetTimestamp(), statusCode);
+        _head = _head + 1 == _intendedAt.Length ? 0 : _head + 1;
+        _inFlight--;
+        Volatile.Write(ref _oldestSentAt, _inFlight > 0 ? _sentAt[_head] : 0);
+    }
+
+    private void BadResponse(Connection connection, string detail)
+    {
+        // The reply cannot be parsed, so neither can anything after it: the connection is done.
+        _run.Error(LoadErrorKind.BadResponse, detail);
+        _done = true;
+        _ending = Ending.BadResponse;
+        connection.Close();
+    }
+
+    private static ValueTask Flush(Connection connection)
+    {
+        try
+        {
+            return connection.Writer.FlushAsync();
+        }
+        catch (ConnectionClosedException)
+        {
+            return default; // closed under us: the close callback settles what was in flight
+        }
+    }
+
+    private static async Task ObserveAsync(ValueTask flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The connection broke while its requests drained: its close callback counts why.
+        }
+    }
+
+    private void OnClosed(Connection connection)
+    {
+        _run.ConnectionClosed(this);
+        int lost;
+        Ending ending;
+        bool completedAtClose = false;
+        bool cutShort;
+        int cursor;
+        lock (_gate)
+        {
+            _done = true;
+            if (Pattern == LoadPattern.Http && _inFlight > 0 && _http.CompleteAtClose())
+            {
+                CompleteOldest(_http.StatusCode); // a body that runs until the server closes ends here
+                completedAtClose = true;
+            }
+
+            lost = _inFlight;
+            ending = _ending;
+            cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
+            _inFlight = 0;
+            cursor = _cursor;
+            Volatile.Write(ref _oldestSentAt, 0);
+        }
+
+        if (_run.Stopping)
+        {
+            return; // the generator closed it at the end of the run: not an error, and nothing is waited for
+        }
+
+        bool reopen = false;
+        switch (ending)
+        {
+            case Ending.ResponseTimeout:
+                _run.Error(LoadErrorKind.ResponseTimeout, lost);
+                break;
+            case Ending.BadResponse:
+                break; // counted when it was read
+            case Ending.Announced:
+                _run.Error(LoadErrorKind.ClosedEarly, lost); // pipelined behind the response that announced the close
+                reopen = true;
+                break;
+            default:
+                if (connection.CloseReason == CloseReason.Error)
+                {
+                    _run.Error(LoadErrorKind.Reset);
+                }
+                else if (completedAtClose || (!cutShort && Pattern != LoadPattern.Idle))
+                {
+                    reopen = true; // an end the protocol allows: the reply ran to the close, or nothing was in flight
+                }
+                else
+                {
+                    _run.Error(LoadErrorKind.ClosedEarly);
+                }
+
+                break;
+        }
+
+        _run.Fail(lost);
+        if (reopen)
+        {
+            _connector.Reopen(_number, cursor);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using HdrHistogram;
+using Netpoll.Client;
+using Netpoll.Connections;
+
+namespace Netpoll.Load;
+
+/// <summary>
+/// Drives a server from this process: opens connections through a <see cref="Dialer"/> (ramped at a connect
+/// rate, optionally over several source addresses), runs a pattern on each — echo, HTTP/1.1 requests, a
+/// user's payload, or idle — closed loop or at a fixed rate, and reports throughput, latency and service-time
+/// percentiles (HdrHistogram), status codes, errors by cause and threshold verdicts. Bounded by duration,
+/// request count or stages.
+/// </summary>
+public static class LoadGenerator
+{
+    /// <summary>Sent requests due this close to the end are not counted as not sent: the pacer's clock is this coarse.</summary>
+    private static readonly TimeSpan PacerResolution = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Runs a load test. Cancel to stop early; the result then covers what ran.</summary>
+    /// <exception cref="ArgumentException">The options cannot run (the message names the option and what is allowed).</exception>
+    /// <exception cref="IOException">The histogram log cannot be created.</exception>
+    public static async Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        DateTimeOffset startTime = DateTimeOffset.Now;
+        using HistogramLogFile? log = options.HistogramLogPath is { } path ? new HistogramLogFile(path, startTime) : null;
+        RateSchedule? schedule = options.IsFixedRate ? new RateSchedule(options.Rate, options.Stages, options.Duration) : null;
+        long origin = Stopwatch.GetTimestamp();
+        using Pacer? pacer = schedule is null ? null : new Pacer(schedule, origin, options.Requests);
+        var run = new LoadRun(options, pacer);
+        await using var dialer = new Dialer(new DialerOptions
+        {
+            Name = "load",
+            Pollers = options.Pollers,
+            Backend = options.Backend,
+            DialTimeout = options.ConnectTimeout,
+
+            // Replies are read on the poller that received them; response timeouts are the watchdog's (per request, not per idle connection).
+            Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline, IdleTimeout = TimeSpan.Zero },
+        });
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        TimeSpan? duration = options.Stages.Count > 0 ? TimeSpan.FromSeconds(schedule!.TotalSeconds) : options.Duration;
+        if (duration is { } d)
+        {
+            stop.CancelAfter(d);
+        }
+
+        var connector = new LoadConnector(dialer, run, stop.Token);
+        pacer?.Start();
+        Task ramp = connector.RampAsync();
+        Task watchdog = options.Pattern == LoadPattern.Idle ? Task.CompletedTask : WatchResponseTimeoutsAsync(run, stop.Token);
+        var intervals = new IntervalReporter(run, progress, log, startTime, origin, duration);
+        string reason = await WaitForEndAsync(run, ramp, intervals, stop.Token, cancellationToken).ConfigureAwait(false);
+        long end = Stopwatch.GetTimestamp();
+        TimeSpan? finalLag = pacer?.Lag(end);
+        run.Stop();
+        await stop.CancelAsync().ConfigureAwait(false);
+        await Ignoring<OperationCanceledException>(ramp).ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
+        intervals.Report(end); // the last, partial interval
+
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, end);
+        long completed = run.Completed;
+        double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
+        long scheduled = pacer?.DueBy(end) ?? 0;
+        long dueBeforeEnd = pacer?.DueBy(end - (long)(PacerResolution.TotalSeconds * Stopwatch.Frequency)) ?? 0;
+        LoadResult result = new LoadResult
+        {
+            Pattern = options.Pattern,
+            Target = options.Target.ToString() ?? "?",
+            StartTime = startTime,
+            ConnectionsRequested = options.Connections,
+            ConnectionsOpened = Volatile.Read(ref run.Opened),
+            PeakConnections = run.Peak,
+            ConnectFailures = Volatile.Read(ref run.ConnectFailures),
+            ConnectionsReopened = Volatile.Read(ref run.Reopened),
+            Requests = completed,
+            RequestsFailed = run.Failed,
+            RequestsScheduled = pacer is null ? null : scheduled,
+            RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - Volatile.Read(ref run.Sent)),
+            BytesSent = Volatile.Read(ref run.BytesSent),
+            BytesReceived = Volatile.Read(ref run.BytesReceived),
+            Elapsed = elapsed,
+            RequestsPerSecond = completed / seconds,
+            ThroughputBytesPerSecond = (Volatile.Read(ref run.BytesSent) + Volatile.Read(ref run.BytesReceived)) / seconds,
+            TargetRate = schedule?.PeakRate,
+            Stages = options.Stages,
+            ScheduleLagMax = pacer?.MaxLag,
+            ScheduleLagFinal = finalLag,
+            StatusCodes = run.StatusCodes,
+            ErrorsByKind = run.Errors,
+            StopReason = reason,
+            Timeline = new LoadTimeline(run.Timeline),
+            HistogramPath = options.HistogramLogPath is { } logPath ? Path.GetFullPath(logPath) : null,
+        }.WithHistograms(run.Latency.Total, run.ServiceTime.Total, run.ConnectTime.Total);
+        return result with { Thresholds = [.. options.Thresholds.Select(t => t.Evaluate(result))] };
+    }
+
+    /// <summary>Maps a connect or I/O failure to its cause; <see cref="LoadErrorKind.Other"/> only for a cause no kind names.</summary>
+    public static LoadErrorKind Classify(Exception error) => error switch
+    {
+        TimeoutException => LoadErrorKind.ConnectTimeout,
+        ConnectionClosedException => LoadErrorKind.ClosedEarly,
+        SocketException socket => socket.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => LoadErrorKind.Refused,
+            SocketError.ConnectionReset or SocketError.ConnectionAborted => LoadErrorKind.Reset,
+            SocketError.TimedOut => LoadErrorKind.ConnectTimeout,
+            SocketError.HostUnreachable or SocketError.HostDown => LoadErrorKind.HostUnreachable,
+            SocketError.NetworkUnreachable or SocketError.NetworkDown => LoadErrorKind.NetworkUnreachable,
+            SocketError.TooManyOpenSockets => LoadErrorKind.TooManyOpenFiles,
+            SocketError.AddressNotAvailable => LoadErrorKind.AddressNotAvailable,
+            SocketError.AddressAlreadyInUse => LoadErrorKind.AddressInUse,
+            SocketError.Shutdown => LoadErrorKind.BrokenPipe,
+            SocketError.NoBufferSpaceAvailable => LoadErrorKind.NoBufferSpace,
+            SocketError.AccessDenied => LoadErrorKind.AccessDenied,
+            _ => LoadErrorKind.Other,
+        },
+        _ => LoadErrorKind.Other,
+    };
+
+    private static async Task<string> WaitForEndAsync(LoadRun run, Task ramp, IntervalReporter intervals, CancellationToken stop, CancellationToken userCancel)
+    {
+        Task stopped = Task.Delay(Timeout.Infinite, stop);
+        while (true)
+        {
+            Task tick = Task.Delay(run.Options.ProgressInterval, CancellationToken.None);
+            Task first = await Task.WhenAny(run.BudgetSpent, stopped, tick).ConfigureAwait(false);
+            if (first == run.BudgetSpent)
+            {
+                return "Requests";
+            }
+
+            if (first == stopped)
+            {
+                return userCancel.IsCancellationRequested ? "Canceled" : "Duration";
+            }
+
+            intervals.Report(Stopwatch.GetTimestamp());
+
+            // Every connection failed or closed, none is being opened, and nothing can progress any more.
+            if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && run.Options.Pattern != LoadPattern.Idle)
+            {
+                return "NoConnections";
+            }
+        }
+    }
+
+    /// <summary>Closes connections whose oldest request has waited longer than the response timeout, a few times per timeout.</summary>
+    private static async Task WatchResponseTimeoutsAsync(LoadRun run, CancellationToken stop)
+    {
+        TimeSpan timeout = run.Options.ResponseTimeout;
+        TimeSpan period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerMillisecond * 250));
+        long timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                long now = Stopwatch.GetTimestamp();
+                foreach (LoadConnection connection in run.LiveConnections)
+                {
+                    connection.CheckResponseTimeout(now, timeoutTicks);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task Ignoring<TException>(Task task)
+        where TException : Exception
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (TException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// At each progress interval: takes the interval's histograms (which also adds them to the run's totals),
+    /// writes them to the interval log, and reports a progress sample. The progress loop's thread only.
+    /// </summary>
+    private sealed class IntervalReporter(LoadRun run, Action<LoadProgress>? progress, HistogramLogFile? log, DateTimeOffset startTime, long origin, TimeSpan? duration)
+    {
+        private long _lastAt;
+        private long _lastRequests;
+
+        public void Report(long now)
+        {
+            long requests = run.Completed;
+            HistogramBase latency = run.Latency.TakeInterval();
+            HistogramBase serviceTime = run.ServiceTime.TakeInterval();
+            run.ConnectTime.TakeInterval();
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, now);
+            long from = _lastAt == 0 ? origin : _lastAt;
+            TimeSpan length = Stopwatch.GetElapsedTime(from, now);
+            if (log is not null)
+            {
+                DateTimeOffset intervalStart = startTime + Stopwatch.GetElapsedTime(origin, from);
+                log.Append(latency, intervalStart, length);
+                log.Append(serviceTime, intervalStart, length, HistogramLogFile.ServiceTimeTag);
+            }
+
+            var sample = new LoadProgress(
+                elapsed,
+                run.Open,
+                run.Options.Connections,
+                requests,
+                (requests - _lastRequests) / Math.Max(length.TotalSeconds, 1e-9),
+                run.ErrorCount,
+                duration,
+                HistogramStatistics.Percentile(latency, 50),
+                HistogramStatistics.Percentile(latency, 99),
+                run.Pacer?.Lag(now),
+                run.Pacer?.RateAt(now));
+            run.Timeline.Add(sample);
+            progress?.Invoke(sample);
+            _lastAt = now;
+            _lastRequests = requests;
+        }
+    }
+}

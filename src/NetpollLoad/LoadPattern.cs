@@ -1,0 +1,26 @@
+namespace Netpoll.Load;
+
+/// <summary>What each load connection sends, and how it knows a reply is complete.</summary>
+public enum LoadPattern
+{
+    /// <summary>Send a message, wait for the whole echo, repeat: one request in flight per connection.</summary>
+    PingPong,
+
+    /// <summary>Keep <see cref="LoadOptions.Pipeline"/> echo requests in flight per connection.</summary>
+    Pipelined,
+
+    /// <summary>
+    /// HTTP/1.1 requests (<see cref="LoadOptions.HttpRequests"/>; <c>GET /</c> when none are given) with keep-alive,
+    /// each response read in full (Content-Length, chunked, or until the server closes); Pipeline > 1 pipelines them.
+    /// </summary>
+    Http,
+
+    /// <summary>Open the connections and hold them without sending.</summary>
+    Idle,
+
+    /// <summary>
+    /// Send <see cref="LoadOptions.Payload"/> and read one reply framed by <see cref="LoadOptions.ResponseSize"/> or
+    /// <see cref="LoadOptions.ResponseDelimiter"/>: any request/response protocol over TCP (RESP, memcached, a user's own).
+    /// </summary>
+    Payload,
+}

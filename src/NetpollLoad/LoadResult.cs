@@ -1,0 +1,147 @@
+namespace Netpoll.Load;
+
+/// <summary>
+/// What a load test measured. Raw numbers (counts, bytes, TimeSpans) so they sort and aggregate, with
+/// each time also in milliseconds (<c>LatencyP99Ms</c>) for scripts, CSV and JSON. A latency is null, never
+/// zero, when nothing was measured: a run in which no request completed has no latency.
+/// </summary>
+/// <remarks>
+/// Latency counts from each request's intended send time: in a fixed-rate test, when the schedule said to
+/// send it (so a stalled server shows in it, wrk2-style); in a closed loop, when it was sent. Service time
+/// always counts from the actual send. The two are equal in a closed loop. The histograms travel inside the
+/// result (HdrHistogram's compressed base64 encoding), so results from several machines can be merged
+/// (<see cref="Merge"/>) after CliXml or JSON.
+/// </remarks>
+public sealed partial record LoadResult
+{
+    public required LoadPattern Pattern { get; init; }
+    public required string Target { get; init; }
+
+    /// <summary>When the test started (wall clock): the origin of <see cref="Timeline"/>'s Elapsed.</summary>
+    public required DateTimeOffset StartTime { get; init; }
+
+    public required int ConnectionsRequested { get; init; }
+
+    /// <summary>Connections opened in all, including those opened again in place of ones the server closed cleanly.</summary>
+    public required int ConnectionsOpened { get; init; }
+
+    public required int PeakConnections { get; init; }
+    public required long ConnectFailures { get; init; }
+
+    /// <summary>Connections opened again after the server closed one the way its protocol allows (Connection: close, or with nothing in flight).</summary>
+    public long ConnectionsReopened { get; init; }
+
+    /// <summary>Requests that completed (a full reply arrived; for HTTP, whatever its status).</summary>
+    public required long Requests { get; init; }
+
+    /// <summary>Requests sent that never completed: no reply in time, or their connection broke.</summary>
+    public required long RequestsFailed { get; init; }
+
+    /// <summary>Fixed rate: requests the schedule had made due by the end; null in a closed loop.</summary>
+    public long? RequestsScheduled { get; init; }
+
+    /// <summary>Fixed rate: due requests never sent because no connection was free in time (the target could not keep up). 0 in a closed loop.</summary>
+    public long RequestsNotSent { get; init; }
+
+    public required long BytesSent { get; init; }
+    public required long BytesReceived { get; init; }
+    public required TimeSpan Elapsed { get; init; }
+    public required double RequestsPerSecond { get; init; }
+    public required double ThroughputBytesPerSecond { get; init; }
+
+    /// <summary>Fixed rate: the requests per second asked for (the highest stage's for a ramp); null in a closed loop.</summary>
+    public double? TargetRate { get; init; }
+
+    /// <summary>Fixed rate: the ramps asked for; empty otherwise.</summary>
+    public IReadOnlyList<LoadStage> Stages { get; init; } = [];
+
+    // The latency, service-time and connect statistics are set from the histograms (WithHistograms), so they always agree with them.
+    public TimeSpan? LatencyMean { get; init; }
+    public TimeSpan? LatencyP50 { get; init; }
+    public TimeSpan? LatencyP90 { get; init; }
+    public TimeSpan? LatencyP99 { get; init; }
+    public TimeSpan? LatencyP999 { get; init; }
+    public TimeSpan? LatencyMax { get; init; }
+    public TimeSpan? ServiceTimeMean { get; init; }
+    public TimeSpan? ServiceTimeP50 { get; init; }
+    public TimeSpan? ServiceTimeP90 { get; init; }
+    public TimeSpan? ServiceTimeP99 { get; init; }
+    public TimeSpan? ServiceTimeP999 { get; init; }
+    public TimeSpan? ServiceTimeMax { get; init; }
+    public TimeSpan? ConnectP50 { get; init; }
+    public TimeSpan? ConnectP99 { get; init; }
+    public TimeSpan? ConnectMax { get; init; }
+
+    /// <summary>Fixed rate: the longest any due request waited to be sent; null in a closed loop.</summary>
+    public TimeSpan? ScheduleLagMax { get; init; }
+
+    /// <summary>Fixed rate: how far behind the schedule was when the test ended; null in a closed loop.</summary>
+    public TimeSpan? ScheduleLagFinal { get; init; }
+
+    /// <summary>HTTP responses by status code: <c>StatusCodes[200]</c>. Interim (1xx) responses are counted too.</summary>
+    public LoadStatusCodes StatusCodes { get; init; } = LoadStatusCodes.Empty;
+
+    /// <summary>Errors by cause: <c>ErrorsByKind.Refused</c>, <c>ErrorsByKind.ResponseTimeout</c>, ...</summary>
+    public required LoadErrors ErrorsByKind { get; init; }
+
+    /// <summary>Why the test stopped: Duration, Requests, Canceled, or NoConnections (every connection failed or closed).</summary>
+    public required string StopReason { get; init; }
+
+    /// <summary>One sample per progress interval: open connections, requests, rate, interval latency and schedule lag.</summary>
+    public LoadTimeline Timeline { get; init; } = LoadTimeline.Empty;
+
+    /// <summary>The verdict of each threshold the test was given; empty when none were.</summary>
+    public IReadOnlyList<LoadThresholdResult> Thresholds { get; init; } = [];
+
+    /// <summary>Latency (from the intended send) in nanoseconds as HdrHistogram's compressed base64; null when none was measured.</summary>
+    public string? LatencyHistogram { get; init; }
+
+    /// <summary>Service time (from the actual send) in nanoseconds, encoded as <see cref="LatencyHistogram"/>.</summary>
+    public string? ServiceTimeHistogram { get; init; }
+
+    /// <summary>Connect times in nanoseconds, encoded as <see cref="LatencyHistogram"/>.</summary>
+    public string? ConnectHistogram { get; init; }
+
+    /// <summary>The HdrHistogram interval log written during the test, or null.</summary>
+    public string? HistogramPath { get; init; }
+
+    /// <summary>True when the generator ran in another process than the one that asked for the test.</summary>
+    public bool Isolated { get; init; }
+
+    /// <summary>All errors (the sum of <see cref="ErrorsByKind"/>).</summary>
+    public long Errors => ErrorsByKind.Total;
+
+    /// <summary>
+    /// The share of requests that failed: those that never completed plus HTTP 4xx and 5xx responses, of all
+    /// requests sent. Null when no request was sent.
+    /// </summary>
+    public double? ErrorRate => Requests + RequestsFailed == 0 ? null : (double)(RequestsFailed + Status4xx + Status5xx) / (Requests + RequestsFailed);
+
+    /// <summary>True when every threshold passed, false when one failed, null when there were none.</summary>
+    public bool? ThresholdsPassed => Thresholds.Count == 0 ? null : Thresholds.All(t => t.Passed);
+
+    public long Status1xx => StatusCodes.InClass(1);
+    public long Status2xx => StatusCodes.InClass(2);
+    public long Status3xx => StatusCodes.InClass(3);
+    public long Status4xx => StatusCodes.InClass(4);
+    public long Status5xx => StatusCodes.InClass(5);
+
+    public double ElapsedSeconds => Elapsed.TotalSeconds;
+    public double? LatencyMeanMs => LatencyMean?.TotalMilliseconds;
+    public double? LatencyP50Ms => LatencyP50?.TotalMilliseconds;
+    public double? LatencyP90Ms => LatencyP90?.TotalMilliseconds;
+    public double? LatencyP99Ms => LatencyP99?.TotalMilliseconds;
+    public double? LatencyP999Ms => LatencyP999?.TotalMilliseconds;
+    public double? LatencyMaxMs => LatencyMax?.TotalMilliseconds;
+    public double? ServiceTimeMeanMs => ServiceTimeMean?.TotalMilliseconds;
+    public double? ServiceTimeP50Ms => ServiceTimeP50?.TotalMilliseconds;
+    public double? ServiceTimeP90Ms => ServiceTimeP90?.TotalMilliseconds;
+    public double? ServiceTimeP99Ms => ServiceTimeP99?.TotalMilliseconds;
+    public double? ServiceTimeP999Ms => ServiceTimeP999?.TotalMilliseconds;
+    public double? ServiceTimeMaxMs => ServiceTimeMax?.TotalMilliseconds;
+    public double? ConnectP50Ms => ConnectP50?.TotalMilliseconds;
+    public double? ConnectP99Ms => ConnectP99?.TotalMilliseconds;
+    public double? ConnectMaxMs => ConnectMax?.TotalMilliseconds;
+    public double? ScheduleLagMaxMs => ScheduleLagMax?.TotalMilliseconds;
+    public double? ScheduleLagFinalMs => ScheduleLagFinal?.TotalMilliseconds;
+}

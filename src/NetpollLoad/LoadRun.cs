@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Netpoll.Load;
+
+/// <summary>
+/// The shared, thread-safe state of one load test: what to send, the request budget or the schedule,
+/// counters, latency recorders, status codes, errors, and the open connections. Every request sent is
+/// resolved exactly once, completed or failed, so a test bounded by a request count ends when the last one
+/// resolves, whatever the server did.
+/// </summary>
+internal sealed class LoadRun
+{
+    private readonly ConcurrentDictionary<LoadErrorKind, long> _errors = new();
+    private readonly ConcurrentDictionary<string, byte> _otherDetails = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _badResponseDetails = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<LoadConnection, byte> _live = new(ReferenceEqualityComparer.Instance);
+    private readonly TaskCompletionSource _budgetSpent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long[] _statusCounts = new long[600];
+    private long _remaining;
+    private long _completed;
+    private long _failed;
+    private long _abandoned;
+    private int _open;
+    private int _peak;
+    private int _connecting;
+    private volatile bool _stopping;
+
+    public LoadRun(LoadOptions options, Pacer? pacer)
+    {
+        Options = options;
+        Pacer = pacer;
+        _remaining = options.Requests > 0 ? options.Requests : long.MaxValue;
+        Message = new byte[options.Pattern is LoadPattern.PingPong or LoadPattern.Pipelined ? options.MessageSize : 0];
+        for (int i = 0; i < Message.Length; i++)
+        {
+            Message[i] = (byte)('a' + (i % 26));
+        }
+
+        Http = options.Pattern == LoadPattern.Http ? HttpRequestSet.For(options) : null;
+        Depth = options.Pattern == LoadPattern.PingPong ? 1 : options.Pipeline;
+    }
+
+    public LoadOptions Options { get; }
+
+    /// <summary>The schedule of a fixed-rate test; null for a closed loop (each connection sends when its reply came).</summary>
+    public Pacer? Pacer { get; }
+
+    /// <summary>The echo payload every echo request sends (a recognisable pattern, so a wrong echo is caught).</summary>
+    public byte[] Message { get; }
+
+    /// <summary>The prepared HTTP requests (Http pattern only).</summary>
+    public HttpRequestSet? Http { get; }
+
+    /// <summary>Requests a connection keeps in flight.</summary>
+    public int Depth { get; }
+
+    /// <summary>From each request's intended send time (its send time in a closed loop) to its whole reply.</summary>
+    public LatencyRecorder Latency { get; } = new();
+
+    /// <summary>From each request's actual send time to its whole reply.</summary>
+    public LatencyRecorder ServiceTime { get; } = new();
+
+    public LatencyRecorder ConnectTime { get; } = new();
+
+    /// <summary>One progress sample per interval, kept for the result's timeline. Progress loop only.</summary>
+    public List<LoadProgress> Timeline { get; } = [];
+
+    public long BytesSent;
+    public long BytesReceived;
+    public long ConnectFailures;
+    public long Sent;
+    public int Opened;
+    public long Reopened;
+
+    public long Completed => Volatile.Read(ref _completed);
+
+    public long Failed => Volatile.Read(ref _failed);
+
+    public int Open => Volatile.Read(ref _open);
+
+    public int Peak => Volatile.Read(ref _peak);
+
+    /// <summary>Connects started and not yet finished (the ramp's and reopens).</summary>
+    public int Connecting => Volatile.Read(ref _connecting);
+
+    public bool Stopping => _stopping;
+
+    /// <summary>Completes when every request of a count-bounded test has resolved.</summary>
+    public Task BudgetSpent => _budgetSpent.Task;
+
+    public long ErrorCount => _errors.Values.Sum();
+
+    public LoadErrors Errors => LoadErrors.From(
+        new Dictionary<LoadErrorKind, long>(_errors),
+        [.. _otherDetails.Keys.Order(StringComparer.Ordinal)],
+        [.. _badResponseDetails.Keys.Order(StringComparer.Ordinal)]);
+
+    public LoadStatusCodes StatusCodes =>
+        new(Enumerable.Range(100, 500).Select(code => new KeyValuePair<int, long>(code, Volatile.Read(ref _statusCounts[code]))));
+
+    /// <summary>The connections open now (for the response-timeout watchdog).</summary>
+    public ICollection<LoadConnection> LiveConnections => _live.Keys;
+
+    public void Stop()
+    {
+        _stopping = true;
+        Pacer?.Stop();
+    }
+
+    /// <summary>Closed loop: takes one request from the budget; false when the test is stopping or the budget is spent.</summary>
+    public bool TryStartRequest() => !_stopping && Interlocked.Decrement(ref _remaining) >= 0;
+
+    /// <summary>Closed loop: a request taken with <see cref="TryStartRequest"/> could not be sent (its connection closed): another connection may send it.</summary>
+    public void ReturnRequest() => Interlocked.Increment(ref _remaining);
+
+    /// <summary>Fixed rate: a request taken from the schedule could not be sent (its connection closed). It counts as not sent.</summary>
+    public void AbandonRequest()
+    {
+        Interlocked.Increment(ref _abandoned);
+        Resolved();
+    }
+
+    /// <summary>A request's whole reply arrived (intended and sent are Stopwatch timestamps).</summary>
+    public void Complete(long intended, long sent, long now, int statusCode)
+    {
+        if (_stopping)
+        {
+            return; // after the end: the result is being written, and this reply is not part of it
+        }
+
+        Latency.Record((long)Stopwatch.GetElapsedTime(intended, now).TotalNanoseconds);
+        ServiceTime.Record((long)Stopwatch.GetElapsedTime(sent, now).TotalNanoseconds);
+        CountStatus(statusCode);
+        Interlocked.Increment(ref _completed);
+        Resolved();
+    }
+
+    /// <summary>An interim (1xx) or final HTTP status came back.</summary>
+    public void CountStatus(int statusCode)
+    {
+        if (statusCode is >= 100 and < 600)
+        {
+            Interlocked.Increment(ref _statusCounts[statusCode]);
+        }
+    }
+
+    /// <summary><paramref name="requests"/> sent requests will never complete (no reply in time, or their connection broke).</summary>
+    public void Fail(int requests)
+    {
+        if (requests > 0)
+        {
+            Interlocked.Add(ref _failed, requests);
+            Resolved();
+        }
+    }
+
+    public void ConnectStarted() => Interlocked.Increment(ref _connecting);
+
+    public void ConnectEnded() => Interlocked.Decrement(ref _connecting);
+
+    public void ConnectionOpened(LoadConnection connection)
+    {
+        _live.TryAdd(connection, 0);
+        int open = Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref Opened);
+        int peak = Volatile.Read(ref _peak);
+        while (open > peak && Interlocked.CompareExchange(ref _peak, open, peak) != peak)
+        {
+            peak = Volatile.Read(ref _peak);
+        }
+    }
+
+    public void ConnectionClosed(LoadConnection connection)
+    {
+        _live.TryRemove(connection, out _);
+        Interlocked.Decrement(ref _open);
+    }
+
+    public void Error(LoadErrorKind kind, long count = 1)
+    {
+        if (count > 0)
+        {
+            _errors.AddOrUpdate(kind, count, (_, n) => n + count);
+        }
+    }
+
+    /// <summary>Counts an error of a kind that keeps its message (Other: the errno; BadResponse: how the protocol broke).</summary>
+    public void Error(LoadErrorKind kind, string detail)
+    {
+        Error(kind);
+        ConcurrentDictionary<string, byte> details = kind == LoadErrorKind.BadResponse ? _badResponseDetails : _otherDetails;
+        if (details.Count < LoadErrors.DetailsKept)
+        {
+            details.TryAdd(detail, 0);
+        }
+    }
+
+    private void Resolved()
+    {
+        if (Options.Requests > 0 && Completed + Failed + Volatile.Read(ref _abandoned) >= Options.Requests)
+        {
+            _budgetSpent.TrySetResult();
+        }
+    }
+}

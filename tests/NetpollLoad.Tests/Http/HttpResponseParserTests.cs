@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Text;
+
+namespace Netpoll.Load.Tests.Http;
+
+/// <summary>The response parser on its own: every framing RFC 9112 allows, split anywhere, and every way bytes break it.</summary>
+public class HttpResponseParserTests
+{
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 200, false)]
+    [InlineData("HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n", 500, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 1\r\nX-Other: 2\r\n\r\n", 200, false)]
+    [InlineData("HTTP/1.1 204 No Content\r\n\r\n", 204, false)]
+    [InlineData("HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", 304, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", 200, true)]
+    [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 200, true)]
+    public void A_complete_response_is_read_whole_whether_it_arrives_at_once_or_byte_by_byte(string response, int status, bool closeAfter)
+    {
+        foreach (int split in new[] { int.MaxValue, 1, 7 })
+        {
+            (ReplyStatus result, int code, bool close, long consumed) = Parse(response, split);
+            Assert.Equal(ReplyStatus.Complete, result);
+            Assert.Equal(status, code);
+            Assert.Equal(closeAfter, close);
+            Assert.Equal(response.Length, consumed);
+        }
+    }
+
+    [Fact]
+    public void Interim_responses_are_skipped_and_the_final_one_completes()
+    {
+        string response = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
+        var parser = new HttpResponseParser();
+        byte[]? scratch = null;
+        ReadOnlySequence<byte> input = new(Encoding.ASCII.GetBytes(response));
+        var statuses = new List<(ReplyStatus, int)>();
+        while (input.Length > 0)
+        {
+            ReplyStatus status = parser.Feed(input, headRequest: false, ref scratch, out long consumed);
+            statuses.Add((status, parser.StatusCode));
+            input = input.Slice(consumed);
+        }
+
+        Assert.Equal([(ReplyStatus.Interim, 100), (ReplyStatus.Interim, 103), (ReplyStatus.Complete, 201)], statuses);
+    }
+
+    [Fact]
+    public void A_head_response_has_no_body_whatever_its_content_length()
+    {
+        const string response = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+        var parser = new HttpResponseParser();
+        byte[]? scratch = null;
+        Assert.Equal(ReplyStatus.Complete, parser.Feed(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(response)), headRequest: true, ref scratch, out long consumed));
+        Assert.Equal(response.Length, consumed);
+    }
+
+    [Fact]
+    public void A_body_without_length_runs_until_the_close_which_completes_it()
+    {
+        var parser = new HttpResponseParser();
+        byte[]? scratch = null;
+        Assert.Equal(ReplyStatus.NeedMore, parser.Feed(new ReadOnlySequence<byte>("HTTP/1.1 200 OK\r\n\r\nsome body"u8.ToArray()), false, ref scratch, out _));
+        Assert.True(parser.ReadingUntilClose);
+        Assert.True(parser.CompleteAtClose());
+    }
+
+    [Fact]
+    public void A_transfer_coding_that_does_not_end_in_chunked_runs_until_the_close_as_rfc_9112_says()
+    {
+        var parser = new HttpResponseParser();
+        byte[]? scratch = null;
+        Assert.Equal(ReplyStatus.NeedMore, parser.Feed(new ReadOnlySequence<byte>("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxyz"u8.ToArray()), false, ref scratch, out _));
+        Assert.True(parser.ReadingUntilClose);
+    }
+
+    [Fact]
+    public void A_response_cut_short_by_the_close_does_not_complete()
+    {
+        var parser = new HttpResponseParser();
+        byte[]? scratch = null;
+        Assert.Equal(ReplyStatus.NeedMore, parser.Feed(new ReadOnlySequence<byte>("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"u8.ToArray()), false, ref scratch, out _));
+        Assert.True(parser.MidResponse);
+        Assert.False(parser.CompleteAtClose());
+    }
+
+    [Theory]
+    [InlineData("garbage\r\n\r\n")]
+    [InlineData("HTTP/1.1 abc OK\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\n")]
+    [InlineData("HTTP/1.1 101 Switching Protocols\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nBad Header\r\n\r\n")]
+    public void Bytes_that_break_the_protocol_are_an_error_that_says_how(string response)
+    {
+        (ReplyStatus result, _, _, _) = Parse(response, int.MaxValue, out string? error);
+        Assert.Equal(ReplyStatus.Error, result);
+        Assert.False(string.IsNullOrWhiteSpace(error));
+    }
+
+    [Fact]
+    public void A_header_section_that_never_ends_is_an_error_not_a_wait()
+    {
+        string endless = "HTTP/1.1 200 OK\r\n" + new string('x', HttpResponseParser.MaxHeadBytes + 10);
+        (ReplyStatus result, _, _, _) = Parse(endless, int.MaxValue, out string? error);
+        Assert.Equal(ReplyStatus.Error, result);
+        Assert.Contains("KiB", error, StringComparison.Ordinal);
+    }
+
+    private static (ReplyStatus Status, int Code, bool CloseAfter, long Consumed) Parse(string response, int split) => Parse(response, split, out _);
+
+    /// <summary>Feeds the response <paramref name="split"/> bytes at a time, as a connection's reads would, keeping the unconsumed rest.</summary>
+    private static (ReplyStatus Status, int Code, bool CloseAfter, long Consumed) Parse(string response, int split, out string? error)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(response);
+        var parser = new HttpResponseParser();
+        byte[]? scratch = null;
+        long consumedTotal = 0;
+        int arrived = 0;
+        ReplyStatus status = ReplyStatus.NeedMore;
+        while (arrived < bytes.Length)
+        {
+            arrived = (int)Math.Min(bytes.Length, (long)arrived + split);
+            status = parser.Feed(Segmented(bytes.AsMemory((int)consumedTotal, arrived - (int)consumedTotal)), false, ref scratch, out long consumed);
+            consumedTotal += consumed;
+            if (status != ReplyStatus.NeedMore)
+            {
+                break;
+            }
+        }
+
+        error = parser.Error;
+        return (status, parser.StatusCode, parser.CloseAfter, consumedTotal);
+    }
+
+    /// <summary>The bytes as a sequence of three-byte segments, so every search crosses segment boundaries.</summary>
+    private static ReadOnlySequence<byte> Segmented(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.Length <= 3)
+        {
+            return new ReadOnlySequence<byte>(bytes);
+        }
+
+        var first = new Segment(bytes[..3], 0);
+        Segment last = first;
+        for (int at = 3; at < bytes.Length; at += 3)
+        {
+            last = last.Append(bytes[at..Math.Min(bytes.Length, at + 3)]);
+        }
+
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text;
+using Netpoll.Connections;
+using Netpoll.Protocols;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Load.Tests.Http;
+
+/// <summary>
+/// The generator against the project's own Http server (weights, methods, bodies, status codes) and against
+/// scripted servers that answer every request with fixed bytes: trailers, interim responses, bodies until close,
+/// and garbage.
+/// </summary>
+public class HttpServerLoadTests
+{
+    [Fact]
+    public async Task Weighted_requests_are_sent_in_proportion_and_their_status_codes_counted()
+    {
+        await using var server = TestServer.Start(new HttpHandler());
+        Uri origin = new($"http://127.0.0.1:{server.EndPoint.Port}");
+
+        // One connection: the smooth weighted round robin is exact, 3 of / to each /missing.
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint,
+            Pattern = LoadPattern.Http,
+            HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/"), Weight = 3 }, new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
+            Connections = 1,
+            Requests = 400,
+            Duration = TimeSpan.FromSeconds(60),
+        });
+
+        Assert.Equal(400, result.Requests);
+        Assert.Equal(300, result.StatusCodes[200]);
+        Assert.Equal(100, result.StatusCodes[404]);
+        Assert.Equal(100, result.Status4xx);
+        Assert.Equal(0, result.Errors);
+    }
+
+    [Fact]
+    public async Task Methods_headers_and_bodies_go_on_the_wire_and_head_responses_have_no_body()
+    {
+        await using var server = TestServer.Start(new HttpHandler());
+        Uri root = new($"http://127.0.0.1:{server.EndPoint.Port}/");
+        byte[] body = Encoding.UTF8.GetBytes("{\"name\":\"netpoll\"}");
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint,
+            Pattern = LoadPattern.Http,
+            HttpRequests =
+            [
+                new LoadHttpRequest { Method = "HEAD", Uri = root },
+                new LoadHttpRequest { Method = "POST", Uri = root, Body = body, Headers = [new("Content-Type", "application/json"), new("X-Test", "1")] },
+            ],
+            Connections = 1,
+            Pipeline = 4,
+            Requests = 200,
+            Duration = TimeSpan.FromSeconds(60),
+        });
+
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(100, result.StatusCodes[200]); // HEAD: a Content-Length, and no body to wait for
+        Assert.Equal(100, result.StatusCodes[405]); // POST: the server reads the body and refuses the method
+        IReadOnlyList<Diagnostics.PollerStats> stats = server.Loop.GetStats();
+        Assert.Equal(result.BytesSent, stats.Sum(s => s.BytesIn));
+        Assert.True(result.BytesSent > 100L * body.Length);
+    }
+
+    [Fact]
+    public async Task Chunked_trailers_and_interim_responses_complete_each_request()
+    {
+        const string response = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 5\r\n\r\n";
+        await using var server = TestServer.Start(Scripted(response));
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 4, requests: 400));
+
+        Assert.Equal(400, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(400, result.StatusCodes[200]);
+        Assert.Equal(400, result.StatusCodes[100]);
+        Assert.Equal(400, result.Status1xx);
+        Assert.Equal(400L * response.Length, result.BytesReceived);
+    }
+
+    [Fact]
+    public async Task A_body_read_until_the_server_closes_completes_at_the_close_and_the_connection_is_reopened()
+    {
+        await using var server = TestServer.Start(async c =>
+        {
+            await Scripted("HTTP/1.1 200 OK\r\n\r\nthe body runs until the close")(c);
+            c.Close();
+        });
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 2, requests: 50));
+
+        Assert.Equal(50, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.True(result.ConnectionsReopened >= 48, $"{result.ConnectionsReopened} reopened");
+    }
+
+    [Fact]
+    public async Task A_server_that_sends_garbage_is_a_bad_response_by_cause_not_a_hang()
+    {
+        await using var server = TestServer.Start(Scripted("SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n"));
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 4, requests: 1000));
+
+        Assert.Equal("NoConnections", result.StopReason);
+        Assert.Equal(0, result.Requests);
+        Assert.Equal(4, result.ErrorsByKind.BadResponse);
+        Assert.Equal(4, result.RequestsFailed);
+        Assert.Null(result.LatencyP99);
+    }
+
+    [Fact]
+    public async Task A_response_cut_short_by_the_server_is_closed_early()
+    {
+        await using var server = TestServer.Start(async c =>
+        {
+            await Scripted("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")(c);
+            c.Close();
+        });
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 3, requests: 100));
+
+        Assert.Equal(0, result.Requests);
+        Assert.Equal(3, result.ErrorsByKind.ClosedEarly);
+        Assert.Equal(0, result.ConnectionsReopened);
+    }
+
+    private static LoadOptions HttpOptions(TestServer server, int connections, long requests) => new()
+    {
+        Target = server.EndPoint,
+        Pattern = LoadPattern.Http,
+        Connections = connections,
+        Requests = requests,
+        Duration = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>A server that answers each complete request head (up to its blank line) with <paramref name="response"/>.</summary>
+    private static Func<Connection, ValueTask> Scripted(string response)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(response);
+        return async c =>
+        {
+            int answered = 0;
+            while (c.Reader.Length > 0)
+            {
+                string buffered = Encoding.ASCII.GetString(c.Reader.Peek(c.Reader.Length).Span);
+                int end = buffered.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    break;
+                }
+
+                c.Reader.Skip(end + 4);
+                c.Writer.WriteBinary(bytes);
+                answered++;
+            }
+
+            if (answered > 0)
+            {
+                await c.Writer.FlushAsync();
+            }
+        };
+    }
+}

@@ -1,0 +1,160 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Invoke-NetpollLoad against services a user runs: HTTP requests they write, fixed-rate load, a text protocol
+# (redis-server), thresholds, the histogram log, and -Isolated for each.
+
+BeforeAll {
+    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1')) -Force
+    $script:http = Start-NetpollServer -Name 'pester-services-http' -Protocol Http -Port 0
+    $script:echo = Start-NetpollServer -Name 'pester-services-echo' -Protocol Echo -Port 0
+    $script:origin = "http://127.0.0.1:$($http.Port)"
+    $script:scratch = (New-Item -ItemType Directory -Path ([System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "netpoll-services-$PID"))).FullName
+}
+
+AfterAll {
+    $http, $echo | Stop-NetpollServer -Force
+    Remove-Item -LiteralPath $scratch -Recurse -Force
+}
+
+Describe 'HTTP requests a user writes' {
+    It 'sends several -Uri by -Weight and counts each status code and class' {
+        $r = Invoke-NetpollLoad -Uri "$origin/", "$origin/missing" -Weight 3, 1 -Connections 1 -Requests 400
+        $r.Pattern | Should -Be 'Http'
+        $r.StatusCodes[200] | Should -Be 300
+        $r.StatusCodes[404] | Should -Be 100
+        $r.Status4xx | Should -Be 100
+        $r.ErrorRate | Should -Be 0.25
+        $r.BytesSent | Should -Be (Get-NetpollStats -Name 'pester-services-http' -Aggregate).BytesIn
+    }
+
+    It 'sends -Method, -Header and -Body (text or a file)' {
+        $body = Join-Path $scratch 'body.json'
+        Set-Content -LiteralPath $body -Value '{"id":1}' -NoNewline
+        $text = Invoke-NetpollLoad -Uri "$origin/" -Method POST -Header @{ 'Content-Type' = 'application/json' } -Body '{"id":1}' -Connections 1 -Requests 50
+        $file = Invoke-NetpollLoad -Uri "$origin/" -Method POST -Header @{ 'Content-Type' = 'application/json' } -BodyFile $body -Connections 1 -Requests 50
+        $text.StatusCodes[405] | Should -Be 50
+        $file.StatusCodes[405] | Should -Be 50
+        $file.BytesSent | Should -Be $text.BytesSent
+    }
+
+    It 'reads vegeta targets from -TargetFile' {
+        $targets = Join-Path $scratch 'targets.txt'
+        Set-Content -LiteralPath $targets -Value "GET $origin/`nX-Run: pester`n`nHEAD $origin/`n"
+        $r = Invoke-NetpollLoad -TargetFile $targets -Connections 1 -Requests 100
+        $r.StatusCodes[200] | Should -Be 100
+        $r.Errors | Should -Be 0
+    }
+
+    It 'refuses a bad <Parameter> at binding, saying what is allowed' -ForEach @(
+        @{ Parameter = 'Uri'; Arguments = @{ Uri = 'ftp://127.0.0.1/' } }
+        @{ Parameter = 'Weight'; Arguments = @{ Uri = 'http://127.0.0.1:1/'; Weight = 0 } }
+        @{ Parameter = 'Method'; Arguments = @{ Uri = 'http://127.0.0.1:1/'; Method = 'NOT A METHOD' } }
+        @{ Parameter = 'Header'; Arguments = @{ Uri = 'http://127.0.0.1:1/'; Header = @{ 'Bad Name' = 'x' } } }
+        @{ Parameter = 'Rate'; Arguments = @{ Target = '127.0.0.1:1'; Rate = -5 } }
+        @{ Parameter = 'Stage'; Arguments = @{ Target = '127.0.0.1:1'; Stage = @{ Duration = '-1s'; Rate = 10 } } }
+        @{ Parameter = 'Stage'; Arguments = @{ Target = '127.0.0.1:1'; Stage = @{ Duration = '1s'; Speed = 10 } } }
+        @{ Parameter = 'Threshold'; Arguments = @{ Target = '127.0.0.1:1'; Threshold = @{ LatencyP98 = '5ms' } } }
+        @{ Parameter = 'Threshold'; Arguments = @{ Target = '127.0.0.1:1'; Threshold = @{ ErrorRate = 'lots' } } }
+        @{ Parameter = 'Payload'; Arguments = @{ Target = '127.0.0.1:1'; Payload = '' } }
+        @{ Parameter = 'ResponseDelimiter'; Arguments = @{ Target = '127.0.0.1:1'; Payload = 'x'; ResponseDelimiter = '' } }
+        @{ Parameter = 'ResponseSize'; Arguments = @{ Target = '127.0.0.1:1'; Payload = 'x'; ResponseSize = 0 } }
+        @{ Parameter = 'HistogramPath'; Arguments = @{ Target = '127.0.0.1:1'; HistogramPath = '' } }
+    ) {
+        $failure = { Invoke-NetpollLoad @Arguments -Requests 1 } | Should -Throw -PassThru
+        $failure.FullyQualifiedErrorId | Should -Match '^(ParameterArgument|ParameterBinding)'
+        $failure.Exception.Message | Should -Match $Parameter
+    }
+}
+
+Describe 'Fixed-rate load' {
+    It 'holds -Rate and reports the schedule, corrected latency and service time' {
+        $r = Invoke-NetpollLoad -Uri "$origin/" -Rate 500 -Duration 1 -Connections 4
+        $r.TargetRate | Should -Be 500
+        $r.RequestsScheduled | Should -BeGreaterOrEqual 490
+        $r.Requests + $r.RequestsFailed + $r.RequestsNotSent | Should -BeGreaterOrEqual ($r.RequestsScheduled - 10)
+        $r.LatencyP99 | Should -BeGreaterOrEqual $r.ServiceTimeP50
+        $r.ScheduleLagMaxMs | Should -Not -BeNullOrEmpty
+    }
+
+    It 'ramps through -Stage hashtables' {
+        $r = $echo | Invoke-NetpollLoad -Stage @{ Duration = '500ms'; Rate = 400 }, @{ Duration = 0.5; Rate = 400 } -Connections 4 -MessageSize 16
+        $r.Stages.Count | Should -Be 2
+        $r.RequestsScheduled | Should -BeIn (290..301)
+    }
+
+    It 'runs -Uri, -Rate and -Threshold in a separate process with -Isolated, and the result comes back whole' {
+        $r = Invoke-NetpollLoad -Uri "$origin/", "$origin/missing" -Rate 400 -Duration 1 -Connections 2 -Threshold @{ Status5xx = 0 } -Isolated
+        $r.Isolated | Should -BeTrue
+        $r.TargetRate | Should -Be 400
+        $r.StatusCodes[200] + $r.StatusCodes[404] | Should -Be $r.Requests
+        $r.StatusCodes[404] | Should -BeGreaterThan 0
+        $r.Thresholds[0].Passed | Should -BeTrue
+        [Netpoll.Load.LoadResult]::Percentile($r.LatencyHistogram, 99) | Should -Be $r.LatencyP99
+    }
+}
+
+Describe 'Any text protocol over TCP' {
+    It 'frames -Payload replies by -ResponseSize' {
+        $r = $echo | Invoke-NetpollLoad -Payload 'hello\r\n' -ResponseSize 7 -Connections 2 -Requests 1000 -Pipeline 4
+        $r.Pattern | Should -Be 'Payload'
+        $r.Requests | Should -Be 1000
+        $r.BytesReceived | Should -Be 7000
+    }
+
+    It 'loads redis-server with RESP PING, here and -Isolated' {
+        $redis = Get-Command redis-server -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $redis) {
+            Set-ItResult -Skipped -Because 'redis-server is not installed (Debian: apt-get install redis-server)'
+            return
+        }
+
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $port = $listener.LocalEndpoint.Port
+        $listener.Stop()
+        $server = Start-Process -FilePath $redis.Source -ArgumentList '--port', $port, '--bind', '127.0.0.1', '--dir', $scratch, '--appendonly', 'no' -PassThru -RedirectStandardOutput (Join-Path $scratch 'redis.log')
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $here = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Payload '*1\r\n$4\r\nPING\r\n' -ResponseDelimiter '\r\n' -Connections 4 -Requests 2000
+            $here.Requests | Should -Be 2000
+            $here.Errors | Should -Be 0
+            $here.BytesReceived | Should -Be (2000 * 7) # +PONG and CRLF
+            $isolated = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Payload 'PING\r\n' -ResponseDelimiter '\r\n' -Connections 2 -Rate 500 -Duration 1 -Isolated
+            $isolated.Errors | Should -Be 0
+            $isolated.Requests | Should -BeGreaterThan 400
+        }
+        finally {
+            Stop-Process -Id $server.Id -Force
+        }
+    }
+}
+
+Describe 'Results for CI' {
+    It 'makes a failed threshold a terminating error that names it with -FailOnThreshold, and a warning without' {
+        $failure = { Invoke-NetpollLoad -Uri "$origin/missing" -Connections 1 -Requests 20 -Threshold @{ Status4xx = 0; LatencyP99 = '10s' } -FailOnThreshold } | Should -Throw -PassThru
+        $failure.FullyQualifiedErrorId | Should -Match '^NetpollLoadThresholdFailed'
+        $failure.Exception.Message | Should -Match 'Status4xx <= 0: 20'
+        $failure.Exception.Message | Should -Not -Match 'LatencyP99'
+        $global:NetpollLastLoadResult.ThresholdsPassed | Should -BeFalse
+
+        $r = Invoke-NetpollLoad -Uri "$origin/missing" -Connections 1 -Requests 20 -Threshold @{ Status4xx = 0 } -WarningVariable warned -WarningAction SilentlyContinue
+        $r.Thresholds[0].Passed | Should -BeFalse
+        "$warned" | Should -Match 'Status4xx'
+    }
+
+    It 'writes the interval log with -HistogramPath and keeps percentiles through CliXml' {
+        $log = Join-Path $scratch 'latency.hlog'
+        $r = Invoke-NetpollLoad -Uri "$origin/" -Rate 200 -Duration 1.2 -Connections 2 -HistogramPath $log
+        $r.HistogramPath | Should -Be $log
+        $lines = Get-Content -LiteralPath $log
+        $lines[0] | Should -Be '#[Histogram log format version 1.3]'
+        @($lines | Where-Object { $_ -match '^\d+\.\d+,\d+\.\d+,\d+\.\d+,HISTF' }).Count | Should -BeGreaterOrEqual 2
+        @($lines | Where-Object { $_ -match '^Tag=service-time,' }).Count | Should -BeGreaterOrEqual 2
+
+        $xml = Join-Path $scratch 'result.xml'
+        $r | Export-Clixml -LiteralPath $xml
+        $back = Import-Clixml -LiteralPath $xml
+        [Netpoll.Load.LoadResult]::Percentile($back.LatencyHistogram, 99) | Should -Be $r.LatencyP99
+        [Netpoll.Load.LoadResult]::Percentile($back.ServiceTimeHistogram, 50) | Should -Be $r.ServiceTimeP50
+    }
+}
