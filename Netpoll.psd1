@@ -19,6 +19,7 @@
         'Get-NetpollServer'
         'Get-NetpollStats'
         'Invoke-NetpollLoad'
+        'Merge-NetpollLoadResult'
         'Get-NetpollTuning'
         'Test-NetpollTuning'
         'Set-NetpollTuning'
@@ -58,6 +59,9 @@
   no request completed, and Ctrl+C results in -OutVariable and $NetpollLastLoadResult.
 - TLS: Start-NetpollServer -Certificate (X509Certificate2, PFX or PEM) for every protocol; New-NetpollCertificate
   for tests; Invoke-NetpollLoad -Uri https://..., -SkipCertificateCheck, -TlsResumption, -Pattern Handshake.
+- Merge-NetpollLoadResult and Invoke-NetpollLoad -StartAt/-Tag: load fanned out over PowerShell remoting,
+  started together and merged into one result (merged histograms, per-node parts, one wall-clock timeline);
+  scripts/Invoke-DistributedLoad.ps1 preflights, tunes, runs, reports and restores every node.
 - Export-NetpollReport: samples as CSV, a JSON summary and an HTML page of charts on one clock.
 - Get-, Test-, Set-, Restore-NetpollTuning: check, apply exactly what the check flags (with a snapshot) and
   revert ulimit and TCP sysctls.

@@ -27,10 +27,12 @@ public static class LoadGenerator
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        DateTimeOffset startTime = DateTimeOffset.Now;
+        // With StartAt, second 0 of the test (its clock, schedule and timeline) is then; connections open before it.
+        TimeSpan wait = options.StartAt is { } at ? at - DateTimeOffset.UtcNow : TimeSpan.Zero;
+        DateTimeOffset startTime = options.StartAt?.ToLocalTime() ?? DateTimeOffset.Now;
         using HistogramLogFile? log = options.HistogramLogPath is { } path ? new HistogramLogFile(path, startTime) : null;
         RateSchedule? schedule = options.IsFixedRate ? new RateSchedule(options.Rate, options.Stages, options.Duration) : null;
-        long origin = Stopwatch.GetTimestamp();
+        long origin = Stopwatch.GetTimestamp() + (long)(Math.Max(0, wait.TotalSeconds) * Stopwatch.Frequency);
         using Pacer? pacer = schedule is null ? null : new Pacer(schedule, origin, options.Requests);
         var run = new LoadRun(options, pacer);
         await using var dialer = new Dialer(new DialerOptions
@@ -49,16 +51,22 @@ public static class LoadGenerator
         TimeSpan? duration = options.Stages.Count > 0 ? TimeSpan.FromSeconds(schedule!.TotalSeconds) : options.Duration;
         if (duration is { } d)
         {
-            stop.CancelAfter(d);
+            stop.CancelAfter(d + TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), origin).Ticks)));
         }
 
         var connector = new LoadConnector(dialer, run, stop.Token);
         pacer?.Start();
         Task ramp = connector.RampAsync();
         Task watchdog = options.Pattern == LoadPattern.Idle ? Task.CompletedTask : WatchResponseTimeoutsAsync(run, stop.Token);
+        if (options.StartAt is not null)
+        {
+            await Ignoring<OperationCanceledException>(Task.Delay(TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), origin).Ticks)), stop.Token)).ConfigureAwait(false);
+            run.Release();
+        }
+
         var intervals = new IntervalReporter(run, progress, log, startTime, origin, duration);
         string reason = await WaitForEndAsync(run, ramp, intervals, stop.Token, cancellationToken).ConfigureAwait(false);
-        long end = Stopwatch.GetTimestamp();
+        long end = Math.Max(Stopwatch.GetTimestamp(), origin); // stopped before its start: nothing ran
         TimeSpan? finalLag = pacer?.Lag(end);
         run.Stop();
         await stop.CancelAsync().ConfigureAwait(false);

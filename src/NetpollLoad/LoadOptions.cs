@@ -14,6 +14,9 @@ public sealed record LoadOptions
     /// <summary>The highest <see cref="Rate"/> (and stage rate) accepted, per second.</summary>
     public const double MaxRate = 10_000_000;
 
+    /// <summary>How far ahead <see cref="StartAt"/> may be: further is more likely a clock or time-zone mistake than a plan.</summary>
+    public static readonly TimeSpan MaxStartDelay = TimeSpan.FromHours(1);
+
     /// <summary>The default <see cref="ResponseTimeout"/>.</summary>
     public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(5);
 
@@ -64,6 +67,12 @@ public sealed record LoadOptions
 
     /// <summary>Conditions the result is checked against; their verdicts are in <see cref="LoadResult.Thresholds"/>.</summary>
     public IReadOnlyList<LoadThreshold> Thresholds { get; init; } = [];
+
+    /// <summary>
+    /// When requests begin (wall clock), so load generators on several machines start together: connections open
+    /// before it, and the test's clock (its duration, schedule and timeline) starts at it. Null: at once.
+    /// </summary>
+    public DateTimeOffset? StartAt { get; init; }
 
     /// <summary>Where to write HdrHistogram's interval log (one line per progress interval; the file is replaced). Null: none.</summary>
     public string? HistogramLogPath { get; init; }
@@ -186,6 +195,7 @@ public sealed record LoadOptions
 
         ValidatePattern();
         ValidateSchedule();
+        ValidateStartAt(StartAt, DateTimeOffset.UtcNow);
         ArgumentNullException.ThrowIfNull(Thresholds);
         if (Thresholds.Any(t => t is null))
         {
@@ -281,6 +291,25 @@ public sealed record LoadOptions
         if (IsFixedRate && Pattern == LoadPattern.Handshake)
         {
             throw new ArgumentException("The Handshake pattern is closed loop (each connection's request waits for its connect and handshake): leave Rate and Stages out, and set the load with Connections.", nameof(Rate));
+        }
+    }
+
+    /// <summary>Throws ArgumentOutOfRangeException, saying why, for a <see cref="StartAt"/> in the past or more than <see cref="MaxStartDelay"/> ahead of <paramref name="now"/>.</summary>
+    public static void ValidateStartAt(DateTimeOffset? startAt, DateTimeOffset now)
+    {
+        if (startAt is not { } start)
+        {
+            return;
+        }
+
+        if (start <= now)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StartAt), start, $"StartAt {start.ToUniversalTime():o} is {(now - start).TotalSeconds:0.###} s in the past (now is {now.ToUniversalTime():o}): give a time ahead, long enough to open the connections first.");
+        }
+
+        if (start - now > MaxStartDelay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StartAt), start, $"StartAt {start.ToUniversalTime():o} is {(start - now).TotalMinutes:0.#} min ahead; at most {MaxStartDelay.TotalMinutes:0} min is allowed (check the clock and the time zone).");
         }
     }
 }

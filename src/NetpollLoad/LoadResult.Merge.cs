@@ -8,7 +8,9 @@ public sealed partial record LoadResult
     /// One result for tests that ran at the same time against the same service (from several processes or
     /// machines): counts, bytes and rates add up, latencies come from the merged histograms (so the merged p99
     /// is the p99 of every request, not an average of p99s), the elapsed time and lags are the longest, and the
-    /// thresholds of the first result are checked again on the whole. A merged result has no timeline.
+    /// thresholds of the first result are checked again on the whole. The merged timeline puts the parts'
+    /// samples on one wall clock, one sample per second (<see cref="LoadTimelineAlignment"/>), and
+    /// <see cref="Nodes"/> keeps each part.
     /// </summary>
     /// <exception cref="ArgumentException">No results, or one that measured latency and carries no histogram to merge.</exception>
     public static LoadResult Merge(IEnumerable<LoadResult> results)
@@ -54,6 +56,8 @@ public sealed partial record LoadResult
             Isolated = all.Any(r => r.Isolated),
             TlsHandshakes = all.Sum(r => r.TlsHandshakes),
             TlsResumedHandshakes = all.Sum(r => r.TlsResumedHandshakes),
+            Timeline = LoadTimelineAlignment.Align(all, all.Min(r => r.StartTime)),
+            Nodes = all,
         }.WithHistograms(latency, service, connect);
         return merged with { Thresholds = [.. all[0].Thresholds.Select(t => t.Threshold.Evaluate(merged))] };
     }

@@ -114,6 +114,12 @@ public sealed partial record LoadResult
     /// <summary>Of <see cref="TlsHandshakes"/>, those that resumed an earlier session (a ticket) instead of a full handshake.</summary>
     public long TlsResumedHandshakes { get; init; }
 
+    /// <summary>The name of this part of a test that ran on several nodes (Invoke-NetpollLoad -Tag, or the node's name once merged); null when none was given.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>A merged result's parts, one per node, each named by its <see cref="Tag"/>; empty for a result that was not merged.</summary>
+    public IReadOnlyList<LoadResult> Nodes { get; init; } = [];
+
     /// <summary>All errors (the sum of <see cref="ErrorsByKind"/>).</summary>
     public long Errors => ErrorsByKind.Total;
 

@@ -25,6 +25,7 @@ internal sealed class LoadRun
     private int _peak;
     private int _connecting;
     private volatile bool _stopping;
+    private volatile bool _held;        // closed loop with a StartAt: no request goes out until Release
 
     public LoadRun(LoadOptions options, Pacer? pacer)
     {
@@ -39,6 +40,9 @@ internal sealed class LoadRun
 
         Http = options.Pattern is LoadPattern.Http or LoadPattern.Handshake ? HttpRequestSet.For(options) : null;
         Depth = options.Pattern is LoadPattern.PingPong or LoadPattern.Handshake ? 1 : options.Pipeline;
+
+        // A fixed-rate schedule holds requests itself (its second 0 is the start); a closed loop is held here.
+        _held = options.StartAt is not null && pacer is null;
     }
 
     public LoadOptions Options { get; }
@@ -108,8 +112,30 @@ internal sealed class LoadRun
         Pacer?.Stop();
     }
 
-    /// <summary>Closed loop: takes one request from the budget; false when the test is stopping or the budget is spent.</summary>
-    public bool TryStartRequest() => !_stopping && Interlocked.Decrement(ref _remaining) >= 0;
+    /// <summary>Closed loop: takes one request from the budget; false when the test is held, stopping, or the budget is spent.</summary>
+    public bool TryStartRequest() => !_stopping && !_held && Interlocked.Decrement(ref _remaining) >= 0;
+
+    /// <summary>
+    /// Closed loop with a start time: lets requests go, and starts every connection already open (each held
+    /// its first request). A connection that opens after this sends on its own. The progress loop's thread.
+    /// </summary>
+    public void Release()
+    {
+        if (!_held)
+        {
+            return;
+        }
+
+        _held = false;
+        if (Options.Pattern != LoadPattern.Idle)
+        {
+            // Opened() adds a connection here before its OnConnectAsync runs, so one that saw the hold is listed.
+            foreach (LoadConnection connection in _live.Keys)
+            {
+                connection.SendDue();
+            }
+        }
+    }
 
     /// <summary>Closed loop: a request taken with <see cref="TryStartRequest"/> could not be sent (its connection closed): another connection may send it.</summary>
     public void ReturnRequest() => Interlocked.Increment(ref _remaining);

@@ -49,6 +49,9 @@ public sealed record LoadRequest
     public LoadStage[] Stages { get; init; } = [];
     public LoadThreshold[] Thresholds { get; init; } = [];
 
+    /// <summary>When requests begin (wall clock); null: at once.</summary>
+    public DateTimeOffset? StartAt { get; init; }
+
     /// <summary>Where the worker writes the interval log: a full path, which names the same file for both processes.</summary>
     public string? HistogramLogPath { get; init; }
 
@@ -96,6 +99,7 @@ public sealed record LoadRequest
             SkipCertificateCheck = tls?.SkipCertificateValidation ?? false,
             TlsResumption = tls?.SessionResumption ?? false,
             PinnedCertificateSha256 = pinnedCertificateSha256,
+            StartAt = options.StartAt,
         };
     }
 
@@ -126,6 +130,7 @@ public sealed record LoadRequest
         Thresholds = Thresholds,
         HistogramLogPath = HistogramLogPath,
         Tls = Tls ? TlsOptions(TlsTargetHost, SkipCertificateCheck, TlsResumption, PinnedCertificateSha256) : null,
+        StartAt = StartAt,
     };
 
     /// <summary>

@@ -68,14 +68,53 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
     /// <exception cref="SocketException">Refused, unreachable, no free port, ... (the message names the target).</exception>
     /// <exception cref="TimeoutException">The connect took longer than the timeout, or the TLS handshake longer than <see cref="TlsClientOptions.HandshakeTimeout"/>.</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed: the message says why (the server's certificate was rejected, no common protocol, the server closed the connection).</exception>
-    public async Task<Connection> ConnectAsync(
+    public Task<Connection> ConnectAsync(
         EndPoint remote,
         ConnectionHandler? handler = null,
         EndPoint? localEndPoint = null,
         TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        ConnectCoreAsync(null, remote, handler, localEndPoint, timeout, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ConnectAsync"/>, but the new connection runs on the poller thread that serves
+    /// <paramref name="alongside"/> (a connection of any server or dialer in this process), not on this
+    /// dialer's pollers: one thread then serves both, so moving bytes between them never wakes another
+    /// thread (a proxy's client and upstream). Its buffers, options, handler dispatch and close are still
+    /// this dialer's.
+    /// </summary>
+    /// <param name="alongside">The connection whose poller serves the new one (open or not). Its owner (server or
+    /// dialer) must keep its pollers running while the new connection is open: dispose this dialer first. With
+    /// <see cref="DialerOptions.Tls"/>, a connection alongside one on io_uring runs on this dialer's pollers instead
+    /// (TLS runs on the readiness backend).</param>
+    /// <param name="remote">Where to connect.</param>
+    /// <param name="handler">Optional handler for incoming data.</param>
+    /// <param name="timeout">Overrides <see cref="DialerOptions.DialTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <exception cref="SocketException">Refused, unreachable, no free port, ... (the message names the target).</exception>
+    /// <exception cref="TimeoutException">The connect took longer than the timeout, or the TLS handshake longer than <see cref="TlsClientOptions.HandshakeTimeout"/>.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed (see <see cref="ConnectAsync"/>).</exception>
+    public Task<Connection> ConnectAlongsideAsync(
+        Connection alongside,
+        EndPoint remote,
+        ConnectionHandler? handler = null,
+        TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(alongside);
+        return ConnectCoreAsync(alongside, remote, handler, null, timeout, cancellationToken);
+    }
+
+    private async Task<Connection> ConnectCoreAsync(
+        Connection? alongside,
+        EndPoint remote,
+        ConnectionHandler? handler,
+        EndPoint? localEndPoint,
+        TimeSpan? timeout,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(remote);
+
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
         TimeSpan limit = timeout ?? _options.DialTimeout;
@@ -123,7 +162,8 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
             throw;
         }
 
-        Poller poller = _host.Pollers.Pick();
+        // TLS runs on the readiness backend: alongside a connection on io_uring, a TLS connection runs on this dialer's pollers.
+        Poller poller = alongside is not null && (_tls is null || alongside.Poller.BackendKind != PollerBackendKind.IoUring) ? alongside.Poller : _host.Pollers.Pick();
         var pending = new PendingConnect(this, poller, fd, remote, handler, _tls, limit, connectedAtOnce);
         poller.Post(pending);
         using (cancellationToken.UnsafeRegister(static p => ((PendingConnect)p!).Cancel(), pending))

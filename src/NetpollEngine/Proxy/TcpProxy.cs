@@ -4,6 +4,7 @@ using Netpoll.Buffers;
 using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Server;
 
 namespace Netpoll.Proxy;
@@ -15,7 +16,7 @@ namespace Netpoll.Proxy;
 /// </summary>
 /// <remarks>
 /// Built on the public engine: an <see cref="EventLoop"/> accepts clients, a <see cref="Dialer"/> connects
-/// upstreams; each has its own pollers (<see cref="GetClientPollerStats"/>, <see cref="GetUpstreamPollerStats"/>).
+/// upstreams, each onto its client's poller (one thread serves a pair; <see cref="GetPollerStats"/>).
 /// No poller thread ever waits: each direction is a pipe whose reader is its source's handler call and
 /// whose delayed writes run from a timer on the ThreadPool.
 /// </remarks>
@@ -44,16 +45,22 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     {
         _options = options;
         ConnectionOptions connection = options.Connection with { ReadTimeout = TimeSpan.Zero };
-        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
+        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
         var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection, Tls = options.Tls };
+        if (options.UpstreamTls is not null)
+        {
+            // Upstreams run on their clients' pollers, and TLS runs on the readiness backend: so do the clients.
+            loopOptions = loopOptions with { Backend = PollerBackendKind.Epoll };
+        }
         if (options.Pollers > 0)
         {
-            dialerOptions = dialerOptions with { Pollers = options.Pollers };
             loopOptions = loopOptions with { Pollers = options.Pollers };
         }
 
-        _dialer = new Dialer(dialerOptions);
+        // Each upstream is dialed onto its client's poller (ConnectAlongsideAsync): one thread serves a
+        // pair, so forwarding never wakes another thread. The dialer's own poller stays idle.
         _loop = new EventLoop(new ClientHandler(this), loopOptions);
+        _dialer = new Dialer(dialerOptions);
     }
 
     public string Name => _options.Name;
@@ -205,11 +212,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         };
     }
 
-    /// <summary>The counters of the pollers serving clients (the proxy's listener side).</summary>
-    public IReadOnlyList<PollerStats> GetClientPollerStats() => _loop.GetStats();
-
-    /// <summary>The counters of the pollers serving the upstream connections.</summary>
-    public IReadOnlyList<PollerStats> GetUpstreamPollerStats() => _dialer.GetStats();
+    /// <summary>The counters of the pollers: they serve both sides (each upstream runs on its client's poller).</summary>
+    public IReadOnlyList<PollerStats> GetPollerStats() => _loop.GetStats();
 
     /// <summary>Memory held by both sides' buffer pools.</summary>
     public BufferPoolStatistics GetBufferStatistics()
@@ -252,7 +256,7 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     /// <summary>Synchronous <see cref="DisposeAsync"/>, for code that cannot await; blocks the calling thread.</summary>
     public void Dispose() => StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
 
-    internal Task<Connection> DialAsync(ProxyLink link) => _dialer.ConnectAsync(_options.Upstream, link, timeout: _options.DialTimeout);
+    internal Task<Connection> DialAsync(ProxyLink link) => _dialer.ConnectAlongsideAsync(link.Client, _options.Upstream, link, _options.DialTimeout);
 
     /// <summary>Rolls <paramref name="toxic"/>'s toxicity for one connection (or direction); counts it when it applies.</summary>
     internal bool Roll(Toxic toxic)
@@ -360,8 +364,9 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
             link.End(ProxyCloseCause.Shutdown, resetClient: false, resetUpstream: false);
         }
 
-        await _loop.ShutdownAsync(timeout).ConfigureAwait(false);
+        // The dialer first: its connections run on the loop's pollers, which the loop's shutdown stops.
         await _dialer.DisposeAsync().ConfigureAwait(false);
+        await _loop.ShutdownAsync(timeout).ConfigureAwait(false);
         Volatile.Write(ref _state, (int)ProxyState.Stopped);
     }
 }

@@ -10,7 +10,7 @@ public sealed record TcpProxyOptions
 {
     private static int s_count;
 
-    /// <summary>Name used in metrics (netpoll.owner.name: the name for the client side, name-upstream for the upstream side) and events. Default: proxy-N.</summary>
+    /// <summary>Name used in metrics (netpoll.owner.name of its pollers, which both sides share) and events (name-upstream for upstream connections' events). Default: proxy-N.</summary>
     public string Name { get; init; } = $"proxy-{Interlocked.Increment(ref s_count)}";
 
     /// <summary>Where to listen for clients. Default: 127.0.0.1, any free port.</summary>
@@ -19,7 +19,7 @@ public sealed record TcpProxyOptions
     /// <summary>Where every client connection is forwarded: an IP end point or a Unix domain socket.</summary>
     public required EndPoint Upstream { get; init; }
 
-    /// <summary>Pollers on each side (clients, upstreams). Zero: the engine's default.</summary>
+    /// <summary>Pollers, shared by both sides: each upstream runs on its client's poller. Zero: the engine's default.</summary>
     public int Pollers { get; init; }
 
     /// <summary>How long a connect to the upstream may take. Zero: no limit.</summary>

@@ -1,6 +1,6 @@
 namespace Netpoll.Proxy;
 
-/// <summary>A proxy's own counters at one moment (its pollers' counters are in <see cref="TcpProxy.GetClientPollerStats"/> and <see cref="TcpProxy.GetUpstreamPollerStats"/>).</summary>
+/// <summary>A proxy's own counters at one moment (its pollers' counters are in <see cref="TcpProxy.GetPollerStats"/>).</summary>
 public sealed record TcpProxyStats
 {
     public required string Name { get; init; }

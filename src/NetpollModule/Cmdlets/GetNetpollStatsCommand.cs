@@ -7,8 +7,8 @@ namespace Netpoll.PowerShell;
 /// Get-NetpollStats: one object per poller (or per server with -Aggregate), once, or streamed every
 /// -Interval for -Count samples or until Ctrl+C. Reading the counters costs the pollers nothing.
 /// Rates cover a defined window: the first sample of each server since the server started, every
-/// later one since this command's previous sample of it. A proxy shows like a server: its client-side
-/// pollers under its name, its upstream-side pollers under name-upstream (one -Aggregate object for both).
+/// later one since this command's previous sample of it. A proxy shows like a server: its
+/// pollers under its name (both sides share them: each upstream connection runs on its client's poller).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "NetpollStats", DefaultParameterSetName = NameSet, HelpUri = HelpLinks.Module)]
 [OutputType(typeof(NetpollPollerStats), typeof(NetpollServerStats))]
@@ -118,11 +118,9 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
     private void Sample(NetpollServer server) =>
         Write(server.Name, Pollers($"server {server.Id}", server.Name, server.Loop.GetStats(), server.StartTime), () => server.Loop.GetBufferStatistics().RentedBytes);
 
+    // Both sides of a proxy share its pollers (each upstream on its client's poller): listed once.
     private void Sample(NetpollProxy proxy) => Write(proxy.Name,
-        [
-            .. Pollers($"proxy {proxy.Id}", proxy.Name, proxy.Proxy.GetClientPollerStats(), proxy.StartTime),
-            .. Pollers($"proxy {proxy.Id} upstream", $"{proxy.Name}-upstream", proxy.Proxy.GetUpstreamPollerStats(), proxy.StartTime),
-        ],
+        Pollers($"proxy {proxy.Id}", proxy.Name, proxy.Proxy.GetPollerStats(), proxy.StartTime),
         () => proxy.Proxy.GetBufferStatistics().RentedBytes);
 
     /// <summary>One poll group's pollers now, with rates since this command's previous sample of it (<paramref name="key"/>).</summary>

@@ -204,6 +204,16 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [Parameter]
     public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
 
+    /// <summary>When requests begin (so generators on several machines start together): connections open before it; the duration counts from it. In the future, at most an hour ahead.</summary>
+    [Parameter]
+    [ValidateStartAt]
+    public DateTime StartAt { get; set; }
+
+    /// <summary>Names this run's part of a test that runs on several nodes; the result's Tag, and its name in a merged result's Nodes.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Tag { get; set; }
+
     /// <summary>Run the generator in a separate process (needed for counts near this process's fd limit).</summary>
     [Parameter]
     public SwitchParameter Isolated { get; set; }
@@ -298,6 +308,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 Thresholds = Threshold ?? [],
                 HistogramLogPath = HistogramPath is { } path ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) : null,
                 Tls = tls,
+                StartAt = MyInvocation.BoundParameters.ContainsKey(nameof(StartAt)) ? new DateTimeOffset(StartAt) : null,
             };
             options.Validate();
             return true;
@@ -408,7 +419,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         string activity = options.IsFixedRate
             ? $"Netpoll load: {options.Pattern} against {target} at a fixed rate"
             : $"Netpoll load: {options.Pattern} against {target}";
-        Progress(new ProgressRecord(1, activity, "Connecting"));
+        Progress(new ProgressRecord(1, activity, options.StartAt is { } at ? string.Create(CultureInfo.CurrentCulture, $"Connecting; requests begin at {at.ToLocalTime():HH:mm:ss.fff}") : "Connecting"));
         ProgressRecord? last = null;
         foreach (LoadProgress p in events.GetConsumingEnumerable())
         {
@@ -423,7 +434,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         Progress(new ProgressRecord(1, activity, last?.StatusDescription ?? "Done") { RecordType = ProgressRecordType.Completed });
         try
         {
-            return running.GetAwaiter().GetResult() with { Isolated = Isolated };
+            return running.GetAwaiter().GetResult() with { Isolated = Isolated, Tag = Tag };
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {

@@ -35,6 +35,8 @@ internal static class ErrorIds
     public const string PatternMismatch = "NetpollPatternMismatch";
     public const string LoadFailed = "NetpollLoadFailed";
     public const string LoadThresholdFailed = "NetpollLoadThresholdFailed";
+    public const string LoadResultInvalid = "NetpollLoadResultInvalid";
+    public const string NoLoadResults = "NetpollNoLoadResults";
 
     // Stats
     public const string IntervalRequired = "NetpollIntervalRequired";

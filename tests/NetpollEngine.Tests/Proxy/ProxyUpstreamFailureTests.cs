@@ -91,7 +91,7 @@ public class ProxyUpstreamFailureTests
             // The client reads nothing until after the reset: send until the proxy pauses reading the
             // upstream, then a little more, all acknowledged: that part waits in the proxy's kernel.
             sent = 0;
-            while (proxy.GetUpstreamPollerStats().Sum(p => p.Paused) == 0)
+            while (proxy.GetPollerStats().Sum(p => p.Paused) == 0)
             {
                 Assert.True(sent < 12 * 1024 * 1024, "the proxy never paused reading the upstream");
                 await server.SendAsync(data.AsMemory(sent, 64 * 1024));
@@ -102,7 +102,7 @@ public class ProxyUpstreamFailureTests
             await server.SendAsync(data.AsMemory(sent, 32 * 1024));
             sent += 32 * 1024;
             await ProxyHarness.WaitUntilAcknowledgedAsync(server);
-            Assert.Equal(1, proxy.GetUpstreamPollerStats().Sum(p => p.Paused));
+            Assert.Equal(1, proxy.GetPollerStats().Sum(p => p.Paused));
         }
         else
         {

@@ -114,7 +114,7 @@ public class ToxicEffectTests
         await using ProxiedPair pair = await ProxiedPair.StartAsync(new SlicerToxic { AverageSize = 100, SizeVariation = 50, Delay = TimeSpan.FromMilliseconds(1) });
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         byte[] data = ProxyHarness.RandomBytes(20_000, 4);
-        long writesBefore = proxy.GetClientPollerStats().Sum(p => p.WriteCalls);
+        long writesBefore = proxy.GetPollerStats().Sum(p => p.WriteCalls);
 
         await server.SendAsync(data);
         var reads = new List<int>();
@@ -130,7 +130,7 @@ public class ToxicEffectTests
         }
 
         Assert.Equal(data, received.ToArray());
-        long writes = proxy.GetClientPollerStats().Sum(p => p.WriteCalls) - writesBefore;
+        long writes = proxy.GetPollerStats().Sum(p => p.WriteCalls) - writesBefore;
         // 20 000 bytes in slices of 50..150 bytes: at least 134 writes to the client's socket.
         Assert.True(writes >= 20_000 / 150, $"the proxy wrote the client {writes} times; slices of at most 150 bytes need at least {20_000 / 150}");
         Assert.True(reads.Count >= 10, $"the client read the 20 000 bytes in {reads.Count} reads; a 1 ms delay between slices should show as many small reads");

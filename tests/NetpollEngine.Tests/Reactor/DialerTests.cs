@@ -110,4 +110,27 @@ public class DialerTests
 
         Assert.False(File.Exists(path), "the Unix socket file is removed when the listener closes");
     }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_connection_dialed_alongside_another_runs_on_that_connections_poller(PollerBackendKind backend)
+    {
+        await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
+        await using Dialer anchors = BackendMatrix.Dialer(backend);
+        await using Dialer dialer = new(new DialerOptions { Pollers = 1 }); // the default backend: the alongside poller's wins
+        Connection anchor = await anchors.ConnectAsync(server.EndPoint);
+        long anchorBytesBefore = anchors.GetStats().Sum(p => p.BytesIn);
+
+        Connection c = await dialer.ConnectAlongsideAsync(anchor, server.EndPoint);
+        Assert.Equal(1, dialer.ConnectionCount); // still this dialer's connection
+        c.Writer.WriteString("ping");
+        await c.Writer.FlushAsync();
+        Assert.Equal("ping", System.Text.Encoding.ASCII.GetString((await c.Reader.NextAsync(4)).Span));
+
+        // Its reads are counted by the anchor's poller, which served it; the dialer's own poller saw nothing.
+        Assert.Equal(4, anchors.GetStats().Sum(p => p.BytesIn) - anchorBytesBefore);
+        Assert.Equal(0, dialer.GetStats().Sum(p => p.BytesIn));
+        c.Close();
+        anchor.Close();
+    }
 }
