@@ -25,6 +25,7 @@
         'Set-NetpollTuning'
         'Restore-NetpollTuning'
         'Export-NetpollReport'
+        'New-NetpollCertificate'
         'Enable-NetpollTelemetry'
         'Disable-NetpollTelemetry'
         'Get-NetpollTelemetry'
@@ -56,6 +57,8 @@
 - Invoke-NetpollLoad: C# load generator (PingPong, Pipelined, Http, Idle), in-process or -Isolated; results
   with latencies in milliseconds (null when nothing was measured), errors by cause, NetpollLoadFailed when
   no request completed, and Ctrl+C results in -OutVariable and $NetpollLastLoadResult.
+- TLS: Start-NetpollServer -Certificate (X509Certificate2, PFX or PEM) for every protocol; New-NetpollCertificate
+  for tests; Invoke-NetpollLoad -Uri https://..., -SkipCertificateCheck, -TlsResumption, -Pattern Handshake.
 - Merge-NetpollLoadResult and Invoke-NetpollLoad -StartAt/-Tag: load fanned out over PowerShell remoting,
   started together and merged into one result (merged histograms, per-node parts, one wall-clock timeline);
   scripts/Invoke-DistributedLoad.ps1 preflights, tunes, runs, reports and restores every node.

@@ -26,9 +26,18 @@ internal sealed class HttpRequestSet
 
     public int Count => _bytes.Length;
 
-    /// <summary>The requests to send: the options' own, or <c>GET /</c> to the target.</summary>
-    public static HttpRequestSet For(LoadOptions options) =>
-        new(options.HttpRequests.Count > 0 ? options.HttpRequests : [new LoadHttpRequest { Uri = DefaultUri(options.Target) }]);
+    /// <summary>The requests to send: the options' own, or <c>GET /</c> to the target. The Handshake pattern's ask the server to close after the response.</summary>
+    public static HttpRequestSet For(LoadOptions options)
+    {
+        IReadOnlyList<LoadHttpRequest> requests = options.HttpRequests.Count > 0 ? options.HttpRequests : [new LoadHttpRequest { Uri = DefaultUri(options.Target) }];
+        return new(options.Pattern == LoadPattern.Handshake ? [.. requests.Select(ClosingAfter)] : requests);
+    }
+
+    /// <summary>The request with <c>Connection: close</c> (unless it names its own Connection header), so the server, not the client, holds TIME_WAIT.</summary>
+    private static LoadHttpRequest ClosingAfter(LoadHttpRequest request) =>
+        request.Headers.Any(h => h.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            ? request
+            : request with { Headers = [.. request.Headers, new KeyValuePair<string, string>("Connection", "close")] };
 
     /// <summary>The request at <paramref name="cursor"/> on the wheel; moves the cursor on.</summary>
     public int Next(ref int cursor)

@@ -11,7 +11,8 @@ namespace Netpoll.Load;
 /// pacer thread also sends on a connection that waited for a due request, so the connection's state is
 /// guarded by <see cref="_gate"/>. When the connection closes, the requests still in flight fail (so the
 /// run's request budget always resolves), and a close the server announced, or one with nothing in flight,
-/// opens a new connection in its place.
+/// opens a new connection in its place. A Handshake-pattern connection carries one request, taken before it
+/// connected, and closes once it is answered; its slot in <see cref="LoadConnector"/> opens the next.
 /// </summary>
 internal sealed class LoadConnection : ConnectionHandler
 {
@@ -19,6 +20,8 @@ internal sealed class LoadConnection : ConnectionHandler
     private readonly LoadConnector _connector;
     private readonly int _number;
     private readonly Lock _gate = new();
+    private readonly long _connectStarted;
+    private readonly TaskCompletionSource<int> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // The requests in flight, oldest first, in a ring of Depth slots: when each was due and sent (Stopwatch
     // timestamps) and which request it was. Guarded by _gate.
@@ -36,15 +39,18 @@ internal sealed class LoadConnection : ConnectionHandler
     private Connection? _connection;     // set once, when the connect returns
     private bool _waiting;               // _gate: registered with the pacer for the next due request
     private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
+    private bool _handshakeSent;         // _gate: the Handshake pattern's one request is written
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
 
     /// <param name="cursor">Where on the request wheel to start: the closed connection's place when this one replaces it; null for the connection's own start.</param>
-    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor)
+    /// <param name="connectStarted">Handshake pattern: when the connect began (a Stopwatch timestamp), which is when its one request, already taken from the budget, was due.</param>
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, long connectStarted = 0)
     {
         _run = run;
         _connector = connector;
         _number = number;
+        _connectStarted = connectStarted;
         _intendedAt = new long[run.Depth];
         _sentAt = new long[run.Depth];
         _request = new int[run.Depth];
@@ -58,7 +64,11 @@ internal sealed class LoadConnection : ConnectionHandler
         BadResponse,
         ResponseTimeout,
         Announced,
+        Answered,
     }
+
+    /// <summary>Completes once the connection closed and its requests were resolved, with where it got to on the request wheel.</summary>
+    public Task<int> Closed => _closed.Task;
 
     /// <summary>The connection number (which source address it uses, where it starts on the request wheel).</summary>
     public int Number => _number;
@@ -166,7 +176,18 @@ internal sealed class LoadConnection : ConnectionHandler
         {
             long now = Stopwatch.GetTimestamp();
             long intended = now;
-            if (_run.Pacer is { } pacer)
+            if (Pattern == LoadPattern.Handshake)
+            {
+                if (_handshakeSent)
+                {
+                    break;
+                }
+
+                // Taken from the budget before the connect: its latency runs from then, so it holds the connect and handshake.
+                _handshakeSent = true;
+                intended = _connectStarted;
+            }
+            else if (_run.Pacer is { } pacer)
             {
                 if (!pacer.TryTakeDue(now, out intended))
                 {
@@ -187,7 +208,7 @@ internal sealed class LoadConnection : ConnectionHandler
             int request = _run.Http?.Next(ref _cursor) ?? 0;
             ReadOnlySpan<byte> payload = Pattern switch
             {
-                LoadPattern.Http => _run.Http!.Bytes(request),
+                LoadPattern.Http or LoadPattern.Handshake => _run.Http!.Bytes(request),
                 LoadPattern.Payload => _run.Options.Payload.Span,
                 _ => _run.Message,
             };
@@ -252,7 +273,7 @@ internal sealed class LoadConnection : ConnectionHandler
             long consumed;
             switch (Pattern)
             {
-                case LoadPattern.Http:
+                case LoadPattern.Http or LoadPattern.Handshake:
                     status = _http.Feed(input, _run.Http!.IsHead(_request[_head]), ref _scratch, out consumed);
                     error = _http.Error;
                     break;
@@ -288,7 +309,16 @@ internal sealed class LoadConnection : ConnectionHandler
                 continue;
             }
 
-            CompleteOldest(Pattern == LoadPattern.Http ? _http.StatusCode : 0);
+            CompleteOldest(_run.Http is not null ? _http.StatusCode : 0);
+            if (Pattern == LoadPattern.Handshake)
+            {
+                // Its one request is answered: the slot opens the next connection.
+                _done = true;
+                _ending = Ending.Answered;
+                connection.Close();
+                break;
+            }
+
             if (Pattern == LoadPattern.Http && _http.CloseAfter)
             {
                 // The server said it closes after this response: close now, and open another in its place.
@@ -348,6 +378,18 @@ internal sealed class LoadConnection : ConnectionHandler
 
     private void OnClosed(Connection connection)
     {
+        try
+        {
+            Settle(connection);
+        }
+        finally
+        {
+            _closed.TrySetResult(Volatile.Read(ref _cursor));
+        }
+    }
+
+    private void Settle(Connection connection)
+    {
         _run.ConnectionClosed(this);
         int lost;
         Ending ending;
@@ -357,7 +399,7 @@ internal sealed class LoadConnection : ConnectionHandler
         lock (_gate)
         {
             _done = true;
-            if (Pattern == LoadPattern.Http && _inFlight > 0 && _http.CompleteAtClose())
+            if (_run.Http is not null && _inFlight > 0 && _http.CompleteAtClose())
             {
                 CompleteOldest(_http.StatusCode); // a body that runs until the server closes ends here
                 completedAtClose = true;
@@ -383,6 +425,7 @@ internal sealed class LoadConnection : ConnectionHandler
                 _run.Error(LoadErrorKind.ResponseTimeout, lost);
                 break;
             case Ending.BadResponse:
+            case Ending.Answered:
                 break; // counted when it was read
             case Ending.Announced:
                 _run.Error(LoadErrorKind.ClosedEarly, lost); // pipelined behind the response that announced the close
@@ -406,7 +449,7 @@ internal sealed class LoadConnection : ConnectionHandler
         }
 
         _run.Fail(lost);
-        if (reopen)
+        if (reopen && Pattern != LoadPattern.Handshake)
         {
             _connector.Reopen(_number, cursor);
         }

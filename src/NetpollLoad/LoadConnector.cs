@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Netpoll.Client;
 using Netpoll.Connections;
 
@@ -9,8 +10,8 @@ namespace Netpoll.Load;
 /// <summary>
 /// Opens a run's connections through its <see cref="Dialer"/>: the ramp (at the connect rate, at most
 /// <see cref="ConnectsInFlight"/> connects at a time, spread over the source addresses), and a new
-/// connection in place of one the server closed the way its protocol allows. Connect failures are counted
-/// by cause.
+/// connection in place of one the server closed the way its protocol allows; for the Handshake pattern, a
+/// new connection per request in each slot. Connect failures are counted by cause.
 /// </summary>
 internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToken stop)
 {
@@ -37,7 +38,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
                 }
 
                 await inFlight.WaitAsync(stop).ConfigureAwait(false);
-                starts.Add(ConnectAsync(i, inFlight, null));
+                starts.Add(options.Pattern == LoadPattern.Handshake ? ConnectionPerRequestAsync(i, inFlight) : ConnectAsync(i, inFlight, null));
             }
         }
         finally
@@ -62,7 +63,50 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         _ = ConnectAsync(number, null, cursor);
     }
 
-    private async Task ConnectAsync(int number, SemaphoreSlim? inFlight, int? cursor)
+    /// <summary>
+    /// The Handshake pattern's slot: a new connection per request, each taken from the budget before it connects, so
+    /// the connect and handshake are part of that request. The ramp took the first connect permit; later connects take their own.
+    /// </summary>
+    private async Task ConnectionPerRequestAsync(int number, SemaphoreSlim inFlight)
+    {
+        bool permit = true;
+        int cursor = run.Http!.StartFor(number);
+        try
+        {
+            while (!stop.IsCancellationRequested && run.TryStartRequest())
+            {
+                if (!permit)
+                {
+                    await inFlight.WaitAsync(stop).ConfigureAwait(false);
+                    permit = true;
+                }
+
+                LoadConnection? connection = await ConnectAsync(number, null, cursor, requestTaken: true).ConfigureAwait(false);
+                inFlight.Release();
+                permit = false;
+                if (connection is not null)
+                {
+                    cursor = await connection.Closed.WaitAsync(stop).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (permit)
+            {
+                inFlight.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Connects one load connection, or counts why it could not (and fails the request it carries, when
+    /// <paramref name="requestTaken"/>: the Handshake pattern's). Null when it did not connect.
+    /// </summary>
+    private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, int? cursor, bool requestTaken = false)
     {
         LoadOptions options = run.Options;
         EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[number % options.SourceAddresses.Count], 0);
@@ -70,10 +114,11 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            var handler = new LoadConnection(run, this, number, cursor);
+            var handler = new LoadConnection(run, this, number, cursor, requestTaken ? started : 0);
             Connection connection = await dialer.ConnectAsync(options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
             handler.Opened(connection);
+            return handler;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -82,7 +127,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         {
             // A reopen that raced the end of the run: the dialer is gone, and nothing is missing.
         }
-        catch (Exception ex) when (ex is SocketException or TimeoutException or IOException)
+        catch (Exception ex) when (ex is SocketException or TimeoutException or IOException or AuthenticationException)
         {
             Interlocked.Increment(ref run.ConnectFailures);
             LoadErrorKind kind = LoadGenerator.Classify(ex);
@@ -94,11 +139,18 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
             {
                 run.Error(kind);
             }
+
+            if (requestTaken)
+            {
+                run.Fail(1);
+            }
         }
         finally
         {
             run.ConnectEnded();
             inFlight?.Release();
         }
+
+        return null;
     }
 }

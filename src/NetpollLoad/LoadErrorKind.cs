@@ -52,6 +52,9 @@ public enum LoadErrorKind
     /// </summary>
     BadResponse,
 
+    /// <summary>The TLS handshake failed: the server's certificate was rejected (untrusted, expired, another name), no common protocol, or the server broke it off.</summary>
+    TlsHandshake,
+
     /// <summary>A cause none of the above names; <see cref="LoadErrors.OtherDetails"/> keeps its message with the errno.</summary>
     Other,
 }

@@ -26,6 +26,7 @@ public sealed record LoadErrors
     public long AccessDenied { get; init; }
     public long ClosedEarly { get; init; }
     public long BadResponse { get; init; }
+    public long TlsHandshake { get; init; }
     public long Other { get; init; }
 
     /// <summary>How the <see cref="BadResponse"/> replies broke their protocol ("status line is not HTTP/1.x: ..."), distinct, the first few kept.</summary>
@@ -53,6 +54,7 @@ public sealed record LoadErrors
         LoadErrorKind.AccessDenied => AccessDenied,
         LoadErrorKind.ClosedEarly => ClosedEarly,
         LoadErrorKind.BadResponse => BadResponse,
+        LoadErrorKind.TlsHandshake => TlsHandshake,
         LoadErrorKind.Other => Other,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a LoadErrorKind."),
     };
@@ -82,6 +84,7 @@ public sealed record LoadErrors
             AccessDenied = Of(LoadErrorKind.AccessDenied),
             ClosedEarly = Of(LoadErrorKind.ClosedEarly),
             BadResponse = Of(LoadErrorKind.BadResponse),
+            TlsHandshake = Of(LoadErrorKind.TlsHandshake),
             Other = Of(LoadErrorKind.Other),
             OtherDetails = otherDetails,
             BadResponseDetails = badResponseDetails ?? [],

@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using HdrHistogram;
 using Netpoll.Client;
 using Netpoll.Connections;
+using Netpoll.Diagnostics;
 
 namespace Netpoll.Load;
 
 /// <summary>
 /// Drives a server from this process: opens connections through a <see cref="Dialer"/> (ramped at a connect
 /// rate, optionally over several source addresses), runs a pattern on each — echo, HTTP/1.1 requests, a
-/// user's payload, or idle — closed loop or at a fixed rate, and reports throughput, latency and service-time
+/// user's payload, idle, or a new connection per request (Handshake), over TLS when asked — closed loop or at a fixed rate, and reports throughput, latency and service-time
 /// percentiles (HdrHistogram), status codes, errors by cause and threshold verdicts. Bounded by duration,
 /// request count or stages.
 /// </summary>
@@ -39,6 +41,7 @@ public static class LoadGenerator
             Pollers = options.Pollers,
             Backend = options.Backend,
             DialTimeout = options.ConnectTimeout,
+            Tls = options.DialerTls(),
 
             // Replies are read on the poller that received them; response timeouts are the watchdog's (per request, not per idle connection).
             Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline, IdleTimeout = TimeSpan.Zero },
@@ -71,6 +74,7 @@ public static class LoadGenerator
         await watchdog.ConfigureAwait(false);
         intervals.Report(end); // the last, partial interval
 
+        IReadOnlyList<PollerStats> pollers = dialer.GetStats();
         TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, end);
         long completed = run.Completed;
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
@@ -104,6 +108,8 @@ public static class LoadGenerator
             StopReason = reason,
             Timeline = new LoadTimeline(run.Timeline),
             HistogramPath = options.HistogramLogPath is { } logPath ? Path.GetFullPath(logPath) : null,
+            TlsHandshakes = pollers.Sum(p => p.TlsHandshakes),
+            TlsResumedHandshakes = pollers.Sum(p => p.TlsResumedHandshakes),
         }.WithHistograms(run.Latency.Total, run.ServiceTime.Total, run.ConnectTime.Total);
         return result with { Thresholds = [.. options.Thresholds.Select(t => t.Evaluate(result))] };
     }
@@ -112,6 +118,7 @@ public static class LoadGenerator
     public static LoadErrorKind Classify(Exception error) => error switch
     {
         TimeoutException => LoadErrorKind.ConnectTimeout,
+        AuthenticationException => LoadErrorKind.TlsHandshake,
         ConnectionClosedException => LoadErrorKind.ClosedEarly,
         SocketException socket => socket.SocketErrorCode switch
         {

@@ -3,7 +3,7 @@ using System.Text;
 namespace Netpoll.Load;
 
 /// <summary>
-/// One HTTP/1.1 request a load test sends: method, absolute http URI (its path and query are the request
+/// One HTTP/1.1 request a load test sends: method, absolute http or https URI (its path and query are the request
 /// target, its host and port the Host header), headers, body, and a weight (how often it is sent relative
 /// to the others). The bytes are built once, before the run, so sending one allocates nothing.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed record LoadHttpRequest
     /// <summary>How often this request is sent relative to the others of the run (1 to <see cref="MaxWeight"/>).</summary>
     public int Weight { get; init; } = 1;
 
-    /// <summary>The origin the request goes to (http://host:port), which every request of a run shares.</summary>
+    /// <summary>The origin the request goes to (http://host:port or https://host:port), which every request of a run shares.</summary>
     public string Origin => Uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
 
     internal bool IsHead => Method == "HEAD";
@@ -63,7 +63,7 @@ public sealed record LoadHttpRequest
         }
     }
 
-    /// <summary>An absolute http:// URI with a host.</summary>
+    /// <summary>An absolute http:// or https:// URI with a host (https dials over TLS: <see cref="LoadOptions.Tls"/>).</summary>
     public static void ValidateUri(Uri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -72,15 +72,9 @@ public sealed record LoadHttpRequest
             throw new ArgumentException($"'{uri}' is not an absolute URI: give http://host:port/path.", nameof(uri));
         }
 
-        if (uri.Scheme == Uri.UriSchemeHttps)
+        if (uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
         {
-            // TLS is the engine's to add (Netpoll.Tls on the Dialer); https:// dials through it once it is there.
-            throw new ArgumentException($"'{uri}' is https: the load generator speaks plain HTTP/1.1 only so far. Load an http:// URI.", nameof(uri));
-        }
-
-        if (uri.Scheme != Uri.UriSchemeHttp || uri.Host.Length == 0)
-        {
-            throw new ArgumentException($"'{uri}' is not an http:// URI with a host.", nameof(uri));
+            throw new ArgumentException($"'{uri}' is not an http:// or https:// URI with a host.", nameof(uri));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Load;
 
@@ -92,6 +93,14 @@ public sealed record LoadOptions
     /// </summary>
     public TimeSpan ResponseTimeout { get; init; } = DefaultResponseTimeout;
 
+    /// <summary>
+    /// Connect over TLS with these options (checked when the run's dialer is made): e.g. <c>SkipCertificateValidation</c> for a
+    /// self-signed server, <c>SessionResumption</c> to resume sessions on new connections. Null: plain TCP, except for
+    /// https:// <see cref="HttpRequests"/>, which then connect with the default options. A null <c>TargetHost</c> is
+    /// taken from an https:// request's host name.
+    /// </summary>
+    public TlsClientOptions? Tls { get; init; }
+
     /// <summary>Client pollers.</summary>
     public int Pollers { get; init; } = 1;
 
@@ -100,6 +109,25 @@ public sealed record LoadOptions
 
     /// <summary>How often the progress callback runs.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The TLS the run's dialer uses (see <see cref="Tls"/>), or null for plain TCP.</summary>
+    internal TlsClientOptions? DialerTls()
+    {
+        Uri? https = HttpRequests.Select(r => r.Uri).FirstOrDefault(u => u.Scheme == Uri.UriSchemeHttps);
+        TlsClientOptions? tls = Tls ?? (https is null ? null : new TlsClientOptions());
+        if (tls is null)
+        {
+            return null;
+        }
+
+        bool http = Pattern is LoadPattern.Http or LoadPattern.Handshake;
+        return tls with
+        {
+            // SNI and the certificate's name check: the URI's host name (an address has no SNI).
+            TargetHost = tls.TargetHost ?? (https?.HostNameType == UriHostNameType.Dns ? https.IdnHost : null),
+            ApplicationProtocols = tls.ApplicationProtocols ?? (http ? ["http/1.1"] : null),
+        };
+    }
 
     /// <summary>Throws ArgumentException (naming the option and what is allowed) when the options cannot run.</summary>
     public void Validate()
@@ -183,9 +211,9 @@ public sealed record LoadOptions
     private void ValidatePattern()
     {
         ArgumentNullException.ThrowIfNull(HttpRequests);
-        if (HttpRequests.Count > 0 && Pattern != LoadPattern.Http)
+        if (HttpRequests.Count > 0 && Pattern is not (LoadPattern.Http or LoadPattern.Handshake))
         {
-            throw new ArgumentException($"HttpRequests are sent by the Http pattern, not {Pattern}.", nameof(HttpRequests));
+            throw new ArgumentException($"HttpRequests are sent by the Http and Handshake patterns, not {Pattern}.", nameof(HttpRequests));
         }
 
         foreach (LoadHttpRequest request in HttpRequests)
@@ -198,6 +226,11 @@ public sealed record LoadOptions
         if (origins.Length > 1)
         {
             throw new ArgumentException($"The requests go to {origins.Length} origins ({string.Join(", ", origins)}); a run loads one. Run one test per origin (they can run at once and their results merge).", nameof(HttpRequests));
+        }
+
+        if (Tls is not null && HttpRequests.Count > 0 && HttpRequests[0].Uri.Scheme == Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException("The requests are http:// and Tls is set: load https:// URIs over TLS, or leave Tls null.", nameof(Tls));
         }
 
         if (Pattern == LoadPattern.Payload)
@@ -253,6 +286,11 @@ public sealed record LoadOptions
         if (IsFixedRate && Pattern == LoadPattern.Idle)
         {
             throw new ArgumentException("An Idle test sends nothing, so it has no rate.", nameof(Rate));
+        }
+
+        if (IsFixedRate && Pattern == LoadPattern.Handshake)
+        {
+            throw new ArgumentException("The Handshake pattern is closed loop (each connection's request waits for its connect and handshake): leave Rate and Stages out, and set the load with Connections.", nameof(Rate));
         }
     }
 

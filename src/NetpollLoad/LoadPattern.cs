@@ -23,4 +23,12 @@ public enum LoadPattern
     /// <see cref="LoadOptions.ResponseDelimiter"/>: any request/response protocol over TCP (RESP, memcached, a user's own).
     /// </summary>
     Payload,
+
+    /// <summary>
+    /// A new connection per request, to measure connect (and TLS handshake) rate: connect, the handshake when
+    /// <see cref="LoadOptions.Tls"/> is set, one HTTP/1.1 request (<see cref="LoadOptions.HttpRequests"/>, <c>GET /</c>
+    /// when none) with <c>Connection: close</c>, its response, close, again. A request's latency includes its connect
+    /// and handshake. Closed loop only.
+    /// </summary>
+    Handshake,
 }

@@ -54,6 +54,8 @@ public sealed partial record LoadResult
             ErrorsByKind = LoadErrors.Sum(all.Select(r => r.ErrorsByKind)),
             StopReason = string.Join(", ", all.Select(r => r.StopReason).Distinct(StringComparer.Ordinal)),
             Isolated = all.Any(r => r.Isolated),
+            TlsHandshakes = all.Sum(r => r.TlsHandshakes),
+            TlsResumedHandshakes = all.Sum(r => r.TlsResumedHandshakes),
             Timeline = LoadTimelineAlignment.Align(all, all.Min(r => r.StartTime)),
             Nodes = all,
         }.WithHistograms(latency, service, connect);

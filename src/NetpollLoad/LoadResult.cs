@@ -108,6 +108,12 @@ public sealed partial record LoadResult
     /// <summary>True when the generator ran in another process than the one that asked for the test.</summary>
     public bool Isolated { get; init; }
 
+    /// <summary>TLS handshakes the load's connections completed, full and resumed (zero without TLS).</summary>
+    public long TlsHandshakes { get; init; }
+
+    /// <summary>Of <see cref="TlsHandshakes"/>, those that resumed an earlier session (a ticket) instead of a full handshake.</summary>
+    public long TlsResumedHandshakes { get; init; }
+
     /// <summary>The name of this part of a test that ran on several nodes (Invoke-NetpollLoad -Tag, or the node's name once merged); null when none was given.</summary>
     public string? Tag { get; init; }
 

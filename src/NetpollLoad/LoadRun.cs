@@ -38,8 +38,8 @@ internal sealed class LoadRun
             Message[i] = (byte)('a' + (i % 26));
         }
 
-        Http = options.Pattern == LoadPattern.Http ? HttpRequestSet.For(options) : null;
-        Depth = options.Pattern == LoadPattern.PingPong ? 1 : options.Pipeline;
+        Http = options.Pattern is LoadPattern.Http or LoadPattern.Handshake ? HttpRequestSet.For(options) : null;
+        Depth = options.Pattern is LoadPattern.PingPong or LoadPattern.Handshake ? 1 : options.Pipeline;
 
         // A fixed-rate schedule holds requests itself (its second 0 is the start); a closed loop is held here.
         _held = options.StartAt is not null && pacer is null;
@@ -53,7 +53,7 @@ internal sealed class LoadRun
     /// <summary>The echo payload every echo request sends (a recognisable pattern, so a wrong echo is caught).</summary>
     public byte[] Message { get; }
 
-    /// <summary>The prepared HTTP requests (Http pattern only).</summary>
+    /// <summary>The prepared HTTP requests (Http and Handshake patterns only).</summary>
     public HttpRequestSet? Http { get; }
 
     /// <summary>Requests a connection keeps in flight.</summary>

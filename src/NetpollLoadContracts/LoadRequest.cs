@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using Netpoll.Tls;
 using Netpoll.Polling;
 
 namespace Netpoll.Load.Contracts;
@@ -22,6 +24,21 @@ public sealed record LoadRequest
     public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
     public double ProgressIntervalSeconds { get; init; } = 0.5;
 
+    /// <summary>Connect over TLS.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>The server's host name for SNI and the certificate's name check; null: the address.</summary>
+    public string? TlsTargetHost { get; init; }
+
+    /// <summary>Accept any server certificate.</summary>
+    public bool SkipCertificateCheck { get; init; }
+
+    /// <summary>Resume sessions (tickets) on new connections.</summary>
+    public bool TlsResumption { get; init; }
+
+    /// <summary>Accept exactly the certificate with this SHA-256 hash (hex) and no other: a piped server's own, self-signed or not.</summary>
+    public string? PinnedCertificateSha256 { get; init; }
+
     /// <summary>The Http pattern's requests (bodies travel as base64).</summary>
     public LoadHttpRequest[] HttpRequests { get; init; } = [];
 
@@ -38,10 +55,21 @@ public sealed record LoadRequest
     /// <summary>Where the worker writes the interval log: a full path, which names the same file for both processes.</summary>
     public string? HistogramLogPath { get; init; }
 
-    /// <summary>The request for <paramref name="options"/>, whose target <paramref name="target"/> names.</summary>
-    public static LoadRequest From(LoadOptions options)
+    /// <summary>
+    /// The request for <paramref name="options"/>. Its TLS crosses as plain values: the dialer's TLS options' target host,
+    /// certificate check skip and resumption, and <paramref name="pinnedCertificateSha256"/> (the one certificate to trust);
+    /// other TLS options (trusted roots, a client certificate, a validation callback) cannot cross a process and are refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">The TLS options hold something that cannot cross to the worker.</exception>
+    public static LoadRequest From(LoadOptions options, string? pinnedCertificateSha256 = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        TlsClientOptions? tls = options.Tls;
+        if (tls is { TrustedRoots: not null } or { ClientCertificate: not null } || (tls?.RemoteCertificateValidation is not null && pinnedCertificateSha256 is null))
+        {
+            throw new ArgumentException("Trusted roots, a client certificate and a validation callback cannot cross to the isolated worker: run without isolation, or skip the certificate check.", nameof(options));
+        }
+
         return new LoadRequest
         {
             Target = LoadTarget.Format(options.Target),
@@ -66,6 +94,11 @@ public sealed record LoadRequest
             Stages = [.. options.Stages],
             Thresholds = [.. options.Thresholds],
             HistogramLogPath = options.HistogramLogPath is { } path ? Path.GetFullPath(path) : null,
+            Tls = tls is not null,
+            TlsTargetHost = tls?.TargetHost,
+            SkipCertificateCheck = tls?.SkipCertificateValidation ?? false,
+            TlsResumption = tls?.SessionResumption ?? false,
+            PinnedCertificateSha256 = pinnedCertificateSha256,
             StartAt = options.StartAt,
         };
     }
@@ -96,6 +129,21 @@ public sealed record LoadRequest
         Stages = Stages,
         Thresholds = Thresholds,
         HistogramLogPath = HistogramLogPath,
+        Tls = Tls ? TlsOptions(TlsTargetHost, SkipCertificateCheck, TlsResumption, PinnedCertificateSha256) : null,
         StartAt = StartAt,
+    };
+
+    /// <summary>
+    /// TLS client options from the plain values a request carries (the module builds the same ones for a run in its own
+    /// process): a pinned certificate hash trusts exactly that certificate, self-signed or not, and no other.
+    /// </summary>
+    public static TlsClientOptions TlsOptions(string? targetHost, bool skipCertificateCheck, bool resumption, string? pinnedCertificateSha256) => new()
+    {
+        TargetHost = targetHost,
+        SkipCertificateValidation = skipCertificateCheck,
+        SessionResumption = resumption,
+        RemoteCertificateValidation = pinnedCertificateSha256 is not { } pin || skipCertificateCheck
+            ? null
+            : (_, certificate, _, _) => certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), pin, StringComparison.OrdinalIgnoreCase),
     };
 }

@@ -30,6 +30,8 @@ public class TelemetryMetricsTests
         ["netpoll.timeouts"] = ("{timeout}", "LongSum"),
         ["netpoll.receive_ring.used"] = ("By", "LongSumNonMonotonic"),
         ["netpoll.receive_ring.exhausted"] = ("{receive}", "LongSum"),
+        ["netpoll.tls.handshakes"] = ("{handshake}", "LongSum"),
+        ["netpoll.tls.handshake.failures"] = ("{handshake}", "LongSum"),
     };
 
     [Fact]

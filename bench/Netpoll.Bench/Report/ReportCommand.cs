@@ -56,6 +56,8 @@ internal static class ReportCommand
         EchoAll(md, all, chart);
         Syscalls(md, all);
         Http(md, all);
+        Https(md, all);
+        Handshakes(md, all);
         Proxy(md, all);
         Allocations(md, all);
         Idle(md, all);
@@ -112,6 +114,32 @@ internal static class ReportCommand
             if (Find(all, "http", "netpoll-mock-inline", 0, c) is { } mock)
             {
                 md.AppendLine($"| HTTP static mock route × {c} connections: requests per server CPU-second ≥ 0.9× the built-in handler's | (not run) | {Cell(mock, x => Ratio(x.RtPerCpu.Median, hin?.RtPerCpu.Median, 0.9))} |");
+            }
+        }
+
+        foreach (int c in all.Where(a => a.First.Group == "https").Select(a => a.First.Connections).Distinct().Order())
+        {
+            Aggregate? kestrel = Find(all, "https", "kestrel-https", 0, c);
+            Aggregate? htp = Find(all, "https", "netpoll-https", 0, c);
+            Aggregate? hin = Find(all, "https", "netpoll-https-inline", 0, c);
+            md.AppendLine($"| HTTPS keep-alive × {c} connections: requests per server CPU-second ≥ Kestrel HTTPS's | {Cell(htp, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} | {Cell(hin, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} |");
+        }
+
+        Aggregate? steadyTp = all.FirstOrDefault(a => a.First.Group == "https-steady" && a.First.Server == "netpoll-https");
+        Aggregate? steadyIn = all.FirstOrDefault(a => a.First.Group == "https-steady" && a.First.Server == "netpoll-https-inline");
+        if (steadyTp is not null || steadyIn is not null)
+        {
+            md.AppendLine($"| HTTPS: zero bytes allocated per request after the handshake (keep-alive requests on connections opened before the window) | {Cell(steadyTp, x => Zero(x.Alloc))} | {Cell(steadyIn, x => Zero(x.Alloc))} |");
+        }
+
+        foreach ((string group, string kind) in new[] { ("handshake", "full"), ("handshake-resumed", "resumed") })
+        {
+            Aggregate? kestrel = all.FirstOrDefault(a => a.First.Group == group && a.First.Server == "kestrel-https");
+            Aggregate? htp = all.FirstOrDefault(a => a.First.Group == group && a.First.Server == "netpoll-https");
+            Aggregate? hin = all.FirstOrDefault(a => a.First.Group == group && a.First.Server == "netpoll-https-inline");
+            if (kestrel is not null || htp is not null || hin is not null)
+            {
+                md.AppendLine($"| TLS handshakes ({kind}) per server CPU-second ≥ Kestrel HTTPS's | {Cell(htp, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} | {Cell(hin, x => Ratio(x.RtPerCpu.Median, kestrel?.RtPerCpu.Median, 1.0))} |");
             }
         }
 
@@ -219,6 +247,9 @@ internal static class ReportCommand
         "sockets-inline" => "System.Net.Sockets, inline completions",
         "kestrel" => "Kestrel (minimal endpoint)",
         "netpoll-mock-inline" => "Netpoll, static mock route in a user's route table, Inline",
+        "netpoll-https" => "Netpoll HTTPS, ThreadPool dispatch",
+        "netpoll-https-inline" => "Netpoll HTTPS, Inline dispatch (built-ins' default)",
+        "kestrel-https" => "Kestrel HTTPS (minimal endpoint)",
         _ => server,
     };
 
@@ -313,30 +344,73 @@ internal static class ReportCommand
         md.AppendLine();
     }
 
-    private static void Http(StringBuilder md, List<Aggregate> all)
+    private static void Http(StringBuilder md, List<Aggregate> all) => WrkTable(md, all, "http", ["netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel"], "Kestrel",
+        "### HTTP plaintext under wrk (`GET /` → \"Hello, World!\", text/plain, keep-alive)",
+        "`wrk -t1 -cN` on core 1 (a warm-up run, then the measured one); the server on core 0. Netpoll runs its built-in `HttpHandler`; Kestrel a slim builder with `MapGet(\"/\", () => Results.Text(bytes, \"text/plain\"))`, no logging, workstation GC like every .NET server here.");
+
+    private static void Https(StringBuilder md, List<Aggregate> all) => WrkTable(md, all, "https", ["netpoll-https", "netpoll-https-inline", "kestrel-https"], "Kestrel HTTPS",
+        "### HTTPS under wrk (`GET /` keep-alive over TLS)",
+        "As the plaintext table, over TLS: both servers load the same self-signed ECDSA P-256 certificate; wrk (OpenSSL) negotiates TLS 1.3 with TLS_AES_256_GCM_SHA384 with either, HTTP/1.1 (no ALPN from wrk).\n" +
+        "Netpoll's TLS is the platform's OpenSSL driven on the connection's buffers (docs/architecture.md, TLS); Kestrel's is SslStream. One handshake per connection, then keep-alive requests.");
+
+    /// <summary>A wrk table of one group: each server per connection count, as a ratio to the last server (the baseline).</summary>
+    private static void WrkTable(StringBuilder md, List<Aggregate> all, string group, string[] servers, string baselineName, string title, string intro)
     {
-        List<int> conns = [.. all.Where(a => a.First.Group == "http").Select(a => a.First.Connections).Distinct().Order()];
+        List<int> conns = [.. all.Where(a => a.First.Group == group).Select(a => a.First.Connections).Distinct().Order()];
         if (conns.Count == 0)
         {
             return;
         }
 
-        md.AppendLine("### HTTP plaintext under wrk (`GET /` → \"Hello, World!\", text/plain, keep-alive)").AppendLine();
-        md.AppendLine("`wrk -t1 -cN` on core 1 (a warm-up run, then the measured one); the server on core 0. Netpoll runs its built-in `HttpHandler`; Kestrel a slim builder with `MapGet(\"/\", () => Results.Text(bytes, \"text/plain\"))`, no logging, workstation GC like every .NET server here.").AppendLine();
-        md.AppendLine("| conns | server | requests/s | × Kestrel | server CPU | requests per server CPU-s | × Kestrel | p50 ms | p99 ms | p99.9 ms | ctx sw/req | B alloc/req | errors |");
+        md.AppendLine(title).AppendLine();
+        md.AppendLine(intro).AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"| conns | server | requests/s | × {baselineName} | server CPU | requests per server CPU-s | × {baselineName} | p50 ms | p99 ms | p99.9 ms | ctx sw/req | B alloc/req | errors |");
         md.AppendLine("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (int c in conns)
         {
-            Aggregate? kestrel = Find(all, "http", "kestrel", 0, c);
-            foreach (string s in new[] { "netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel" })
+            Aggregate? baseline = Find(all, group, servers[^1], 0, c);
+            foreach (string s in servers)
             {
-                if (Find(all, "http", s, 0, c) is not { } a)
+                if (Find(all, group, s, 0, c) is not { } a)
                 {
                     continue;
                 }
 
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {c} | {Name(s)} | {Format.Range(a.Rps)} | {Format.Ratio(a.Rps.Median / (kestrel?.Rps.Median ?? double.NaN))} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (kestrel?.RtPerCpu.Median ?? double.NaN))} | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {Format.Ms(a.P999.Median)} | {Format.Fixed(a.Ctx.Median, 3)} | {(a.Alloc is { } al ? Format.Fixed(al.Median, 1) : "–")} | {a.Errors} |");
+                    $"| {c} | {Name(s)} | {Format.Range(a.Rps)} | {Format.Ratio(a.Rps.Median / (baseline?.Rps.Median ?? double.NaN))} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (baseline?.RtPerCpu.Median ?? double.NaN))} | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {Format.Ms(a.P999.Median)} | {Format.Fixed(a.Ctx.Median, 3)} | {(a.Alloc is { } al ? Format.Fixed(al.Median, 1) : "–")} | {a.Errors} |");
+            }
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Handshakes(StringBuilder md, List<Aggregate> all)
+    {
+        List<Aggregate> runs = [.. all.Where(a => a.First.Group is "handshake" or "handshake-resumed" or "https-steady")];
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### TLS handshakes: a new connection per request (and, for comparison, keep-alive)").AppendLine();
+        md.AppendLine("`Netpoll.Bench https` on core 1: N workers (the engine's TLS dialer, certificate check off) each connect, handshake, send one `GET /` with `Connection: close`, read the answer and close, over and over.");
+        md.AppendLine("Full: every handshake is a new session (ECDHE + the certificate's signature). Resumed: the dialer offers the server's last ticket (TLS 1.3 PSK with ECDHE, as OpenSSL does by default).");
+        md.AppendLine("Keep-alive: the same workers send their requests on connections opened before the window: no handshake in it, so its allocation column is what a server allocates per request after the handshake.").AppendLine();
+        md.AppendLine("| handshake per request | workers | server | requests/s | × Kestrel HTTPS | server CPU | requests per server CPU-s | × Kestrel HTTPS | share resumed | p50 ms | p99 ms | B alloc/request | errors |");
+        md.AppendLine("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (string group in new[] { "handshake", "handshake-resumed", "https-steady" })
+        {
+            Aggregate? kestrel = all.FirstOrDefault(a => a.First.Group == group && a.First.Server == "kestrel-https");
+            foreach (string s in new[] { "netpoll-https", "netpoll-https-inline", "kestrel-https" })
+            {
+                if (all.FirstOrDefault(a => a.First.Group == group && a.First.Server == s) is not { } a)
+                {
+                    continue;
+                }
+
+                double resumed = a.First.Resumed is { } n && a.First.WindowRequests > 0 ? (double)n / a.First.WindowRequests : double.NaN;
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {group switch { "handshake" => "full", "handshake-resumed" => "resumed", _ => "keep-alive (none)" }} | {a.First.Connections} | {Name(s)} | {Format.Range(a.Rps)} | {Format.Ratio(a.Rps.Median / (kestrel?.Rps.Median ?? double.NaN))} | {Format.Fixed(a.ServerCpu.Median, 2)} | {Format.Range(a.RtPerCpu)} | {Format.Ratio(a.RtPerCpu.Median / (kestrel?.RtPerCpu.Median ?? double.NaN))} | {Format.Fixed(resumed * 100, 0)} % | {Format.Ms(a.P50.Median)} | {Format.Ms(a.P99.Median)} | {(a.Alloc is { } al ? Format.Count(al.Median) : "–")} | {a.Errors} |");
             }
         }
 
@@ -345,7 +419,7 @@ internal static class ReportCommand
 
     private static void Allocations(StringBuilder md, List<Aggregate> all)
     {
-        List<RunRecord> runs = [.. all.Where(a => a.First.Group is "allocs" or "allocs-http" && a.First.AllocationsPerRt is not null).Select(a => a.First)];
+        List<RunRecord> runs = [.. all.Where(a => a.First.Group is "allocs" or "allocs-http" or "allocs-https" && a.First.AllocationsPerRt is not null).Select(a => a.First)];
         if (runs.Count == 0)
         {
             return;
@@ -360,7 +434,12 @@ internal static class ReportCommand
         {
             string types = string.Join(", ", r.AllocationsPerRt!.Where(kv => kv.Value >= 0.5).OrderByDescending(kv => kv.Value).Take(6)
                 .Select(kv => string.Create(CultureInfo.InvariantCulture, $"`{ShortType(kv.Key)}` {kv.Value:0.#}")));
-            string scenario = r.Group == "allocs" ? $"echo {r.Size} B × {r.Connections}" : $"HTTP × {r.Connections}";
+            string scenario = r.Group switch
+            {
+                "allocs" => $"echo {r.Size} B × {r.Connections}",
+                "allocs-https" => $"HTTPS × {r.Connections}",
+                _ => $"HTTP × {r.Connections}",
+            };
             md.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {Name(r.Server)} | {(r.AllocBytesPerRt is { } b ? Format.Fixed(b, 1) : "–")} | {(types.Length == 0 ? "none sampled" : types)} |");
         }
 

@@ -1,8 +1,10 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Netpoll.Bench;
@@ -10,8 +12,9 @@ namespace Netpoll.Bench;
 /// <summary>
 /// Kestrel with a minimal endpoint returning the same bytes as Netpoll's Http handler:
 /// <c>GET /</c> → 200 "Hello, World!" as text/plain. Slim builder, no logging, socket backlog as the others.
+/// With a certificate: HTTPS through Kestrel's own TLS (SslStream), HTTP/1.1 only, as the Netpoll HTTPS server.
 /// </summary>
-internal sealed class KestrelServer(IPEndPoint endPoint) : IBenchServer
+internal sealed class KestrelServer(IPEndPoint endPoint, X509Certificate2? certificate = null) : IBenchServer
 {
     private static readonly byte[] Hello = "Hello, World!"u8.ToArray();
     private WebApplication? _app;
@@ -21,7 +24,14 @@ internal sealed class KestrelServer(IPEndPoint endPoint) : IBenchServer
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseSockets(o => o.Backlog = 4096);
-        builder.WebHost.UseKestrel(o => o.Listen(endPoint));
+        builder.WebHost.UseKestrel(o => o.Listen(endPoint, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.UseHttps(certificate);
+            }
+        }));
         WebApplication app = builder.Build();
         app.MapGet("/", () => Results.Text(Hello, "text/plain"));
         await app.StartAsync().ConfigureAwait(false);

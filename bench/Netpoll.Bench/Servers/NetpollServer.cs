@@ -1,18 +1,20 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Buffers;
 using Netpoll.Connections;
 using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Server;
+using Netpoll.Tls;
 
 namespace Netpoll.Bench;
 
 /// <summary>
 /// The engine with its built-in Echo (zero-copy splice) or Http handler, or Http with a user's table of
 /// mock routes (<see cref="MockRoutes"/>) whose static <c>GET /</c> sends the same bytes as the built-in one;
-/// on the backend named (never Auto: a bench names what it measures).
+/// on the backend named (never Auto: a bench names what it measures); with TLS when given a certificate (ALPN http/1.1).
 /// </summary>
-internal sealed class NetpollServer(IPEndPoint endPoint, NetpollServer.Protocol protocol, DispatchMode dispatch, int pollers, PollerBackendKind backend = PollerBackendKind.Epoll, bool submissionPolling = false) : IBenchServer
+internal sealed class NetpollServer(IPEndPoint endPoint, NetpollServer.Protocol protocol, DispatchMode dispatch, int pollers, PollerBackendKind backend = PollerBackendKind.Epoll, bool submissionPolling = false, X509Certificate2? certificate = null) : IBenchServer
 {
     private EventLoop? _loop;
 
@@ -31,6 +33,7 @@ internal sealed class NetpollServer(IPEndPoint endPoint, NetpollServer.Protocol 
             Connection = new ConnectionOptions { Dispatch = dispatch },
             Backend = backend,
             IoUring = new IoUringOptions { SubmissionPolling = submissionPolling },
+            Tls = certificate is null ? null : new TlsServerOptions { Certificate = certificate, ApplicationProtocols = protocol == Protocol.Echo ? null : ["http/1.1"] },
         };
         if (pollers > 0)
         {

@@ -1,20 +1,21 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 using Netpoll.Polling;
 
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>server KIND [--port N] [--pollers N] [--upstream HOST:PORT]</c>: runs one server (netpoll-proxy: a proxy
-/// to --upstream) until "quit" or the end of stdin.
+/// <c>server KIND [--port N] [--pollers N] [--upstream HOST:PORT] [--cert PFX]</c>: runs one server (netpoll-proxy: a
+/// proxy to --upstream; the -https kinds need --cert) until "quit" or the end of stdin.
 /// Prints <c>READY port</c> once listening. On stdin, <c>stats</c> prints one JSON line of GC and
 /// server counters; <c>gc</c> forces a full collection first (for memory per idle connection);
 /// <c>allocs</c> prints what <c>--alloc-trace</c> sampled since <c>allocs-reset</c> (bytes by type, diagnosis only).
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel", "netpoll-proxy"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel", "netpoll-proxy", "netpoll-https", "netpoll-https-inline", "kestrel-https"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -22,6 +23,9 @@ internal static class ServerCommand
         int port = options.Int("port", 0);
         int pollers = options.Int("pollers", 0);
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
+        X509Certificate2? certificate = kind.EndsWith("-https", StringComparison.Ordinal) || kind.EndsWith("-https-inline", StringComparison.Ordinal)
+            ? BenchCertificate.Load(options.Get("cert") ?? throw new ArgumentException($"server {kind} needs --cert PATH (a PFX without a password)."))
+            : null;
         IBenchServer server = kind switch
         {
             "netpoll" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.ThreadPool, pollers),
@@ -35,6 +39,9 @@ internal static class ServerCommand
             "netpoll-uring-sqpoll" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, submissionPolling: true),
             "sockets" => new SocketsEchoServer(endPoint),
             "kestrel" => new KestrelServer(endPoint),
+            "netpoll-https" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.ThreadPool, pollers, certificate: certificate),
+            "netpoll-https-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, certificate: certificate),
+            "kestrel-https" => new KestrelServer(endPoint, certificate),
             "netpoll-proxy" => new NetpollProxyServer(endPoint, IPEndPoint.Parse(options.Get("upstream") ?? throw new ArgumentException("server netpoll-proxy needs --upstream host:port.")), pollers),
             _ => throw new ArgumentException($"unknown server kind '{kind}'; use {string.Join(", ", Kinds)}."),
         };

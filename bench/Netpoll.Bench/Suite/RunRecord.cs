@@ -6,7 +6,7 @@ namespace Netpoll.Bench;
 /// </summary>
 internal sealed class RunRecord
 {
-    /// <summary>echo, pollers, http, idle, counting (perf stat pass) or profile.</summary>
+    /// <summary>echo, pollers, http, https, handshake, handshake-resumed, idle, counting (perf stat pass), allocs(-http|-https) or profile.</summary>
     public string Group { get; set; } = "";
     public string Server { get; set; } = "";
 
@@ -35,6 +35,8 @@ internal sealed class RunRecord
     public double MaxUs { get; set; }
     public long Errors { get; set; }
     public int ConnectionsOpened { get; set; }
+    /// <summary>Handshake runs: how many of the window's handshakes resumed a session.</summary>
+    public long? Resumed { get; set; }
 
     // Server cost (from /proc and the server's own GC counters)
     public double ServerCpu { get; set; }

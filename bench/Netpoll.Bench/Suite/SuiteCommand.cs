@@ -27,6 +27,7 @@ internal sealed partial class SuiteCommand
     private readonly SuiteResults _results;
     private readonly string _resultsPath;
     private readonly DateTime _deadline;
+    private readonly string _certificate;
 
     private SuiteCommand(CommandLine options)
     {
@@ -46,10 +47,11 @@ internal sealed partial class SuiteCommand
         _outDir = Path.GetFullPath(options.Get("out") ?? throw new ArgumentException("suite needs --out DIR."));
         _floorUring = options.Get("floor-uring") is { } uring ? Path.GetFullPath(uring) : null;
         _servers = options.Get("servers") is { } servers ? [.. servers.Split(',', StringSplitOptions.RemoveEmptyEntries)] : null;
-        _only = [.. options.Get("only", "echo,pollers,http,generator,proxy,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        _only = [.. options.Get("only", "echo,pollers,http,https,handshake,generator,proxy,idle,counting,allocs,profile").Split(',', StringSplitOptions.RemoveEmptyEntries)];
         _onlyNamed = options.Get("only") is not null;
         _deadline = DateTime.UtcNow + TimeSpan.FromMinutes(options.Double("budget-minutes", _settings.Mode == "full" ? 28 : 4));
         Directory.CreateDirectory(_outDir);
+        _certificate = BenchCertificate.Create(Path.Combine(Path.GetTempPath(), $"netpoll-bench-{Environment.ProcessId}.pfx"));
         _resultsPath = Path.Combine(_outDir, "results.json");
         _results = new SuiteResults
         {
@@ -78,6 +80,7 @@ internal sealed partial class SuiteCommand
 
     private static readonly string[] EchoServers = ["c-epoll", "c-uring", "c-uring-sqpoll", "netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "sockets", "sockets-inline"];
     private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel"];
+    private static readonly string[] HttpsServers = ["netpoll-https", "netpoll-https-inline", "kestrel-https"];
     private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "netpoll-uring", "sockets", "kestrel"];
 
     /// <summary>SQPOLL spins a kernel thread on a core of its own: measured only when --servers names it, never by default.</summary>
@@ -147,6 +150,32 @@ internal sealed partial class SuiteCommand
             }
         }
 
+        if (_only.Contains("https"))
+        {
+            for (int rep = 1; rep <= s.Repetitions; rep++)
+            {
+                foreach (string server in Servers(HttpsServers))
+                {
+                    await RecordAsync(() => HttpSessionAsync(server, rep, s.HttpConnections)).ConfigureAwait(false);
+                    await RecordAsync(async () => [await HttpsClientSessionAsync(server, rep, "keepalive").ConfigureAwait(false)]).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (_only.Contains("handshake"))
+        {
+            for (int rep = 1; rep <= s.Repetitions; rep++)
+            {
+                foreach (string server in Servers(HttpsServers))
+                {
+                    foreach (string mode in new[] { "handshake", "resumed" })
+                    {
+                        await RecordAsync(async () => [await HttpsClientSessionAsync(server, rep, mode).ConfigureAwait(false)]).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+
         if (_only.Contains("generator"))
         {
             for (int rep = 1; rep <= s.Repetitions; rep++)
@@ -194,7 +223,7 @@ internal sealed partial class SuiteCommand
                 await RecordAsync(() => EchoSessionAsync(new EchoSession("allocs", server, 1, [(1024, 1000)]) { AllocTrace = true })).ConfigureAwait(false);
             }
 
-            foreach (string server in Servers(HttpServers))
+            foreach (string server in Servers([.. HttpServers, .. HttpsServers]))
             {
                 await RecordAsync(() => HttpSessionAsync(server, 1, [s.HttpConnections.Max()], allocTrace: true)).ConfigureAwait(false);
             }
@@ -211,6 +240,7 @@ internal sealed partial class SuiteCommand
         _results.LoadAfter = ProcStat.LoadAverageLine();
         _results.DurationSeconds = clock.Elapsed.TotalSeconds;
         Save();
+        File.Delete(_certificate);
         int failed = _results.Runs.Count(r => !r.Ok);
         Log($"suite done in {clock.Elapsed.TotalSeconds:0} s: {_results.Runs.Count} runs, {failed} failed; load {_results.LoadAfter}; {_resultsPath}");
         return 0;
@@ -308,6 +338,11 @@ internal sealed partial class SuiteCommand
                 _ => server,
             };
             command = [_self, "server", kind, "--port", "0"];
+            if (IsHttps(server))
+            {
+                command.AddRange(["--cert", _certificate]);
+            }
+
             if (pollers > 0)
             {
                 command.AddRange(["--pollers", pollers.ToString(CultureInfo.InvariantCulture)]);
@@ -333,6 +368,9 @@ internal sealed partial class SuiteCommand
 
         return ChildProcess.Start(command, pinned ? "0" : null, env);
     }
+
+    /// <summary>The HTTPS servers: their sessions use https:// and the run's certificate.</summary>
+    private static bool IsHttps(string server) => server.Contains("-https", StringComparison.Ordinal);
 
     private static async Task<int> WaitReadyAsync(ChildProcess server) =>
         int.Parse(await server.WaitForLineAsync("READY ", TimeSpan.FromSeconds(30)).ConfigureAwait(false), CultureInfo.InvariantCulture);

@@ -164,12 +164,12 @@ internal sealed partial class SuiteCommand
         {
             server = StartServer(serverName, http: true, pinned: true, pollers: 0, allocTrace: allocTrace);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
-            string url = $"http://127.0.0.1:{port}/";
+            string url = $"{(IsHttps(serverName) ? "https" : "http")}://127.0.0.1:{port}/";
             await RunWrkAsync(connectionCounts.Max(), Math.Max(1, (int)Math.Round(s.JitWarmup)), url).ConfigureAwait(false);
             for (; next < connectionCounts.Count; next++)
             {
                 int connections = connectionCounts[next];
-                RunRecord r = NewRecord(allocTrace ? "allocs-http" : "http", serverName, connections, 0, rep);
+                RunRecord r = NewRecord(HttpGroup(serverName, allocTrace), serverName, connections, 0, rep);
                 await RunWrkAsync(connections, Math.Max(1, (int)Math.Round(s.Warmup)), url).ConfigureAwait(false);
                 Snapshot a = await SnapshotAsync(server, null).ConfigureAwait(false);
                 if (allocTrace)
@@ -209,7 +209,7 @@ internal sealed partial class SuiteCommand
         {
             for (; next < connectionCounts.Count; next++)
             {
-                RunRecord r = NewRecord(allocTrace ? "allocs-http" : "http", serverName, connectionCounts[next], 0, rep);
+                RunRecord r = NewRecord(HttpGroup(serverName, allocTrace), serverName, connectionCounts[next], 0, rep);
                 r.Ok = false;
                 r.Error = ex.Message;
                 records.Add(r);
@@ -222,6 +222,65 @@ internal sealed partial class SuiteCommand
         }
 
         return records;
+    }
+
+    private static string HttpGroup(string server, bool allocTrace) => (allocTrace, IsHttps(server)) switch
+    {
+        (true, true) => "allocs-https",
+        (true, false) => "allocs-http",
+        (false, true) => "https",
+        (false, false) => "http",
+    };
+
+    /// <summary>
+    /// One session of the HTTPS client (<c>Netpoll.Bench https</c>) against an HTTPS server: a JIT warm-up run, then the
+    /// measured run. handshake / resumed: workers that each connect (a full or resumed TLS handshake), send one
+    /// GET / with Connection: close, read the answer and close; keepalive: requests on connections opened before
+    /// the window, so the server's allocations in it are per request after the handshake.
+    /// </summary>
+    private async Task<RunRecord> HttpsClientSessionAsync(string serverName, int rep, string mode)
+    {
+        SuiteSettings s = _settings;
+        string group = mode switch { "handshake" => "handshake", "resumed" => "handshake-resumed", _ => "https-steady" };
+        RunRecord r = NewRecord(group, serverName, s.HandshakeConnections, 0, rep);
+        ChildProcess? server = null, client = null;
+        try
+        {
+            server = StartServer(serverName, http: true, pinned: true, pollers: 0);
+            int port = await WaitReadyAsync(server).ConfigureAwait(false);
+            string[] common = [_self, "https", "--target", $"127.0.0.1:{port}", "--connections", I(s.HandshakeConnections), "--mode", mode];
+            using (ChildProcess warm = ChildProcess.Start([.. common, "--duration", D(s.JitWarmup), "--warmup", "0"], "1"))
+            {
+                await warm.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.JitWarmup + 120)).ConfigureAwait(false);
+            }
+
+            client = ChildProcess.Start([.. common, "--duration", D(s.Measure), "--warmup", D(s.Warmup)], "1");
+            await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(s.Warmup + 120)).ConfigureAwait(false);
+            Snapshot a = await SnapshotAsync(server, client).ConfigureAwait(false);
+            await client.WaitForLineAsync("END ", TimeSpan.FromSeconds(s.Measure + 120)).ConfigureAwait(false);
+            Snapshot b = await SnapshotAsync(server, client).ConfigureAwait(false);
+            JsonObject result = JsonNode.Parse(await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(60)).ConfigureAwait(false))!.AsObject();
+            FillClient(r, result);
+            r.Resumed = result["resumed"]!.GetValue<long>();
+            Cost(r, a, b, haveClientCpu: true);
+            await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            await StopServerAsync(server).ConfigureAwait(false);
+            r.Ok = r.Rps > 0;
+            r.Error = r.Ok ? null : $"no requests ({result["firstError"]})";
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
+        {
+            r.Ok = false;
+            r.Error = ex.Message;
+        }
+        finally
+        {
+            client?.Dispose();
+            server?.Dispose();
+        }
+
+        Log(Describe(r));
+        return r;
     }
 
     /// <summary>Runs wrk on core 1; returns its summary and its CPU seconds (read as it prints the summary; NaN if it had already gone).</summary>

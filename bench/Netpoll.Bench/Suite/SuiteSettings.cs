@@ -18,6 +18,8 @@ internal sealed record SuiteSettings
     public bool Counting { get; init; }
     public int CountingRepetitions { get; init; } = 1;
     public required int[] HttpConnections { get; init; }
+    /// <summary>Concurrent clients of the handshake runs (each: connect, handshake, one request, close).</summary>
+    public int HandshakeConnections { get; init; } = 16;
     public int IdleConnections { get; init; }
     public int IdleSources { get; init; } = 4;
     public bool Profiles { get; init; }

@@ -5,6 +5,7 @@ using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Interop;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Client;
 
@@ -16,14 +17,23 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
 {
     private readonly DialerOptions _options;
     private readonly ConnectionHost _host;
+    private readonly TlsClientContext? _tls;
     private int _disposed;
 
+    /// <exception cref="ArgumentException">Bad options, including TLS options (an unusable client certificate, a bad protocol name).</exception>
+    /// <exception cref="PlatformNotSupportedException"><see cref="DialerOptions.Tls"/> is set and OpenSSL 3 cannot be loaded.</exception>
     public Dialer(DialerOptions? options = null)
     {
         options ??= new DialerOptions();
         options.Validate();
         _options = options;
         BackendChoice backend = BackendSelection.Resolve(options.Backend, options.IoUring, options.Connection.Dispatch == DispatchMode.Inline);
+        _tls = options.Tls is null ? null : new TlsClientContext(options.Tls);
+        if (_tls is not null)
+        {
+            backend = BackendSelection.ForTransform(backend);
+        }
+
         _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
         _ = _host.Pollers; // a dialer's pollers run from the start
     }
@@ -47,6 +57,8 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
     /// <summary>
     /// Connects to <paramref name="remote"/>. With a <paramref name="handler"/>, input is dispatched to
     /// it as on a server; without one, read with <see cref="ConnectionReader.WaitAsync"/> and friends.
+    /// With <see cref="DialerOptions.Tls"/>, the task completes once the TLS handshake has completed and
+    /// the server's certificate was accepted; the reader and writer then carry plaintext.
     /// </summary>
     /// <param name="remote">Where to connect.</param>
     /// <param name="handler">Optional handler for incoming data.</param>
@@ -54,7 +66,8 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
     /// <param name="timeout">Overrides <see cref="DialerOptions.DialTimeout"/>.</param>
     /// <param name="cancellationToken">Cancels the connect.</param>
     /// <exception cref="SocketException">Refused, unreachable, no free port, ... (the message names the target).</exception>
-    /// <exception cref="TimeoutException">The connect took longer than the timeout.</exception>
+    /// <exception cref="TimeoutException">The connect took longer than the timeout, or the TLS handshake longer than <see cref="TlsClientOptions.HandshakeTimeout"/>.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed: the message says why (the server's certificate was rejected, no common protocol, the server closed the connection).</exception>
     public Task<Connection> ConnectAsync(
         EndPoint remote,
         ConnectionHandler? handler = null,
@@ -71,13 +84,16 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
     /// this dialer's.
     /// </summary>
     /// <param name="alongside">The connection whose poller serves the new one (open or not). Its owner (server or
-    /// dialer) must keep its pollers running while the new connection is open: dispose this dialer first.</param>
+    /// dialer) must keep its pollers running while the new connection is open: dispose this dialer first. With
+    /// <see cref="DialerOptions.Tls"/>, a connection alongside one on io_uring runs on this dialer's pollers instead
+    /// (TLS runs on the readiness backend).</param>
     /// <param name="remote">Where to connect.</param>
     /// <param name="handler">Optional handler for incoming data.</param>
     /// <param name="timeout">Overrides <see cref="DialerOptions.DialTimeout"/>.</param>
     /// <param name="cancellationToken">Cancels the connect.</param>
     /// <exception cref="SocketException">Refused, unreachable, no free port, ... (the message names the target).</exception>
-    /// <exception cref="TimeoutException">The connect took longer than the timeout.</exception>
+    /// <exception cref="TimeoutException">The connect took longer than the timeout, or the TLS handshake longer than <see cref="TlsClientOptions.HandshakeTimeout"/>.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed (see <see cref="ConnectAsync"/>).</exception>
     public Task<Connection> ConnectAlongsideAsync(
         Connection alongside,
         EndPoint remote,
@@ -146,8 +162,9 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
             throw;
         }
 
-        Poller poller = alongside?.Poller ?? _host.Pollers.Pick();
-        var pending = new PendingConnect(this, poller, fd, remote, handler, limit, connectedAtOnce);
+        // TLS runs on the readiness backend: alongside a connection on io_uring, a TLS connection runs on this dialer's pollers.
+        Poller poller = alongside is not null && (_tls is null || alongside.Poller.BackendKind != PollerBackendKind.IoUring) ? alongside.Poller : _host.Pollers.Pick();
+        var pending = new PendingConnect(this, poller, fd, remote, handler, _tls, limit, connectedAtOnce);
         poller.Post(pending);
         using (cancellationToken.UnsafeRegister(static p => ((PendingConnect)p!).Cancel(), pending))
         {
@@ -165,10 +182,12 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
 
         // A dialer's connections are the application's: close them all now; reset what is left after 2 s.
         await _host.ShutdownAsync(graceful: false, TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+        _tls?.Dispose();
     }
 
     /// <summary>Synchronous <see cref="DisposeAsync"/>, for code that cannot await; blocks the calling thread.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    internal Connection CreateConnection(int fd, Poller poller, ConnectionHandler? handler, EndPoint remote) => _host.Add(fd, poller, handler, remote);
+    internal Connection CreateConnection(int fd, Poller poller, ConnectionHandler? handler, EndPoint remote, ConnectionTransform? transform) =>
+        _host.Add(fd, poller, handler, remote, transform);
 }

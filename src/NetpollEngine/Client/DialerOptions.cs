@@ -1,6 +1,7 @@
 using Netpoll.Buffers;
 using Netpoll.Connections;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Client;
 
@@ -35,6 +36,9 @@ public sealed record DialerOptions
     /// <summary>How the pollers set up io_uring when they run on it.</summary>
     public IoUringOptions IoUring { get; init; } = new();
 
+    /// <summary>TLS for every connection of this dialer (target host, ALPN, certificate validation, client certificate, session resumption). Null: plain TCP.</summary>
+    public TlsClientOptions? Tls { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -59,5 +63,6 @@ public sealed record DialerOptions
         Connection.Validate();
         BufferPool.Validate();
         IoUring.Validate();
+        Tls?.Validate();
     }
 }

@@ -3,13 +3,14 @@ using System.Net.Sockets;
 using Netpoll.Connections;
 using Netpoll.Interop;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Client;
 
 /// <summary>
 /// A non-blocking connect in flight on a poller: waits for writability, reads SO_ERROR, then turns
-/// the fd into a registered <see cref="Connection"/>. A deadline or a cancellation fails it instead;
-/// whichever comes first wins, and the fd is closed exactly once on failure.
+/// the fd into a registered <see cref="Connection"/>, and with TLS waits for its handshake. A deadline or
+/// a cancellation fails it instead; whichever comes first wins, and the fd is closed exactly once on failure.
 /// </summary>
 internal sealed class PendingConnect : IPollable, IPollerTask
 {
@@ -17,6 +18,7 @@ internal sealed class PendingConnect : IPollable, IPollerTask
     private readonly Poller _poller;
     private readonly EndPoint _remote;
     private readonly ConnectionHandler? _handler;
+    private readonly TlsClientContext? _tls;
     private readonly long _dueMs;
     private readonly TimeSpan _timeout;
     private readonly TaskCompletionSource<Connection> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,14 +28,16 @@ internal sealed class PendingConnect : IPollable, IPollerTask
     private bool _done;
     private readonly bool _connectedAtOnce;
     private volatile bool _canceled;
+    private Connection? _connection; // poller: the connection made from the fd, until it opens (its TLS handshake)
 
-    public PendingConnect(Dialer dialer, Poller poller, int fd, EndPoint remote, ConnectionHandler? handler, TimeSpan timeout, bool connectedAtOnce)
+    public PendingConnect(Dialer dialer, Poller poller, int fd, EndPoint remote, ConnectionHandler? handler, TlsClientContext? tls, TimeSpan timeout, bool connectedAtOnce)
     {
         _dialer = dialer;
         _poller = poller;
         _fd = fd;
         _remote = remote;
         _handler = handler;
+        _tls = tls;
         _timeout = timeout;
         _dueMs = timeout > TimeSpan.Zero ? Environment.TickCount64 + (long)timeout.TotalMilliseconds : 0;
         _connectedAtOnce = connectedAtOnce;
@@ -52,6 +56,12 @@ internal sealed class PendingConnect : IPollable, IPollerTask
     {
         if (_done)
         {
+            if (_canceled && _connection is { } handshaking &&
+                _result.TrySetException(new OperationCanceledException($"Connect to {NativeSocket.Describe(_remote)} was canceled during the TLS handshake.")))
+            {
+                handshaking.Close();
+            }
+
             return;
         }
 
@@ -121,6 +131,17 @@ internal sealed class PendingConnect : IPollable, IPollerTask
 
     private void Complete()
     {
+        ConnectionTransform? transform;
+        try
+        {
+            transform = _tls?.CreateTransform(_remote);
+        }
+        catch (InvalidOperationException ex)
+        {
+            Fail(ex); // OpenSSL could not make a session (out of memory): nothing was handed over yet
+            return;
+        }
+
         _done = true;
         if (_registered)
         {
@@ -129,23 +150,21 @@ internal sealed class PendingConnect : IPollable, IPollerTask
 
         int fd = _fd;
         _fd = -1;
-        var connection = _dialer.CreateConnection(fd, _poller, _handler, _remote);
-        connection.OnRegistered = c =>
+        var connection = _dialer.CreateConnection(fd, _poller, _handler, _remote, transform);
+        _connection = connection;
+        connection.OnOpened = (c, error) =>
         {
-            if (c.RegistrationFailed is { } failure)
-            {
-                _result.TrySetException(failure);
-            }
-            else
+            _connection = null;
+            if (error is null)
             {
                 _result.TrySetResult(c);
             }
+            else
+            {
+                _result.TrySetException(error);
+            }
         };
         connection.RegisterOnPoller();
-        if (connection.RegistrationFailed is { } error)
-        {
-            _result.TrySetException(error);
-        }
     }
 
     private void Fail(Exception error)

@@ -25,9 +25,13 @@ internal sealed class AsyncSignal : IValueTaskSource
     public bool IsInUse => Volatile.Read(ref _state) != Idle;
 
     /// <summary>Arms the signal for one wait and returns the awaitable.</summary>
+    /// <remarks>
+    /// The core is reset before the state says Waiting: a completer (any thread) acts only on Waiting, so it must
+    /// never find the previous wait's core, or its result would be lost and this wait would never end.
+    /// </remarks>
     public ValueTask Arm(bool runContinuationsAsynchronously, CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
+        if (Volatile.Read(ref _state) != Idle)
         {
             throw new InvalidOperationException("Only one wait of this kind may be pending on a connection at a time.");
         }
@@ -36,8 +40,15 @@ internal sealed class AsyncSignal : IValueTaskSource
         _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
         _token = cancellationToken;
         var task = new ValueTask(this, _core.Version);
+        if (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
+        {
+            throw new InvalidOperationException("Only one wait of this kind may be pending on a connection at a time.");
+        }
+
         if (cancellationToken.CanBeCanceled)
         {
+            // Only the waiter touches the registration (here, and in GetResult, which runs after Arm returned): a
+            // completer racing with this line can neither miss nor tear it. Firing after completion is a no-op.
             _cancellation = cancellationToken.UnsafeRegister(CancelCallback, this);
         }
 
@@ -52,8 +63,6 @@ internal sealed class AsyncSignal : IValueTaskSource
             return false;
         }
 
-        _cancellation.Unregister();
-        _cancellation = default;
         if (canceled)
         {
             _core.SetException(new OperationCanceledException(_token));
@@ -78,6 +87,8 @@ internal sealed class AsyncSignal : IValueTaskSource
         }
         finally
         {
+            _cancellation.Dispose(); // waits for a cancel callback already running, so none outlives this wait
+            _cancellation = default;
             _token = default;
             Volatile.Write(ref _state, Idle);
         }

@@ -20,4 +20,8 @@ public enum CloseReason
     Shutdown,
     /// <summary>The request deadline set with <see cref="Connection.SetRequestDeadline"/> passed (for HTTP: a slow request head or body).</summary>
     RequestTimeout,
+    /// <summary>The TLS handshake failed: bytes that are not TLS, no common version or cipher, a rejected certificate, an unknown host name. The peer closing mid-handshake is <see cref="PeerClosed"/>.</summary>
+    HandshakeFailed,
+    /// <summary>The TLS handshake did not complete within its deadline.</summary>
+    HandshakeTimeout,
 }

@@ -35,7 +35,7 @@ public sealed partial class Connection
     {
         get
         {
-            if (_output.Length > 0 && !_lifecycle.IsClosing)
+            if (_output.Length + (_rawOutput?.Length ?? 0) > 0 && !_lifecycle.IsClosing)
             {
                 return true;
             }
@@ -187,10 +187,21 @@ public sealed partial class Connection
         {
             NativeSocket.SetAbortiveClose(Fd);
         }
-        else if (_output.Length > 0 && Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
+        else if ((HasOutputToSend || _transform is not null) &&
+                 Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
         {
-            // Last chance for output a handler flushed without waiting (OutputHighWaterMark > 0).
-            WriteOutput();
+            // Last chance for output a handler flushed without waiting (OutputHighWaterMark > 0), and for a
+            // transform's closing bytes (TLS close_notify).
+            if (_transform is not null)
+            {
+                EncodeClosingOutput();
+            }
+
+            if (HasOutputToSend)
+            {
+                WriteOutput();
+            }
+
             Volatile.Write(ref _flushOwner, FlushIdle);
         }
 
@@ -209,12 +220,20 @@ public sealed partial class Connection
 
         ReleaseIo(); // the reactor's own reference: the fd closes now, or when the last flush in flight ends
 
-        if (_lifecycle.TryRetireIdleDispatch())
+        if (_lifecycle.TryRetireIdleDispatch() || _lifecycle.TryRetireHeldDispatch())
         {
             OnDispatchRetired(); // else the running handler retires it when it returns
         }
 
-        bool peerInitiated = registered && _lifecycle.Reason is CloseReason.PeerClosed or CloseReason.Error;
+        // A connection that never opened: count a failed handshake, and tell a waiting dialer why.
+        bool handshaking = _lifecycle.IsHandshaking;
+        Exception? handshakeError = handshaking ? _transform!.HandshakeEnded(_lifecycle.Reason) : null;
+        if (OnOpened is not null)
+        {
+            ReportOpened(RegistrationFailed ?? handshakeError ?? ClosedException("Connect"));
+        }
+
+        bool peerInitiated = registered && !handshaking && _lifecycle.Reason is CloseReason.PeerClosed or CloseReason.Error;
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.connection.RunCloseCallbacks(state.peerInitiated), (connection: this, peerInitiated), preferLocal: false);
     }
 
@@ -284,6 +303,9 @@ public sealed partial class Connection
         {
             _input.Dispose();
             _output.Dispose();
+            _rawInput?.Dispose();
+            _rawOutput?.Dispose();
+            _transform?.Release();
         }
     }
 

@@ -5,10 +5,10 @@ using Netpoll.Polling;
 namespace Netpoll.Connections;
 
 /// <summary>
-/// Idle, read, write and request deadlines. Any thread arms or clears one (a reader wait, a flush wait, a
-/// byte moving, a protocol waiting for a request); the poller puts the earliest on its <see cref="TimerWheel"/>
-/// and, when it fires, acts on whichever passed: idle and write close the connection, read fails the
-/// reader's wait, request asks the handler and then (usually) closes.
+/// Idle, read, write, request and handshake deadlines. Any thread arms or clears one (a reader wait, a flush
+/// wait, a byte moving, a protocol waiting for a request; the handshake's at registration); the poller puts the
+/// earliest on its <see cref="TimerWheel"/> and, when it fires, acts on whichever passed: idle, write and
+/// handshake close the connection, read fails the reader's wait, request asks the handler and then (usually) closes.
 /// </summary>
 public sealed partial class Connection
 {
@@ -99,11 +99,20 @@ public sealed partial class Connection
             }
         }
 
+        long handshake = _deadlines.Handshake;
+        if (handshake != 0 && nowMs >= handshake && _lifecycle.IsHandshaking)
+        {
+            Poller.Counters[PollerCounter.Timeouts]++;
+            NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "handshake", (long)_transform!.HandshakeTimeout.TotalMilliseconds);
+            CloseOnPoller(CloseReason.HandshakeTimeout, 0);
+            return;
+        }
+
         long write = _deadlines.Write;
         if (write != 0 && nowMs >= write)
         {
             ClearWriteDeadline();
-            if (_output.Length > _options.OutputHighWaterMark)
+            if (UnsentBytes > _options.OutputHighWaterMark)
             {
                 Poller.Counters[PollerCounter.Timeouts]++;
                 NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);

@@ -60,9 +60,10 @@ public sealed partial class Connection
             ReleaseIo();
         }
 
-        if (PendingOutput <= _options.OutputHighWaterMark)
+        int unsent = UnsentBytes;
+        if (unsent <= _options.OutputHighWaterMark)
         {
-            return !_lifecycle.IsCloseRequested || _output.Length == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
+            return !_lifecycle.IsCloseRequested || unsent == 0 ? default : ValueTask.FromException(ClosedException("FlushAsync"));
         }
 
         return WaitForDrain(cancellationToken);
@@ -74,7 +75,7 @@ public sealed partial class Connection
     /// <summary>Writes what is published while this thread can own the flush and the socket takes it.</summary>
     private void TryWriteNow()
     {
-        while (_output.Length > 0 && Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
+        while (HasOutputToSend && Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
         {
             if (_ring is not null && Poller.IsPollerThread)
             {
@@ -141,13 +142,19 @@ public sealed partial class Connection
     {
         PinnedSegment* segments = stackalloc PinnedSegment[MaxVectors];
         IoVector* vectors = stackalloc IoVector[MaxVectors];
+        LinkBuffer output = SocketOutput;
         int errno = 0;
         long written = 0;
         try
         {
             while (true)
             {
-                int count = _output.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
+                if (_transform is not null)
+                {
+                    EncodeOutput(); // plaintext → raw output, a bounded amount ahead of the socket
+                }
+
+                int count = output.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
                 if (count == 0)
                 {
                     return WriteOutcome.Drained;
@@ -165,8 +172,8 @@ public sealed partial class Connection
                 Interlocked.Increment(ref Poller.Counters[PollerCounter.WriteCalls]);
                 if (n > 0)
                 {
-                    _output.Skip((int)n);
-                    _output.Release();
+                    output.Skip((int)n);
+                    output.Release();
                     written += n;
                     if (n < bytes)
                     {
@@ -259,7 +266,7 @@ public sealed partial class Connection
 
     private void CompleteFlushWaitersIfBelowMark()
     {
-        if (Volatile.Read(ref _flushWaiters) is null || PendingOutput > _options.OutputHighWaterMark)
+        if (Volatile.Read(ref _flushWaiters) is null || UnsentBytes > _options.OutputHighWaterMark)
         {
             return;
         }

@@ -32,6 +32,15 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>As <see cref="QueuePollerTask"/>, but on the next loop turn even from the poller thread: a retry that must not recurse.</summary>
+    private void QueuePollerTaskNextTurn()
+    {
+        if (Interlocked.Exchange(ref _pollerTaskQueued, 1) == 0)
+        {
+            Poller.Enqueue(this);
+        }
+    }
+
     /// <summary>
     /// The poller catches up with what other threads asked of this connection: the first run registers
     /// it; after that a requested close runs the close path, and otherwise a moved deadline is scheduled.
@@ -48,6 +57,15 @@ public sealed partial class Connection
         {
             RunClosePath(); // closed before or while it was registered, or since the last turn
             return;
+        }
+
+        if (_transform is not null)
+        {
+            RunTransformTasks();
+            if (_lifecycle.IsClosing)
+            {
+                return;
+            }
         }
 
         if (_ring is not null)
@@ -90,6 +108,12 @@ public sealed partial class Connection
         }
 
         Poller.Counters[PollerCounter.Connections]++;
+        if (_transform is not null)
+        {
+            BeginTransform(); // OnConnect and the dialer wait for the handshake
+            return true;
+        }
+
         if (_handler is not null)
         {
             // OnConnect runs before any OnRequest: it takes the dispatch slot first.
@@ -97,7 +121,7 @@ public sealed partial class Connection
             StartHandler();
         }
 
-        OnRegistered?.Invoke(this);
+        ReportOpened(null);
         return true;
     }
 
@@ -153,12 +177,12 @@ public sealed partial class Connection
         // Draining stops at EAGAIN, EOF or the error instead: after a reset nothing more can arrive.
         for (int i = 0; drain || (i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull()); i++)
         {
-            PinnedSegment space = _input.ReserveForRead(minimum: 1024, preferred: _readSize);
+            PinnedSegment space = SocketInput.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
             Poller.Counters[PollerCounter.ReadCalls]++;
             if (n > 0)
             {
-                _input.CommitReserved((int)n);
+                SocketInput.CommitReserved((int)n);
                 added += (int)n;
                 if (n < space.Length)
                 {
@@ -169,7 +193,7 @@ public sealed partial class Connection
                 continue;
             }
 
-            _input.CommitReserved(0);
+            SocketInput.CommitReserved(0);
             if (n == 0)
             {
                 eof = true;
@@ -198,6 +222,10 @@ public sealed partial class Connection
             }
 
             InputArrived(added);
+            if (_lifecycle.IsClosing)
+            {
+                return; // the transform's decode closed it (a failed handshake, a close_notify)
+            }
         }
 
         // Also when nothing was read: input already at the mark must stop EPOLLIN, or it fires forever.
@@ -218,6 +246,12 @@ public sealed partial class Connection
     {
         Poller.Counters[PollerCounter.BytesIn] += added;
         _deadlines.Touch(Environment.TickCount64);
+        if (_transform is not null)
+        {
+            DecodeInput(); // raw bytes become plaintext input (and may open or close the connection)
+            return;
+        }
+
         Interlocked.Add(ref _received, added);
         WakeReader();
         TryDispatch();
@@ -226,6 +260,12 @@ public sealed partial class Connection
     /// <summary>The peer sent FIN: stop reading, let the handler drain what arrived, then close.</summary>
     private void OnPeerClosed()
     {
+        if (_lifecycle.IsHandshaking)
+        {
+            CloseOnPoller(CloseReason.PeerClosed, 0); // a truncated handshake: nothing was ever open to drain
+            return;
+        }
+
         _lifecycle.MarkPeerClosed();
         UpdateInterest();
         FailReaderIfStarved();

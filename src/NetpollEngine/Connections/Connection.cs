@@ -15,7 +15,8 @@ namespace Netpoll.Connections;
 /// with the diagram), Connection.Reactor.cs (the poller side: reading, backpressure, interest, poller
 /// tasks), Connection.Dispatch.cs (handler calls), Connection.ReadWait.cs (reader waits),
 /// Connection.Flush.cs (the write side), Connection.Completion.cs (the transport on a completion backend:
-/// ring receives and sends), Connection.Deadlines.cs (idle, read and write deadlines) and
+/// ring receives and sends), Connection.Deadlines.cs (idle, read, write and handshake deadlines),
+/// Connection.Transform.cs (a transform such as TLS between the socket and the buffers) and
 /// Connection.Close.cs (the one close path).</para>
 /// <para>Ownership: the poller thread reads the socket into the input buffer (its writer side), the handler
 /// reads it (reader side). Handlers write the output buffer (writer side); whoever flushes owns its
@@ -74,7 +75,14 @@ public sealed partial class Connection : IPollable, IPollerTask
     // Deadlines (Connection.Deadlines.cs).
     private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires
 
-    internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate)
+    // Transform (Connection.Transform.cs): null for a plain connection, whose socket reads and writes _input and _output.
+    private readonly ConnectionTransform? _transform;  // decodes on the poller, encodes for the flush owner; serializes the two itself
+    private readonly LinkBuffer? _rawInput;            // writer side: the poller's socket reads; reader side: the poller's decode
+    private readonly LinkBuffer? _rawOutput;           // writer side: decode and encode, serialized by the transform; reader side: the flush owner
+    private bool _decodePending;                       // poller: a decode found the transform busy and runs again on the next poller task
+    private int _verdictPending;                       // any thread sets it (CompleteHandshake), a poller task takes it: the transform's verdict on the peer
+
+    internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {
         Fd = fd;
         Poller = poller;
@@ -88,6 +96,13 @@ public sealed partial class Connection : IPollable, IPollerTask
         _input = new LinkBuffer(host.Pool);
         _output = new LinkBuffer(host.Pool);
         _deadlines = new ConnectionDeadlines(Environment.TickCount64);
+        if (transform is not null)
+        {
+            _transform = transform;
+            _rawInput = new LinkBuffer(host.Pool);
+            _rawOutput = new LinkBuffer(host.Pool);
+        }
+
         Id = Interlocked.Increment(ref s_nextId);
     }
 
@@ -125,14 +140,18 @@ public sealed partial class Connection : IPollable, IPollerTask
     /// <summary>Set by the poller when registration failed; the connection is then closed.</summary>
     internal Exception? RegistrationFailed { get; private set; }
 
-    /// <summary>Runs on the poller thread right after a successful registration (the dialer completes its task here).</summary>
-    internal Action<Connection>? OnRegistered { get; set; }
+    /// <summary>
+    /// Runs once on the poller thread when the connection is open for use (registered, and with a transform,
+    /// its handshake done), or with the error when it could not open (registration failed, the handshake
+    /// failed or the connection closed first). The dialer completes its task here.
+    /// </summary>
+    internal Action<Connection, Exception?>? OnOpened { get; set; }
 
     /// <summary>The lifecycle, for tests that check its end state.</summary>
     internal ref readonly ConnectionLifecycle Lifecycle => ref _lifecycle;
 
     /// <summary>No handler running and nothing buffered either way: safe to close at shutdown.</summary>
-    internal bool IsIdle => !_lifecycle.IsDispatchRunning && _input.Length == 0 && _output.Length == 0;
+    internal bool IsIdle => !_lifecycle.IsDispatchRunning && _input.Length == 0 && UnsentBytes == 0;
 
     int IPollable.BufferedInputBytes => _input.Length;
 

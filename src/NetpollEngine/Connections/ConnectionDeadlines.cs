@@ -1,9 +1,10 @@
 namespace Netpoll.Connections;
 
 /// <summary>
-/// A connection's four deadlines, as TickCount64 milliseconds: idle (from the last byte moved), read
-/// (a pending reader wait), write (a flush waiting for the socket) and request (one the protocol sets:
-/// an HTTP head or body that must arrive in time). Any thread arms and clears them;
+/// A connection's deadlines, as TickCount64 milliseconds: idle (from the last byte moved), read (a pending
+/// reader wait), write (a flush waiting for the socket), request (one the protocol sets: an HTTP head or body
+/// that must arrive in time) and handshake (a transform's, from registration until it completes). Any thread
+/// arms and clears them;
 /// only the poller thread schedules them on its timer wheel and fires them (Connection.Deadlines.cs).
 /// </summary>
 internal struct ConnectionDeadlines(long now)
@@ -13,6 +14,7 @@ internal struct ConnectionDeadlines(long now)
     private long _write;               // any thread: when a flush still waiting closes the connection; 0: none
     private long _request;             // any thread: when the handler's OnRequestDeadline runs; 0: none
     private long _requestTimeout;      // any thread, with _request: the timeout it was armed with (ms), for the event
+    private long _handshake;           // poller: when a handshake still running closes the connection; 0: none
     private long _scheduled;           // poller: due time of the live wheel entry; 0: none
 
     public readonly long LastActivity => Volatile.Read(in _lastActivity);
@@ -24,6 +26,7 @@ internal struct ConnectionDeadlines(long now)
     public readonly long Request => Volatile.Read(in _request);
 
     public readonly long RequestTimeout => Volatile.Read(in _requestTimeout);
+    public readonly long Handshake => Volatile.Read(in _handshake);
 
     /// <summary>Poller: due time of the wheel entry that counts, 0 when none is live.</summary>
     public long Scheduled
@@ -43,6 +46,7 @@ internal struct ConnectionDeadlines(long now)
         Volatile.Write(ref _requestTimeout, timeout);
         Volatile.Write(ref _request, due);
     }
+    public void SetHandshake(long due) => Volatile.Write(ref _handshake, due);
 
     /// <summary>The earliest armed deadline, or long.MaxValue when none is armed.</summary>
     public readonly long Earliest(long idleMs)
@@ -61,6 +65,11 @@ internal struct ConnectionDeadlines(long now)
         if (Request is var request and not 0)
         {
             due = Math.Min(due, request);
+        }
+
+        if (Handshake is var handshake and not 0)
+        {
+            due = Math.Min(due, handshake);
         }
 
         return due;

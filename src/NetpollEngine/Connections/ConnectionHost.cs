@@ -69,10 +69,10 @@ internal sealed class ConnectionHost
     /// <summary>A snapshot of every poller's counters; none before the pollers started.</summary>
     public IReadOnlyList<PollerStats> GetStats() => Volatile.Read(ref _pollers) is { } group ? [.. group.Pollers.Select(p => p.Snapshot())] : [];
 
-    /// <summary>A connection for an accepted or connected fd, on <paramref name="poller"/>; the caller starts its registration.</summary>
-    public Connection Add(int fd, Poller poller, ConnectionHandler? handler, EndPoint endPointTemplate)
+    /// <summary>A connection for an accepted or connected fd, on <paramref name="poller"/>, with an optional transform (TLS); the caller starts its registration.</summary>
+    public Connection Add(int fd, Poller poller, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {
-        var connection = new Connection(fd, poller, this, handler, endPointTemplate);
+        var connection = new Connection(fd, poller, this, handler, endPointTemplate, transform);
         _connections[connection.Id] = connection;
         return connection;
     }

@@ -10,6 +10,7 @@ namespace Netpoll.Connections;
 /// <remarks>
 /// <code>
 ///   Created ──(poller) TryBeginRegistration──► Open ──(poller) MarkPeerClosed──► Open+PeerClosed
+///      │        [with a transform: Open+Handshaking ──(poller) EndHandshake──► Open]      │
 ///      │            registration failed: TryRequestClose(Error) ──┐        │ (half-closed: the handler drains)
 ///      │                                                         ▼        ▼
 ///      └────────(any thread, any trigger) TryRequestClose(reason) ──► CloseRequested     first reason wins;
@@ -30,6 +31,8 @@ namespace Netpoll.Connections;
 ///   dispatch:  Idle ⇄ Running ──► Retired ─────────────────────┤  both claims dropped
 ///              (TryStartDispatch / EndDispatch;                ▼
 ///               TryRetireIdleDispatch, RetireRunningDispatch)  BuffersFreed   exactly once: buffers to the pool
+///              Idle ──HoldDispatch──► Held ──ReleaseHeldDispatch──► Running   (a transform's handshake:
+///                                      └──TryRetireHeldDispatch──► Retired     OnConnect waits for it)
 ///
 ///   operations (completion backend, poller thread): 0 ──BeginOperation──► n ──EndOperation (its final completion)──► 0
 ///              a receive armed is one, a send in flight one; while n > 0 the ring holds one fd reference
@@ -53,12 +56,14 @@ internal struct ConnectionLifecycle
     private const int CloseRequested = 1 << 2;  // some trigger asked to close; the reason is recorded
     private const int AbortiveBit = 1 << 3;     // close with a reset (SO_LINGER 0), unsent output dropped
     private const int Closing = 1 << 4;         // the close path has started (it runs once)
+    private const int HandshakingBit = 1 << 5;  // a transform (TLS) is handshaking: no handler call yet, a dialer waits
     private const int ReasonShift = 8;
 
     // _dispatch values.
     private const int DispatchIdle = 0;         // no handler call runs; the next input may start one
     private const int DispatchRunning = 1;      // one handler call runs (or is queued to run)
     private const int DispatchRetired = 2;      // no handler call will ever start again
+    private const int DispatchHeld = 3;         // kept for OnConnect until the handshake completes; no call runs
 
     // _ioRefs: users of the fd. One for the reactor (dropped by the close path), one per syscall in flight,
     // one for the ring while completion-backend operations are in flight.
@@ -92,6 +97,9 @@ internal struct ConnectionLifecycle
 
     public readonly bool IsDispatchRunning => Volatile.Read(in _dispatch) == DispatchRunning;
 
+    /// <summary>A transform's handshake has begun and not completed: the connection is not open for handlers yet.</summary>
+    public readonly bool IsHandshaking => (Volatile.Read(in _state) & HandshakingBit) != 0;
+
     public readonly bool AreBuffersFreed => Volatile.Read(in _bufferClaims) == 0;
 
     /// <summary>Completion-backend operations (a receive, a send) still in the kernel. Poller thread.</summary>
@@ -119,6 +127,20 @@ internal struct ConnectionLifecycle
     {
         Debug.Assert(!IsPeerClosed, "EOF is read once: the poller stops reading after it.");
         Interlocked.Or(ref _state, PeerClosedBit);
+    }
+
+    /// <summary>Open → Open+Handshaking, at registration of a connection with a transform. Poller thread; once.</summary>
+    public void BeginHandshake()
+    {
+        Debug.Assert(IsRegistered && !IsHandshaking, "The handshake begins once, at registration.");
+        Interlocked.Or(ref _state, HandshakingBit);
+    }
+
+    /// <summary>Open+Handshaking → Open: the handshake completed and was verified. Poller thread; once.</summary>
+    public void EndHandshake()
+    {
+        Debug.Assert(IsHandshaking, "Only a handshake that began ends.");
+        Interlocked.And(ref _state, ~HandshakingBit);
     }
 
     // ------------------------------------------------------------------ → CloseRequested → Closing
@@ -227,6 +249,27 @@ internal struct ConnectionLifecycle
     {
         Debug.Assert(Volatile.Read(ref _dispatch) == DispatchIdle, "OnConnect runs before any other handler call.");
         Volatile.Write(ref _dispatch, DispatchRunning);
+    }
+
+    /// <summary>Idle → Held: the first call (OnConnect) waits for the handshake; no other call may start. Poller thread, at registration.</summary>
+    public void HoldDispatch()
+    {
+        Debug.Assert(Volatile.Read(ref _dispatch) == DispatchIdle, "The dispatch slot is held before any handler call.");
+        Volatile.Write(ref _dispatch, DispatchHeld);
+    }
+
+    /// <summary>Held → Running: the handshake completed, OnConnect runs now. Poller thread.</summary>
+    public void ReleaseHeldDispatch()
+    {
+        Debug.Assert(Volatile.Read(ref _dispatch) == DispatchHeld, "Only a held slot is released.");
+        Volatile.Write(ref _dispatch, DispatchRunning);
+    }
+
+    /// <summary>Held → Retired: the connection closed before its handshake completed, so no call will ever run. Poller thread (the close path).</summary>
+    public bool TryRetireHeldDispatch()
+    {
+        Debug.Assert(IsCloseRequested, "A held slot retires only when the connection is ending.");
+        return Interlocked.CompareExchange(ref _dispatch, DispatchRetired, DispatchHeld) == DispatchHeld;
     }
 
     /// <summary>Running → Idle: the handler call ended and nothing is left for it. The handler's thread.</summary>

@@ -117,6 +117,16 @@ internal sealed class NetpollEventSource : EventSource
         }
     }
 
+    [Event(11, Level = EventLevel.Verbose, Keywords = Keywords.Connection,
+        Message = "{0}: connection {1} TLS handshake failed ({2}): {3}")]
+    public void TlsHandshakeFailed(string owner, long connectionId, string reason, string message)
+    {
+        if (IsEnabled(EventLevel.Verbose, Keywords.Connection))
+        {
+            WriteEvent(11, owner, connectionId, reason, message);
+        }
+    }
+
     [Event(9, Level = EventLevel.Error, Keywords = Keywords.Poller,
         Message = "Poller {0}: {1} failed: {2}")]
     public void PollerFailed(int pollerId, string stage, string error)

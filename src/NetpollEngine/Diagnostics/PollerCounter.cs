@@ -70,8 +70,8 @@ public enum PollerCounter
     [Instrument("netpoll.accept.backoffs", "{backoff}", "Times accept paused because fds ran out.")]
     AcceptBackoffs,
 
-    /// <summary>Idle, read and write deadlines that fired.</summary>
-    [Instrument("netpoll.timeouts", "{timeout}", "Idle, read and write deadlines that fired.")]
+    /// <summary>Idle, read, write and handshake deadlines that fired.</summary>
+    [Instrument("netpoll.timeouts", "{timeout}", "Idle, read, write and handshake deadlines that fired.")]
     Timeouts,
 
     /// <summary>Stopwatch ticks the poller thread spent working.</summary>
@@ -89,4 +89,34 @@ public enum PollerCounter
     /// <summary>Receives that found the io_uring receive ring empty and had to wait for buffers to come back.</summary>
     [Instrument("netpoll.receive_ring.exhausted", "{receive}", "Receives that found the io_uring receive ring empty.")]
     ReceiveRingExhausted,
+
+    // New counters go last: the values are public and stay put.
+
+    /// <summary>TLS handshakes completed in full (a new session) (any thread: counted with Interlocked).</summary>
+    [Instrument("netpoll.tls.handshakes", "{handshake}", "TLS handshakes completed, by tls.resumed.", Attribute = "tls.resumed", Value = "false")]
+    TlsHandshakes,
+
+    /// <summary>TLS handshakes completed by resuming a session (a ticket) (any thread: counted with Interlocked).</summary>
+    [Instrument("netpoll.tls.handshakes", "{handshake}", "TLS handshakes completed, by tls.resumed.", Attribute = "tls.resumed", Value = "true")]
+    TlsResumedHandshakes,
+
+    /// <summary>TLS handshakes failed on bytes that are not TLS or a protocol error (no common version or cipher, an alert) (any thread: counted with Interlocked).</summary>
+    [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "protocol")]
+    TlsFailedProtocol,
+
+    /// <summary>TLS handshakes failed because a certificate was rejected (the peer's by this side, or this side's by the peer) or a required one was missing (any thread: counted with Interlocked).</summary>
+    [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "certificate")]
+    TlsFailedCertificate,
+
+    /// <summary>TLS handshakes refused because the client asked for a host name (SNI) the server has no certificate for (any thread: counted with Interlocked).</summary>
+    [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "unknown_host_name")]
+    TlsFailedUnknownHostName,
+
+    /// <summary>TLS handshakes cut short: the peer closed or reset the connection mid-handshake; a client that closes before sending a byte (a TCP probe) is not counted (any thread: counted with Interlocked).</summary>
+    [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "peer_closed")]
+    TlsFailedPeerClosed,
+
+    /// <summary>TLS handshakes that did not complete within the handshake deadline (any thread: counted with Interlocked).</summary>
+    [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "timeout")]
+    TlsFailedTimeout,
 }

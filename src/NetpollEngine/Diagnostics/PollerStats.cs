@@ -64,6 +64,16 @@ public sealed class PollerStats
 
     /// <summary>Receives that found the io_uring receive ring empty.</summary>
     public long ReceiveRingExhausted => this[PollerCounter.ReceiveRingExhausted];
+    /// <summary>TLS handshakes completed, full and resumed.</summary>
+    public long TlsHandshakes => this[PollerCounter.TlsHandshakes] + this[PollerCounter.TlsResumedHandshakes];
+
+    /// <summary>TLS handshakes completed by resuming a session.</summary>
+    public long TlsResumedHandshakes => this[PollerCounter.TlsResumedHandshakes];
+
+    /// <summary>TLS handshakes that failed, for any reason (the TlsFailed* counters say which).</summary>
+    public long TlsHandshakeFailures =>
+        this[PollerCounter.TlsFailedProtocol] + this[PollerCounter.TlsFailedCertificate] + this[PollerCounter.TlsFailedUnknownHostName] +
+        this[PollerCounter.TlsFailedPeerClosed] + this[PollerCounter.TlsFailedTimeout];
 
     public TimeSpan BusyTime => Stopwatch.GetElapsedTime(0, this[PollerCounter.BusyTicks]);
 

@@ -54,6 +54,15 @@ internal static class BackendSelection
         }
     }
 
+    /// <summary>
+    /// The backend for connections with a transform (TLS): the transform decodes what a read put in the raw input,
+    /// while io_uring's ring receives link their buffers straight into the handler's input. Until the completion
+    /// path learns to hand ring buffers to a transform, such owners run on epoll, and the reason says so.
+    /// </summary>
+    public static BackendChoice ForTransform(BackendChoice choice) => choice.Kind == PollerBackendKind.IoUring
+        ? choice.FallBack(PollerBackendKind.Epoll, "epoll: TLS runs on the readiness backend (io_uring's ring receives do not pass through TLS yet).")
+        : choice;
+
     private static BackendChoice ResolveAuto(IoUringOptions ioUring, bool inlineDispatch, IoUringSupport support)
     {
         if (!inlineDispatch || !AutoPrefersIoUringInline)

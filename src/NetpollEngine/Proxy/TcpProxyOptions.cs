@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Tls;
 
 namespace Netpoll.Proxy;
 
@@ -33,6 +34,15 @@ public sealed record TcpProxyOptions
     /// not used: each side waits on the other for as long as it is open.
     /// </summary>
     public ConnectionOptions Connection { get; init; } = new();
+
+    /// <summary>
+    /// TLS towards clients: the proxy terminates it with this certificate and forwards plaintext (or re-encrypts,
+    /// with <see cref="UpstreamTls"/>). Toxics act on the plaintext. Null: clients speak plain TCP.
+    /// </summary>
+    public TlsServerOptions? Tls { get; init; }
+
+    /// <summary>TLS towards the upstream: the proxy connects as a TLS client with these options. Null: plain TCP.</summary>
+    public TlsClientOptions? UpstreamTls { get; init; }
 
     internal void Validate()
     {

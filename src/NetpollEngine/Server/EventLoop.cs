@@ -6,6 +6,7 @@ using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Interop;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Server;
 
@@ -30,9 +31,12 @@ public sealed class EventLoop : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private readonly ConnectionHost _host;
+    private readonly TlsServerContext? _tls;
     private int _state;
     private long _rejected;
 
+    /// <exception cref="ArgumentException">Bad options, including TLS options (a certificate without a private key, a bad protocol name).</exception>
+    /// <exception cref="PlatformNotSupportedException"><see cref="EventLoopOptions.Tls"/> is set and OpenSSL 3 cannot be loaded.</exception>
     public EventLoop(ConnectionHandler handler, EventLoopOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -42,6 +46,12 @@ public sealed class EventLoop : IAsyncDisposable
         _options = options;
         bool inline = options.Connection.ResolveDispatch(handler) == DispatchMode.Inline;
         BackendChoice backend = BackendSelection.Resolve(options.Backend, options.IoUring, inline);
+        _tls = options.Tls is null ? null : new TlsServerContext(options.Tls);
+        if (_tls is not null)
+        {
+            backend = BackendSelection.ForTransform(backend);
+        }
+
         _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
     }
 
@@ -190,7 +200,14 @@ public sealed class EventLoop : IAsyncDisposable
             NativeSocket.SetNoDelay(fd);
         }
 
-        Connection connection = _host.Add(fd, _host.Pollers.Pick(), _handler, listener.LocalEndPoint);
+        ConnectionTransform? transform = null;
+        if (_tls is not null && !_tls.TryCreateTransform(out transform))
+        {
+            _ = Libc.Close(fd); // OpenSSL could not make a session (out of memory): refuse this one, keep serving
+            return;
+        }
+
+        Connection connection = _host.Add(fd, _host.Pollers.Pick(), _handler, listener.LocalEndPoint, transform);
         try
         {
             _handler.OnPrepare(connection);
@@ -244,6 +261,7 @@ public sealed class EventLoop : IAsyncDisposable
             listener.Dispose();
         }
 
+        _tls?.Dispose();
         lock (_gate)
         {
             _state = (int)EventLoopState.Stopped;

@@ -1,6 +1,7 @@
 using Netpoll.Buffers;
 using Netpoll.Connections;
 using Netpoll.Polling;
+using Netpoll.Tls;
 
 namespace Netpoll.Server;
 
@@ -38,6 +39,9 @@ public sealed record EventLoopOptions
     /// <summary>How the pollers set up io_uring when they run on it.</summary>
     public IoUringOptions IoUring { get; init; } = new();
 
+    /// <summary>TLS on every accepted connection (certificates, SNI, ALPN, client certificates, tickets, handshake deadline). Null: plain TCP.</summary>
+    public TlsServerOptions? Tls { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -67,5 +71,6 @@ public sealed record EventLoopOptions
         Connection.Validate();
         BufferPool.Validate();
         IoUring.Validate();
+        Tls?.Validate();
     }
 }

@@ -4,10 +4,12 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Netpoll.Load;
 using Netpoll.Load.Contracts;
 using Netpoll.Polling;
 using Netpoll.Protocols;
+using Netpoll.Tls;
 
 namespace Netpoll.PowerShell;
 
@@ -47,7 +49,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public NetpollServer? InputObject { get; set; }
 
-    /// <summary>HTTP/1.1 requests to http:// URIs of one origin, taken round-robin (or by -Weight).</summary>
+    /// <summary>HTTP/1.1 requests to http:// or https:// URIs of one origin, taken round-robin (or by -Weight).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet)]
     [ValidateNotNullOrEmpty]
     [ValidateLoadUri]
@@ -116,6 +118,14 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateCount(1, 1024)]
     public byte[]? ResponseDelimiter { get; set; }
 
+    /// <summary>Accept any server certificate (self-signed, expired, another name) of an https:// target. For tests only.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Resume TLS sessions (tickets) on new connections: with -Pattern Handshake, measures resumed handshakes.</summary>
+    [Parameter]
+    public SwitchParameter TlsResumption { get; set; }
+
     [Parameter]
     [ValidateRange(1, 1_000_000)]
     public int Connections { get; set; } = 100;
@@ -152,9 +162,11 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 16 * 1024 * 1024)]
     public int MessageSize { get; set; } = 1024;
 
-    /// <summary>Default: from -Payload (Payload), a piped server's protocol (Echo: PingPong, or Pipelined with -Pipeline; Http: Http), else PingPong. -Uri and -TargetFile are Http.</summary>
+    /// <summary>Default: from -Payload (Payload), a piped server's protocol (Echo: PingPong, or Pipelined with -Pipeline; Http: Http), else PingPong. -Uri and -TargetFile are Http, or Handshake (a new connection per request) when named.</summary>
     [Parameter(ParameterSetName = TargetSet)]
     [Parameter(ParameterSetName = ServerSet)]
+    [Parameter(ParameterSetName = UriSet)]
+    [Parameter(ParameterSetName = TargetFileSet)]
     public LoadPattern Pattern { get; set; } = LoadPattern.PingPong;
 
     /// <summary>Requests in flight per connection for Pipelined, Http and Payload.</summary>
@@ -214,7 +226,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             return;
         }
 
-        LoadResult? result = Run(options, target);
+        LoadResult? result = Run(options, target, server);
         if (result is null)
         {
             return;
@@ -261,7 +273,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             };
             target = requests.Count > 0 ? HostAndPort(requests[0].Uri) : server?.ReachableTarget ?? Target!;
             byte[] payload = PayloadFile is { } file ? ReadFile(file, nameof(PayloadFile)) : Payload ?? [];
-            if (!TryChoosePattern(server, requests.Count > 0, payload.Length > 0, out LoadPattern pattern) || !TryResolve(target, out EndPoint? endPoint))
+            if (!TryChoosePattern(server, requests.Count > 0, payload.Length > 0, out LoadPattern pattern) || !TryTls(server, requests, target, out TlsClientOptions? tls) || !TryResolve(target, out EndPoint? endPoint))
             {
                 return false;
             }
@@ -295,6 +307,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 Stages = Stage ?? [],
                 Thresholds = Threshold ?? [],
                 HistogramLogPath = HistogramPath is { } path ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) : null,
+                Tls = tls,
                 StartAt = MyInvocation.BoundParameters.ContainsKey(nameof(StartAt)) ? new DateTimeOffset(StartAt) : null,
             };
             options.Validate();
@@ -312,6 +325,32 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 
         return false;
     }
+
+    /// <summary>
+    /// TLS for this item: a piped server started with -Certificate (its own certificate the one trusted, self-signed or
+    /// not, unless -SkipCertificateCheck), or https:// requests; null for plain TCP. TLS switches without TLS are this item's error.
+    /// </summary>
+    private bool TryTls(NetpollServer? server, IReadOnlyList<LoadHttpRequest> requests, string target, out TlsClientOptions? tls)
+    {
+        tls = null;
+        if (server?.Tls ?? (requests.Count > 0 && requests[0].Uri.Scheme == System.Uri.UriSchemeHttps))
+        {
+            // The URI's host name is the TLS name (SNI and the certificate check): the generator takes it when none is given.
+            tls = LoadRequest.TlsOptions(null, SkipCertificateCheck, TlsResumption, PinnedCertificate(server));
+            return true;
+        }
+
+        if (SkipCertificateCheck || TlsResumption)
+        {
+            WriteError(new ErrorRecord(new ArgumentException("-SkipCertificateCheck and -TlsResumption apply to TLS: give an https:// -Uri, or pipe a server started with -Certificate."),
+                ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, target));
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string? PinnedCertificate(NetpollServer? server) => server?.Certificate?.GetCertHashString(HashAlgorithmName.SHA256);
 
     private List<LoadHttpRequest> UriRequests()
     {
@@ -356,7 +395,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     private static string HostAndPort(Uri uri) => string.Create(CultureInfo.InvariantCulture, $"{uri.Host}:{uri.Port}");
 
     /// <summary>Runs the test; only this (pipeline) thread writes progress, the generator hands it over a queue.</summary>
-    private LoadResult? Run(LoadOptions options, string target)
+    private LoadResult? Run(LoadOptions options, string target, NetpollServer? server)
     {
         using var events = new BlockingCollection<LoadProgress>();
         void Report(LoadProgress progress)
@@ -372,7 +411,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         }
 
         Task<LoadResult> running = Isolated
-            ? IsolatedLoadRunner.RunAsync(LoadRequest.From(options), MyInvocation.MyCommand.Module, Report, _cancel.Token)
+            ? IsolatedLoadRunner.RunAsync(LoadRequest.From(options, PinnedCertificate(server)), MyInvocation.MyCommand.Module, Report, _cancel.Token)
             : LoadGenerator.RunAsync(options, Report, _cancel.Token);
         _ = running.ContinueWith(_ => events.CompleteAdding(), TaskScheduler.Default);
 
@@ -442,10 +481,15 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     private bool TryChoosePattern(NetpollServer? server, bool http, bool payload, out LoadPattern pattern)
     {
         bool named = MyInvocation.BoundParameters.ContainsKey(nameof(Pattern));
-        pattern = http ? LoadPattern.Http : payload ? LoadPattern.Payload : Pattern;
+        pattern = http ? (named && Pattern == LoadPattern.Handshake ? LoadPattern.Handshake : LoadPattern.Http) : payload ? LoadPattern.Payload : Pattern;
         if (payload && named && Pattern != LoadPattern.Payload)
         {
             throw new ArgumentException($"-Payload sends its own bytes (the Payload pattern), not {Pattern}: leave -Pattern out.");
+        }
+
+        if (http && named && Pattern is not (LoadPattern.Http or LoadPattern.Handshake))
+        {
+            throw new ArgumentException($"HTTP requests are sent by the Http pattern (a connection per request with -Pattern Handshake), not {Pattern}.");
         }
 
         if (server is null || http || payload)
@@ -480,7 +524,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 
         bool compatible = Pattern == LoadPattern.Idle || fits switch
         {
-            LoadPattern.Http => Pattern == LoadPattern.Http,
+            LoadPattern.Http => Pattern is LoadPattern.Http or LoadPattern.Handshake,
             LoadPattern.PingPong or LoadPattern.Pipelined => Pattern is LoadPattern.PingPong or LoadPattern.Pipelined,
             _ => false,
         };
@@ -500,7 +544,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 
     private static string Expects(LoadPattern pattern) => pattern switch
     {
-        LoadPattern.Http => "an HTTP server",
+        LoadPattern.Http or LoadPattern.Handshake => "an HTTP server",
         LoadPattern.Payload => "a server that answers the payload",
         _ => "an echo server",
     };

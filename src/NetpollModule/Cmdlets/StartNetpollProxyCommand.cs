@@ -1,9 +1,12 @@
 using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 using Netpoll.Proxy;
 using Netpoll.Server;
+using Netpoll.Tls;
 
 namespace Netpoll.PowerShell;
 
@@ -52,6 +55,28 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
     [ValidateTimeSpanRange]
     public TimeSpan IdleTimeout { get; set; }
 
+    /// <summary>Terminate TLS from clients with this certificate: an X509Certificate2, or the path of a PFX or PEM file.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Certificate { get; set; }
+
+    /// <summary>The password of a PFX file, or of an encrypted PEM key, given to -Certificate.</summary>
+    [Parameter]
+    public SecureString? CertificatePassword { get; set; }
+
+    /// <summary>The PEM private key, when -Certificate is a PEM file without it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificateKeyPath { get; set; }
+
+    /// <summary>Connect to the upstream over TLS (its host name is the SNI and the name checked).</summary>
+    [Parameter]
+    public SwitchParameter UpstreamTls { get; set; }
+
+    /// <summary>With -UpstreamTls: accept any upstream certificate. For tests only.</summary>
+    [Parameter]
+    public SwitchParameter UpstreamSkipCertificateCheck { get; set; }
+
     protected override void EndProcessing()
     {
         string name = Name ?? NextFreeName();
@@ -67,6 +92,19 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
         {
             return;
         }
+
+        if (UpstreamSkipCertificateCheck && !UpstreamTls)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-UpstreamSkipCertificateCheck applies to -UpstreamTls: add -UpstreamTls, or leave it out."),
+                ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, Upstream));
+        }
+
+        TlsServerOptions? clientTls = Certificate is null ? null : new TlsServerOptions { Certificate = LoadCertificate() };
+        TlsClientOptions? upstreamTls = !UpstreamTls ? null : new TlsClientOptions
+        {
+            TargetHost = upstream.Host is { } host && Uri.CheckHostName(host) == UriHostNameType.Dns ? host : null,
+            SkipCertificateValidation = UpstreamSkipCertificateCheck,
+        };
 
         EndPoint target;
         try
@@ -91,7 +129,20 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
                 DialTimeout = DialTimeout,
                 OnUpstreamFailure = OnUpstreamFailure,
                 Connection = new ConnectionOptions { IdleTimeout = IdleTimeout },
+                Tls = clientTls,
+                UpstreamTls = upstreamTls,
             });
+        }
+        catch (ArgumentException ex) when (clientTls is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
+            return;
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            // TLS needs OpenSSL 3 and this system has none (the message names what was looked for).
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.TlsUnavailable, ErrorCategory.NotInstalled, Certificate ?? Upstream));
+            return;
         }
         catch (SocketException ex)
         {
@@ -110,6 +161,19 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
         ModuleLifecycle.WarnBeforeStopping(MyInvocation.MyCommand.Module);
         WriteVerbose($"Started {started}.");
         WriteObject(started);
+    }
+
+    private X509Certificate2 LoadCertificate()
+    {
+        try
+        {
+            return ServerCertificate.Load(Certificate!, CertificateKeyPath, CertificatePassword, SessionState.Path.GetUnresolvedProviderPathFromPSPath);
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
+            throw; // not reached: ThrowTerminatingError throws
+        }
     }
 
     private static string NextFreeName()

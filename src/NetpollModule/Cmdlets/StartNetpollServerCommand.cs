@@ -1,11 +1,14 @@
 using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Server;
 using Netpoll.Telemetry;
+using Netpoll.Tls;
 
 namespace Netpoll.PowerShell;
 
@@ -120,6 +123,26 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [Parameter]
     public NetpollLogLevel LogLevel { get; set; }
 
+    /// <summary>Serve TLS with this certificate: an X509Certificate2 (with its private key), or the path of a PFX or PEM file.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? Certificate { get; set; }
+
+    /// <summary>The password of a PFX file, or of an encrypted PEM key, given to -Certificate.</summary>
+    [Parameter]
+    public SecureString? CertificatePassword { get; set; }
+
+    /// <summary>The PEM private key, when -Certificate is a PEM file without it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificateKeyPath { get; set; }
+
+    /// <summary>A TLS handshake not done after this long closes its connection (counted as a timeout).</summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange]
+    public TimeSpan HandshakeTimeout { get; set; } = new TlsServerOptions().HandshakeTimeout;
+
     /// <summary>Block until Ctrl+C, then drain and stop.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -142,6 +165,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             return;
         }
 
+        TlsServerOptions? tls = Certificate is null ? null : LoadTls();
         ServerTelemetryParameters.Apply(this, MetricsExporter, LogLevel);
         if (Listen(endPoint) is not { } listener)
         {
@@ -157,6 +181,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             MaxConnections = MaxConnections,
             Connection = new ConnectionOptions { IdleTimeout = IdleTimeout, ReadTimeout = ReadTimeout, Dispatch = Dispatch },
             Backend = Backend,
+            Tls = tls,
         };
         System.Collections.Hashtable state = System.Collections.Hashtable.Synchronized(State ?? []);
         RouteDefinition[] routes = [.. (Route ?? []).Cast<RouteDefinition>()];
@@ -170,6 +195,18 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         {
             loop = new EventLoop(handler, options);
         }
+        catch (ArgumentException ex) when (tls is not null)
+        {
+            // OpenSSL refused the certificate or its key: nothing was started.
+            listener.Dispose();
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
+        }
+        catch (PlatformNotSupportedException ex) when (tls is not null && ex.Message.Contains("OpenSSL", StringComparison.Ordinal))
+        {
+            // TLS needs OpenSSL 3 and this system has none (the message names what was looked for).
+            listener.Dispose();
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.TlsUnavailable, ErrorCategory.NotInstalled, Certificate));
+        }
         catch (PlatformNotSupportedException ex)
         {
             listener.Dispose();
@@ -178,13 +215,13 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             return;
         }
 
-        if (Backend == PollerBackendKind.IoUring && loop.BackendInUse != PollerBackendKind.IoUring)
+        if (Backend == PollerBackendKind.IoUring && loop!.BackendInUse != PollerBackendKind.IoUring)
         {
             WriteWarning($"Server '{name}' runs on {loop.BackendInUse}, not io_uring: {loop.BackendReason}");
         }
 
-        Task serving = loop.ServeAsync(listener);
-        var server = new NetpollServer(ServerRegistry.NextId(), name, protocol, handler, loop, listener, serving, scripts) { RouteState = state, ScriptThreads = ScriptThreads };
+        Task serving = loop!.ServeAsync(listener);
+        var server = new NetpollServer(ServerRegistry.NextId(), name, protocol, handler, loop, listener, serving, scripts) { RouteState = state, ScriptThreads = ScriptThreads, Certificate = tls?.Certificate };
         if (!ServerRegistry.TryAdd(server))
         {
             loop.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
@@ -257,6 +294,33 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
 
         return ListenAddress.Parse(this, Address, Port);
+    }
+
+    /// <summary>The TLS options from -Certificate: HTTP offers ALPN http/1.1, so clients that ask for it know what they speak.</summary>
+    private TlsServerOptions LoadTls()
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = ServerCertificate.Load(Certificate!, CertificateKeyPath, CertificatePassword, SessionState.Path.GetUnresolvedProviderPathFromPSPath);
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
+            throw; // not reached: ThrowTerminatingError throws
+        }
+
+        if (certificate.NotAfter < DateTime.Now)
+        {
+            WriteWarning($"The certificate {certificate.Subject} expired on {certificate.NotAfter:u}; clients that check it will refuse the server.");
+        }
+
+        return new TlsServerOptions
+        {
+            Certificate = certificate,
+            ApplicationProtocols = Protocol == NetpollProtocol.Http ? ["http/1.1"] : null,
+            HandshakeTimeout = HandshakeTimeout,
+        };
     }
 
     private static ErrorRecord NameInUse(string name, string message) =>

@@ -26,6 +26,10 @@ internal static class ErrorIds
     public const string ToxicNotFound = "NetpollToxicNotFound";
     public const string ToxicRejected = "NetpollToxicRejected";
 
+    // TLS
+    public const string CertificateInvalid = "NetpollCertificateInvalid";
+    public const string TlsUnavailable = "NetpollTlsUnavailable";
+
     // Load
     public const string InvalidTarget = "NetpollInvalidTarget";
     public const string PatternMismatch = "NetpollPatternMismatch";

@@ -35,6 +35,16 @@ public sealed class NetpollPollerStats
     public required long BufferBytes { get; init; }
     public required long AcceptBackoffs { get; init; }
     public required long Timeouts { get; init; }
+
+    /// <summary>TLS handshakes completed (full and resumed); zero for a server without -Certificate.</summary>
+    public long TlsHandshakes { get; init; }
+
+    /// <summary>Of <see cref="TlsHandshakes"/>, those that resumed a session (a ticket).</summary>
+    public long TlsResumedHandshakes { get; init; }
+
+    /// <summary>TLS handshakes that failed, for any reason (the meter's netpoll.tls.handshake.failures says which, as error.type).</summary>
+    public long TlsHandshakeFailures { get; init; }
+
     public required double BusyPercent { get; init; }
     public required TimeSpan Interval { get; init; }
     public required double AcceptedPerSecond { get; init; }
@@ -81,6 +91,9 @@ public sealed class NetpollPollerStats
             BufferBytes = now.BufferBytes,
             AcceptBackoffs = now.AcceptBackoffs,
             Timeouts = now.Timeouts,
+            TlsHandshakes = now.TlsHandshakes,
+            TlsResumedHandshakes = now.TlsResumedHandshakes,
+            TlsHandshakeFailures = now.TlsHandshakeFailures,
             BusyPercent = Math.Round(busy, 2),
             Interval = interval,
             AcceptedPerSecond = Rate(now.Accepted, before?.Accepted),

@@ -17,6 +17,15 @@ public sealed class NetpollServerStats
     public required long BufferBytes { get; init; }
     public required long AcceptBackoffs { get; init; }
     public required long Timeouts { get; init; }
+
+    /// <summary>TLS handshakes completed (full and resumed); zero for a server without -Certificate.</summary>
+    public long TlsHandshakes { get; init; }
+
+    /// <summary>Of <see cref="TlsHandshakes"/>, those that resumed a session (a ticket).</summary>
+    public long TlsResumedHandshakes { get; init; }
+
+    /// <summary>TLS handshakes that failed, for any reason.</summary>
+    public long TlsHandshakeFailures { get; init; }
     /// <summary>Mean busy share of the pollers.</summary>
     public required double BusyPercent { get; init; }
     public required TimeSpan Interval { get; init; }
@@ -43,6 +52,9 @@ public sealed class NetpollServerStats
         BufferBytes = pollers.Sum(p => p.BufferBytes),
         AcceptBackoffs = pollers.Sum(p => p.AcceptBackoffs),
         Timeouts = pollers.Sum(p => p.Timeouts),
+        TlsHandshakes = pollers.Sum(p => p.TlsHandshakes),
+        TlsResumedHandshakes = pollers.Sum(p => p.TlsResumedHandshakes),
+        TlsHandshakeFailures = pollers.Sum(p => p.TlsHandshakeFailures),
         BusyPercent = pollers.Count == 0 ? 0 : Math.Round(pollers.Average(p => p.BusyPercent), 2),
         Interval = pollers.Count == 0 ? TimeSpan.Zero : pollers.Max(p => p.Interval),
         AcceptedPerSecond = pollers.Sum(p => p.AcceptedPerSecond),

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Polling;
@@ -76,6 +77,12 @@ public sealed class NetpollServer
 
     public TimeSpan Uptime => DateTimeOffset.Now - StartTime;
 
+    /// <summary>The certificate the server serves TLS with; null for plain TCP.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Whether connections speak TLS.</summary>
+    public bool Tls => Certificate is not null;
+
     /// <summary>Where a client on this machine reaches the server: a wildcard address (0.0.0.0, ::) is reached through loopback.</summary>
     internal string ReachableTarget => Listener.LocalEndPoint switch
     {
@@ -140,5 +147,5 @@ public sealed class NetpollServer
 
     internal Task Serving { get; }
 
-    public override string ToString() => $"{Name} ({Protocol?.ToString() ?? Handler} on {EndPoint})";
+    public override string ToString() => $"{Name} ({Protocol?.ToString() ?? Handler}{(Tls ? " over TLS" : "")} on {EndPoint})";
 }

@@ -20,13 +20,15 @@ internal static class Layers
         ["Polling"] = ["Interop", "Diagnostics"],
         // A registered connection: lifecycle, reader, writer, flush, deadlines.
         ["Connections"] = ["Polling", "Buffers", "Interop", "Diagnostics"],
+        // TLS on a connection: implements its transform seam over OpenSSL (Interop). Connections never sees it.
+        ["Tls"] = ["Connections", "Buffers", "Interop", "Diagnostics"],
         // Owners of connections: a server accepts them, a dialer connects them. Neither knows the other.
-        ["Server"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics"],
-        ["Client"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics"],
+        ["Server"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics", "Tls"],
+        ["Client"] = ["Connections", "Polling", "Buffers", "Interop", "Diagnostics", "Tls"],
         // Built on the public API only (checked member by member in PublicApiOnlyTests).
         ["Protocols"] = ["Connections", "Buffers", "Diagnostics"],
         // The fault-injecting proxy: a server's accepted connections forwarded to a dialer's, on the public API only.
-        ["Proxy"] = ["Connections", "Buffers", "Client", "Server", "Diagnostics"],
+        ["Proxy"] = ["Connections", "Buffers", "Client", "Server", "Diagnostics", "Tls"],
     };
 
     /// <summary>Layers whose code may use only what the engine offers users. (The load generator is its own assembly, Netpoll.Load, so the compiler holds it to the public API.)</summary>

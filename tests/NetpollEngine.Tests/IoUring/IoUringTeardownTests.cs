@@ -13,6 +13,11 @@ public unsafe class IoUringTeardownTests
     {
         using Socket listener = RingHarness.Listen();
         using LoopbackPair pair = LoopbackPair.Open();
+
+        // Earlier tests' unreachable sockets close in finalizers: let them close before the count, not during the loop.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         int before = ProcessResources.OpenFds;
         int mappingsBefore = RingMappings();
         int lastRingFd = -1;

@@ -25,6 +25,12 @@ public class FdExhaustionTests
         // Sockets for the next clients exist before the limit drops: connect() needs no new fd.
         var late = Enumerable.Range(0, 10).Select(_ => new Socket(SocketType.Stream, ProtocolType.Tcp)).ToList();
         ulong original = ProcessResources.SoftFdLimit;
+
+        // Earlier tests' unreachable sockets close in finalizers: let them close now, not under the lowered limit,
+        // where each would make room for one more accept and the server might never hit EMFILE.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         try
         {
             ProcessResources.SoftFdLimit = (ulong)ProcessResources.OpenFds + 2;

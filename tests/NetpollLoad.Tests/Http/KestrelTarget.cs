@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -31,15 +32,22 @@ internal sealed class KestrelTarget : IAsyncDisposable
         Origin = origin;
     }
 
-    /// <summary>http://127.0.0.1:port</summary>
+    /// <summary>http://127.0.0.1:port, or https://localhost:port with a certificate</summary>
     public Uri Origin { get; }
 
     public Uri Path(string path) => new(Origin, path);
 
-    public static async Task<KestrelTarget> StartAsync()
+    /// <param name="certificate">Serve HTTPS with it (SslStream on the server side); null: plain HTTP.</param>
+    public static async Task<KestrelTarget> StartAsync(X509Certificate2? certificate = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         builder.Logging.ClearProviders();
         WebApplication app = builder.Build();
         KestrelTarget? target = null;
@@ -73,7 +81,9 @@ internal sealed class KestrelTarget : IAsyncDisposable
         });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        target = new KestrelTarget(app, new Uri(address));
+        // The test certificate names localhost: https goes by that name (to 127.0.0.1, where Kestrel listens).
+        Uri origin = certificate is null ? new Uri(address) : new UriBuilder(address) { Host = "localhost" }.Uri;
+        target = new KestrelTarget(app, origin);
         return target;
     }
 

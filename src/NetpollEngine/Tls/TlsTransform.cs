@@ -1,0 +1,574 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Netpoll.Buffers;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
+using Netpoll.Interop;
+
+namespace Netpoll.Tls;
+
+/// <summary>
+/// TLS on one connection: an OpenSSL SSL object whose BIO reads the connection's raw input and writes its
+/// raw output (netty's SslHandler design: no socket inside OpenSSL, no extra thread, no async machinery).
+/// The poller decodes (handshake, then decryption into the reader's buffer); the flush owner encodes.
+/// </summary>
+/// <remarks>
+/// <para>One lock, <see cref="_gate"/>, guards the SSL object and every field below it: OpenSSL allows one
+/// thread at a time per SSL. The poller only tries it (<see cref="TransformStatus.Busy"/> when a flush holds
+/// it), so a poller thread never waits for a handler's thread. Everything here runs on the poller's CPU time
+/// except encryption (the flusher's) and a user's certificate callback (a ThreadPool thread).</para>
+/// <para>Nothing here allocates per record: the BIO copies between OpenSSL's record buffers and the pooled
+/// LinkBuffer blocks, and decrypted bytes land in blocks reserved in the reader's buffer.</para>
+/// </remarks>
+internal sealed unsafe class TlsTransform : ConnectionTransform
+{
+    private const int PlaintextReadSize = 16 * 1024; // one TLS record
+    private const int MaxWritePerCall = 64 * 1024;   // at most four records per SSL_write, so the encode budget holds
+
+    [ThreadStatic]
+    private static TlsTransform? t_active;
+
+    private readonly TlsContext _context;
+    private readonly Lock _gate = new();
+    private readonly string? _targetHost;   // client: the name checked and sent as SNI
+    private readonly string? _sessionKey;   // client: where its sessions are kept for resumption
+
+    // Under _gate.
+    private nint _ssl;                      // 0 once released
+    private State _state;
+    private LinkBuffer? _bioInput;          // what the BIO reads during the current call
+    private LinkBuffer? _bioOutput;         // what the BIO writes during the current call
+    private bool _bioRetrySet;              // the BIO's retry flags are set (cleared only when they are)
+
+    // Written once by the poller at handshake completion (or by the verifier), read by GetTlsInfo after.
+    private Connection? _connection;
+    private int _version;
+    private nint _cipher;                   // a static SSL_CIPHER in libssl
+    private string? _applicationProtocol;
+    private bool _resumed;
+    private X509Certificate2? _peerCertificate;
+    private TlsConnectionInfo? _info;
+
+    // The first failure wins: written by the poller or the verifier before the connection hears of it.
+    private TlsFailure _failure;
+    private string? _failureMessage;
+    private int _outcomeCounted;            // Interlocked: the handshake was counted, as completed or as failed (once)
+    private bool _peerSpoke;                // poller: a byte came from the peer (a connection closed before that was no handshake)
+
+    public TlsTransform(TlsContext context, nint ssl, string? targetHost = null, string? sessionKey = null)
+    {
+        _context = context;
+        _targetHost = targetHost;
+        _sessionKey = sessionKey;
+        nint bio = LibCrypto.BioNew(TlsCallbacks.BioMethod);
+        if (bio == 0)
+        {
+            throw new InvalidOperationException($"OpenSSL could not create a BIO: {TlsErrors.Last()}");
+        }
+
+        LibCrypto.BioSetInit(bio, 1);
+        LibSsl.SetBio(ssl, bio, bio); // the SSL owns the BIO from here (one reference for both directions)
+        _ssl = ssl;
+    }
+
+    private enum State
+    {
+        Handshaking,
+        Verifying,
+        Open,
+        Closed,
+        Failed,
+    }
+
+    /// <summary>The transform whose SSL call is running on this thread: how OpenSSL's callbacks find their connection.</summary>
+    internal static TlsTransform? Active => t_active;
+
+    public override TimeSpan HandshakeTimeout => _context.HandshakeTimeout;
+
+    public override TransformStatus Start(Connection connection, LinkBuffer rawOutput)
+    {
+        _connection = connection;
+        if (!_context.IsClient)
+        {
+            return TransformStatus.Handshaking; // a server waits for the ClientHello
+        }
+
+        lock (_gate)
+        {
+            Begin(null, rawOutput);
+            try
+            {
+                return Handshake(); // writes the ClientHello
+            }
+            finally
+            {
+                End();
+            }
+        }
+    }
+
+    public override TransformStatus Decode(LinkBuffer rawInput, LinkBuffer plaintext, LinkBuffer rawOutput, out int produced)
+    {
+        produced = 0;
+        _peerSpoke |= rawInput.Length > 0;
+        if (!_gate.TryEnter())
+        {
+            return TransformStatus.Busy;
+        }
+
+        Begin(rawInput, rawOutput);
+        try
+        {
+            if (_state is State.Failed or State.Closed || _ssl == 0)
+            {
+                rawInput.Skip(rawInput.Length); // nothing can use them any more
+                return _state == State.Failed ? TransformStatus.Failed : TransformStatus.PeerClosed;
+            }
+
+            if (_state == State.Handshaking)
+            {
+                TransformStatus handshake = Handshake();
+                if (handshake is TransformStatus.Handshaking or TransformStatus.Failed)
+                {
+                    return handshake;
+                }
+            }
+
+            return ReadPlaintext(rawInput, plaintext, ref produced);
+        }
+        finally
+        {
+            End();
+            rawInput.Release();
+            _gate.Exit();
+        }
+    }
+
+    public override bool Encode(LinkBuffer plaintext, LinkBuffer rawOutput, int budget)
+    {
+        lock (_gate)
+        {
+            if (_state != State.Open)
+            {
+                return _state is not State.Failed; // plaintext waits for the handshake; after a close it is dropped with the buffers
+            }
+
+            Begin(null, rawOutput);
+            try
+            {
+                return WritePlaintext(plaintext, rawOutput, budget);
+            }
+            finally
+            {
+                End();
+            }
+        }
+    }
+
+    public override void WriteClose(LinkBuffer rawOutput)
+    {
+        if (!_gate.TryEnter())
+        {
+            return; // a flush holds it: the connection closes without close_notify, as after a reset
+        }
+
+        try
+        {
+            if (_state != State.Open)
+            {
+                return; // never after a fatal error (OpenSSL forbids it), nor twice
+            }
+
+            Begin(null, rawOutput);
+            TlsErrors.Clear();
+            _ = LibSsl.Shutdown(_ssl);
+            TlsErrors.Clear();
+            _state = State.Closed;
+        }
+        finally
+        {
+            End();
+            _gate.Exit();
+        }
+    }
+
+    public override Exception HandshakeEnded(CloseReason closeReason)
+    {
+        TlsFailure failure = _failure != TlsFailure.None ? _failure : closeReason switch
+        {
+            // A server whose client closed before sending a byte saw a TCP probe (a health check, wrk's address
+            // check), not a handshake; a client always spoke first.
+            CloseReason.PeerClosed or CloseReason.Error when !_peerSpoke && !_context.IsClient => TlsFailure.None,
+            CloseReason.PeerClosed or CloseReason.Error => TlsFailure.PeerClosed,
+            CloseReason.HandshakeTimeout => TlsFailure.Timeout,
+            CloseReason.HandshakeFailed => TlsFailure.Protocol,
+            _ => TlsFailure.None, // this side closed it (Close, shutdown): not the handshake's failure
+        };
+        string message = _failureMessage ?? failure switch
+        {
+            TlsFailure.PeerClosed => $"{_context.PeerName} closed the connection before the handshake completed",
+            TlsFailure.Timeout => $"it did not complete within {_context.HandshakeTimeout.TotalMilliseconds:0} ms",
+            _ => $"the connection was closed ({closeReason}) before the handshake completed",
+        };
+
+        if (failure != TlsFailure.None && _connection is { } connection && Interlocked.Exchange(ref _outcomeCounted, 1) == 0)
+        {
+            Interlocked.Increment(ref connection.Counter(failure.Counter()));
+            NetpollEventSource.Log.TlsHandshakeFailed(connection.OwnerName, connection.Id, failure.Name(), message);
+        }
+
+        string with = _targetHost is null ? "" : $" with {_targetHost}";
+        return failure switch
+        {
+            TlsFailure.Timeout => new TimeoutException($"The TLS handshake{with} timed out: {message}."),
+            TlsFailure.None => new ConnectionClosedException(closeReason, $"The TLS handshake{with} did not complete: {message}."),
+            _ => new AuthenticationException($"The TLS handshake{with} failed: {message}."),
+        };
+    }
+
+    public override void Release()
+    {
+        lock (_gate)
+        {
+            if (_ssl != 0)
+            {
+                LibSsl.Free(_ssl); // frees the BIO too
+                _ssl = 0;
+            }
+        }
+    }
+
+    /// <summary>What was negotiated, once the handshake completed; null before.</summary>
+    internal TlsConnectionInfo? GetInfo()
+    {
+        if (Volatile.Read(ref _info) is { } info)
+        {
+            return info;
+        }
+
+        lock (_gate)
+        {
+            if (_state is State.Handshaking or State.Verifying or State.Failed)
+            {
+                return null;
+            }
+
+            string? hostName = _targetHost;
+            if (!_context.IsClient && _ssl != 0)
+            {
+                hostName = System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)LibSsl.GetServerName(_ssl, LibSsl.TLSEXT_NAMETYPE_host_name));
+            }
+
+            // The certificate is copied out now, while the SSL is alive, and parsed only if someone asks for it.
+            X509Certificate2? verified = _peerCertificate;
+            byte[]? der = null;
+            if (verified is null && _ssl != 0)
+            {
+                nint peer = LibSsl.GetPeerCertificate(_ssl);
+                if (peer != 0)
+                {
+                    der = TlsCertificates.Der(peer);
+                    LibCrypto.X509Free(peer);
+                }
+            }
+
+            string cipher = _cipher == 0 ? "" : System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)LibSsl.CipherStandardName(_cipher)) ?? "";
+            info = new TlsConnectionInfo(TlsNames.FromVersion(_version), cipher, _applicationProtocol, hostName, _resumed,
+                () => verified ?? (der is null ? null : X509CertificateLoader.LoadCertificate(der)));
+            Volatile.Write(ref _info, info);
+            return info;
+        }
+    }
+
+    // ---------------------------------------------------------------- OpenSSL's callbacks (inside a call, under _gate)
+
+    internal int BioWrite(ReadOnlySpan<byte> records)
+    {
+        LinkBuffer? output = _bioOutput;
+        if (output is null)
+        {
+            return -1;
+        }
+
+        output.WriteBinary(records);
+        output.Flush();
+        return records.Length;
+    }
+
+    internal int BioRead(nint bio, Span<byte> destination)
+    {
+        LinkBuffer? input = _bioInput;
+        if (input is null || input.Length == 0)
+        {
+            LibCrypto.BioSetFlags(bio, LibCrypto.BIO_FLAGS_READ | LibCrypto.BIO_FLAGS_SHOULD_RETRY);
+            _bioRetrySet = true;
+            return -1; // "would block": OpenSSL reports SSL_ERROR_WANT_READ
+        }
+
+        if (_bioRetrySet)
+        {
+            LibCrypto.BioClearFlags(bio, LibCrypto.BIO_FLAGS_RWS | LibCrypto.BIO_FLAGS_SHOULD_RETRY);
+            _bioRetrySet = false;
+        }
+
+        return input.Read(destination);
+    }
+
+    internal bool SelectServerName(nint ssl) => _context.SelectServerName(ssl, this);
+
+    internal int SelectApplicationProtocol(ReadOnlySpan<byte> offered) => _context.SelectApplicationProtocol(offered);
+
+    internal bool KeepSession(nint session) => _sessionKey is not null && _context.KeepSession(_sessionKey, session);
+
+    /// <summary>Records why the handshake failed; the first reason wins (an SNI refusal over the alert it causes).</summary>
+    internal void RecordFailure(TlsFailure failure, string message)
+    {
+        if (_failure == TlsFailure.None)
+        {
+            _failureMessage = message;
+            _failure = failure;
+        }
+    }
+
+    // ---------------------------------------------------------------- the work (under _gate, between Begin and End)
+
+    private void Begin(LinkBuffer? input, LinkBuffer? output)
+    {
+        _bioInput = input;
+        _bioOutput = output;
+        t_active = this;
+    }
+
+    private void End()
+    {
+        t_active = null;
+        _bioInput = null;
+        _bioOutput = null;
+    }
+
+    private TransformStatus Handshake()
+    {
+        TlsErrors.Clear(); // SSL_get_error reads this thread's queue: only this call's errors may be in it
+        int result = LibSsl.DoHandshake(_ssl);
+        if (result != 1)
+        {
+            int error = LibSsl.GetError(_ssl, result);
+            return error == LibSsl.SSL_ERROR_WANT_READ ? TransformStatus.Handshaking : Fail(error);
+        }
+
+        _resumed = LibSsl.SessionReused(_ssl) == 1;
+        _version = LibSsl.Version(_ssl);
+        _cipher = LibSsl.GetCurrentCipher(_ssl);
+        byte* selected;
+        uint length;
+        LibSsl.GetSelectedAlpn(_ssl, &selected, &length);
+        _applicationProtocol = length == 0 ? null : _context.ProtocolName(new ReadOnlySpan<byte>(selected, (int)length));
+
+        if (_context.Validation is null)
+        {
+            Opened();
+            return TransformStatus.Open;
+        }
+
+        // A user's callback decides: it may block, so it runs off the poller; the connection waits for its word.
+        _state = State.Verifying;
+        (byte[]? leaf, byte[][] chain) = PeerCertificates();
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Transform.Verify(s.Leaf, s.Chain), (Transform: this, Leaf: leaf, Chain: chain), preferLocal: false);
+        return TransformStatus.Verifying;
+    }
+
+    private TransformStatus ReadPlaintext(LinkBuffer rawInput, LinkBuffer plaintext, ref int produced)
+    {
+        while (rawInput.Length > 0 || LibSsl.HasPending(_ssl) == 1)
+        {
+            PinnedSegment space = plaintext.ReserveForRead(minimum: 1024, preferred: PlaintextReadSize);
+            nuint read;
+            if (LibSsl.ReadEx(_ssl, space.Pointer, (nuint)space.Length, &read) == 1)
+            {
+                plaintext.CommitReserved((int)read);
+                produced += (int)read;
+                continue;
+            }
+
+            plaintext.CommitReserved(0);
+            int error = LibSsl.GetError(_ssl, 0);
+            if (error == LibSsl.SSL_ERROR_WANT_READ)
+            {
+                break; // a record is incomplete, or OpenSSL read a post-handshake message (a ticket)
+            }
+
+            if (error == LibSsl.SSL_ERROR_ZERO_RETURN)
+            {
+                // close_notify: a clean end. Marked both ways, since no close_notify goes back (the state is Closed), so
+                // freeing the SSL does not take it for a truncated connection and spoil its sessions for resumption.
+                LibSsl.SetShutdown(_ssl, LibSsl.SSL_SENT_SHUTDOWN | LibSsl.SSL_RECEIVED_SHUTDOWN);
+                _state = State.Closed;
+                return TransformStatus.PeerClosed;
+            }
+
+            return Fail(error);
+        }
+
+        return _state == State.Verifying ? TransformStatus.Verifying : TransformStatus.Open;
+    }
+
+    private bool WritePlaintext(LinkBuffer plaintext, LinkBuffer rawOutput, int budget)
+    {
+        Span<PinnedSegment> segments = stackalloc PinnedSegment[16];
+        byte* gathered = stackalloc byte[PlaintextReadSize];
+        while (plaintext.Length > 0 && rawOutput.Length < budget)
+        {
+            int count = plaintext.GetReadableSegments(segments, out _);
+            byte* data = segments[0].Pointer;
+            int length = Math.Min(segments[0].Length, MaxWritePerCall);
+            if (count > 1 && length < PlaintextReadSize)
+            {
+                // Small pieces (a header and a body written apart) go out as one record, not one each.
+                length = 0;
+                for (int i = 0; i < count && length < PlaintextReadSize; i++)
+                {
+                    int take = Math.Min(segments[i].Length, PlaintextReadSize - length);
+                    new ReadOnlySpan<byte>(segments[i].Pointer, take).CopyTo(new Span<byte>(gathered + length, take));
+                    length += take;
+                }
+
+                data = gathered;
+            }
+
+            nuint written;
+            if (LibSsl.WriteEx(_ssl, data, (nuint)length, &written) != 1)
+            {
+                TlsErrors.Clear();
+                _state = State.Failed;
+                return false; // our BIO takes every byte, so this is fatal
+            }
+
+            plaintext.Skip((int)written);
+        }
+
+        plaintext.Release();
+        return true;
+    }
+
+    private TransformStatus Fail(int sslError)
+    {
+        (TlsFailure failure, string message) = TlsErrors.Describe(_ssl, sslError, _context.PeerName);
+        RecordFailure(failure, message);
+        _state = State.Failed;
+        return TransformStatus.Failed;
+    }
+
+    /// <summary>The handshake is complete and the peer accepted: count it (unless the connection already counted it as failed).</summary>
+    private void Opened()
+    {
+        _state = State.Open;
+        if (_connection is { } connection && Interlocked.Exchange(ref _outcomeCounted, 1) == 0)
+        {
+            Interlocked.Increment(ref connection.Counter(_resumed ? PollerCounter.TlsResumedHandshakes : PollerCounter.TlsHandshakes));
+        }
+    }
+
+    /// <summary>The peer's certificate and the chain it sent, as DER, while the SSL is alive.</summary>
+    private (byte[]? Leaf, byte[][] Chain) PeerCertificates()
+    {
+        byte[]? leaf = null;
+        nint peer = LibSsl.GetPeerCertificate(_ssl);
+        if (peer != 0)
+        {
+            leaf = TlsCertificates.Der(peer);
+            LibCrypto.X509Free(peer);
+        }
+
+        nint stack = LibSsl.GetPeerCertChain(_ssl);
+        int count = stack == 0 ? 0 : LibCrypto.StackCount(stack);
+        byte[][] chain = new byte[Math.Max(count, 0)][];
+        for (int i = 0; i < chain.Length; i++)
+        {
+            chain[i] = TlsCertificates.Der(LibCrypto.StackValue(stack, i));
+        }
+
+        return (leaf, chain);
+    }
+
+    /// <summary>ThreadPool: the user's callback decides on the peer's certificate, with what .NET's chain check found.</summary>
+    private void Verify(byte[]? leafDer, byte[][] chainDers)
+    {
+        bool accepted = false;
+        X509Certificate2? leaf = null;
+        var extra = new List<X509Certificate2>(chainDers.Length);
+        try
+        {
+            leaf = leafDer is null ? null : X509CertificateLoader.LoadCertificate(leafDer);
+            using var chain = new X509Chain();
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.DisableCertificateDownloads = true; // never network I/O inside a handshake
+            chain.ChainPolicy.ApplicationPolicy.Add(new Oid(_context.IsClient ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")); // server / client auth
+            foreach (byte[] der in chainDers)
+            {
+                X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
+                extra.Add(certificate);
+                chain.ChainPolicy.ExtraStore.Add(certificate);
+            }
+
+            if (_context.Trust is { } roots)
+            {
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            }
+
+            SslPolicyErrors errors = SslPolicyErrors.None;
+            if (leaf is null)
+            {
+                errors |= SslPolicyErrors.RemoteCertificateNotAvailable;
+            }
+            else
+            {
+                if (!chain.Build(leaf))
+                {
+                    errors |= SslPolicyErrors.RemoteCertificateChainErrors;
+                }
+
+                if (_context.IsClient && _targetHost is not null && !leaf.MatchesHostname(_targetHost))
+                {
+                    errors |= SslPolicyErrors.RemoteCertificateNameMismatch;
+                }
+            }
+
+            accepted = _context.Validation!(_connection!, leaf, chain, errors);
+            if (!accepted)
+            {
+                RecordFailure(TlsFailure.Certificate, $"{_context.PeerName}'s certificate was refused by the validation callback ({errors})");
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            RecordFailure(TlsFailure.Certificate, $"the certificate validation callback failed: {ex.GetType().Name}: {ex.Message}");
+        }
+        finally
+        {
+            foreach (X509Certificate2 certificate in extra)
+            {
+                certificate.Dispose();
+            }
+        }
+
+        lock (_gate)
+        {
+            if (accepted && _state == State.Verifying)
+            {
+                _peerCertificate = leaf;
+                leaf = null;
+                Opened();
+            }
+            else
+            {
+                accepted = false;
+            }
+        }
+
+        leaf?.Dispose();
+        _connection!.CompleteHandshake(accepted);
+    }
+}

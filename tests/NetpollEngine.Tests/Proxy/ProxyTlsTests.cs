@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Netpoll.Diagnostics;
+using Netpoll.Proxy;
+using Netpoll.Tests.Support;
+using Netpoll.Tests.Tls;
+using Netpoll.Tls;
+
+namespace Netpoll.Tests.Proxy;
+
+/// <summary>TLS on either side of the proxy: it terminates TLS from clients, originates it to the upstream, or both; toxics see plaintext.</summary>
+public class ProxyTlsTests
+{
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Bytes_cross_the_proxy_whole_with_tls_on_the_sides_it_is_set_on(bool clientTls, bool upstreamTls)
+    {
+        await using TestServer echo = upstreamTls ? TlsTestServer.Start(new EchoHandler()) : TestServer.Start(new EchoHandler());
+        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint, o => o with
+        {
+            Tls = clientTls ? TlsTestServer.Options : null,
+            UpstreamTls = upstreamTls ? new TlsClientOptions { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly } : null,
+        });
+
+        byte[] payload = ProxyHarness.RandomBytes(100_000, 17);
+        byte[] back = new byte[payload.Length];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        if (clientTls)
+        {
+            await using SslStream client = await TlsTestServer.ConnectSslStreamAsync((IPEndPoint)proxy.EndPoint);
+            await client.WriteAsync(payload, deadline.Token);
+            await client.ReadExactlyAsync(back, deadline.Token);
+        }
+        else
+        {
+            using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
+            await client.SendAsync(payload);
+            int read = 0;
+            while (read < back.Length)
+            {
+                int n = await client.ReceiveAsync(back.AsMemory(read), deadline.Token);
+                Assert.True(n > 0, $"the proxy closed after {read} of {back.Length} bytes");
+                read += n;
+            }
+        }
+
+        Assert.True(payload.AsSpan().SequenceEqual(back), "the echo came back whole");
+
+        // A pair's bytes are counted when it ends (the client closed above): plaintext, whichever side is encrypted.
+        await ProxyHarness.Eventually(() => proxy.GetStats().BytesUpstream == payload.Length, "the proxy counted the plaintext bytes");
+        // Both sides of a pair run on one poller: its handshakes are the client's (as server) and the upstream's (as client).
+        Assert.Equal((clientTls ? 1 : 0) + (upstreamTls ? 1 : 0), proxy.GetPollerStats().Sum(p => p.TlsHandshakes));
+    }
+
+    [Fact]
+    public async Task A_client_that_is_not_tls_fails_its_handshake_at_the_proxy_and_no_upstream_connection_is_made()
+    {
+        await using TestServer echo = TestServer.Start(new EchoHandler());
+        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint, o => o with { Tls = TlsTestServer.Options });
+
+        using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
+        await client.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray());
+        (byte[] _, SocketError _) = await ProxyHarness.ReceiveUntilClosedAsync(client);
+
+        await ProxyHarness.Eventually(() => proxy.GetPollerStats().Sum(p => p[PollerCounter.TlsFailedProtocol]) == 1, "the proxy counted a protocol failure");
+        Assert.Equal(0, echo.Loop.GetStats().Sum(s => s.Accepted));
+    }
+}

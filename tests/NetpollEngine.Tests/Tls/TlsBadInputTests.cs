@@ -1,0 +1,205 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using Netpoll.Connections;
+using Netpoll.Diagnostics;
+using Netpoll.Tests.Support;
+using Netpoll.Tls;
+
+namespace Netpoll.Tests.Tls;
+
+/// <summary>
+/// Peers that do not complete a TLS handshake: each ends its own connection with a counted reason
+/// (<see cref="CloseReason"/> and a TlsFailed* counter), and a healthy client on the same poller is served
+/// throughout.
+/// </summary>
+public class TlsBadInputTests
+{
+    [Fact]
+    public async Task Garbage_instead_of_a_ClientHello_fails_that_handshake_as_a_protocol_error()
+    {
+        var echo = new EchoHandler();
+        await using TestServer server = TlsTestServer.Start(echo);
+        await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+
+        using Socket garbage = await server.ConnectSocketAsync();
+        byte[] noise = new byte[600];
+        new Random(7).NextBytes(noise);
+        noise[0] = 0x47; // not a TLS record type
+        await garbage.SendAsync(noise);
+        await ExpectClosedByServer(garbage);
+
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
+        await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.HandshakeFailed), "the connection closed as HandshakeFailed");
+        await AssertEchoes(healthy);
+    }
+
+    [Fact]
+    public async Task Plain_HTTP_sent_to_the_TLS_port_is_a_protocol_error()
+    {
+        await using TestServer server = TlsTestServer.Start(new EchoHandler());
+        using Socket plain = await server.ConnectSocketAsync();
+        await plain.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        await ExpectClosedByServer(plain);
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
+    }
+
+    [Fact]
+    public async Task A_handshake_cut_short_by_the_peer_is_counted_as_peer_closed()
+    {
+        var echo = new EchoHandler();
+        await using TestServer server = TlsTestServer.Start(echo);
+        await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+
+        // The first bytes of a real ClientHello, then FIN.
+        byte[] hello = await RecordClientHello();
+        using Socket truncated = await server.ConnectSocketAsync();
+        await truncated.SendAsync(hello.AsMemory(0, hello.Length / 2));
+        truncated.Shutdown(SocketShutdown.Send);
+        await ExpectClosedByServer(truncated);
+
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedPeerClosed) == 1, "the server counted a truncated handshake");
+        await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.PeerClosed), "the connection closed as PeerClosed");
+        Assert.Equal(0, server.Count(PollerCounter.TlsFailedProtocol));
+        await AssertEchoes(healthy);
+    }
+
+    [Fact]
+    public async Task A_TCP_probe_that_closes_without_a_byte_is_not_a_failed_handshake()
+    {
+        var echo = new EchoHandler();
+        await using TestServer server = TlsTestServer.Start(echo);
+        using (Socket probe = await server.ConnectSocketAsync())
+        {
+            probe.Shutdown(SocketShutdown.Both); // a health check: connect, then go
+        }
+
+        await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.PeerClosed), "the probe's connection closed");
+        Assert.Equal(0, server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures));
+        Assert.Equal(0, server.Loop.GetStats().Sum(s => s.TlsHandshakes));
+    }
+
+    [Fact]
+    public async Task A_client_that_stalls_mid_handshake_is_closed_at_the_handshake_deadline()
+    {
+        var echo = new EchoHandler();
+        await using TestServer server = TlsTestServer.Start(echo, TlsTestServer.Options with { HandshakeTimeout = TimeSpan.FromMilliseconds(400) });
+        await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+
+        byte[] hello = await RecordClientHello();
+        using Socket stalled = await server.ConnectSocketAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await stalled.SendAsync(hello.AsMemory(0, 10)); // a record header and a little, then nothing
+        await ExpectClosedByServer(stalled);
+        Assert.InRange(clock.ElapsedMilliseconds, 300, 8000);
+
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedTimeout) == 1, "the server counted a handshake timeout");
+        await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.HandshakeTimeout), "the connection closed as HandshakeTimeout");
+        Assert.Equal(1, server.Loop.GetStats().Sum(s => s.Timeouts));
+        await AssertEchoes(healthy); // the healthy connection is older than the deadline and still served
+    }
+
+    [Fact]
+    public async Task A_host_name_the_server_has_no_certificate_for_is_refused_when_there_is_no_default()
+    {
+        var tls = new TlsServerOptions { HostCertificates = new Dictionary<string, System.Security.Cryptography.X509Certificates.X509Certificate2> { ["localhost"] = TestCertificates.Localhost } };
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), tls);
+        await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, host: "localhost");
+
+        await Assert.ThrowsAnyAsync<AuthenticationException>(() => TlsTestServer.ConnectSslStreamAsync(server.EndPoint, host: "unknown.test"));
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedUnknownHostName) == 1, "the server counted an unknown host name");
+        await AssertEchoes(healthy);
+    }
+
+    [Fact]
+    public async Task A_flood_of_bad_handshakes_leaves_nothing_open_and_every_one_counted()
+    {
+        await using TestServer server = TlsTestServer.Start(new EchoHandler());
+        await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+        const int Bad = 40;
+        var tasks = new List<Task>();
+        for (int i = 0; i < Bad; i++)
+        {
+            int kind = i % 2;
+            tasks.Add(Task.Run(async () =>
+            {
+                using Socket s = await server.ConnectSocketAsync();
+                if (kind == 0)
+                {
+                    await s.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0xFF, 0xFF, 0x01, 0x00 }); // a record claiming 65535 bytes, then garbage length
+                    await s.SendAsync(new byte[300]);
+                }
+                else
+                {
+                    await s.SendAsync(new byte[] { 0x16, 0x03, 0x01 });
+                }
+
+                s.Shutdown(SocketShutdown.Send);
+                await ExpectClosedByServer(s);
+            }));
+        }
+
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
+        await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures) == Bad, $"all {Bad} failures were counted");
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the healthy connection is left");
+        await AssertEchoes(healthy);
+    }
+
+    /// <summary>The server closes its side: the read sees EOF or a reset, within 10 s.</summary>
+    private static async Task ExpectClosedByServer(Socket socket)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        byte[] buffer = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token) > 0)
+            {
+                // an alert may come first
+            }
+        }
+        catch (SocketException)
+        {
+            // a reset is a close too
+        }
+    }
+
+    private static async Task AssertEchoes(SslStream ssl)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        byte[] ping = Encoding.ASCII.GetBytes("still served");
+        await ssl.WriteAsync(ping, cts.Token);
+        byte[] pong = new byte[ping.Length];
+        await ssl.ReadExactlyAsync(pong, cts.Token);
+        Assert.Equal(ping, pong);
+    }
+
+    /// <summary>The bytes .NET's TLS client sends first (its ClientHello), captured from a socket pair.</summary>
+    private static async Task<byte[]> RecordClientHello()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        using Socket accepted = await listener.AcceptAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var ssl = new SslStream(new NetworkStream(client, ownsSocket: false));
+        Task handshake = ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, cts.Token);
+        byte[] buffer = new byte[16 * 1024];
+        int n = await accepted.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+        accepted.Close();
+        try
+        {
+            await handshake;
+        }
+        catch (Exception ex) when (ex is IOException or AuthenticationException)
+        {
+            // expected: nobody answered
+        }
+
+        await ssl.DisposeAsync();
+        Assert.True(n > 50, "a ClientHello is more than 50 bytes");
+        return buffer[..n];
+    }
+}

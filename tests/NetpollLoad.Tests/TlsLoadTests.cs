@@ -1,0 +1,183 @@
+using System.Net;
+using Netpoll.Diagnostics;
+using Netpoll.Load;
+using Netpoll.Protocols;
+using Netpoll.Tests.Support;
+using Netpoll.Tests.Tls;
+using Netpoll.Tls;
+
+namespace Netpoll.Load.Tests;
+
+/// <summary>The load generator over TLS: keep-alive HTTPS, the Handshake pattern with and without resumption, a rejected certificate.</summary>
+public class TlsLoadTests
+{
+    private static TlsClientOptions TrustingTestRoot(bool resumption = true) =>
+        new() { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly, SessionResumption = resumption };
+
+    [Fact]
+    public async Task Https_keep_alive_load_handshakes_once_per_connection()
+    {
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 4, Requests = 400, Duration = TimeSpan.FromSeconds(30),
+            Pattern = LoadPattern.Http, Tls = TrustingTestRoot(),
+        });
+
+        Assert.Equal("Requests", result.StopReason);
+        Assert.Equal(400, result.Requests);
+        Assert.Equal(0, result.Errors);
+        // One handshake per connection opened (the budget may be spent before the last one opens).
+        Assert.InRange(result.ConnectionsOpened, 1, 4);
+        Assert.Equal(result.ConnectionsOpened, result.TlsHandshakes);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_handshake_pattern_opens_a_connection_per_request_and_resumes_when_asked(bool resumption)
+    {
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 2, Requests = 30, Duration = TimeSpan.FromSeconds(30),
+            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption),
+        });
+
+        Assert.Equal("Requests", result.StopReason);
+        Assert.Equal(30, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(30, result.ConnectionsOpened);
+        Assert.Equal(30, result.TlsHandshakes);
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsHandshakes) + server.Count(PollerCounter.TlsResumedHandshakes) == 30, "the server counted every handshake");
+        if (resumption)
+        {
+            // The first connection of each slot has no session yet; later ones resume the last ticket.
+            Assert.InRange(result.TlsResumedHandshakes, 1, 30);
+            Assert.Equal(result.TlsResumedHandshakes, server.Count(PollerCounter.TlsResumedHandshakes));
+        }
+        else
+        {
+            Assert.Equal(0, result.TlsResumedHandshakes);
+            Assert.Equal(0, server.Count(PollerCounter.TlsResumedHandshakes));
+        }
+    }
+
+    [Fact]
+    public async Task Every_connection_after_the_first_resumes_when_the_server_closes_with_close_notify()
+    {
+        // Connection: close, so the server's close_notify often arrives with the response: that clean end must not spoil
+        // the session the connection got (OpenSSL drops sessions of connections it takes for truncated).
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 1, Requests = 12, Duration = TimeSpan.FromSeconds(30),
+            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption: true),
+        });
+
+        Assert.Equal(12, result.Requests);
+        Assert.Equal(12, result.TlsHandshakes);
+        Assert.Equal(11, result.TlsResumedHandshakes);
+    }
+
+    [Fact]
+    public async Task The_handshake_pattern_works_without_tls_as_a_connection_rate_test()
+    {
+        await using var server = TestServer.Start(new HttpHandler());
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 3, Requests = 24, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake,
+        });
+
+        Assert.Equal(24, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(24, result.ConnectionsOpened);
+        Assert.Equal(0, result.TlsHandshakes);
+    }
+
+    [Fact]
+    public async Task A_certificate_the_client_rejects_is_a_counted_tls_error_and_every_request_resolves()
+    {
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        var untrusting = new TlsClientOptions { TargetHost = "localhost", TrustedRoots = [TestCertificates.OtherRoot] };
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 2, Requests = 6, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake, Tls = untrusting,
+        });
+
+        Assert.Equal("Requests", result.StopReason);
+        Assert.Equal(0, result.Requests);
+        Assert.Equal(6, result.RequestsFailed);
+        Assert.Equal(6, result.ErrorsByKind.TlsHandshake);
+        Assert.Equal(6, result.ConnectFailures);
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 6, "the server counted each rejection as a certificate failure");
+    }
+
+    [Fact]
+    public async Task Https_requests_dial_tls_with_the_uri_host_as_the_tls_name_and_send_their_paths()
+    {
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        Uri origin = new($"https://localhost:{server.EndPoint.Port}");
+
+        // Tls names no TargetHost: "localhost" comes from the URIs, and the test certificate is for localhost.
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 1, Requests = 40, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Http,
+            HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/") }, new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
+            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly },
+        });
+
+        Assert.Equal(40, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(20, result.StatusCodes[200]);
+        Assert.Equal(20, result.StatusCodes[404]);
+        Assert.Equal(1, result.TlsHandshakes);
+    }
+
+    [Fact]
+    public async Task The_handshake_pattern_sends_the_requests_given_each_on_its_own_connection()
+    {
+        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        Uri origin = new($"https://localhost:{server.EndPoint.Port}");
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 2, Requests = 10, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake,
+            HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
+            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly },
+        });
+
+        Assert.Equal(10, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(10, result.StatusCodes[404]);
+        Assert.Equal(10, result.ConnectionsOpened);
+        Assert.Equal(10, result.TlsHandshakes);
+    }
+
+    [Fact]
+    public void Options_that_mix_up_tls_or_ask_a_rate_of_the_handshake_pattern_are_refused()
+    {
+        var target = new IPEndPoint(IPAddress.Loopback, 1);
+        var plainRequests = new LoadOptions
+        {
+            Target = target, Requests = 1, Pattern = LoadPattern.Http, Tls = new TlsClientOptions(),
+            HttpRequests = [new LoadHttpRequest { Uri = new Uri("http://127.0.0.1:1/") }],
+        };
+        Assert.Equal("Tls", Assert.Throws<ArgumentException>(plainRequests.Validate).ParamName);
+
+        var handshakeAtRate = new LoadOptions { Target = target, Duration = TimeSpan.FromSeconds(1), Pattern = LoadPattern.Handshake, Rate = 100 };
+        Assert.Equal("Rate", Assert.Throws<ArgumentException>(handshakeAtRate.Validate).ParamName);
+    }
+
+    [Fact]
+    public async Task Tls_options_that_cannot_work_fail_the_run_before_it_connects()
+    {
+        var options = new LoadOptions
+        {
+            Target = new IPEndPoint(IPAddress.Loopback, 1), Requests = 1,
+            Tls = new TlsClientOptions { SkipCertificateValidation = true, RemoteCertificateValidation = (_, _, _, _) => true },
+        };
+
+        ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() => LoadGenerator.RunAsync(options));
+        Assert.Equal("RemoteCertificateValidation", error.ParamName);
+    }
+}
