@@ -71,6 +71,7 @@ public sealed partial class Connection
             }
 
             SubmitSend();
+            CompleteFlushWaitersIfBelowMark(); // the send in flight holds the bytes now: a flush waiting on them may go on
         }
     }
 
