@@ -212,7 +212,7 @@ public sealed partial class Connection
         int result = completion.Result;
         if (!_lifecycle.IsClosing)
         {
-            bool socketFull = false;
+            bool socketFull;
             if (result > 0)
             {
                 _output.Skip(result);
@@ -221,8 +221,14 @@ public sealed partial class Connection
                 _deadlines.Touch(Environment.TickCount64);
                 socketFull = result < submitted;
             }
+            else
+            {
+                // Nothing sent and no error: the kernel gave up waiting for room (its poll retries ran out on a
+                // starved machine, liburing#1601) or was interrupted; the socket is as full as a short send says.
+                socketFull = result is -IoUring.EAGAIN or -IoUring.EINTR;
+            }
 
-            if (result < 0 && result != -IoUring.ECANCELED)
+            if (result < 0 && result != -IoUring.ECANCELED && !socketFull)
             {
                 CloseOnPoller(CloseReason.Error, -result);
             }
