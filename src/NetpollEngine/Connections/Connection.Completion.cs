@@ -71,7 +71,6 @@ public sealed partial class Connection
             }
 
             SubmitSend();
-            CompleteFlushWaitersIfBelowMark(); // the send in flight holds the bytes now: a flush waiting on them may go on
         }
     }
 
@@ -203,6 +202,10 @@ public sealed partial class Connection
         _ring!.Send(Fd, Token, new ReadOnlySpan<IoVector>(vectors, count));
         _lifecycle.BeginOperation();
         Volatile.Write(ref _sending, bytes);
+
+        // The send in flight holds the bytes now (they no longer count as unsent): as with a write, the flushes
+        // waiting on them may go on, whoever's they are — a flush handed over from another thread included.
+        CompleteFlushWaitersIfBelowMark();
     }
 
     private void OnSendCompleted(in Completion completion)
@@ -247,8 +250,6 @@ public sealed partial class Connection
                 ClearWriteDeadline();
                 ReleaseRingFlush();
             }
-
-            CompleteFlushWaitersIfBelowMark();
         }
 
         EndRingOperation(); // last: it may close the fd and free the output
@@ -259,6 +260,7 @@ public sealed partial class Connection
     {
         ReleaseFlush();
         TryWriteNow();
+        CompleteFlushWaitersIfBelowMark(); // nothing left in flight: what the last send held was the kernel's
     }
 
     /// <summary>An operation's final completion: the last one lets the fd go, and after the close path also the token. Poller thread.</summary>
