@@ -71,7 +71,6 @@ public sealed partial class Connection
             }
 
             SubmitSend();
-            CompleteFlushWaitersIfBelowMark(); // the send in flight holds the bytes now: a flush waiting on them may go on
         }
     }
 
@@ -203,6 +202,10 @@ public sealed partial class Connection
         _ring!.Send(Fd, Token, new ReadOnlySpan<IoVector>(vectors, count));
         _lifecycle.BeginOperation();
         Volatile.Write(ref _sending, bytes);
+
+        // The send in flight holds the bytes now (they no longer count as unsent): as with a write, the flushes
+        // waiting on them may go on, whoever's they are — a flush handed over from another thread included.
+        CompleteFlushWaitersIfBelowMark();
     }
 
     private void OnSendCompleted(in Completion completion)
@@ -212,7 +215,7 @@ public sealed partial class Connection
         int result = completion.Result;
         if (!_lifecycle.IsClosing)
         {
-            bool socketFull = false;
+            bool socketFull;
             if (result > 0)
             {
                 _output.Skip(result);
@@ -221,8 +224,14 @@ public sealed partial class Connection
                 _deadlines.Touch(Environment.TickCount64);
                 socketFull = result < submitted;
             }
+            else
+            {
+                // Nothing sent and no error: the kernel gave up waiting for room (its poll retries ran out on a
+                // starved machine, liburing#1601) or was interrupted; the socket is as full as a short send says.
+                socketFull = result is -IoUring.EAGAIN or -IoUring.EINTR;
+            }
 
-            if (result < 0 && result != -IoUring.ECANCELED)
+            if (result < 0 && result != -IoUring.ECANCELED && !socketFull)
             {
                 CloseOnPoller(CloseReason.Error, -result);
             }
@@ -241,8 +250,6 @@ public sealed partial class Connection
                 ClearWriteDeadline();
                 ReleaseRingFlush();
             }
-
-            CompleteFlushWaitersIfBelowMark();
         }
 
         EndRingOperation(); // last: it may close the fd and free the output
@@ -253,6 +260,7 @@ public sealed partial class Connection
     {
         ReleaseFlush();
         TryWriteNow();
+        CompleteFlushWaitersIfBelowMark(); // nothing left in flight: what the last send held was the kernel's
     }
 
     /// <summary>An operation's final completion: the last one lets the fd go, and after the close path also the token. Poller thread.</summary>

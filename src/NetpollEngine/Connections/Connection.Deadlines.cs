@@ -119,8 +119,6 @@ public sealed partial class Connection
                 CloseOnPoller(CloseReason.WriteTimeout, 0);
                 return;
             }
-
-            CompleteFlushWaitersIfBelowMark(); // drained meanwhile (a ring send took the bytes): release its waiters
         }
 
         long request = _deadlines.Request;

@@ -11,8 +11,8 @@ namespace Netpoll.Server;
 /// each re-armed when it completes (they ride the loop turn's one enter); single-shot because an accept
 /// reads RLIMIT_NOFILE when it is submitted, and a long-lived multishot one would not see a lowered limit.
 /// Out of fds (EMFILE/ENFILE) it stops accepting for a growing pause instead of spinning, and resumes by
-/// itself when fds free up. Paused on request (<see cref="SetAcceptingAsync"/>), the socket stops
-/// listening so the kernel refuses connection attempts.
+/// itself when fds free up. Paused on request (<see cref="SetAcceptingAsync"/>), it takes what the kernel has
+/// already queued and then the socket stops listening, so the kernel refuses connection attempts.
 /// </summary>
 internal sealed class Acceptor : IPollable, IPollerTask
 {
@@ -144,10 +144,11 @@ internal sealed class Acceptor : IPollable, IPollerTask
     /// <summary>A new connection's fd: hand it to the loop, or reset it while refusing. True: keep accepting.</summary>
     private bool Accepted(int fd)
     {
-        if (_refusing || _stopped)
+        if (_resetWhileRefusing || _stopped)
         {
-            // Refusing, yet accepted: the platform could not stop listening, or a ring accept completed
-            // before its cancel. Either way the client is refused the way a closed port refuses it.
+            // Refusing, yet accepted, on a platform that could not stop listening: the client is refused the
+            // way a closed port refuses it. (A ring accept that completes after a pause took a connection the
+            // kernel completed before it, and is served like the ones the pause drained.)
             NativeSocket.SetAbortiveClose(fd);
             _ = Libc.Close(fd);
             return true;
@@ -215,6 +216,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
         if (!accepting)
         {
             _refusing = true;
+            DrainQueued();
             if (_ring is not null)
             {
                 // The token stays attached: the accepts in flight end with the cancel (or the shutdown) and
@@ -261,6 +263,27 @@ internal sealed class Acceptor : IPollable, IPollerTask
         else
         {
             ArmAccepts();
+        }
+    }
+
+    /// <summary>
+    /// Pausing: takes the connections the kernel already completed before the socket stops listening, which
+    /// would reset them — their clients connected while the server was accepting, and are served.
+    /// </summary>
+    private void DrainQueued()
+    {
+        if (_pausedForFds)
+        {
+            return; // out of fds: nothing could be accepted; the queue is reset with the listen
+        }
+
+        for (int i = 0; i < AcceptsPerEvent; i++)
+        {
+            int fd = NativeSocket.Accept(_listener.Fd, out int errno);
+            if (fd >= 0 ? !Accepted(fd) : !Failed(errno))
+            {
+                return;
+            }
         }
     }
 

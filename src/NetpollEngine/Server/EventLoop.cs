@@ -123,9 +123,9 @@ public sealed class EventLoop : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops accepting on every listener served: the sockets stop listening, so connection attempts are
-    /// refused and those waiting to be accepted are reset (on a platform that cannot stop a socket
-    /// listening, each accepted connection is reset at once instead). Open connections are untouched.
+    /// Stops accepting on every listener served: connections the kernel already completed are accepted and
+    /// served, then the sockets stop listening, so connection attempts are refused (on a platform that cannot
+    /// stop a socket listening, each accepted connection is reset at once instead). Open connections are untouched.
     /// </summary>
     public Task PauseAcceptingAsync() => SetAcceptingAsync(false);
 

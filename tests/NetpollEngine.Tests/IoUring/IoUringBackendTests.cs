@@ -65,6 +65,39 @@ public class IoUringBackendTests
     }
 
     [Fact]
+    public async Task A_send_the_kernel_gives_up_on_with_EAGAIN_is_sent_again_and_the_connection_stays()
+    {
+        // On a starved machine the kernel may end a send with -EAGAIN once its poll retries run out (liburing#1601):
+        // the socket was merely full. The connection must send again, not close with an error (a reset for a peer
+        // that still had data in flight). The backend refuses the first send the same way.
+        int requests = 0;
+        await using var server = TestServer.Start(async c =>
+        {
+            if (Interlocked.Increment(ref requests) == 1)
+            {
+                ((IoUringBackend)c.Poller.Completion!).SendsToRefuse = 1; // inline: on the poller thread, as it must be
+            }
+
+            using (Netpoll.Buffers.LinkBuffer echo = c.Reader.Slice(c.Reader.Length))
+            {
+                c.Writer.Append(echo);
+            }
+
+            await c.Writer.FlushAsync();
+        }, OnIoUring(DispatchMode.Inline));
+        using Socket client = await server.ConnectSocketAsync();
+        foreach (string message in new[] { "first", "second" })
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes(message));
+            Assert.Equal(message, Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(message.Length)));
+        }
+
+        PollerStats stats = server.Loop.GetStats().Single();
+        Assert.Equal(1, server.Loop.ConnectionCount);
+        Assert.True(stats.WaitedFlushes >= 1, "the refused send counts as a flush that waited for the socket");
+    }
+
+    [Fact]
     public async Task A_ring_too_small_for_its_connections_makes_receives_wait_and_copy_but_loses_nothing()
     {
         var tiny = new IoUringOptions { ReceiveBuffers = 4, ReceiveBufferSize = 256 };

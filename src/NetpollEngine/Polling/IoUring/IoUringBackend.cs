@@ -182,10 +182,26 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
         _inFlight++;
     }
 
+    /// <summary>
+    /// Fault injection for tests: this many of the next sends complete with −EAGAIN, untried (posted back to this
+    /// ring with MSG_RING), as the kernel completes a send whose poll retries ran out on a starved machine.
+    /// Poller thread only.
+    /// </summary>
+    internal int SendsToRefuse { get; set; }
+
     public override void Send(int fd, ulong token, ReadOnlySpan<IoVector> vectors)
     {
         IoUringSqe* sqe = Prepare();
         ulong userData = Tag(IoOperation.Send, token);
+        if (SendsToRefuse > 0)
+        {
+            SendsToRefuse--;
+            sqe->PrepareMessageRing(_ring.Fd, unchecked((uint)-IoUring.EAGAIN), userData, Tag(IoOperation.Cancel, 0));
+            sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
+            _inFlight++;
+            return;
+        }
+
         if (vectors.Length == 1)
         {
             sqe->PrepareSend(fd, vectors[0].Base, (uint)vectors[0].Length, SocketConstants.MSG_NOSIGNAL, userData);
