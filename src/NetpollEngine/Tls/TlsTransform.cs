@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -414,6 +415,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         return _state == State.Verifying ? TransformStatus.Verifying : TransformStatus.Open;
     }
 
+    [SkipLocalsInit] // the 16 KiB gather buffer is written before it is read: zeroing it on every flush is waste
     private bool WritePlaintext(LinkBuffer plaintext, LinkBuffer rawOutput, int budget)
     {
         Span<PinnedSegment> segments = stackalloc PinnedSegment[16];
