@@ -183,7 +183,6 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             }
 
             Begin(null, rawOutput);
-            TlsErrors.Clear();
             _ = LibSsl.Shutdown(_ssl);
             TlsErrors.Clear();
             _state = State.Closed;
@@ -337,6 +336,9 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     private void Begin(LinkBuffer? input, LinkBuffer? output)
     {
+        // SSL_get_error reads this thread's error queue: only this call's errors may be in it, not what other
+        // OpenSSL work on the thread left (an inline handler's crypto on the poller, .NET's own use of libcrypto).
+        TlsErrors.Clear();
         _bioInput = input;
         _bioOutput = output;
         t_active = this;
@@ -351,7 +353,6 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     private TransformStatus Handshake()
     {
-        TlsErrors.Clear(); // SSL_get_error reads this thread's queue: only this call's errors may be in it
         int result = LibSsl.DoHandshake(_ssl);
         if (result != 1)
         {
