@@ -196,6 +196,26 @@ Describe 'Start-NetpollProxy over TLS' {
         }
     }
 
+    It 'names a certificate it cannot load, and starts nothing' {
+        { Start-NetpollProxy -Upstream '127.0.0.1:9' -Certificate (Join-Path $work 'absent.pem') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetpollCertificateInvalid,Netpoll.PowerShell.StartNetpollProxyCommand' -ExpectedMessage '*does not exist*'
+        @(Get-NetpollProxy).Count | Should -Be 0
+    }
+
+    It 'warns that its certificate expired, as the server does' {
+        # The upstream address is never dialed: no client connects to the proxy.
+        $key = [System.Security.Cryptography.ECDsa]::Create()
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+        $expired = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-10), [DateTimeOffset]::UtcNow.AddDays(-1))
+        $proxy = Start-NetpollProxy -Upstream '127.0.0.1:9' -Certificate $expired -WarningVariable warned -WarningAction SilentlyContinue
+        try {
+            "$warned" | Should -BeLike '*expired on*'
+        }
+        finally {
+            $proxy | Stop-NetpollProxy -Timeout 0
+        }
+    }
+
     It 'refuses -UpstreamSkipCertificateCheck without -UpstreamTls' {
         { Start-NetpollProxy -Upstream '127.0.0.1:9' -UpstreamSkipCertificateCheck -ErrorAction Stop } | Should -Throw -ErrorId 'NetpollInvalidTarget,Netpoll.PowerShell.StartNetpollProxyCommand'
     }

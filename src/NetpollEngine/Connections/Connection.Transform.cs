@@ -38,7 +38,7 @@ public sealed partial class Connection
     /// <summary>The server's or dialer's name, for the transform's events.</summary>
     internal string OwnerName => _host.Name;
 
-    /// <summary>A counter of this connection's poller. Poller thread only (the transform counts handshakes from it).</summary>
+    /// <summary>A counter of this connection's poller, for the transform to bump with Interlocked (from the poller, or from its verifier's thread).</summary>
     internal ref long Counter(PollerCounter counter) => ref Poller.Counters[counter];
 
     /// <summary>

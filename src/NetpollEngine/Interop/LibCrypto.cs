@@ -17,10 +17,8 @@ internal static unsafe partial class LibCrypto
     public const int BIO_FLAGS_RWS = 0x07;
     public const int BIO_FLAGS_SHOULD_RETRY = 0x08;
 
-    // BIO_ctrl commands the SSL layer sends to its BIO
-    public const int BIO_CTRL_PENDING = 10;
+    // The BIO_ctrl command the engine's BIO answers (every other one gets 0)
     public const int BIO_CTRL_FLUSH = 11;
-    public const int BIO_CTRL_WPENDING = 13;
 
     // Error codes: library in bits 23..30, reason in bits 0..22; the top bit marks a system error
     public const ulong ERR_SYSTEM_FLAG = 0x80000000UL;
@@ -28,11 +26,6 @@ internal static unsafe partial class LibCrypto
     public const ulong ERR_LIB_MASK = 0xFF;
     public const ulong ERR_REASON_MASK = 0x7FFFFF;
     public const int ERR_LIB_SSL = 20;
-
-    // X509 verification results (SSL_get_verify_result)
-    public const long X509_V_OK = 0;
-    public const long X509_V_ERR_HOSTNAME_MISMATCH = 62;
-    public const long X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
 
     [LibraryImport(Lib, EntryPoint = "OpenSSL_version_num")]
     public static partial ulong OpenSslVersionNumber();
@@ -54,9 +47,6 @@ internal static unsafe partial class LibCrypto
 
     [LibraryImport(Lib, EntryPoint = "BIO_new")]
     public static partial nint BioNew(nint method);
-
-    [LibraryImport(Lib, EntryPoint = "BIO_free")]
-    public static partial int BioFree(nint bio);
 
     [LibraryImport(Lib, EntryPoint = "BIO_set_init")]
     public static partial void BioSetInit(nint bio, int init);

@@ -17,10 +17,7 @@ internal static unsafe partial class LibSsl
     public const string Lib = "libssl.so.3";
 
     // SSL_get_error results
-    public const int SSL_ERROR_NONE = 0;
-    public const int SSL_ERROR_SSL = 1;
     public const int SSL_ERROR_WANT_READ = 2;
-    public const int SSL_ERROR_WANT_WRITE = 3;
     public const int SSL_ERROR_SYSCALL = 5;
     public const int SSL_ERROR_ZERO_RETURN = 6;
     public const int SSL_SENT_SHUTDOWN = 1;

@@ -43,15 +43,18 @@ internal abstract class TlsContext : IDisposable
     /// <summary>The configured ALPN protocols in wire format (each name preceded by its length).</summary>
     protected byte[] ProtocolWire { get; }
 
-    /// <summary>The configured protocol name for ALPN bytes OpenSSL negotiated (no string is made per connection).</summary>
+    /// <summary>The configured protocol name for the ALPN bytes OpenSSL negotiated, matched in the wire form (no string is made per connection).</summary>
     public string? ProtocolName(ReadOnlySpan<byte> selected)
     {
+        ReadOnlySpan<byte> wire = ProtocolWire; // the names of _protocols, in order, each after its length
         foreach (string protocol in _protocols)
         {
-            if (Encoding.UTF8.GetByteCount(protocol) == selected.Length && Encoding.UTF8.GetString(selected) == protocol)
+            if (wire.Slice(1, wire[0]).SequenceEqual(selected))
             {
                 return protocol;
             }
+
+            wire = wire[(1 + wire[0])..];
         }
 
         return Encoding.UTF8.GetString(selected);

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -182,7 +183,6 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             }
 
             Begin(null, rawOutput);
-            TlsErrors.Clear();
             _ = LibSsl.Shutdown(_ssl);
             TlsErrors.Clear();
             _state = State.Closed;
@@ -263,16 +263,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
             // The certificate is copied out now, while the SSL is alive, and parsed only if someone asks for it.
             X509Certificate2? verified = _peerCertificate;
-            byte[]? der = null;
-            if (verified is null && _ssl != 0)
-            {
-                nint peer = LibSsl.GetPeerCertificate(_ssl);
-                if (peer != 0)
-                {
-                    der = TlsCertificates.Der(peer);
-                    LibCrypto.X509Free(peer);
-                }
-            }
+            byte[]? der = verified is null && _ssl != 0 ? PeerCertificate() : null;
 
             string cipher = _cipher == 0 ? "" : System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)LibSsl.CipherStandardName(_cipher)) ?? "";
             info = new TlsConnectionInfo(TlsNames.FromVersion(_version), cipher, _applicationProtocol, hostName, _resumed,
@@ -336,6 +327,9 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     private void Begin(LinkBuffer? input, LinkBuffer? output)
     {
+        // SSL_get_error reads this thread's error queue: only this call's errors may be in it, not what other
+        // OpenSSL work on the thread left (an inline handler's crypto on the poller, .NET's own use of libcrypto).
+        TlsErrors.Clear();
         _bioInput = input;
         _bioOutput = output;
         t_active = this;
@@ -350,7 +344,6 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     private TransformStatus Handshake()
     {
-        TlsErrors.Clear(); // SSL_get_error reads this thread's queue: only this call's errors may be in it
         int result = LibSsl.DoHandshake(_ssl);
         if (result != 1)
         {
@@ -414,6 +407,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         return _state == State.Verifying ? TransformStatus.Verifying : TransformStatus.Open;
     }
 
+    [SkipLocalsInit] // the 16 KiB gather buffer is written before it is read: zeroing it on every flush is waste
     private bool WritePlaintext(LinkBuffer plaintext, LinkBuffer rawOutput, int budget)
     {
         Span<PinnedSegment> segments = stackalloc PinnedSegment[16];
@@ -473,14 +467,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     /// <summary>The peer's certificate and the chain it sent, as DER, while the SSL is alive.</summary>
     private (byte[]? Leaf, byte[][] Chain) PeerCertificates()
     {
-        byte[]? leaf = null;
-        nint peer = LibSsl.GetPeerCertificate(_ssl);
-        if (peer != 0)
-        {
-            leaf = TlsCertificates.Der(peer);
-            LibCrypto.X509Free(peer);
-        }
-
+        byte[]? leaf = PeerCertificate();
         nint stack = LibSsl.GetPeerCertChain(_ssl);
         int count = stack == 0 ? 0 : LibCrypto.StackCount(stack);
         byte[][] chain = new byte[Math.Max(count, 0)][];
@@ -490,6 +477,25 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         }
 
         return (leaf, chain);
+    }
+
+    /// <summary>The peer's certificate as DER, or null when it sent none. Under _gate, while the SSL is alive.</summary>
+    private byte[]? PeerCertificate()
+    {
+        nint peer = LibSsl.GetPeerCertificate(_ssl); // a reference of our own
+        if (peer == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TlsCertificates.Der(peer);
+        }
+        finally
+        {
+            LibCrypto.X509Free(peer);
+        }
     }
 
     /// <summary>ThreadPool: the user's callback decides on the peer's certificate, with what .NET's chain check found.</summary>

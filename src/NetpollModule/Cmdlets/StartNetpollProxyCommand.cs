@@ -2,7 +2,6 @@ using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
 using System.Security;
-using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 using Netpoll.Proxy;
 using Netpoll.Server;
@@ -99,7 +98,7 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
                 ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, Upstream));
         }
 
-        TlsServerOptions? clientTls = Certificate is null ? null : new TlsServerOptions { Certificate = LoadCertificate() };
+        TlsServerOptions? clientTls = Certificate is null ? null : new TlsServerOptions { Certificate = ServerCertificate.LoadFor(this, Certificate, CertificateKeyPath, CertificatePassword) };
         TlsClientOptions? upstreamTls = !UpstreamTls ? null : new TlsClientOptions
         {
             TargetHost = upstream.Host is { } host && Uri.CheckHostName(host) == UriHostNameType.Dns ? host : null,
@@ -135,7 +134,7 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
         }
         catch (ArgumentException ex) when (clientTls is not null)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
+            ThrowTerminatingError(ServerCertificate.Invalid(ex, Certificate));
             return;
         }
         catch (PlatformNotSupportedException ex)
@@ -161,19 +160,6 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
         ModuleLifecycle.WarnBeforeStopping(MyInvocation.MyCommand.Module);
         WriteVerbose($"Started {started}.");
         WriteObject(started);
-    }
-
-    private X509Certificate2 LoadCertificate()
-    {
-        try
-        {
-            return ServerCertificate.Load(Certificate!, CertificateKeyPath, CertificatePassword, SessionState.Path.GetUnresolvedProviderPathFromPSPath);
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
-            throw; // not reached: ThrowTerminatingError throws
-        }
     }
 
     private static string NextFreeName()

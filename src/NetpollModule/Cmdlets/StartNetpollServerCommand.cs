@@ -2,7 +2,6 @@ using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
 using System.Security;
-using System.Security.Cryptography.X509Certificates;
 using Netpoll.Connections;
 using Netpoll.Polling;
 using Netpoll.Protocols;
@@ -199,7 +198,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         {
             // OpenSSL refused the certificate or its key: nothing was started.
             listener.Dispose();
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
+            ThrowTerminatingError(ServerCertificate.Invalid(ex, Certificate));
         }
         catch (PlatformNotSupportedException ex) when (tls is not null && ex.Message.Contains("OpenSSL", StringComparison.Ordinal))
         {
@@ -297,31 +296,12 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     }
 
     /// <summary>The TLS options from -Certificate: HTTP offers ALPN http/1.1, so clients that ask for it know what they speak.</summary>
-    private TlsServerOptions LoadTls()
+    private TlsServerOptions LoadTls() => new()
     {
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = ServerCertificate.Load(Certificate!, CertificateKeyPath, CertificatePassword, SessionState.Path.GetUnresolvedProviderPathFromPSPath);
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, Certificate));
-            throw; // not reached: ThrowTerminatingError throws
-        }
-
-        if (certificate.NotAfter < DateTime.Now)
-        {
-            WriteWarning($"The certificate {certificate.Subject} expired on {certificate.NotAfter:u}; clients that check it will refuse the server.");
-        }
-
-        return new TlsServerOptions
-        {
-            Certificate = certificate,
-            ApplicationProtocols = Protocol == NetpollProtocol.Http ? ["http/1.1"] : null,
-            HandshakeTimeout = HandshakeTimeout,
-        };
-    }
+        Certificate = ServerCertificate.LoadFor(this, Certificate!, CertificateKeyPath, CertificatePassword),
+        ApplicationProtocols = Protocol == NetpollProtocol.Http ? ["http/1.1"] : null,
+        HandshakeTimeout = HandshakeTimeout,
+    };
 
     private static ErrorRecord NameInUse(string name, string message) =>
         new(new InvalidOperationException(message), ErrorIds.ServerNameInUse, ErrorCategory.ResourceExists, name);

@@ -13,6 +13,35 @@ namespace Netpoll.PowerShell;
 /// </summary>
 internal static class ServerCertificate
 {
+    /// <summary>
+    /// A cmdlet's -Certificate (with -CertificateKeyPath and -CertificatePassword, paths relative to its location)
+    /// loaded; a terminating <see cref="ErrorIds.CertificateInvalid"/> error when it cannot be, a warning when it expired.
+    /// </summary>
+    public static X509Certificate2 LoadFor(PSCmdlet cmdlet, object value, string? keyPath, SecureString? password)
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = Load(value, keyPath, password, cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath);
+        }
+        catch (ArgumentException ex)
+        {
+            cmdlet.ThrowTerminatingError(Invalid(ex, value));
+            throw; // not reached: ThrowTerminatingError throws
+        }
+
+        if (certificate.NotAfter < DateTime.Now)
+        {
+            cmdlet.WriteWarning($"The certificate {certificate.Subject} expired on {certificate.NotAfter:u}; clients that check it will refuse the server.");
+        }
+
+        return certificate;
+    }
+
+    /// <summary>The error for a certificate that could not be loaded, or that OpenSSL refused when the server started.</summary>
+    public static ErrorRecord Invalid(ArgumentException error, object? certificate) =>
+        new(error, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, certificate);
+
     /// <exception cref="ArgumentException">Not a certificate or a path; a file that is missing, unreadable, or has no private key; a wrong password.</exception>
     public static X509Certificate2 Load(object value, string? keyPath, SecureString? password, Func<string, string> resolvePath)
     {
