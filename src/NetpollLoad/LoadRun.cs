@@ -40,6 +40,7 @@ internal sealed class LoadRun
 
         Http = options.Pattern is LoadPattern.Http or LoadPattern.Handshake ? HttpRequestSet.For(options) : null;
         Depth = options.Pattern is LoadPattern.PingPong or LoadPattern.Handshake ? 1 : options.Pipeline;
+        ServiceTime = pacer is not null || options.Pattern == LoadPattern.Handshake ? new LatencyRecorder() : null;
 
         // A fixed-rate schedule holds requests itself (its second 0 is the start); a closed loop is held here.
         _held = options.StartAt is not null && pacer is null;
@@ -62,8 +63,12 @@ internal sealed class LoadRun
     /// <summary>From each request's intended send time (its send time in a closed loop) to its whole reply.</summary>
     public LatencyRecorder Latency { get; } = new();
 
-    /// <summary>From each request's actual send time to its whole reply.</summary>
-    public LatencyRecorder ServiceTime { get; } = new();
+    /// <summary>
+    /// From each request's actual send time to its whole reply, when that can differ from <see cref="Latency"/>:
+    /// a fixed-rate request may be sent after it was due, a Handshake request after its connect. Null in any
+    /// other closed loop, where a request is due when it is sent: its service time is its latency, recorded once.
+    /// </summary>
+    public LatencyRecorder? ServiceTime { get; }
 
     public LatencyRecorder ConnectTime { get; } = new();
 
@@ -156,7 +161,7 @@ internal sealed class LoadRun
         }
 
         Latency.Record((long)Stopwatch.GetElapsedTime(intended, now).TotalNanoseconds);
-        ServiceTime.Record((long)Stopwatch.GetElapsedTime(sent, now).TotalNanoseconds);
+        ServiceTime?.Record((long)Stopwatch.GetElapsedTime(sent, now).TotalNanoseconds);
         CountStatus(statusCode);
         Interlocked.Increment(ref _completed);
         Resolved();
