@@ -93,7 +93,7 @@ public static class LoadGenerator
             Requests = completed,
             RequestsFailed = run.Failed,
             RequestsScheduled = pacer is null ? null : scheduled,
-            RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - Volatile.Read(ref run.Sent)),
+            RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - run.SentOnSchedule),
             BytesSent = Volatile.Read(ref run.BytesSent),
             BytesReceived = Volatile.Read(ref run.BytesReceived),
             Elapsed = elapsed,

@@ -78,11 +78,13 @@ internal sealed class LoadRun
     public long BytesSent;
     public long BytesReceived;
     public long ConnectFailures;
-    public long Sent;
     public int Opened;
     public long Reopened;
 
     public long Completed => Volatile.Read(ref _completed);
+
+    /// <summary>Fixed rate: requests taken from the schedule and sent (those abandoned as their connection closed are not).</summary>
+    public long SentOnSchedule => (Pacer?.Taken ?? 0) - Volatile.Read(ref _abandoned);
 
     public long Failed => Volatile.Read(ref _failed);
 

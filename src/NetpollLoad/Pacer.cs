@@ -40,6 +40,9 @@ internal sealed class Pacer : IDisposable
     /// <summary>The largest lag seen so far.</summary>
     public TimeSpan MaxLag => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _maxLagTicks));
 
+    /// <summary>Requests taken so far (sent, or abandoned as their connection closed).</summary>
+    public long Taken => Volatile.Read(ref _next);
+
     public void Start() => _thread.Start();
 
     /// <summary>Takes the next request if it is due at <paramref name="now"/>; its intended send time comes back. Any thread.</summary>
