@@ -17,7 +17,7 @@ internal sealed class LoadRun
     private readonly ConcurrentDictionary<LoadConnection, byte> _live = new(ReferenceEqualityComparer.Instance);
     private readonly TaskCompletionSource _budgetSpent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long[] _statusCounts = new long[600];
-    private long _remaining;
+    private long _remaining;            // requests left in the budget; not counted when there is none (Requests = 0)
     private long _completed;
     private long _failed;
     private long _abandoned;
@@ -31,7 +31,7 @@ internal sealed class LoadRun
     {
         Options = options;
         Pacer = pacer;
-        _remaining = options.Requests > 0 ? options.Requests : long.MaxValue;
+        _remaining = options.Requests;
         Message = new byte[options.Pattern is LoadPattern.PingPong or LoadPattern.Pipelined ? options.MessageSize : 0];
         for (int i = 0; i < Message.Length; i++)
         {
@@ -120,7 +120,7 @@ internal sealed class LoadRun
     }
 
     /// <summary>Closed loop: takes one request from the budget; false when the test is held, stopping, or the budget is spent.</summary>
-    public bool TryStartRequest() => !_stopping && !_held && Interlocked.Decrement(ref _remaining) >= 0;
+    public bool TryStartRequest() => !_stopping && !_held && (Options.Requests == 0 || Interlocked.Decrement(ref _remaining) >= 0);
 
     /// <summary>
     /// Closed loop with a start time: lets requests go, and starts every connection already open (each held
@@ -145,7 +145,13 @@ internal sealed class LoadRun
     }
 
     /// <summary>Closed loop: a request taken with <see cref="TryStartRequest"/> could not be sent (its connection closed): another connection may send it.</summary>
-    public void ReturnRequest() => Interlocked.Increment(ref _remaining);
+    public void ReturnRequest()
+    {
+        if (Options.Requests > 0)
+        {
+            Interlocked.Increment(ref _remaining);
+        }
+    }
 
     /// <summary>Fixed rate: a request taken from the schedule could not be sent (its connection closed). It counts as not sent.</summary>
     public void AbandonRequest()
