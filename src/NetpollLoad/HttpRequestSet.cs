@@ -24,8 +24,6 @@ internal sealed class HttpRequestSet
         _wheel = Wheel([.. requests.Select(r => r.Weight)]);
     }
 
-    public int Count => _bytes.Length;
-
     /// <summary>The requests to send: the options' own, or <c>GET /</c> to the target. The Handshake pattern's ask the server to close after the response.</summary>
     public static HttpRequestSet For(LoadOptions options)
     {

@@ -205,7 +205,7 @@ internal struct HttpResponseParser
                     }
 
                     ReadOnlySpan<byte> line = Contiguous(rest.Slice(0, end), ref scratch);
-                    if (!TryParseField(line, out _, out _))
+                    if (!TryTakeLine(ref line, "a trailer line", out ReadOnlySpan<byte> trailer) || !TryParseField(trailer, out _, out _))
                     {
                         return ReplyStatus.Error;
                     }
@@ -252,9 +252,8 @@ internal struct HttpResponseParser
     /// <summary>Parses a header section (status line and fields, without the final CRLFCRLF) and sets up the body's framing.</summary>
     private Framing ParseHead(ReadOnlySpan<byte> head, bool headRequest)
     {
-        int lineEnd = head.IndexOf(Crlf);
-        ReadOnlySpan<byte> statusLine = lineEnd < 0 ? head : head[..lineEnd];
-        if (!TryParseStatusLine(statusLine, out int code, out bool http10))
+        ReadOnlySpan<byte> fields = head;
+        if (!TryTakeLine(ref fields, "the status line", out ReadOnlySpan<byte> statusLine) || !TryParseStatusLine(statusLine, out int code, out bool http10))
         {
             return Framing.Invalid;
         }
@@ -262,13 +261,9 @@ internal struct HttpResponseParser
         StatusCode = code;
         long contentLength = -1;
         bool transferEncoding = false, chunked = false, close = false, keepAlive = false;
-        ReadOnlySpan<byte> fields = lineEnd < 0 ? default : head[(lineEnd + 2)..];
         while (!fields.IsEmpty)
         {
-            int end = fields.IndexOf(Crlf);
-            ReadOnlySpan<byte> line = end < 0 ? fields : fields[..end];
-            fields = end < 0 ? default : fields[(end + 2)..];
-            if (!TryParseField(line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value))
+            if (!TryTakeLine(ref fields, "a header line", out ReadOnlySpan<byte> line) || !TryParseField(line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value))
             {
                 return Framing.Invalid;
             }
@@ -362,25 +357,40 @@ internal struct HttpResponseParser
             return false;
         }
 
-        if (line.IndexOfAny((byte)'\r', (byte)'\n', (byte)0) >= 0)
-        {
-            Fail($"bare CR, LF or NUL in the status line: '{ByteText.Quote(line)}'");
-            return false;
-        }
-
         http10 = line[7] == (byte)'0';
         return true;
     }
 
-    /// <summary>A field line: token ":" OWS value OWS. No folding, no CR/LF/NUL in it.</summary>
+    /// <summary>
+    /// The next line of a header section (up to its CRLF, or the rest when there is none), moving past it. One
+    /// search finds both its end and a bare CR, LF or NUL in it, which is an error.
+    /// </summary>
+    private bool TryTakeLine(ref ReadOnlySpan<byte> rest, string what, out ReadOnlySpan<byte> line)
+    {
+        int at = rest.IndexOfAny((byte)'\r', (byte)'\n', (byte)0);
+        if (at < 0)
+        {
+            line = rest;
+            rest = default;
+            return true;
+        }
+
+        if (rest[at] == (byte)'\r' && at + 1 < rest.Length && rest[at + 1] == (byte)'\n')
+        {
+            line = rest[..at];
+            rest = rest[(at + 2)..];
+            return true;
+        }
+
+        int end = rest.IndexOf(Crlf);
+        line = end < 0 ? rest : rest[..end];
+        return Fail($"bare CR, LF or NUL in {what}: '{ByteText.Quote(line)}'");
+    }
+
+    /// <summary>A field line without its CRLF (no CR, LF or NUL in it: see <see cref="TryTakeLine"/>): token ":" OWS value OWS, no folding.</summary>
     private bool TryParseField(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {
         name = value = default;
-        if (line.IndexOfAny((byte)'\r', (byte)'\n', (byte)0) >= 0)
-        {
-            return Fail($"bare CR, LF or NUL in a header line: '{ByteText.Quote(line)}'");
-        }
-
         if (line.Length > 0 && line[0] is (byte)' ' or (byte)'\t')
         {
             return Fail($"obsolete line folding (a header line starts with whitespace): '{ByteText.Quote(line)}'");

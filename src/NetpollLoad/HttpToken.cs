@@ -1,43 +1,17 @@
+using System.Buffers;
+
 namespace Netpoll.Load;
 
 /// <summary>RFC 9110 tokens (methods, header names): one or more tchar.</summary>
 internal static class HttpToken
 {
-    public static bool IsToken(ReadOnlySpan<char> text)
-    {
-        if (text.IsEmpty)
-        {
-            return false;
-        }
+    private const string TokenChars = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-        foreach (char c in text)
-        {
-            if (!IsTokenChar(c))
-            {
-                return false;
-            }
-        }
+    // Vectorized membership: every response's header names are checked, so this is on the generator's per-request path.
+    private static readonly SearchValues<char> Chars = SearchValues.Create(TokenChars);
+    private static readonly SearchValues<byte> Bytes = SearchValues.Create(System.Text.Encoding.ASCII.GetBytes(TokenChars));
 
-        return true;
-    }
+    public static bool IsToken(ReadOnlySpan<char> text) => !text.IsEmpty && !text.ContainsAnyExcept(Chars);
 
-    public static bool IsToken(ReadOnlySpan<byte> text)
-    {
-        if (text.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (byte b in text)
-        {
-            if (!IsTokenChar((char)b))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
+    public static bool IsToken(ReadOnlySpan<byte> text) => !text.IsEmpty && !text.ContainsAnyExcept(Bytes);
 }

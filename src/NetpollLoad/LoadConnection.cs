@@ -248,7 +248,6 @@ internal sealed class LoadConnection : ConnectionHandler
         if (sent > 0)
         {
             Interlocked.Add(ref _run.BytesSent, bytes);
-            Interlocked.Add(ref _run.Sent, sent);
         }
 
         return sent;

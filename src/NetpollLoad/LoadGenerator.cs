@@ -93,7 +93,7 @@ public static class LoadGenerator
             Requests = completed,
             RequestsFailed = run.Failed,
             RequestsScheduled = pacer is null ? null : scheduled,
-            RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - Volatile.Read(ref run.Sent)),
+            RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - run.SentOnSchedule),
             BytesSent = Volatile.Read(ref run.BytesSent),
             BytesReceived = Volatile.Read(ref run.BytesReceived),
             Elapsed = elapsed,
@@ -110,7 +110,7 @@ public static class LoadGenerator
             HistogramPath = options.HistogramLogPath is { } logPath ? Path.GetFullPath(logPath) : null,
             TlsHandshakes = pollers.Sum(p => p.TlsHandshakes),
             TlsResumedHandshakes = pollers.Sum(p => p.TlsResumedHandshakes),
-        }.WithHistograms(run.Latency.Total, run.ServiceTime.Total, run.ConnectTime.Total);
+        }.WithHistograms(run.Latency.Total, (run.ServiceTime ?? run.Latency).Total, run.ConnectTime.Total);
         return result with { Thresholds = [.. options.Thresholds.Select(t => t.Evaluate(result))] };
     }
 
@@ -213,7 +213,7 @@ public static class LoadGenerator
         {
             long requests = run.Completed;
             HistogramBase latency = run.Latency.TakeInterval();
-            HistogramBase serviceTime = run.ServiceTime.TakeInterval();
+            HistogramBase serviceTime = run.ServiceTime?.TakeInterval() ?? latency;
             run.ConnectTime.TakeInterval();
             TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, now);
             long from = _lastAt == 0 ? origin : _lastAt;

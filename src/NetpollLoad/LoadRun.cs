@@ -17,7 +17,7 @@ internal sealed class LoadRun
     private readonly ConcurrentDictionary<LoadConnection, byte> _live = new(ReferenceEqualityComparer.Instance);
     private readonly TaskCompletionSource _budgetSpent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long[] _statusCounts = new long[600];
-    private long _remaining;
+    private long _remaining;            // requests left in the budget; not counted when there is none (Requests = 0)
     private long _completed;
     private long _failed;
     private long _abandoned;
@@ -31,7 +31,7 @@ internal sealed class LoadRun
     {
         Options = options;
         Pacer = pacer;
-        _remaining = options.Requests > 0 ? options.Requests : long.MaxValue;
+        _remaining = options.Requests;
         Message = new byte[options.Pattern is LoadPattern.PingPong or LoadPattern.Pipelined ? options.MessageSize : 0];
         for (int i = 0; i < Message.Length; i++)
         {
@@ -40,6 +40,7 @@ internal sealed class LoadRun
 
         Http = options.Pattern is LoadPattern.Http or LoadPattern.Handshake ? HttpRequestSet.For(options) : null;
         Depth = options.Pattern is LoadPattern.PingPong or LoadPattern.Handshake ? 1 : options.Pipeline;
+        ServiceTime = pacer is not null || options.Pattern == LoadPattern.Handshake ? new LatencyRecorder() : null;
 
         // A fixed-rate schedule holds requests itself (its second 0 is the start); a closed loop is held here.
         _held = options.StartAt is not null && pacer is null;
@@ -62,8 +63,12 @@ internal sealed class LoadRun
     /// <summary>From each request's intended send time (its send time in a closed loop) to its whole reply.</summary>
     public LatencyRecorder Latency { get; } = new();
 
-    /// <summary>From each request's actual send time to its whole reply.</summary>
-    public LatencyRecorder ServiceTime { get; } = new();
+    /// <summary>
+    /// From each request's actual send time to its whole reply, when that can differ from <see cref="Latency"/>:
+    /// a fixed-rate request may be sent after it was due, a Handshake request after its connect. Null in any
+    /// other closed loop, where a request is due when it is sent: its service time is its latency, recorded once.
+    /// </summary>
+    public LatencyRecorder? ServiceTime { get; }
 
     public LatencyRecorder ConnectTime { get; } = new();
 
@@ -73,11 +78,13 @@ internal sealed class LoadRun
     public long BytesSent;
     public long BytesReceived;
     public long ConnectFailures;
-    public long Sent;
     public int Opened;
     public long Reopened;
 
     public long Completed => Volatile.Read(ref _completed);
+
+    /// <summary>Fixed rate: requests taken from the schedule and sent (those abandoned as their connection closed are not).</summary>
+    public long SentOnSchedule => (Pacer?.Taken ?? 0) - Volatile.Read(ref _abandoned);
 
     public long Failed => Volatile.Read(ref _failed);
 
@@ -113,7 +120,7 @@ internal sealed class LoadRun
     }
 
     /// <summary>Closed loop: takes one request from the budget; false when the test is held, stopping, or the budget is spent.</summary>
-    public bool TryStartRequest() => !_stopping && !_held && Interlocked.Decrement(ref _remaining) >= 0;
+    public bool TryStartRequest() => !_stopping && !_held && (Options.Requests == 0 || Interlocked.Decrement(ref _remaining) >= 0);
 
     /// <summary>
     /// Closed loop with a start time: lets requests go, and starts every connection already open (each held
@@ -138,7 +145,13 @@ internal sealed class LoadRun
     }
 
     /// <summary>Closed loop: a request taken with <see cref="TryStartRequest"/> could not be sent (its connection closed): another connection may send it.</summary>
-    public void ReturnRequest() => Interlocked.Increment(ref _remaining);
+    public void ReturnRequest()
+    {
+        if (Options.Requests > 0)
+        {
+            Interlocked.Increment(ref _remaining);
+        }
+    }
 
     /// <summary>Fixed rate: a request taken from the schedule could not be sent (its connection closed). It counts as not sent.</summary>
     public void AbandonRequest()
@@ -156,7 +169,7 @@ internal sealed class LoadRun
         }
 
         Latency.Record((long)Stopwatch.GetElapsedTime(intended, now).TotalNanoseconds);
-        ServiceTime.Record((long)Stopwatch.GetElapsedTime(sent, now).TotalNanoseconds);
+        ServiceTime?.Record((long)Stopwatch.GetElapsedTime(sent, now).TotalNanoseconds);
         CountStatus(statusCode);
         Interlocked.Increment(ref _completed);
         Resolved();

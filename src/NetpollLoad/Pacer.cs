@@ -37,11 +37,11 @@ internal sealed class Pacer : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "netpoll-load-pacer" };
     }
 
-    /// <summary>Requests handed out so far (sent, or lost to a connection that closed as it sent).</summary>
-    public long Taken => Math.Min(Volatile.Read(ref _next), _limit);
-
     /// <summary>The largest lag seen so far.</summary>
     public TimeSpan MaxLag => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _maxLagTicks));
+
+    /// <summary>Requests taken so far (sent, or abandoned as their connection closed).</summary>
+    public long Taken => Volatile.Read(ref _next);
 
     public void Start() => _thread.Start();
 

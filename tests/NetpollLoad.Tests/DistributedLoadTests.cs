@@ -136,10 +136,10 @@ public sealed class DistributedLoadTests
             StartAt = startAt,
         });
 
-        // Requests due in the wait before the start would show as a lag of about a second; none were due.
+        // A schedule that began when the test was called would have made ~400 requests due by the end (the
+        // second of waiting and the second of the test), and its lag would say nothing a loaded machine can't.
         Assert.Equal(startAt, result.StartTime);
         Assert.InRange(result.RequestsScheduled ?? 0, 150, 250);
-        Assert.True(result.ScheduleLagMax < TimeSpan.FromMilliseconds(500), $"schedule lag {result.ScheduleLagMax}");
     }
 
     private static LoadProgress Sample(double seconds, int open, long requests, double? p99 = null) =>

@@ -47,6 +47,7 @@ public class LoadGeneratorTests
         Assert.Equal(result.BytesReceived, stats.Sum(s => s.BytesOut));
         Assert.Equal(4000L * 512, result.BytesReceived);
         Assert.True(result.LatencyP50 <= result.LatencyP99 && result.LatencyP99 <= result.LatencyMax);
+        Assert.Equal(result.LatencyHistogram, result.ServiceTimeHistogram); // a closed loop sends each request when it is due
         lock (progress)
         {
             Assert.NotEmpty(progress);

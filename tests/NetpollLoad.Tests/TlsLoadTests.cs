@@ -49,6 +49,7 @@ public class TlsLoadTests
         Assert.Equal(0, result.Errors);
         Assert.Equal(30, result.ConnectionsOpened);
         Assert.Equal(30, result.TlsHandshakes);
+        Assert.True(result.LatencyMean > result.ServiceTimeMean, $"latency {result.LatencyMeanMs} ms holds the connect and handshake, service time {result.ServiceTimeMeanMs} ms does not");
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsHandshakes) + server.Count(PollerCounter.TlsResumedHandshakes) == 30, "the server counted every handshake");
         if (resumption)
         {

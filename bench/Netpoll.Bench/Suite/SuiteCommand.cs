@@ -102,12 +102,7 @@ internal sealed partial class SuiteCommand
         {
             foreach (string server in Servers(IdleServers))
             {
-                await RecordAsync(async () =>
-                {
-                    RunRecord r = await IdleAsync(server, s.IdleConnections).ConfigureAwait(false);
-                    Log(Describe(r));
-                    return [r];
-                }).ConfigureAwait(false);
+                await RecordAsync(async () => [await IdleAsync(server, s.IdleConnections).ConfigureAwait(false)]).ConfigureAwait(false);
             }
         }
 
@@ -260,6 +255,31 @@ internal sealed partial class SuiteCommand
         _results.Runs.AddRange(records);
         Save(); // a session that dies half-way still leaves what was measured
     }
+
+    /// <summary>
+    /// Measures one run: <paramref name="measure"/> fills <paramref name="r"/>, its child processes in <c>using</c>
+    /// declarations (gone when it ends, however it ends). A run whose processes fail is recorded as failed with
+    /// why, and the suite goes on; the run is logged either way.
+    /// </summary>
+    private async Task<RunRecord> MeasureRunAsync(RunRecord r, Func<Task> measure)
+    {
+        try
+        {
+            await measure().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRunFailure(ex))
+        {
+            r.Ok = false;
+            r.Error = ex.Message;
+        }
+
+        Log(Describe(r));
+        return r;
+    }
+
+    /// <summary>How a run's child processes fail: one times out or exits early, or prints what is not the JSON expected.</summary>
+    private static bool IsRunFailure(Exception ex) =>
+        ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException;
 
     /// <summary>
     /// Before a run, waits (bounded) until the rest of the machine uses under 0.3 cores over half a second,

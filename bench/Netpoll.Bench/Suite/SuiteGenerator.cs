@@ -47,7 +47,7 @@ internal sealed partial class SuiteCommand
             Log(Describe(records[^1]));
             await StopServerAsync(server).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
+        catch (Exception ex) when (IsRunFailure(ex))
         {
             RunRecord r = NewRecord("generator", serverName, connections, 0, rep);
             r.Ok = false;
@@ -87,17 +87,16 @@ internal sealed partial class SuiteCommand
     }
 
     /// <summary>The generator's resident memory per open connection: idle connections to a Netpoll echo server, RSS before the run and with all open.</summary>
-    private async Task<RunRecord> GeneratorMemoryAsync()
+    private Task<RunRecord> GeneratorMemoryAsync()
     {
         int connections = _settings.GeneratorIdleConnections;
         RunRecord r = NewRecord("generator-memory", "netpoll", connections, 0, 1);
         r.Client = "netpoll-load";
-        ChildProcess? server = null, client = null;
-        try
+        return MeasureRunAsync(r, async () =>
         {
-            server = StartServer("netpoll", http: false, pinned: true, pollers: 0);
+            using ChildProcess server = StartServer("netpoll", http: false, pinned: true, pollers: 0);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
-            client = ChildProcess.Start(
+            using ChildProcess client = ChildProcess.Start(
                 [_self, "client", "--target", $"127.0.0.1:{port}", "--connections", I(connections), "--pattern", "idle",
                  "--sources", I(_settings.IdleSources), "--warmup", "0", "--pollers", "1", "--wait-go"], "1");
             await client.WaitForLineAsync("WAITING ", TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -116,19 +115,6 @@ internal sealed partial class SuiteCommand
             await StopServerAsync(server).ConfigureAwait(false);
             r.Ok = r.ConnectionsOpened > 0;
             r.Error = r.Ok ? null : "no connection opened";
-        }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
-        {
-            r.Ok = false;
-            r.Error = ex.Message;
-        }
-        finally
-        {
-            client?.Dispose();
-            server?.Dispose();
-        }
-
-        Log(Describe(r));
-        return r;
+        });
     }
 }

@@ -52,7 +52,7 @@ internal sealed partial class SuiteCommand
             await client.SendAsync("quit").ConfigureAwait(false);
             await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException or SocketException or System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (IsRunFailure(ex) || ex is SocketException or System.ComponentModel.Win32Exception)
         {
             for (; next < configs.Count; next++)
             {

@@ -70,7 +70,7 @@ internal sealed partial class SuiteCommand
             await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             await StopServerAsync(server).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
+        catch (Exception ex) when (IsRunFailure(ex))
         {
             for (; next < session.Configs.Count; next++)
             {
@@ -205,7 +205,7 @@ internal sealed partial class SuiteCommand
 
             await StopServerAsync(server).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
+        catch (Exception ex) when (IsRunFailure(ex))
         {
             for (; next < connectionCounts.Count; next++)
             {
@@ -238,15 +238,14 @@ internal sealed partial class SuiteCommand
     /// GET / with Connection: close, read the answer and close; keepalive: requests on connections opened before
     /// the window, so the server's allocations in it are per request after the handshake.
     /// </summary>
-    private async Task<RunRecord> HttpsClientSessionAsync(string serverName, int rep, string mode)
+    private Task<RunRecord> HttpsClientSessionAsync(string serverName, int rep, string mode)
     {
         SuiteSettings s = _settings;
         string group = mode switch { "handshake" => "handshake", "resumed" => "handshake-resumed", _ => "https-steady" };
         RunRecord r = NewRecord(group, serverName, s.HandshakeConnections, 0, rep);
-        ChildProcess? server = null, client = null;
-        try
+        return MeasureRunAsync(r, async () =>
         {
-            server = StartServer(serverName, http: true, pinned: true, pollers: 0);
+            using ChildProcess server = StartServer(serverName, http: true, pinned: true, pollers: 0);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
             string[] common = [_self, "https", "--target", $"127.0.0.1:{port}", "--connections", I(s.HandshakeConnections), "--mode", mode];
             using (ChildProcess warm = ChildProcess.Start([.. common, "--duration", D(s.JitWarmup), "--warmup", "0"], "1"))
@@ -254,7 +253,7 @@ internal sealed partial class SuiteCommand
                 await warm.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.JitWarmup + 120)).ConfigureAwait(false);
             }
 
-            client = ChildProcess.Start([.. common, "--duration", D(s.Measure), "--warmup", D(s.Warmup)], "1");
+            using ChildProcess client = ChildProcess.Start([.. common, "--duration", D(s.Measure), "--warmup", D(s.Warmup)], "1");
             await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(s.Warmup + 120)).ConfigureAwait(false);
             Snapshot a = await SnapshotAsync(server, client).ConfigureAwait(false);
             await client.WaitForLineAsync("END ", TimeSpan.FromSeconds(s.Measure + 120)).ConfigureAwait(false);
@@ -267,20 +266,7 @@ internal sealed partial class SuiteCommand
             await StopServerAsync(server).ConfigureAwait(false);
             r.Ok = r.Rps > 0;
             r.Error = r.Ok ? null : $"no requests ({result["firstError"]})";
-        }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
-        {
-            r.Ok = false;
-            r.Error = ex.Message;
-        }
-        finally
-        {
-            client?.Dispose();
-            server?.Dispose();
-        }
-
-        Log(Describe(r));
-        return r;
+        });
     }
 
     /// <summary>Runs wrk on core 1; returns its summary and its CPU seconds (read as it prints the summary; NaN if it had already gone).</summary>
@@ -303,18 +289,17 @@ internal sealed partial class SuiteCommand
         return (JsonNode.Parse(line)!.AsObject(), cpu);
     }
 
-    private async Task<RunRecord> IdleAsync(string serverName, int connections)
+    private Task<RunRecord> IdleAsync(string serverName, int connections)
     {
         RunRecord r = NewRecord("idle", serverName, connections, 0, 1);
-        ChildProcess? server = null, client = null;
-        try
+        return MeasureRunAsync(r, async () =>
         {
-            server = StartServer(serverName, http: false, pinned: true, pollers: 0);
+            using ChildProcess server = StartServer(serverName, http: false, pinned: true, pollers: 0);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
             bool managed = !serverName.StartsWith("c-", StringComparison.Ordinal);
             JsonObject before = await ServerStatsAsync(server, collect: managed).ConfigureAwait(false);
             long rssBefore = ProcStat.RssBytes(server.Id);
-            client = ChildProcess.Start(
+            using ChildProcess client = ChildProcess.Start(
                 [_self, "client", "--target", $"127.0.0.1:{port}", "--connections", I(connections), "--pattern", "idle",
                  "--sources", I(_settings.IdleSources), "--warmup", "0", "--pollers", "1"], "1");
             await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(120)).ConfigureAwait(false);
@@ -356,19 +341,7 @@ internal sealed partial class SuiteCommand
             await StopServerAsync(server).ConfigureAwait(false);
             r.Ok = opened > 0;
             r.Error = r.Ok ? null : "no connection opened";
-        }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException or FormatException or JsonException or NullReferenceException)
-        {
-            r.Ok = false;
-            r.Error = ex.Message;
-        }
-        finally
-        {
-            client?.Dispose();
-            server?.Dispose();
-        }
-
-        return r;
+        });
     }
 
     private static async Task<JsonObject> ServerCommandAsync(ChildProcess server, string command)

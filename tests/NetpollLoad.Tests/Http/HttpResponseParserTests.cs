@@ -94,6 +94,12 @@ public class HttpResponseParserTests
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\n")]
     [InlineData("HTTP/1.1 101 Switching Protocols\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nBad Header\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 O\nK\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: a\nb\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: a\r\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Sum: 1\n2\r\n\r\n")]
     public void Bytes_that_break_the_protocol_are_an_error_that_says_how(string response)
     {
         (ReplyStatus result, _, _, _) = Parse(response, int.MaxValue, out string? error);
