@@ -66,6 +66,7 @@ Describe 'Start-, Get-, Stop-NetpollProxy' {
     It 'rejects an upstream that is not host:port at binding, saying what is allowed' {
         { Start-NetpollProxy -Upstream 'just-a-host' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*host:port*unix:*'
         { Start-NetpollProxy -Upstream '127.0.0.1:70000' } | Should -Throw -ExpectedMessage '*not a port from 1 to 65535*'
+        { Start-NetpollProxy -Upstream '::1:8080' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*write IPv6 as `[::1`]:port*'
     }
 
     It 'says when the upstream host does not resolve' {
