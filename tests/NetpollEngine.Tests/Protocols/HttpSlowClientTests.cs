@@ -155,6 +155,7 @@ public class HttpSlowClientTests
         var bytes = new List<byte>();
         while (!Encoding.ASCII.GetString([.. bytes]).EndsWith("Hello, World!", StringComparison.Ordinal))
         {
+            Assert.True(bytes.Count < 64 * 1024, "no Hello, World! response in the first 64 KiB"); // bounded in count; each read in time
             bytes.AddRange(await client.ReceiveExactlyAsync(1));
         }
 
