@@ -35,7 +35,8 @@ BeforeAll {
     function Read-ToClose([System.IO.Stream] $Stream) {
         $buffer = [byte[]]::new(4096)
         $text = [System.Text.StringBuilder]::new()
-        while (($read = $Stream.Read($buffer, 0, $buffer.Length)) -gt 0) { [void] $text.Append([System.Text.Encoding]::Latin1.GetString($buffer, 0, $read)) }
+        $deadline = [DateTime]::UtcNow.AddSeconds(30) # each read waits ReadTimeout at most; this bounds a server that never closes
+        while (($read = $Stream.Read($buffer, 0, $buffer.Length)) -gt 0 -and [DateTime]::UtcNow -lt $deadline) { [void] $text.Append([System.Text.Encoding]::Latin1.GetString($buffer, 0, $read)) }
         $text.ToString()
     }
 }
@@ -363,7 +364,7 @@ public sealed class PesterUpperHandler : Netpoll.Connections.ConnectionHandler
                 $stream.Write([byte[]][char[]]'netpoll', 0, 7)
                 $buffer = [byte[]]::new(7)
                 $read = 0
-                while ($read -lt 7) { $read += $stream.Read($buffer, $read, 7 - $read) }
+                while ($read -lt 7 -and ($n = $stream.Read($buffer, $read, 7 - $read)) -gt 0) { $read += $n } # a 0 read is EOF: stop
                 [System.Text.Encoding]::ASCII.GetString($buffer) | Should -Be 'NETPOLL'
             }
             finally { $client.Dispose() }

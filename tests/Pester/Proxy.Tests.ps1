@@ -52,9 +52,21 @@ Describe 'Start-, Get-, Stop-NetpollProxy' {
         $taken[0].FullyQualifiedErrorId | Should -BeLike 'NetpollProxyNameInUse*'
     }
 
+    It 'names a server started without -Name past the names proxies have' {
+        $taken = @(Get-NetpollServer).Name + @(Get-NetpollProxy).Name
+        $next = 1..1000 | ForEach-Object { "netpoll-$_" } | Where-Object { $_ -notin $taken } | Select-Object -First 1
+        $squatter = Start-NetpollProxy -Name $next -Upstream $service.EndPoint
+        try {
+            $web = Start-NetpollServer -Protocol Echo -Port 0 -ErrorAction Stop
+            try { $web.Name | Should -Not -Be $next } finally { $web | Stop-NetpollServer }
+        }
+        finally { $squatter | Stop-NetpollProxy }
+    }
+
     It 'rejects an upstream that is not host:port at binding, saying what is allowed' {
         { Start-NetpollProxy -Upstream 'just-a-host' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*host:port*unix:*'
         { Start-NetpollProxy -Upstream '127.0.0.1:70000' } | Should -Throw -ExpectedMessage '*not a port from 1 to 65535*'
+        { Start-NetpollProxy -Upstream '::1:8080' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*write IPv6 as `[::1`]:port*'
     }
 
     It 'says when the upstream host does not resolve' {

@@ -24,7 +24,7 @@ public sealed class GetNetpollProxyCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         IEnumerable<NetpollProxy> proxies = ParameterSetName == IdSet ? ProxyLookup.ById(this, Id!)
-            : Name is null ? ProxyRegistry.All
+            : Name is null ? Registries.Proxies.All
             : ProxyLookup.ByName(this, Name);
         foreach (NetpollProxy proxy in proxies)
         {

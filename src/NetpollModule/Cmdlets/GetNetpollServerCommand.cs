@@ -24,7 +24,7 @@ public sealed class GetNetpollServerCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         IEnumerable<NetpollServer> servers = ParameterSetName == IdSet ? ServerLookup.ById(this, Id!)
-            : Name is null ? ServerRegistry.All
+            : Name is null ? Registries.Servers.All
             : ServerLookup.ByName(this, Name);
         foreach (NetpollServer server in servers)
         {

@@ -67,8 +67,8 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
             default:
                 foreach (string name in Name ?? ["*"])
                 {
-                    NetpollServer[] servers = [.. ServerRegistry.ByName(name)];
-                    NetpollProxy[] proxies = [.. ProxyRegistry.ByName(name)];
+                    NetpollServer[] servers = [.. Registries.Servers.ByName(name)];
+                    NetpollProxy[] proxies = [.. Registries.Proxies.ByName(name)];
                     if (servers.Length + proxies.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
                     {
                         WriteError(new ErrorRecord(new ItemNotFoundException($"No Netpoll server or proxy is named '{name}'. Get-NetpollServer and Get-NetpollProxy list the running ones."), ErrorIds.ServerNotFound, ErrorCategory.ObjectNotFound, name));

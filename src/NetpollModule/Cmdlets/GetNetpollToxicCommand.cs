@@ -23,7 +23,7 @@ public sealed class GetNetpollToxicCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        IEnumerable<NetpollProxy> proxies = Proxy is null ? ProxyRegistry.All : ProxyLookup.Running(this, Proxy);
+        IEnumerable<NetpollProxy> proxies = Proxy is null ? Registries.Proxies.All : ProxyLookup.Running(this, Proxy);
         foreach (NetpollProxy proxy in proxies)
         {
             IReadOnlyList<NetpollToxic> toxics = proxy.Toxics;

@@ -42,7 +42,7 @@ public sealed class RemoveNetpollRouteCommand : PSCmdlet
         {
             foreach (NetpollRoute route in Route!)
             {
-                if (ServerRegistry.ById(route.ServerId) is { Http: { } http } server)
+                if (Registries.Servers.ById(route.ServerId) is { Http: { } http } server)
                 {
                     Remove(server, http, route.Pattern);
                 }

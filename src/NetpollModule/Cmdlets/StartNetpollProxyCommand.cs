@@ -78,8 +78,8 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        string name = Name ?? NextFreeName();
-        if (ProxyRegistry.IsNameTaken(name) || ServerRegistry.IsNameTaken(name))
+        string name = Name ?? Registries.NextFreeName("proxy");
+        if (Registries.IsNameTaken(name))
         {
             WriteError(NameInUse(name));
             return;
@@ -149,8 +149,8 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
             return;
         }
 
-        var started = new NetpollProxy(ProxyRegistry.NextId(), Upstream, proxy) { Pollers = Pollers };
-        if (!ProxyRegistry.TryAdd(started))
+        var started = new NetpollProxy(Registries.Proxies.NextId(), Upstream, proxy) { Pollers = Pollers };
+        if (!Registries.Proxies.TryAdd(started))
         {
             proxy.StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
             WriteError(NameInUse(name));
@@ -160,18 +160,6 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
         ModuleLifecycle.WarnBeforeStopping(MyInvocation.MyCommand.Module);
         WriteVerbose($"Started {started}.");
         WriteObject(started);
-    }
-
-    private static string NextFreeName()
-    {
-        for (int i = 1; ; i++)
-        {
-            string candidate = $"proxy-{i}";
-            if (!ProxyRegistry.IsNameTaken(candidate) && !ServerRegistry.IsNameTaken(candidate))
-            {
-                return candidate;
-            }
-        }
     }
 
     private static ErrorRecord NameInUse(string name) => new(

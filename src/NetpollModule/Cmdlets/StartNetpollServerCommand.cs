@@ -149,8 +149,8 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     protected override void EndProcessing()
     {
         // A name or port conflict is this server's error, not the statement's: -ErrorAction decides (as built-ins do).
-        string name = Name ?? NextFreeName();
-        if (ServerRegistry.IsNameTaken(name) || ProxyRegistry.IsNameTaken(name))
+        string name = Name ?? Registries.NextFreeName("netpoll");
+        if (Registries.IsNameTaken(name))
         {
             WriteError(NameInUse(name, $"A Netpoll server or proxy named '{name}' is already running. Stop it or choose another -Name."));
             return;
@@ -220,12 +220,12 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
 
         Task serving = loop!.ServeAsync(listener);
-        var server = new NetpollServer(ServerRegistry.NextId(), name, protocol, handler, loop, listener, serving, scripts) { RouteState = state, ScriptThreads = ScriptThreads, Certificate = tls?.Certificate };
-        if (!ServerRegistry.TryAdd(server))
+        var server = new NetpollServer(Registries.Servers.NextId(), name, protocol, handler, loop, listener, serving, scripts) { RouteState = state, ScriptThreads = ScriptThreads, Certificate = tls?.Certificate };
+        if (!Registries.Servers.TryAdd(server))
         {
             loop.ShutdownAsync(TimeSpan.Zero).GetAwaiter().GetResult();
             server.Release();
-            WriteError(NameInUse(name, $"A Netpoll server named '{name}' was started meanwhile. Choose another -Name."));
+            WriteError(NameInUse(name, $"A Netpoll server or proxy named '{name}' was started meanwhile. Choose another -Name."));
             return;
         }
 
@@ -247,7 +247,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         {
         }
 
-        ServerRegistry.Remove(server);
+        Registries.Servers.Remove(server);
         server.Loop.ShutdownAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
     }
 
@@ -271,18 +271,6 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         }
 
         return Handler is not null ? null : Route is not null ? NetpollProtocol.Http : Protocol;
-    }
-
-    private string NextFreeName()
-    {
-        for (int i = 1; ; i++)
-        {
-            string candidate = $"netpoll-{i}";
-            if (!ServerRegistry.IsNameTaken(candidate))
-            {
-                return candidate;
-            }
-        }
     }
 
     private EndPoint ResolveEndPoint()

@@ -55,7 +55,7 @@ public sealed class StopNetpollProxyCommand : PSCmdlet
                 continue;
             }
 
-            ProxyRegistry.Remove(proxy);
+            Registries.Proxies.Remove(proxy);
             WriteVerbose($"Stopped {proxy}.");
             if (PassThru)
             {

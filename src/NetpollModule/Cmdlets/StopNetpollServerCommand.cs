@@ -55,7 +55,7 @@ public sealed class StopNetpollServerCommand : PSCmdlet
                 continue;
             }
 
-            ServerRegistry.Remove(server);
+            Registries.Servers.Remove(server);
             WriteVerbose($"Stopped {server}.");
             if (PassThru)
             {

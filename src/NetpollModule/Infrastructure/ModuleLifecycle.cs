@@ -27,8 +27,8 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
     {
         string[] running =
         [
-            .. ServerRegistry.All.Select(s => $"server {s.Name} ({s.EndPoint}, {s.Connections} connections)"),
-            .. ProxyRegistry.All.Select(p => $"proxy {p.Name} ({p.EndPoint} -> {p.Upstream}, {p.Connections} connections)"),
+            .. Registries.Servers.All.Select(s => $"server {s.Name} ({s.EndPoint}, {s.Connections} connections)"),
+            .. Registries.Proxies.All.Select(p => $"proxy {p.Name} ({p.EndPoint} -> {p.Upstream}, {p.Connections} connections)"),
         ];
         return running.Length == 0 ? null
             : $"Removing the Netpoll module stops {running.Length} running server(s) and proxies: {string.Join(", ", running)}. Their connections are drained for {StopTimeout.TotalSeconds} s, then reset.";
@@ -79,7 +79,7 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
     /// <summary>Proxies first (their connections to servers of this process close cleanly), then servers.</summary>
     private static void StopAll()
     {
-        ProxyRegistry.StopAll(StopTimeout);
-        ServerRegistry.StopAll(StopTimeout);
+        Registries.Proxies.StopAll(StopTimeout);
+        Registries.Servers.StopAll(StopTimeout);
     }
 }

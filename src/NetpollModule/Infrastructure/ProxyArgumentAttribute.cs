@@ -19,14 +19,14 @@ public sealed class ProxyArgumentAttribute : ArgumentTransformationAttribute
     private static NetpollProxy One(object? item) => (item is PSObject ps ? ps.BaseObject : item) switch
     {
         NetpollProxy proxy => proxy,
-        string name => ProxyRegistry.Find(name) ?? throw new ArgumentTransformationMetadataException(
+        string name => Registries.Proxies.Find(name) ?? throw new ArgumentTransformationMetadataException(
             $"No Netpoll proxy is named '{name}'. Running: {Running()}. Start one with Start-NetpollProxy."),
         var other => throw new ArgumentTransformationMetadataException($"'{other}' is not a Netpoll proxy or a proxy's name."),
     };
 
     private static string Running()
     {
-        IReadOnlyList<NetpollProxy> all = ProxyRegistry.All;
+        IReadOnlyList<NetpollProxy> all = Registries.Proxies.All;
         return all.Count == 0 ? "none" : string.Join(", ", all.Select(p => p.Name));
     }
 }

@@ -10,7 +10,7 @@ public sealed class ProxyNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         string prefix = (wordToComplete ?? "").Trim('\'', '"');
-        return ProxyRegistry.All
+        return Registries.Proxies.All
             .Where(p => p.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .Select(p => new CompletionResult(p.Name, p.Name, CompletionResultType.ParameterValue, $"{p.Name}: {p.EndPoint} -> {p.Upstream}"));
     }

@@ -6,7 +6,7 @@ namespace Netpoll.PowerShell;
 /// Finds running servers or proxies for the cmdlets that take them: by name (wildcards), by id, or by an
 /// object; what is not found is a non-terminating error of its own (NetpollServerNotFound, NetpollProxyNotFound).
 /// </summary>
-internal sealed class RegistryLookup<T>(string kind, string errorId, Func<string, IEnumerable<T>> byName, Func<int, T?> byId, Func<T, int> idOf, Func<T, string> nameOf)
+internal sealed class RegistryLookup<T>(string kind, string errorId, Registry<T> registry)
     where T : class
 {
     private readonly string _list = $"Get-Netpoll{char.ToUpperInvariant(kind[0])}{kind[1..]} lists the running ones.";
@@ -15,7 +15,7 @@ internal sealed class RegistryLookup<T>(string kind, string errorId, Func<string
     {
         foreach (string name in names)
         {
-            T[] matches = [.. byName(name)];
+            T[] matches = [.. registry.ByName(name)];
             if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 cmdlet.WriteError(NotFound($"No Netpoll {kind} is named '{name}'. {_list}", name));
@@ -32,7 +32,7 @@ internal sealed class RegistryLookup<T>(string kind, string errorId, Func<string
     {
         foreach (int id in ids)
         {
-            if (byId(id) is { } found)
+            if (registry.ById(id) is { } found)
             {
                 yield return found;
             }
@@ -48,13 +48,13 @@ internal sealed class RegistryLookup<T>(string kind, string errorId, Func<string
     {
         foreach (T item in items)
         {
-            if (byId(idOf(item)) is { } live)
+            if (registry.ById(registry.IdOf(item)) is { } live)
             {
                 yield return live;
             }
             else
             {
-                cmdlet.WriteError(NotFound($"{char.ToUpperInvariant(kind[0])}{kind[1..]} '{nameOf(item)}' (Id {idOf(item)}) is not running; it was already stopped.", nameOf(item)));
+                cmdlet.WriteError(NotFound($"{char.ToUpperInvariant(kind[0])}{kind[1..]} '{registry.NameOf(item)}' (Id {registry.IdOf(item)}) is not running; it was already stopped.", registry.NameOf(item)));
             }
         }
     }

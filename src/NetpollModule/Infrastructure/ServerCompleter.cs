@@ -10,7 +10,7 @@ public abstract class ServerCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         string prefix = (wordToComplete ?? "").Trim('\'', '"');
-        foreach (NetpollServer server in ServerRegistry.All)
+        foreach (NetpollServer server in Registries.Servers.All)
         {
             string value = ValueOf(server);
             if (value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))

@@ -15,8 +15,8 @@ public sealed class ToxicNameCompleter : IArgumentCompleter
         IEnumerable<NetpollProxy> proxies = given switch
         {
             NetpollProxy proxy => [proxy],
-            string name when ProxyRegistry.Find(name) is { } proxy => [proxy],
-            _ => ProxyRegistry.All,
+            string name when Registries.Proxies.Find(name) is { } proxy => [proxy],
+            _ => Registries.Proxies.All,
         };
         return proxies
             .SelectMany(p => p.Toxics)

@@ -6,7 +6,7 @@ namespace Netpoll.PowerShell;
 internal static class ProxyLookup
 {
     private static readonly RegistryLookup<NetpollProxy> Lookup =
-        new("proxy", ErrorIds.ProxyNotFound, ProxyRegistry.ByName, ProxyRegistry.ById, p => p.Id, p => p.Name);
+        new("proxy", ErrorIds.ProxyNotFound, Registries.Proxies);
 
     public static IEnumerable<NetpollProxy> ByName(Cmdlet cmdlet, IEnumerable<string> names) => Lookup.ByName(cmdlet, names);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Netpoll.Load.Contracts;
 
 namespace Netpoll.PowerShell;
 
@@ -25,9 +26,16 @@ internal sealed record UpstreamAddress(string Text, string? Host, int Port, stri
             return null;
         }
 
+        // The grammar of Invoke-NetpollLoad's targets (LoadTarget), which resolves it: IPv6 only in brackets.
         int colon = text.LastIndexOf(':');
-        string host = colon > 0 ? text[..colon].Trim('[', ']') : "";
-        if (colon <= 0 || host.Length == 0)
+        string host = colon > 0 ? text[..colon] : "";
+        bool bracketed = host.Length >= 2 && host[0] == '[' && host[^1] == ']';
+        if (bracketed)
+        {
+            host = host[1..^1];
+        }
+
+        if (host.Length == 0)
         {
             problem = "it has no host:port";
             return null;
@@ -39,7 +47,7 @@ internal sealed record UpstreamAddress(string Text, string? Host, int Port, stri
             return null;
         }
 
-        if (host.Contains(':', StringComparison.Ordinal) && !IPAddress.TryParse(host, out _))
+        if (bracketed ? !IPAddress.TryParse(host, out IPAddress? literal) || literal.AddressFamily != AddressFamily.InterNetworkV6 : host.Contains(':', StringComparison.Ordinal))
         {
             problem = $"'{host}' is not an IPv6 address (write IPv6 as [::1]:port)";
             return null;
@@ -48,24 +56,7 @@ internal sealed record UpstreamAddress(string Text, string? Host, int Port, stri
         return new UpstreamAddress(text, host, port, null);
     }
 
-    /// <summary>The end point to connect to: a host name resolves now (IPv4 first).</summary>
+    /// <summary>The end point to connect to: a host name resolves now, as a load target's does (IPv4 first, localhost is 127.0.0.1).</summary>
     /// <exception cref="SocketException">The host name does not resolve.</exception>
-    public EndPoint Resolve()
-    {
-        if (UnixPath is not null)
-        {
-            return new UnixDomainSocketEndPoint(UnixPath);
-        }
-
-        if (IPAddress.TryParse(Host, out IPAddress? address))
-        {
-            return new IPEndPoint(address, Port);
-        }
-
-        IPAddress[] addresses = Dns.GetHostAddresses(Host!);
-        IPAddress chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-            ?? addresses.FirstOrDefault()
-            ?? throw new SocketException((int)SocketError.HostNotFound);
-        return new IPEndPoint(chosen, Port);
-    }
+    public EndPoint Resolve() => UnixPath is not null ? new UnixDomainSocketEndPoint(UnixPath) : LoadTarget.Resolve(Text);
 }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
 using Netpoll.Protocols;
 
 namespace Netpoll.PowerShell;
@@ -36,8 +37,9 @@ internal sealed class ScriptRouteRunner : IDisposable
 
     private readonly InitialSessionState _session;
     private readonly BlockingCollection<ScriptWork> _queue = [];
-    private readonly ConcurrentDictionary<HttpRoute, string> _lastErrors = new();
-    private readonly ConcurrentDictionary<HttpRoute, string> _scripts = new();
+    // Keyed weakly: a route replaced by Set-NetpollRoute or removed takes its entries with it.
+    private readonly ConditionalWeakTable<HttpRoute, string> _lastErrors = new();
+    private readonly ConditionalWeakTable<HttpRoute, string> _scripts = new();
     private readonly Lock _workersGate = new();
     private int _workers;   // started, guarded by _workersGate
     private int _idle;      // waiting for work (Interlocked)
@@ -59,7 +61,7 @@ internal sealed class ScriptRouteRunner : IDisposable
         string text = script.ToString();
         HttpRoute? route = null;
         route = HttpRoute.Dynamic(pattern, request => RunAsync(route!, text, request));
-        _scripts[route] = text;
+        _scripts.AddOrUpdate(route, text);
         return route;
     }
 
@@ -184,7 +186,7 @@ internal sealed class ScriptRouteRunner : IDisposable
 
     private Exception Remember(HttpRoute route, Exception error)
     {
-        _lastErrors[route] = $"{DateTimeOffset.Now:HH:mm:ss} {error.Message}";
+        _lastErrors.AddOrUpdate(route, $"{DateTimeOffset.Now:HH:mm:ss} {error.Message}");
         return error;
     }
 

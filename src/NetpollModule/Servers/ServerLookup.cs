@@ -9,7 +9,7 @@ namespace Netpoll.PowerShell;
 internal static class ServerLookup
 {
     private static readonly RegistryLookup<NetpollServer> Lookup =
-        new("server", ErrorIds.ServerNotFound, ServerRegistry.ByName, ServerRegistry.ById, s => s.Id, s => s.Name);
+        new("server", ErrorIds.ServerNotFound, Registries.Servers);
 
     public static IEnumerable<NetpollServer> ByName(Cmdlet cmdlet, IEnumerable<string> names) => Lookup.ByName(cmdlet, names);
 

@@ -42,6 +42,7 @@ public class HttpHandlerTests
         var text = new StringBuilder();
         while (!text.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
         {
+            Assert.True(text.Length < 64 * 1024, "no response head ended in the first 64 KiB"); // bounded in count; each read in time
             text.Append(Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(1)));
         }
 

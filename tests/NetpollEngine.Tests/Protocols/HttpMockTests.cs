@@ -315,6 +315,7 @@ public class HttpMockTests
         var head = new List<byte>();
         while (!head.AsEnumerable().Reverse().Take(4).SequenceEqual("\n\r\n\r"u8.ToArray()))
         {
+            Assert.True(head.Count < 64 * 1024, "no response head ended in the first 64 KiB"); // bounded in count; each read in time
             head.AddRange(await client.ReceiveExactlyAsync(1));
         }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Netpoll.Connections;
@@ -32,8 +31,7 @@ public class HttpSlowClientTests
         await using (server)
         {
             using Socket client = await server.ConnectSocketAsync();
-            var clock = Stopwatch.StartNew();
-            Task<byte[]> reply = client.ReceiveToEndAsync(timeoutMs: 10_000);
+            Task<byte[]> reply = client.ReceiveToEndAsync(timeoutMs: 30_000);
             byte[] head = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\nX-Drip: " + new string('d', 200));
             // One byte every 50 ms: without a head deadline this would hold the connection for 10 s and more.
             int sent = await DripUntilAnswered(client, reply, head, bytesPerStep: 1, everyMs: 50);
@@ -41,8 +39,8 @@ public class HttpSlowClientTests
             string text = Encoding.ASCII.GetString(await reply);
             Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", text, StringComparison.Ordinal);
             Assert.Contains("Connection: close", text, StringComparison.Ordinal);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"closed after {clock.Elapsed.TotalMilliseconds:0} ms with a {HeadTimeout.TotalMilliseconds} ms head deadline");
-            Assert.True(sent < head.Length, "the head never completed, so only the deadline can have ended it");
+            // Not a time bound (a loaded machine stretches the drip too): the head was still incomplete, so the deadline answered.
+            Assert.True(sent < head.Length, $"the whole {head.Length}-byte head went out before the answer, so the deadline did not end it");
             Assert.Equal(1, handler.GetStatistics().HeadTimeouts);
         }
     }
@@ -86,12 +84,11 @@ public class HttpSlowClientTests
             using Socket client = await server.ConnectSocketAsync();
             Task<byte[]> reply = client.ReceiveToEndAsync(timeoutMs: 10_000);
             await client.SendAsync(Encoding.ASCII.GetBytes("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n"));
-            var clock = Stopwatch.StartNew();
-            await DripUntilAnswered(client, reply, new byte[4000], bytesPerStep: 10, everyMs: 100); // 100 B/s, a tenth of the minimum
+            int sent = await DripUntilAnswered(client, reply, new byte[4000], bytesPerStep: 10, everyMs: 100); // 100 B/s, a tenth of the minimum
 
             string text = Encoding.ASCII.GetString(await reply);
             Assert.StartsWith("HTTP/1.1 408 ", text, StringComparison.Ordinal);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"closed after {clock.Elapsed.TotalMilliseconds:0} ms");
+            Assert.True(sent < 4000, "the whole body went out before the answer, so the rate deadline did not end it");
             Assert.Equal(1, handler.GetStatistics().BodyTimeouts);
         }
     }
@@ -158,6 +155,7 @@ public class HttpSlowClientTests
         var bytes = new List<byte>();
         while (!Encoding.ASCII.GetString([.. bytes]).EndsWith("Hello, World!", StringComparison.Ordinal))
         {
+            Assert.True(bytes.Count < 64 * 1024, "no Hello, World! response in the first 64 KiB"); // bounded in count; each read in time
             bytes.AddRange(await client.ReceiveExactlyAsync(1));
         }
 
