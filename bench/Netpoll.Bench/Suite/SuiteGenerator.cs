@@ -81,8 +81,8 @@ internal sealed partial class SuiteCommand
         r.Client = GeneratorClient(backend);
         using ChildProcess client = ChildProcess.Start(
             [_self, "client", "--target", $"127.0.0.1:{port}", "--pattern", "http", "--connections", I(connections), "--pollers", "1",
-             "--warmup", D(_settings.JitWarmup), "--duration", I(seconds), "--backend", backend], "1");
-        await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(120)).ConfigureAwait(false);
+             "--warmup", D(_settings.GeneratorWarmup), "--duration", I(seconds), "--backend", backend], "1");
+        await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(_settings.GeneratorWarmup + 120)).ConfigureAwait(false);
         double cpuAtMark = ProcStat.CpuSeconds(client.Id);
         await client.WaitForLineAsync("END ", TimeSpan.FromSeconds(seconds + 60)).ConfigureAwait(false);
         double cpuAtEnd = ProcStat.CpuSeconds(client.Id);
@@ -119,7 +119,7 @@ internal sealed partial class SuiteCommand
             await client.WaitForLineAsync("WAITING ", TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             long before = ProcStat.RssBytes(client.Id);
             await client.SendAsync("go").ConfigureAwait(false);
-            await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(120)).ConfigureAwait(false);
+            await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(_settings.GeneratorWarmup + 120)).ConfigureAwait(false);
             await Task.Delay(1000).ConfigureAwait(false);
             long after = ProcStat.RssBytes(client.Id);
             if (!http)
