@@ -4,7 +4,7 @@ using Netpoll.Bench;
 // netpoll-bench: the processes of the side-by-side benchmarks (bench/run drives them).
 //   server KIND [--port N] [--pollers N] [--upstream HOST:PORT]
 //          KIND: netpoll | netpoll-inline | sockets | kestrel | netpoll-http | netpoll-http-inline | netpoll-http-mock | netpoll-http-mock-inline | netpoll-proxy (needs --upstream)
-//                | netpoll-https | netpoll-https-inline | kestrel-https (these need --cert)
+//                | netpoll-https | netpoll-https-inline | netpoll-https-uring-inline | kestrel-https (these need --cert)
 //   client --target HOST:PORT [--connections N] [--size B] [--duration S] [--warmup S] [--pattern pingpong|idle] ...
 //   https  --target HOST:PORT [--mode handshake|resumed|keepalive] [--connections N] [--duration S] [--warmup S]
 //   cert   PATH                                     writes the HTTPS servers' certificate (self-signed ECDSA P-256 PFX)

@@ -62,6 +62,25 @@ Describe 'Start-NetpollServer -Certificate' {
         }
     }
 
+    It 'serves HTTPS on io_uring with -Backend IoUring to the load generator' {
+        $https = Start-NetpollServer -Name 'pester-https-uring' -Protocol Http -Certificate $certificate -Backend IoUring -WarningAction SilentlyContinue
+        try {
+            if ($https.Backend -ne 'IoUring' -and $https.BackendReason -match 'unavailable|could not start') {
+                Set-ItResult -Skipped -Because "io_uring is refused here: $($https.BackendReason)"
+                return
+            }
+
+            $https.Backend | Should -Be 'IoUring' -Because $https.BackendReason
+            $result = Invoke-NetpollLoad -Uri "https://localhost:$($https.Port)/" -SkipCertificateCheck -Connections 2 -Requests 200
+            $result.Requests | Should -Be 200
+            $result.Errors | Should -Be 0
+            (Get-NetpollStats -Name 'pester-https-uring' -Aggregate).TlsHandshakes | Should -Be 2
+        }
+        finally {
+            $https | Stop-NetpollServer -Force
+        }
+    }
+
     It 'loads the certificate from a <Kind> file and serves echo over TLS to the load generator' -ForEach @(
         @{ Kind = 'PFX'; File = 'server.pfx'; Password = 'pfx-secret' }
         @{ Kind = 'PEM'; File = 'server.pem'; Password = $null }

@@ -15,7 +15,7 @@ namespace Netpoll.Bench;
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel", "netpoll-proxy", "netpoll-https", "netpoll-https-inline", "kestrel-https"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel", "netpoll-proxy", "netpoll-https", "netpoll-https-inline", "netpoll-https-uring-inline", "kestrel-https"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -23,7 +23,7 @@ internal static class ServerCommand
         int port = options.Int("port", 0);
         int pollers = options.Int("pollers", 0);
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
-        X509Certificate2? certificate = kind.EndsWith("-https", StringComparison.Ordinal) || kind.EndsWith("-https-inline", StringComparison.Ordinal)
+        X509Certificate2? certificate = kind.Contains("-https", StringComparison.Ordinal)
             ? BenchCertificate.Load(options.Get("cert") ?? throw new ArgumentException($"server {kind} needs --cert PATH (a PFX without a password)."))
             : null;
         IBenchServer server = kind switch
@@ -41,6 +41,7 @@ internal static class ServerCommand
             "kestrel" => new KestrelServer(endPoint),
             "netpoll-https" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.ThreadPool, pollers, certificate: certificate),
             "netpoll-https-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, certificate: certificate),
+            "netpoll-https-uring-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, certificate: certificate),
             "kestrel-https" => new KestrelServer(endPoint, certificate),
             "netpoll-proxy" => new NetpollProxyServer(endPoint, IPEndPoint.Parse(options.Get("upstream") ?? throw new ArgumentException("server netpoll-proxy needs --upstream host:port.")), pollers),
             _ => throw new ArgumentException($"unknown server kind '{kind}'; use {string.Join(", ", Kinds)}."),

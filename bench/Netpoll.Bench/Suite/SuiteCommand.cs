@@ -80,7 +80,7 @@ internal sealed partial class SuiteCommand
 
     private static readonly string[] EchoServers = ["c-epoll", "c-uring", "c-uring-sqpoll", "netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "sockets", "sockets-inline"];
     private static readonly string[] HttpServers = ["netpoll", "netpoll-inline", "netpoll-mock-inline", "kestrel"];
-    private static readonly string[] HttpsServers = ["netpoll-https", "netpoll-https-inline", "kestrel-https"];
+    private static readonly string[] HttpsServers = ["netpoll-https", "netpoll-https-inline", "netpoll-https-uring-inline", "kestrel-https"];
     private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "netpoll-uring", "sockets", "kestrel"];
 
     /// <summary>SQPOLL spins a kernel thread on a core of its own: measured only when --servers names it, never by default.</summary>
@@ -151,7 +151,7 @@ internal sealed partial class SuiteCommand
             {
                 foreach (string server in Servers(HttpsServers))
                 {
-                    await RecordAsync(() => HttpSessionAsync(server, rep, s.HttpConnections)).ConfigureAwait(false);
+                    await RecordAsync(() => HttpSessionAsync(server, rep, s.HttpsConnections)).ConfigureAwait(false);
                     await RecordAsync(async () => [await HttpsClientSessionAsync(server, rep, "keepalive").ConfigureAwait(false)]).ConfigureAwait(false);
                 }
             }
@@ -222,7 +222,7 @@ internal sealed partial class SuiteCommand
 
             foreach (string server in Servers([.. HttpServers, .. HttpsServers]))
             {
-                await RecordAsync(() => HttpSessionAsync(server, 1, [s.HttpConnections.Max()], allocTrace: true)).ConfigureAwait(false);
+                await RecordAsync(() => HttpSessionAsync(server, 1, [(IsHttps(server) ? s.HttpsConnections : s.HttpConnections).Max()], allocTrace: true)).ConfigureAwait(false);
             }
         }
 

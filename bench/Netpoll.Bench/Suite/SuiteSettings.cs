@@ -18,6 +18,14 @@ internal sealed record SuiteSettings
     public bool Counting { get; init; }
     public int CountingRepetitions { get; init; } = 1;
     public required int[] HttpConnections { get; init; }
+    /// <summary>
+    /// wrk connections of the HTTPS runs. Fewer than plaintext's, with a longer window (<see cref="HttpsMeasure"/>): wrk
+    /// opens every connection, so handshakes them all, as its window starts, and at 256 connections in 1.5 s Kestrel
+    /// HTTPS here spent the whole window handshaking and completed no request.
+    /// </summary>
+    public required int[] HttpsConnections { get; init; }
+    /// <summary>The wrk window of the HTTPS runs, in seconds.</summary>
+    public double HttpsMeasure { get; init; }
     /// <summary>Concurrent clients of the handshake runs (each: connect, handshake, one request, close).</summary>
     public int HandshakeConnections { get; init; } = 16;
     public int IdleConnections { get; init; }
@@ -48,6 +56,8 @@ internal sealed record SuiteSettings
             PollerPlacements = [true],
             Counting = false,
             HttpConnections = [256],
+            HttpsConnections = [64],
+            HttpsMeasure = 5,
             IdleConnections = 2000,
             GeneratorIdleConnections = 2000,
             GeneratorWarmup = 1.5,
@@ -66,6 +76,8 @@ internal sealed record SuiteSettings
             PollerPlacements = [true, false],
             Counting = true,
             HttpConnections = [100, 1000],
+            HttpsConnections = [100],
+            HttpsMeasure = 10,
             IdleConnections = 10_000,
             GeneratorIdleConnections = 10_000,
             GeneratorWarmup = 20,

@@ -31,7 +31,7 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
         _tls = options.Tls is null ? null : new TlsClientContext(options.Tls);
         if (_tls is not null)
         {
-            backend = BackendSelection.ForTransform(backend);
+            backend = BackendSelection.ForTransform(options.Backend, backend);
         }
 
         _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
@@ -84,9 +84,7 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
     /// this dialer's.
     /// </summary>
     /// <param name="alongside">The connection whose poller serves the new one (open or not). Its owner (server or
-    /// dialer) must keep its pollers running while the new connection is open: dispose this dialer first. With
-    /// <see cref="DialerOptions.Tls"/>, a connection alongside one on io_uring runs on this dialer's pollers instead
-    /// (TLS runs on the readiness backend).</param>
+    /// dialer) must keep its pollers running while the new connection is open: dispose this dialer first.</param>
     /// <param name="remote">Where to connect.</param>
     /// <param name="handler">Optional handler for incoming data.</param>
     /// <param name="timeout">Overrides <see cref="DialerOptions.DialTimeout"/>.</param>
@@ -162,8 +160,7 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
             throw;
         }
 
-        // TLS runs on the readiness backend: alongside a connection on io_uring, a TLS connection runs on this dialer's pollers.
-        Poller poller = alongside is not null && (_tls is null || alongside.Poller.BackendKind != PollerBackendKind.IoUring) ? alongside.Poller : _host.Pollers.Pick();
+        Poller poller = alongside?.Poller ?? _host.Pollers.Pick();
         var pending = new PendingConnect(this, poller, fd, remote, handler, _tls, limit, connectedAtOnce);
         poller.Post(pending);
         using (cancellationToken.UnsafeRegister(static p => ((PendingConnect)p!).Cancel(), pending))

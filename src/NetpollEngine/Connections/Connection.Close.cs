@@ -59,7 +59,8 @@ public sealed partial class Connection
     /// <summary>
     /// Half-close: sends FIN after what was flushed; reading continues until the peer closes. The FIN waits for
     /// the output to drain: a flush still under way (a ring send in flight, or a socket that was full) sends it
-    /// when it has written the last byte, so a response flushed just before is never cut off.
+    /// when it has written the last byte, so a response flushed just before is never cut off. Over TLS the FIN
+    /// follows a close_notify (RFC 8446 §6.1), so the peer reads a clean end of stream, not a truncation.
     /// </summary>
     public void ShutdownSend()
     {
@@ -88,24 +89,34 @@ public sealed partial class Connection
         try
         {
             // Taking the flush (a CAS, a full fence after the request's CAS) keeps a flusher from writing after the FIN.
-            if (_output.Length > 0 || Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) != FlushIdle)
+            if (!OutputDrained() || Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) != FlushIdle)
             {
                 return true; // the owner of the flush sends it once the output is empty
             }
 
+            bool closingBytes = false;
             try
             {
-                if (_output.Length == 0
-                    && Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendDone, ShutdownSendRequested) == ShutdownSendRequested
-                    && Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0)
+                if (OutputDrained())
                 {
-                    errno = Libc.LastError;
-                    return false;
+                    closingBytes = EncodeShutdown();
+                    if (!closingBytes
+                        && Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendDone, ShutdownSendRequested) == ShutdownSendRequested
+                        && Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0)
+                    {
+                        errno = Libc.LastError;
+                        return false;
+                    }
                 }
             }
             finally
             {
                 ReleaseFlush();
+            }
+
+            if (closingBytes)
+            {
+                TryWriteNow(); // sends the close_notify; the flush that drains it comes back here for the FIN
             }
 
             return true;
@@ -115,6 +126,9 @@ public sealed partial class Connection
             ReleaseIo();
         }
     }
+
+    /// <summary>Nothing written waits: no plaintext, and (with a transform) no raw bytes.</summary>
+    private bool OutputDrained() => _output.Length == 0 && (_rawOutput is null || _rawOutput.Length == 0);
 
     /// <summary>Asks for a close from any thread; the poller runs the close path on its next turn.</summary>
     internal void RequestClose(CloseReason reason)

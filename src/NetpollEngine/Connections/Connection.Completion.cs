@@ -149,15 +149,16 @@ public sealed partial class Connection
     private void TakeReceived(ushort bufferId, int length)
     {
         ProvidedBuffer buffer = _ring!.ReceivedBuffer(bufferId);
-        if (_input.Length < RingLinkLimit && !_ring.BuffersScarce)
+        LinkBuffer input = SocketInput; // with a transform, the raw input: InputArrived decodes it as it does a read's
+        if (input.Length < RingLinkLimit && !_ring.BuffersScarce)
         {
             // The buffer goes back to the ring when the last view of it is released (ProvidedBuffer.ReleaseHook).
-            _input.LinkAndPublish(buffer.Received(length), ProvidedBuffer.ReleaseHook, buffer);
+            input.LinkAndPublish(buffer.Received(length), ProvidedBuffer.ReleaseHook, buffer);
         }
         else
         {
-            _input.WriteBinary(buffer.GetSpan()[..length]);
-            _input.Flush();
+            input.WriteBinary(buffer.GetSpan()[..length]);
+            input.Flush();
             buffer.Return();
         }
 
@@ -185,9 +186,14 @@ public sealed partial class Connection
             return;
         }
 
+        if (_transform is not null)
+        {
+            EncodeOutput(); // plaintext → raw output, as a write does before its sendmsg
+        }
+
         PinnedSegment* segments = stackalloc PinnedSegment[MaxVectors];
         IoVector* vectors = stackalloc IoVector[MaxVectors];
-        int count = _output.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
+        int count = SocketOutput.GetReadableSegments(new Span<PinnedSegment>(segments, MaxVectors), out int bytes);
         if (count == 0)
         {
             ReleaseRingFlush();
@@ -218,8 +224,8 @@ public sealed partial class Connection
             bool socketFull;
             if (result > 0)
             {
-                _output.Skip(result);
-                _output.Release();
+                SocketOutput.Skip(result);
+                SocketOutput.Release();
                 Interlocked.Add(ref Poller.Counters[PollerCounter.BytesOut], result);
                 _deadlines.Touch(Environment.TickCount64);
                 socketFull = result < submitted;
@@ -235,7 +241,7 @@ public sealed partial class Connection
             {
                 CloseOnPoller(CloseReason.Error, -result);
             }
-            else if (_output.Length > 0)
+            else if (HasOutputToSend)
             {
                 SubmitSend(); // the rest, and whatever was published meanwhile, before anything else
                 if (socketFull)

@@ -70,7 +70,7 @@ public sealed partial class Connection
     }
 
     /// <summary>Output not yet handed to the kernel: a ring send in flight has its bytes already (0 on epoll and kqueue).</summary>
-    private int PendingOutput => _output.Length - Volatile.Read(ref _sending);
+    private int PendingOutput => SocketOutput.Length - Volatile.Read(ref _sending);
 
     /// <summary>Writes what is published while this thread can own the flush and the socket takes it.</summary>
     private void TryWriteNow()

@@ -26,7 +26,7 @@ public sealed partial class Connection
     private LinkBuffer SocketOutput => _rawOutput ?? _output;
 
     /// <summary>Bytes written and not yet sent, plaintext and raw (for backpressure, idleness and the write deadline).</summary>
-    private int UnsentBytes => _rawOutput is null ? PendingOutput : _output.Length + _rawOutput.Length;
+    private int UnsentBytes => _rawOutput is null ? PendingOutput : _output.Length + PendingOutput;
 
     /// <summary>Whether a flush has anything to give the socket now: raw output, or plaintext the transform can encode (after the handshake).</summary>
     private bool HasOutputToSend =>
@@ -168,8 +168,32 @@ public sealed partial class Connection
         if (_output.Length > 0 && _rawOutput!.Length < EncodeBudget && !_lifecycle.IsHandshaking &&
             !_transform!.Encode(_output, _rawOutput, EncodeBudget))
         {
+            // Failed for good, or written after the write side was shut: the plaintext can never go, and left in
+            // place it would keep every flush looping on output it cannot send.
+            _output.Skip(_output.Length);
+            _output.Release();
             RequestClose(CloseReason.Error);
         }
+    }
+
+    /// <summary>
+    /// Flush owner, for <see cref="ShutdownSend"/> once the output drained: the transform's closing bytes (TLS
+    /// close_notify) go into the raw output, once. True when there are bytes to send before the FIN.
+    /// </summary>
+    private bool EncodeShutdown()
+    {
+        if (_transform is null || _shutdownEncoded)
+        {
+            return false;
+        }
+
+        _shutdownEncoded = true;
+        if (!_lifecycle.IsHandshaking)
+        {
+            _transform.WriteShutdown(_rawOutput!);
+        }
+
+        return _rawOutput!.Length > 0;
     }
 
     /// <summary>Close path, flush owned: the last plaintext, then the transform's closing bytes (close_notify). Poller thread.</summary>

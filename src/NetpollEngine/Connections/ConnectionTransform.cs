@@ -31,11 +31,17 @@ internal abstract class ConnectionTransform
     /// </summary>
     public abstract TransformStatus Decode(LinkBuffer rawInput, LinkBuffer plaintext, LinkBuffer rawOutput, out int produced);
 
-    /// <summary>Flush owner, after the handshake: moves plaintext into raw output until the plaintext is gone or the raw output holds <paramref name="budget"/> bytes. False: it failed for good (close the connection).</summary>
+    /// <summary>Flush owner, after the handshake: moves plaintext into raw output until the plaintext is gone or the raw output holds <paramref name="budget"/> bytes. False: it failed for good, or the write side is shut (the plaintext is dropped and the connection closes).</summary>
     public abstract bool Encode(LinkBuffer plaintext, LinkBuffer rawOutput, int budget);
 
-    /// <summary>Poller, close path, graceful close of an established connection: the closing bytes (TLS close_notify), if it can now.</summary>
+    /// <summary>Poller, close path, graceful close of an established connection: the closing bytes (TLS close_notify), if it can now and they were not written yet.</summary>
     public abstract void WriteClose(LinkBuffer rawOutput);
+
+    /// <summary>
+    /// Flush owner, half-close (<see cref="Connection.ShutdownSend"/>) after the last plaintext was encoded: the closing
+    /// bytes of the write side (TLS close_notify), once. Decoding goes on: the peer may still send. Nothing may be encoded after.
+    /// </summary>
+    public abstract void WriteShutdown(LinkBuffer rawOutput);
 
     /// <summary>
     /// Poller, close path, when the handshake never completed: counts the failure (by the transform's own

@@ -55,13 +55,14 @@ internal static class BackendSelection
     }
 
     /// <summary>
-    /// The backend for connections with a transform (TLS): the transform decodes what a read put in the raw input,
-    /// while io_uring's ring receives link their buffers straight into the handler's input. Until the completion
-    /// path learns to hand ring buffers to a transform, such owners run on epoll, and the reason says so.
+    /// The backend for connections with a transform (TLS). Both kinds run it (ring receives are decoded as reads
+    /// are, and encoded output goes out as ring sends), so an explicit <see cref="PollerBackendKind.IoUring"/> stands;
+    /// <see cref="PollerBackendKind.Auto"/> keeps epoll, since io_uring's lead was measured for plaintext only.
     /// </summary>
-    public static BackendChoice ForTransform(BackendChoice choice) => choice.Kind == PollerBackendKind.IoUring
-        ? choice.FallBack(PollerBackendKind.Epoll, "epoll: TLS runs on the readiness backend (io_uring's ring receives do not pass through TLS yet).")
-        : choice;
+    public static BackendChoice ForTransform(PollerBackendKind requested, BackendChoice choice) =>
+        requested == PollerBackendKind.Auto && choice.Kind == PollerBackendKind.IoUring
+            ? choice.FallBack(PollerBackendKind.Epoll, "epoll: Auto with TLS (io_uring was measured ahead for plaintext only; ask for IoUring to run TLS on it).")
+            : choice;
 
     private static BackendChoice ResolveAuto(IoUringOptions ioUring, bool inlineDispatch, IoUringSupport support)
     {

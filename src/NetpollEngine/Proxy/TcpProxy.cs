@@ -47,11 +47,6 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         ConnectionOptions connection = options.Connection with { ReadTimeout = TimeSpan.Zero };
         var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
         var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection, Tls = options.Tls };
-        if (options.UpstreamTls is not null)
-        {
-            // Upstreams run on their clients' pollers, and TLS runs on the readiness backend: so do the clients.
-            loopOptions = loopOptions with { Backend = PollerBackendKind.Epoll };
-        }
         if (options.Pollers > 0)
         {
             loopOptions = loopOptions with { Pollers = options.Pollers };

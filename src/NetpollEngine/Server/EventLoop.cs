@@ -49,7 +49,7 @@ public sealed class EventLoop : IAsyncDisposable
         _tls = options.Tls is null ? null : new TlsServerContext(options.Tls);
         if (_tls is not null)
         {
-            backend = BackendSelection.ForTransform(backend);
+            backend = BackendSelection.ForTransform(options.Backend, backend);
         }
 
         _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);

@@ -42,6 +42,8 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     private LinkBuffer? _bioInput;          // what the BIO reads during the current call
     private LinkBuffer? _bioOutput;         // what the BIO writes during the current call
     private bool _bioRetrySet;              // the BIO's retry flags are set (cleared only when they are)
+    private bool _sentClose;                // our close_notify is written: nothing more may be encrypted (reading goes on)
+    private bool _peerClosed;               // the peer's close_notify came: its stream has ended (TLS 1.3 keeps our side open)
 
     // Written once by the poller at handshake completion (or by the verifier), read by GetTlsInfo after.
     private Connection? _connection;
@@ -122,7 +124,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         Begin(rawInput, rawOutput);
         try
         {
-            if (_state is State.Failed or State.Closed || _ssl == 0)
+            if (_state is State.Failed or State.Closed || _peerClosed || _ssl == 0)
             {
                 rawInput.Skip(rawInput.Length); // nothing can use them any more
                 return _state == State.Failed ? TransformStatus.Failed : TransformStatus.PeerClosed;
@@ -151,9 +153,10 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     {
         lock (_gate)
         {
-            if (_state != State.Open)
+            if (_state != State.Open || _sentClose)
             {
-                return _state is not State.Failed; // plaintext waits for the handshake; after a close it is dropped with the buffers
+                // Plaintext waits for the handshake; after our close_notify (or a TLS 1.2 peer's) nothing more can be sent.
+                return _state is State.Handshaking or State.Verifying;
             }
 
             Begin(null, rawOutput);
@@ -177,20 +180,30 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
         try
         {
-            if (_state != State.Open)
-            {
-                return; // never after a fatal error (OpenSSL forbids it), nor twice
-            }
-
             Begin(null, rawOutput);
-            _ = LibSsl.Shutdown(_ssl);
-            TlsErrors.Clear();
-            _state = State.Closed;
+            SendCloseNotify();
+            _state = _state == State.Open ? State.Closed : _state;
         }
         finally
         {
             End();
             _gate.Exit();
+        }
+    }
+
+    public override void WriteShutdown(LinkBuffer rawOutput)
+    {
+        lock (_gate)
+        {
+            Begin(null, rawOutput);
+            try
+            {
+                SendCloseNotify(); // the state stays Open: the peer may go on sending (TLS 1.3 half-close)
+            }
+            finally
+            {
+                End();
+            }
         }
     }
 
@@ -234,6 +247,13 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         {
             if (_ssl != 0)
             {
+                if (_peerClosed)
+                {
+                    // A clean end, whether or not our close_notify went out: freeing the SSL must not take it for a
+                    // truncated connection and spoil its session for resumption.
+                    LibSsl.SetShutdown(_ssl, LibSsl.SSL_SENT_SHUTDOWN | LibSsl.SSL_RECEIVED_SHUTDOWN);
+                }
+
                 LibSsl.Free(_ssl); // frees the BIO too
                 _ssl = 0;
             }
@@ -394,10 +414,14 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
             if (error == LibSsl.SSL_ERROR_ZERO_RETURN)
             {
-                // close_notify: a clean end. Marked both ways, since no close_notify goes back (the state is Closed), so
-                // freeing the SSL does not take it for a truncated connection and spoil its sessions for resumption.
-                LibSsl.SetShutdown(_ssl, LibSsl.SSL_SENT_SHUTDOWN | LibSsl.SSL_RECEIVED_SHUTDOWN);
-                _state = State.Closed;
+                // close_notify: the peer's stream ended cleanly. TLS 1.3 allows a half-close, so our side stays open until
+                // we close it (RFC 8446 §6.1); TLS 1.2 requires a close_notify back at once and no more data (RFC 5246 §7.2.1).
+                _peerClosed = true;
+                if (_version != LibSsl.TLS1_3_VERSION)
+                {
+                    SendCloseNotify();
+                }
+
                 return TransformStatus.PeerClosed;
             }
 
@@ -444,6 +468,19 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
         plaintext.Release();
         return true;
+    }
+
+    /// <summary>Writes our close_notify once, on an established connection (never after a fatal error: OpenSSL forbids it).</summary>
+    private void SendCloseNotify()
+    {
+        if (_state != State.Open || _sentClose || _ssl == 0)
+        {
+            return;
+        }
+
+        _sentClose = true;
+        _ = LibSsl.Shutdown(_ssl); // 0: sent, the peer's not yet seen; 1: both done. Either way our side is shut.
+        TlsErrors.Clear();
     }
 
     private TransformStatus Fail(int sslError)

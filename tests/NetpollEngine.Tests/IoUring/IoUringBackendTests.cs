@@ -233,6 +233,45 @@ public class IoUringBackendTests
         Assert.Equal(PollerBackendKind.Epoll, BackendSelection.Resolve(PollerBackendKind.Epoll, new IoUringOptions(), inlineDispatch: true, available).Kind);
     }
 
+    [Theory]
+    [InlineData(DispatchMode.Inline)]
+    [InlineData(DispatchMode.ThreadPool)]
+    public async Task TLS_runs_on_the_ring_its_receives_decoded_and_its_records_sent_by_the_ring(DispatchMode dispatch)
+    {
+        await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler(), OnIoUring(dispatch) with { Tls = Tls.TlsTestServer.Options });
+        Assert.Equal(PollerBackendKind.IoUring, server.Loop.BackendInUse);
+        await using System.Net.Security.SslStream client = await Tls.TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+        byte[] message = RandomBytes(64 * 1024);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await client.WriteAsync(message, cts.Token);
+        byte[] echoed = new byte[message.Length];
+        await client.ReadExactlyAsync(echoed, cts.Token);
+        Assert.Equal(message, echoed);
+
+        await TestServer.Eventually(() => server.Loop.GetStats().Single().ReceiveRingBytes == 0, "every ring buffer went back after the decode");
+        PollerStats stats = server.Loop.GetStats().Single();
+        Assert.Equal(1, stats.TlsHandshakes);
+        Assert.Equal(0, stats.ReadCalls); // the handshake and the records came in ring buffers
+        Assert.True(stats.BytesIn > message.Length, $"raw bytes in ({stats.BytesIn}) include the records' overhead");
+        if (dispatch == DispatchMode.Inline)
+        {
+            Assert.Equal(0, stats.WriteCalls); // handshake flights and encrypted echoes went out as ring sends
+        }
+    }
+
+    [Fact]
+    public void TLS_runs_on_io_uring_when_asked_and_Auto_keeps_epoll_for_it()
+    {
+        IoUringSupport available = IoUringSupport.Available("probed");
+        BackendChoice asked = BackendSelection.Resolve(PollerBackendKind.IoUring, new IoUringOptions(), inlineDispatch: true, available);
+        Assert.Equal(PollerBackendKind.IoUring, BackendSelection.ForTransform(PollerBackendKind.IoUring, asked).Kind);
+
+        BackendChoice auto = BackendSelection.Resolve(PollerBackendKind.Auto, new IoUringOptions(), inlineDispatch: true, available);
+        BackendChoice autoTls = BackendSelection.ForTransform(PollerBackendKind.Auto, auto);
+        Assert.Equal(PollerBackendKind.Epoll, autoTls.Kind);
+        Assert.Contains("TLS", autoTls.Reason, StringComparison.Ordinal);
+    }
+
     private static byte[] RandomBytes(int length)
     {
         byte[] bytes = new byte[length];

@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Text;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 using Netpoll.Tls;
 
@@ -16,11 +17,12 @@ namespace Netpoll.Tests.Tls;
 /// </summary>
 public class TlsBadInputTests
 {
-    [Fact]
-    public async Task Garbage_instead_of_a_ClientHello_fails_that_handshake_as_a_protocol_error()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Garbage_instead_of_a_ClientHello_fails_that_handshake_as_a_protocol_error(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using TestServer server = TlsTestServer.Start(echo);
+        await using TestServer server = TlsTestServer.Start(echo, backend: backend);
         await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
 
         using Socket garbage = await server.ConnectSocketAsync();
@@ -45,11 +47,12 @@ public class TlsBadInputTests
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
     }
 
-    [Fact]
-    public async Task A_handshake_cut_short_by_the_peer_is_counted_as_peer_closed()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_handshake_cut_short_by_the_peer_is_counted_as_peer_closed(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using TestServer server = TlsTestServer.Start(echo);
+        await using TestServer server = TlsTestServer.Start(echo, backend: backend);
         await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
 
         // The first bytes of a real ClientHello, then FIN.
@@ -80,11 +83,12 @@ public class TlsBadInputTests
         Assert.Equal(0, server.Loop.GetStats().Sum(s => s.TlsHandshakes));
     }
 
-    [Fact]
-    public async Task A_client_that_stalls_mid_handshake_is_closed_at_the_handshake_deadline()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_client_that_stalls_mid_handshake_is_closed_at_the_handshake_deadline(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using TestServer server = TlsTestServer.Start(echo, TlsTestServer.Options with { HandshakeTimeout = TimeSpan.FromMilliseconds(400) });
+        await using TestServer server = TlsTestServer.Start(echo, TlsTestServer.Options with { HandshakeTimeout = TimeSpan.FromMilliseconds(400) }, backend: backend);
         await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
 
         byte[] hello = await RecordClientHello();
@@ -112,10 +116,11 @@ public class TlsBadInputTests
         await AssertEchoes(healthy);
     }
 
-    [Fact]
-    public async Task A_flood_of_bad_handshakes_leaves_nothing_open_and_every_one_counted()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_flood_of_bad_handshakes_leaves_nothing_open_and_every_one_counted(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);
         await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
         const int Bad = 40;
         var tasks = new List<Task>();

@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 using Netpoll.Tls;
 
@@ -149,12 +150,11 @@ public class TlsDialerTests
     }
 
     [Theory]
-    [InlineData(SslProtocols.Tls13)]
-    [InlineData(SslProtocols.Tls12)]
-    public async Task The_second_connection_resumes_the_first_ones_session(SslProtocols protocol)
+    [MemberData(nameof(Protocols))]
+    public async Task The_second_connection_resumes_the_first_ones_session(PollerBackendKind backend, SslProtocols protocol)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { EnabledProtocols = protocol } });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { EnabledProtocols = protocol } });
         Connection first = await dialer.ConnectAsync(server.EndPoint);
         Assert.False(first.GetTlsInfo()!.IsResumed);
         await EchoOnce(first); // a TLS 1.3 ticket arrives after the handshake: let it be read
@@ -172,6 +172,8 @@ public class TlsDialerTests
         Assert.Equal(1, server.Count(PollerCounter.TlsResumedHandshakes));
         Assert.Equal(1, Count(dialer, PollerCounter.TlsResumedHandshakes));
     }
+
+    public static TheoryData<PollerBackendKind, SslProtocols> Protocols => BackendMatrix.Cross(SslProtocols.Tls13, SslProtocols.Tls12);
 
     [Fact]
     public async Task Without_tickets_or_without_client_resumption_every_handshake_is_full()

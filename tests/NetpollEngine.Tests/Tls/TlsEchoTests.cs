@@ -4,6 +4,7 @@ using System.Text;
 using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 using Netpoll.Tls;
 
@@ -12,14 +13,26 @@ namespace Netpoll.Tests.Tls;
 /// <summary>The built-in handlers run unchanged over TLS, for .NET's SslStream and for the engine's own TLS dialer, in both dispatch modes.</summary>
 public class TlsEchoTests
 {
-    [Theory]
-    [InlineData(DispatchMode.Inline, SslProtocols.Tls13)]
-    [InlineData(DispatchMode.ThreadPool, SslProtocols.Tls13)]
-    [InlineData(DispatchMode.Inline, SslProtocols.Tls12)]
-    [InlineData(DispatchMode.ThreadPool, SslProtocols.Tls12)]
-    public async Task SslStream_echoes_through_a_TLS_server(DispatchMode dispatch, SslProtocols protocol)
+    public static TheoryData<PollerBackendKind, DispatchMode, SslProtocols> EchoCases()
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), dispatch: dispatch);
+        var rows = new TheoryData<PollerBackendKind, DispatchMode, SslProtocols>();
+        foreach (PollerBackendKind backend in BackendMatrix.Kinds)
+        {
+            foreach (DispatchMode dispatch in new[] { DispatchMode.Inline, DispatchMode.ThreadPool })
+            {
+                rows.Add(backend, dispatch, SslProtocols.Tls13);
+                rows.Add(backend, dispatch, SslProtocols.Tls12);
+            }
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(EchoCases))]
+    public async Task SslStream_echoes_through_a_TLS_server(PollerBackendKind backend, DispatchMode dispatch, SslProtocols protocol)
+    {
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), dispatch: dispatch, backend: backend);
         await using SslStream ssl = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, protocols: protocol);
         Assert.Equal(protocol, ssl.SslProtocol);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -37,11 +50,12 @@ public class TlsEchoTests
         Assert.Equal(0, server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures));
     }
 
-    [Fact]
-    public async Task The_dialer_echoes_over_TLS_and_reports_what_was_negotiated()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_dialer_echoes_over_TLS_and_reports_what_was_negotiated(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { ApplicationProtocols = ["h2", "echo/1"] });
-        await using var dialer = new Dialer(new DialerOptions
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { ApplicationProtocols = ["h2", "echo/1"] }, backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions
         {
             Pollers = 1,
             Tls = new TlsClientOptions { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly, ApplicationProtocols = ["echo/1"] },

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 using Netpoll.Tls;
@@ -18,23 +19,26 @@ public sealed class TlsRealClientTests : IDisposable
 
     private string RootPem => TestCertificates.WritePem(TestCertificates.Root, Path.Combine(_directory, "root.pem"));
 
-    private static TestServer StartHttps() =>
-        TlsTestServer.Start(new HttpHandler(), TlsTestServer.Options with { ApplicationProtocols = ["http/1.1"] });
+    private static TestServer StartHttps(PollerBackendKind backend = PollerBackendKind.Auto) =>
+        TlsTestServer.Start(new HttpHandler(), TlsTestServer.Options with { ApplicationProtocols = ["http/1.1"] }, backend: backend);
 
     [ToolFact("curl", "curl")]
-    public async Task Curl_with_cacert_gets_the_page_over_TLS_1_2_and_1_3()
+    public async Task Curl_with_cacert_gets_the_page_over_TLS_1_2_and_1_3_on_every_backend()
     {
-        await using TestServer server = StartHttps();
-        string url = $"https://localhost:{server.EndPoint.Port}/";
-        foreach (string[] version in new[] { new[] { "--tlsv1.3" }, new[] { "--tlsv1.2", "--tls-max", "1.2" } })
+        foreach (PollerBackendKind backend in BackendMatrix.Kinds)
         {
-            (int exit, string output, string error) = await ExternalTool.RunAsync("curl",
-                ["--silent", "--show-error", "--cacert", RootPem, "--resolve", $"localhost:{server.EndPoint.Port}:127.0.0.1", "--max-time", "10", .. version, url]);
-            Assert.True(exit == 0, $"curl {string.Join(' ', version)} failed ({exit}): {error}");
-            Assert.Equal("Hello, World!", output);
-        }
+            await using TestServer server = StartHttps(backend);
+            string url = $"https://localhost:{server.EndPoint.Port}/";
+            foreach (string[] version in new[] { new[] { "--tlsv1.3" }, new[] { "--tlsv1.2", "--tls-max", "1.2" } })
+            {
+                (int exit, string output, string error) = await ExternalTool.RunAsync("curl",
+                    ["--silent", "--show-error", "--cacert", RootPem, "--resolve", $"localhost:{server.EndPoint.Port}:127.0.0.1", "--max-time", "10", .. version, url]);
+                Assert.True(exit == 0, $"curl {string.Join(' ', version)} on {backend} failed ({exit}): {error}");
+                Assert.Equal("Hello, World!", output);
+            }
 
-        Assert.Equal(2, server.Count(PollerCounter.TlsHandshakes));
+            Assert.Equal(2, server.Count(PollerCounter.TlsHandshakes));
+        }
     }
 
     [ToolFact("curl", "curl")]
@@ -82,17 +86,20 @@ public sealed class TlsRealClientTests : IDisposable
     }
 
     [ToolFact("wrk", "wrk")]
-    public async Task Wrk_loads_the_HTTPS_server_without_errors()
+    public async Task Wrk_loads_the_HTTPS_server_without_errors_on_every_backend()
     {
-        await using TestServer server = StartHttps();
-        (int exit, string output, string error) = await ExternalTool.RunAsync("wrk",
-            ["-t1", "-c8", "-d1s", "--timeout", "5s", $"https://127.0.0.1:{server.EndPoint.Port}/"], timeout: TimeSpan.FromSeconds(30));
-        Assert.True(exit == 0, $"wrk failed ({exit}): {output}{error}");
-        Match requests = Regex.Match(output, @"(\d+) requests in");
-        Assert.True(requests.Success && long.Parse(requests.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 8, $"wrk made too few requests: {output}");
-        Assert.DoesNotContain("Socket errors", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Non-2xx", output, StringComparison.Ordinal);
-        Assert.True(server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures) == 0, string.Join(", ", Enum.GetValues<PollerCounter>().Select(c => $"{c}={server.Count(c)}")));
+        foreach (PollerBackendKind backend in BackendMatrix.Kinds)
+        {
+            await using TestServer server = StartHttps(backend);
+            (int exit, string output, string error) = await ExternalTool.RunAsync("wrk",
+                ["-t1", "-c8", "-d1s", "--timeout", "5s", $"https://127.0.0.1:{server.EndPoint.Port}/"], timeout: TimeSpan.FromSeconds(30));
+            Assert.True(exit == 0, $"wrk on {backend} failed ({exit}): {output}{error}");
+            Match requests = Regex.Match(output, @"(\d+) requests in");
+            Assert.True(requests.Success && long.Parse(requests.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 8, $"wrk on {backend} made too few requests: {output}");
+            Assert.DoesNotContain("Socket errors", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Non-2xx", output, StringComparison.Ordinal);
+            Assert.True(server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures) == 0, string.Join(", ", Enum.GetValues<PollerCounter>().Select(c => $"{c}={server.Count(c)}")));
+        }
     }
 
     /// <summary>openssl s_client against the server, with a request on stdin; returns what it printed.</summary>

@@ -7,6 +7,7 @@ using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Protocols;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 using Netpoll.Tls;
 using EchoHandler = Netpoll.Protocols.EchoHandler;
@@ -128,11 +129,10 @@ public class TlsServerFeatureTests
     }
 
     [Theory]
-    [InlineData(DispatchMode.Inline)]
-    [InlineData(DispatchMode.ThreadPool)]
-    public async Task HttpClient_gets_answers_from_the_built_in_HTTP_handler_over_TLS(DispatchMode dispatch)
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task HttpClient_gets_answers_from_the_built_in_HTTP_handler_over_TLS(PollerBackendKind backend, DispatchMode dispatch)
     {
-        await using TestServer server = TlsTestServer.Start(new HttpHandler(), TlsTestServer.Options with { ApplicationProtocols = ["http/1.1"] }, dispatch);
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), TlsTestServer.Options with { ApplicationProtocols = ["http/1.1"] }, dispatch, backend: backend);
         using var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
@@ -156,10 +156,11 @@ public class TlsServerFeatureTests
         Assert.Equal(1, server.Count(PollerCounter.TlsHandshakes)); // keep-alive: one handshake for five requests
     }
 
-    [Fact]
-    public async Task A_large_transfer_round_trips_through_TLS_under_backpressure()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task A_large_transfer_round_trips_through_TLS_under_backpressure(PollerBackendKind backend, DispatchMode dispatch)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), dispatch: DispatchMode.ThreadPool);
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), dispatch: dispatch, backend: backend);
         await using SslStream ssl = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
         byte[] data = new byte[8 * 1024 * 1024];
         new Random(3).NextBytes(data);

@@ -2,6 +2,7 @@ using System.Text;
 using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Protocols;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 using Netpoll.Tls;
 
@@ -11,14 +12,13 @@ namespace Netpoll.Tests.Tls;
 public class TlsStressTests
 {
     [Theory]
-    [InlineData(DispatchMode.ThreadPool)]
-    [InlineData(DispatchMode.Inline)]
-    public async Task Keep_alive_requests_on_many_TLS_connections_all_get_answers(DispatchMode dispatch)
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task Keep_alive_requests_on_many_TLS_connections_all_get_answers(PollerBackendKind backend, DispatchMode dispatch)
     {
         const int Connections = 16;
         const int Requests = 300;
-        await using TestServer server = TlsTestServer.Start(new HttpHandler(), dispatch: dispatch);
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = new TlsClientOptions { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly } });
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), dispatch: dispatch, backend: backend);
+        await using Dialer dialer = TlsTestServer.Dialer(backend);
         byte[] request = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
         byte[] body = Encoding.ASCII.GetBytes("Hello, World!");
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Server;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 using Netpoll.Tls;
 
@@ -13,12 +15,19 @@ namespace Netpoll.Tests.Tls;
 /// <summary>A <see cref="TestServer"/> with TLS, plus the clients the tests use against it.</summary>
 internal static class TlsTestServer
 {
+    /// <summary>A TLS client of the test root on <paramref name="backend"/>.</summary>
+    public static Dialer Dialer(PollerBackendKind backend) =>
+        BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = new TlsClientOptions { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly } });
+
     public static TlsServerOptions Options => new() { Certificate = TestCertificates.Localhost, HandshakeTimeout = TimeSpan.FromSeconds(5) };
 
-    public static TestServer Start(ConnectionHandler handler, TlsServerOptions? tls = null, DispatchMode dispatch = DispatchMode.Auto, TimeSpan? idleTimeout = null) =>
+    /// <summary>A TLS server on <paramref name="backend"/> (checked to run on it: TLS runs on every backend).</summary>
+    public static TestServer Start(ConnectionHandler handler, TlsServerOptions? tls = null, DispatchMode dispatch = DispatchMode.Auto, TimeSpan? idleTimeout = null,
+        PollerBackendKind backend = PollerBackendKind.Auto) =>
         TestServer.Start(handler, new EventLoopOptions
         {
             Pollers = 1,
+            Backend = backend,
             Tls = tls ?? Options,
             Connection = new ConnectionOptions { Dispatch = dispatch, IdleTimeout = idleTimeout ?? TimeSpan.Zero },
         });
