@@ -107,6 +107,20 @@ Describe 'A LoadResult scripts can use' {
         $refused | Format-List | Out-String | Should -Match 'none measured'
     }
 
+    It 'shows in its list what the run had: rate and schedule lag, service time, status codes, thresholds, tag' {
+        $paced = $http | Invoke-NetpollLoad -Connections 2 -Rate 200 -Duration 1 -Tag 'node-a' -Threshold @{ ErrorRate = '1%' }
+        $list = $paced | Format-List | Out-String
+        $list | Should -Match 'Tag\s+: node-a'
+        $list | Should -Match 'Rate\s+: target 200/s, \d+ scheduled, \d+ not sent; schedule lag max'
+        $list | Should -Match 'Service time\s+: p50'
+        $list | Should -Match 'Status codes\s+: 200=\d+'
+        $list | Should -Match 'Thresholds\s+: ErrorRate <= 1%: 0%, passed'
+        $other = $http | Invoke-NetpollLoad -Connections 2 -Rate 200 -Duration 1 -Tag 'node-b'
+        $paced, $other | Merge-NetpollLoadResult | Format-List | Out-String | Should -Match 'Nodes\s+: 2 merged: node-a, node-b'
+        $plain = $measured | Format-List | Out-String
+        $plain | Should -Not -Match 'Rate\s+: target|Service time|Status codes|Thresholds|Tag\s+:'
+    }
+
     It 'is the type its help and metadata name' {
         (Get-Command Invoke-NetpollLoad).OutputType.Name | Should -Be 'Netpoll.Load.LoadResult'
         (Get-Help Invoke-NetpollLoad).returnValues.returnValue.type.name | Should -Be 'Netpoll.Load.LoadResult'
