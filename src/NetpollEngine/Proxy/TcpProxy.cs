@@ -45,8 +45,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     {
         _options = options;
         ConnectionOptions connection = options.Connection with { ReadTimeout = TimeSpan.Zero };
-        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
-        var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection, Tls = options.Tls };
+        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, Backend = options.Backend, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
+        var loopOptions = new EventLoopOptions { Name = options.Name, Backend = options.Backend, Connection = connection, Tls = options.Tls };
         if (options.UpstreamTls is not null)
         {
             // Upstreams run on their clients' pollers, and TLS runs on the readiness backend: so do the clients.
@@ -71,6 +71,12 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     public EndPoint Upstream => _options.Upstream;
 
     public TcpProxyOptions Options => _options;
+
+    /// <summary>The kernel API both sides' pollers run on (never Auto).</summary>
+    public PollerBackendKind BackendInUse => _loop.BackendInUse;
+
+    /// <summary>Why the pollers run on <see cref="BackendInUse"/>: what was asked for, what Auto chose, or why io_uring was refused.</summary>
+    public string BackendReason => _loop.BackendReason;
 
     public ProxyState State
     {
