@@ -80,10 +80,10 @@ internal static class ServerCommand
         return 0;
     }
 
-    /// <summary>One JSON line. The allocation counter is read first, before this method allocates.</summary>
     private static IPEndPoint Upstream(CommandLine options, string kind) =>
         IPEndPoint.Parse(options.Get("upstream") ?? throw new ArgumentException($"server {kind} needs --upstream host:port."));
 
+    /// <summary>One JSON line. The allocation counter is read first, before this method allocates.</summary>
     private static string Stats(IBenchServer server, bool collect)
     {
         if (collect)
