@@ -11,7 +11,8 @@ namespace Netpoll.Bench;
 /// <c>client --target HOST:PORT ...</c>: the engine's <see cref="LoadGenerator"/> in its own process.
 /// A warm-up run on its own connections, then the measured run. The measured window starts when every
 /// connection is open (the ramp is excluded) and lasts <c>--duration</c> seconds. Prints, one per line:
-/// <c>WARMUP {...}</c>, <c>MARK {...}</c> (window start), <c>END {...}</c> (window end), <c>RESULT {...}</c>.
+/// <c>WARMUP {...}</c>, <c>MARK {...}</c> (window start), <c>END {...}</c> (window end), <c>RESULT {...}</c>
+/// (with the process's bytes allocated per request over the window).
 /// With <c>--pattern idle</c> the connections are held after MARK until stdin says "stop" or closes.
 /// With <c>--requests N</c> the measured run stops after N round trips, and with <c>--wait-go</c> it
 /// starts only when stdin says "go".
@@ -125,6 +126,8 @@ internal static class ClientCommand
         bool ended = false;
         double endAt = 0;
         long endRequests = 0;
+        long markAllocated = 0;
+        long endAllocated = 0;
         Task? idleHold = null;
 
         void OnProgress(LoadProgress p)
@@ -133,6 +136,7 @@ internal static class ClientCommand
             {
                 markAt = p.Elapsed.TotalSeconds;
                 markRequests = p.Requests;
+                markAllocated = GC.GetTotalAllocatedBytes(precise: true);
                 Emit("MARK", new { elapsed = markAt, requests = p.Requests, open = p.ConnectionsOpen });
                 if (pattern == LoadPattern.Idle)
                 {
@@ -148,6 +152,7 @@ internal static class ClientCommand
                 ended = true;
                 endAt = p.Elapsed.TotalSeconds;
                 endRequests = p.Requests;
+                endAllocated = GC.GetTotalAllocatedBytes(precise: true);
                 Emit("END", new { elapsed = endAt, requests = p.Requests, open = p.ConnectionsOpen });
             }
         }
@@ -175,6 +180,8 @@ internal static class ClientCommand
             windowSeconds = window,
             windowRequests,
             rps = windowRequests / Math.Max(window, 1e-9),
+            // The whole process's allocations over the window (progress samples included) per request.
+            allocBytesPerRequest = ended && windowRequests > 0 ? (endAllocated - markAllocated) / (double)windowRequests : (double?)null,
             elapsed = r.Elapsed.TotalSeconds,
             p50Us = r.LatencyP50?.TotalMicroseconds,
             p90Us = r.LatencyP90?.TotalMicroseconds,

@@ -1,6 +1,6 @@
 namespace Netpoll.Bench;
 
-/// <summary>The runs of one scenario (same group, server, size, connections, pollers, pinning): medians and spread.</summary>
+/// <summary>The runs of one scenario (same group, server, load client, size, connections, pollers, pinning): medians and spread.</summary>
 internal sealed class Aggregate
 {
     private Aggregate(IReadOnlyList<RunRecord> runs) => Runs = runs;
@@ -13,6 +13,7 @@ internal sealed class Aggregate
 
     public Stat Rps => Of(r => r.Rps);
     public Stat RtPerCpu => Of(r => r.RtPerCpuSecond);
+    public Stat RtPerClientCpu => Of(r => r.RtPerClientCpuSecond ?? double.NaN);
     public Stat ServerCpu => Of(r => r.ServerCpu);
     public Stat ClientCpu => Of(r => r.ClientCpu);
     public Stat ForeignCpu => Of(r => r.ForeignCpu);
@@ -34,7 +35,7 @@ internal sealed class Aggregate
     /// </summary>
     public static List<Aggregate> Group(IEnumerable<RunRecord> runs) =>
         [.. runs.Where(r => r.Ok)
-            .GroupBy(r => (r.Group, r.Server, r.Size, r.Connections, r.Pollers, r.Pinned))
+            .GroupBy(r => (r.Group, r.Server, r.Client, r.Size, r.Connections, r.Pollers, r.Pinned))
             .Select(g => new Aggregate(g.Any(r => !IsNoisy(r)) ? [.. g.Where(r => !IsNoisy(r))] : [.. g]))];
 
     public static bool IsNoisy(RunRecord r) => r.Group != "idle" && r.ForeignCpu > NoisyForeignCpu;

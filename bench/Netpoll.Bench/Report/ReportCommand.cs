@@ -59,6 +59,7 @@ internal static class ReportCommand
         Https(md, all);
         Handshakes(md, all);
         Proxy(md, all);
+        Generator(md, all);
         Allocations(md, all);
         Idle(md, all);
         Pollers(md, all);
@@ -143,6 +144,15 @@ internal static class ReportCommand
             }
         }
 
+        foreach (string server in new[] { "netpoll", "kestrel" })
+        {
+            Aggregate? wrk = FindGenerator(all, server, "wrk");
+            if (FindGenerator(all, server, "netpoll-load") is { } load)
+            {
+                md.AppendLine($"| Load generator vs `wrk -t1`, `GET /` keep-alive × {load.First.Connections} to {Name(server)}: requests per client CPU-second ≥ 1.5× wrk's | (the generator's handlers run inline) | {Verdict(Ratio(load.RtPerClientCpu.Median, wrk?.RtPerClientCpu.Median, 1.5))} |");
+            }
+        }
+
         Aggregate? haproxy = Find(all, "proxy", "haproxy", 1024, 1000);
         if (Find(all, "proxy", "netpoll-proxy", 1024, 1000, pollers: 1) is { } proxy)
         {
@@ -174,6 +184,58 @@ internal static class ReportCommand
         md.AppendLine();
         IoUringTargets(md, all);
     }
+
+    private static Aggregate? FindGenerator(List<Aggregate> all, string server, string client) =>
+        all.FirstOrDefault(a => a.First.Group == "generator" && a.First.Server == server && a.First.Client == client);
+
+    /// <summary>Issue 15: the load generator itself against wrk, in client CPU and in memory per open connection.</summary>
+    private static void Generator(StringBuilder md, List<Aggregate> all)
+    {
+        List<Aggregate> runs = [.. all.Where(a => a.First.Group == "generator").OrderBy(a => a.First.Server, StringComparer.Ordinal).ThenBy(a => a.First.Client == "wrk" ? 0 : 1).ThenBy(a => a.First.Client, StringComparer.Ordinal)];
+        List<RunRecord> memory = [.. all.Where(a => a.First.Group == "generator-memory").Select(a => a.First).OrderBy(r => r.Client, StringComparer.Ordinal)];
+        if (runs.Count == 0 && memory.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### Load generator against wrk: client CPU and memory").AppendLine();
+        md.AppendLine("The cost is the load client's: one server process on core 0, each client alone on core 1, `GET /` keep-alive, the client's whole-process CPU over the measured window (wrk's over its run). `wrk -t1`; Netpoll's generator with one poller, on Auto (a user's default: io_uring where the kernel allows it, since its handlers run inline) and on epoll.").AppendLine();
+        if (runs.Count > 0)
+        {
+            md.AppendLine("| server | client | conns | requests/s | client CPU | requests per client CPU-s | × wrk | p99 ms | client B allocated per request | errors |");
+            md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+            foreach (Aggregate a in runs)
+            {
+                Aggregate? wrk = FindGenerator(all, a.First.Server, "wrk");
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {Name(a.First.Server)} | {GeneratorClientName(a.First.Client)} | {a.First.Connections} | {Format.Range(a.Rps)} | {Format.Fixed(a.ClientCpu.Median, 2)} | {Format.Range(a.RtPerClientCpu)} | {Format.Ratio(a.RtPerClientCpu.Median / (wrk?.RtPerClientCpu.Median ?? double.NaN))} | {Format.Ms(a.P99.Median)} | {(a.Alloc is { } alloc ? Format.Fixed(alloc.Median, 1) : "–")} | {a.Errors} |");
+            }
+
+            md.AppendLine();
+        }
+
+        if (memory.Count > 0)
+        {
+            md.AppendLine("Memory per open connection: the client's RSS (/proc/PID/status) with every connection open, less its RSS before opening them (wrk: less wrk's RSS with one connection); kernel socket memory is not in RSS.").AppendLine();
+            md.AppendLine("| client | connections open | requests/s while read | RSS per connection | errors |");
+            md.AppendLine("|---|--:|--:|--:|--:|");
+            foreach (RunRecord r in memory)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {GeneratorClientName(r.Client)} | {r.ConnectionsOpened:#,0} | {(r.Rps > 0 ? Format.Count(r.Rps) : "(idle)")} | {Format.Bytes(r.RssPerConnection ?? double.NaN)} | {r.Errors} |");
+            }
+
+            md.AppendLine();
+        }
+    }
+
+    private static string GeneratorClientName(string client) => client switch
+    {
+        "wrk" => "`wrk -t1`",
+        "netpoll-load" => "Netpoll generator, Auto backend",
+        "netpoll-load-epoll" => "Netpoll generator, epoll",
+        _ => client.Replace("netpoll-load", "Netpoll generator", StringComparison.Ordinal),
+    };
 
     /// <summary>Issue 19's goals for the io_uring backend, against the C epoll floor.</summary>
     private static void IoUringTargets(StringBuilder md, List<Aggregate> all)

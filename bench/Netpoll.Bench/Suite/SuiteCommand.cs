@@ -186,7 +186,9 @@ internal sealed partial class SuiteCommand
 
             if (Servers("netpoll").Any())
             {
-                await RecordAsync(async () => [await GeneratorMemoryAsync().ConfigureAwait(false)]).ConfigureAwait(false);
+                await RecordAsync(async () => [await GeneratorMemoryAsync("idle").ConfigureAwait(false)]).ConfigureAwait(false);
+                await RecordAsync(async () => [await GeneratorMemoryAsync("http").ConfigureAwait(false)]).ConfigureAwait(false);
+                await RecordAsync(async () => [await WrkMemoryAsync().ConfigureAwait(false)]).ConfigureAwait(false);
             }
         }
 

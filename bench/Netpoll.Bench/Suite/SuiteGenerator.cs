@@ -8,9 +8,11 @@ namespace Netpoll.Bench;
 /// The "generator" group: the load generator itself measured against wrk, the tool a user would pick instead.
 /// Against one HTTP server process (server on core 0, each client on core 1): <c>GET /</c> keep-alive over
 /// <see cref="SuiteSettings.GeneratorConnections"/> connections from <c>wrk -t1</c>, then from Netpoll's
-/// generator (one poller), each scored in requests per client CPU-second over the same window length. And the
-/// generator's own memory per open connection: RSS before and after it opens
-/// <see cref="SuiteSettings.GeneratorIdleConnections"/> idle connections.
+/// generator (one poller) on the backend a user gets (Auto: io_uring where the kernel allows it, since the
+/// generator's handlers run inline) and on epoll, each scored in requests per client CPU-second over the same
+/// window length. And memory per open connection at <see cref="SuiteSettings.GeneratorIdleConnections"/>:
+/// the generator's RSS before and after it opens them (idle, and loading <c>GET /</c>), and wrk's RSS loading
+/// as many against its RSS with one.
 /// </summary>
 internal sealed partial class SuiteCommand
 {
@@ -43,8 +45,11 @@ internal sealed partial class SuiteCommand
             records.Add(wrk);
             Log(Describe(wrk));
 
-            records.Add(await MeasureGeneratorAsync(serverName, rep, port, connections, seconds).ConfigureAwait(false));
-            Log(Describe(records[^1]));
+            foreach (string backend in GeneratorBackends)
+            {
+                records.Add(await MeasureGeneratorAsync(serverName, rep, port, connections, seconds, backend).ConfigureAwait(false));
+                Log(Describe(records[^1]));
+            }
             await StopServerAsync(server).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRunFailure(ex))
@@ -63,21 +68,28 @@ internal sealed partial class SuiteCommand
         return records;
     }
 
+    /// <summary>The generator's backends: what Auto picks (a user's default), and epoll.</summary>
+    private static readonly string[] GeneratorBackends = ["auto", "epoll"];
+
+    /// <summary>The client name of a generator run: netpoll-load on Auto, netpoll-load-BACKEND otherwise.</summary>
+    private static string GeneratorClient(string backend) => backend == "auto" ? "netpoll-load" : "netpoll-load-" + backend;
+
     /// <summary>Netpoll's generator in its own process; its CPU is read at the window's start (MARK) and end (END).</summary>
-    private async Task<RunRecord> MeasureGeneratorAsync(string serverName, int rep, int port, int connections, int seconds)
+    private async Task<RunRecord> MeasureGeneratorAsync(string serverName, int rep, int port, int connections, int seconds, string backend)
     {
         RunRecord r = NewRecord("generator", serverName, connections, 0, rep);
-        r.Client = "netpoll-load";
+        r.Client = GeneratorClient(backend);
         using ChildProcess client = ChildProcess.Start(
             [_self, "client", "--target", $"127.0.0.1:{port}", "--pattern", "http", "--connections", I(connections), "--pollers", "1",
-             "--warmup", D(_settings.JitWarmup), "--duration", I(seconds)], "1");
-        await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(120)).ConfigureAwait(false);
+             "--warmup", D(_settings.GeneratorWarmup), "--duration", I(seconds), "--backend", backend], "1");
+        await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(_settings.GeneratorWarmup + 120)).ConfigureAwait(false);
         double cpuAtMark = ProcStat.CpuSeconds(client.Id);
         await client.WaitForLineAsync("END ", TimeSpan.FromSeconds(seconds + 60)).ConfigureAwait(false);
         double cpuAtEnd = ProcStat.CpuSeconds(client.Id);
         JsonObject result = JsonNode.Parse(await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(60)).ConfigureAwait(false))!.AsObject();
         await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         FillClient(r, result);
+        r.AllocBytesPerRt = result["allocBytesPerRequest"]?.GetValue<double>();
         double cpu = cpuAtEnd - cpuAtMark;
         r.ClientCpu = cpu / Math.Max(r.WindowSeconds, 1e-9);
         r.RtPerClientCpuSecond = r.WindowRequests / Math.Max(cpu, 1e-9);
@@ -86,29 +98,39 @@ internal sealed partial class SuiteCommand
         return r;
     }
 
-    /// <summary>The generator's resident memory per open connection: idle connections to a Netpoll echo server, RSS before the run and with all open.</summary>
-    private Task<RunRecord> GeneratorMemoryAsync()
+    /// <summary>
+    /// The generator's resident memory per open connection (Auto backend): RSS once the process is up and with
+    /// every connection open, idle (to a Netpoll echo server) or loading <c>GET /</c> keep-alive (to a Netpoll
+    /// HTTP server), each in its own processes.
+    /// </summary>
+    private Task<RunRecord> GeneratorMemoryAsync(string pattern)
     {
         int connections = _settings.GeneratorIdleConnections;
-        RunRecord r = NewRecord("generator-memory", "netpoll", connections, 0, 1);
-        r.Client = "netpoll-load";
+        bool http = pattern == "http";
+        RunRecord r = NewRecord("generator-memory", http ? "netpoll-http" : "netpoll", connections, 0, 1);
+        r.Client = http ? "netpoll-load (GET /)" : "netpoll-load (idle)";
         return MeasureRunAsync(r, async () =>
         {
-            using ChildProcess server = StartServer("netpoll", http: false, pinned: true, pollers: 0);
+            using ChildProcess server = StartServer("netpoll", http, pinned: true, pollers: 0);
             int port = await WaitReadyAsync(server).ConfigureAwait(false);
             using ChildProcess client = ChildProcess.Start(
-                [_self, "client", "--target", $"127.0.0.1:{port}", "--connections", I(connections), "--pattern", "idle",
-                 "--sources", I(_settings.IdleSources), "--warmup", "0", "--pollers", "1", "--wait-go"], "1");
+                [_self, "client", "--target", $"127.0.0.1:{port}", "--connections", I(connections), "--pattern", pattern,
+                 "--sources", I(_settings.IdleSources), "--warmup", "0", "--pollers", "1", "--wait-go", "--duration", "3", "--backend", "auto"], "1");
             await client.WaitForLineAsync("WAITING ", TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             long before = ProcStat.RssBytes(client.Id);
             await client.SendAsync("go").ConfigureAwait(false);
-            await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(120)).ConfigureAwait(false);
+            await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(_settings.GeneratorWarmup + 120)).ConfigureAwait(false);
             await Task.Delay(1000).ConfigureAwait(false);
             long after = ProcStat.RssBytes(client.Id);
-            await client.SendAsync("stop").ConfigureAwait(false);
+            if (!http)
+            {
+                await client.SendAsync("stop").ConfigureAwait(false); // an HTTP run ends by itself, 3 s after MARK
+            }
+
             JsonObject result = JsonNode.Parse(await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(60)).ConfigureAwait(false))!.AsObject();
             r.ConnectionsOpened = result["connectionsOpened"]!.GetValue<int>();
             r.Errors = result["errors"]!.GetValue<long>();
+            r.Rps = http ? result["rps"]!.GetValue<double>() : 0;
             r.RssDeltaBytes = after - before;
             r.RssPerConnection = (double)r.RssDeltaBytes / Math.Max(r.ConnectionsOpened, 1);
             await client.WaitForExitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
@@ -116,5 +138,46 @@ internal sealed partial class SuiteCommand
             r.Ok = r.ConnectionsOpened > 0;
             r.Error = r.Ok ? null : "no connection opened";
         });
+    }
+
+    /// <summary>
+    /// wrk's resident memory per open connection: <c>wrk -t1</c> loading <c>GET /</c> keep-alive over as many
+    /// connections as the generator held (a long timeout, so slow connects are not dropped), against wrk with one
+    /// connection; RSS read mid-run. The server (a Netpoll HTTP server) is another process.
+    /// </summary>
+    private Task<RunRecord> WrkMemoryAsync()
+    {
+        int connections = _settings.GeneratorIdleConnections;
+        RunRecord r = NewRecord("generator-memory", "netpoll-http", connections, 0, 1);
+        r.Client = "wrk";
+        return MeasureRunAsync(r, async () =>
+        {
+            using ChildProcess server = StartServer("netpoll", http: true, pinned: true, pollers: 0);
+            int port = await WaitReadyAsync(server).ConfigureAwait(false);
+            string url = $"http://127.0.0.1:{port}/";
+            (long one, _) = await WrkRssAsync(1, url).ConfigureAwait(false);
+            (long many, JsonObject summary) = await WrkRssAsync(connections, url).ConfigureAwait(false);
+            long connectErrors = summary["connect"]!.GetValue<long>();
+            r.ConnectionsOpened = (int)Math.Max(0, connections - connectErrors);
+            r.Errors = summary["errors"]!.GetValue<long>();
+            r.Rps = summary["requests"]!.GetValue<long>() / Math.Max(summary["duration_us"]!.GetValue<double>() / 1e6, 1e-9);
+            r.RssDeltaBytes = many - one;
+            r.RssPerConnection = (double)r.RssDeltaBytes / Math.Max(r.ConnectionsOpened - 1, 1);
+            await StopServerAsync(server).ConfigureAwait(false);
+            r.Ok = r.ConnectionsOpened > 1;
+            r.Error = r.Ok ? null : "wrk opened no connection";
+        });
+    }
+
+    /// <summary>Runs wrk for 6 s over <paramref name="connections"/> and reads its RSS 4 s in (connects done).</summary>
+    private async Task<(long Rss, JsonObject Summary)> WrkRssAsync(int connections, string url)
+    {
+        using ChildProcess wrk = ChildProcess.Start(
+            ["wrk", "-t1", "-c" + I(connections), "-d6s", "--timeout", "60s", "-s", _wrkScript, url], "1");
+        await Task.Delay(4000).ConfigureAwait(false);
+        long rss = ProcStat.RssBytes(wrk.Id);
+        string line = await wrk.WaitForLineAsync("WRK ", TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+        await wrk.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        return (rss, JsonNode.Parse(line)!.AsObject());
     }
 }

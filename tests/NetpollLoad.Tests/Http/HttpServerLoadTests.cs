@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 
@@ -9,12 +10,13 @@ namespace Netpoll.Load.Tests.Http;
 /// <summary>
 /// The generator against the project's own Http server (weights, methods, bodies, status codes) and against
 /// scripted servers that answer every request with fixed bytes: trailers, interim responses, bodies until close,
-/// and garbage.
+/// and garbage. Each on every backend the generator's client runs on (Auto picks io_uring for it where allowed).
 /// </summary>
 public class HttpServerLoadTests
 {
-    [Fact]
-    public async Task Weighted_requests_are_sent_in_proportion_and_their_status_codes_counted()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Weighted_requests_are_sent_in_proportion_and_their_status_codes_counted(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(new HttpHandler());
         Uri origin = new($"http://127.0.0.1:{server.EndPoint.Port}");
@@ -22,6 +24,7 @@ public class HttpServerLoadTests
         // One connection: the smooth weighted round robin is exact, 3 of / to each /missing.
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
+            Backend = backend,
             Target = server.EndPoint,
             Pattern = LoadPattern.Http,
             HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/"), Weight = 3 }, new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
@@ -37,14 +40,16 @@ public class HttpServerLoadTests
         Assert.Equal(0, result.Errors);
     }
 
-    [Fact]
-    public async Task Methods_headers_and_bodies_go_on_the_wire_and_head_responses_have_no_body()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Methods_headers_and_bodies_go_on_the_wire_and_head_responses_have_no_body(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(new HttpHandler());
         Uri root = new($"http://127.0.0.1:{server.EndPoint.Port}/");
         byte[] body = Encoding.UTF8.GetBytes("{\"name\":\"netpoll\"}");
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
+            Backend = backend,
             Target = server.EndPoint,
             Pattern = LoadPattern.Http,
             HttpRequests =
@@ -66,12 +71,13 @@ public class HttpServerLoadTests
         Assert.True(result.BytesSent > 100L * body.Length);
     }
 
-    [Fact]
-    public async Task Chunked_trailers_and_interim_responses_complete_each_request()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Chunked_trailers_and_interim_responses_complete_each_request(PollerBackendKind backend)
     {
         const string response = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 5\r\n\r\n";
         await using var server = TestServer.Start(Scripted(response));
-        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 4, requests: 400));
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(backend, server, connections: 4, requests: 400));
 
         Assert.Equal(400, result.Requests);
         Assert.Equal(0, result.Errors);
@@ -81,26 +87,28 @@ public class HttpServerLoadTests
         Assert.Equal(400L * response.Length, result.BytesReceived);
     }
 
-    [Fact]
-    public async Task A_body_read_until_the_server_closes_completes_at_the_close_and_the_connection_is_reopened()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_body_read_until_the_server_closes_completes_at_the_close_and_the_connection_is_reopened(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(async c =>
         {
             await Scripted("HTTP/1.1 200 OK\r\n\r\nthe body runs until the close")(c);
             c.Close();
         });
-        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 2, requests: 50));
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(backend, server, connections: 2, requests: 50));
 
         Assert.Equal(50, result.Requests);
         Assert.Equal(0, result.Errors);
         Assert.True(result.ConnectionsReopened >= 48, $"{result.ConnectionsReopened} reopened");
     }
 
-    [Fact]
-    public async Task A_server_that_sends_garbage_is_a_bad_response_by_cause_not_a_hang()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_sends_garbage_is_a_bad_response_by_cause_not_a_hang(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(Scripted("SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n"));
-        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 4, requests: 1000));
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(backend, server, connections: 4, requests: 1000));
 
         Assert.Equal("NoConnections", result.StopReason);
         Assert.Equal(0, result.Requests);
@@ -109,23 +117,25 @@ public class HttpServerLoadTests
         Assert.Null(result.LatencyP99);
     }
 
-    [Fact]
-    public async Task A_response_cut_short_by_the_server_is_closed_early()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_response_cut_short_by_the_server_is_closed_early(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(async c =>
         {
             await Scripted("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")(c);
             c.Close();
         });
-        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(server, connections: 3, requests: 100));
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(backend, server, connections: 3, requests: 100));
 
         Assert.Equal(0, result.Requests);
         Assert.Equal(3, result.ErrorsByKind.ClosedEarly);
         Assert.Equal(0, result.ConnectionsReopened);
     }
 
-    private static LoadOptions HttpOptions(TestServer server, int connections, long requests) => new()
+    private static LoadOptions HttpOptions(PollerBackendKind backend, TestServer server, int connections, long requests) => new()
     {
+        Backend = backend,
         Target = server.EndPoint,
         Pattern = LoadPattern.Http,
         Connections = connections,
