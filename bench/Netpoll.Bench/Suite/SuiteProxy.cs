@@ -28,8 +28,8 @@ internal sealed partial class SuiteCommand
             int echoPort = await WaitReadyAsync(echo).ConfigureAwait(false);
             (proxy, int port, config) = await StartProxyAsync(proxyName, echoPort).ConfigureAwait(false);
             client = ChildProcess.Start([_self, "client", "--jobs", "--target", $"127.0.0.1:{port}"], "1");
-            await client.SendAsync($"run --connections 1000 --size 1024 --duration {D(s.JitWarmup)} --warmup 0 --pollers 1").ConfigureAwait(false);
-            await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.JitWarmup + 120)).ConfigureAwait(false);
+            await client.SendAsync($"run --connections 1000 --size 1024 --duration {D(s.ProxyWarmup)} --warmup 0 --pollers 1").ConfigureAwait(false);
+            await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.ProxyWarmup + 120)).ConfigureAwait(false);
 
             for (; next < configs.Count; next++)
             {
