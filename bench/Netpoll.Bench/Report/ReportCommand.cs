@@ -171,7 +171,7 @@ internal static class ReportCommand
         }
 
         md.AppendLine("### TCP proxy: echo through a proxy").AppendLine();
-        md.AppendLine("The C epoll echo server behind the proxy; the load generator (ping-pong) in front. The proxy alone on core 0, echo server and client on core 1. Cost is the proxy's CPU: its whole process tree (socat forks a process per connection). Netpoll's `TcpProxy` with no toxic and one poller per side; HAProxy 2.6 `mode tcp`, `nbthread 1`; `socat TCP-LISTEN:…,fork,reuseaddr TCP:…`.").AppendLine();
+        md.AppendLine("The C epoll echo server behind the proxy; the load generator (ping-pong) in front. The proxy alone on core 0, echo server and client on core 1. Cost is the proxy's CPU: its whole process tree (socat forks a process per connection). Netpoll's `TcpProxy` with no toxic and one poller per side; HAProxy 2.6 `mode tcp`, `nbthread 1`; `socat TCP-LISTEN:…,fork,reuseaddr TCP:…`. Each proxy is loaded for 20 s (full runs; 1.5 s short) before its windows, longer than the other groups, so the netpoll proxy's tiered JIT is done as in a proxy that serves for hours.").AppendLine();
         md.AppendLine("| conns | size | proxy | round trips/s | proxy CPU | round trips per proxy CPU-s | × HAProxy | p50 ms | p99 ms | errors |");
         md.AppendLine("|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|");
         foreach (Aggregate a in runs)

@@ -7,7 +7,7 @@ using Netpoll.Polling;
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>server KIND [--port N] [--pollers N] [--upstream HOST:PORT] [--cert PFX]</c>: runs one server (netpoll-proxy: a
+/// <c>server KIND [--port N] [--pollers N] [--upstream HOST:PORT] [--cert PFX]</c>: runs one server (netpoll-proxy, netpoll-proxy-epoll: a
 /// proxy to --upstream; the -https kinds need --cert) until "quit" or the end of stdin.
 /// Prints <c>READY port</c> once listening. On stdin, <c>stats</c> prints one JSON line of GC and
 /// server counters; <c>gc</c> forces a full collection first (for memory per idle connection);
@@ -15,7 +15,7 @@ namespace Netpoll.Bench;
 /// </summary>
 internal static class ServerCommand
 {
-    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel", "netpoll-proxy", "netpoll-https", "netpoll-https-inline", "netpoll-https-uring-inline", "kestrel-https"];
+    public static readonly string[] Kinds = ["netpoll", "netpoll-inline", "netpoll-uring", "netpoll-uring-inline", "netpoll-uring-sqpoll", "netpoll-http", "netpoll-http-inline", "netpoll-http-mock", "netpoll-http-mock-inline", "sockets", "kestrel", "netpoll-proxy", "netpoll-proxy-epoll", "netpoll-https", "netpoll-https-inline", "netpoll-https-uring-inline", "kestrel-https"];
 
     public static async Task<int> RunAsync(CommandLine options)
     {
@@ -43,7 +43,8 @@ internal static class ServerCommand
             "netpoll-https-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, certificate: certificate),
             "netpoll-https-uring-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, certificate: certificate),
             "kestrel-https" => new KestrelServer(endPoint, certificate),
-            "netpoll-proxy" => new NetpollProxyServer(endPoint, IPEndPoint.Parse(options.Get("upstream") ?? throw new ArgumentException("server netpoll-proxy needs --upstream host:port.")), pollers),
+            "netpoll-proxy" => new NetpollProxyServer(endPoint, Upstream(options, kind), pollers),
+            "netpoll-proxy-epoll" => new NetpollProxyServer(endPoint, Upstream(options, kind), pollers, PollerBackendKind.Epoll),
             _ => throw new ArgumentException($"unknown server kind '{kind}'; use {string.Join(", ", Kinds)}."),
         };
 
@@ -79,6 +80,9 @@ internal static class ServerCommand
         await server.StopAsync().ConfigureAwait(false);
         return 0;
     }
+
+    private static IPEndPoint Upstream(CommandLine options, string kind) =>
+        IPEndPoint.Parse(options.Get("upstream") ?? throw new ArgumentException($"server {kind} needs --upstream host:port."));
 
     /// <summary>One JSON line. The allocation counter is read first, before this method allocates.</summary>
     private static string Stats(IBenchServer server, bool collect)

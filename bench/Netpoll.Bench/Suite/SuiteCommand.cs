@@ -83,8 +83,11 @@ internal sealed partial class SuiteCommand
     private static readonly string[] HttpsServers = ["netpoll-https", "netpoll-https-inline", "netpoll-https-uring-inline", "kestrel-https"];
     private static readonly string[] IdleServers = ["c-epoll", "c-uring", "netpoll", "netpoll-uring", "sockets", "kestrel"];
 
-    /// <summary>SQPOLL spins a kernel thread on a core of its own: measured only when --servers names it, never by default.</summary>
-    private static readonly string[] OptIn = ["c-uring-sqpoll", "netpoll-uring-sqpoll"];
+    /// <summary>
+    /// Measured only when --servers names them: SQPOLL spins a kernel thread on a core of its own; the proxy on
+    /// epoll is the comparison behind the proxy's Auto choice (docs/benchmarks.md), not a default run.
+    /// </summary>
+    private static readonly string[] OptIn = ["c-uring-sqpoll", "netpoll-uring-sqpoll", "netpoll-proxy-epoll"];
 
     /// <summary>The servers of <paramref name="list"/> this run covers: those --servers names (all but the opt-in ones by default), the C io_uring floor only when built.</summary>
     private IEnumerable<string> Servers(params string[] list) =>

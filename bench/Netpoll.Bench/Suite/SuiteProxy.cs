@@ -13,7 +13,7 @@ namespace Netpoll.Bench;
 /// </summary>
 internal sealed partial class SuiteCommand
 {
-    private static readonly string[] ProxyServers = ["netpoll-proxy", "haproxy", "socat"];
+    private static readonly string[] ProxyServers = ["netpoll-proxy", "netpoll-proxy-epoll", "haproxy", "socat"];
 
     private async Task<List<RunRecord>> ProxySessionAsync(string proxyName, int rep, IReadOnlyList<(int Size, int Connections)> configs)
     {
@@ -28,14 +28,14 @@ internal sealed partial class SuiteCommand
             int echoPort = await WaitReadyAsync(echo).ConfigureAwait(false);
             (proxy, int port, config) = await StartProxyAsync(proxyName, echoPort).ConfigureAwait(false);
             client = ChildProcess.Start([_self, "client", "--jobs", "--target", $"127.0.0.1:{port}"], "1");
-            await client.SendAsync($"run --connections 1000 --size 1024 --duration {D(s.JitWarmup)} --warmup 0 --pollers 1").ConfigureAwait(false);
-            await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.JitWarmup + 120)).ConfigureAwait(false);
+            await client.SendAsync($"run --connections 1000 --size 1024 --duration {D(s.ProxyWarmup)} --warmup 0 --pollers 1").ConfigureAwait(false);
+            await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.ProxyWarmup + 120)).ConfigureAwait(false);
 
             for (; next < configs.Count; next++)
             {
                 (int size, int connections) = configs[next];
                 RunRecord r = NewRecord("proxy", proxyName, connections, size, rep);
-                r.Pollers = proxyName == "netpoll-proxy" ? 1 : 0;
+                r.Pollers = IsNetpollProxy(proxyName) ? 1 : 0;
                 await client.SendAsync($"run --connections {I(connections)} --size {I(size)} --duration {D(s.Measure)} --warmup {D(s.Warmup)} --pollers 1").ConfigureAwait(false);
                 await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(s.Warmup + 120)).ConfigureAwait(false);
                 Snapshot a = ProxySnapshot(proxy, client);
@@ -81,9 +81,9 @@ internal sealed partial class SuiteCommand
     private async Task<(ChildProcess Proxy, int Port, string? Config)> StartProxyAsync(string proxyName, int echoPort)
     {
         string upstream = $"127.0.0.1:{echoPort}";
-        if (proxyName == "netpoll-proxy")
+        if (IsNetpollProxy(proxyName))
         {
-            ChildProcess netpoll = ChildProcess.Start([_self, "server", "netpoll-proxy", "--port", "0", "--upstream", upstream, "--pollers", "1"], "0");
+            ChildProcess netpoll = ChildProcess.Start([_self, "server", proxyName, "--port", "0", "--upstream", upstream, "--pollers", "1"], "0");
             return (netpoll, await WaitReadyAsync(netpoll).ConfigureAwait(false), null);
         }
 
@@ -154,7 +154,7 @@ internal sealed partial class SuiteCommand
     {
         foreach (string proxy in Servers(ProxyServers))
         {
-            if (proxy == "netpoll-proxy" || OnPath(proxy))
+            if (IsNetpollProxy(proxy) || OnPath(proxy))
             {
                 yield return proxy;
             }
@@ -164,6 +164,9 @@ internal sealed partial class SuiteCommand
             }
         }
     }
+
+    /// <summary>netpoll-proxy (the Auto backend, io_uring here) or netpoll-proxy-epoll (opt-in: the same on epoll).</summary>
+    private static bool IsNetpollProxy(string name) => name.StartsWith("netpoll-proxy", StringComparison.Ordinal);
 
     private static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"]).Any(dir => File.Exists(Path.Combine(dir, program)));

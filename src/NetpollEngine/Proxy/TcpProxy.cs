@@ -45,8 +45,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     {
         _options = options;
         ConnectionOptions connection = options.Connection with { ReadTimeout = TimeSpan.Zero };
-        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
-        var loopOptions = new EventLoopOptions { Name = options.Name, Connection = connection, Tls = options.Tls };
+        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, Backend = options.Backend, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
+        var loopOptions = new EventLoopOptions { Name = options.Name, Backend = options.Backend, Connection = connection, Tls = options.Tls };
         if (options.Pollers > 0)
         {
             loopOptions = loopOptions with { Pollers = options.Pollers };
@@ -66,6 +66,12 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     public EndPoint Upstream => _options.Upstream;
 
     public TcpProxyOptions Options => _options;
+
+    /// <summary>The kernel API both sides' pollers run on (never Auto).</summary>
+    public PollerBackendKind BackendInUse => _loop.BackendInUse;
+
+    /// <summary>Why the pollers run on <see cref="BackendInUse"/>: what was asked for, what Auto chose, or why io_uring was refused.</summary>
+    public string BackendReason => _loop.BackendReason;
 
     public ProxyState State
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Tls;
 
 namespace Netpoll.Proxy;
@@ -21,6 +22,13 @@ public sealed record TcpProxyOptions
 
     /// <summary>Pollers, shared by both sides: each upstream runs on its client's poller. Zero: the engine's default.</summary>
     public int Pollers { get; init; }
+
+    /// <summary>
+    /// The kernel API the pollers run on (both sides: each upstream runs on its client's poller).
+    /// <see cref="PollerBackendKind.Auto"/> picks io_uring where the kernel allows it (the proxy's pipes run
+    /// inline); with <see cref="Tls"/> or <see cref="UpstreamTls"/> the pollers run epoll.
+    /// </summary>
+    public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
 
     /// <summary>How long a connect to the upstream may take. Zero: no limit.</summary>
     public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -58,6 +66,11 @@ public sealed record TcpProxyOptions
         if (Pollers < 0 || Pollers > 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(Pollers), Pollers, "Pollers must be between 0 (the default) and 1024.");
+        }
+
+        if (!Enum.IsDefined(Backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Backend must be Auto, Epoll, Kqueue or IoUring.");
         }
 
         if (DialTimeout < TimeSpan.Zero)

@@ -5,13 +5,13 @@ using Netpoll.Tests.Support;
 namespace Netpoll.Tests.Proxy;
 
 /// <summary>Toxics change on a running proxy, and reach the connections already open.</summary>
-public class LiveToxicTests
+public class LiveToxicTests : ProxyTestBase
 {
     [Fact]
     public async Task A_toxic_added_updated_and_removed_on_a_live_proxy_acts_on_an_open_connection()
     {
         await using TestServer echo = TestServer.Start(new EchoHandler());
-        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint);
+        await using TcpProxy proxy = StartProxy(echo.EndPoint);
         using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
         await ProxyHarness.RoundTripAsync(client, 10);
 
@@ -36,7 +36,7 @@ public class LiveToxicTests
     public async Task Changing_toxics_is_checked_and_says_what_is_wrong()
     {
         using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
+        await using TcpProxy proxy = StartProxy(upstream.EndPoint);
         await proxy.AddToxicAsync(new LatencyToxic { Latency = TimeSpan.FromMilliseconds(10) });
 
         ArgumentException duplicate = await Assert.ThrowsAsync<ArgumentException>(() => proxy.AddToxicAsync(new LatencyToxic()));
@@ -68,7 +68,7 @@ public class LiveToxicTests
     public async Task A_malformed_toxic_is_refused_with_what_is_allowed(Toxic toxic, string expected)
     {
         using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
+        await using TcpProxy proxy = StartProxy(upstream.EndPoint);
 
         ArgumentException error = await Assert.ThrowsAsync<ArgumentException>(() => proxy.AddToxicAsync(toxic));
 

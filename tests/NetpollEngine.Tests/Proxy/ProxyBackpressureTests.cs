@@ -8,7 +8,7 @@ namespace Netpoll.Tests.Proxy;
 /// A slow reader on either side stops the proxy reading the other side: what the proxy holds stays
 /// bounded by its water marks (the rest waits in the sender's kernel), and nothing is lost.
 /// </summary>
-public class ProxyBackpressureTests
+public class ProxyBackpressureTests : ProxyTestBase
 {
     private const int HighWater = 256 * 1024;
     private const int Total = 24 * 1024 * 1024;
@@ -22,7 +22,7 @@ public class ProxyBackpressureTests
     [InlineData(false)]
     public async Task A_side_that_does_not_read_stops_the_proxy_reading_the_other_side_and_memory_stays_bounded(bool clientStalls)
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(o => o with
+        await using ProxiedPair pair = await StartPairAsync(o => o with
         {
             Connection = new ConnectionOptions { InputHighWaterMark = HighWater, InputLowWaterMark = HighWater / 4 },
         });

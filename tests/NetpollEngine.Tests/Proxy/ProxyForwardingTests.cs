@@ -1,16 +1,22 @@
 using System.Net.Sockets;
+using Netpoll.Polling;
 using Netpoll.Proxy;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Proxy;
 
-public class ProxyForwardingTests
+public class ProxyForwardingTests : ProxyTestBase
 {
     [Fact]
     public async Task Random_payloads_from_one_byte_to_one_MiB_come_back_whole_through_the_proxy_on_hundreds_of_connections()
     {
         await using TestServer echo = TestServer.Start(new EchoHandler());
-        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint);
+        await using TcpProxy proxy = StartProxy(echo.EndPoint);
+        if (Backend != PollerBackendKind.Auto)
+        {
+            Assert.Equal(Backend, proxy.BackendInUse); // asked for epoll: both sides run on it
+        }
+
         const int Connections = 200;
         var random = new Random(16);
         // Log-uniform sizes: as many tiny payloads as large ones, and both ends of the range for sure.
@@ -50,7 +56,7 @@ public class ProxyForwardingTests
     [Fact]
     public async Task A_client_FIN_reaches_the_upstream_and_the_upstream_can_still_answer_after_it()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync();
+        await using ProxiedPair pair = await StartPairAsync();
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("request"u8.ToArray());
@@ -68,7 +74,7 @@ public class ProxyForwardingTests
     [Fact]
     public async Task An_upstream_FIN_reaches_the_client_and_the_client_can_still_send_after_it()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync();
+        await using ProxiedPair pair = await StartPairAsync();
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await server.SendAsync("greeting"u8.ToArray());
@@ -86,7 +92,7 @@ public class ProxyForwardingTests
     public async Task Stopping_the_proxy_closes_its_connections_and_frees_its_port()
     {
         using var upstream = new RawUpstream();
-        TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint);
+        TcpProxy proxy = StartProxy(upstream.EndPoint);
         using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
         using Socket server = await upstream.AcceptAsync();
 

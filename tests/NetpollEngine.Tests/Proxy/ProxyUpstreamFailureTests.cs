@@ -6,7 +6,7 @@ using Netpoll.Proxy;
 namespace Netpoll.Tests.Proxy;
 
 /// <summary>An upstream that refuses, cannot be reached, is too slow to accept or resets: the client is closed or reset as configured, the cause is counted, and nothing the upstream sent is lost.</summary>
-public class ProxyUpstreamFailureTests
+public class ProxyUpstreamFailureTests : ProxyTestBase
 {
     [Theory]
     [InlineData(UpstreamFailureAction.Close, SocketError.Success)]
@@ -14,7 +14,7 @@ public class ProxyUpstreamFailureTests
     public async Task A_refused_upstream_closes_or_resets_the_client_and_is_counted(UpstreamFailureAction action, SocketError expected)
     {
         IPEndPoint nobody = FreePort();
-        await using TcpProxy proxy = ProxyHarness.Start(nobody, o => o with { OnUpstreamFailure = action });
+        await using TcpProxy proxy = StartProxy(nobody, o => o with { OnUpstreamFailure = action });
         (byte[] data, SocketError end) = ([], SocketError.ConnectionReset);
         try
         {
@@ -35,7 +35,7 @@ public class ProxyUpstreamFailureTests
     public async Task An_unreachable_upstream_is_counted_as_unreachable()
     {
         string path = Path.Combine(Path.GetTempPath(), $"netpoll-proxy-nobody-{Guid.NewGuid():N}.sock");
-        await using TcpProxy proxy = ProxyHarness.Start(new UnixDomainSocketEndPoint(path));
+        await using TcpProxy proxy = StartProxy(new UnixDomainSocketEndPoint(path));
         using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
 
         (byte[] data, SocketError end) = await ProxyHarness.ReceiveUntilClosedAsync(client);
@@ -54,7 +54,7 @@ public class ProxyUpstreamFailureTests
         try
         {
             await FillAcceptQueue(upstream, fillers);
-            await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { DialTimeout = TimeSpan.FromMilliseconds(300) });
+            await using TcpProxy proxy = StartProxy(upstream.EndPoint, o => o with { DialTimeout = TimeSpan.FromMilliseconds(300) });
             using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
 
             (byte[] data, SocketError end) = await ProxyHarness.ReceiveUntilClosedAsync(client);
@@ -76,7 +76,7 @@ public class ProxyUpstreamFailureTests
     [InlineData(UpstreamFailureAction.Reset, SocketError.ConnectionReset, true)]
     public async Task An_upstream_reset_mid_stream_loses_no_byte_it_sent_before_the_reset(UpstreamFailureAction action, SocketError expected, bool clientStalled)
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(o => o with
+        await using ProxiedPair pair = await StartPairAsync(o => o with
         {
             OnUpstreamFailure = action,
             Connection = new ConnectionOptions { InputHighWaterMark = 64 * 1024, InputLowWaterMark = 16 * 1024 },
@@ -124,7 +124,7 @@ public class ProxyUpstreamFailureTests
     [Fact]
     public async Task A_client_reset_closes_the_upstream_and_is_counted()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync();
+        await using ProxiedPair pair = await StartPairAsync();
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         await client.SendAsync("partial"u8.ToArray());
         Assert.Equal("partial"u8.ToArray(), await Support.SocketExtensions.ReceiveExactlyAsync(server, 7));

@@ -9,13 +9,13 @@ namespace Netpoll.Tests.Proxy;
 /// What each toxic does, as a client or upstream sees it. Times are asserted only as lower bounds (a
 /// delay the toxic must add) or generous upper bounds (it must not hang); never the engine's speed.
 /// </summary>
-public class ToxicEffectTests
+public class ToxicEffectTests : ProxyTestBase
 {
     [Fact]
     public async Task Latency_adds_at_least_its_delay_to_every_round_trip()
     {
         await using TestServer echo = TestServer.Start(new EchoHandler());
-        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint);
+        await using TcpProxy proxy = StartProxy(echo.EndPoint);
         await proxy.AddToxicAsync(new LatencyToxic { Latency = TimeSpan.FromMilliseconds(150), Stream = ToxicStream.Upstream });
         await proxy.AddToxicAsync(new LatencyToxic { Latency = TimeSpan.FromMilliseconds(150), Jitter = TimeSpan.FromMilliseconds(50) });
         using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
@@ -30,7 +30,7 @@ public class ToxicEffectTests
     [Fact]
     public async Task Bandwidth_holds_throughput_to_its_rate()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(new BandwidthToxic { Rate = 500 }); // 500 KB/s: 1 MB takes 2 s
+        await using ProxiedPair pair = await StartPairAsync(new BandwidthToxic { Rate = 500 }); // 500 KB/s: 1 MB takes 2 s
         (Socket client, Socket server) = (pair.Client, pair.Server);
         byte[] data = ProxyHarness.RandomBytes(1_000_000, 3);
 
@@ -47,7 +47,7 @@ public class ToxicEffectTests
     [Fact]
     public async Task Slow_close_holds_the_FIN_back_by_its_delay()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(new SlowCloseToxic { Delay = TimeSpan.FromMilliseconds(400) });
+        await using ProxiedPair pair = await StartPairAsync(new SlowCloseToxic { Delay = TimeSpan.FromMilliseconds(400) });
         (Socket client, Socket server) = (pair.Client, pair.Server);
 
         await server.SendAsync("bye"u8.ToArray());
@@ -63,7 +63,7 @@ public class ToxicEffectTests
     public async Task Timeout_black_holes_the_data_then_closes_the_connection()
     {
         var clock = Stopwatch.StartNew(); // the toxic's time runs from when it meets the connection
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(new TimeoutToxic { Timeout = TimeSpan.FromMilliseconds(400), Stream = ToxicStream.Upstream });
+        await using ProxiedPair pair = await StartPairAsync(new TimeoutToxic { Timeout = TimeSpan.FromMilliseconds(400), Stream = ToxicStream.Upstream });
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("hello?"u8.ToArray());
@@ -80,7 +80,7 @@ public class ToxicEffectTests
     [Fact]
     public async Task Timeout_zero_black_holes_for_as_long_as_it_is_on()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(new TimeoutToxic { Stream = ToxicStream.Upstream });
+        await using ProxiedPair pair = await StartPairAsync(new TimeoutToxic { Stream = ToxicStream.Upstream });
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("lost"u8.ToArray());
@@ -94,7 +94,7 @@ public class ToxicEffectTests
     [Fact]
     public async Task Reset_peer_resets_both_sides_after_its_timeout()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(new ResetPeerToxic { Timeout = TimeSpan.FromMilliseconds(100), Stream = ToxicStream.Upstream });
+        await using ProxiedPair pair = await StartPairAsync(new ResetPeerToxic { Timeout = TimeSpan.FromMilliseconds(100), Stream = ToxicStream.Upstream });
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
 
         await client.SendAsync("request"u8.ToArray());
@@ -111,7 +111,7 @@ public class ToxicEffectTests
     [Fact]
     public async Task Slicer_splits_data_into_small_separate_writes()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(new SlicerToxic { AverageSize = 100, SizeVariation = 50, Delay = TimeSpan.FromMilliseconds(1) });
+        await using ProxiedPair pair = await StartPairAsync(new SlicerToxic { AverageSize = 100, SizeVariation = 50, Delay = TimeSpan.FromMilliseconds(1) });
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         byte[] data = ProxyHarness.RandomBytes(20_000, 4);
         long writesBefore = proxy.GetPollerStats().Sum(p => p.WriteCalls);
@@ -139,7 +139,7 @@ public class ToxicEffectTests
     [Fact]
     public async Task Limit_data_lets_its_bytes_through_then_closes_both_sides()
     {
-        await using ProxiedPair pair = await ProxiedPair.StartAsync(new LimitDataToxic { Bytes = 1000 });
+        await using ProxiedPair pair = await StartPairAsync(new LimitDataToxic { Bytes = 1000 });
         (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
         byte[] data = ProxyHarness.RandomBytes(5000, 5);
 
@@ -156,7 +156,7 @@ public class ToxicEffectTests
     public async Task Down_refuses_new_connections_resets_open_ones_and_up_again_serves_on_the_same_port()
     {
         await using TestServer echo = TestServer.Start(new EchoHandler());
-        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint);
+        await using TcpProxy proxy = StartProxy(echo.EndPoint);
         using Socket open = await ProxyHarness.ConnectAsync(proxy.EndPoint);
         await ProxyHarness.RoundTripAsync(open, 10);
 

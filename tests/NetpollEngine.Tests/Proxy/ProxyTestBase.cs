@@ -1,0 +1,25 @@
+using System.Net;
+using Netpoll.Polling;
+using Netpoll.Proxy;
+
+namespace Netpoll.Tests.Proxy;
+
+/// <summary>
+/// The proxy's behaviour tests, run once per backend: as they are on Auto (io_uring where the kernel allows it)
+/// and again on epoll by the classes in ProxyTestsOnEpoll.cs. Every proxy a test starts runs on <see cref="Backend"/>.
+/// </summary>
+public abstract class ProxyTestBase
+{
+    protected virtual PollerBackendKind Backend => PollerBackendKind.Auto;
+
+    private protected TcpProxy StartProxy(EndPoint upstream, Func<TcpProxyOptions, TcpProxyOptions>? configure = null) =>
+        ProxyHarness.Start(upstream, OnBackend(configure));
+
+    private protected Task<ProxiedPair> StartPairAsync(Func<TcpProxyOptions, TcpProxyOptions>? configure = null, params Toxic[] toxics) =>
+        ProxiedPair.StartAsync(OnBackend(configure), toxics);
+
+    private protected Task<ProxiedPair> StartPairAsync(params Toxic[] toxics) => StartPairAsync(null, toxics);
+
+    private Func<TcpProxyOptions, TcpProxyOptions> OnBackend(Func<TcpProxyOptions, TcpProxyOptions>? configure) =>
+        o => (configure?.Invoke(o) ?? o) with { Backend = Backend };
+}
