@@ -60,6 +60,10 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 
     public override bool BuffersScarce => _buffers.Held >= _buffers.Count / 2;
 
+    public override bool HasForeignReturns => _buffers.HasForeignReturns;
+
+    public override void WakeOnForeignReturns(Action wake) => _buffers.ForeignReturned = wake;
+
     /// <summary>
     /// Sets up the ring and its receive buffers on the calling thread, which becomes the issuer.
     /// Throws <see cref="IoUringUnavailableException"/> with the kernel's reason when it refuses.
