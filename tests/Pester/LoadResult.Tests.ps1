@@ -155,7 +155,10 @@ Describe 'Invoke-NetpollLoad in pipelines' {
     }
 
     It 'reports a name that does not resolve as NetpollInvalidTarget before anything runs' {
-        Invoke-NetpollLoad -Target 'no-such-host.invalid:80' -Requests 1 -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # A 64-character label is not a DNS name: the resolver fails it locally instead of asking the machine's
+        # name server (a .invalid name would still be sent off loopback as a query).
+        $unresolvable = ('a' * 64) + '.invalid'
+        Invoke-NetpollLoad -Target "$($unresolvable):80" -Requests 1 -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'NetpollInvalidTarget,*'
         $problems[0].Exception.Message | Should -Match 'could not be resolved'
     }

@@ -70,7 +70,10 @@ Describe 'Start-, Get-, Stop-NetpollProxy' {
     }
 
     It 'says when the upstream host does not resolve' {
-        Start-NetpollProxy -Upstream 'nothing.invalid:80' -ErrorAction SilentlyContinue -ErrorVariable unresolved
+        # A 64-character label is not a DNS name: the resolver fails it locally instead of asking the machine's
+        # name server (a .invalid name would still be sent off loopback as a query).
+        $unresolvable = ('a' * 64) + '.invalid'
+        Start-NetpollProxy -Upstream "$($unresolvable):80" -ErrorAction SilentlyContinue -ErrorVariable unresolved
         $unresolved[0].FullyQualifiedErrorId | Should -BeLike 'NetpollUpstreamNotResolved*'
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Netpoll.Protocols;
+using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Protocols;
 
@@ -98,22 +99,8 @@ internal sealed class HttpSessionHarness
     public List<HttpResponseReader.Response> Responses(Func<int, bool>? headOnly = null, bool guessHeadOnly = false) =>
         HttpResponseReader.ReadAll(_written.WrittenSpan.ToArray(), headOnly, guessHeadOnly);
 
-    private ReadOnlySequence<byte> Sequence()
-    {
-        if (_unconsumed.Count == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(_unconsumed[0].AsMemory(_firstOffset), 0);
-        Segment last = first;
-        for (int i = 1; i < _unconsumed.Count; i++)
-        {
-            last = last.Append(_unconsumed[i]);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
+    private ReadOnlySequence<byte> Sequence() =>
+        ChunkedSequence.Of(_unconsumed.Select((chunk, i) => (ReadOnlyMemory<byte>)chunk.AsMemory(i == 0 ? _firstOffset : 0)));
 
     private void Consume(long consumed)
     {
@@ -129,22 +116,6 @@ internal sealed class HttpSessionHarness
             consumed -= available;
             _unconsumed.RemoveAt(0);
             _firstOffset = 0;
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 

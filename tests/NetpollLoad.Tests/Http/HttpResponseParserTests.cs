@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Netpoll.Tests.Support;
 
 namespace Netpoll.Load.Tests.Http;
 
@@ -150,29 +151,12 @@ public class HttpResponseParserTests
             return new ReadOnlySequence<byte>(bytes);
         }
 
-        var first = new Segment(bytes[..3], 0);
-        Segment last = first;
-        for (int at = 3; at < bytes.Length; at += 3)
+        var chunks = new List<ReadOnlyMemory<byte>>();
+        for (int at = 0; at < bytes.Length; at += 3)
         {
-            last = last.Append(bytes[at..Math.Min(bytes.Length, at + 3)]);
+            chunks.Add(bytes[at..Math.Min(bytes.Length, at + 3)]);
         }
 
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
+        return ChunkedSequence.Of(chunks);
     }
 }
