@@ -74,14 +74,7 @@ public class IoUringBackendTests
             sockets.TryAdd(c.Fd, File.ResolveLinkTarget($"/proc/self/fd/{c.Fd}", false)!.Name); // "socket:[inode]"
             return new Netpoll.Protocols.EchoHandler().OnRequestAsync(c);
         }, OnIoUring(DispatchMode.Inline));
-        var clients = new List<Socket>();
-        for (int i = 0; i < 10; i++)
-        {
-            Socket client = await server.ConnectSocketAsync();
-            await client.SendAsync(new byte[100]);
-            await client.ReceiveExactlyAsync(100);
-            clients.Add(client);
-        }
+        List<Socket> clients = await ConnectEchoedAsync(server, 10);
 
         Assert.Equal(10, sockets.Count);
         string slots = RegisteredFiles();
@@ -97,6 +90,21 @@ public class IoUringBackendTests
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 0, "the server side is gone");
         slots = RegisteredFiles();
         Assert.All(sockets.Values, socket => Assert.DoesNotContain($": {socket}", slots, StringComparison.Ordinal));
+    }
+
+    /// <summary><paramref name="count"/> clients, each through one 100-byte echo (so each has had a receive armed and a send done).</summary>
+    private static async Task<List<Socket>> ConnectEchoedAsync(TestServer server, int count)
+    {
+        var clients = new List<Socket>();
+        for (int i = 0; i < count; i++)
+        {
+            Socket client = await server.ConnectSocketAsync();
+            await client.SendAsync(new byte[100]);
+            await client.ReceiveExactlyAsync(100);
+            clients.Add(client);
+        }
+
+        return clients;
     }
 
     /// <summary>The registered-file slots of every io_uring in this process, as the kernel lists them in fdinfo ("  7: socket:[123]").</summary>
@@ -176,14 +184,7 @@ public class IoUringBackendTests
     public async Task Idle_connections_hold_no_ring_buffer_and_no_pool_block()
     {
         await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler(), OnIoUring());
-        var clients = new List<Socket>();
-        for (int i = 0; i < 200; i++)
-        {
-            Socket client = await server.ConnectSocketAsync();
-            await client.SendAsync(new byte[100]);
-            await client.ReceiveExactlyAsync(100);
-            clients.Add(client);
-        }
+        List<Socket> clients = await ConnectEchoedAsync(server, 200);
 
         await TestServer.Eventually(() => server.Loop.GetStats().Single().ReceiveRingBytes == 0, "no ring buffer is held by an idle connection");
         Assert.Equal(200, server.Loop.ConnectionCount);

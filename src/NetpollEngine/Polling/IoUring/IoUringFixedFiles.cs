@@ -10,7 +10,7 @@ namespace Netpoll.Polling;
 /// </summary>
 /// <remarks>
 /// <para>A slot holds a reference to the socket: it must be emptied when the registration goes, or the
-/// socket would outlive <c>close(fd)</c> (no FIN, no RST). <see cref="Release"/> queues that, and the
+/// socket would outlive <c>close(fd)</c> (no FIN, no RST). <see cref="TryRelease"/> says when to queue that, and the
 /// SQ's order keeps it ahead of any later install of the same fd number.</para>
 /// <para>Installs and releases are FILES_UPDATE SQEs that read their fd from <see cref="_values"/>, which
 /// stays valid for the table's life (the kernel reads it when it issues the SQE, at the next enter).</para>
