@@ -91,7 +91,7 @@ public sealed class BufferPool : IDisposable
     internal BufferBlock RentExternal(ReadOnlyMemory<byte> memory, Action<object?>? onRelease, object? state)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        BufferBlock shell = _shellDepot.TryTake(out BufferBlock? idle) ? idle! : BufferBlock.CreateExternalShell(this);
+        BufferBlock shell = CurrentCache().Shells.Take(_shellDepot) ?? BufferBlock.CreateExternalShell(this);
         shell.AttachExternal(memory, onRelease, state);
         Volatile.Write(ref shell.Rented, 1);
         shell.SetSingleReference();
@@ -109,9 +109,9 @@ public sealed class BufferPool : IDisposable
         if (block.Array is null)
         {
             block.DetachExternal();
-            if (!_disposed && _shellDepot.Count < 1024)
+            if (!_disposed)
             {
-                _shellDepot.Add(block);
+                CurrentCache().Shells.Put(block, _shellDepot, depotLimit: 1024);
             }
 
             return;
@@ -147,52 +147,14 @@ public sealed class BufferPool : IDisposable
         }
     }
 
-    internal LinkBufferNode RentNode()
-    {
-        ThreadCache cache = CurrentCache();
-        if (cache.NodeCount > 0)
-        {
-            LinkBufferNode node = cache.Nodes[--cache.NodeCount]!;
-            cache.Nodes[cache.NodeCount] = null;
-            return node;
-        }
-
-        int got = _nodeDepot.TakeBatch(cache.Nodes.AsSpan(0, ThreadCache.NodeCapacity / 2));
-        if (got > 0)
-        {
-            cache.NodeCount = got - 1;
-            LinkBufferNode node = cache.Nodes[got - 1]!;
-            cache.Nodes[got - 1] = null;
-            return node;
-        }
-
-        return new LinkBufferNode();
-    }
+    internal LinkBufferNode RentNode() => CurrentCache().Nodes.Take(_nodeDepot) ?? new LinkBufferNode();
 
     internal void ReturnNode(LinkBufferNode node)
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
+            CurrentCache().Nodes.Put(node, _nodeDepot, depotLimit: 4096);
         }
-
-        ThreadCache cache = CurrentCache();
-        if (cache.NodeCount == ThreadCache.NodeCapacity)
-        {
-            int keep = ThreadCache.NodeCapacity / 2;
-            if (_nodeDepot.Count < 4096)
-            {
-                for (int i = keep; i < ThreadCache.NodeCapacity; i++)
-                {
-                    _nodeDepot.Add(cache.Nodes[i]!);
-                }
-            }
-
-            Array.Clear(cache.Nodes, keep, ThreadCache.NodeCapacity - keep);
-            cache.NodeCount = keep;
-        }
-
-        cache.Nodes[cache.NodeCount++] = node;
     }
 
     /// <summary>Gives back to the GC every depot block that stayed unused since the previous trim.</summary>

@@ -1,18 +1,21 @@
 namespace Netpoll.Buffers;
 
 /// <summary>
-/// One thread's private stock of idle blocks (per size class) and nodes for one pool. Only its
+/// One thread's private stock of idle blocks (per size class), nodes and external-block shells for one pool. Only its
 /// thread touches it, so renting and returning through it takes no lock and no interlocked op.
 /// </summary>
 internal sealed class ThreadCache
 {
     private const int MaxBlocksPerClass = 32;
-    public const int NodeCapacity = 64;
+    private const int NodeCapacity = 64;
+    private const int ShellCapacity = 64;
 
     public readonly BufferBlock?[][] Blocks;
     public readonly int[] Counts;
-    public readonly LinkBufferNode?[] Nodes = new LinkBufferNode?[NodeCapacity];
-    public int NodeCount;
+    public readonly CachedStack<LinkBufferNode> Nodes = new(NodeCapacity);
+
+    /// <summary>Shells for linked caller memory (an io_uring receive buffer per round trip): rented and returned on the poller thread.</summary>
+    public readonly CachedStack<BufferBlock> Shells = new(ShellCapacity);
 
     public ThreadCache(int bytesPerClass)
     {

@@ -37,7 +37,11 @@ internal static unsafe partial class IoUring
     // io_uring_register opcodes
     public const uint IORING_REGISTER_PROBE = 8;
     public const uint IORING_REGISTER_ENABLE_RINGS = 12;
+    public const uint IORING_REGISTER_FILES2 = 13;
     public const uint IORING_REGISTER_PBUF_RING = 22;
+
+    /// <summary>io_uring_rsrc_register.flags: a table of empty slots (5.19).</summary>
+    public const uint IORING_RSRC_REGISTER_SPARSE = 1u << 0;
     public const uint IORING_UNREGISTER_PBUF_RING = 23;
 
     /// <summary>Size of the kernel's sigset_t (_NSIG / 8), which EXT_ARG waits must state even without a mask.</summary>

@@ -15,6 +15,7 @@ internal enum IoUringOpcode : byte
     LinkTimeout = 15,
     Connect = 16,
     Close = 19,
+    FilesUpdate = 20,
     Send = 26,
     Recv = 27,
     Shutdown = 34,

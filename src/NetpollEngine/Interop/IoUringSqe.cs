@@ -34,6 +34,7 @@ internal struct IoUringSqe
     public const uint IORING_ASYNC_CANCEL_ALL = 1u << 0;
     public const uint IORING_ASYNC_CANCEL_FD = 1u << 1;
     public const uint IORING_ASYNC_CANCEL_ANY = 1u << 2;
+    public const uint IORING_ASYNC_CANCEL_FD_FIXED = 1u << 3;
 
     // timeout_flags, for TIMEOUT
     public const uint IORING_TIMEOUT_ABS = 1u << 0;
@@ -148,6 +149,27 @@ internal struct IoUringSqe
         Length = 1;
         OpFlags = timeoutFlags;
         UserData = userData;
+    }
+
+    /// <summary>
+    /// Sets registered-file slots <paramref name="firstSlot"/>.. to the fds at <paramref name="fds"/> (−1 empties a
+    /// slot, dropping its file reference). The kernel reads <paramref name="fds"/> when it issues the SQE.
+    /// </summary>
+    public unsafe void PrepareFilesUpdate(int* fds, uint count, int firstSlot, ulong userData)
+    {
+        Opcode = IoUringOpcode.FilesUpdate;
+        Fd = -1;
+        Address = (ulong)fds;
+        Length = count;
+        Offset = (ulong)firstSlot;
+        UserData = userData;
+    }
+
+    /// <summary>The SQE names registered-file slot <paramref name="slot"/> instead of an fd: no fget/fput per operation.</summary>
+    public void UseFixedFile(int slot)
+    {
+        Fd = slot;
+        Flags |= IOSQE_FIXED_FILE;
     }
 
     public void PrepareClose(int fd, ulong userData)

@@ -7,6 +7,12 @@ internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 
+    public const int RLIMIT_NOFILE = 7;
+
+    /// <summary>getrlimit(2); <paramref name="limits"/> is { soft, hard } (struct rlimit on 64-bit Linux).</summary>
+    [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetRLimit(int resource, ulong* limits);
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
 

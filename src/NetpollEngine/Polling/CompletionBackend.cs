@@ -27,6 +27,15 @@ internal abstract class CompletionBackend : PollerBackend
     /// </summary>
     public abstract bool BuffersScarce { get; }
 
+    /// <summary>Receive buffers given back on other threads, which the next turn hands to the kernel.</summary>
+    public abstract bool HasForeignReturns { get; }
+
+    /// <summary>
+    /// <paramref name="wake"/> runs (on the returning thread) after a receive buffer is given back on a thread other
+    /// than the poller's, so a sleeping poller publishes it instead of leaving it out of the kernel's reach.
+    /// </summary>
+    public abstract void WakeOnForeignReturns(Action wake);
+
     /// <summary>Arms a multishot receive on <paramref name="fd"/>: one completion per arrival, each in a provided buffer.</summary>
     public abstract void Receive(int fd, ulong token);
 

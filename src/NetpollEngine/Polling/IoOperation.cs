@@ -18,4 +18,6 @@ internal enum IoOperation : byte
     Accept = 5,
     /// <summary>A cancel request: its own result needs no action.</summary>
     Cancel = 6,
+    /// <summary>Installing or emptying a registered-file slot; it posts a completion only when it fails.</summary>
+    FilesUpdate = 7,
 }

@@ -96,6 +96,15 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     public void Enqueue(IPollerTask task)
     {
         _tasks.Enqueue(task);
+        WakeIfSleeping();
+    }
+
+    /// <summary>
+    /// Wakes the loop if it sleeps or is about to, for work handed over after a full fence (a queued task, a ring
+    /// buffer given back on another thread); the loop checks for that work after announcing it sleeps. Any thread.
+    /// </summary>
+    internal void WakeIfSleeping()
+    {
         // Pairs with the poller's exchange on _sleeping: one of the two always sees the other.
         if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _wakeSignaled, 1) == 0)
         {
@@ -307,6 +316,7 @@ internal sealed class Poller : IMeteredPoller, IDisposable
         {
             Volatile.Write(ref _backend, PollerBackend.Create(_choice));
             _completion = _backend as CompletionBackend;
+            _completion?.WakeOnForeignReturns(WakeIfSleeping);
         }
         catch (Exception ex)
         {
@@ -331,7 +341,7 @@ internal sealed class Poller : IMeteredPoller, IDisposable
             }
 
             Interlocked.Exchange(ref _sleeping, 1);
-            if (!_tasks.IsEmpty || _stopping)
+            if (!_tasks.IsEmpty || _stopping || _completion?.HasForeignReturns == true)
             {
                 timeout = 0;
             }

@@ -65,6 +65,64 @@ public class IoUringBackendTests
     }
 
     [Fact]
+    public async Task A_connection_uses_a_registered_file_slot_and_closing_it_empties_the_slot_so_the_socket_closes()
+    {
+        // A slot holds the socket: one left behind would keep it open after close(fd), and the peer would never see a FIN.
+        var sockets = new System.Collections.Concurrent.ConcurrentDictionary<int, string>();
+        await using var server = TestServer.Start(c =>
+        {
+            sockets.TryAdd(c.Fd, File.ResolveLinkTarget($"/proc/self/fd/{c.Fd}", false)!.Name); // "socket:[inode]"
+            return new Netpoll.Protocols.EchoHandler().OnRequestAsync(c);
+        }, OnIoUring(DispatchMode.Inline));
+        List<Socket> clients = await ConnectEchoedAsync(server, 10);
+
+        Assert.Equal(10, sockets.Count);
+        string slots = RegisteredFiles();
+        Assert.All(sockets.Values, socket => Assert.Contains($": {socket}", slots, StringComparison.Ordinal));
+
+        foreach (Socket client in clients)
+        {
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await client.ReceiveToEndAsync()); // the server closed: its FIN came, so no slot kept the socket open
+            client.Dispose();
+        }
+
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 0, "the server side is gone");
+        slots = RegisteredFiles();
+        Assert.All(sockets.Values, socket => Assert.DoesNotContain($": {socket}", slots, StringComparison.Ordinal));
+    }
+
+    /// <summary><paramref name="count"/> clients, each through one 100-byte echo (so each has had a receive armed and a send done).</summary>
+    private static async Task<List<Socket>> ConnectEchoedAsync(TestServer server, int count)
+    {
+        var clients = new List<Socket>();
+        for (int i = 0; i < count; i++)
+        {
+            Socket client = await server.ConnectSocketAsync();
+            await client.SendAsync(new byte[100]);
+            await client.ReceiveExactlyAsync(100);
+            clients.Add(client);
+        }
+
+        return clients;
+    }
+
+    /// <summary>The registered-file slots of every io_uring in this process, as the kernel lists them in fdinfo ("  7: socket:[123]").</summary>
+    private static string RegisteredFiles() => string.Join('\n', Directory.GetFileSystemEntries("/proc/self/fd").Select(fd =>
+    {
+        try
+        {
+            return File.ResolveLinkTarget(fd, false)?.Name.Contains("io_uring", StringComparison.Ordinal) == true
+                ? File.ReadAllText($"/proc/self/fdinfo/{Path.GetFileName(fd)}")
+                : "";
+        }
+        catch (IOException)
+        {
+            return ""; // an fd another test closed meanwhile
+        }
+    }));
+
+    [Fact]
     public async Task A_send_the_kernel_gives_up_on_with_EAGAIN_is_sent_again_and_the_connection_stays()
     {
         // On a starved machine the kernel may end a send with -EAGAIN once its poll retries run out (liburing#1601):
@@ -126,14 +184,7 @@ public class IoUringBackendTests
     public async Task Idle_connections_hold_no_ring_buffer_and_no_pool_block()
     {
         await using var server = TestServer.Start(new Netpoll.Protocols.EchoHandler(), OnIoUring());
-        var clients = new List<Socket>();
-        for (int i = 0; i < 200; i++)
-        {
-            Socket client = await server.ConnectSocketAsync();
-            await client.SendAsync(new byte[100]);
-            await client.ReceiveExactlyAsync(100);
-            clients.Add(client);
-        }
+        List<Socket> clients = await ConnectEchoedAsync(server, 200);
 
         await TestServer.Eventually(() => server.Loop.GetStats().Single().ReceiveRingBytes == 0, "no ring buffer is held by an idle connection");
         Assert.Equal(200, server.Loop.ConnectionCount);

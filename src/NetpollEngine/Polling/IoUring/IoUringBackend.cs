@@ -14,6 +14,9 @@ namespace Netpoll.Polling;
 /// <para>user_data = operation (4 bits, <see cref="IoOperation"/>) | the registration's token (generation
 /// 28 bits, slot 32 bits). A completion for a retired token is dropped, but its receive buffer is
 /// recycled: a buffer is never lost.</para>
+/// <para>Connections' receives and sends name a registered-file slot (<see cref="IoUringFixedFiles"/>)
+/// when the kernel gave the ring a file table: one FILES_UPDATE SQE installs the socket ahead of its first
+/// operation and one empties the slot when the registration goes.</para>
 /// <para>Wake-ups: another thread writes an eventfd that a multishot poll watches (it needs no read to
 /// fire again, so the poller spends no syscall on it).</para>
 /// <para>Every operation that will post a final completion is counted in <see cref="_inFlight"/>;
@@ -33,16 +36,18 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     private readonly IoUringBufferRing _buffers;
     private readonly IoUringSendVectors _sendVectors = new();
     private readonly IoUringReadiness _readiness = new();
+    private readonly IoUringFixedFiles? _files;
     private readonly int _wakeFd;
     private IoUringCqe[] _completions = new IoUringCqe[256];
     private int _inFlight;   // operations that will still post a final completion
     private bool _draining;
     private bool _disposed;
 
-    private IoUringBackend(IoUringRing ring, IoUringBufferRing buffers, int wakeFd)
+    private IoUringBackend(IoUringRing ring, IoUringBufferRing buffers, IoUringFixedFiles? files, int wakeFd)
     {
         _ring = ring;
         _buffers = buffers;
+        _files = files;
         _wakeFd = wakeFd;
         ArmWake();
     }
@@ -59,6 +64,10 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     public override bool HasFreeBuffers => _buffers.Held < _buffers.Count;
 
     public override bool BuffersScarce => _buffers.Held >= _buffers.Count / 2;
+
+    public override bool HasForeignReturns => _buffers.HasForeignReturns;
+
+    public override void WakeOnForeignReturns(Action wake) => _buffers.ForeignReturned = wake;
 
     /// <summary>
     /// Sets up the ring and its receive buffers on the calling thread, which becomes the issuer.
@@ -88,7 +97,7 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
                 throw SocketErrors.Last("eventfd");
             }
 
-            return new IoUringBackend(ring, buffers, wakeFd);
+            return new IoUringBackend(ring, buffers, IoUringFixedFiles.TryRegister(ring), wakeFd);
         }
         catch
         {
@@ -123,7 +132,7 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
             IoUringCqe cqe = _completions[i];
             var operation = (IoOperation)(cqe.UserData >> OperationShift);
             ulong token = cqe.UserData & TokenMask;
-            if (!cqe.HasMore && operation != IoOperation.Cancel)
+            if (!cqe.HasMore && operation is not (IoOperation.Cancel or IoOperation.FilesUpdate))
             {
                 _inFlight--;
             }
@@ -143,6 +152,12 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
                     break;
                 case IoOperation.Cancel:
                     break; // a cancel's own result: what it cancelled reports through its own completion
+                case IoOperation.FilesUpdate:
+                    // Only a failure posts one. The operation queued behind the install fails with EBADF and
+                    // closes its connection; later operations name plain fds.
+                    Trace.TraceWarning($"netpoll io_uring: a registered-file update failed (errno {-cqe.Result}); using plain fds from now on.");
+                    _files!.Disable();
+                    break;
                 default:
                     Deliver(cqe, operation, token, poller);
                     break;
@@ -178,7 +193,10 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 
     public override void Receive(int fd, ulong token)
     {
-        Prepare()->PrepareRecvProvided(fd, _buffers.GroupId, multishot: true, Tag(IoOperation.Receive, token));
+        int slot = FixedSlot(fd, token);
+        IoUringSqe* sqe = Prepare();
+        sqe->PrepareRecvProvided(fd, _buffers.GroupId, multishot: true, Tag(IoOperation.Receive, token));
+        UseSlot(sqe, slot);
         _inFlight++;
     }
 
@@ -191,17 +209,19 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 
     public override void Send(int fd, ulong token, ReadOnlySpan<IoVector> vectors)
     {
-        IoUringSqe* sqe = Prepare();
         ulong userData = Tag(IoOperation.Send, token);
         if (SendsToRefuse > 0)
         {
             SendsToRefuse--;
-            sqe->PrepareMessageRing(_ring.Fd, unchecked((uint)-IoUring.EAGAIN), userData, Tag(IoOperation.Cancel, 0));
-            sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
+            IoUringSqe* refused = Prepare();
+            refused->PrepareMessageRing(_ring.Fd, unchecked((uint)-IoUring.EAGAIN), userData, Tag(IoOperation.Cancel, 0));
+            refused->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
             _inFlight++;
             return;
         }
 
+        int slot = FixedSlot(fd, token);
+        IoUringSqe* sqe = Prepare();
         if (vectors.Length == 1)
         {
             sqe->PrepareSend(fd, vectors[0].Base, (uint)vectors[0].Length, SocketConstants.MSG_NOSIGNAL, userData);
@@ -211,6 +231,7 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
             sqe->PrepareSendMsg(fd, _sendVectors.Take((int)(uint)token, vectors), SocketConstants.MSG_NOSIGNAL, userData);
         }
 
+        UseSlot(sqe, slot);
         _inFlight++;
     }
 
@@ -249,7 +270,15 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 
     public override void Modify(int fd, ulong token, Interest interest) => _readiness.Modify(this, token, interest);
 
-    public override void Remove(int fd, ulong token) => _readiness.Remove(this, token);
+    public override void Remove(int fd, ulong token)
+    {
+        _readiness.Remove(this, token);
+        if (!_disposed && _files is not null && _files.TryRelease(fd, token, out int* empty))
+        {
+            // The slot holds the socket: empty it at the next enter, or the socket outlives close(fd).
+            PrepareFilesUpdate(fd, empty, token);
+        }
+    }
 
     // ------------------------------------------------------------------ the end
 
@@ -270,6 +299,9 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
             int count = Wait(timeoutMs: 50);
             Dispatch(count, poller);
         }
+
+        // Slots emptied by the last completions: hand those updates over now, so the sockets close before the ring does.
+        _ = _ring.Submit();
 
         if (_inFlight > 0)
         {
@@ -294,11 +326,47 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
         // The ring first: closing it ends whatever the kernel still had, then the buffer ring's entries can go.
         _ring.Dispose();
         _buffers.Dispose();
+        _files?.Dispose();
         _ = Libc.Close(_wakeFd);
         if (_inFlight == 0)
         {
             _sendVectors.Dispose(); // else the kernel may still read an iovec: leave those few blocks
         }
+    }
+
+    /// <summary>
+    /// The registered-file slot an operation of <paramref name="token"/> on <paramref name="fd"/> names, or −1 for
+    /// the plain fd. A first use queues the install here, so it reaches the kernel ahead of the operation.
+    /// </summary>
+    private int FixedSlot(int fd, ulong token)
+    {
+        if (_files is null)
+        {
+            return -1;
+        }
+
+        int slot = _files.Slot(fd, token, out int* install);
+        if (install is not null)
+        {
+            PrepareFilesUpdate(slot, install, token);
+        }
+
+        return slot;
+    }
+
+    private static void UseSlot(IoUringSqe* sqe, int slot)
+    {
+        if (slot >= 0)
+        {
+            sqe->UseFixedFile(slot);
+        }
+    }
+
+    private void PrepareFilesUpdate(int slot, int* value, ulong token)
+    {
+        IoUringSqe* sqe = Prepare();
+        sqe->PrepareFilesUpdate(value, 1, slot, Tag(IoOperation.FilesUpdate, token));
+        sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
     }
 
     private static ulong Tag(IoOperation operation, ulong token) => ((ulong)operation << OperationShift) | token;

@@ -68,6 +68,12 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
     /// <summary>Buffers handed out by completions and not recycled yet (any thread, a moment's value).</summary>
     public int Held => Volatile.Read(ref _held);
 
+    /// <summary>Runs after another thread queued a buffer for <see cref="PublishReturned"/> (the poller's wake-up).</summary>
+    public Action? ForeignReturned { get; set; }
+
+    /// <summary>Buffers other threads gave back that <see cref="PublishReturned"/> has not picked up yet.</summary>
+    public bool HasForeignReturns => !_returned.IsEmpty;
+
     /// <summary>The slab itself, for whoever must keep it alive while the kernel might still write into it.</summary>
     internal byte[] Slab => _slab;
 
@@ -151,7 +157,8 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
         }
         else
         {
-            _returned.Enqueue(bufferId);
+            _returned.Enqueue(bufferId); // a full fence: the wake-up below pairs with the poller's check of the queue
+            ForeignReturned?.Invoke();
         }
     }
 
