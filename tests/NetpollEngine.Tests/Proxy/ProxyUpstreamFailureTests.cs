@@ -89,20 +89,27 @@ public class ProxyUpstreamFailureTests : ProxyTestBase
         if (clientStalled)
         {
             // The client reads nothing until after the reset: send until the proxy pauses reading the
-            // upstream, then a little more, all acknowledged: that part waits in the proxy's kernel.
+            // upstream, then a little more, all acknowledged: that part waits in the proxy's kernel. The proxy
+            // may resume once meanwhile (its send buffer to the client can still grow), so the little more is
+            // sent again until a pause outlasts it.
             sent = 0;
-            while (proxy.GetPollerStats().Sum(p => p.Paused) == 0)
+            bool pausedAfterMore = false;
+            while (!pausedAfterMore)
             {
-                Assert.True(sent < 12 * 1024 * 1024, "the proxy never paused reading the upstream");
-                await server.SendAsync(data.AsMemory(sent, 64 * 1024));
-                sent += 64 * 1024;
-                await ProxyHarness.WaitUntilAcknowledgedAsync(server);
-            }
+                while (proxy.GetPollerStats().Sum(p => p.Paused) == 0)
+                {
+                    Assert.True(sent < 12 * 1024 * 1024, "the proxy never paused reading the upstream");
+                    await server.SendAsync(data.AsMemory(sent, 64 * 1024));
+                    sent += 64 * 1024;
+                    await ProxyHarness.WaitUntilAcknowledgedAsync(server);
+                }
 
-            await server.SendAsync(data.AsMemory(sent, 32 * 1024));
-            sent += 32 * 1024;
-            await ProxyHarness.WaitUntilAcknowledgedAsync(server);
-            Assert.Equal(1, proxy.GetPollerStats().Sum(p => p.Paused));
+                Assert.True(sent < 12 * 1024 * 1024, "the proxy never stayed paused while the upstream sent");
+                await server.SendAsync(data.AsMemory(sent, 32 * 1024));
+                sent += 32 * 1024;
+                await ProxyHarness.WaitUntilAcknowledgedAsync(server);
+                pausedAfterMore = proxy.GetPollerStats().Sum(p => p.Paused) == 1;
+            }
         }
         else
         {
