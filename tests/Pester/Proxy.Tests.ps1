@@ -35,6 +35,19 @@ Describe 'Start-, Get-, Stop-NetpollProxy' {
         $proxy.Accepted | Should -BeGreaterOrEqual 1
     }
 
+    It 'runs on the backend -Backend names, and says which runs and why' {
+        $onEpoll = Start-NetpollProxy -Name 'pester-epoll' -Upstream $service.EndPoint -Backend Epoll -Pollers 1
+        try {
+            $onEpoll.Backend | Should -Be 'Epoll'
+            $onEpoll.BackendReason | Should -Not -BeNullOrEmpty
+            Measure-RoundTrip $onEpoll.Port | Should -BeGreaterThan 0
+        }
+        finally { $onEpoll | Stop-NetpollProxy }
+        $proxy.Backend | Should -BeIn @('Epoll', 'IoUring', 'Kqueue')
+        $proxy.BackendReason | Should -Not -BeNullOrEmpty
+        { Start-NetpollProxy -Upstream $service.EndPoint -Backend Sideways } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,Netpoll.PowerShell.StartNetpollProxyCommand' -ExpectedMessage '*Epoll*IoUring*'
+    }
+
     It 'is found by name, wildcard and id, and stopped from the pipeline, which frees its port' {
         $other = Start-NetpollProxy -Name 'pester-other' -Upstream $service.EndPoint
         (Get-NetpollProxy -Name 'pester-oth*').Id | Should -Be $other.Id

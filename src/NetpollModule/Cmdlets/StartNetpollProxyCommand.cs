@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Proxy;
 using Netpoll.Server;
 using Netpoll.Tls;
@@ -38,6 +39,10 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
     [Parameter]
     [ValidateRange(1, 256)]
     public int Pollers { get; set; } = new EventLoopOptions().Pollers;
+
+    /// <summary>The kernel API both sides' pollers run on; where io_uring is refused, epoll runs and the proxy's BackendReason says why.</summary>
+    [Parameter]
+    public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
 
     [Parameter]
     [TimeSpanArgument]
@@ -125,6 +130,7 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
                 EndPoint = listen,
                 Upstream = target,
                 Pollers = Pollers,
+                Backend = Backend,
                 DialTimeout = DialTimeout,
                 OnUpstreamFailure = OnUpstreamFailure,
                 Connection = new ConnectionOptions { IdleTimeout = IdleTimeout },
@@ -137,16 +143,26 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
             ThrowTerminatingError(ServerCertificate.Invalid(ex, Certificate));
             return;
         }
-        catch (PlatformNotSupportedException ex)
+        catch (PlatformNotSupportedException ex) when ((clientTls is not null || upstreamTls is not null) && ex.Message.Contains("OpenSSL", StringComparison.Ordinal))
         {
             // TLS needs OpenSSL 3 and this system has none (the message names what was looked for).
             ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.TlsUnavailable, ErrorCategory.NotInstalled, Certificate ?? Upstream));
+            return;
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            WriteError(new ErrorRecord(ex, ErrorIds.BackendNotSupported, ErrorCategory.NotImplemented, Backend));
             return;
         }
         catch (SocketException ex)
         {
             WriteError(ListenAddress.Failed(ex, listen.ToString()));
             return;
+        }
+
+        if (Backend == PollerBackendKind.IoUring && proxy.BackendInUse != PollerBackendKind.IoUring)
+        {
+            WriteWarning($"Proxy '{name}' runs on {proxy.BackendInUse}, not io_uring: {proxy.BackendReason}");
         }
 
         var started = new NetpollProxy(Registries.Proxies.NextId(), Upstream, proxy) { Pollers = Pollers };

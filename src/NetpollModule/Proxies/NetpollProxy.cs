@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Net;
+using Netpoll.Polling;
 using Netpoll.Proxy;
 
 namespace Netpoll.PowerShell;
@@ -42,6 +43,12 @@ public sealed class NetpollProxy
 
     /// <summary>Pollers on each side (clients, upstreams).</summary>
     public int Pollers { get; init; }
+
+    /// <summary>The kernel API both sides' pollers run on (never Auto): what -Backend asked for, or epoll where io_uring was refused.</summary>
+    public PollerBackendKind Backend => Proxy.BackendInUse;
+
+    /// <summary>Why the pollers run on <see cref="Backend"/>: what was asked for, what Auto chose, or why io_uring was refused.</summary>
+    public string BackendReason => Proxy.BackendReason;
 
     public TimeSpan DialTimeout => Proxy.Options.DialTimeout;
 
