@@ -38,9 +38,10 @@ internal sealed partial class SuiteCommand
             wrk.Rps = wrk.WindowRequests / Math.Max(wrk.WindowSeconds, 1e-9);
             wrk.P99Us = summary["p99"]!.GetValue<double>();
             wrk.Errors = summary["errors"]!.GetValue<long>();
-            wrk.ClientCpu = wrkCpu / Math.Max(wrk.WindowSeconds, 1e-9);
-            wrk.RtPerClientCpuSecond = wrk.WindowRequests / wrkCpu;
-            wrk.Ok = wrk.WindowRequests > 0 && !double.IsNaN(wrkCpu);
+            // No CPU reading (wrk gone before it was read) is a failed run, never NaN or infinity in results.json.
+            wrk.Ok = wrk.WindowRequests > 0 && double.IsFinite(wrkCpu) && wrkCpu > 0;
+            wrk.ClientCpu = wrk.Ok ? wrkCpu / Math.Max(wrk.WindowSeconds, 1e-9) : 0;
+            wrk.RtPerClientCpuSecond = wrk.Ok ? wrk.WindowRequests / wrkCpu : 0;
             wrk.Error = wrk.Ok ? null : "no requests or no CPU reading";
             records.Add(wrk);
             Log(Describe(wrk));
