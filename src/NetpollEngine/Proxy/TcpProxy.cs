@@ -45,7 +45,10 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     {
         _options = options;
         ConnectionOptions connection = options.Connection with { ReadTimeout = TimeSpan.Zero };
-        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, Backend = options.Backend, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
+        // The dialer's own poller never serves a connection (below), so on Linux it idles on epoll whatever the proxy
+        // runs on: on io_uring it would hold a ring and its receive-buffer slab (16 MiB by default) for nothing.
+        PollerBackendKind idle = OperatingSystem.IsLinux() ? PollerBackendKind.Epoll : PollerBackendKind.Auto;
+        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, Backend = idle, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
         var loopOptions = new EventLoopOptions { Name = options.Name, Backend = options.Backend, Connection = connection, Tls = options.Tls };
         if (options.Pollers > 0)
         {
@@ -53,7 +56,7 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         }
 
         // Each upstream is dialed onto its client's poller (ConnectAlongsideAsync): one thread serves a
-        // pair, so forwarding never wakes another thread. The dialer's own poller stays idle.
+        // pair, so forwarding never wakes another thread.
         _loop = new EventLoop(new ClientHandler(this), loopOptions);
         _dialer = new Dialer(dialerOptions);
     }

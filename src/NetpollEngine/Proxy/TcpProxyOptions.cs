@@ -26,7 +26,7 @@ public sealed record TcpProxyOptions
     /// <summary>
     /// The kernel API the pollers run on (both sides: each upstream runs on its client's poller).
     /// <see cref="PollerBackendKind.Auto"/> picks io_uring where the kernel allows it (the proxy's pipes run
-    /// inline); with <see cref="Tls"/> or <see cref="UpstreamTls"/> the pollers run epoll.
+    /// inline); with <see cref="Tls"/> it keeps epoll, as Auto does for any TLS server (ask for IoUring to run TLS on it).
     /// </summary>
     public PollerBackendKind Backend { get; init; } = PollerBackendKind.Auto;
 
