@@ -178,21 +178,17 @@ public sealed partial class Connection
 
     /// <summary>
     /// Flush owner, for <see cref="ShutdownSend"/> once the output drained: the transform's closing bytes (TLS
-    /// close_notify) go into the raw output, once. True when there are bytes to send before the FIN.
+    /// close_notify) go into the raw output (the transform writes them once, and only on an established session).
+    /// True when there are bytes to send before the FIN.
     /// </summary>
     private bool EncodeShutdown()
     {
-        if (_transform is null || _shutdownEncoded)
+        if (_transform is null)
         {
             return false;
         }
 
-        _shutdownEncoded = true;
-        if (!_lifecycle.IsHandshaking)
-        {
-            _transform.WriteShutdown(_rawOutput!);
-        }
-
+        _transform.WriteShutdown(_rawOutput!);
         return _rawOutput!.Length > 0;
     }
 

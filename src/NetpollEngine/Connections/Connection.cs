@@ -81,7 +81,6 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly LinkBuffer? _rawOutput;           // writer side: decode and encode, serialized by the transform; reader side: the flush owner
     private bool _decodePending;                       // poller: a decode found the transform busy and runs again on the next poller task
     private int _verdictPending;                       // any thread sets it (CompleteHandshake), a poller task takes it: the transform's verdict on the peer
-    private bool _shutdownEncoded;                     // flush owner: ShutdownSend's closing bytes (close_notify) were put in the raw output, ahead of the FIN
 
     internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {
