@@ -57,11 +57,12 @@ internal static class BackendSelection
     /// <summary>
     /// The backend for connections with a transform (TLS). Both kinds run it (ring receives are decoded as reads
     /// are, and encoded output goes out as ring sends), so an explicit <see cref="PollerBackendKind.IoUring"/> stands;
-    /// <see cref="PollerBackendKind.Auto"/> keeps epoll, since io_uring's lead was measured for plaintext only.
+    /// <see cref="PollerBackendKind.Auto"/> keeps epoll: with TLS, io_uring showed no consistent lead (docs/benchmarks.md,
+    /// TLS, 2026-11-30: ahead under wrk, behind on keep-alive through the engine's client, even on handshakes).
     /// </summary>
     public static BackendChoice ForTransform(PollerBackendKind requested, BackendChoice choice) =>
         requested == PollerBackendKind.Auto && choice.Kind == PollerBackendKind.IoUring
-            ? choice.FallBack(PollerBackendKind.Epoll, "epoll: Auto with TLS (io_uring was measured ahead for plaintext only; ask for IoUring to run TLS on it).")
+            ? choice.FallBack(PollerBackendKind.Epoll, "epoll: Auto with TLS (io_uring showed no consistent lead for TLS; ask for IoUring to run TLS on it).")
             : choice;
 
     private static BackendChoice ResolveAuto(IoUringOptions ioUring, bool inlineDispatch, IoUringSupport support)
