@@ -88,18 +88,9 @@ internal sealed class Acceptor : IPollable, IPollerTask
 
     public void OnReady(ReadyFlags flags)
     {
-        if (_stopped || _pausedForFds)
+        if (!_stopped)
         {
-            return;
-        }
-
-        for (int i = 0; i < AcceptsPerEvent; i++)
-        {
-            int fd = NativeSocket.Accept(_listener.Fd, out int errno);
-            if (fd >= 0 ? !Accepted(fd) : !Failed(errno))
-            {
-                return;
-            }
+            AcceptQueued();
         }
     }
 
@@ -220,7 +211,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
         if (!accepting)
         {
             _refusing = true;
-            DrainQueued();
+            AcceptQueued();
             if (_ring is not null)
             {
                 // The token stays attached: the accepts in flight end with the cancel (or the shutdown) and
@@ -271,14 +262,15 @@ internal sealed class Acceptor : IPollable, IPollerTask
     }
 
     /// <summary>
-    /// Pausing: takes the connections the kernel already completed before the socket stops listening, which
-    /// would reset them — their clients connected while the server was accepting, and are served.
+    /// Accepts what the kernel has completed, until EAGAIN (bounded per call; level-triggered readiness brings the
+    /// rest back). Also run by a pause before the socket stops listening, which would reset those connections: their
+    /// clients connected while the server was accepting, and are served. Not while out of fds.
     /// </summary>
-    private void DrainQueued()
+    private void AcceptQueued()
     {
         if (_pausedForFds)
         {
-            return; // out of fds: nothing could be accepted; the queue is reset with the listen
+            return;
         }
 
         for (int i = 0; i < AcceptsPerEvent; i++)
