@@ -308,6 +308,10 @@ internal sealed class LoadConnection : ConnectionHandler
                 continue;
             }
 
+            // The reply's bytes count before the reply does: the last reply of a request budget ends the run, and
+            // the result must not show that request without its bytes (a 1000-request run read 6,972 of 7,000 B).
+            Interlocked.Add(ref _run.BytesReceived, received);
+            received = 0;
             CompleteOldest(_run.Http is not null ? _http.StatusCode : 0);
             if (Pattern == LoadPattern.Handshake)
             {
