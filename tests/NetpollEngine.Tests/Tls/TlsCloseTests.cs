@@ -1,0 +1,125 @@
+using System.Net;
+using System.Text;
+using Netpoll.Connections;
+using Netpoll.Polling;
+using Netpoll.Server;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Tests.Tls;
+
+/// <summary>
+/// Close (not ShutdownSend) on a TLS connection whose response is still being flushed, on every backend and
+/// dispatch mode: the flush finishes, then close_notify, then the FIN. Before, the close path skipped its
+/// closing bytes (and on io_uring cancelled the send in flight) whenever a flush owned the output at that
+/// instant, so a client reading to the end saw a truncated response and an "unexpected eof".
+/// </summary>
+public sealed class TlsCloseTests : IDisposable
+{
+    private const int Lines = 256 * 1024;
+    private static readonly string Line = new string('z', 63) + "\n"; // 64 B: the response is 16 MiB of these, more than loopback's socket buffers hold
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("netpoll-tls-close-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    public static TheoryData<PollerBackendKind, DispatchMode> Modes => BackendMatrix.Dispatch;
+
+    /// <summary>
+    /// A server that answers its first request with 16 MiB and closes at once. With <paramref name="awaitFlush"/>
+    /// false the flush does not wait for the socket (OutputHighWaterMark above the response), so the close meets
+    /// the flush still under way; with true it meets what an awaited flush leaves (a ring send in flight).
+    /// </summary>
+    private static TestServer StartLargeResponseThenClose(PollerBackendKind backend, DispatchMode dispatch, bool awaitFlush) =>
+        TestServer.Start(async c =>
+        {
+            c.Reader.Skip(c.Reader.Length);
+            if (c.Context is not null)
+            {
+                return;
+            }
+
+            c.Context = "answered";
+            for (int i = 0; i < Lines; i++)
+            {
+                c.Writer.WriteString(Line);
+            }
+
+            ValueTask flush = c.Writer.FlushAsync();
+            if (awaitFlush)
+            {
+                await flush;
+            }
+
+            c.Close();
+        }, BackendMatrix.Server(backend) with
+        {
+            Pollers = 1,
+            Tls = TlsTestServer.Options,
+            Connection = new ConnectionOptions { Dispatch = dispatch, OutputHighWaterMark = awaitFlush ? 0 : 64 * 1024 * 1024 },
+        });
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task A_Close_while_the_flush_is_under_way_sends_every_byte_then_close_notify_to_openssl(PollerBackendKind backend, DispatchMode dispatch)
+    {
+        foreach (bool awaitFlush in new[] { false, true })
+        {
+            await using TestServer server = StartLargeResponseThenClose(backend, dispatch, awaitFlush);
+            foreach (string flag in new[] { "-tls1_3", "-tls1_2" })
+            {
+                string output = await SClientAsync(server.EndPoint, flag);
+                string context = $"{backend} {dispatch} awaitFlush={awaitFlush} {flag}";
+                int lines = CountLines(output);
+                Assert.True(lines == Lines, $"{context}: {lines} of {Lines} lines arrived:\n{Tail(output)}");
+                // s_client prints "closed" for a close_notify; a FIN without one is an "unexpected eof".
+                Assert.True(output.Contains("\nclosed", StringComparison.Ordinal), $"{context}: no close_notify before the FIN:\n{Tail(output)}");
+                Assert.DoesNotContain("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task A_Close_while_the_flush_is_under_way_reads_to_a_clean_end_in_SslStream(PollerBackendKind backend, DispatchMode dispatch)
+    {
+        await using TestServer server = StartLargeResponseThenClose(backend, dispatch, awaitFlush: false);
+        for (int round = 0; round < 5; round++)
+        {
+            await using var client = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await client.WriteAsync("GET\n"u8.ToArray(), cts.Token);
+            long received = 0;
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await client.ReadAsync(buffer, cts.Token)) > 0)
+            {
+                received += n;
+            }
+
+            Assert.Equal((long)Lines * Line.Length, received);
+        }
+    }
+
+    /// <summary>openssl s_client sends one line and, ignoring its stdin's end, reads until the server ends the stream.</summary>
+    private async Task<string> SClientAsync(IPEndPoint endPoint, string flag)
+    {
+        string root = TestCertificates.WritePem(TestCertificates.Root, Path.Combine(_directory, "root.pem"));
+        (int _, string output, string error) = await ExternalTool.RunAsync("openssl",
+            ["s_client", "-connect", $"127.0.0.1:{endPoint.Port}", "-servername", "localhost", "-CAfile", root, "-ign_eof", flag],
+            input: "x\n", timeout: TimeSpan.FromSeconds(30));
+        return output + error;
+    }
+
+    private static int CountLines(string output)
+    {
+        int count = 0;
+        for (int at = output.IndexOf(Line, StringComparison.Ordinal); at >= 0; at = output.IndexOf(Line, at + Line.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static string Tail(string output) => output.Length <= 2000 ? output : output[^2000..];
+}
