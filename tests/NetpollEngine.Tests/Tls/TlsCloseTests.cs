@@ -88,16 +88,92 @@ public sealed class TlsCloseTests : IDisposable
             await using var client = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await client.WriteAsync("GET\n"u8.ToArray(), cts.Token);
-            long received = 0;
-            byte[] buffer = new byte[64 * 1024];
-            int n;
-            while ((n = await client.ReadAsync(buffer, cts.Token)) > 0)
+            Assert.Equal((long)Lines * Line.Length, await ReadToEndAsync(client));
+        }
+    }
+
+    /// <summary>A server that answers its first request with 16 MiB, flushes without waiting, closes, and reports the close.</summary>
+    private static TestServer StartCloseReporting(PollerBackendKind backend, TimeSpan writeTimeout, TaskCompletionSource<Connection> closed, Action<Connection>? afterClose = null) =>
+        TestServer.Start(c =>
+        {
+            c.Reader.Skip(c.Reader.Length);
+            if (c.Context is not null)
             {
-                received += n;
+                return ValueTask.CompletedTask;
             }
 
-            Assert.Equal((long)Lines * Line.Length, received);
+            c.Context = "answered";
+            c.AddCloseCallback(x => closed.TrySetResult(x));
+            for (int i = 0; i < Lines; i++)
+            {
+                c.Writer.WriteString(Line);
+            }
+
+            _ = c.Writer.FlushAsync();
+            c.Close();
+            afterClose?.Invoke(c);
+            return ValueTask.CompletedTask;
+        }, BackendMatrix.Server(backend) with
+        {
+            Pollers = 1,
+            Tls = TlsTestServer.Options,
+            Connection = new ConnectionOptions { OutputHighWaterMark = 64 * 1024 * 1024, WriteTimeout = writeTimeout },
+        });
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_Close_whose_peer_stops_reading_ends_at_the_write_timeout_and_the_server_keeps_serving(PollerBackendKind backend)
+    {
+        var closed = new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer server = StartCloseReporting(backend, TimeSpan.FromMilliseconds(300), closed);
+
+        // A client that asks and never reads: most of the 16 MiB stay in the server's output.
+        await using var stalled = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+        await stalled.WriteAsync("GET\n"u8.ToArray());
+        Connection waited = await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(CloseReason.Local, waited.CloseReason);
+        await TestServer.Eventually(() => server.Count(Netpoll.Diagnostics.PollerCounter.Connections) == 0, "the closed connection left the poller");
+
+        // Served after it: a client that reads gets its 16 MiB and a clean end.
+        await using var reader = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+        await reader.WriteAsync("GET\n"u8.ToArray());
+        Assert.Equal((long)Lines * Line.Length, await ReadToEndAsync(reader));
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_Abort_ends_a_Close_that_waits_for_its_output(PollerBackendKind backend)
+    {
+        var closed = new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var abortedAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // No write timeout: the close would wait for its 10 s limit; the abort, once the close waits, ends it.
+        await using TestServer server = StartCloseReporting(backend, TimeSpan.Zero, closed, c => _ = Task.Run(async () =>
+        {
+            await Task.Delay(300);
+            c.Abort();
+            abortedAt.TrySetResult(Environment.TickCount64);
+        }));
+
+        await using var stalled = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+        await stalled.WriteAsync("GET\n"u8.ToArray());
+        Connection connection = await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        long waitedAfterAbort = Environment.TickCount64 - await abortedAt.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(waitedAfterAbort < 8_000, $"the close went on waiting {waitedAfterAbort} ms after the abort (its own limit is 10 s)");
+        Assert.Equal(CloseReason.Local, connection.CloseReason);
+    }
+
+    private static async Task<long> ReadToEndAsync(System.Net.Security.SslStream client)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        long received = 0;
+        byte[] buffer = new byte[64 * 1024];
+        int n;
+        while ((n = await client.ReadAsync(buffer, cts.Token)) > 0)
+        {
+            received += n;
         }
+
+        return received;
     }
 
     /// <summary>openssl s_client sends one line and, ignoring its stdin's end, reads until the server ends the stream.</summary>
