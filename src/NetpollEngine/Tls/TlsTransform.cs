@@ -74,6 +74,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         LibCrypto.BioSetInit(bio, 1);
         LibSsl.SetBio(ssl, bio, bio); // the SSL owns the BIO from here (one reference for both directions)
         _ssl = ssl;
+        context.CountSession(+1);
     }
 
     private enum State
@@ -255,6 +256,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
                 LibSsl.Free(_ssl); // frees the BIO too
                 _ssl = 0;
+                _context.CountSession(-1);
             }
         }
     }
