@@ -3,13 +3,17 @@ using System.Diagnostics;
 namespace Netpoll.Connections;
 
 /// <summary>
-/// A graceful close of a connection with a transform (TLS) waits for the output flushed before it: the
-/// transform's closing bytes (close_notify) must follow the last record, and a flush under way owns the output
-/// (a handler's sendmsg, a flush the poller finishes on write readiness, a ring send in flight). So the close
-/// path waits on the poller until that flush gives the output back drained, then writes close_notify and closes.
+/// A graceful close waits for the output flushed before it, where closing at once would lose or disorder it:
+/// <list type="bullet">
+/// <item>With a transform (TLS): the closing bytes (close_notify) must follow the last record, and a flush under
+/// way owns the output (a handler's sendmsg, a flush the poller finishes on write readiness, a ring send in
+/// flight). The close path waits until that flush gives the output back drained, then writes close_notify.</item>
+/// <item>On a completion backend (io_uring), plain too: a FlushAsync counts the bytes of a ring send in flight as
+/// sent, and cancelling that send would drop them. The close path waits for a flush under way to finish.</item>
+/// </list>
 /// The wait is bounded (the write timeout, else <see cref="CloseDrainLimitMs"/>) and ends at once on a socket
-/// error, an abort or a reason that says the bytes cannot move. A plain connection closes at once: the kernel
-/// sends what it took, then the FIN, and there is no closing record to keep in order.
+/// error, an abort or a reason that says the bytes cannot move. A plain connection on epoll or kqueue closes at
+/// once: its flushes hand every byte to the kernel, which sends them before the FIN.
 /// </summary>
 public sealed partial class Connection
 {
@@ -25,10 +29,15 @@ public sealed partial class Connection
     {
         flushTaken = false;
         Debug.Assert(Poller.IsPollerThread || !Poller.IsRunning, "The close path runs on the poller thread.");
-        if (_transform is null || _lifecycle.IsAbortive || _lifecycle.IsHandshaking || Volatile.Read(ref _closeDrainOver)
+        if (!CloseMayWaitForOutput || _lifecycle.IsAbortive || _lifecycle.IsHandshaking || Volatile.Read(ref _closeDrainOver)
             || !DrainsOutput(_lifecycle.Reason) || RegistrationFailed is not null)
         {
             return false;
+        }
+
+        if (_transform is null && _closeDrainUntil == 0 && Volatile.Read(ref _flushOwner) == FlushIdle)
+        {
+            return false; // plain, and no flush under way: the close path's own last write is all there is
         }
 
         long now = Environment.TickCount64;
@@ -69,6 +78,9 @@ public sealed partial class Connection
         return !flushTaken;
     }
 
+    /// <summary>A transform's closing bytes, or a ring that may hold flushed bytes in a send in flight.</summary>
+    private bool CloseMayWaitForOutput => _transform is not null || _ring is not null;
+
     /// <summary>Whether a close for <paramref name="reason"/> lets the output flushed before it go first.</summary>
     private static bool DrainsOutput(CloseReason reason) =>
         reason is CloseReason.Local or CloseReason.Shutdown or CloseReason.RequestTimeout or CloseReason.PeerClosed or CloseReason.HandlerError;
@@ -79,7 +91,7 @@ public sealed partial class Connection
     /// </summary>
     private void EndCloseDrainIfHard(CloseReason reason)
     {
-        if (_transform is not null && (_lifecycle.IsAbortive || !DrainsOutput(reason)) && !_lifecycle.IsClosing)
+        if (CloseMayWaitForOutput && (_lifecycle.IsAbortive || !DrainsOutput(reason)) && !_lifecycle.IsClosing)
         {
             Volatile.Write(ref _closeDrainOver, true);
             QueuePollerTaskNextTurn();
@@ -89,7 +101,7 @@ public sealed partial class Connection
     /// <summary>A flush let go of the output: a graceful close waiting for it runs again on the next loop turn. Any thread.</summary>
     private void ResumeCloseAfterFlush()
     {
-        if (_transform is not null && _lifecycle.IsCloseRequested && !_lifecycle.IsClosing)
+        if (CloseMayWaitForOutput && _lifecycle.IsCloseRequested && !_lifecycle.IsClosing)
         {
             QueuePollerTaskNextTurn();
         }
