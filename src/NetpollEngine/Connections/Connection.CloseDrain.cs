@@ -78,6 +78,13 @@ public sealed partial class Connection
         return !flushTaken;
     }
 
+    /// <summary>Closes without waiting for output a flush still holds: a shutdown that is not graceful. Any thread.</summary>
+    internal void CloseWithoutDrain(CloseReason reason)
+    {
+        Volatile.Write(ref _closeDrainOver, true);
+        RequestClose(reason);
+    }
+
     /// <summary>A transform's closing bytes, or a ring that may hold flushed bytes in a send in flight.</summary>
     private bool CloseMayWaitForOutput => _transform is not null || _ring is not null;
 

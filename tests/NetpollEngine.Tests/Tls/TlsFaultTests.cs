@@ -75,8 +75,33 @@ public sealed class TlsFaultTests
             recordWire.Reset();
         }
 
-        await TestServer.Eventually(() => echo.CloseReasons.Count(r => r == CloseReason.Error) == 1, "the reset mid-record closed its connection as Error");
+        await TestServer.Eventually(() => echo.CloseReasons.Count == 2, "the reset mid-record closed its connection");
+        Assert.Equal(CloseReason.Error, echo.CloseReasons.Last()); // a reset, not a clean end (the half-hello's reason varies with timing)
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the healthy connection is left");
+        await TestServer.Eventually(() => server.Loop.TlsContext!.LiveSessions == 1, "only the healthy connection holds an SSL object");
+        await AssertEchoes(healthy);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_whole_ClientHello_then_silence_is_closed_at_the_handshake_deadline(PollerBackendKind backend)
+    {
+        var echo = new EchoHandler();
+        await using TestServer server = TlsTestServer.Start(echo, TlsTestServer.Options with { HandshakeTimeout = TimeSpan.FromMilliseconds(500) }, backend: backend);
+        await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+
+        using Socket socket = await server.ConnectSocketAsync();
+        var wire = new WireStream(socket) { Hold = true };
+        var ssl = new SslStream(wire);
+        Task handshake = ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
+        await TestServer.Eventually(() => wire.HeldBytes > 0, "the client wrote its ClientHello");
+        await wire.SendAllAsync(wire.TakeHeld()); // the whole hello; the server answers; the client's next flight never goes
+        await DrainAsync(socket);
+        await Task.WhenAny(handshake, Task.Delay(TimeSpan.FromSeconds(10)));
+        _ = handshake.Exception; // it fails: observed
+
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedTimeout) == 1, "the server counted a handshake timeout");
+        await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.HandshakeTimeout), "the connection closed as HandshakeTimeout");
         await TestServer.Eventually(() => server.Loop.TlsContext!.LiveSessions == 1, "only the healthy connection holds an SSL object");
         await AssertEchoes(healthy);
     }
