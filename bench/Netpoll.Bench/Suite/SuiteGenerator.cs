@@ -98,6 +98,7 @@ internal sealed partial class SuiteCommand
         await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         FillClient(r, result);
         r.AllocBytesPerRt = result["allocBytesPerRequest"]?.GetValue<double>();
+        r.JitMsInWindow = result["jitMsInWindow"]?.GetValue<double>();
         double cpu = cpuAtEnd - cpuAtMark;
         r.ClientCpu = cpu / Math.Max(r.WindowSeconds, 1e-9);
         r.RtPerClientCpuSecond = r.WindowRequests / Math.Max(cpu, 1e-9);
