@@ -49,11 +49,8 @@ public sealed class TlsFaultTests
         // Mid-handshake: the first half of a real ClientHello, then a reset.
         using (var socket = await server.ConnectSocketAsync())
         {
-            var wire = new WireStream(socket) { Hold = true };
-            var ssl = new SslStream(wire);
-            Task handshake = ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
-            await TestServer.Eventually(() => wire.HeldBytes > 0, "the client wrote its ClientHello");
-            byte[] hello = wire.TakeHeld();
+            var wire = new WireStream(socket);
+            (Task handshake, byte[] hello) = await wire.HoldClientHelloAsync();
             await wire.SendAllAsync(hello.AsMemory(0, hello.Length / 2));
             await TestServer.Eventually(() => server.Loop.ConnectionCount == 2, "the server has the half-hello connection");
             wire.Reset();
@@ -79,7 +76,7 @@ public sealed class TlsFaultTests
         Assert.Equal(CloseReason.Error, echo.CloseReasons.Last()); // a reset, not a clean end (the half-hello's reason varies with timing)
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the healthy connection is left");
         await TestServer.Eventually(() => server.Loop.TlsContext!.LiveSessions == 1, "only the healthy connection holds an SSL object");
-        await AssertEchoes(healthy);
+        await TlsTestServer.AssertEchoes(healthy);
     }
 
     [Theory]
@@ -91,19 +88,15 @@ public sealed class TlsFaultTests
         await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
 
         using Socket socket = await server.ConnectSocketAsync();
-        var wire = new WireStream(socket) { Hold = true };
-        var ssl = new SslStream(wire);
-        Task handshake = ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
-        await TestServer.Eventually(() => wire.HeldBytes > 0, "the client wrote its ClientHello");
-        await wire.SendAllAsync(wire.TakeHeld()); // the whole hello; the server answers; the client's next flight never goes
-        await DrainAsync(socket);
-        await Task.WhenAny(handshake, Task.Delay(TimeSpan.FromSeconds(10)));
-        _ = handshake.Exception; // it fails: observed
+        var wire = new WireStream(socket);
+        (_, byte[] hello) = await wire.HoldClientHelloAsync();
+        await wire.SendAllAsync(hello); // the whole hello; the server answers; the client's next flight never goes
+        await TlsTestServer.ExpectClosedByServer(socket);
 
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedTimeout) == 1, "the server counted a handshake timeout");
         await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.HandshakeTimeout), "the connection closed as HandshakeTimeout");
         await TestServer.Eventually(() => server.Loop.TlsContext!.LiveSessions == 1, "only the healthy connection holds an SSL object");
-        await AssertEchoes(healthy);
+        await TlsTestServer.AssertEchoes(healthy);
     }
 
     [Theory]
@@ -204,7 +197,7 @@ public sealed class TlsFaultTests
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the healthy connection is left", timeoutMs: 20_000);
         await TestServer.Eventually(() => server.Loop.TlsContext!.LiveSessions == 1, "every failed handshake's SSL object was freed");
         Assert.Equal(2 * Each, server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures));
-        await AssertEchoes(healthy);
+        await TlsTestServer.AssertEchoes(healthy);
     }
 
     public static TheoryData<PollerBackendKind, SslProtocols> TlsVersions => BackendMatrix.Cross(SslProtocols.Tls12, SslProtocols.Tls13);
@@ -218,18 +211,14 @@ public sealed class TlsFaultTests
         {
             case 0:
                 await wire.SendAllAsync(Enumerable.Repeat((byte)0x16, 5).Concat(new byte[400]).ToArray());
-                await DrainAsync(socket);
+                await TlsTestServer.ExpectClosedByServer(socket);
                 break;
             case 1:
                 await wire.SendAllAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0x80 }); // a record header, then nothing
-                await DrainAsync(socket);
+                await TlsTestServer.ExpectClosedByServer(socket);
                 break;
             case 2:
-                wire.Hold = true;
-                var ssl = new SslStream(wire);
-                Task handshake = ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
-                await TestServer.Eventually(() => wire.HeldBytes > 0, "the client wrote its ClientHello");
-                byte[] hello = wire.TakeHeld();
+                (Task handshake, byte[] hello) = await wire.HoldClientHelloAsync();
                 await wire.SendAllAsync(hello.AsMemory(0, hello.Length - 1));
                 await Task.Delay(20);
                 wire.Reset();
@@ -237,11 +226,8 @@ public sealed class TlsFaultTests
                 break;
             default:
                 // A real ClientHello, then garbage where the client's next flight belongs: a record that fails to decrypt.
-                wire.Hold = true;
-                var garbled = new SslStream(wire);
-                Task garbledHandshake = garbled.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
-                await TestServer.Eventually(() => wire.HeldBytes > 0, "the client wrote its ClientHello");
-                await wire.SendAllAsync(wire.TakeHeld());
+                (_, byte[] fullHello) = await wire.HoldClientHelloAsync();
+                await wire.SendAllAsync(fullHello);
                 byte[] noise = new byte[5 + 64];
                 new Random(kind).NextBytes(noise);
                 noise[0] = 0x17; // application data
@@ -250,9 +236,7 @@ public sealed class TlsFaultTests
                 noise[3] = 0x00;
                 noise[4] = 64;
                 await wire.SendAllAsync(noise);
-                await DrainAsync(socket);
-                await Task.WhenAny(garbledHandshake, Task.Delay(TimeSpan.FromSeconds(10)));
-                _ = garbledHandshake.Exception; // it fails: observed
+                await TlsTestServer.ExpectClosedByServer(socket);
                 break;
         }
     }
@@ -263,47 +247,6 @@ public sealed class TlsFaultTests
         Socket socket = await server.ConnectSocketAsync();
         socket.NoDelay = true;
         var wire = new WireStream(socket) { Drip = drip };
-        var ssl = new SslStream(wire);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            EnabledSslProtocols = protocols,
-            CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
-            {
-                TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
-                CustomTrustStore = { TestCertificates.Root },
-                RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
-            },
-        }, cts.Token);
-        return (ssl, wire);
-    }
-
-    /// <summary>Reads until the server closes (EOF or a reset), within 15 s.</summary>
-    private static async Task DrainAsync(Socket socket)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        byte[] buffer = new byte[4096];
-        try
-        {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token) > 0)
-            {
-                // an alert may come first
-            }
-        }
-        catch (SocketException)
-        {
-            // a reset is a close too
-        }
-    }
-
-    private static async Task AssertEchoes(SslStream ssl)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        byte[] ping = Encoding.ASCII.GetBytes("still served");
-        await ssl.WriteAsync(ping, cts.Token);
-        byte[] pong = new byte[ping.Length];
-        await ssl.ReadExactlyAsync(pong, cts.Token);
-        Assert.Equal(ping, pong);
+        return (await TlsTestServer.ConnectSslStreamAsync(wire, protocols), wire);
     }
 }

@@ -98,6 +98,20 @@ internal sealed class WireStream(Socket socket) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <summary>
+    /// Starts .NET's TLS client over this wire with writes held, and returns its ClientHello (not sent) and the
+    /// handshake, which the test lets fail (it is observed here).
+    /// </summary>
+    public async Task<(Task Handshake, byte[] Hello)> HoldClientHelloAsync()
+    {
+        Hold = true;
+        var ssl = new System.Net.Security.SslStream(this);
+        Task handshake = ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" });
+        _ = handshake.ContinueWith(static t => t.Exception, TaskScheduler.Default); // it fails when the test cuts it off
+        await Support.TestServer.Eventually(() => HeldBytes > 0, "the client wrote its ClientHello");
+        return (handshake, TakeHeld());
+    }
+
     /// <summary>Sends raw bytes under the TLS layer.</summary>
     public async Task SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
