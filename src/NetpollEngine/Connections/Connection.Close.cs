@@ -135,6 +135,7 @@ public sealed partial class Connection
     {
         if (!_lifecycle.TryRequestClose(reason))
         {
+            EndCloseDrainIfHard(reason); // an abort or an error ends a graceful close's wait for its output
             return;
         }
 
@@ -158,7 +159,11 @@ public sealed partial class Connection
             Trace.TraceInformation($"netpoll connection {Id}: closing on socket error {errno}");
         }
 
-        _ = _lifecycle.TryRequestClose(reason);
+        if (!_lifecycle.TryRequestClose(reason))
+        {
+            EndCloseDrainIfHard(reason);
+        }
+
         RunClosePath();
     }
 
@@ -169,6 +174,12 @@ public sealed partial class Connection
     private void RunClosePath()
     {
         Debug.Assert(Poller.IsPollerThread || !Poller.IsRunning, "The close path runs on the poller thread.");
+        bool flushTaken = false;
+        if (_lifecycle.IsClosing || CloseWaitsForOutput(out flushTaken))
+        {
+            return; // closed already, or a graceful close waits for the output flushed before it (TLS)
+        }
+
         if (!_lifecycle.TryBeginClosePath())
         {
             return;
@@ -201,11 +212,11 @@ public sealed partial class Connection
         {
             NativeSocket.SetAbortiveClose(Fd);
         }
-        else if ((HasOutputToSend || _transform is not null) &&
-                 Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle)
+        else if (flushTaken || ((HasOutputToSend || _transform is not null) &&
+                 Interlocked.CompareExchange(ref _flushOwner, FlushBusy, FlushIdle) == FlushIdle))
         {
             // Last chance for output a handler flushed without waiting (OutputHighWaterMark > 0), and for a
-            // transform's closing bytes (TLS close_notify).
+            // transform's closing bytes (TLS close_notify: after the output drained, when the close waited for it).
             if (_transform is not null)
             {
                 EncodeClosingOutput();

@@ -69,6 +69,12 @@ public sealed partial class Connection
             return;
         }
 
+        if (_lifecycle.IsCloseRequested)
+        {
+            RunClosePath(); // a graceful close that waits for its output: its wait may be over
+            return;
+        }
+
         if (_ring is not null)
         {
             RetryParkedReceive(); // a receive that found the ring empty asked to be woken up

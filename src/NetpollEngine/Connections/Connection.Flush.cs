@@ -135,7 +135,11 @@ public sealed partial class Connection
     /// writer publishes then tries to take the flush; with a plain store both could miss each other (a
     /// store-load reorder) and published bytes would wait for the next flush.
     /// </summary>
-    private void ReleaseFlush() => Interlocked.Exchange(ref _flushOwner, FlushIdle);
+    private void ReleaseFlush()
+    {
+        Interlocked.Exchange(ref _flushOwner, FlushIdle);
+        ResumeCloseAfterFlush(); // a graceful close may wait for this flush (Connection.CloseDrain.cs)
+    }
 
     /// <summary>sendmsg until the output is empty or the socket would block. The caller owns the flush.</summary>
     private unsafe WriteOutcome WriteOutput()

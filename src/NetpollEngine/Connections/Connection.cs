@@ -81,6 +81,8 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly LinkBuffer? _rawOutput;           // writer side: decode and encode, serialized by the transform; reader side: the flush owner
     private bool _decodePending;                       // poller: a decode found the transform busy and runs again on the next poller task
     private int _verdictPending;                       // any thread sets it (CompleteHandshake), a poller task takes it: the transform's verdict on the peer
+    private long _closeDrainUntil;                     // poller: a graceful close waits for the output to drain until then (TickCount64); 0: not waiting
+    private bool _closeDrainOver;                      // any thread (Volatile): the output cannot drain any more (a socket error, a deadline, an abort)
 
     internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {

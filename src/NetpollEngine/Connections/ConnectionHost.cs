@@ -99,7 +99,11 @@ internal sealed class ConnectionHost
         int forced = 0;
         foreach (Connection connection in _connections.Values)
         {
-            if (!graceful || connection.IsIdle)
+            if (!graceful)
+            {
+                connection.CloseWithoutDrain(CloseReason.Shutdown); // "all close now": no wait for a flush under way
+            }
+            else if (connection.IsIdle)
             {
                 connection.RequestClose(CloseReason.Shutdown);
             }

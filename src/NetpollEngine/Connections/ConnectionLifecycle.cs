@@ -15,8 +15,9 @@ namespace Netpoll.Connections;
 ///      │                                                         ▼        ▼
 ///      └────────(any thread, any trigger) TryRequestClose(reason) ──► CloseRequested     first reason wins;
 ///               peer FIN/RST, socket error, Close, Abort, idle/write       │              IsActive is false from here
-///               deadline, handler exception, shutdown (graceful/forced)    │
-///                                                                          ▼
+///               deadline, handler exception, shutdown (graceful/forced)    │ graceful, TLS or io_uring, a flush under way:
+///                                                                          │ the close path waits until it drains
+///                                                                          ▼ (Connection.CloseDrain.cs), bounded
 ///                           (poller) TryBeginClosePath ──► Closing        exactly once: counters, [Abortive: SO_LINGER 0
 ///                                                              │          | last write], fail waiters, queue the callbacks,
 ///                                                              │          drop the reactor's fd reference; and

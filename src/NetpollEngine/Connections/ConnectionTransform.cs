@@ -34,7 +34,7 @@ internal abstract class ConnectionTransform
     /// <summary>Flush owner, after the handshake: moves plaintext into raw output until the plaintext is gone or the raw output holds <paramref name="budget"/> bytes. False: it failed for good, or the write side is shut (the plaintext is dropped and the connection closes).</summary>
     public abstract bool Encode(LinkBuffer plaintext, LinkBuffer rawOutput, int budget);
 
-    /// <summary>Poller, close path, graceful close of an established connection: the closing bytes (TLS close_notify), if it can now and they were not written yet.</summary>
+    /// <summary>Poller, close path, owning the flush, graceful close of an established connection: the closing bytes (TLS close_notify), if they were not written yet.</summary>
     public abstract void WriteClose(LinkBuffer rawOutput);
 
     /// <summary>

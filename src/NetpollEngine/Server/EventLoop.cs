@@ -79,6 +79,9 @@ public sealed class EventLoop : IAsyncDisposable
     /// <summary>Connections currently open.</summary>
     public int ConnectionCount => _host.ConnectionCount;
 
+    /// <summary>The TLS context of this server's connections, or null without TLS (tests count its live SSL objects).</summary>
+    internal TlsServerContext? TlsContext => _tls;
+
     /// <summary>Connections refused because <see cref="EventLoopOptions.MaxConnections"/> was reached.</summary>
     public long RejectedConnections => Volatile.Read(ref _rejected);
 

@@ -14,6 +14,7 @@ namespace Netpoll.Tls;
 internal abstract class TlsContext : IDisposable
 {
     private readonly string[] _protocols;
+    private long _liveSessions; // Interlocked: SSL objects of this context's connections not yet freed
 
     protected TlsContext(bool isClient, TimeSpan handshakeTimeout, IReadOnlyList<string>? protocols,
         RemoteCertificateValidationCallback? validation, X509Certificate2Collection? trust)
@@ -28,6 +29,9 @@ internal abstract class TlsContext : IDisposable
     }
 
     public bool IsClient { get; }
+
+    /// <summary>SSL objects made for this context's connections and not yet freed: each connection's is freed with its buffers.</summary>
+    internal long LiveSessions => Volatile.Read(ref _liveSessions);
 
     public TimeSpan HandshakeTimeout { get; }
 
@@ -70,6 +74,9 @@ internal abstract class TlsContext : IDisposable
     public virtual bool KeepSession(string key, nint session) => false;
 
     public abstract void Dispose();
+
+    /// <summary>A connection's transform took (+1) or freed (-1) its SSL object.</summary>
+    internal void CountSession(int change) => Interlocked.Add(ref _liveSessions, change);
 
     /// <summary>What every context of this engine sets: protocol versions, no renegotiation, small idle memory, fewer BIO reads.</summary>
     protected static void Configure(TlsContextHandle handle, SslProtocols protocols)

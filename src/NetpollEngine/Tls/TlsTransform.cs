@@ -74,6 +74,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         LibCrypto.BioSetInit(bio, 1);
         LibSsl.SetBio(ssl, bio, bio); // the SSL owns the BIO from here (one reference for both directions)
         _ssl = ssl;
+        context.CountSession(+1);
     }
 
     private enum State
@@ -173,21 +174,20 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     public override void WriteClose(LinkBuffer rawOutput)
     {
-        if (!_gate.TryEnter())
-        {
-            return; // a flush holds it: the connection closes without close_notify, as after a reset
-        }
-
-        try
+        // The close path owns the flush, so no Encode holds the gate: only GetInfo's copy or a verdict's few
+        // stores can, and never for long. Waiting for them here is what lets every graceful close send close_notify.
+        lock (_gate)
         {
             Begin(null, rawOutput);
-            SendCloseNotify();
-            _state = _state == State.Open ? State.Closed : _state;
-        }
-        finally
-        {
-            End();
-            _gate.Exit();
+            try
+            {
+                SendCloseNotify();
+                _state = _state == State.Open ? State.Closed : _state;
+            }
+            finally
+            {
+                End();
+            }
         }
     }
 
@@ -256,6 +256,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
                 LibSsl.Free(_ssl); // frees the BIO too
                 _ssl = 0;
+                _context.CountSession(-1);
             }
         }
     }

@@ -30,11 +30,11 @@ public class TlsBadInputTests
         new Random(7).NextBytes(noise);
         noise[0] = 0x47; // not a TLS record type
         await garbage.SendAsync(noise);
-        await ExpectClosedByServer(garbage);
+        await TlsTestServer.ExpectClosedByServer(garbage);
 
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
         await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.HandshakeFailed), "the connection closed as HandshakeFailed");
-        await AssertEchoes(healthy);
+        await TlsTestServer.AssertEchoes(healthy);
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public class TlsBadInputTests
         await using TestServer server = TlsTestServer.Start(new EchoHandler());
         using Socket plain = await server.ConnectSocketAsync();
         await plain.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-        await ExpectClosedByServer(plain);
+        await TlsTestServer.ExpectClosedByServer(plain);
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
     }
 
@@ -60,12 +60,12 @@ public class TlsBadInputTests
         using Socket truncated = await server.ConnectSocketAsync();
         await truncated.SendAsync(hello.AsMemory(0, hello.Length / 2));
         truncated.Shutdown(SocketShutdown.Send);
-        await ExpectClosedByServer(truncated);
+        await TlsTestServer.ExpectClosedByServer(truncated);
 
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedPeerClosed) == 1, "the server counted a truncated handshake");
         await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.PeerClosed), "the connection closed as PeerClosed");
         Assert.Equal(0, server.Count(PollerCounter.TlsFailedProtocol));
-        await AssertEchoes(healthy);
+        await TlsTestServer.AssertEchoes(healthy);
     }
 
     [Fact]
@@ -95,13 +95,13 @@ public class TlsBadInputTests
         using Socket stalled = await server.ConnectSocketAsync();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await stalled.SendAsync(hello.AsMemory(0, 10)); // a record header and a little, then nothing
-        await ExpectClosedByServer(stalled);
+        await TlsTestServer.ExpectClosedByServer(stalled);
         Assert.InRange(clock.ElapsedMilliseconds, 300, 8000);
 
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedTimeout) == 1, "the server counted a handshake timeout");
         await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.HandshakeTimeout), "the connection closed as HandshakeTimeout");
         Assert.Equal(1, server.Loop.GetStats().Sum(s => s.Timeouts));
-        await AssertEchoes(healthy); // the healthy connection is older than the deadline and still served
+        await TlsTestServer.AssertEchoes(healthy); // the healthy connection is older than the deadline and still served
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public class TlsBadInputTests
 
         await Assert.ThrowsAnyAsync<AuthenticationException>(() => TlsTestServer.ConnectSslStreamAsync(server.EndPoint, host: "unknown.test"));
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedUnknownHostName) == 1, "the server counted an unknown host name");
-        await AssertEchoes(healthy);
+        await TlsTestServer.AssertEchoes(healthy);
     }
 
     [Theory]
@@ -141,42 +141,14 @@ public class TlsBadInputTests
                 }
 
                 s.Shutdown(SocketShutdown.Send);
-                await ExpectClosedByServer(s);
+                await TlsTestServer.ExpectClosedByServer(s);
             }));
         }
 
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
         await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures) == Bad, $"all {Bad} failures were counted");
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the healthy connection is left");
-        await AssertEchoes(healthy);
-    }
-
-    /// <summary>The server closes its side: the read sees EOF or a reset, within 10 s.</summary>
-    private static async Task ExpectClosedByServer(Socket socket)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        byte[] buffer = new byte[4096];
-        try
-        {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token) > 0)
-            {
-                // an alert may come first
-            }
-        }
-        catch (SocketException)
-        {
-            // a reset is a close too
-        }
-    }
-
-    private static async Task AssertEchoes(SslStream ssl)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        byte[] ping = Encoding.ASCII.GetBytes("still served");
-        await ssl.WriteAsync(ping, cts.Token);
-        byte[] pong = new byte[ping.Length];
-        await ssl.ReadExactlyAsync(pong, cts.Token);
-        Assert.Equal(ping, pong);
+        await TlsTestServer.AssertEchoes(healthy);
     }
 
     /// <summary>The bytes .NET's TLS client sends first (its ClientHello), captured from a socket pair.</summary>

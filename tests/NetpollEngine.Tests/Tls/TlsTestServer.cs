@@ -39,20 +39,61 @@ internal static class TlsTestServer
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await socket.ConnectAsync(endPoint, cts.Token);
-        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
-        var options = new SslClientAuthenticationOptions
+        return await AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), ClientOptions(host, protocols, alpn, clientCertificate), TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>.NET's TLS client over <paramref name="transport"/> (a test's own wire), trusting the test root only.</summary>
+    public static Task<SslStream> ConnectSslStreamAsync(Stream transport, SslProtocols protocols = SslProtocols.None) =>
+        AuthenticateAsync(transport, ClientOptions("localhost", protocols, null, null), TimeSpan.FromSeconds(60));
+
+    /// <summary>The server closes its side: the read sees EOF or a reset, within 15 s (an alert may come first).</summary>
+    public static async Task ExpectClosedByServer(Socket socket)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        byte[] buffer = new byte[4096];
+        try
         {
-            TargetHost = host,
-            EnabledSslProtocols = protocols,
-            ApplicationProtocols = alpn,
-            CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token) > 0)
             {
-                TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
-                CustomTrustStore = { TestCertificates.Root },
-                RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
-            },
-            ClientCertificates = clientCertificate is null ? null : [clientCertificate],
-        };
+                // an alert may come first
+            }
+        }
+        catch (SocketException)
+        {
+            // a reset is a close too
+        }
+    }
+
+    /// <summary>An echo server still answers <paramref name="ssl"/>.</summary>
+    public static async Task AssertEchoes(SslStream ssl)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        byte[] ping = System.Text.Encoding.ASCII.GetBytes("still served");
+        await ssl.WriteAsync(ping, cts.Token);
+        byte[] pong = new byte[ping.Length];
+        await ssl.ReadExactlyAsync(pong, cts.Token);
+        Assert.Equal(ping, pong);
+    }
+
+    private static SslClientAuthenticationOptions ClientOptions(string host, SslProtocols protocols, List<SslApplicationProtocol>? alpn,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate) => new()
+    {
+        TargetHost = host,
+        EnabledSslProtocols = protocols,
+        ApplicationProtocols = alpn,
+        CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+        {
+            TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+            CustomTrustStore = { TestCertificates.Root },
+            RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        },
+        ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+    };
+
+    private static async Task<SslStream> AuthenticateAsync(Stream transport, SslClientAuthenticationOptions options, TimeSpan timeout)
+    {
+        var ssl = new SslStream(transport);
+        using var cts = new CancellationTokenSource(timeout);
         try
         {
             await ssl.AuthenticateAsClientAsync(options, cts.Token);
