@@ -414,7 +414,20 @@ internal sealed class LoadConnection : ConnectionHandler
 
     private void Settle(Connection connection)
     {
-        _run.ConnectionClosed(this);
+        try
+        {
+            SettleRequests(connection);
+        }
+        finally
+        {
+            // Counted closed only after a reopen counted its connect: the run never sees, in between, no connection open or
+            // opening and stops as NoConnections (a server that closes after every response did that to one-connection runs).
+            _run.ConnectionClosed(this);
+        }
+    }
+
+    private void SettleRequests(Connection connection)
+    {
         int lost;
         Ending ending;
         bool completedAtClose = false;

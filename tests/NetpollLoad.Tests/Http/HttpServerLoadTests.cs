@@ -159,6 +159,25 @@ public class HttpServerLoadTests
         Assert.Equal(10, result.StatusCodes[413]);
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_closes_after_every_response_is_loaded_for_the_whole_duration(PollerBackendKind backend)
+    {
+        // One connection, reopened after each response: between the close and the reopen's connect the run saw no
+        // connection open or opening, and a progress tick that fell there stopped it as NoConnections.
+        await using var server = TestServer.Start(Scripted("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"), BackendMatrix.Server(backend));
+        LoadOptions options = HttpOptions(backend, server, connections: 1, requests: 0) with
+        {
+            Duration = TimeSpan.FromSeconds(2),
+            ProgressInterval = TimeSpan.FromMilliseconds(1), // a check for NoConnections every tick
+        };
+        LoadResult result = await LoadGenerator.RunAsync(options).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal("Duration", result.StopReason);
+        Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
+        Assert.True(result.ConnectionsReopened > 10, $"{result.ConnectionsReopened} reopened");
+    }
+
     private static LoadOptions HttpOptions(PollerBackendKind backend, TestServer server, int connections, long requests) => new()
     {
         Backend = backend,
