@@ -100,7 +100,12 @@ internal sealed class LoadConnection : ConnectionHandler
             sent = SendLocked(connection);
         }
 
-        return sent > 0 ? Flush(connection) : default;
+        if (sent > 0)
+        {
+            FlushWithoutWaiting(connection);
+        }
+
+        return default;
     }
 
     public override ValueTask OnRequestAsync(Connection connection)
@@ -115,7 +120,12 @@ internal sealed class LoadConnection : ConnectionHandler
             }
         }
 
-        return sent > 0 ? Flush(connection) : default;
+        if (sent > 0)
+        {
+            FlushWithoutWaiting(connection);
+        }
+
+        return default;
     }
 
     /// <summary>The pacer hands this waiting connection the due requests it has room for. Pacer thread.</summary>
@@ -136,11 +146,7 @@ internal sealed class LoadConnection : ConnectionHandler
 
         if (sent > 0)
         {
-            ValueTask flush = Flush(connection);
-            if (!flush.IsCompletedSuccessfully)
-            {
-                _ = ObserveAsync(flush);
-            }
+            FlushWithoutWaiting(connection);
         }
     }
 
@@ -355,6 +361,21 @@ internal sealed class LoadConnection : ConnectionHandler
         connection.Close();
     }
 
+    /// <summary>
+    /// Flushes what was written without holding up the handler call: the engine hands a connection's input to one
+    /// call at a time, so a call waiting for a large request to drain would leave a reply that came early (a 413
+    /// before the body was read) unread — and a server that then closes with the body unread resets the connection,
+    /// which discarded that reply. The depth bounds what the output holds (at most Depth requests).
+    /// </summary>
+    private static void FlushWithoutWaiting(Connection connection)
+    {
+        ValueTask flush = Flush(connection);
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(flush);
+        }
+    }
+
     private static ValueTask Flush(Connection connection)
     {
         try
@@ -393,7 +414,20 @@ internal sealed class LoadConnection : ConnectionHandler
 
     private void Settle(Connection connection)
     {
-        _run.ConnectionClosed(this);
+        try
+        {
+            SettleRequests(connection);
+        }
+        finally
+        {
+            // Counted closed only after a reopen counted its connect: the run never sees, in between, no connection open or
+            // opening and stops as NoConnections (a server that closes after every response did that to one-connection runs).
+            _run.ConnectionClosed(this);
+        }
+    }
+
+    private void SettleRequests(Connection connection)
+    {
         int lost;
         Ending ending;
         bool completedAtClose = false;

@@ -152,18 +152,21 @@ public static class LoadGenerator
 
             if (first == stopped)
             {
-                return userCancel.IsCancellationRequested ? "Canceled" : "Duration";
+                return StoppedReason(userCancel);
             }
 
             intervals.Report(Stopwatch.GetTimestamp());
 
-            // Every connection failed or closed, none is being opened, and nothing can progress any more.
+            // Every connection failed or closed, none is being opened, and nothing can progress any more. Once the run's
+            // time is up no connection is reopened, so a tick that comes before the stop is seen finds none: that is the stop.
             if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && run.Options.Pattern != LoadPattern.Idle)
             {
-                return "NoConnections";
+                return stop.IsCancellationRequested ? StoppedReason(userCancel) : "NoConnections";
             }
         }
     }
+
+    private static string StoppedReason(CancellationToken userCancel) => userCancel.IsCancellationRequested ? "Canceled" : "Duration";
 
     /// <summary>Closes connections whose oldest request has waited longer than the response timeout, a few times per timeout.</summary>
     private static async Task WatchResponseTimeoutsAsync(LoadRun run, CancellationToken stop)

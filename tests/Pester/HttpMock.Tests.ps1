@@ -264,6 +264,7 @@ Describe 'Bad routes fail at parameter binding' {
         @{ Case = 'a method that is not a token'; Route = @{ 'G(T /' = 'x' }; Message = '*is not a token*' }
         @{ Case = 'an unknown response key'; Route = @{ 'GET /' = @{ Stauts = 200 } }; Message = "*'Stauts'*Status, Reason, ContentType*" }
         @{ Case = 'two bodies'; Route = @{ 'GET /' = @{ Body = 'x'; Filler = 10 } }; Message = '*one body*' }
+        @{ Case = 'a Body that is a hashtable'; Route = @{ 'GET /' = @{ Body = @{ Filler = 10 } } }; Message = '*Body is text or bytes*Hashtable*Json*' }
         @{ Case = 'a status out of range'; Route = @{ 'GET /' = 99 }; Message = '*200–599*' }
         @{ Case = 'a header the server sets'; Route = @{ 'GET /' = @{ Headers = @{ 'Content-Length' = '1' } } }; Message = '*set by the server*' }
         @{ Case = 'a missing file'; Route = @{ 'GET /' = @{ File = '/nonexistent/netpoll.json' } }; Message = '*does not exist*' }

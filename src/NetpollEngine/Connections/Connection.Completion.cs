@@ -114,6 +114,12 @@ public sealed partial class Connection
             return;
         }
 
+        if (_sendResetErrno != 0)
+        {
+            CloseOnPoller(CloseReason.Error, _sendResetErrno); // what the peer sent before its reset was delivered above
+            return;
+        }
+
         if (result == 0)
         {
             OnPeerClosed();
@@ -239,7 +245,18 @@ public sealed partial class Connection
 
             if (result < 0 && result != -IoUring.ECANCELED && !socketFull)
             {
-                CloseOnPoller(CloseReason.Error, -result);
+                if (_receive == RingReceive.Armed && (-result == Errno.ECONNRESET || -result == Errno.EPIPE))
+                {
+                    // The peer reset while we sent. What it sent before is acknowledged and queued for the armed
+                    // receive (a server's early answer, say a 413, before it closed with our request unread): the
+                    // receive delivers it, then ends, and the close follows there. Nothing more is sent: the
+                    // flush stays with the ring until the close path drops the output.
+                    _sendResetErrno = -result;
+                }
+                else
+                {
+                    CloseOnPoller(CloseReason.Error, -result);
+                }
             }
             else if (HasOutputToSend)
             {

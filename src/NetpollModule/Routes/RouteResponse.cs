@@ -99,6 +99,9 @@ internal static class RouteResponse
         {
             null => HttpBody.Empty,
             byte[] bytes => HttpBody.FromBytes(bytes),
+
+            // A hashtable or a list would otherwise go out as its type name ("System.Collections.Hashtable").
+            IEnumerable and not string and var other => throw new ArgumentException($"Body is text or bytes; got {Describe(other)}. Use Json for an object, Filler for N bytes, File for a file."),
             object text => HttpBody.FromString(text.ToString() ?? ""),
         };
     }

@@ -133,6 +133,51 @@ public class HttpServerLoadTests
         Assert.Equal(0, result.ConnectionsReopened);
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_answers_before_the_body_is_sent_and_resets_is_counted_by_its_answer(PollerBackendKind backend)
+    {
+        // As a server that refuses a large upload does: it answers 413 on the first bytes and closes with the body
+        // unread, so its kernel resets the connection. The answer came first and the client must count it; it was
+        // lost (a Reset) while the generator waited for the request to drain before reading.
+        const string refusal = "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+        await using var server = TestServer.Start(async c =>
+        {
+            c.Writer.WriteBinary(Encoding.ASCII.GetBytes(refusal));
+            await c.Writer.FlushAsync();
+            c.Abort();
+        }, BackendMatrix.Server(backend));
+        Uri uri = new($"http://127.0.0.1:{server.EndPoint.Port}/upload");
+        LoadOptions options = HttpOptions(backend, server, connections: 2, requests: 10) with
+        {
+            HttpRequests = [new LoadHttpRequest { Method = "POST", Uri = uri, Body = new byte[8 << 20] }], // more than the socket buffers hold
+        };
+        LoadResult result = await LoadGenerator.RunAsync(options).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
+        Assert.Equal(10, result.Requests);
+        Assert.Equal(10, result.StatusCodes[413]);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_closes_after_every_response_is_loaded_for_the_whole_duration(PollerBackendKind backend)
+    {
+        // One connection, reopened after each response: between the close and the reopen's connect the run saw no
+        // connection open or opening, and a progress tick that fell there stopped it as NoConnections.
+        await using var server = TestServer.Start(Scripted("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"), BackendMatrix.Server(backend));
+        LoadOptions options = HttpOptions(backend, server, connections: 1, requests: 0) with
+        {
+            Duration = TimeSpan.FromSeconds(2),
+            ProgressInterval = TimeSpan.FromMilliseconds(1), // a check for NoConnections every tick
+        };
+        LoadResult result = await LoadGenerator.RunAsync(options).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal("Duration", result.StopReason);
+        Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
+        Assert.True(result.ConnectionsReopened > 10, $"{result.ConnectionsReopened} reopened");
+    }
+
     private static LoadOptions HttpOptions(PollerBackendKind backend, TestServer server, int connections, long requests) => new()
     {
         Backend = backend,
