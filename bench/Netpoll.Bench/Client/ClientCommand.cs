@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime;
 using System.Text.Json;
 using Netpoll.Load;
 using Netpoll.Polling;
@@ -128,6 +129,8 @@ internal static class ClientCommand
         long endRequests = 0;
         long markAllocated = 0;
         long endAllocated = 0;
+        JitReading markJit = default;
+        JitReading endJit = default;
         Task? idleHold = null;
 
         void OnProgress(LoadProgress p)
@@ -137,7 +140,8 @@ internal static class ClientCommand
                 markAt = p.Elapsed.TotalSeconds;
                 markRequests = p.Requests;
                 markAllocated = GC.GetTotalAllocatedBytes(precise: true);
-                Emit("MARK", new { elapsed = markAt, requests = p.Requests, open = p.ConnectionsOpen });
+                markJit = JitReading.Now();
+                EmitWindowEdge("MARK", markAt, p, markJit);
                 if (pattern == LoadPattern.Idle)
                 {
                     idleHold = HoldIdleAsync(cancel);
@@ -153,7 +157,8 @@ internal static class ClientCommand
                 endAt = p.Elapsed.TotalSeconds;
                 endRequests = p.Requests;
                 endAllocated = GC.GetTotalAllocatedBytes(precise: true);
-                Emit("END", new { elapsed = endAt, requests = p.Requests, open = p.ConnectionsOpen });
+                endJit = JitReading.Now();
+                EmitWindowEdge("END", endAt, p, endJit);
             }
         }
 
@@ -182,6 +187,9 @@ internal static class ClientCommand
             rps = windowRequests / Math.Max(window, 1e-9),
             // The whole process's allocations over the window (progress samples included) per request.
             allocBytesPerRequest = ended && windowRequests > 0 ? (endAllocated - markAllocated) / (double)windowRequests : (double?)null,
+            // What the JIT still compiled inside the window (tier-up, OSR, late first calls): CPU that is not the run's work.
+            jitMethodsInWindow = ended ? endJit.Methods - markJit.Methods : (long?)null,
+            jitMsInWindow = ended ? (endJit.Time - markJit.Time).TotalMilliseconds : (double?)null,
             elapsed = r.Elapsed.TotalSeconds,
             p50Us = r.LatencyP50?.TotalMicroseconds,
             p90Us = r.LatencyP90?.TotalMicroseconds,
@@ -211,6 +219,27 @@ internal static class ClientCommand
 
         await cancel.CancelAsync().ConfigureAwait(false);
     });
+
+    /// <summary>
+    /// MARK and END are formatted by hand: the window's CPU is read right after them, and a first reflection-based
+    /// serialization there would bill the window for compiling System.Text.Json's converters and their tier-up.
+    /// </summary>
+    private static void EmitWindowEdge(string tag, double elapsed, LoadProgress p, JitReading jit)
+    {
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{tag} {{\"elapsed\":{elapsed:R},\"requests\":{p.Requests},\"open\":{p.ConnectionsOpen},\"jitMethods\":{jit.Methods}}}");
+        lock (Console.Out)
+        {
+            Console.Out.WriteLine(line);
+            Console.Out.Flush();
+        }
+    }
+
+    /// <summary>The runtime's JIT counters (every thread) at one instant.</summary>
+    private readonly record struct JitReading(long Methods, TimeSpan Time)
+    {
+        public static JitReading Now() => new(JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
+    }
 
     private static void Emit(string tag, object payload)
     {

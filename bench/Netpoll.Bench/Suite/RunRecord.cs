@@ -51,6 +51,9 @@ internal sealed class RunRecord
     public double VoluntaryCtxPerRt { get; set; }
     public double NonvoluntaryCtxPerRt { get; set; }
     public double? AllocBytesPerRt { get; set; }
+
+    /// <summary>Generator group: JIT compile time inside the window (all threads, ms): tier-up the run still pays for.</summary>
+    public double? JitMsInWindow { get; set; }
     public long? Gen0Collections { get; set; }
     public int ServerThreads { get; set; }
 

@@ -313,7 +313,7 @@ internal sealed partial class SuiteCommand
     private static string Describe(RunRecord r) => !r.Ok
         ? $"  {r.Group,-8} {r.Server,-15} c={r.Connections} FAILED: {r.Error}"
         : r.Group is "generator" or "generator-memory"
-            ? $"  {r.Group,-8} {r.Server,-15} client={r.Client,-12} c={r.Connections} rep={r.Rep}: {r.Rps,9:0} req/s, client cpu {r.ClientCpu:0.00}, {r.RtPerClientCpuSecond,9:0} req/client-cpu-s, p99 {r.P99Us:0} us, rss/conn={r.RssPerConnection:0} B, opened {r.ConnectionsOpened}, err {r.Errors}"
+            ? $"  {r.Group,-8} {r.Server,-15} client={r.Client,-12} c={r.Connections} rep={r.Rep}: {r.Rps,9:0} req/s, client cpu {r.ClientCpu:0.00}, {r.RtPerClientCpuSecond,9:0} req/client-cpu-s, p99 {r.P99Us:0} us, rss/conn={r.RssPerConnection:0} B, opened {r.ConnectionsOpened}, jit {r.JitMsInWindow:0} ms, err {r.Errors}"
         : r.Group == "idle"
             ? $"  idle     {r.Server,-15} c={r.ConnectionsOpened} rss/conn={r.RssPerConnection:0} B managed/conn={r.ManagedPerConnection:0} B rented={r.RentedBlocks}"
             : $"  {r.Group,-8} {r.Server,-15} c={r.Connections} s={r.Size} p={r.Pollers} pin={(r.Pinned ? 1 : 0)} rep={r.Rep}: {r.Rps,9:0} rt/s, cpu {r.ServerCpu:0.00}, {r.RtPerCpuSecond,9:0} rt/cpu-s, p99 {r.P99Us:0} us, ctx/rt {r.CtxPerRt:0.00}, alloc/rt {r.AllocBytesPerRt:0.0}, foreign {r.ForeignCpu:0.00}, err {r.Errors}";

@@ -69,6 +69,13 @@ internal sealed partial class SuiteCommand
         return records;
     }
 
+    /// <summary>
+    /// The runtime settings Invoke-NetpollLoad -Isolated starts its worker with (the module's LoadWorkerRuntime), so
+    /// the generator is measured as a user runs it: call counting at once, which matters on the one CPU the client
+    /// is pinned to (the runtime multiplies its 100 ms tier-up delay by 10 when it sees a single CPU).
+    /// </summary>
+    private static readonly Dictionary<string, string> WorkerRuntime = new() { ["DOTNET_TC_CallCountingDelayMs"] = "0" };
+
     /// <summary>The generator's backends: what Auto picks (a user's default), and epoll.</summary>
     private static readonly string[] GeneratorBackends = ["auto", "epoll"];
 
@@ -82,7 +89,7 @@ internal sealed partial class SuiteCommand
         r.Client = GeneratorClient(backend);
         using ChildProcess client = ChildProcess.Start(
             [_self, "client", "--target", $"127.0.0.1:{port}", "--pattern", "http", "--connections", I(connections), "--pollers", "1",
-             "--warmup", D(_settings.GeneratorWarmup), "--duration", I(seconds), "--backend", backend], "1");
+             "--warmup", D(_settings.GeneratorWarmup), "--duration", I(seconds), "--backend", backend], "1", WorkerRuntime);
         await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(_settings.GeneratorWarmup + 120)).ConfigureAwait(false);
         double cpuAtMark = ProcStat.CpuSeconds(client.Id);
         await client.WaitForLineAsync("END ", TimeSpan.FromSeconds(seconds + 60)).ConfigureAwait(false);
@@ -91,6 +98,7 @@ internal sealed partial class SuiteCommand
         await client.WaitForExitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         FillClient(r, result);
         r.AllocBytesPerRt = result["allocBytesPerRequest"]?.GetValue<double>();
+        r.JitMsInWindow = result["jitMsInWindow"]?.GetValue<double>();
         double cpu = cpuAtEnd - cpuAtMark;
         r.ClientCpu = cpu / Math.Max(r.WindowSeconds, 1e-9);
         r.RtPerClientCpuSecond = r.WindowRequests / Math.Max(cpu, 1e-9);

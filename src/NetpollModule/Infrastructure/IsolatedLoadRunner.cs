@@ -18,14 +18,7 @@ internal static class IsolatedLoadRunner
         string worker = folders.Select(f => Path.Combine(f, WorkerFile)).FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException($"The load worker ({WorkerFile}) is not in {string.Join(" or ", folders.Select(f => $"'{f}'"))}; rebuild the module (dotnet build Netpoll.slnx).");
 
-        var start = new ProcessStartInfo(DotnetPath(), [worker])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the load worker process.");
+        using var process = Process.Start(WorkerStartInfo(worker)) ?? throw new InvalidOperationException("Could not start the load worker process.");
         await process.StandardInput.WriteLineAsync(JsonSerializer.Serialize(request, WorkerProtocol.Json)).ConfigureAwait(false);
         await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
 
@@ -53,6 +46,20 @@ internal static class IsolatedLoadRunner
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         return result ?? throw new InvalidOperationException(
             $"The load worker exited with code {process.ExitCode} and no result: {failure ?? (await errors.ConfigureAwait(false)).Trim()}");
+    }
+
+    /// <summary>The worker's process: the running runtime's dotnet, our environment plus <see cref="LoadWorkerRuntime"/>'s settings.</summary>
+    internal static ProcessStartInfo WorkerStartInfo(string worker)
+    {
+        var start = new ProcessStartInfo(DotnetPath(), [worker])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        LoadWorkerRuntime.Apply(start.Environment);
+        return start;
     }
 
     /// <summary>The dotnet muxer of the running runtime (pwsh, or any other host of the module).</summary>
