@@ -99,9 +99,9 @@ internal sealed class ProxyPipe : IDisposable
                 Volatile.Write(ref _bytes, _bytes + n);
                 if (CanWriteDirectly())
                 {
-                    writer.AppendFrom(reader, n);
+                    ValueTask flushed = writer.AppendFromAndFlushAsync(reader, n);
                     reader.Release();
-                    await writer.FlushAsync().ConfigureAwait(false);
+                    await flushed.ConfigureAwait(false);
                     continue;
                 }
 
