@@ -149,16 +149,8 @@ public class HttpServerLoadTests
         await using var server = TestServer.Start(async c =>
         {
             StrongBox<int> count = answered.GetOrCreateValue(c);
-            while (c.Reader.Length > 0)
+            while (SkipRequestHead(c))
             {
-                string buffered = Encoding.ASCII.GetString(c.Reader.Peek(c.Reader.Length).Span);
-                int end = buffered.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-                if (end < 0)
-                {
-                    return;
-                }
-
-                c.Reader.Skip(end + 4);
                 if (++count.Value % 3 == 0)
                 {
                     c.Abort();
@@ -244,6 +236,25 @@ public class HttpServerLoadTests
         Duration = TimeSpan.FromSeconds(60),
     };
 
+    /// <summary>Skips one complete request head (up to its blank line) buffered on <paramref name="c"/>; false when none is.</summary>
+    private static bool SkipRequestHead(Connection c)
+    {
+        if (c.Reader.Length == 0)
+        {
+            return false;
+        }
+
+        string buffered = Encoding.ASCII.GetString(c.Reader.Peek(c.Reader.Length).Span);
+        int end = buffered.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return false;
+        }
+
+        c.Reader.Skip(end + 4);
+        return true;
+    }
+
     /// <summary>A server that answers each complete request head (up to its blank line) with <paramref name="response"/>.</summary>
     private static Func<Connection, ValueTask> Scripted(string response)
     {
@@ -251,16 +262,8 @@ public class HttpServerLoadTests
         return async c =>
         {
             int answered = 0;
-            while (c.Reader.Length > 0)
+            while (SkipRequestHead(c))
             {
-                string buffered = Encoding.ASCII.GetString(c.Reader.Peek(c.Reader.Length).Span);
-                int end = buffered.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-                if (end < 0)
-                {
-                    break;
-                }
-
-                c.Reader.Skip(end + 4);
                 c.Writer.WriteBinary(bytes);
                 answered++;
             }
