@@ -10,14 +10,17 @@ namespace Netpoll.Load;
 /// reply that completes sends the next request from the same thread, with no hop. In a fixed-rate test the
 /// pacer thread also sends on a connection that waited for a due request, so the connection's state is
 /// guarded by <see cref="_gate"/>. When the connection closes, the requests still in flight fail (so the
-/// run's request budget always resolves), and a close the server announced, or one with nothing in flight,
-/// opens a new connection in its place. A Handshake-pattern connection carries one request, taken before it
-/// connected, and closes once it is answered; its slot in <see cref="LoadConnector"/> opens the next.
+/// run's request budget always resolves), and a new connection opens in its place however it ended (as wrk
+/// does, so a flaky server is loaded at the configured concurrency for the whole run): at once after one that
+/// completed a response, after its slot's <see cref="ReconnectBackoff"/> otherwise. Idle connections are not
+/// replaced (an Idle test shows what the server holds). A Handshake-pattern connection carries one request,
+/// taken before it connected, and closes once it is answered; its slot in <see cref="LoadConnector"/> opens the next.
 /// </summary>
 internal sealed class LoadConnection : ConnectionHandler
 {
     private readonly LoadRun _run;
     private readonly LoadConnector _connector;
+    private readonly ReconnectBackoff _backoff;
     private readonly int _number;
     private readonly Lock _gate = new();
     private readonly long _connectStarted;
@@ -40,15 +43,18 @@ internal sealed class LoadConnection : ConnectionHandler
     private bool _waiting;               // _gate: registered with the pacer for the next due request
     private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
     private bool _handshakeSent;         // _gate: the Handshake pattern's one request is written
+    private bool _answered;              // _gate: a response completed on this connection (its slot's back-off resets)
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
 
     /// <param name="cursor">Where on the request wheel to start: the closed connection's place when this one replaces it; null for the connection's own start.</param>
+    /// <param name="backoff">The slot's wait before its next connect, which this connection's close updates.</param>
     /// <param name="connectStarted">Handshake pattern: when the connect began (a Stopwatch timestamp), which is when its one request, already taken from the budget, was due.</param>
-    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, long connectStarted = 0)
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, ReconnectBackoff backoff, long connectStarted = 0)
     {
         _run = run;
         _connector = connector;
+        _backoff = backoff;
         _number = number;
         _connectStarted = connectStarted;
         _intendedAt = new long[run.Depth];
@@ -347,6 +353,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private void CompleteOldest(int statusCode)
     {
         _run.Complete(_intendedAt[_head], _sentAt[_head], Stopwatch.GetTimestamp(), statusCode);
+        _answered = true;
         _head = _head + 1 == _intendedAt.Length ? 0 : _head + 1;
         _inFlight--;
         Volatile.Write(ref _oldestSentAt, _inFlight > 0 ? _sentAt[_head] : 0);
@@ -430,6 +437,7 @@ internal sealed class LoadConnection : ConnectionHandler
     {
         int lost;
         Ending ending;
+        bool answered;
         bool completedAtClose = false;
         bool cutShort;
         int cursor;
@@ -444,6 +452,7 @@ internal sealed class LoadConnection : ConnectionHandler
 
             lost = _inFlight;
             ending = _ending;
+            answered = _answered;
             cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
             _inFlight = 0;
             cursor = _cursor;
@@ -455,7 +464,6 @@ internal sealed class LoadConnection : ConnectionHandler
             return; // the generator closed it at the end of the run: not an error, and nothing is waited for
         }
 
-        bool reopen = false;
         switch (ending)
         {
             case Ending.ResponseTimeout:
@@ -466,29 +474,36 @@ internal sealed class LoadConnection : ConnectionHandler
                 break; // counted when it was read
             case Ending.Announced:
                 _run.Error(LoadErrorKind.ClosedEarly, lost); // pipelined behind the response that announced the close
-                reopen = true;
                 break;
             default:
                 if (connection.CloseReason == CloseReason.Error)
                 {
                     _run.Error(LoadErrorKind.Reset);
                 }
-                else if (completedAtClose || (!cutShort && Pattern != LoadPattern.Idle))
+                else if (!completedAtClose && (cutShort || Pattern == LoadPattern.Idle))
                 {
-                    reopen = true; // an end the protocol allows: the reply ran to the close, or nothing was in flight
-                }
-                else
-                {
-                    _run.Error(LoadErrorKind.ClosedEarly);
+                    _run.Error(LoadErrorKind.ClosedEarly); // not an end the protocol allows (a reply that runs to the close, or nothing in flight)
                 }
 
                 break;
         }
 
         _run.Fail(lost);
-        if (reopen && Pattern != LoadPattern.Handshake)
+
+        // A connection that completed nothing (refused its requests, reset, answered garbage or nothing) is replaced only
+        // after the slot's back-off, so a hostile server gets a bounded connect rate; one that was answering goes at once.
+        if (answered)
         {
-            _connector.Reopen(_number, cursor);
+            _backoff.Answered();
+        }
+        else
+        {
+            _backoff.Failed();
+        }
+
+        if (Pattern is not (LoadPattern.Handshake or LoadPattern.Idle))
+        {
+            _connector.Reopen(_number, cursor, _backoff); // the Handshake slot opens its own next; Idle holds what the server keeps
         }
     }
 }

@@ -10,9 +10,17 @@ namespace Netpoll.Load;
 /// <summary>
 /// Opens a run's connections through its <see cref="Dialer"/>: the ramp (at the connect rate, at most
 /// <see cref="ConnectsInFlight"/> connects at a time, spread over the source addresses), and a new
-/// connection in place of one the server closed the way its protocol allows; for the Handshake pattern, a
-/// new connection per request in each slot. Connect failures are counted by cause.
+/// connection in place of one that closed, however it closed; for the Handshake pattern, a new connection per
+/// request in each slot. Connect failures are counted by cause. Each slot (connection number) keeps a
+/// <see cref="ReconnectBackoff"/>, so replacing connections that fail cannot become a tight loop.
 /// </summary>
+/// <remarks>
+/// When a connect fails, its slot tries again after its back-off, unless (see <see cref="MayRetry"/>) no
+/// response has completed in the run yet (the target is down, refuses the handshake, or is the wrong address:
+/// the slot gives up at once, so such a run ends quickly as NoConnections), or the run has no time limit and the
+/// slot's connects kept failing after its longest wait (the server went away for good: nothing else would end a
+/// run bounded by a request count only). A run bounded by time keeps trying until its end, as wrk does.
+/// </remarks>
 internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToken stop)
 {
     private const int ConnectsInFlight = 256;
@@ -38,7 +46,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
                 }
 
                 await inFlight.WaitAsync(stop).ConfigureAwait(false);
-                starts.Add(options.Pattern == LoadPattern.Handshake ? ConnectionPerRequestAsync(i, inFlight) : ConnectAsync(i, inFlight, null));
+                starts.Add(options.Pattern == LoadPattern.Handshake ? ConnectionPerRequestAsync(i, inFlight) : OpenSlotAsync(i, inFlight));
             }
         }
         finally
@@ -48,19 +56,66 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     }
 
     /// <summary>
-    /// Opens a connection in place of connection <paramref name="number"/>, which the server closed cleanly; it goes
-    /// on from <paramref name="cursor"/> on the request wheel, so a request that makes the server close does not
-    /// send the new connection back to where the old one started (which would starve the requests after it). Any thread.
+    /// Opens a connection in place of connection <paramref name="number"/>, which closed, after the slot's back-off
+    /// wait; it goes on from <paramref name="cursor"/> on the request wheel, so a request that makes the server close
+    /// does not send the new connection back to where the old one started (which would starve the requests after it).
+    /// Counted as connecting from this call, through the wait, so the run is not taken to have no connections. Any thread.
     /// </summary>
-    public void Reopen(int number, int cursor)
+    public void Reopen(int number, int? cursor, ReconnectBackoff backoff)
     {
         if (run.Stopping || stop.IsCancellationRequested)
         {
             return;
         }
 
-        Interlocked.Increment(ref run.Reopened);
-        _ = ConnectAsync(number, null, cursor);
+        run.ConnectStarted();
+        _ = ReconnectAsync(number, cursor, backoff);
+    }
+
+    /// <summary>The ramp's connect for one slot; a slot whose connect failed may try again (see <see cref="MayRetry"/>).</summary>
+    private async Task OpenSlotAsync(int number, SemaphoreSlim inFlight)
+    {
+        var backoff = new ReconnectBackoff();
+        if (await ConnectAsync(number, inFlight, null, backoff, reopen: false).ConfigureAwait(false) is null && MayRetry(backoff))
+        {
+            Reopen(number, null, backoff);
+        }
+    }
+
+    /// <summary>Waits out the slot's back-off and connects, again after each failure that may be retried. Ends the connecting count <see cref="Reopen"/> started.</summary>
+    private async Task ReconnectAsync(int number, int? cursor, ReconnectBackoff backoff)
+    {
+        try
+        {
+            do
+            {
+                if (backoff.Wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(backoff.Wait, stop).ConfigureAwait(false);
+                }
+            }
+            while (await ConnectAsync(number, null, cursor, backoff, reopen: true).ConfigureAwait(false) is null && MayRetry(backoff));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            run.ConnectEnded();
+        }
+    }
+
+    /// <summary>A connect of this slot failed (and was counted): whether the slot tries again, after its now longer wait. See the class remarks.</summary>
+    private bool MayRetry(ReconnectBackoff backoff)
+    {
+        backoff.Failed();
+        if (run.Stopping || stop.IsCancellationRequested || run.Completed == 0)
+        {
+            return false;
+        }
+
+        bool timeLimited = run.Options.Duration is not null || run.Options.Stages.Count > 0;
+        return timeLimited || !backoff.FailedAtLongest;
     }
 
     /// <summary>
@@ -71,6 +126,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     {
         bool permit = true;
         int cursor = run.Http!.StartFor(number);
+        var backoff = new ReconnectBackoff();
         try
         {
             while (!stop.IsCancellationRequested && run.TryStartRequest())
@@ -81,12 +137,21 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
                     permit = true;
                 }
 
-                LoadConnection? connection = await ConnectAsync(number, null, cursor, requestTaken: true).ConfigureAwait(false);
+                LoadConnection? connection = await ConnectAsync(number, null, cursor, backoff, reopen: false, requestTaken: true).ConfigureAwait(false);
                 inFlight.Release();
                 permit = false;
                 if (connection is not null)
                 {
-                    cursor = await connection.Closed.WaitAsync(stop).ConfigureAwait(false);
+                    cursor = await connection.Closed.WaitAsync(stop).ConfigureAwait(false); // its close updated the back-off
+                }
+                else if (!MayRetry(backoff))
+                {
+                    break;
+                }
+
+                if (backoff.Wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(backoff.Wait, stop).ConfigureAwait(false);
                 }
             }
         }
@@ -106,7 +171,8 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// Connects one load connection, or counts why it could not (and fails the request it carries, when
     /// <paramref name="requestTaken"/>: the Handshake pattern's). Null when it did not connect.
     /// </summary>
-    private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, int? cursor, bool requestTaken = false)
+    /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it connects.</param>
+    private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, int? cursor, ReconnectBackoff backoff, bool reopen, bool requestTaken = false)
     {
         LoadOptions options = run.Options;
         EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[number % options.SourceAddresses.Count], 0);
@@ -114,9 +180,14 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            var handler = new LoadConnection(run, this, number, cursor, requestTaken ? started : 0);
+            var handler = new LoadConnection(run, this, number, cursor, backoff, requestTaken ? started : 0);
             Connection connection = await dialer.ConnectAsync(options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
+            if (reopen)
+            {
+                Interlocked.Increment(ref run.Reopened);
+            }
+
             handler.Opened(connection);
             return handler;
         }

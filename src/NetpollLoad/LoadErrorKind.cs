@@ -41,8 +41,9 @@ public enum LoadErrorKind
 
     /// <summary>
     /// The server closed a connection before answering every request sent on it (or, for Idle, closed a held
-    /// connection). A close it announced (<c>Connection: close</c>) or one with nothing in flight is no error:
-    /// the connection is reopened and counted in <see cref="LoadResult.ConnectionsReopened"/>.
+    /// connection). A close it announced (<c>Connection: close</c>) or one with nothing in flight is no error.
+    /// Either way (and after every other error on an open connection) a new connection opens in its place,
+    /// counted in <see cref="LoadResult.ConnectionsReopened"/>; Idle connections are not replaced.
     /// </summary>
     ClosedEarly,
 

@@ -157,8 +157,9 @@ public static class LoadGenerator
 
             intervals.Report(Stopwatch.GetTimestamp());
 
-            // Every connection failed or closed, none is being opened, and nothing can progress any more. Once the run's
-            // time is up no connection is reopened, so a tick that comes before the stop is seen finds none: that is the stop.
+            // No connection is open, and none is being opened or waiting to be (every slot gave up: see LoadConnector), so
+            // nothing can progress any more. Once the run's time is up no connection is reopened, so a tick that comes before
+            // the stop is seen finds none: that is the stop.
             if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && run.Options.Pattern != LoadPattern.Idle)
             {
                 return stop.IsCancellationRequested ? StoppedReason(userCancel) : "NoConnections";

@@ -15,7 +15,7 @@ public enum LoadPattern
     /// </summary>
     Http,
 
-    /// <summary>Open the connections and hold them without sending.</summary>
+    /// <summary>Open the connections and hold them without sending. One the server closes is counted (ClosedEarly) and not replaced, so the test shows what the server holds.</summary>
     Idle,
 
     /// <summary>
@@ -28,7 +28,7 @@ public enum LoadPattern
     /// A new connection per request, to measure connect (and TLS handshake) rate: connect, the handshake when
     /// <see cref="LoadOptions.Tls"/> is set, one HTTP/1.1 request (<see cref="LoadOptions.HttpRequests"/>, <c>GET /</c>
     /// when none) with <c>Connection: close</c>, its response, close, again. A request's latency includes its connect
-    /// and handshake. Closed loop only.
+    /// and handshake; a connect that fails fails its request, and the slot's next connect waits out its back-off. Closed loop only.
     /// </summary>
     Handshake,
 }

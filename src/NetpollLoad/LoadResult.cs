@@ -22,13 +22,17 @@ public sealed partial record LoadResult
 
     public required int ConnectionsRequested { get; init; }
 
-    /// <summary>Connections opened in all, including those opened again in place of ones the server closed cleanly.</summary>
+    /// <summary>Connections opened in all: the first of each slot plus <see cref="ConnectionsReopened"/>.</summary>
     public required int ConnectionsOpened { get; init; }
 
     public required int PeakConnections { get; init; }
     public required long ConnectFailures { get; init; }
 
-    /// <summary>Connections opened again after the server closed one the way its protocol allows (Connection: close, or with nothing in flight).</summary>
+    /// <summary>
+    /// Connections opened in place of one that closed, whether cleanly (Connection: close, nothing in flight) or by an
+    /// error (reset, cut short, response timeout, bad response), or of a connect that failed and was tried again.
+    /// After a connection that completed no response, or a failed connect, the next waits 10 ms, doubling to 1 s.
+    /// </summary>
     public long ConnectionsReopened { get; init; }
 
     /// <summary>Requests that completed (a full reply arrived; for HTTP, whatever its status).</summary>
@@ -84,7 +88,11 @@ public sealed partial record LoadResult
     /// <summary>Errors by cause: <c>ErrorsByKind.Refused</c>, <c>ErrorsByKind.ResponseTimeout</c>, ...</summary>
     public required LoadErrors ErrorsByKind { get; init; }
 
-    /// <summary>Why the test stopped: Duration, Requests, Canceled, or NoConnections (every connection failed or closed).</summary>
+    /// <summary>
+    /// Why the test stopped: Duration, Requests, Canceled, or NoConnections: no connection is open and none will be, because
+    /// every connect failed before any response completed (the target is down or refuses), or, in a run with no time
+    /// limit, every slot's connects kept failing for its whole back-off (about 2 s).
+    /// </summary>
     public required string StopReason { get; init; }
 
     /// <summary>One sample per progress interval: open connections, requests, rate, interval latency and schedule lag.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Netpoll.Connections;
@@ -24,21 +25,61 @@ public class LoadFailureTests
             Backend = backend,
             Target = server.EndPoint,
             Connections = 5,
-            Requests = 100,
+            Requests = 10,
             Duration = null,
             ResponseTimeout = TimeSpan.FromMilliseconds(500),
             ProgressInterval = TimeSpan.FromMilliseconds(50),
         }).WaitAsync(Bound);
 
+        // Each timed-out connection is replaced, so the whole budget is tried: two requests per connection, each failed.
         Assert.Equal(0, result.Requests);
-        Assert.Equal(5, result.RequestsFailed);
-        Assert.Equal(5, result.ErrorsByKind.ResponseTimeout);
-        Assert.Equal(5, result.Errors);
-        Assert.Equal("NoConnections", result.StopReason);
+        Assert.Equal(10, result.RequestsFailed);
+        Assert.Equal(10, result.ErrorsByKind.ResponseTimeout);
+        Assert.Equal(10, result.Errors);
+        Assert.Equal("Requests", result.StopReason);
+        Assert.InRange(result.ConnectionsReopened, 5, 10);
         Assert.Null(result.LatencyP50);
         Assert.Null(result.LatencyP99Ms);
         Assert.Null(result.LatencyMax);
         Assert.NotNull(result.ConnectP50); // the connections did open
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_request_bounded_run_whose_server_goes_away_retries_its_connects_with_back_off_then_stops(PollerBackendKind backend)
+    {
+        var server = TestServer.Start(new HttpHandler(), BackendMatrix.Server(backend));
+        Task? shutdown = null;
+        long shutAt = 0;
+        LoadResult result;
+        try
+        {
+            result = await LoadGenerator.RunAsync(
+                new LoadOptions
+                {
+                    Backend = backend, Target = server.EndPoint, Pattern = LoadPattern.Http, Connections = 2, Requests = 100_000_000, Duration = null,
+                    ProgressInterval = TimeSpan.FromMilliseconds(50),
+                },
+                p =>
+                {
+                    if (p.Requests > 0 && shutdown is null)
+                    {
+                        shutAt = Stopwatch.GetTimestamp();
+                        shutdown = server.Loop.ShutdownAsync(TimeSpan.Zero); // the server goes away for good once it has answered
+                    }
+                }).WaitAsync(Bound);
+        }
+        finally
+        {
+            await (shutdown ?? server.DisposeAsync().AsTask());
+        }
+
+        // It had answered, so a refused connect was retried after each back-off wait (10 ms doubling to 1 s); with no
+        // time limit to end the run, a slot gives up when a connect after the longest wait fails too: about 2.3 s.
+        Assert.Equal("NoConnections", result.StopReason);
+        Assert.True(result.Requests > 0);
+        Assert.InRange(result.ErrorsByKind.Refused, 2 * 6, 2 * 9);
+        Assert.True(Stopwatch.GetElapsedTime(shutAt) >= TimeSpan.FromSeconds(2), $"gave up {Stopwatch.GetElapsedTime(shutAt)} after the server went away");
     }
 
     [Theory]
