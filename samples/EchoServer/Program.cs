@@ -4,8 +4,8 @@ using Netpoll.Server;
 await using var loop = new EventLoop(connection =>
 {
     ConnectionReader reader = connection.Reader;
-    connection.Writer.AppendFrom(reader, reader.Length); // splice input into output: no copy, no allocation
-    return connection.Writer.FlushAsync();               // writev on this thread; EPOLLOUT only if it would block
+    // Splice input into output (no copy, no allocation) and flush: writev on this thread; EPOLLOUT only if it would block.
+    return connection.Writer.AppendFromAndFlushAsync(reader, reader.Length);
 }, new EventLoopOptions { Connection = new() { IdleTimeout = TimeSpan.FromMinutes(1), Dispatch = DispatchMode.Inline } });
 
 using var listener = NetpollListener.Create(7000);           // 127.0.0.1:7000

@@ -233,7 +233,7 @@ public sealed partial class Connection
                 SocketOutput.Skip(result);
                 SocketOutput.Release();
                 Interlocked.Add(ref Poller.Counters[PollerCounter.BytesOut], result);
-                _deadlines.Touch(Environment.TickCount64);
+                _deadlines.Touch(Poller.TurnStartedMs);
                 socketFull = result < submitted;
             }
             else

@@ -46,6 +46,25 @@ public sealed partial class Connection
             _output.Flush();
         }
 
+        return SendPublished(cancellationToken);
+    }
+
+    /// <summary>An AppendFrom and a flush whose publish shares the append's hold of the write gate (one acquisition, not two).</summary>
+    internal ValueTask AppendFromAndFlushAsync(LinkBuffer input, int n, CancellationToken cancellationToken)
+    {
+        lock (_writeGate)
+        {
+            LinkBuffer output = WritableOutput();
+            output.AppendFrom(input, n);
+            output.Flush();
+        }
+
+        return SendPublished(cancellationToken);
+    }
+
+    /// <summary>The rest of a flush, once its bytes are published: send them now, and wait while more than the high-water mark is unsent.</summary>
+    private ValueTask SendPublished(CancellationToken cancellationToken)
+    {
         if (!_lifecycle.TryAcquireIo())
         {
             throw ClosedException("FlushAsync");

@@ -259,7 +259,7 @@ public sealed partial class Connection
     private void InputArrived(int added)
     {
         Poller.Counters[PollerCounter.BytesIn] += added;
-        _deadlines.Touch(Environment.TickCount64);
+        _deadlines.Touch(Poller.TurnStartedMs);
         if (_transform is not null)
         {
             DecodeInput(); // raw bytes become plaintext input (and may open or close the connection)

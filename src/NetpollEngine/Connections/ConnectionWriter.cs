@@ -104,6 +104,14 @@ public readonly struct ConnectionWriter : IBufferWriter<byte>, IEquatable<Connec
     }
 
     /// <summary>
+    /// <see cref="AppendFrom"/> and then <see cref="FlushAsync"/>, atomic as one writer call: the move and the publish
+    /// take the write gate once instead of twice (an echo or a proxy per message).
+    /// </summary>
+    /// <exception cref="ConnectionClosedException">The connection closed, or closed while waiting.</exception>
+    public ValueTask AppendFromAndFlushAsync(ConnectionReader reader, int n, CancellationToken cancellationToken = default) =>
+        _connection.AppendFromAndFlushAsync(reader.Input, n, cancellationToken);
+
+    /// <summary>
     /// Publishes what was written and sends it: on this thread while the socket takes it, then from
     /// the poller. Completes when at most OutputHighWaterMark bytes remain unsent (default: all sent).
     /// </summary>

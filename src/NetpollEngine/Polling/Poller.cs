@@ -30,8 +30,7 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     private readonly TimerWheel _wheel;
     private readonly List<IPollable> _due = [];
     private readonly Thread _thread;
-    private IPollable?[] _slots = new IPollable?[64];
-    private uint[] _generations = new uint[64];
+    private PollerSlot[] _slots = new PollerSlot[64];
     private int[] _freeSlots = new int[64];
     private int _freeCount;
     private int _nextSlot = 1; // slot 0 would make token 0, the wake token
@@ -52,6 +51,13 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     public int Id { get; }
 
     public PollerCounters Counters { get; } = new();
+
+    /// <summary>
+    /// Environment.TickCount64 when this loop turn's wait returned. Poller thread only. The clock of the turn's
+    /// per-event bookkeeping (a connection's last activity, for its idle deadline): read once per turn rather
+    /// than twice per round trip, and older than the moment it stands for by at most the turn's own work.
+    /// </summary>
+    public long TurnStartedMs { get; private set; } = Environment.TickCount64;
 
     /// <summary>Handlers this poller sends to the ThreadPool, one work item per loop turn.</summary>
     public HandlerBatch Handlers { get; } = new();
@@ -117,8 +123,8 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     {
         Debug.Assert(IsPollerThread || !_thread.IsAlive, "Register runs on the poller thread.");
         int slot = AllocateSlot();
-        ulong token = ((ulong)_generations[slot] << 32) | (uint)slot;
-        _slots[slot] = target;
+        ulong token = ((ulong)_slots[slot].Generation << 32) | (uint)slot;
+        _slots[slot].Target = target;
         try
         {
             _backend.Add(fd, token, interest);
@@ -140,8 +146,8 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     {
         Debug.Assert(IsPollerThread || !_thread.IsAlive, "Attach runs on the poller thread.");
         int slot = AllocateSlot();
-        _slots[slot] = target;
-        return ((ulong)_generations[slot] << 32) | (uint)slot;
+        _slots[slot].Target = target;
+        return ((ulong)_slots[slot].Generation << 32) | (uint)slot;
     }
 
     /// <summary>Changes interest of a registration. Any thread on epoll and kqueue; the poller thread on a completion backend.</summary>
@@ -155,10 +161,9 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     {
         Debug.Assert(IsPollerThread || !_thread.IsAlive, "Unregister runs on the poller thread.");
         _backend.Remove(fd, token);
-        int slot = (int)(uint)token;
-        if (slot < _nextSlot && _slots[slot] is not null && _generations[slot] == (uint)(token >> 32))
+        if (Resolve(token) is not null)
         {
-            FreeSlot(slot);
+            FreeSlot((int)(uint)token);
         }
     }
 
@@ -192,12 +197,12 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     /// </summary>
     private long BufferedInputBytes()
     {
-        IPollable?[] slots = Volatile.Read(ref _slots);
+        PollerSlot[] slots = Volatile.Read(ref _slots);
         int end = Math.Min(Volatile.Read(ref _nextSlot), slots.Length);
         long sum = 0;
         for (int i = 1; i < end; i++)
         {
-            if (Volatile.Read(ref slots[i]) is { } registration)
+            if (Volatile.Read(ref slots[i].Target) is { } registration)
             {
                 sum += registration.BufferedInputBytes;
             }
@@ -294,8 +299,14 @@ internal sealed class Poller : IMeteredPoller, IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private IPollable? Resolve(ulong token)
     {
-        int slot = (int)(uint)token;
-        return slot < _nextSlot && _generations[slot] == (uint)(token >> 32) ? _slots[slot] : null;
+        uint slot = (uint)token;
+        if (slot >= (uint)_nextSlot)
+        {
+            return null;
+        }
+
+        ref PollerSlot entry = ref _slots[slot];
+        return entry.Generation == (uint)(token >> 32) ? entry.Target : null;
     }
 
     private void ReportFailure(string what, ulong token, Exception ex)
@@ -350,6 +361,7 @@ internal sealed class Poller : IMeteredPoller, IDisposable
             Counters[PollerCounter.BusyTicks] += beforeWait - mark;
             Volatile.Write(ref _waitStartedAt, beforeWait);
             int n = _backend.Wait(timeout);
+            TurnStartedMs = Environment.TickCount64;
             Volatile.Write(ref _waitStartedAt, 0);
             Volatile.Write(ref _sleeping, 0);
             mark = Stopwatch.GetTimestamp();
@@ -418,7 +430,6 @@ internal sealed class Poller : IMeteredPoller, IDisposable
         if (_nextSlot == _slots.Length)
         {
             Array.Resize(ref _slots, _slots.Length * 2);
-            Array.Resize(ref _generations, _generations.Length * 2);
         }
 
         return _nextSlot++;
@@ -426,8 +437,9 @@ internal sealed class Poller : IMeteredPoller, IDisposable
 
     private void FreeSlot(int slot)
     {
-        _slots[slot] = null;
-        _generations[slot] = (_generations[slot] + 1) & GenerationMask;
+        ref PollerSlot entry = ref _slots[slot];
+        entry.Target = null;
+        entry.Generation = (entry.Generation + 1) & GenerationMask;
         if (_freeCount == _freeSlots.Length)
         {
             Array.Resize(ref _freeSlots, _freeSlots.Length * 2);

@@ -18,7 +18,6 @@ public sealed class EchoHandler : ConnectionHandler
         }
 
         // Pooled nodes share the input's memory with the output: no copy, no allocation per request.
-        connection.Writer.AppendFrom(connection.Reader, n);
-        return connection.Writer.FlushAsync();
+        return connection.Writer.AppendFromAndFlushAsync(connection.Reader, n);
     }
 }

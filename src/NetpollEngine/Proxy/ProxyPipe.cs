@@ -105,9 +105,9 @@ internal sealed class ProxyPipe : IDisposable
             {
                 try
                 {
-                    writer.AppendFrom(reader, n);
+                    ValueTask flushed = writer.AppendFromAndFlushAsync(reader, n);
                     reader.Release();
-                    await writer.FlushAsync().ConfigureAwait(false);
+                    await flushed.ConfigureAwait(false);
                 }
                 catch (Exception ex) when (IsClosedConnection(ex))
                 {
