@@ -114,9 +114,9 @@ public sealed partial class Connection
             return;
         }
 
-        if (_sendResetErrno != 0)
+        if (Volatile.Read(ref _sendResetErrno) != 0)
         {
-            CloseOnPoller(CloseReason.Error, _sendResetErrno); // what the peer sent before its reset was delivered above
+            CloseAfterSendReset(); // the receive delivered what it had; the socket may hold the rest (a cancelled receive)
             return;
         }
 
@@ -245,13 +245,11 @@ public sealed partial class Connection
 
             if (result < 0 && result != -IoUring.ECANCELED && !socketFull)
             {
-                if (_receive == RingReceive.Armed && (-result == Errno.ECONNRESET || -result == Errno.EPIPE))
+                if (-result == Errno.ECONNRESET || -result == Errno.EPIPE)
                 {
-                    // The peer reset while we sent. What it sent before is acknowledged and queued for the armed
-                    // receive (a server's early answer, say a 413, before it closed with our request unread): the
-                    // receive delivers it, then ends, and the close follows there. Nothing more is sent: the
-                    // flush stays with the ring until the close path drops the output.
-                    _sendResetErrno = -result;
+                    // Nothing more is sent: the flush stays with the ring until the close path drops the output.
+                    _ = Interlocked.CompareExchange(ref _sendResetErrno, -result, 0);
+                    CloseAfterSendReset();
                 }
                 else
                 {

@@ -232,7 +232,11 @@ public sealed partial class Connection
                 CompleteFlushWaitersIfBelowMark();
             }
 
-            if (errno != 0 && errno != Errno.EAGAIN && errno != Errno.EINTR)
+            if (errno == Errno.ECONNRESET || errno == Errno.EPIPE)
+            {
+                OnSendReset(errno); // what the peer sent before its reset is read before the close
+            }
+            else if (errno != 0 && errno != Errno.EAGAIN && errno != Errno.EINTR)
             {
                 RequestClose(CloseReason.Error);
             }

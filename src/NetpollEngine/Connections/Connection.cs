@@ -60,7 +60,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private bool _writeArmed;                          // under _interestGate: a flush waits for the socket to drain
     private Interest _appliedInterest;                 // under _interestGate: the interest the poller has registered
     private RingReceive _receive;                      // poller: the ring's multishot receive (completion backend)
-    private int _sendResetErrno;                       // poller: a ring send met the peer's reset while the receive was armed; close when it ends
+    private int _sendResetErrno;                       // any thread sets it once (CAS): a send met the peer's reset; the poller reads what is queued, then closes (Connection.SendReset.cs)
 
     // Reader waits (Connection.ReadWait.cs).
     private AsyncSignal? _readSignal;                  // the reader: its one pending wait (created on first use)

@@ -14,6 +14,12 @@ namespace Netpoll.Proxy;
 /// <para>The link ends once (<see cref="End"/>): when both FINs went through, when a side fails (after
 /// the data it sent before failing was delivered), when a toxic ends it, or when the proxy stops. The
 /// first cause is the one counted.</para>
+/// <para>A side fails in one of two ways: reading it ends in an error, or writing to it does. A failed
+/// write stops only that direction (its pipe drops what its source still sends): the failed side's own
+/// pipe still delivers what that side sent before, and its end ends the link. An upstream that fails
+/// leaves the client a lingering close, as the Http handler's refusals do: its answer is flushed, then a
+/// FIN, and the client's bytes are dropped until it closes or <see cref="LingerTime"/> passes; closing
+/// with its input unread would reset the client and discard what it had not yet acknowledged.</para>
 /// </remarks>
 internal sealed class ProxyLink : ConnectionHandler
 {
@@ -21,12 +27,19 @@ internal sealed class ProxyLink : ConnectionHandler
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Connection? _upstream;      // set once, when the upstream connection registers
     private Toxic? _downSeen;           // the down toxic this link has already rolled for
-    private int _pipesFinished;         // pipes whose FIN went through
     private int _ended;                 // 1 once End ran
-    private int _resetPending;          // 1 once a reset waits for the client to acknowledge what it was sent
+    private readonly Lock _gate = new(); // guards the four pipe states below: a pipe's end and its destination's failure may race
+    private bool _upFinished;           // the client's FIN went through to the upstream
+    private bool _downFinished;         // the upstream's FIN went through to the client
+    private bool _upStopped;            // a write to the upstream failed: the client's bytes are dropped
+    private bool _downStopped;          // a write to the client failed: the upstream's bytes are dropped
+    private int _closingClient;         // 1 once the client's last step (a lingering close, or a reset after delivery) began
 
     private static readonly TimeSpan DeliveryLimit = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan DeliveryPoll = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>How long a client whose upstream failed may go on sending after its FIN (the Http handler's linger time).</summary>
+    public static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
 
     public ProxyLink(TcpProxy proxy, Connection client, Toxic? downSeen)
     {
@@ -117,33 +130,77 @@ internal sealed class ProxyLink : ConnectionHandler
         _ => pipe == Up ? ProxyCloseCause.ClientReset : ProxyCloseCause.UpstreamReset,
     };
 
-    /// <summary>A pipe passed its source's FIN on; the second one ends the link.</summary>
-    public void OnPipeFinished()
+    /// <summary>
+    /// A pipe passed its source's FIN on; the second one ends the link. A FIN from a side whose writes
+    /// failed already (it closed, then reset what we sent after) leaves nothing more to deliver from it.
+    /// </summary>
+    public void OnPipeFinished(ProxyPipe pipe)
     {
-        if (Interlocked.Increment(ref _pipesFinished) == 2)
+        bool otherFinished;
+        bool otherStopped;
+        lock (_gate)
+        {
+            SetFinished(pipe);
+            otherFinished = pipe == Up ? _downFinished : _upFinished;
+            otherStopped = pipe == Up ? _downStopped : _upStopped;
+        }
+
+        if (otherFinished)
         {
             End(ProxyCloseCause.Completed, resetClient: false, resetUpstream: false);
         }
+        else if (otherStopped)
+        {
+            OnSourceFailed(pipe, CauseOfEnd(pipe, SourceOf(pipe)));
+        }
     }
 
-    /// <summary>The source of <paramref name="pipe"/> failed and what it sent before was delivered: end the link.</summary>
+    /// <summary>The source of <paramref name="pipe"/> failed and what it sent before was delivered: end the link (for the upstream, after the client's last step).</summary>
     public void OnSourceFailed(ProxyPipe pipe, ProxyCloseCause cause)
     {
-        bool upstreamFailed = pipe == Down;
-        if (upstreamFailed && _proxy.Options.OnUpstreamFailure == UpstreamFailureAction.Reset)
+        if (pipe == Up)
         {
-            _ = ResetClientWhenDeliveredAsync(cause);
+            End(cause, resetClient: cause == ProxyCloseCause.ClientReset, resetUpstream: false);
             return;
         }
 
-        End(cause, resetClient: !upstreamFailed && cause == ProxyCloseCause.ClientReset, resetUpstream: upstreamFailed);
+        Up.Close(); // the upstream is gone: the client's bytes have nowhere to go
+        if (Interlocked.Exchange(ref _closingClient, 1) != 0)
+        {
+            return;
+        }
+
+        _ = _proxy.Options.OnUpstreamFailure == UpstreamFailureAction.Reset ? ResetClientWhenDeliveredAsync(cause) : LingerCloseClientAsync(cause);
     }
 
-    /// <summary>A write to <paramref name="pipe"/>'s destination failed: that side went away.</summary>
-    public void OnDestinationFailed(ProxyPipe pipe, Connection destination)
+    /// <summary>
+    /// A write to <paramref name="pipe"/>'s destination failed: that side is going away (a failed write closes
+    /// its connection once what it sent is read). This direction stops; the other pipe delivers what the
+    /// failed side sent before and ends the link with its end (or now, if its FIN went through already).
+    /// </summary>
+    public void OnDestinationFailed(ProxyPipe pipe)
     {
-        ProxyPipe destinationsPipe = pipe == Up ? Down : Up; // the pipe that reads from the destination
-        OnSourceFailed(destinationsPipe, CauseOfEnd(destinationsPipe, destination));
+        pipe.Close();
+        bool otherFinished;
+        lock (_gate)
+        {
+            if (pipe == Up)
+            {
+                _upStopped = true;
+                otherFinished = _downFinished;
+            }
+            else
+            {
+                _downStopped = true;
+                otherFinished = _upFinished;
+            }
+        }
+
+        if (otherFinished)
+        {
+            ProxyPipe other = pipe == Up ? Down : Up;
+            OnSourceFailed(other, CauseOfEnd(other, SourceOf(other)));
+        }
     }
 
     /// <summary>
@@ -175,11 +232,6 @@ internal sealed class ProxyLink : ConnectionHandler
     /// </summary>
     private async Task ResetClientWhenDeliveredAsync(ProxyCloseCause cause)
     {
-        if (Interlocked.Exchange(ref _resetPending, 1) != 0)
-        {
-            return;
-        }
-
         TimeSpan limit = _proxy.Options.Connection.WriteTimeout > TimeSpan.Zero ? _proxy.Options.Connection.WriteTimeout : DeliveryLimit;
         long until = Environment.TickCount64 + (long)limit.TotalMilliseconds;
         while (!IsEnded && Client.HasUnacknowledgedOutput && Environment.TickCount64 < until)
@@ -188,6 +240,40 @@ internal sealed class ProxyLink : ConnectionHandler
         }
 
         End(cause, resetClient: true, resetUpstream: true);
+    }
+
+    /// <summary>
+    /// The upstream failed and its bytes were flushed to the client: FIN after them, drop what the client still
+    /// sends (the stopped up pipe reads on) until it closes or <see cref="LingerTime"/> passes, then end. Closing
+    /// at once with the client's input unread would reset it, and a reset discards what it has not acknowledged.
+    /// </summary>
+    private async Task LingerCloseClientAsync(ProxyCloseCause cause)
+    {
+        try
+        {
+            Client.ShutdownSend();
+            await Up.SourceEnded.WaitAsync(LingerTime).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        catch (Exception ex) when (ex is ConnectionClosedException or System.Net.Sockets.SocketException)
+        {
+            // the client is gone already: nothing to linger for
+        }
+
+        End(cause, resetClient: false, resetUpstream: true);
+    }
+
+    private Connection SourceOf(ProxyPipe pipe) => pipe == Up ? Client : Volatile.Read(ref _upstream)!;
+
+    private void SetFinished(ProxyPipe pipe)
+    {
+        if (pipe == Up)
+        {
+            _upFinished = true;
+        }
+        else
+        {
+            _downFinished = true;
+        }
     }
 
     private static void Close(Connection connection, bool reset)

@@ -45,6 +45,7 @@ internal sealed class ProxyPipe : IDisposable
     private Timer? _timer;                    // wakes the drainer when the next entry or deadline is due
 
     private long _bytes;                      // written by the reader only: bytes read from the source
+    private readonly TaskCompletionSource _sourceEnded = new(TaskCreationOptions.RunContinuationsAsynchronously); // the reader saw the source's end
 
     public ProxyPipe(ProxyLink link, ToxicStream stream, int highWater, int lowWater)
     {
@@ -59,10 +60,15 @@ internal sealed class ProxyPipe : IDisposable
     /// <summary>Bytes read from the source so far.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
+    /// <summary>Completes when the reader saw its source end (FIN, reset or close), forwarding or not.</summary>
+    public Task SourceEnded => _sourceEnded.Task;
+
     /// <summary>
     /// The reader: forwards <paramref name="source"/> to <paramref name="dest"/> until the source ends,
     /// queues its end, then waits for the whole connection to end (so the engine does not close the
-    /// source while the other direction still writes to it). Runs as the source's handler call.
+    /// source while the other direction still writes to it). Runs as the source's handler call. Once the
+    /// pipe is closed (the link ends, or the destination failed) it reads on and drops what it reads, so the
+    /// source's kernel never holds unread input when its connection closes (that close would be a reset).
     /// </summary>
     public async ValueTask RunAsync(Connection source, Connection dest)
     {
@@ -76,51 +82,52 @@ internal sealed class ProxyPipe : IDisposable
         ConnectionWriter writer = dest.Writer;
         PendingKind end = PendingKind.End;
         ProxyCloseCause cause = ProxyCloseCause.Completed;
-        try
+        while (true)
         {
-            while (true)
+            try
+            {
+                await reader.WaitAsync(1).ConfigureAwait(false);
+            }
+            catch (EndOfStreamException)
+            {
+                break; // FIN, after every byte before it was read
+            }
+            catch (ConnectionClosedException)
+            {
+                end = PendingKind.Failure;
+                cause = _link.CauseOfEnd(this, source);
+                break;
+            }
+
+            int n = reader.Length;
+            Volatile.Write(ref _bytes, _bytes + n);
+            if (CanWriteDirectly())
             {
                 try
-                {
-                    await reader.WaitAsync(1).ConfigureAwait(false);
-                }
-                catch (EndOfStreamException)
-                {
-                    break; // FIN, after every byte before it was read
-                }
-                catch (ConnectionClosedException)
-                {
-                    end = PendingKind.Failure;
-                    cause = _link.CauseOfEnd(this, source);
-                    break;
-                }
-
-                int n = reader.Length;
-                Volatile.Write(ref _bytes, _bytes + n);
-                if (CanWriteDirectly())
                 {
                     ValueTask flushed = writer.AppendFromAndFlushAsync(reader, n);
                     reader.Release();
                     await flushed.ConfigureAwait(false);
-                    continue;
+                }
+                catch (Exception ex) when (IsClosedConnection(ex))
+                {
+                    _link.OnDestinationFailed(this); // closes this pipe: what the source still sends is dropped
                 }
 
-                Task? room = Admit(reader, n);
-                reader.Release();
-                Kick();
-                if (room is not null)
-                {
-                    await room.ConfigureAwait(false);
-                }
+                continue;
             }
 
-            EndSource(end, cause);
-        }
-        catch (Exception ex) when (IsClosedConnection(ex))
-        {
-            _link.OnDestinationFailed(this, dest); // a write failed: the destination went away
+            Task? room = Admit(reader, n); // a closed pipe drops the bytes here
+            reader.Release();
+            Kick();
+            if (room is not null)
+            {
+                await room.ConfigureAwait(false);
+            }
         }
 
+        EndSource(end, cause);
+        _sourceEnded.TrySetResult();
         await _link.Completion.ConfigureAwait(false);
     }
 
@@ -568,7 +575,7 @@ internal sealed class ProxyPipe : IDisposable
                 {
                     case PendingKind.End:
                         dest.ShutdownSend();
-                        _link.OnPipeFinished();
+                        _link.OnPipeFinished(this);
                         break;
                     case PendingKind.Failure:
                         _link.OnSourceFailed(this, item.Cause);
@@ -588,7 +595,7 @@ internal sealed class ProxyPipe : IDisposable
                 _draining = false;
             }
 
-            _link.OnDestinationFailed(this, dest);
+            _link.OnDestinationFailed(this);
         }
     }
 

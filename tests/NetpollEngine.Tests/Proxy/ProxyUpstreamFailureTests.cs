@@ -129,6 +129,42 @@ public class ProxyUpstreamFailureTests : ProxyTestBase
     }
 
     [Fact]
+    public async Task An_upstream_that_answers_and_resets_while_the_client_sends_loses_no_byte_of_its_answer()
+    {
+        // The upstream reads a little, answers 100,000 bytes, waits until the proxy acknowledged them, and resets
+        // while the client is still sending: the proxy's writes to it fail. The client must get the whole answer,
+        // then an end. Repeated, because whether the proxy's write or its read meets the reset first is a race.
+        const int Rounds = 10;
+        const int AnswerSize = 1_000_000;
+        byte[] answer = ProxyHarness.RandomBytes(AnswerSize, 16);
+        for (int round = 0; round < Rounds; round++)
+        {
+            await using ProxiedPair pair = await StartPairAsync(o => o with
+            {
+                Connection = new ConnectionOptions { InputHighWaterMark = 64 * 1024, InputLowWaterMark = 16 * 1024 },
+            });
+            (Socket client, Socket server, TcpProxy proxy) = (pair.Client, pair.Server, pair.Proxy);
+            using var sending = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            Task keepSending = SendUntilStoppedAsync(client, sending.Token);
+            await Support.SocketExtensions.ReceiveExactlyAsync(server, 1024); // the client is sending
+
+            // The upstream reads no more: the proxy pauses reading the client, whose bytes then wait unread in
+            // the proxy's kernel. The client reads nothing until after the reset, so the answer's tail waits in
+            // the proxy's kernel too (the client's window is smaller than the answer).
+            await ProxyHarness.Eventually(() => proxy.GetPollerStats().Sum(p => p.Paused) > 0, "the proxy paused reading the client");
+            await server.SendAsync(answer);
+            await ProxyHarness.WaitUntilAcknowledgedAsync(server); // every byte of the answer is the proxy's
+            ProxyHarness.Reset(server);
+
+            (byte[] received, SocketError end) = await ProxyHarness.ReceiveUntilClosedAsync(client, timeoutMs: 30_000);
+            await sending.CancelAsync();
+            await keepSending;
+            Assert.True(answer.AsSpan().SequenceEqual(received), $"round {round}: the upstream's answer was {AnswerSize} bytes, all acknowledged by the proxy; the client got {received.Length}");
+            Assert.True(end is SocketError.Success or SocketError.ConnectionReset, $"round {round}: the client's connection ended with {end}");
+        }
+    }
+
+    [Fact]
     public async Task A_client_reset_closes_the_upstream_and_is_counted()
     {
         await using ProxiedPair pair = await StartPairAsync();
@@ -141,6 +177,23 @@ public class ProxyUpstreamFailureTests : ProxyTestBase
         (byte[] rest, SocketError _) = await ProxyHarness.ReceiveUntilClosedAsync(server);
         Assert.Empty(rest);
         await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.ClientReset) == 1, "the client's reset was counted");
+    }
+
+    /// <summary>Sends as fast as the proxy takes it until <paramref name="stop"/> fires or the connection ends (bounded by the token's time).</summary>
+    private static async Task SendUntilStoppedAsync(Socket socket, CancellationToken stop)
+    {
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await socket.SendAsync(chunk, SocketFlags.None, stop);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // stopped, or the proxy ended the connection: sending is over either way
+        }
     }
 
     private static IPEndPoint FreePort()
