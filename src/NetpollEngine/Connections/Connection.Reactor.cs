@@ -274,6 +274,13 @@ public sealed partial class Connection
     /// <summary>The peer sent FIN: stop reading, let the handler drain what arrived, then close.</summary>
     private void OnPeerClosed()
     {
+        if (_lifecycle.IsPeerClosed)
+        {
+            // The transform ended the stream first (a TLS close_notify decoded from the same read, or while the ring's
+            // receive was still armed): the socket's FIN after it adds nothing.
+            return;
+        }
+
         if (_lifecycle.IsHandshaking)
         {
             CloseOnPoller(CloseReason.PeerClosed, 0); // a truncated handshake: nothing was ever open to drain

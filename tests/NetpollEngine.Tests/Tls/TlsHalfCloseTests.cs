@@ -139,6 +139,40 @@ public sealed class TlsHalfCloseTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_close_notify_and_the_FIN_right_behind_it_end_the_stream_once(PollerBackendKind backend)
+    {
+        // curl's way out: close_notify, then the FIN at once, while the server's handler still runs: the answer still
+        // goes, then a clean end. (The FIN read after a decoded close_notify was once taken for a second end of stream —
+        // seen as a failed debug assertion under curl → TLS proxy on io_uring in ./test.sh; these rounds did not hit
+        // that timing, so they pin the behaviour rather than reproduce it.)
+        await using TestServer server = Start(backend, async c =>
+        {
+            int n = c.Reader.Length;
+            if (n > 0)
+            {
+                await Task.Delay(50); // still running when the close_notify and the FIN arrive
+                await c.Writer.AppendFromAndFlushAsync(c.Reader, n);
+            }
+        });
+        for (int round = 0; round < 10; round++)
+        {
+            using var socket = await server.ConnectSocketAsync();
+            await using SslStream client = await TlsTestServer.ConnectSslStreamAsync(new System.Net.Sockets.NetworkStream(socket, ownsSocket: false));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await client.WriteAsync("ping"u8.ToArray(), cts.Token);
+            await client.ShutdownAsync();
+            socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            byte[] echoed = new byte[4];
+            await client.ReadExactlyAsync(echoed, cts.Token);
+            Assert.Equal("ping", Encoding.ASCII.GetString(echoed));
+            Assert.Equal(0, await client.ReadAsync(new byte[1], cts.Token));
+        }
+
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 0, "every connection closed after its peer's end");
+    }
+
     private static async Task AssertPongAfterCloseNotifyAsync(SslStream client)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
