@@ -159,8 +159,10 @@ public static class LoadGenerator
 
             // No connection is open, and none is being opened or waiting to be (every slot gave up: see LoadConnector), so
             // nothing can progress any more. Once the run's time is up no connection is reopened, so a tick that comes before
-            // the stop is seen finds none: that is the stop.
-            if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && run.Options.Pattern != LoadPattern.Idle)
+            // the stop is seen finds none: that is the stop. An Idle run goes on after the server closed what it held (its
+            // result shows that), but not when no connection ever opened: a target that is down has nothing to show.
+            bool idleHeldSome = run.Options.Pattern == LoadPattern.Idle && Volatile.Read(ref run.Opened) > 0;
+            if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && !idleHeldSome)
             {
                 return stop.IsCancellationRequested ? StoppedReason(userCancel) : "NoConnections";
             }

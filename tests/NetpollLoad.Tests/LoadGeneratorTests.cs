@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Netpoll.Diagnostics;
 using Netpoll.Load;
@@ -97,9 +98,21 @@ public class LoadGeneratorTests
         Assert.Equal(0, server.Loop.GetStats().Sum(s => s.BufferBytes));
     }
 
+    public static TheoryData<PollerBackendKind, LoadPattern> BackendsAndPatterns()
+    {
+        var data = new TheoryData<PollerBackendKind, LoadPattern>();
+        foreach (PollerBackendKind backend in BackendMatrix.Backends)
+        {
+            data.Add(backend, LoadPattern.PingPong);
+            data.Add(backend, LoadPattern.Idle);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
-    public async Task Connections_to_a_closed_port_are_counted_as_refused(PollerBackendKind backend)
+    [MemberData(nameof(BackendsAndPatterns))]
+    public async Task Connections_to_a_closed_port_are_counted_as_refused_and_end_the_run(PollerBackendKind backend, LoadPattern pattern)
     {
         int port;
         using (var probe = NetpollListener.Create(0))
@@ -107,7 +120,9 @@ public class LoadGeneratorTests
             port = ((IPEndPoint)probe.LocalEndPoint).Port;
         }
 
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = new IPEndPoint(IPAddress.Loopback, port), Connections = 5, Duration = TimeSpan.FromSeconds(10) });
+        var clock = Stopwatch.StartNew();
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions { Backend = backend, Target = new IPEndPoint(IPAddress.Loopback, port), Connections = 5, Duration = TimeSpan.FromSeconds(30), Pattern = pattern });
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"a target that is down ends the run, not its 30 s (took {clock.Elapsed})");
         Assert.Equal(5, result.ConnectFailures);
         Assert.Equal(5, result.ErrorsByKind[LoadErrorKind.Refused]);
         Assert.Equal("NoConnections", result.StopReason);
