@@ -44,6 +44,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
     private bool _handshakeSent;         // _gate: the Handshake pattern's one request is written
     private bool _answered;              // _gate: a response completed on this connection (its slot's back-off resets)
+    private bool _settled;               // _gate: its requests are counted for good (closed, or in flight at the run's stop); nothing counts after
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
 
@@ -178,6 +179,31 @@ internal sealed class LoadConnection : ConnectionHandler
 
         connection.Close();
     }
+
+    /// <summary>
+    /// The run stopped: what this connection has in flight (with the Handshake pattern's request, taken before its
+    /// connect, when it is not sent yet) is counted as in flight at the stop, and nothing after this counts. A close that
+    /// is settling holds the gate until it has counted its end; after it, this finds the connection settled. Any thread.
+    /// </summary>
+    public void SettleAtStop()
+    {
+        lock (_gate)
+        {
+            if (_settled)
+            {
+                return;
+            }
+
+            _settled = true;
+            _done = true;
+            _run.InFlightAtStop(_inFlight + UnsentHandshakeLocked());
+            _inFlight = 0;
+            Volatile.Write(ref _oldestSentAt, 0);
+        }
+    }
+
+    /// <summary>The Handshake pattern's request, taken from the budget before the connect, while it is not yet written: 1, else 0.</summary>
+    private int UnsentHandshakeLocked() => Pattern == LoadPattern.Handshake && !_handshakeSent ? 1 : 0;
 
     /// <summary>Sends as many requests as the depth allows and the budget or schedule gives. Returns how many were written (flush after).</summary>
     private int SendLocked(Connection connection)
@@ -435,36 +461,56 @@ internal sealed class LoadConnection : ConnectionHandler
 
     private void SettleRequests(Connection connection)
     {
-        int lost;
-        Ending ending;
         bool answered;
-        bool completedAtClose = false;
-        bool cutShort;
         int cursor;
         lock (_gate)
         {
+            if (_settled)
+            {
+                return; // the run stopped first: what was in flight is counted as in flight at the stop, and this close is not the run's
+            }
+
+            _settled = true;
             _done = true;
+            bool completedAtClose = false;
             if (_run.Http is not null && _inFlight > 0 && _http.CompleteAtClose())
             {
                 CompleteOldest(_http.StatusCode); // a body that runs until the server closes ends here
                 completedAtClose = true;
             }
 
-            lost = _inFlight;
-            ending = _ending;
-            answered = _answered;
-            cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
+            // Counted under the gate, so the run's stop (SettleAtStop) waits for it: a result never misses a close that was settling.
+            int lost = _inFlight + UnsentHandshakeLocked();
+            bool cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
+            CountEndLocked(connection, lost, cutShort, completedAtClose);
+            _run.Fail(lost);
             _inFlight = 0;
-            cursor = _cursor;
             Volatile.Write(ref _oldestSentAt, 0);
+            answered = _answered;
+            cursor = _cursor;
         }
 
-        if (_run.Stopping)
+        // A connection that completed nothing (refused its requests, reset, answered garbage or nothing) is replaced only
+        // after the slot's back-off, so a hostile server gets a bounded connect rate; one that was answering goes at once.
+        if (answered)
         {
-            return; // the generator closed it at the end of the run: not an error, and nothing is waited for
+            _backoff.Answered();
+        }
+        else
+        {
+            _backoff.Failed();
         }
 
-        switch (ending)
+        if (Pattern is not (LoadPattern.Handshake or LoadPattern.Idle))
+        {
+            _connector.Reopen(_number, cursor, _backoff); // the Handshake slot opens its own next; Idle holds what the server keeps
+        }
+    }
+
+    /// <summary>Counts why the connection ended, by who ended it and how: <paramref name="lost"/> requests went with it.</summary>
+    private void CountEndLocked(Connection connection, int lost, bool cutShort, bool completedAtClose)
+    {
+        switch (_ending)
         {
             case Ending.ResponseTimeout:
                 _run.Error(LoadErrorKind.ResponseTimeout, lost);
@@ -486,24 +532,6 @@ internal sealed class LoadConnection : ConnectionHandler
                 }
 
                 break;
-        }
-
-        _run.Fail(lost);
-
-        // A connection that completed nothing (refused its requests, reset, answered garbage or nothing) is replaced only
-        // after the slot's back-off, so a hostile server gets a bounded connect rate; one that was answering goes at once.
-        if (answered)
-        {
-            _backoff.Answered();
-        }
-        else
-        {
-            _backoff.Failed();
-        }
-
-        if (Pattern is not (LoadPattern.Handshake or LoadPattern.Idle))
-        {
-            _connector.Reopen(_number, cursor, _backoff); // the Handshake slot opens its own next; Idle holds what the server keeps
         }
     }
 }
