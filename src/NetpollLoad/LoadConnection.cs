@@ -173,8 +173,7 @@ internal sealed class LoadConnection : ConnectionHandler
                 return;
             }
 
-            _done = true;
-            _ending = Ending.ResponseTimeout;
+            EndLocked(Ending.ResponseTimeout, LoadErrorKind.ResponseTimeout);
         }
 
         connection.Close();
@@ -354,17 +353,16 @@ internal sealed class LoadConnection : ConnectionHandler
             if (Pattern == LoadPattern.Handshake)
             {
                 // Its one request is answered: the slot opens the next connection.
-                _done = true;
-                _ending = Ending.Answered;
+                EndLocked(Ending.Answered, null);
                 connection.Close();
                 break;
             }
 
             if (Pattern == LoadPattern.Http && _http.CloseAfter)
             {
-                // The server said it closes after this response: close now, and open another in its place.
-                _done = true;
-                _ending = Ending.Announced;
+                // The server said it closes after this response: close now, and open another in its place (what was
+                // pipelined behind it fails as closed early).
+                EndLocked(Ending.Announced, LoadErrorKind.ClosedEarly);
                 connection.Close();
                 break;
             }
@@ -389,9 +387,27 @@ internal sealed class LoadConnection : ConnectionHandler
     {
         // The reply cannot be parsed, so neither can anything after it: the connection is done.
         _run.Error(LoadErrorKind.BadResponse, detail);
-        _done = true;
-        _ending = Ending.BadResponse;
+        EndLocked(Ending.BadResponse, null);
         connection.Close();
+    }
+
+    /// <summary>
+    /// This side ends the connection (the caller closes it next): the requests still in flight fail now, each counted as
+    /// <paramref name="errorPerRequest"/> when one is given, so the run's stop, should it come before the close has
+    /// settled, finds them resolved as what they were when this side gave up on them.
+    /// </summary>
+    private void EndLocked(Ending ending, LoadErrorKind? errorPerRequest)
+    {
+        _done = true;
+        _ending = ending;
+        if (errorPerRequest is { } kind)
+        {
+            _run.Error(kind, _inFlight);
+        }
+
+        _run.Fail(_inFlight);
+        _inFlight = 0;
+        Volatile.Write(ref _oldestSentAt, 0);
     }
 
     /// <summary>
@@ -482,7 +498,7 @@ internal sealed class LoadConnection : ConnectionHandler
             // Counted under the gate, so the run's stop (SettleAtStop) waits for it: a result never misses a close that was settling.
             int lost = _inFlight + UnsentHandshakeLocked();
             bool cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
-            CountEndLocked(connection, lost, cutShort, completedAtClose);
+            CountEndLocked(connection, cutShort, completedAtClose);
             _run.Fail(lost);
             _inFlight = 0;
             Volatile.Write(ref _oldestSentAt, 0);
@@ -507,31 +523,21 @@ internal sealed class LoadConnection : ConnectionHandler
         }
     }
 
-    /// <summary>Counts why the connection ended, by who ended it and how: <paramref name="lost"/> requests went with it.</summary>
-    private void CountEndLocked(Connection connection, int lost, bool cutShort, bool completedAtClose)
+    /// <summary>Counts why the connection ended when the server (or the network) ended it: this side counted its own endings (<see cref="EndLocked"/>).</summary>
+    private void CountEndLocked(Connection connection, bool cutShort, bool completedAtClose)
     {
-        switch (_ending)
+        if (_ending != Ending.None)
         {
-            case Ending.ResponseTimeout:
-                _run.Error(LoadErrorKind.ResponseTimeout, lost);
-                break;
-            case Ending.BadResponse:
-            case Ending.Answered:
-                break; // counted when it was read
-            case Ending.Announced:
-                _run.Error(LoadErrorKind.ClosedEarly, lost); // pipelined behind the response that announced the close
-                break;
-            default:
-                if (connection.CloseReason == CloseReason.Error)
-                {
-                    _run.Error(LoadErrorKind.Reset);
-                }
-                else if (!completedAtClose && (cutShort || Pattern == LoadPattern.Idle))
-                {
-                    _run.Error(LoadErrorKind.ClosedEarly); // not an end the protocol allows (a reply that runs to the close, or nothing in flight)
-                }
+            return;
+        }
 
-                break;
+        if (connection.CloseReason == CloseReason.Error)
+        {
+            _run.Error(LoadErrorKind.Reset);
+        }
+        else if (!completedAtClose && (cutShort || Pattern == LoadPattern.Idle))
+        {
+            _run.Error(LoadErrorKind.ClosedEarly); // not an end the protocol allows (a reply that runs to the close, or nothing in flight)
         }
     }
 }

@@ -21,18 +21,8 @@ public class StopAccountingTests
     {
         // The server reads and never answers, and the response timeout is far past the run's end.
         await using var server = TestServer.Start(new DiscardHandler(), BackendMatrix.Server(backend));
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
-        {
-            Backend = backend,
-            Target = server.EndPoint,
-            Pattern = LoadPattern.Pipelined,
-            Pipeline = 4,
-            MessageSize = MessageSize,
-            Connections = 3,
-            Duration = TimeSpan.FromSeconds(1),
-            ResponseTimeout = TimeSpan.FromMinutes(1),
-            ProgressInterval = TimeSpan.FromMilliseconds(50),
-        }).WaitAsync(Bound);
+        LoadOptions options = Busy(backend, server, TimeSpan.FromSeconds(1)) with { Connections = 3, ResponseTimeout = TimeSpan.FromMinutes(1) };
+        LoadResult result = await LoadGenerator.RunAsync(options).WaitAsync(Bound);
 
         Assert.Equal("Duration", result.StopReason);
         Assert.Equal(0, result.Requests);
