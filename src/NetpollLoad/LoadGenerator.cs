@@ -180,7 +180,8 @@ public static class LoadGenerator
     /// <summary>
     /// Waits for the connects under way when the run stopped (its stop token cancels them, so they end at once), so every
     /// connection they opened is listed for <see cref="LoadRun.SettleAtStop"/>. Bounded: a connect that ignored the
-    /// cancellation could only open a connection that takes no request (none is taken after the stop).
+    /// cancellation could only open a connection that takes no request (none is taken after the stop; a Handshake
+    /// connect, which carries one, is the ramp's, and the ramp has been awaited).
     /// </summary>
     private static async Task WaitForConnectsAsync(LoadRun run)
     {
