@@ -207,6 +207,8 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         }
     }
 
+    public override string? FailureMessage => Volatile.Read(ref _failureMessage);
+
     public override Exception HandshakeEnded(CloseReason closeReason)
     {
         TlsFailure failure = _failure != TlsFailure.None ? _failure : closeReason switch
@@ -486,7 +488,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     private TransformStatus Fail(int sslError)
     {
-        (TlsFailure failure, string message) = TlsErrors.Describe(_ssl, sslError, _context.PeerName);
+        (TlsFailure failure, string message) = TlsErrors.Describe(_ssl, sslError, _context.PeerName, established: _state != State.Handshaking);
         RecordFailure(failure, message);
         _state = State.Failed;
         return TransformStatus.Failed;
