@@ -38,6 +38,9 @@ namespace Netpoll.Connections;
 ///   operations (completion backend, poller thread): 0 ──BeginOperation──► n ──EndOperation (its final completion)──► 0
 ///              a receive armed is one, a send in flight one; while n > 0 the ring holds one fd reference
 /// </code>
+/// <para>PeerClosed also ends the input when a transform meets bad bytes after plaintext it decoded (a forged TLS
+/// record, a fatal alert after data): <c>MarkPeerClosed(failed: true)</c> adds PeerFailed, and the handler drains
+/// what came before them as it does after a FIN, but the drain closes as <see cref="CloseReason.Error"/>.</para>
 /// <para>The callbacks (OnDisconnect when the peer ended it, close callbacks, the owner's
 /// OnConnectionClosed) are queued by the close path, so they run once too.</para>
 /// <para>Separate words, because they change at different rates: <see cref="_state"/> once or twice per
@@ -58,6 +61,7 @@ internal struct ConnectionLifecycle
     private const int AbortiveBit = 1 << 3;     // close with a reset (SO_LINGER 0), unsent output dropped
     private const int Closing = 1 << 4;         // the close path has started (it runs once)
     private const int HandshakingBit = 1 << 5;  // a transform (TLS) is handshaking: no handler call yet, a dialer waits
+    private const int PeerFailedBit = 1 << 6;   // with PeerClosedBit: the peer's stream ended in bad bytes (a transform's), not a FIN
     private const int ReasonShift = 8;
 
     // _dispatch values.
@@ -87,6 +91,9 @@ internal struct ConnectionLifecycle
     public readonly bool IsRegistered => (Volatile.Read(in _state) & Registered) != 0;
 
     public readonly bool IsPeerClosed => (Volatile.Read(in _state) & PeerClosedBit) != 0;
+
+    /// <summary>How a drain after the peer's end closes: <see cref="CloseReason.PeerClosed"/> after a FIN or close_notify, <see cref="CloseReason.Error"/> after bad bytes.</summary>
+    public readonly CloseReason PeerCloseReason => (Volatile.Read(in _state) & PeerFailedBit) != 0 ? CloseReason.Error : CloseReason.PeerClosed;
 
     public readonly bool IsCloseRequested => (Volatile.Read(in _state) & CloseRequested) != 0;
 
@@ -123,11 +130,14 @@ internal struct ConnectionLifecycle
         return true;
     }
 
-    /// <summary>The peer's FIN was read. Poller thread; once.</summary>
-    public void MarkPeerClosed()
+    /// <summary>
+    /// The peer's FIN was read, or (<paramref name="failed"/>) the transform met bad bytes after plaintext it had
+    /// decoded: either way the peer sends nothing more. Poller thread; once.
+    /// </summary>
+    public void MarkPeerClosed(bool failed = false)
     {
         Debug.Assert(!IsPeerClosed, "EOF is read once: the poller stops reading after it.");
-        Interlocked.Or(ref _state, PeerClosedBit);
+        Interlocked.Or(ref _state, failed ? PeerClosedBit | PeerFailedBit : PeerClosedBit);
     }
 
     /// <summary>Open → Open+Handshaking, at registration of a connection with a transform. Poller thread; once.</summary>
