@@ -172,7 +172,7 @@ public static class LoadGenerator
             // the stop is seen finds none: that is the stop. An Idle run goes on after the server closed what it held (its
             // result shows that), but not when no connection ever opened: a target that is down has nothing to show.
             bool idleHeldSome = run.Options.Pattern == LoadPattern.Idle && Volatile.Read(ref run.Opened) > 0;
-            if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && !idleHeldSome)
+            if (ramp.IsCompleted && !run.HasConnections && !idleHeldSome)
             {
                 return stop.IsCancellationRequested ? StoppedReason(userCancel) : "NoConnections";
             }
