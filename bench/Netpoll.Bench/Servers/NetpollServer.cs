@@ -14,7 +14,7 @@ namespace Netpoll.Bench;
 /// mock routes (<see cref="MockRoutes"/>) whose static <c>GET /</c> sends the same bytes as the built-in one;
 /// on the backend named (never Auto: a bench names what it measures); with TLS when given a certificate (ALPN http/1.1).
 /// </summary>
-internal sealed class NetpollServer(IPEndPoint endPoint, NetpollServer.Protocol protocol, DispatchMode dispatch, int pollers, PollerBackendKind backend = PollerBackendKind.Epoll, IoUringOptions? ioUring = null, X509Certificate2? certificate = null) : IBenchServer
+internal sealed class NetpollServer(IPEndPoint endPoint, NetpollServer.Protocol protocol, DispatchMode dispatch, int pollers, PollerBackendKind backend = PollerBackendKind.Epoll, bool submissionPolling = false, X509Certificate2? certificate = null) : IBenchServer
 {
     private EventLoop? _loop;
 
@@ -32,7 +32,7 @@ internal sealed class NetpollServer(IPEndPoint endPoint, NetpollServer.Protocol 
             Name = protocol switch { Protocol.Echo => "bench-echo", Protocol.Http => "bench-http", _ => "bench-http-mock" },
             Connection = new ConnectionOptions { Dispatch = dispatch },
             Backend = backend,
-            IoUring = ioUring ?? new IoUringOptions(),
+            IoUring = new IoUringOptions { SubmissionPolling = submissionPolling },
             Tls = certificate is null ? null : new TlsServerOptions { Certificate = certificate, ApplicationProtocols = protocol == Protocol.Echo ? null : ["http/1.1"] },
         };
         if (pollers > 0)

@@ -7,9 +7,8 @@ using Netpoll.Polling;
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>server KIND [--port N] [--pollers N] [--upstream HOST:PORT] [--cert PFX] [--batch N] [--batch-wait-us US]</c>: runs one server
-/// (netpoll-proxy, netpoll-proxy-epoll: a proxy to --upstream; the -https kinds need --cert) until "quit" or the end of stdin.
-/// <c>--batch</c> and <c>--batch-wait-us</c> set the io_uring servers' <see cref="IoUringOptions.CompletionBatch"/> and its wait.
+/// <c>server KIND [--port N] [--pollers N] [--upstream HOST:PORT] [--cert PFX]</c>: runs one server (netpoll-proxy, netpoll-proxy-epoll: a
+/// proxy to --upstream; the -https kinds need --cert) until "quit" or the end of stdin.
 /// Prints <c>READY port</c> once listening. On stdin, <c>stats</c> prints one JSON line of GC and
 /// server counters; <c>gc</c> forces a full collection first (for memory per idle connection);
 /// <c>allocs</c> prints what <c>--alloc-trace</c> sampled since <c>allocs-reset</c> (bytes by type, diagnosis only).
@@ -24,11 +23,6 @@ internal static class ServerCommand
         int port = options.Int("port", 0);
         int pollers = options.Int("pollers", 0);
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
-        var ioUring = new IoUringOptions
-        {
-            CompletionBatch = options.Int("batch", 1),
-            CompletionBatchWait = TimeSpan.FromMicroseconds(options.Double("batch-wait-us", 50)),
-        };
         X509Certificate2? certificate = kind.Contains("-https", StringComparison.Ordinal)
             ? BenchCertificate.Load(options.Get("cert") ?? throw new ArgumentException($"server {kind} needs --cert PATH (a PFX without a password)."))
             : null;
@@ -40,14 +34,14 @@ internal static class ServerCommand
             "netpoll-http-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers),
             "netpoll-http-mock" => new NetpollServer(endPoint, NetpollServer.Protocol.HttpMock, DispatchMode.ThreadPool, pollers),
             "netpoll-http-mock-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.HttpMock, DispatchMode.Inline, pollers),
-            "netpoll-uring" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.ThreadPool, pollers, PollerBackendKind.IoUring, ioUring),
-            "netpoll-uring-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, ioUring),
-            "netpoll-uring-sqpoll" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, ioUring with { SubmissionPolling = true }),
+            "netpoll-uring" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.ThreadPool, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers, PollerBackendKind.IoUring),
+            "netpoll-uring-sqpoll" => new NetpollServer(endPoint, NetpollServer.Protocol.Echo, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, submissionPolling: true),
             "sockets" => new SocketsEchoServer(endPoint),
             "kestrel" => new KestrelServer(endPoint),
             "netpoll-https" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.ThreadPool, pollers, certificate: certificate),
             "netpoll-https-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, certificate: certificate),
-            "netpoll-https-uring-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, ioUring, certificate),
+            "netpoll-https-uring-inline" => new NetpollServer(endPoint, NetpollServer.Protocol.Http, DispatchMode.Inline, pollers, PollerBackendKind.IoUring, certificate: certificate),
             "kestrel-https" => new KestrelServer(endPoint, certificate),
             "netpoll-proxy" => new NetpollProxyServer(endPoint, Upstream(options, kind), pollers),
             "netpoll-proxy-epoll" => new NetpollProxyServer(endPoint, Upstream(options, kind), pollers, PollerBackendKind.Epoll),

@@ -100,7 +100,6 @@ internal enum IoUringFeatures : uint
     RegRegRing = 1u << 13,
     /// <summary>Send and receive bundles over provided buffer rings (6.10).</summary>
     RecvSendBundle = 1u << 14,
-    /// <summary>io_uring_getevents_arg.min_wait_usec: a wait for several completions ends once that long has passed with one ready (6.12).</summary>
     MinTimeout = 1u << 15,
     RwAttr = 1u << 16,
     NoIoWait = 1u << 17,

@@ -38,16 +38,14 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     private readonly IoUringReadiness _readiness = new();
     private readonly IoUringFixedFiles? _files;
     private readonly int _wakeFd;
-    private readonly IoUringWaitBatch _batch;
     private IoUringCqe[] _completions = new IoUringCqe[256];
     private int _inFlight;   // operations that will still post a final completion
     private bool _draining;
     private bool _disposed;
 
-    private IoUringBackend(IoUringRing ring, IoUringBufferRing buffers, IoUringFixedFiles? files, int wakeFd, IoUringWaitBatch batch)
+    private IoUringBackend(IoUringRing ring, IoUringBufferRing buffers, IoUringFixedFiles? files, int wakeFd)
     {
         _ring = ring;
-        _batch = batch;
         _buffers = buffers;
         _files = files;
         _wakeFd = wakeFd;
@@ -77,12 +75,7 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     /// </summary>
     public static IoUringBackend Create(IoUringOptions options)
     {
-        var ringOptions = new IoUringRingOptions
-        {
-            Entries = options.SubmissionEntries,
-            SubmissionPolling = options.SubmissionPolling,
-            MarkPendingWork = options.CompletionBatch > 1,
-        };
+        var ringOptions = new IoUringRingOptions { Entries = options.SubmissionEntries, SubmissionPolling = options.SubmissionPolling };
         IoUringSupport support = IoUringRing.TryCreate(ringOptions, out IoUringRing? ring);
         if (ring is null)
         {
@@ -104,7 +97,7 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
                 throw SocketErrors.Last("eventfd");
             }
 
-            return new IoUringBackend(ring, buffers, IoUringFixedFiles.TryRegister(ring), wakeFd, IoUringWaitBatch.For(options, ring.Features));
+            return new IoUringBackend(ring, buffers, IoUringFixedFiles.TryRegister(ring), wakeFd);
         }
         catch
         {
@@ -114,34 +107,14 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
         }
     }
 
-    /// <summary>The feature bits the kernel gave the ring.</summary>
-    internal IoUringFeatures Features => _ring.Features;
-
-    /// <summary>The wait batch this backend uses (<see cref="IoUringOptions.CompletionBatch"/>, where the kernel bounds it).</summary>
-    internal IoUringWaitBatch Batch => _batch;
-
     // ------------------------------------------------------------------ the loop turn
 
     public override int Wait(int timeoutMs)
     {
         _buffers.PublishReturned();
         // A turn that must not sleep still enters: it submits, and with DEFER_TASKRUN it is the only way
-        // completions get posted. Only a turn that would sleep waits for a batch (bounded by the kernel's
-        // min-wait): one with completions already waiting takes them at once, and so does one that submits
-        // (its sends complete inside the enter, and the batch would hold them for the whole min-wait), and a drain.
-        if (timeoutMs == 0)
-        {
-            _ring.SubmitAndWait(minComplete: 0, timeoutMs);
-        }
-        else if (_batch.Completions == 1 || _draining || _ring.Pending > 0 || _ring.HasWork)
-        {
-            _ring.SubmitAndWait(minComplete: 1, timeoutMs);
-        }
-        else
-        {
-            _ring.SubmitAndWait(_batch.Completions, timeoutMs, _batch.WaitMicroseconds);
-        }
-
+        // completions get posted.
+        _ring.SubmitAndWait(minComplete: timeoutMs == 0 ? 0u : 1u, timeoutMs);
         int count = _ring.Reap(_completions);
         while (count == _completions.Length && _completions.Length < MaxReap)
         {

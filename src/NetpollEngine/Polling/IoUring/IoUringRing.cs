@@ -114,12 +114,6 @@ internal sealed unsafe class IoUringRing : IDisposable
     /// <summary>CQEs posted and not yet reaped.</summary>
     public uint Ready => Volatile.Read(ref *_cqTail) - *_cqHead;
 
-    /// <summary>
-    /// Completions are waiting: posted CQEs, or (with <see cref="IoUringRingOptions.MarkPendingWork"/>) deferred
-    /// completion work the next enter will post. A turn that sees none is about to sleep.
-    /// </summary>
-    public bool HasWork => Ready > 0 || (Volatile.Read(ref *_sqFlags) & (IoUring.IORING_SQ_TASKRUN | IoUring.IORING_SQ_CQ_OVERFLOW)) != 0;
-
     /// <summary>The kernel holds completions that did not fit the CQ; the next GETEVENTS enter flushes them.</summary>
     public bool CompletionsOverflowed => (Volatile.Read(ref *_sqFlags) & IoUring.IORING_SQ_CQ_OVERFLOW) != 0;
 
@@ -205,8 +199,7 @@ internal sealed unsafe class IoUringRing : IDisposable
 
         if (options.SingleIssuer)
         {
-            IoUringSetupFlags deferred = IoUringSetupFlags.SingleIssuer | IoUringSetupFlags.DeferTaskRun | IoUringSetupFlags.SubmitAll
-                | (options.MarkPendingWork ? IoUringSetupFlags.TaskRunFlag : 0);
+            IoUringSetupFlags deferred = IoUringSetupFlags.SingleIssuer | IoUringSetupFlags.DeferTaskRun | IoUringSetupFlags.SubmitAll;
             yield return always | deferred | IoUringSetupFlags.NoSqArray;                                                     // 6.6+
             yield return always | deferred;                                                                                   // 6.1+
             yield return always | IoUringSetupFlags.SingleIssuer | IoUringSetupFlags.CoopTaskRun | IoUringSetupFlags.SubmitAll; // 6.0
@@ -289,15 +282,14 @@ internal sealed unsafe class IoUringRing : IDisposable
     }
 
     /// <summary>Submits what is pending without waiting; returns how many SQEs the kernel took.</summary>
-    public int Submit() => Enter(minComplete: 0, getEvents: false, timeoutMs: -1, minWaitUs: 0);
+    public int Submit() => Enter(minComplete: 0, getEvents: false, timeoutMs: -1);
 
     /// <summary>
     /// The loop's one syscall: submits what is pending, runs deferred completion work, and waits until
     /// <paramref name="minComplete"/> CQEs are ready or <paramref name="timeoutMs"/> passes (-1: no limit).
-    /// With <paramref name="minWaitUs"/> (6.12, <see cref="IoUringFeatures.MinTimeout"/>) the wait for more than one
-    /// ends once that many microseconds have passed with at least one CQE ready. Returns how many SQEs the kernel took.
+    /// Returns how many SQEs the kernel took.
     /// </summary>
-    public int SubmitAndWait(uint minComplete, int timeoutMs, uint minWaitUs = 0) => Enter(minComplete, getEvents: true, timeoutMs, minWaitUs);
+    public int SubmitAndWait(uint minComplete, int timeoutMs) => Enter(minComplete, getEvents: true, timeoutMs);
 
     /// <summary>Copies up to <paramref name="into"/>.Length ready CQEs out and frees their slots; returns how many.</summary>
     public int Reap(Span<IoUringCqe> into)
@@ -340,7 +332,7 @@ internal sealed unsafe class IoUringRing : IDisposable
         _sqRing = _cqRing = null;
     }
 
-    private int Enter(uint minComplete, bool getEvents, int timeoutMs, uint minWaitUs)
+    private int Enter(uint minComplete, bool getEvents, int timeoutMs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (*_sqTail != _sqeTail)
@@ -383,17 +375,11 @@ internal sealed unsafe class IoUringRing : IDisposable
         KernelTimespec timespec = default;
         void* argument = null;
         nuint argumentSize = 0;
-        bool minWait = getEvents && minComplete > 1 && minWaitUs > 0;
-        if (getEvents && minComplete > 0 && (timeoutMs >= 0 || minWait))
+        if (getEvents && minComplete > 0 && timeoutMs >= 0)
         {
-            if (timeoutMs >= 0)
-            {
-                timespec = KernelTimespec.FromMilliseconds(timeoutMs);
-                arg.Timespec = (ulong)&timespec;
-            }
-
+            timespec = KernelTimespec.FromMilliseconds(timeoutMs);
             arg.SignalMaskSize = IoUring.KernelSigsetSize;
-            arg.MinWaitMicroseconds = minWait ? minWaitUs : 0;
+            arg.Timespec = (ulong)&timespec;
             argument = &arg;
             argumentSize = (nuint)sizeof(IoUringGetEventsArg);
             flags |= IoUring.IORING_ENTER_EXT_ARG;

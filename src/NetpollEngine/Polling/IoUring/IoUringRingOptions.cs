@@ -27,12 +27,6 @@ internal sealed class IoUringRingOptions
     /// </summary>
     public bool SingleIssuer { get; init; } = true;
 
-    /// <summary>
-    /// TASKRUN_FLAG with DEFER_TASKRUN: the kernel sets IORING_SQ_TASKRUN while completion work waits for the next
-    /// enter, so <see cref="IoUringRing.HasWork"/> sees it (a wait batch must not hold work that is already there).
-    /// </summary>
-    public bool MarkPendingWork { get; init; }
-
     /// <summary>SQPOLL: a kernel thread consumes the SQ, so submitting needs no syscall while it is awake.</summary>
     public bool SubmissionPolling { get; init; }
 
