@@ -215,9 +215,9 @@ internal sealed class LoadConnection : ConnectionHandler
             long intended = now;
             if (Pattern == LoadPattern.Handshake)
             {
-                if (_handshakeSent)
+                if (_handshakeSent || _run.Stopping)
                 {
-                    break;
+                    break; // one request per connection; a connect that completed as the run stopped keeps its request, in flight at the stop
                 }
 
                 // Taken from the budget before the connect: its latency runs from then, so it holds the connect and handshake.

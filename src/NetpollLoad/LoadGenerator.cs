@@ -66,14 +66,16 @@ public static class LoadGenerator
 
         var intervals = new IntervalReporter(run, progress, log, startTime, origin, duration);
         string reason = await WaitForEndAsync(run, ramp, intervals, stop.Token, cancellationToken).ConfigureAwait(false);
-        long end = Math.Max(Stopwatch.GetTimestamp(), origin); // stopped before its start: nothing ran
-        TimeSpan? finalLag = pacer?.Lag(end);
 
-        // What is in flight at the end is counted as such, once, and no reply after it counts (wrk's rule): settled now, so
-        // the result is taken at the end, and again once the connects that were under way have ended (a Handshake
-        // connect carries its request, and a connect that completed as the run stopped opened a connection just now).
+        // What is in flight at the end is counted as such, once, and no reply after it counts (wrk's rule): settled now, and
+        // again once the connects that were under way have ended (a Handshake connect carries its request, and a connect that
+        // completed as the run stopped opened a connection just now). The end is taken after the stop and the settling, so
+        // everything the result counts happened before it: no request is sent on a schedule after its end (what was sent is
+        // at most what was due), and no reply arrives after it.
         run.Stop();
         run.SettleAtStop();
+        long end = Math.Max(Stopwatch.GetTimestamp(), origin); // stopped before its start: nothing ran
+        TimeSpan? finalLag = pacer?.Lag(end);
         await stop.CancelAsync().ConfigureAwait(false);
         await Ignoring<OperationCanceledException>(ramp).ConfigureAwait(false);
         await watchdog.ConfigureAwait(false);
@@ -170,7 +172,7 @@ public static class LoadGenerator
             // the stop is seen finds none: that is the stop. An Idle run goes on after the server closed what it held (its
             // result shows that), but not when no connection ever opened: a target that is down has nothing to show.
             bool idleHeldSome = run.Options.Pattern == LoadPattern.Idle && Volatile.Read(ref run.Opened) > 0;
-            if (ramp.IsCompleted && run.Open == 0 && run.Connecting == 0 && !idleHeldSome)
+            if (ramp.IsCompleted && !run.HasConnections && !idleHeldSome)
             {
                 return stop.IsCancellationRequested ? StoppedReason(userCancel) : "NoConnections";
             }

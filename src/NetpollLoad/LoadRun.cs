@@ -26,6 +26,11 @@ internal sealed class LoadRun
     private int _open;
     private int _peak;
     private int _connecting;
+
+    // Connections open plus connects under way, kept in one field: a close counts the reopen's connect before its own end,
+    // and a connect its connection before its own end, so this is 0 only when nothing can go on. Read as two fields
+    // (Open, then Connecting), a close and a quick reopen between the reads looked like none (a false NoConnections).
+    private int _openOrConnecting;
     private volatile bool _stopping;
     private volatile bool _held;        // closed loop with a StartAt: no request goes out until Release
 
@@ -99,6 +104,9 @@ internal sealed class LoadRun
 
     /// <summary>Connects started and not yet finished (the ramp's and reopens).</summary>
     public int Connecting => Volatile.Read(ref _connecting);
+
+    /// <summary>A connection is open, or one is being opened or waits to be (a reopen's back-off): the run can go on.</summary>
+    public bool HasConnections => Volatile.Read(ref _openOrConnecting) > 0;
 
     public bool Stopping => _stopping;
 
@@ -218,13 +226,22 @@ internal sealed class LoadRun
         }
     }
 
-    public void ConnectStarted() => Interlocked.Increment(ref _connecting);
+    public void ConnectStarted()
+    {
+        Interlocked.Increment(ref _openOrConnecting);
+        Interlocked.Increment(ref _connecting);
+    }
 
-    public void ConnectEnded() => Interlocked.Decrement(ref _connecting);
+    public void ConnectEnded()
+    {
+        Interlocked.Decrement(ref _connecting);
+        Interlocked.Decrement(ref _openOrConnecting);
+    }
 
     public void ConnectionOpened(LoadConnection connection)
     {
         _live.TryAdd(connection, 0);
+        Interlocked.Increment(ref _openOrConnecting);
         int open = Interlocked.Increment(ref _open);
         Interlocked.Increment(ref Opened);
         int peak = Volatile.Read(ref _peak);
@@ -238,6 +255,7 @@ internal sealed class LoadRun
     {
         _live.TryRemove(connection, out _);
         Interlocked.Decrement(ref _open);
+        Interlocked.Decrement(ref _openOrConnecting);
     }
 
     public void Error(LoadErrorKind kind, long count = 1)

@@ -45,6 +45,25 @@ public class TargetFallbackTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_first_address_that_does_not_answer_falls_through_after_the_connect_timeout(PollerBackendKind backend)
+    {
+        // As a name whose first address is firewalled: each connect begun before an address accepted waits out the connect
+        // timeout there (bounded by it), then goes on. No error: its cost shows in the connect time only.
+        using UnansweringListener silent = await UnansweringListener.StartAsync();
+        await using var server = TestServer.Start(new HttpHandler(), BackendMatrix.Server(backend));
+        TimeSpan connectTimeout = TimeSpan.FromMilliseconds(300);
+        LoadResult result = await LoadGenerator.RunAsync(Http(backend, silent.EndPoint, server.EndPoint) with { ConnectTimeout = connectTimeout }).WaitAsync(Bound);
+
+        Assert.Equal("Requests", result.StopReason);
+        Assert.Equal(200, result.Requests);
+        Assert.Equal(0, result.ConnectFailures);
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(server.EndPoint.ToString(), result.Target);
+        Assert.True(result.ConnectMax >= connectTimeout, $"connect max {result.ConnectMaxMs} ms: the first connect waited on the silent address");
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_name_with_no_listening_address_is_refused_once_per_connect_and_the_run_ends(PollerBackendKind backend)
     {
         int port;

@@ -174,7 +174,8 @@ Describe 'Requests in flight when a run stops' {
         $slow = Start-NetpollServer -Name 'pester-services-slow' -Protocol Http -Port 0 -Route @{ 'GET /slow' = @{ Body = 'late'; Delay = 30 } }
         try {
             foreach ($isolated in $false, $true) {
-                $r = Invoke-NetpollLoad -Uri "http://127.0.0.1:$($slow.Port)/slow" -Connections 3 -Pipeline 2 -Duration 1 -ResponseTimeout 60 -Isolated:$isolated -ErrorAction SilentlyContinue
+                $r = Invoke-NetpollLoad -Uri "http://127.0.0.1:$($slow.Port)/slow" -Connections 3 -Pipeline 2 -Duration 1 -ResponseTimeout 60 -Isolated:$isolated -ErrorAction SilentlyContinue -ErrorVariable failed
+                $failed[0].Exception.Message | Should -Match '6 were still waiting for their reply when the run stopped' -Because 'none completed: the error says why'
                 $r.StopReason | Should -Be 'Duration'
                 $r.Requests | Should -Be 0
                 $r.RequestsFailed | Should -Be 0

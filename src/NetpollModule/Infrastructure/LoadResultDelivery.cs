@@ -61,6 +61,12 @@ internal static class LoadResultDelivery
                 : errors.BadResponse > 0
                     ? $"No request to {result.Target} completed: its replies were not {Expected(result.Pattern)} ({string.Join("; ", errors.BadResponseDetails)}). Does the server speak {result.Pattern}?"
                     : string.Create(CultureInfo.InvariantCulture, $"No request to {result.Target} completed in {result.Elapsed.TotalSeconds:0.##} s.");
+        if (result.RequestsInFlightAtStop > 0)
+        {
+            // A server slower than the run: say so, or "none completed" reads as one that never answers.
+            message += string.Create(CultureInfo.InvariantCulture, $" {result.RequestsInFlightAtStop} were still waiting for their reply when the run stopped (in flight at the stop, -ResponseTimeout {responseTimeout.TotalSeconds} s).");
+        }
+
         if (result.Errors > 0)
         {
             message += $" Errors: {errors}.";
