@@ -65,7 +65,7 @@ public sealed partial class Connection
         if (_writeArmed && Volatile.Read(ref _sending) == 0)
         {
             // A flush on another thread would have blocked and handed the output over: the ring sends it.
-            lock (_interestGate)
+            lock (InterestGate)
             {
                 _writeArmed = false;
             }

@@ -245,7 +245,7 @@ public sealed partial class Connection
 
     private void ArmWrite(bool armed)
     {
-        lock (_interestGate)
+        lock (InterestGate)
         {
             _writeArmed = armed;
         }

@@ -332,6 +332,12 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>
+    /// The interest gate, created by the first interest change: most connections never change theirs (only a flush
+    /// that would block or backpressure does), so an idle connection does not carry a lock for it. Any thread.
+    /// </summary>
+    private Lock InterestGate => LazyInitializer.EnsureInitialized(ref _interestGate, static () => new Lock());
+
     /// <summary>Applies read/write interest from the current state. Any thread; converges under races.</summary>
     private void UpdateInterest()
     {
@@ -350,7 +356,7 @@ public sealed partial class Connection
             return;
         }
 
-        lock (_interestGate)
+        lock (InterestGate)
         {
             if (!_lifecycle.TryAcquireIo())
             {
