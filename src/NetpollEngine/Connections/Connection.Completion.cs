@@ -114,7 +114,7 @@ public sealed partial class Connection
             return;
         }
 
-        if (Volatile.Read(ref _sendResetErrno) != 0)
+        if (_lifecycle.SendResetErrno != 0)
         {
             CloseAfterSendReset(); // the receive delivered what it had; the socket may hold the rest (a cancelled receive)
             return;
@@ -248,7 +248,7 @@ public sealed partial class Connection
                 if (-result == Errno.ECONNRESET || -result == Errno.EPIPE)
                 {
                     // Nothing more is sent: the flush stays with the ring until the close path drops the output.
-                    _ = Interlocked.CompareExchange(ref _sendResetErrno, -result, 0);
+                    _ = _lifecycle.TryMarkSendReset(-result);
                     CloseAfterSendReset();
                 }
                 else

@@ -59,7 +59,7 @@ public sealed partial class Connection
             return;
         }
 
-        if (Volatile.Read(ref _sendResetErrno) != 0)
+        if (_lifecycle.SendResetErrno != 0)
         {
             CloseAfterSendReset(); // a write met the peer's reset on another thread
             if (_lifecycle.IsClosing)
@@ -240,7 +240,7 @@ public sealed partial class Connection
         // Also when nothing was read: input already at the mark must stop EPOLLIN, or it fires forever.
         PauseIfFull();
 
-        if (error == 0 && eof && Volatile.Read(ref _sendResetErrno) is int sendReset and not 0)
+        if (error == 0 && eof && _lifecycle.SendResetErrno is int sendReset and not 0)
         {
             error = sendReset; // the end after a reset our send consumed: still the reset, not a FIN
         }

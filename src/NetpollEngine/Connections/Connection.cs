@@ -40,7 +40,8 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly CompletionBackend? _ring;         // the poller's backend when it is completion-based (io_uring); null on epoll/kqueue
 
     // Lifecycle: the one place that says open, closing or closed (ConnectionLifecycle.cs has the diagram).
-    private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions
+    private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions; also keeps, set once each,
+                                                       // a send's reset errno (Connection.SendReset.cs) and that a close's drain is over
     private int _pollerTaskQueued;                     // any thread sets it (Interlocked) when posting, the poller clears it when running
     private List<Action<Connection>>? _closeCallbacks; // AddCloseCallback, any thread, under the list's lock; run once after close
 
@@ -60,7 +61,6 @@ public sealed partial class Connection : IPollable, IPollerTask
     private bool _writeArmed;                          // under _interestGate: a flush waits for the socket to drain
     private Interest _appliedInterest;                 // under _interestGate: the interest the poller has registered
     private RingReceive _receive;                      // poller: the ring's multishot receive (completion backend)
-    private int _sendResetErrno;                       // any thread sets it once (CAS): a send met the peer's reset; the poller reads what is queued, then closes (Connection.SendReset.cs)
 
     // Reader waits (Connection.ReadWait.cs).
     private AsyncSignal? _readSignal;                  // the reader: its one pending wait (created on first use)
@@ -82,8 +82,6 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly LinkBuffer? _rawOutput;           // writer side: decode and encode, serialized by the transform; reader side: the flush owner
     private bool _decodePending;                       // poller: a decode found the transform busy and runs again on the next poller task
     private int _verdictPending;                       // any thread sets it (CompleteHandshake), a poller task takes it: the transform's verdict on the peer
-    private long _closeDrainUntil;                     // poller: a graceful close waits for the output to drain until then (TickCount64); 0: not waiting
-    private bool _closeDrainOver;                      // any thread (Volatile): the output cannot drain any more (a socket error, a deadline, an abort)
 
     internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {
