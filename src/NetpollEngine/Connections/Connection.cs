@@ -77,11 +77,8 @@ public sealed partial class Connection : IPollable, IPollerTask
     private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires
 
     // Transform (Connection.Transform.cs): null for a plain connection, whose socket reads and writes _input and _output.
+    // With one, the raw buffers and the connection's transform state live on the transform, so a plain connection carries none of them.
     private readonly ConnectionTransform? _transform;  // decodes on the poller, encodes for the flush owner; serializes the two itself
-    private readonly LinkBuffer? _rawInput;            // writer side: the poller's socket reads; reader side: the poller's decode
-    private readonly LinkBuffer? _rawOutput;           // writer side: decode and encode, serialized by the transform; reader side: the flush owner
-    private bool _decodePending;                       // poller: a decode found the transform busy and runs again on the next poller task
-    private int _verdictPending;                       // any thread sets it (CompleteHandshake), a poller task takes it: the transform's verdict on the peer
 
     internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {
@@ -100,8 +97,7 @@ public sealed partial class Connection : IPollable, IPollerTask
         if (transform is not null)
         {
             _transform = transform;
-            _rawInput = new LinkBuffer(host.Pool);
-            _rawOutput = new LinkBuffer(host.Pool);
+            transform.AttachBuffers(host.Pool);
         }
 
         Id = Interlocked.Increment(ref s_nextId);
