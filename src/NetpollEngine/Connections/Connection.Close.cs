@@ -65,7 +65,7 @@ public sealed partial class Connection
     public void ShutdownSend()
     {
         ThrowIfClosed("ShutdownSend");
-        if (Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendRequested, ShutdownSendNone) == ShutdownSendNone
+        if (_lifecycle.TryRequestShutdownSend()
             && !ShutdownSendIfDrained(out int errno))
         {
             throw errno == 0 ? ClosedException("ShutdownSend") : SocketErrors.Create("shutdown(SHUT_WR)", errno);
@@ -101,7 +101,7 @@ public sealed partial class Connection
                 {
                     closingBytes = EncodeShutdown();
                     if (!closingBytes
-                        && Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendDone, ShutdownSendRequested) == ShutdownSendRequested
+                        && _lifecycle.TryMarkShutdownSendDone()
                         && Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0)
                     {
                         errno = Libc.LastError;

@@ -41,7 +41,8 @@ public sealed partial class Connection : IPollable, IPollerTask
 
     // Lifecycle: the one place that says open, closing or closed (ConnectionLifecycle.cs has the diagram).
     private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions; also keeps, set once each,
-                                                       // a send's reset errno (Connection.SendReset.cs) and that a close's drain is over
+                                                       // a send's reset errno (Connection.SendReset.cs), that a close's drain is over,
+                                                       // and a half-close: ShutdownSend requested, then its FIN sent by whoever holds the flush with the output empty
     private int _pollerTaskQueued;                     // any thread sets it (Interlocked) when posting, the poller clears it when running
     private List<Action<Connection>>? _closeCallbacks; // AddCloseCallback, any thread, under the list's lock; run once after close
 
@@ -64,14 +65,12 @@ public sealed partial class Connection : IPollable, IPollerTask
 
     // Reader waits (Connection.ReadWait.cs).
     private AsyncSignal? _readSignal;                  // the reader: its one pending wait (created on first use)
-    private int _wantBytes;                            // the reader, before arming: wait until Length >= this ...
-    private int _wantDelimiter = -1;                   // ... or until this byte is buffered (-1: not waiting for one)
+    private int _want;                                 // the reader, before arming: wait until Length >= this (>= 0), or until byte ~_want is buffered (< 0)
 
     // Flush (Connection.Flush.cs).
     private int _flushOwner;                           // CAS: FlushBusy while one thread (a caller or the poller) owns the output's reader side
     private List<AsyncSignal>? _flushWaiters;          // FlushAsync calls waiting for the output to drain, under the list's lock
     private int _sending;                              // poller writes, any thread reads: bytes of the ring send in flight (0: none)
-    private int _shutdownSend;                         // CAS: None -> Requested (ShutdownSend) -> Done (FIN sent by whoever holds the flush with the output empty)
 
     // Deadlines (Connection.Deadlines.cs).
     private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires

@@ -43,9 +43,9 @@ namespace Netpoll.Connections;
 /// <para>Separate words, because they change at different rates: <see cref="_state"/> once or twice per
 /// connection, <see cref="_dispatch"/> per handler call, <see cref="_ioRefs"/> per flush syscall,
 /// <see cref="_operations"/> per submitted operation (poller only: no atomic operation). Keeping the hot
-/// ones apart from the rest costs no extra atomic operation per request. <see cref="_state"/> also keeps two facts
-/// of the end, each set once and only read after: a send's reset errno and that a graceful close's drain is over
-/// (they were fields of their own, which every idle connection carried).</para>
+/// ones apart from the rest costs no extra atomic operation per request. <see cref="_state"/> also keeps three facts
+/// of the end, each set once: a send's reset errno, that a graceful close's drain is over, and a half-close
+/// (ShutdownSend requested, then done) — they were fields of their own, which every idle connection carried.</para>
 /// <para>Why a completion backend needs <see cref="_operations"/>: the kernel uses the fd, the receive
 /// buffers and the output until an operation's final completion, and closing the fd does not end a
 /// multishot receive. So the close path cancels them, and the token and the fd live until the last one
@@ -65,6 +65,8 @@ internal struct ConnectionLifecycle
     private const int ReasonMask = 0xFF;
     private const int SendResetShift = 16;      // bits 16..23: the errno of a send that met the peer's reset, set once; 0: none
     private const int ErrnoMask = 0xFF;         // errno values are below 256 on Linux and the BSDs
+    private const int ShutdownSendBit = 1 << 24;      // ShutdownSend asked for the FIN after the output drains
+    private const int ShutdownSendDoneBit = 1 << 25;  // that FIN was sent (by whoever held the flush with the output empty)
 
     // _dispatch values.
     private const int DispatchIdle = 0;         // no handler call runs; the next input may start one
@@ -114,6 +116,9 @@ internal struct ConnectionLifecycle
 
     /// <summary>The first trigger's reason; <see cref="CloseReason.None"/> until a close is requested.</summary>
     public readonly CloseReason Reason => (CloseReason)((Volatile.Read(in _state) >> ReasonShift) & ReasonMask);
+
+    /// <summary>ShutdownSend asked for a FIN that has not been sent yet.</summary>
+    public readonly bool IsShutdownSendPending => (Volatile.Read(in _state) & (ShutdownSendBit | ShutdownSendDoneBit)) == ShutdownSendBit;
 
     /// <summary>A graceful close waiting for its output stops waiting: nothing more can be sent.</summary>
     public readonly bool IsDrainOver => (Volatile.Read(in _state) & DrainOverBit) != 0;
@@ -196,6 +201,27 @@ internal struct ConnectionLifecycle
             }
 
             if (Interlocked.CompareExchange(ref _state, state | (errno << SendResetShift), state) == state)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>None → ShutdownSend requested. Any thread; true for the first caller only.</summary>
+    public bool TryRequestShutdownSend() => (Interlocked.Or(ref _state, ShutdownSendBit) & ShutdownSendBit) == 0;
+
+    /// <summary>Requested → Done: the caller sends the FIN. The flush owner; true exactly once, and only after a request.</summary>
+    public bool TryMarkShutdownSendDone()
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if ((state & (ShutdownSendBit | ShutdownSendDoneBit)) != ShutdownSendBit)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state | ShutdownSendDoneBit, state) == state)
             {
                 return true;
             }
