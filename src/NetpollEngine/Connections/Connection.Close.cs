@@ -203,7 +203,7 @@ public sealed partial class Connection
             Poller.Counters[PollerCounter.Closed]++;
         }
 
-        if (Interlocked.Exchange(ref _paused, 0) == 1)
+        if (_lifecycle.TryResumeReading())
         {
             Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
         }

@@ -49,7 +49,7 @@ public sealed partial class Connection
             return; // the close path cancelled everything
         }
 
-        bool wantReceive = Volatile.Read(ref _paused) == 0 && !_lifecycle.IsPeerClosed && !Poller.IsStopping;
+        bool wantReceive = !_lifecycle.IsReadingPaused && !_lifecycle.IsPeerClosed && !Poller.IsStopping;
         if (wantReceive && _receive == RingReceive.Off)
         {
             _ring!.Receive(Fd, Token);

@@ -184,7 +184,7 @@ public sealed partial class Connection
         // Stop at the high-water mark, not after the batch: one event could otherwise overshoot it by
         // ReadsPerEvent × MaxReadSize. The same test pauses reading below, so epoll cannot spin on it.
         // Draining stops at EAGAIN, EOF or the error instead: after a reset nothing more can arrive.
-        for (int i = 0; drain || (i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull()); i++)
+        for (int i = 0; drain || (i < ReadsPerEvent && !_lifecycle.IsReadingPaused && !InputFull()); i++)
         {
             PinnedSegment space = SocketInput.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
@@ -312,7 +312,7 @@ public sealed partial class Connection
 
     private void PauseIfFull()
     {
-        if (InputFull() && Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
+        if (InputFull() && _lifecycle.TryPauseReading())
         {
             Interlocked.Increment(ref Poller.Counters[PollerCounter.Paused]);
             NetpollEventSource.Log.BackpressureOn(_host.Name, Id, _input.Length);
@@ -323,8 +323,8 @@ public sealed partial class Connection
     /// <summary>Resumes reading once the handler drained input to the low-water mark (any thread).</summary>
     private void ResumeIfDrained()
     {
-        if (Volatile.Read(ref _paused) == 1 && (_input.Length <= _options.InputLowWaterMark || ReaderNeedsMore()) &&
-            Interlocked.CompareExchange(ref _paused, 0, 1) == 1)
+        if (_lifecycle.IsReadingPaused && (_input.Length <= _options.InputLowWaterMark || ReaderNeedsMore()) &&
+            _lifecycle.TryResumeReading())
         {
             Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
             NetpollEventSource.Log.BackpressureOff(_host.Name, Id, _input.Length);
@@ -366,7 +366,7 @@ public sealed partial class Connection
             try
             {
                 Interest want = Interest.None;
-                if (Volatile.Read(ref _paused) == 0 && !_lifecycle.IsPeerClosed)
+                if (!_lifecycle.IsReadingPaused && !_lifecycle.IsPeerClosed)
                 {
                     want |= Interest.Read;
                 }

@@ -42,7 +42,8 @@ public sealed partial class Connection : IPollable, IPollerTask
     // Lifecycle: the one place that says open, closing or closed (ConnectionLifecycle.cs has the diagram).
     private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions; also keeps, set once each,
                                                        // a send's reset errno (Connection.SendReset.cs), that a close's drain is over,
-                                                       // and a half-close: ShutdownSend requested, then its FIN sent by whoever holds the flush with the output empty
+                                                       // a half-close: ShutdownSend requested, then its FIN sent by whoever holds the flush with the output empty;
+                                                       // and backpressure's pause (Connection.Reactor.cs), any thread by CAS
     private int _pollerTaskQueued;                     // any thread sets it (Interlocked) when posting, the poller clears it when running
     private List<Action<Connection>>? _closeCallbacks; // AddCloseCallback, any thread, under the list's lock; run once after close
 
@@ -50,15 +51,13 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly DispatchWorkItem? _workItem;      // what the ThreadPool runs for this connection; null when calls run inline
     private Action? _handlerContinuation;              // handler thread: resumes after an asynchronous call (created on first use)
     private ValueTask _runningHandler;                 // handler thread: the call that has not completed yet
-    private bool _connectRan;                          // handler thread: OnConnect was called
-    private bool _lastCallWasConnect;                  // handler thread: the call that just ended was OnConnect
+    private HandlerCall _lastCall;                     // handler thread: which call ran last (None before OnConnect)
     private long _handlerStartVersion;                 // handler thread: _received when the call started
     private int _handlerStartLength;                   // handler thread: input length when the call started
     private long _received;                            // the poller (Interlocked.Add): total bytes published into the input
 
     // Reading and interest: the poller side.
     private int _readSize = 4096;                      // poller: next read size, adapted to what reads return
-    private int _paused;                               // any thread (CAS): 1 while reading is paused by backpressure
     private bool _writeArmed;                          // under _interestGate: a flush waits for the socket to drain
     private Interest _appliedInterest;                 // under _interestGate: the interest the poller has registered
     private RingReceive _receive;                      // poller: the ring's multishot receive (completion backend)

@@ -42,7 +42,8 @@ namespace Netpoll.Connections;
 /// OnConnectionClosed) are queued by the close path, so they run once too.</para>
 /// <para>Separate words, because they change at different rates: <see cref="_state"/> once or twice per
 /// connection, <see cref="_dispatch"/> per handler call, <see cref="_ioRefs"/> per flush syscall,
-/// <see cref="_operations"/> per submitted operation (poller only: no atomic operation). Keeping the hot
+/// <see cref="_operations"/> per submitted operation (poller only: no atomic operation); backpressure's pause
+/// bit sits in <see cref="_state"/>, as it changes only when input reaches a water mark. Keeping the hot
 /// ones apart from the rest costs no extra atomic operation per request. <see cref="_state"/> also keeps three facts
 /// of the end, each set once: a send's reset errno, that a graceful close's drain is over, and a half-close
 /// (ShutdownSend requested, then done) — they were fields of their own, which every idle connection carried.</para>
@@ -61,6 +62,7 @@ internal struct ConnectionLifecycle
     private const int Closing = 1 << 4;         // the close path has started (it runs once)
     private const int HandshakingBit = 1 << 5;  // a transform (TLS) is handshaking: no handler call yet, a dialer waits
     private const int DrainOverBit = 1 << 6;    // a graceful close's output cannot drain any more (a socket error, a deadline, an abort)
+    private const int PausedBit = 1 << 7;       // reading is paused by backpressure (any thread sets and clears it, by CAS)
     private const int ReasonShift = 8;          // bits 8..15: the close reason, set once with CloseRequested
     private const int ReasonMask = 0xFF;
     private const int SendResetShift = 16;      // bits 16..23: the errno of a send that met the peer's reset, set once; 0: none
@@ -116,6 +118,9 @@ internal struct ConnectionLifecycle
 
     /// <summary>The first trigger's reason; <see cref="CloseReason.None"/> until a close is requested.</summary>
     public readonly CloseReason Reason => (CloseReason)((Volatile.Read(in _state) >> ReasonShift) & ReasonMask);
+
+    /// <summary>Reading is paused by backpressure: unread input reached the high-water mark.</summary>
+    public readonly bool IsReadingPaused => (Volatile.Read(in _state) & PausedBit) != 0;
 
     /// <summary>ShutdownSend asked for a FIN that has not been sent yet.</summary>
     public readonly bool IsShutdownSendPending => (Volatile.Read(in _state) & (ShutdownSendBit | ShutdownSendDoneBit)) == ShutdownSendBit;
@@ -206,6 +211,12 @@ internal struct ConnectionLifecycle
             }
         }
     }
+
+    /// <summary>Reading → paused (backpressure). Any thread; true for the caller that paused it.</summary>
+    public bool TryPauseReading() => (Interlocked.Or(ref _state, PausedBit) & PausedBit) == 0;
+
+    /// <summary>Paused → reading. Any thread; true for the caller that resumed it (the close path too, to count it off).</summary>
+    public bool TryResumeReading() => (Interlocked.And(ref _state, ~PausedBit) & PausedBit) != 0;
 
     /// <summary>None → ShutdownSend requested. Any thread; true for the first caller only.</summary>
     public bool TryRequestShutdownSend() => (Interlocked.Or(ref _state, ShutdownSendBit) & ShutdownSendBit) == 0;
