@@ -46,6 +46,8 @@ public sealed partial class Connection : IPollable, IPollerTask
                                                        // and backpressure's pause (Connection.Reactor.cs), any thread by CAS
     private int _pollerTaskQueued;                     // any thread sets it (Interlocked) when posting, the poller clears it when running
     private List<Action<Connection>>? _closeCallbacks; // AddCloseCallback, any thread, under the list's lock; run once after close
+    internal Connection? OpenPrevious;                 // the owner's open set (OpenConnections), under its lock: the neighbours in its list
+    internal Connection? OpenNext;
 
     // Dispatch: the handler calls. "Handler thread" is whichever thread runs the current call (one at a time).
     private readonly DispatchWorkItem? _workItem;      // what the ThreadPool runs for this connection; null when calls run inline
