@@ -44,6 +44,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
     private bool _handshakeSent;         // _gate: the Handshake pattern's one request is written
     private bool _answered;              // _gate: a response completed on this connection (its slot's back-off resets)
+    private bool _settled;               // _gate: its requests are counted for good (closed, or in flight at the run's stop); nothing counts after
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
 
@@ -172,12 +173,36 @@ internal sealed class LoadConnection : ConnectionHandler
                 return;
             }
 
-            _done = true;
-            _ending = Ending.ResponseTimeout;
+            EndLocked(Ending.ResponseTimeout, LoadErrorKind.ResponseTimeout);
         }
 
         connection.Close();
     }
+
+    /// <summary>
+    /// The run stopped: what this connection has in flight (with the Handshake pattern's request, taken before its
+    /// connect, when it is not sent yet) is counted as in flight at the stop, and nothing after this counts. A close that
+    /// is settling holds the gate until it has counted its end; after it, this finds the connection settled. Any thread.
+    /// </summary>
+    public void SettleAtStop()
+    {
+        lock (_gate)
+        {
+            if (_settled)
+            {
+                return;
+            }
+
+            _settled = true;
+            _done = true;
+            _run.InFlightAtStop(_inFlight + UnsentHandshakeLocked());
+            _inFlight = 0;
+            Volatile.Write(ref _oldestSentAt, 0);
+        }
+    }
+
+    /// <summary>The Handshake pattern's request, taken from the budget before the connect, while it is not yet written: 1, else 0.</summary>
+    private int UnsentHandshakeLocked() => Pattern == LoadPattern.Handshake && !_handshakeSent ? 1 : 0;
 
     /// <summary>Sends as many requests as the depth allows and the budget or schedule gives. Returns how many were written (flush after).</summary>
     private int SendLocked(Connection connection)
@@ -328,17 +353,16 @@ internal sealed class LoadConnection : ConnectionHandler
             if (Pattern == LoadPattern.Handshake)
             {
                 // Its one request is answered: the slot opens the next connection.
-                _done = true;
-                _ending = Ending.Answered;
+                EndLocked(Ending.Answered, null);
                 connection.Close();
                 break;
             }
 
             if (Pattern == LoadPattern.Http && _http.CloseAfter)
             {
-                // The server said it closes after this response: close now, and open another in its place.
-                _done = true;
-                _ending = Ending.Announced;
+                // The server said it closes after this response: close now, and open another in its place (what was
+                // pipelined behind it fails as closed early).
+                EndLocked(Ending.Announced, LoadErrorKind.ClosedEarly);
                 connection.Close();
                 break;
             }
@@ -363,9 +387,27 @@ internal sealed class LoadConnection : ConnectionHandler
     {
         // The reply cannot be parsed, so neither can anything after it: the connection is done.
         _run.Error(LoadErrorKind.BadResponse, detail);
-        _done = true;
-        _ending = Ending.BadResponse;
+        EndLocked(Ending.BadResponse, null);
         connection.Close();
+    }
+
+    /// <summary>
+    /// This side ends the connection (the caller closes it next): the requests still in flight fail now, each counted as
+    /// <paramref name="errorPerRequest"/> when one is given, so the run's stop, should it come before the close has
+    /// settled, finds them resolved as what they were when this side gave up on them.
+    /// </summary>
+    private void EndLocked(Ending ending, LoadErrorKind? errorPerRequest)
+    {
+        _done = true;
+        _ending = ending;
+        if (errorPerRequest is { } kind)
+        {
+            _run.Error(kind, _inFlight);
+        }
+
+        _run.Fail(_inFlight);
+        _inFlight = 0;
+        Volatile.Write(ref _oldestSentAt, 0);
     }
 
     /// <summary>
@@ -435,60 +477,34 @@ internal sealed class LoadConnection : ConnectionHandler
 
     private void SettleRequests(Connection connection)
     {
-        int lost;
-        Ending ending;
         bool answered;
-        bool completedAtClose = false;
-        bool cutShort;
         int cursor;
         lock (_gate)
         {
+            if (_settled)
+            {
+                return; // the run stopped first: what was in flight is counted as in flight at the stop, and this close is not the run's
+            }
+
+            _settled = true;
             _done = true;
+            bool completedAtClose = false;
             if (_run.Http is not null && _inFlight > 0 && _http.CompleteAtClose())
             {
                 CompleteOldest(_http.StatusCode); // a body that runs until the server closes ends here
                 completedAtClose = true;
             }
 
-            lost = _inFlight;
-            ending = _ending;
-            answered = _answered;
-            cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
+            // Counted under the gate, so the run's stop (SettleAtStop) waits for it: a result never misses a close that was settling.
+            int lost = _inFlight + UnsentHandshakeLocked();
+            bool cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
+            CountEndLocked(connection, cutShort, completedAtClose);
+            _run.Fail(lost);
             _inFlight = 0;
-            cursor = _cursor;
             Volatile.Write(ref _oldestSentAt, 0);
+            answered = _answered;
+            cursor = _cursor;
         }
-
-        if (_run.Stopping)
-        {
-            return; // the generator closed it at the end of the run: not an error, and nothing is waited for
-        }
-
-        switch (ending)
-        {
-            case Ending.ResponseTimeout:
-                _run.Error(LoadErrorKind.ResponseTimeout, lost);
-                break;
-            case Ending.BadResponse:
-            case Ending.Answered:
-                break; // counted when it was read
-            case Ending.Announced:
-                _run.Error(LoadErrorKind.ClosedEarly, lost); // pipelined behind the response that announced the close
-                break;
-            default:
-                if (connection.CloseReason == CloseReason.Error)
-                {
-                    _run.Error(LoadErrorKind.Reset);
-                }
-                else if (!completedAtClose && (cutShort || Pattern == LoadPattern.Idle))
-                {
-                    _run.Error(LoadErrorKind.ClosedEarly); // not an end the protocol allows (a reply that runs to the close, or nothing in flight)
-                }
-
-                break;
-        }
-
-        _run.Fail(lost);
 
         // A connection that completed nothing (refused its requests, reset, answered garbage or nothing) is replaced only
         // after the slot's back-off, so a hostile server gets a bounded connect rate; one that was answering goes at once.
@@ -504,6 +520,24 @@ internal sealed class LoadConnection : ConnectionHandler
         if (Pattern is not (LoadPattern.Handshake or LoadPattern.Idle))
         {
             _connector.Reopen(_number, cursor, _backoff); // the Handshake slot opens its own next; Idle holds what the server keeps
+        }
+    }
+
+    /// <summary>Counts why the connection ended when the server (or the network) ended it: this side counted its own endings (<see cref="EndLocked"/>).</summary>
+    private void CountEndLocked(Connection connection, bool cutShort, bool completedAtClose)
+    {
+        if (_ending != Ending.None)
+        {
+            return;
+        }
+
+        if (connection.CloseReason == CloseReason.Error)
+        {
+            _run.Error(LoadErrorKind.Reset);
+        }
+        else if (!completedAtClose && (cutShort || Pattern == LoadPattern.Idle))
+        {
+            _run.Error(LoadErrorKind.ClosedEarly); // not an end the protocol allows (a reply that runs to the close, or nothing in flight)
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using System.Security.Authentication;
 using Netpoll.Client;
 using Netpoll.Connections;
@@ -24,6 +25,11 @@ namespace Netpoll.Load;
 internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToken stop)
 {
     private const int ConnectsInFlight = 256;
+
+    private readonly TargetAddresses _addresses = new(run.Options);
+
+    /// <summary>The address the run connects to: the first that accepted a connect (the target's first address until one has).</summary>
+    public EndPoint Target => _addresses.Current;
 
     /// <summary>Opens <see cref="LoadOptions.Connections"/> connections; completes when every connect has finished.</summary>
     public async Task RampAsync()
@@ -180,8 +186,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            var handler = new LoadConnection(run, this, number, cursor, backoff, requestTaken ? started : 0);
-            Connection connection = await dialer.ConnectAsync(options.Target, handler, source, cancellationToken: stop).ConfigureAwait(false);
+            (Connection connection, LoadConnection handler) = await DialAsync(source, () => new LoadConnection(run, this, number, cursor, backoff, requestTaken ? started : 0)).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
             if (reopen)
             {
@@ -191,12 +196,14 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
             handler.Opened(connection);
             return handler;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception ex) when ((ex is OperationCanceledException && stop.IsCancellationRequested) || (ex is ObjectDisposedException && run.Stopping))
         {
-        }
-        catch (ObjectDisposedException) when (run.Stopping)
-        {
-            // A reopen that raced the end of the run: the dialer is gone, and nothing is missing.
+            // The run ended during the connect (a reopen that raced it finds the dialer gone: nothing else is missing). The
+            // Handshake pattern's request, taken for this connect, was in flight then.
+            if (requestTaken)
+            {
+                run.InFlightAtStop(1);
+            }
         }
         catch (Exception ex) when (ex is SocketException or TimeoutException or IOException or AuthenticationException)
         {
@@ -223,5 +230,35 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Connects to the run's address or, until one has accepted a connect, to each of the target's addresses in turn
+    /// until one accepts (see <see cref="TargetAddresses"/>), with a new handler for each try (one whose connect failed
+    /// was never attached). When every address fails, the first one's failure is thrown: it is the one the user named first.
+    /// </summary>
+    private async Task<(Connection Connection, LoadConnection Handler)> DialAsync(EndPoint? source, Func<LoadConnection> newHandler)
+    {
+        int first = _addresses.Chosen ?? 0;
+        int last = _addresses.Chosen ?? _addresses.Count - 1;
+        ExceptionDispatchInfo? firstFailure = null;
+        for (int i = first; i <= last; i++)
+        {
+            LoadConnection handler = newHandler();
+            try
+            {
+                Connection connection = await dialer.ConnectAsync(_addresses[i], handler, source, cancellationToken: stop).ConfigureAwait(false);
+                _addresses.Accepted(i);
+                return (connection, handler);
+            }
+            catch (Exception ex) when (ex is SocketException or TimeoutException)
+            {
+                // Refused, unreachable, no route for this family, no answer in time: the next address may take it.
+                firstFailure ??= ExceptionDispatchInfo.Capture(ex);
+            }
+        }
+
+        firstFailure!.Throw();
+        throw new UnreachableException();
     }
 }

@@ -68,10 +68,17 @@ public static class LoadGenerator
         string reason = await WaitForEndAsync(run, ramp, intervals, stop.Token, cancellationToken).ConfigureAwait(false);
         long end = Math.Max(Stopwatch.GetTimestamp(), origin); // stopped before its start: nothing ran
         TimeSpan? finalLag = pacer?.Lag(end);
+
+        // What is in flight at the end is counted as such, once, and no reply after it counts (wrk's rule): settled now, so
+        // the result is taken at the end, and again once the connects that were under way have ended (a Handshake
+        // connect carries its request, and a connect that completed as the run stopped opened a connection just now).
         run.Stop();
+        run.SettleAtStop();
         await stop.CancelAsync().ConfigureAwait(false);
         await Ignoring<OperationCanceledException>(ramp).ConfigureAwait(false);
         await watchdog.ConfigureAwait(false);
+        await WaitForConnectsAsync(run).ConfigureAwait(false);
+        run.SettleAtStop();
         intervals.Report(end); // the last, partial interval
 
         IReadOnlyList<PollerStats> pollers = dialer.GetStats();
@@ -83,7 +90,7 @@ public static class LoadGenerator
         LoadResult result = new LoadResult
         {
             Pattern = options.Pattern,
-            Target = options.Target.ToString() ?? "?",
+            Target = connector.Target.ToString() ?? "?",
             StartTime = startTime,
             ConnectionsRequested = options.Connections,
             ConnectionsOpened = Volatile.Read(ref run.Opened),
@@ -92,6 +99,7 @@ public static class LoadGenerator
             ConnectionsReopened = Volatile.Read(ref run.Reopened),
             Requests = completed,
             RequestsFailed = run.Failed,
+            RequestsInFlightAtStop = run.InFlightAtStopCount,
             RequestsScheduled = pacer is null ? null : scheduled,
             RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - run.SentOnSchedule),
             BytesSent = Volatile.Read(ref run.BytesSent),
@@ -166,6 +174,21 @@ public static class LoadGenerator
             {
                 return stop.IsCancellationRequested ? StoppedReason(userCancel) : "NoConnections";
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the connects under way when the run stopped (its stop token cancels them, so they end at once), so every
+    /// connection they opened is listed for <see cref="LoadRun.SettleAtStop"/>. Bounded: a connect that ignored the
+    /// cancellation could only open a connection that takes no request (none is taken after the stop; a Handshake
+    /// connect, which carries one, is the ramp's, and the ramp has been awaited).
+    /// </summary>
+    private static async Task WaitForConnectsAsync(LoadRun run)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (2 * Stopwatch.Frequency);
+        while (run.Connecting > 0 && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(1).ConfigureAwait(false);
         }
     }
 

@@ -22,6 +22,14 @@ public sealed record LoadOptions
 
     public required EndPoint Target { get; init; }
 
+    /// <summary>
+    /// Further addresses of the target (the other addresses its name resolved to), tried in order when a connect to
+    /// <see cref="Target"/> fails, until one accepts: the first that accepts is then the run's only address, so
+    /// reconnects do not retry the ones that failed (as wrk, which probes each address at start, and curl do). Empty:
+    /// <see cref="Target"/> alone.
+    /// </summary>
+    public IReadOnlyList<EndPoint> FallbackTargets { get; init; } = [];
+
     /// <summary>Connections to open.</summary>
     public int Connections { get; init; } = 100;
 
@@ -133,6 +141,11 @@ public sealed record LoadOptions
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Target);
+        ArgumentNullException.ThrowIfNull(FallbackTargets);
+        if (FallbackTargets.Any(t => t is null))
+        {
+            throw new ArgumentException("FallbackTargets must not hold null.", nameof(FallbackTargets));
+        }
         if (Connections is < 1 or > 1_000_000)
         {
             throw new ArgumentOutOfRangeException(nameof(Connections), Connections, "Connections must be between 1 and 1,000,000.");

@@ -39,6 +39,7 @@ public sealed partial record LoadResult
             ConnectionsReopened = all.Sum(r => r.ConnectionsReopened),
             Requests = all.Sum(r => r.Requests),
             RequestsFailed = all.Sum(r => r.RequestsFailed),
+            RequestsInFlightAtStop = all.Sum(r => r.RequestsInFlightAtStop),
             RequestsScheduled = fixedRate ? all.Sum(r => r.RequestsScheduled ?? 0) : null,
             RequestsNotSent = all.Sum(r => r.RequestsNotSent),
             BytesSent = all.Sum(r => r.BytesSent),

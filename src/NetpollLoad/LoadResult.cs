@@ -41,6 +41,14 @@ public sealed partial record LoadResult
     /// <summary>Requests sent that never completed: no reply in time, or their connection broke.</summary>
     public required long RequestsFailed { get; init; }
 
+    /// <summary>
+    /// Requests sent and not yet answered when the run stopped (its duration ended, its stages ran out, or it was
+    /// canceled): neither completed nor failed, as wrk counts them. With <see cref="Requests"/> and
+    /// <see cref="RequestsFailed"/> it accounts for every request sent, each once. 0 for a run that stopped on its
+    /// request count (every request resolved).
+    /// </summary>
+    public long RequestsInFlightAtStop { get; init; }
+
     /// <summary>Fixed rate: requests the schedule had made due by the end; null in a closed loop.</summary>
     public long? RequestsScheduled { get; init; }
 

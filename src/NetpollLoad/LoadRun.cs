@@ -6,8 +6,9 @@ namespace Netpoll.Load;
 /// <summary>
 /// The shared, thread-safe state of one load test: what to send, the request budget or the schedule,
 /// counters, latency recorders, status codes, errors, and the open connections. Every request sent is
-/// resolved exactly once, completed or failed, so a test bounded by a request count ends when the last one
-/// resolves, whatever the server did.
+/// resolved exactly once: completed, failed, or in flight when the run stopped (<see cref="SettleAtStop"/>);
+/// so a test bounded by a request count ends when the last one resolves, whatever the server did, and a
+/// result counts each request once.
 /// </summary>
 internal sealed class LoadRun
 {
@@ -21,6 +22,7 @@ internal sealed class LoadRun
     private long _completed;
     private long _failed;
     private long _abandoned;
+    private long _inFlightAtStop;
     private int _open;
     private int _peak;
     private int _connecting;
@@ -88,6 +90,9 @@ internal sealed class LoadRun
 
     public long Failed => Volatile.Read(ref _failed);
 
+    /// <summary>Requests sent (or, for the Handshake pattern, whose connect had begun) and unanswered when the run stopped.</summary>
+    public long InFlightAtStopCount => Volatile.Read(ref _inFlightAtStop);
+
     public int Open => Volatile.Read(ref _open);
 
     public int Peak => Volatile.Read(ref _peak);
@@ -113,10 +118,34 @@ internal sealed class LoadRun
     /// <summary>The connections open now (for the response-timeout watchdog).</summary>
     public ICollection<LoadConnection> LiveConnections => _live.Keys;
 
+    /// <summary>No request is taken after this (budget or schedule), and no connection is reopened. Replies still count until <see cref="SettleAtStop"/>.</summary>
     public void Stop()
     {
         _stopping = true;
         Pacer?.Stop();
+    }
+
+    /// <summary>
+    /// After <see cref="Stop"/>: every open connection counts what it has in flight as in flight at the stop, and counts
+    /// nothing after (a reply or close that comes later is not this run's). A connection that is closing finishes
+    /// counting its end first (both hold the connection's gate), so none is counted twice or lost. Call again once
+    /// connects in progress have ended, for the connections they opened.
+    /// </summary>
+    public void SettleAtStop()
+    {
+        foreach (LoadConnection connection in _live.Keys)
+        {
+            connection.SettleAtStop();
+        }
+    }
+
+    /// <summary>Requests that were in flight when the run stopped: not completed, not failed (the rule wrk follows; see <see cref="SettleAtStop"/>).</summary>
+    public void InFlightAtStop(int requests)
+    {
+        if (requests > 0)
+        {
+            Interlocked.Add(ref _inFlightAtStop, requests);
+        }
     }
 
     /// <summary>Closed loop: takes one request from the budget; false when the test is held, stopping, or the budget is spent.</summary>
@@ -160,14 +189,9 @@ internal sealed class LoadRun
         Resolved();
     }
 
-    /// <summary>A request's whole reply arrived (intended and sent are Stopwatch timestamps).</summary>
+    /// <summary>A request's whole reply arrived (intended and sent are Stopwatch timestamps). Its connection's gate is held: after its <see cref="LoadConnection.SettleAtStop"/> none comes.</summary>
     public void Complete(long intended, long sent, long now, int statusCode)
     {
-        if (_stopping)
-        {
-            return; // after the end: the result is being written, and this reply is not part of it
-        }
-
         Latency.Record((long)Stopwatch.GetElapsedTime(intended, now).TotalNanoseconds);
         ServiceTime?.Record((long)Stopwatch.GetElapsedTime(sent, now).TotalNanoseconds);
         CountStatus(statusCode);

@@ -10,6 +10,9 @@ public sealed record LoadRequest
 {
     /// <summary>The target, already resolved by the sender (an IP endpoint or unix:/path), so both sides load the same address.</summary>
     public required string Target { get; init; }
+
+    /// <summary>The target's further addresses, resolved by the sender, tried in order when a connect to the one before fails.</summary>
+    public string[] FallbackTargets { get; init; } = [];
     public int Connections { get; init; } = 100;
     public int ConnectRate { get; init; }
     public double? DurationSeconds { get; init; }
@@ -73,6 +76,7 @@ public sealed record LoadRequest
         return new LoadRequest
         {
             Target = LoadTarget.Format(options.Target),
+            FallbackTargets = [.. options.FallbackTargets.Select(LoadTarget.Format)],
             Connections = options.Connections,
             ConnectRate = options.ConnectRate,
             DurationSeconds = options.Duration?.TotalSeconds,
@@ -108,6 +112,7 @@ public sealed record LoadRequest
     public LoadOptions ToOptions() => new()
     {
         Target = LoadTarget.Resolve(Target),
+        FallbackTargets = [.. FallbackTargets.Select(LoadTarget.Resolve)],
         Connections = Connections,
         ConnectRate = ConnectRate,
         Duration = DurationSeconds is { } d ? TimeSpan.FromSeconds(d) : null,

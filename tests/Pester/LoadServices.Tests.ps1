@@ -129,6 +129,64 @@ Describe 'Any text protocol over TCP' {
     }
 }
 
+Describe 'A host name with several addresses: localhost is 127.0.0.1, then ::1' {
+    BeforeAll {
+        $script:v6 = Start-NetpollServer -Name 'pester-services-v6' -Protocol Http -Address '::1' -Port 0
+        $script:v6echo = Start-NetpollServer -Name 'pester-services-v6-echo' -Protocol Echo -Address '::1' -Port 0
+    }
+
+    AfterAll {
+        $v6, $v6echo | Stop-NetpollServer -Force
+    }
+
+    It 'loads a server that listens on ::1 only through http://localhost, here and -Isolated, as curl and wrk do' {
+        $here = Invoke-NetpollLoad -Uri "http://localhost:$($v6.Port)/" -Connections 2 -Requests 200
+        $here.StatusCodes[200] | Should -Be 200
+        $here.ConnectFailures | Should -Be 0 -Because '127.0.0.1 refused, and the connect went on to ::1'
+        $here.Target | Should -Be "[::1]:$($v6.Port)" -Because 'the result names the address the run used'
+        $isolated = Invoke-NetpollLoad -Uri "http://localhost:$($v6.Port)/" -Connections 2 -Requests 200 -Isolated
+        $isolated.StatusCodes[200] | Should -Be 200
+        $isolated.Target | Should -Be "[::1]:$($v6.Port)"
+        [Netpoll.Load.Contracts.LoadTarget]::ResolveAll("localhost:$($v6.Port)") | ForEach-Object ToString |
+            Should -Be "127.0.0.1:$($v6.Port)", "[::1]:$($v6.Port)"
+    }
+
+    It 'loads -Payload over TCP at localhost on ::1 only' {
+        $r = Invoke-NetpollLoad -Target "localhost:$($v6echo.Port)" -Payload 'ping\n' -ResponseSize 5 -Connections 2 -Requests 100
+        $r.Requests | Should -Be 100
+        $r.Errors | Should -Be 0
+    }
+
+    It 'counts a name none of whose addresses listens as refused and stops at once, not after -Duration' {
+        $gone = Start-NetpollServer -Name 'pester-services-gone' -Protocol Http -Port 0
+        $port = $gone.Port
+        $gone | Stop-NetpollServer
+        $r = Invoke-NetpollLoad -Uri "http://localhost:$port/" -Connections 3 -Duration 60 -ErrorAction SilentlyContinue -ErrorVariable failed
+        $r.StopReason | Should -Be 'NoConnections'
+        $r.ConnectFailures | Should -Be 3 -Because 'each connect tried 127.0.0.1 and ::1, and counts once'
+        "$($r.ErrorsByKind)" | Should -Be 'Refused=3'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollLoadFailed,*'
+    }
+}
+
+Describe 'Requests in flight when a run stops' {
+    It 'counts requests a slow server has not answered by the end as in flight at the stop, not failed, here and -Isolated' {
+        $slow = Start-NetpollServer -Name 'pester-services-slow' -Protocol Http -Port 0 -Route @{ 'GET /slow' = @{ Body = 'late'; Delay = 30 } }
+        try {
+            foreach ($isolated in $false, $true) {
+                $r = Invoke-NetpollLoad -Uri "http://127.0.0.1:$($slow.Port)/slow" -Connections 3 -Pipeline 2 -Duration 1 -ResponseTimeout 60 -Isolated:$isolated -ErrorAction SilentlyContinue
+                $r.StopReason | Should -Be 'Duration'
+                $r.Requests | Should -Be 0
+                $r.RequestsFailed | Should -Be 0
+                $r.RequestsInFlightAtStop | Should -Be 6
+                $r.Errors | Should -Be 0
+                ($r | Format-List | Out-String) | Should -Match '0 failed, 6 in flight at the stop'
+            }
+        }
+        finally { $slow | Stop-NetpollServer -Force }
+    }
+}
+
 Describe 'Results for CI' {
     It 'makes a failed threshold a terminating error that names it with -FailOnThreshold, and a warning without' {
         $failure = { Invoke-NetpollLoad -Uri "$origin/missing" -Connections 1 -Requests 20 -Threshold @{ Status4xx = 0; LatencyP99 = '10s' } -FailOnThreshold } | Should -Throw -PassThru

@@ -16,7 +16,7 @@ namespace Netpoll.Bench;
 /// (with the process's bytes allocated per request over the window).
 /// With <c>--pattern idle</c> the connections are held after MARK until stdin says "stop" or closes.
 /// With <c>--requests N</c> the measured run stops after N round trips, and with <c>--wait-go</c> it
-/// starts only when stdin says "go".
+/// starts only when stdin says "go". With <c>--rate R</c> it holds R round trips per second (open model) instead of a closed loop.
 /// With <c>--jobs</c> the process stays up and runs one job per stdin line (<c>run --connections ...</c>,
 /// the same options; <c>quit</c> ends): a warm client whose JIT has reached tier 1, measuring several
 /// configurations against one server process. The client's pollers run on epoll (<c>--backend</c> to change it).
@@ -93,6 +93,8 @@ internal static class ClientCommand
             MessageSize = options.Int("size", 1024),
             Pattern = pattern,
             ConnectRate = options.Int("connect-rate", 0),
+            // Round trips per second across the connections (open model), so a server has idle time between batches; 0: closed loop.
+            Rate = options.Double("rate", 0),
             Pollers = options.Int("pollers", 1),
             // Epoll unless asked: every server is measured against the same client.
             Backend = Enum.Parse<PollerBackendKind>(options.Get("backend", nameof(PollerBackendKind.Epoll)), ignoreCase: true),

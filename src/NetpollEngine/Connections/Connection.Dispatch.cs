@@ -140,7 +140,7 @@ public sealed partial class Connection
         if (!_lifecycle.IsCloseRequested && (peerClosed || _host.IsShuttingDown) && (length == 0 || !progress))
         {
             // The peer sent everything it will send and the handler has answered it; or we are draining.
-            RequestClose(peerClosed ? CloseReason.PeerClosed : CloseReason.Shutdown);
+            RequestClose(peerClosed ? _lifecycle.PeerCloseReason : CloseReason.Shutdown);
         }
 
         _lifecycle.EndDispatch();

@@ -271,8 +271,11 @@ public sealed partial class Connection
         TryDispatch();
     }
 
-    /// <summary>The peer sent FIN: stop reading, let the handler drain what arrived, then close.</summary>
-    private void OnPeerClosed()
+    /// <summary>
+    /// The peer sent FIN (or <paramref name="failed"/>: its stream ended in bad bytes the transform refused): stop
+    /// reading, let the handler drain what arrived, then close (as <see cref="CloseReason.Error"/> when it failed).
+    /// </summary>
+    private void OnPeerClosed(bool failed = false)
     {
         if (_lifecycle.IsPeerClosed)
         {
@@ -287,7 +290,7 @@ public sealed partial class Connection
             return;
         }
 
-        _lifecycle.MarkPeerClosed();
+        _lifecycle.MarkPeerClosed(failed);
         UpdateInterest();
         FailReaderIfStarved();
         if (_handler is null)
@@ -299,7 +302,7 @@ public sealed partial class Connection
         {
             // Nothing left to hand over and no handler running: none will start again, close now.
             OnDispatchRetired();
-            CloseOnPoller(CloseReason.PeerClosed, 0);
+            CloseOnPoller(_lifecycle.PeerCloseReason, 0);
             return;
         }
 

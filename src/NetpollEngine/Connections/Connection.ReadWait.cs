@@ -93,6 +93,13 @@ public sealed partial class Connection
     private Exception StarvedException(int bytes, int delimiter)
     {
         string want = delimiter >= 0 ? $"delimiter 0x{delimiter:X2}" : $"{bytes} bytes";
+        if (_lifecycle.IsPeerClosed && !_lifecycle.IsCloseRequested && _lifecycle.PeerCloseReason == CloseReason.Error)
+        {
+            // Not an end of stream: what the peer sent last was refused (the transform says why), and the connection closes as Error.
+            return new ConnectionClosedException(CloseReason.Error,
+                $"Reader wait for {want} on connection {Id}: the peer's stream failed ({_transform?.FailureMessage ?? "bad input"}); {_input.Length} bytes it sent before are unread.");
+        }
+
         if (_lifecycle.IsPeerClosed && !_lifecycle.IsCloseRequested)
         {
             return new EndOfStreamException($"The peer closed the connection with {_input.Length} bytes unread; the reader waited for {want}.");

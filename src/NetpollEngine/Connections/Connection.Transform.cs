@@ -115,8 +115,14 @@ public sealed partial class Connection
             TryWriteNow(); // handshake flights, alerts, session tickets
         }
 
-        if (status == TransformStatus.Failed)
+        if (status == TransformStatus.Failed && _lifecycle.IsPeerClosed && !_lifecycle.IsHandshaking)
         {
+            return; // the input ended at earlier bad bytes: what a ring receive still delivers after them is dropped
+        }
+
+        if (status == TransformStatus.Failed && (_lifecycle.IsHandshaking || _lifecycle.IsCloseRequested))
+        {
+            // A failed handshake opened nothing to hand over; a close already asked for ends now (nothing more can be sent).
             CloseOnPoller(_lifecycle.IsHandshaking ? CloseReason.HandshakeFailed : CloseReason.Error, 0);
             return;
         }
@@ -139,9 +145,11 @@ public sealed partial class Connection
             TryDispatch();
         }
 
-        if (status == TransformStatus.PeerClosed && !_lifecycle.IsPeerClosed && !_lifecycle.IsClosing)
+        if (status is TransformStatus.PeerClosed or TransformStatus.Failed && !_lifecycle.IsPeerClosed && !_lifecycle.IsClosing)
         {
-            OnPeerClosed(); // close_notify: the peer sends nothing more
+            // close_notify: the peer sends nothing more. Bad bytes (a forged record, a fatal alert) end its stream too, but in
+            // error: the handler still gets what was decoded before them (published above), then the close is Error.
+            OnPeerClosed(failed: status == TransformStatus.Failed);
         }
     }
 

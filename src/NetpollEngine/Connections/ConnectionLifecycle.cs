@@ -38,6 +38,9 @@ namespace Netpoll.Connections;
 ///   operations (completion backend, poller thread): 0 ──BeginOperation──► n ──EndOperation (its final completion)──► 0
 ///              a receive armed is one, a send in flight one; while n > 0 the ring holds one fd reference
 /// </code>
+/// <para>PeerClosed also ends the input when a transform meets bad bytes after plaintext it decoded (a forged TLS
+/// record, a fatal alert after data): <c>MarkPeerClosed(failed: true)</c> adds PeerFailed, and the handler drains
+/// what came before them as it does after a FIN, but the drain closes as <see cref="CloseReason.Error"/>.</para>
 /// <para>The callbacks (OnDisconnect when the peer ended it, close callbacks, the owner's
 /// OnConnectionClosed) are queued by the close path, so they run once too.</para>
 /// <para>Separate words, because they change at different rates: <see cref="_state"/> once or twice per
@@ -61,14 +64,15 @@ internal struct ConnectionLifecycle
     private const int AbortiveBit = 1 << 3;     // close with a reset (SO_LINGER 0), unsent output dropped
     private const int Closing = 1 << 4;         // the close path has started (it runs once)
     private const int HandshakingBit = 1 << 5;  // a transform (TLS) is handshaking: no handler call yet, a dialer waits
-    private const int DrainOverBit = 1 << 6;    // a graceful close's output cannot drain any more (a socket error, a deadline, an abort)
-    private const int PausedBit = 1 << 7;       // reading is paused by backpressure (any thread sets and clears it, by CAS)
+    private const int PeerFailedBit = 1 << 6;   // with PeerClosedBit: the peer's stream ended in bad bytes (a transform's), not a FIN
+    private const int DrainOverBit = 1 << 7;    // a graceful close's output cannot drain any more (a socket error, a deadline, an abort)
     private const int ReasonShift = 8;          // bits 8..15: the close reason, set once with CloseRequested
     private const int ReasonMask = 0xFF;
     private const int SendResetShift = 16;      // bits 16..23: the errno of a send that met the peer's reset, set once; 0: none
     private const int ErrnoMask = 0xFF;         // errno values are below 256 on Linux and the BSDs
     private const int ShutdownSendBit = 1 << 24;      // ShutdownSend asked for the FIN after the output drains
     private const int ShutdownSendDoneBit = 1 << 25;  // that FIN was sent (by whoever held the flush with the output empty)
+    private const int PausedBit = 1 << 26;            // reading is paused by backpressure (any thread sets and clears it, by CAS)
 
     // _dispatch values.
     private const int DispatchIdle = 0;         // no handler call runs; the next input may start one
@@ -97,6 +101,9 @@ internal struct ConnectionLifecycle
     public readonly bool IsRegistered => (Volatile.Read(in _state) & Registered) != 0;
 
     public readonly bool IsPeerClosed => (Volatile.Read(in _state) & PeerClosedBit) != 0;
+
+    /// <summary>How a drain after the peer's end closes: <see cref="CloseReason.PeerClosed"/> after a FIN or close_notify, <see cref="CloseReason.Error"/> after bad bytes.</summary>
+    public readonly CloseReason PeerCloseReason => (Volatile.Read(in _state) & PeerFailedBit) != 0 ? CloseReason.Error : CloseReason.PeerClosed;
 
     public readonly bool IsCloseRequested => (Volatile.Read(in _state) & CloseRequested) != 0;
 
@@ -145,11 +152,14 @@ internal struct ConnectionLifecycle
         return true;
     }
 
-    /// <summary>The peer's FIN was read. Poller thread; once.</summary>
-    public void MarkPeerClosed()
+    /// <summary>
+    /// The peer's FIN was read, or (<paramref name="failed"/>) the transform met bad bytes after plaintext it had
+    /// decoded: either way the peer sends nothing more. Poller thread; once.
+    /// </summary>
+    public void MarkPeerClosed(bool failed = false)
     {
         Debug.Assert(!IsPeerClosed, "EOF is read once: the poller stops reading after it.");
-        Interlocked.Or(ref _state, PeerClosedBit);
+        Interlocked.Or(ref _state, failed ? PeerClosedBit | PeerFailedBit : PeerClosedBit);
     }
 
     /// <summary>Open → Open+Handshaking, at registration of a connection with a transform. Poller thread; once.</summary>

@@ -71,6 +71,9 @@ internal abstract class ConnectionTransform
     /// </summary>
     public abstract Exception HandshakeEnded(CloseReason closeReason);
 
+    /// <summary>Why decoding failed (<see cref="TransformStatus.Failed"/>), for the error a reader gets; null until it did. Any thread.</summary>
+    public abstract string? FailureMessage { get; }
+
     /// <summary>Frees native state. Called once, when nothing can use the transform any more (with the buffers).</summary>
     public abstract void Release();
 }
@@ -90,7 +93,10 @@ internal enum TransformStatus
     /// <summary>The peer ended the stream inside the transform (TLS close_notify): no more input will come.</summary>
     PeerClosed,
 
-    /// <summary>Bad bytes or a rejected peer: close the connection (the transform recorded why).</summary>
+    /// <summary>
+    /// Bad bytes or a rejected peer (the transform recorded why). During the handshake the connection closes; after
+    /// it, plaintext decoded before the bad bytes is still produced and handed over, then the connection closes.
+    /// </summary>
     Failed,
 
     /// <summary>The flush side holds the transform right now: try again on the next poller turn.</summary>

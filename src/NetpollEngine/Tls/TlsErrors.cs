@@ -10,8 +10,11 @@ namespace Netpoll.Tls;
 /// </summary>
 internal static unsafe class TlsErrors
 {
-    /// <summary>Why the last SSL call on this thread failed. <paramref name="peer"/> names the other side in the message ("the server", "the client").</summary>
-    public static (TlsFailure Failure, string Message) Describe(nint ssl, int sslError, string peer)
+    /// <summary>
+    /// Why the last SSL call on this thread failed. <paramref name="peer"/> names the other side in the message ("the
+    /// server", "the client"); <paramref name="established"/>: the handshake had completed (a record or alert after it failed).
+    /// </summary>
+    public static (TlsFailure Failure, string Message) Describe(nint ssl, int sslError, string peer, bool established = false)
     {
         ulong first = 0;
         ulong code;
@@ -51,7 +54,9 @@ internal static unsafe class TlsErrors
                 >= LibSsl.SSL_AD_BAD_CERTIFICATE and <= LibSsl.SSL_AD_UNKNOWN_CA or LibSsl.SSL_AD_CERTIFICATE_REQUIRED => TlsFailure.Certificate,
                 _ => TlsFailure.Protocol,
             };
-            return (failure, $"{peer} refused the handshake (TLS alert {alert}: {text})");
+            return (failure, established
+                ? $"{peer} ended the session with TLS alert {alert}: {text}"
+                : $"{peer} refused the handshake (TLS alert {alert}: {text})");
         }
 
         return (TlsFailure.Protocol, $"{peer} did not speak TLS as expected: {text}");

@@ -181,7 +181,11 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             Begin(null, rawOutput);
             try
             {
-                SendCloseNotify();
+                if (EndsStreamCleanly(_connection!.CloseReason))
+                {
+                    SendCloseNotify();
+                }
+
                 _state = _state == State.Open ? State.Closed : _state;
             }
             finally
@@ -206,6 +210,8 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             }
         }
     }
+
+    public override string? FailureMessage => Volatile.Read(ref _failureMessage);
 
     public override Exception HandshakeEnded(CloseReason closeReason)
     {
@@ -471,6 +477,16 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         return true;
     }
 
+    /// <summary>
+    /// Whether a close for <paramref name="reason"/> may tell the peer our stream ended where we meant it to: close_notify
+    /// says exactly that (RFC 8446 §6.1; without it a peer cannot tell a complete stream from a truncated one). A handler
+    /// that threw may have stopped mid-answer, and a broken stream did not end by choice, so both close without it and the
+    /// peer sees a truncation ("unexpected eof"). RFC 8446 §6.2 would have an internal_error alert instead, but OpenSSL has
+    /// no public call to send one after the handshake. This layer is below any framing: nginx can send close_notify after
+    /// a failed upstream and leave the truncation to HTTP's Content-Length or chunks; a protocol here may have none.
+    /// </summary>
+    private static bool EndsStreamCleanly(CloseReason reason) => reason is not (CloseReason.HandlerError or CloseReason.Error);
+
     /// <summary>Writes our close_notify once, on an established connection (never after a fatal error: OpenSSL forbids it).</summary>
     private void SendCloseNotify()
     {
@@ -486,7 +502,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     private TransformStatus Fail(int sslError)
     {
-        (TlsFailure failure, string message) = TlsErrors.Describe(_ssl, sslError, _context.PeerName);
+        (TlsFailure failure, string message) = TlsErrors.Describe(_ssl, sslError, _context.PeerName, established: _state != State.Handshaking);
         RecordFailure(failure, message);
         _state = State.Failed;
         return TransformStatus.Failed;

@@ -273,7 +273,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             };
             target = requests.Count > 0 ? HostAndPort(requests[0].Uri) : server?.ReachableTarget ?? Target!;
             byte[] payload = PayloadFile is { } file ? ReadFile(file, nameof(PayloadFile)) : Payload ?? [];
-            if (!TryChoosePattern(server, requests.Count > 0, payload.Length > 0, out LoadPattern pattern) || !TryTls(server, requests, target, out TlsClientOptions? tls) || !TryResolve(target, out EndPoint? endPoint))
+            if (!TryChoosePattern(server, requests.Count > 0, payload.Length > 0, out LoadPattern pattern) || !TryTls(server, requests, target, out TlsClientOptions? tls) || !TryResolve(target, out IReadOnlyList<EndPoint>? endPoints))
             {
                 return false;
             }
@@ -287,7 +287,8 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 
             options = new LoadOptions
             {
-                Target = endPoint,
+                Target = endPoints[0],
+                FallbackTargets = [.. endPoints.Skip(1)],
                 Connections = Connections,
                 ConnectRate = ConnectRate,
                 Duration = staged ? null : timed ? Duration : (Requests > 0 ? null : TimeSpan.FromSeconds(10)),
@@ -549,12 +550,12 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         _ => "an echo server",
     };
 
-    /// <summary>Parses the target and resolves a host name once, before anything runs; a bad one is this item's error.</summary>
-    private bool TryResolve(string target, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EndPoint? endPoint)
+    /// <summary>Parses the target and resolves a host name once, before anything runs, to every address it has (tried in order as connects fail); a bad one is this item's error.</summary>
+    private bool TryResolve(string target, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IReadOnlyList<EndPoint>? endPoints)
     {
         try
         {
-            endPoint = LoadTarget.Resolve(target);
+            endPoints = LoadTarget.ResolveAll(target);
             return true;
         }
         catch (FormatException ex)
@@ -566,7 +567,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             WriteError(new ErrorRecord(new ArgumentException($"'{target}' could not be resolved: {ex.Message}", ex), ErrorIds.InvalidTarget, ErrorCategory.ObjectNotFound, target));
         }
 
-        endPoint = null;
+        endPoints = null;
         return false;
     }
 

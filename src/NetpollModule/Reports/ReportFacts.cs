@@ -44,6 +44,7 @@ internal static class ReportFacts
                 ["PeakConnections"] = r.PeakConnections,
                 ["Requests"] = r.Requests,
                 ["RequestsFailed"] = r.RequestsFailed,
+                ["RequestsInFlightAtStop"] = r.RequestsInFlightAtStop,
                 ["RequestsPerSecond"] = r.RequestsPerSecond,
                 ["ThroughputBytesPerSecond"] = r.ThroughputBytesPerSecond,
                 ["LatencyP50Ms"] = r.LatencyP50Ms,

@@ -40,13 +40,15 @@ public class RequestDeadlineTests
     [Fact]
     public async Task A_cleared_deadline_never_fires()
     {
-        var handler = new DeadlineHandler(TimeSpan.FromMilliseconds(100), keep: false) { ClearOnRequest = true };
+        // Armed and cleared inside one request, so a slow machine cannot let it pass before the clear.
+        var handler = new DeadlineHandler(TimeSpan.FromMilliseconds(100), keep: false) { ArmOnConnect = false, ArmThenClearOnRequest = true };
         await using TestServer server = TestServer.Start(handler);
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync("x"u8.ToArray());
+        Assert.Equal("x", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(1)));
         await Task.Delay(400); // four deadlines' worth
         await client.SendAsync("y"u8.ToArray());
-        Assert.Equal("xy", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(2)));
+        Assert.Equal("y", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(1)));
         Assert.Equal(0, handler.Fired);
         Assert.Null(handler.Closed);
     }
@@ -73,12 +75,14 @@ public class RequestDeadlineTests
         connection.Close();
     }
 
-    /// <summary>Arms a deadline on connect; echoes input; at the deadline writes "too slow" (and, when <c>keep</c>, keeps the first time).</summary>
+    /// <summary>Arms a deadline on connect (or arms and clears it per request); echoes input; at the deadline writes "too slow" (and, when <c>keep</c>, keeps the first time).</summary>
     private sealed class DeadlineHandler(TimeSpan deadline, bool keep) : ConnectionHandler
     {
         private int _fired;
 
-        public bool ClearOnRequest { get; init; }
+        public bool ArmOnConnect { get; init; } = true;
+
+        public bool ArmThenClearOnRequest { get; init; }
 
         public int Fired => Volatile.Read(ref _fired);
 
@@ -87,14 +91,19 @@ public class RequestDeadlineTests
         public override ValueTask OnConnectAsync(Connection connection)
         {
             connection.AddCloseCallback(c => Closed = c);
-            connection.SetRequestDeadline(deadline);
+            if (ArmOnConnect)
+            {
+                connection.SetRequestDeadline(deadline);
+            }
+
             return default;
         }
 
         public override ValueTask OnRequestAsync(Connection connection)
         {
-            if (ClearOnRequest)
+            if (ArmThenClearOnRequest)
             {
+                connection.SetRequestDeadline(deadline);
                 connection.ClearRequestDeadline();
             }
 

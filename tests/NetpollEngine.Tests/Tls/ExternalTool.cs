@@ -65,6 +65,24 @@ internal static class ExternalTool
     }
 }
 
+/// <summary>OpenSSL's own TLS client against a test server: what a real peer makes of how the server ends its stream.</summary>
+internal static class OpensslClient
+{
+    /// <summary>
+    /// Runs <c>openssl s_client</c> (TLS version <paramref name="versionFlag"/>, trusting the test root written into
+    /// <paramref name="directory"/>), sends <paramref name="input"/> and reads to the end of the server's stream
+    /// (-ign_eof). Its output says how the stream ended: "closed" after a close_notify, "unexpected eof" after a bare FIN.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> SClientAsync(System.Net.IPEndPoint endPoint, string versionFlag, string directory, string input = "x\n")
+    {
+        string root = TestCertificates.WritePem(TestCertificates.Root, Path.Combine(directory, "root.pem"));
+        (int exit, string output, string error) = await ExternalTool.RunAsync("openssl",
+            ["s_client", "-connect", $"127.0.0.1:{endPoint.Port}", "-servername", "localhost", "-CAfile", root, "-ign_eof", versionFlag],
+            input: input, timeout: TimeSpan.FromSeconds(30));
+        return (exit, output + error);
+    }
+}
+
 /// <summary>A fact that needs a command-line tool: skipped, with the reason and the fix, where the tool is not installed.</summary>
 internal sealed class ToolFactAttribute : FactAttribute
 {

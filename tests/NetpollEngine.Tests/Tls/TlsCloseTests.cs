@@ -177,14 +177,7 @@ public sealed class TlsCloseTests : IDisposable
     }
 
     /// <summary>openssl s_client sends one line and, ignoring its stdin's end, reads until the server ends the stream.</summary>
-    private async Task<string> SClientAsync(IPEndPoint endPoint, string flag)
-    {
-        string root = TestCertificates.WritePem(TestCertificates.Root, Path.Combine(_directory, "root.pem"));
-        (int _, string output, string error) = await ExternalTool.RunAsync("openssl",
-            ["s_client", "-connect", $"127.0.0.1:{endPoint.Port}", "-servername", "localhost", "-CAfile", root, "-ign_eof", flag],
-            input: "x\n", timeout: TimeSpan.FromSeconds(30));
-        return output + error;
-    }
+    private async Task<string> SClientAsync(IPEndPoint endPoint, string flag) => (await OpensslClient.SClientAsync(endPoint, flag, _directory)).Output;
 
     private static int CountLines(string output)
     {

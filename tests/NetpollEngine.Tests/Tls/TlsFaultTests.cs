@@ -25,7 +25,7 @@ public sealed class TlsFaultTests
         // A byte per send with a pause between takes seconds on a loaded machine: the handshake deadline is not what is tested.
         TlsServerOptions patient = TlsTestServer.Options with { HandshakeTimeout = TimeSpan.FromSeconds(60) };
         await using TestServer server = TlsTestServer.Start(new EchoHandler(), patient, backend: backend);
-        (SslStream client, WireStream wire) = await ConnectAsync(server, protocols: SslProtocols.Tls12, drip: true);
+        (SslStream client, WireStream wire) = await WireStream.ConnectClientAsync(server, protocols: SslProtocols.Tls12, drip: true);
         await using (client)
         {
             byte[] message = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("dripped one byte per send ", 12)));
@@ -63,7 +63,7 @@ public sealed class TlsFaultTests
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedPeerClosed) == 1, "the reset handshake was counted as the peer closing");
 
         // Mid-record: an established session sends half of an application record, then a reset.
-        (SslStream client, WireStream recordWire) = await ConnectAsync(server);
+        (SslStream client, WireStream recordWire) = await WireStream.ConnectClientAsync(server);
         await using (client)
         {
             recordWire.Hold = true;
@@ -138,7 +138,7 @@ public sealed class TlsFaultTests
             }
         }, BackendMatrix.Server(backend) with { Pollers = 1, Tls = TlsTestServer.Options });
 
-        (SslStream client, WireStream wire) = await ConnectAsync(server, protocol);
+        (SslStream client, WireStream wire) = await WireStream.ConnectClientAsync(server, protocol);
         await using (client)
         {
             await client.WriteAsync("before"u8.ToArray());
@@ -242,14 +242,5 @@ public sealed class TlsFaultTests
                 await TlsTestServer.ExpectClosedByServer(socket);
                 break;
         }
-    }
-
-    /// <summary>A TLS client over a <see cref="WireStream"/> the test controls.</summary>
-    private static async Task<(SslStream Client, WireStream Wire)> ConnectAsync(TestServer server, SslProtocols protocols = SslProtocols.None, bool drip = false)
-    {
-        Socket socket = await server.ConnectSocketAsync();
-        socket.NoDelay = true;
-        var wire = new WireStream(socket) { Drip = drip };
-        return (await TlsTestServer.ConnectSslStreamAsync(wire, protocols), wire);
     }
 }

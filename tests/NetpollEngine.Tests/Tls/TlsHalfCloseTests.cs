@@ -187,11 +187,8 @@ public sealed class TlsHalfCloseTests : IDisposable
     /// <summary>openssl s_client sends one line and, ignoring its stdin's end, reads until the server ends the stream.</summary>
     private async Task<string> SClientAsync(IPEndPoint endPoint, string flag)
     {
-        string root = TestCertificates.WritePem(TestCertificates.Root, Path.Combine(_directory, "root.pem"));
-        (int exit, string output, string error) = await ExternalTool.RunAsync("openssl",
-            ["s_client", "-connect", $"127.0.0.1:{endPoint.Port}", "-servername", "localhost", "-CAfile", root, "-ign_eof", flag],
-            input: "x\n", timeout: TimeSpan.FromSeconds(20));
-        Assert.True(exit == 0, $"openssl s_client {flag} failed ({exit}): {output}{error}");
-        return output + error;
+        (int exit, string output) = await OpensslClient.SClientAsync(endPoint, flag, _directory);
+        Assert.True(exit == 0, $"openssl s_client {flag} failed ({exit}): {output}");
+        return output;
     }
 }

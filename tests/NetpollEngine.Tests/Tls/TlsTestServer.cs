@@ -24,13 +24,11 @@ internal static class TlsTestServer
     /// <summary>A TLS server on <paramref name="backend"/> (checked to run on it: TLS runs on every backend).</summary>
     public static TestServer Start(ConnectionHandler handler, TlsServerOptions? tls = null, DispatchMode dispatch = DispatchMode.Auto, TimeSpan? idleTimeout = null,
         PollerBackendKind backend = PollerBackendKind.Auto) =>
-        TestServer.Start(handler, new EventLoopOptions
-        {
-            Pollers = 1,
-            Backend = backend,
-            Tls = tls ?? Options,
-            Connection = new ConnectionOptions { Dispatch = dispatch, IdleTimeout = idleTimeout ?? TimeSpan.Zero },
-        });
+        TestServer.Start(handler, ServerOptions(tls, dispatch, idleTimeout, backend));
+
+    /// <summary>A TLS server whose handler is <paramref name="onRequest"/>, on <paramref name="backend"/>.</summary>
+    public static TestServer Start(Func<Connection, ValueTask> onRequest, DispatchMode dispatch = DispatchMode.Auto, PollerBackendKind backend = PollerBackendKind.Auto) =>
+        TestServer.Start(onRequest, ServerOptions(null, dispatch, null, backend));
 
     /// <summary>.NET's own TLS client over a socket, trusting the test root only.</summary>
     public static async Task<SslStream> ConnectSslStreamAsync(IPEndPoint endPoint, string host = "localhost", SslProtocols protocols = SslProtocols.None,
@@ -106,6 +104,14 @@ internal static class TlsTestServer
 
         return ssl;
     }
+
+    private static EventLoopOptions ServerOptions(TlsServerOptions? tls, DispatchMode dispatch, TimeSpan? idleTimeout, PollerBackendKind backend) => new()
+    {
+        Pollers = 1,
+        Backend = backend,
+        Tls = tls ?? Options,
+        Connection = new ConnectionOptions { Dispatch = dispatch, IdleTimeout = idleTimeout ?? TimeSpan.Zero },
+    };
 
     /// <summary>The sum of one counter over the server's pollers.</summary>
     public static long Count(this TestServer server, PollerCounter counter) => server.Loop.GetStats().Sum(s => s[counter]);

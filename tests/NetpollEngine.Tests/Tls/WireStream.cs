@@ -19,6 +19,16 @@ internal sealed class WireStream(Socket socket) : Stream
 
     public Socket Socket => socket;
 
+    /// <summary>.NET's TLS client to <paramref name="server"/> over a wire the test controls (to hold, drip or forge what goes on it).</summary>
+    public static async Task<(System.Net.Security.SslStream Client, WireStream Wire)> ConnectClientAsync(Support.TestServer server,
+        System.Security.Authentication.SslProtocols protocols = System.Security.Authentication.SslProtocols.None, bool drip = false)
+    {
+        Socket socket = await server.ConnectSocketAsync();
+        socket.NoDelay = true;
+        var wire = new WireStream(socket) { Drip = drip };
+        return (await TlsTestServer.ConnectSslStreamAsync(wire, protocols), wire);
+    }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
