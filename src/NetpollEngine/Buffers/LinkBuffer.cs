@@ -30,13 +30,12 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     private const int TailTrimming = 2;
 
     private readonly BufferPool _pool;
-    private readonly int _blockSize;
+    private int _blockSize;                 // a new node's block size (64 B–1 MiB); 0 once disposed: the disposed flag, so no field of its own
 
     // Reader side.
     private LinkBufferNode _head;
     private LinkBufferNode _read;
-    private BufferBlock?[] _assembled = [];
-    private int _assembledCount;
+    private List<BufferBlock>? _assembled;  // blocks that joined bytes across nodes for a contiguous read, until Release; made by the first
 
     // Writer side.
     private LinkBufferNode _write;
@@ -45,7 +44,6 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     // Shared.
     private int _length;
     private int _tailState;
-    private bool _disposed;
 
     public LinkBuffer(BufferPool pool, int blockSize = DefaultBlockSize)
     {
@@ -77,7 +75,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
                 }
             }
 
-            return _assembledCount > 0;
+            return _assembled is { Count: > 0 };
         }
     }
 
@@ -276,13 +274,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
             FreeNode(done);
         }
 
-        for (int i = 0; i < _assembledCount; i++)
-        {
-            _assembled[i]!.ReleaseReference();
-            _assembled[i] = null;
-        }
-
-        _assembledCount = 0;
+        ReleaseAssembled();
         if (Length == 0)
         {
             TryGiveBackTail();
@@ -459,7 +451,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
             throw new ArgumentException("LinkBuffer.Append: a buffer cannot be appended to itself.", nameof(other));
         }
 
-        if (other._disposed)
+        if (other.IsDisposed)
         {
             throw new ObjectDisposedException(nameof(LinkBuffer), "LinkBuffer.Append: the buffer to append was disposed.");
         }
@@ -571,19 +563,13 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Frees every node and assembled view. The buffer is unusable afterwards. Not thread-safe with other calls.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (IsDisposed)
         {
             return;
         }
 
-        _disposed = true;
-        for (int i = 0; i < _assembledCount; i++)
-        {
-            _assembled[i]!.ReleaseReference();
-            _assembled[i] = null;
-        }
-
-        _assembledCount = 0;
+        _blockSize = 0;
+        ReleaseAssembled();
         LinkBufferNode? node = _head;
         while (node is not null)
         {
@@ -618,10 +604,12 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         throw new ArgumentOutOfRangeException(nameof(n), n, $"LinkBuffer.{operation}: asked for {n} bytes but only {Length} are readable.");
     }
 
+    private bool IsDisposed => _blockSize == 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfDisposed(string operation)
     {
-        if (_disposed)
+        if (IsDisposed)
         {
             ThrowDisposed(operation);
         }
@@ -733,13 +721,24 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     private Memory<byte> Assemble(int n)
     {
         BufferBlock block = _pool.Rent(n);
-        if (_assembledCount == _assembled.Length)
+        (_assembled ??= new List<BufferBlock>(4)).Add(block);
+        return block.Memory[..n];
+    }
+
+    /// <summary>Gives back the blocks assembled for contiguous reads (Release, Dispose). Reader side.</summary>
+    private void ReleaseAssembled()
+    {
+        if (_assembled is not { Count: > 0 } assembled)
         {
-            Array.Resize(ref _assembled, Math.Max(4, _assembled.Length * 2));
+            return;
         }
 
-        _assembled[_assembledCount++] = block;
-        return block.Memory[..n];
+        foreach (BufferBlock block in assembled)
+        {
+            block.ReleaseReference();
+        }
+
+        assembled.Clear();
     }
 
     /// <summary>Builds a chain of read-only nodes sharing the next <paramref name="n"/> bytes, and consumes them.</summary>

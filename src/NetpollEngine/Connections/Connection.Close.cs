@@ -35,7 +35,7 @@ public sealed partial class Connection
     {
         get
         {
-            if (_output.Length + (_rawOutput?.Length ?? 0) > 0 && !_lifecycle.IsClosing)
+            if (_output.Length + (_transform?.RawOutput.Length ?? 0) > 0 && !_lifecycle.IsClosing)
             {
                 return true;
             }
@@ -65,7 +65,7 @@ public sealed partial class Connection
     public void ShutdownSend()
     {
         ThrowIfClosed("ShutdownSend");
-        if (Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendRequested, ShutdownSendNone) == ShutdownSendNone
+        if (_lifecycle.TryRequestShutdownSend()
             && !ShutdownSendIfDrained(out int errno))
         {
             throw errno == 0 ? ClosedException("ShutdownSend") : SocketErrors.Create("shutdown(SHUT_WR)", errno);
@@ -101,7 +101,7 @@ public sealed partial class Connection
                 {
                     closingBytes = EncodeShutdown();
                     if (!closingBytes
-                        && Interlocked.CompareExchange(ref _shutdownSend, ShutdownSendDone, ShutdownSendRequested) == ShutdownSendRequested
+                        && _lifecycle.TryMarkShutdownSendDone()
                         && Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0)
                     {
                         errno = Libc.LastError;
@@ -128,7 +128,7 @@ public sealed partial class Connection
     }
 
     /// <summary>Nothing written waits: no plaintext, and (with a transform) no raw bytes.</summary>
-    private bool OutputDrained() => _output.Length == 0 && (_rawOutput is null || _rawOutput.Length == 0);
+    private bool OutputDrained() => _output.Length == 0 && (_transform is null || _transform.RawOutput.Length == 0);
 
     /// <summary>Asks for a close from any thread; the poller runs the close path on its next turn.</summary>
     internal void RequestClose(CloseReason reason)
@@ -203,7 +203,7 @@ public sealed partial class Connection
             Poller.Counters[PollerCounter.Closed]++;
         }
 
-        if (Interlocked.Exchange(ref _paused, 0) == 1)
+        if (_lifecycle.TryResumeReading())
         {
             Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
         }
@@ -328,8 +328,8 @@ public sealed partial class Connection
         {
             _input.Dispose();
             _output.Dispose();
-            _rawInput?.Dispose();
-            _rawOutput?.Dispose();
+            _transform?.RawInput.Dispose();
+            _transform?.RawOutput.Dispose();
             _transform?.Release();
         }
     }

@@ -29,25 +29,26 @@ public sealed partial class Connection
     {
         flushTaken = false;
         Debug.Assert(Poller.IsPollerThread || !Poller.IsRunning, "The close path runs on the poller thread.");
-        if (!CloseMayWaitForOutput || _lifecycle.IsAbortive || _lifecycle.IsHandshaking || Volatile.Read(ref _closeDrainOver)
+        if (!CloseMayWaitForOutput || _lifecycle.IsAbortive || _lifecycle.IsHandshaking || _lifecycle.IsDrainOver
             || !DrainsOutput(_lifecycle.Reason) || RegistrationFailed is not null)
         {
             return false;
         }
 
-        if (_transform is null && _closeDrainUntil == 0 && Volatile.Read(ref _flushOwner) == FlushIdle)
+        long drainUntil = _deadlines.CloseDrain;
+        if (_transform is null && drainUntil == 0 && Volatile.Read(ref _flushOwner) == FlushIdle)
         {
             return false; // plain, and no flush under way: the close path's own last write is all there is
         }
 
         long now = Environment.TickCount64;
-        if (_closeDrainUntil == 0)
+        if (drainUntil == 0)
         {
             long limit = _options.WriteTimeout > TimeSpan.Zero ? (long)_options.WriteTimeout.TotalMilliseconds : CloseDrainLimitMs;
-            _closeDrainUntil = now + limit;
-            Poller.Schedule(this, _closeDrainUntil); // OnDeadline runs the close path again then, drained or not
+            _deadlines.SetCloseDrain(now + limit);
+            Poller.Schedule(this, now + limit); // OnDeadline runs the close path again then, drained or not
         }
-        else if (now >= _closeDrainUntil)
+        else if (now >= drainUntil)
         {
             return false; // waited long enough: what is still unsent is dropped, as when the socket fails
         }
@@ -62,7 +63,7 @@ public sealed partial class Connection
             TryWriteNow(); // published and not flushed yet (a handler's last words): flushed as any flush is
         }
 
-        if (Volatile.Read(ref _closeDrainOver))
+        if (_lifecycle.IsDrainOver)
         {
             return false; // the flush failed: nothing more can go
         }
@@ -81,7 +82,7 @@ public sealed partial class Connection
     /// <summary>Closes without waiting for output a flush still holds: a shutdown that is not graceful. Any thread.</summary>
     internal void CloseWithoutDrain(CloseReason reason)
     {
-        Volatile.Write(ref _closeDrainOver, true);
+        _lifecycle.MarkDrainOver();
         RequestClose(reason);
     }
 
@@ -100,7 +101,7 @@ public sealed partial class Connection
     {
         if (CloseMayWaitForOutput && (_lifecycle.IsAbortive || !DrainsOutput(reason)) && !_lifecycle.IsClosing)
         {
-            Volatile.Write(ref _closeDrainOver, true);
+            _lifecycle.MarkDrainOver();
             QueuePollerTaskNextTurn();
         }
     }

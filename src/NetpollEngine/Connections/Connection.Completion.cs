@@ -49,7 +49,7 @@ public sealed partial class Connection
             return; // the close path cancelled everything
         }
 
-        bool wantReceive = Volatile.Read(ref _paused) == 0 && !_lifecycle.IsPeerClosed && !Poller.IsStopping;
+        bool wantReceive = !_lifecycle.IsReadingPaused && !_lifecycle.IsPeerClosed && !Poller.IsStopping;
         if (wantReceive && _receive == RingReceive.Off)
         {
             _ring!.Receive(Fd, Token);
@@ -65,7 +65,7 @@ public sealed partial class Connection
         if (_writeArmed && Volatile.Read(ref _sending) == 0)
         {
             // A flush on another thread would have blocked and handed the output over: the ring sends it.
-            lock (_interestGate)
+            lock (InterestGate)
             {
                 _writeArmed = false;
             }
@@ -114,7 +114,7 @@ public sealed partial class Connection
             return;
         }
 
-        if (Volatile.Read(ref _sendResetErrno) != 0)
+        if (_lifecycle.SendResetErrno != 0)
         {
             CloseAfterSendReset(); // the receive delivered what it had; the socket may hold the rest (a cancelled receive)
             return;
@@ -248,7 +248,7 @@ public sealed partial class Connection
                 if (-result == Errno.ECONNRESET || -result == Errno.EPIPE)
                 {
                     // Nothing more is sent: the flush stays with the ring until the close path drops the output.
-                    _ = Interlocked.CompareExchange(ref _sendResetErrno, -result, 0);
+                    _ = _lifecycle.TryMarkSendReset(-result);
                     CloseAfterSendReset();
                 }
                 else

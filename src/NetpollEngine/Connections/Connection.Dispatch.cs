@@ -48,10 +48,10 @@ public sealed partial class Connection
             ValueTask pending;
             try
             {
-                _lastCallWasConnect = !_connectRan;
-                if (!_connectRan)
+                bool connect = _lastCall == HandlerCall.None;
+                _lastCall = connect ? HandlerCall.Connect : HandlerCall.Request;
+                if (connect)
                 {
-                    _connectRan = true;
                     pending = _handler!.OnConnectAsync(this);
                 }
                 else if (_lifecycle.IsCloseRequested || _input.Length == 0 && !_lifecycle.IsPeerClosed)
@@ -129,7 +129,7 @@ public sealed partial class Connection
         long version = Volatile.Read(ref _received);
         int length = _input.Length;
         // OnConnect is not judged by the progress rule: input that waited for it goes to OnRequest.
-        bool newData = version != _handlerStartVersion || _lastCallWasConnect;
+        bool newData = version != _handlerStartVersion || _lastCall == HandlerCall.Connect;
         bool progress = _handlerStartLength + (version - _handlerStartVersion) - length > 0;
         if (length > 0 && (newData || progress))
         {
@@ -186,6 +186,17 @@ public sealed partial class Connection
     {
         _lifecycle.RetireRunningDispatch();
         OnDispatchRetired();
+    }
+
+    /// <summary>Which handler call ran last: OnConnect's input is judged differently from a request's (RunHandler).</summary>
+    private enum HandlerCall : byte
+    {
+        /// <summary>No call yet: the next one is OnConnect.</summary>
+        None,
+        /// <summary>OnConnect.</summary>
+        Connect,
+        /// <summary>OnRequest (or a turn that had nothing to hand over).</summary>
+        Request,
     }
 
     /// <summary>What the ThreadPool runs for ThreadPool dispatch; kept off Connection so users cannot run a handler call.</summary>

@@ -17,9 +17,6 @@ public sealed partial class Connection
     private const int MaxVectors = 64;
     private const int FlushIdle = 0;
     private const int FlushBusy = 1;
-    private const int ShutdownSendNone = 0;
-    private const int ShutdownSendRequested = 1;
-    private const int ShutdownSendDone = 2;
 
     /// <summary>Serializes writer-side calls on the output buffer across tasks.</summary>
     internal Lock WriteGate => _writeGate;
@@ -119,7 +116,7 @@ public sealed partial class Connection
             }
         }
 
-        if (Volatile.Read(ref _shutdownSend) == ShutdownSendRequested)
+        if (_lifecycle.IsShutdownSendPending)
         {
             ShutdownSendIfDrained(); // the FIN a ShutdownSend left for the flush that drains the output
         }
@@ -245,7 +242,7 @@ public sealed partial class Connection
 
     private void ArmWrite(bool armed)
     {
-        lock (_interestGate)
+        lock (InterestGate)
         {
             _writeArmed = armed;
         }

@@ -59,7 +59,7 @@ public sealed partial class Connection
             return;
         }
 
-        if (Volatile.Read(ref _sendResetErrno) != 0)
+        if (_lifecycle.SendResetErrno != 0)
         {
             CloseAfterSendReset(); // a write met the peer's reset on another thread
             if (_lifecycle.IsClosing)
@@ -184,7 +184,7 @@ public sealed partial class Connection
         // Stop at the high-water mark, not after the batch: one event could otherwise overshoot it by
         // ReadsPerEvent × MaxReadSize. The same test pauses reading below, so epoll cannot spin on it.
         // Draining stops at EAGAIN, EOF or the error instead: after a reset nothing more can arrive.
-        for (int i = 0; drain || (i < ReadsPerEvent && Volatile.Read(ref _paused) == 0 && !InputFull()); i++)
+        for (int i = 0; drain || (i < ReadsPerEvent && !_lifecycle.IsReadingPaused && !InputFull()); i++)
         {
             PinnedSegment space = SocketInput.ReserveForRead(minimum: 1024, preferred: _readSize);
             nint n = Libc.Read(Fd, space.Pointer, (nuint)space.Length);
@@ -240,7 +240,7 @@ public sealed partial class Connection
         // Also when nothing was read: input already at the mark must stop EPOLLIN, or it fires forever.
         PauseIfFull();
 
-        if (error == 0 && eof && Volatile.Read(ref _sendResetErrno) is int sendReset and not 0)
+        if (error == 0 && eof && _lifecycle.SendResetErrno is int sendReset and not 0)
         {
             error = sendReset; // the end after a reset our send consumed: still the reset, not a FIN
         }
@@ -315,7 +315,7 @@ public sealed partial class Connection
 
     private void PauseIfFull()
     {
-        if (InputFull() && Interlocked.CompareExchange(ref _paused, 1, 0) == 0)
+        if (InputFull() && _lifecycle.TryPauseReading())
         {
             Interlocked.Increment(ref Poller.Counters[PollerCounter.Paused]);
             NetpollEventSource.Log.BackpressureOn(_host.Name, Id, _input.Length);
@@ -326,14 +326,20 @@ public sealed partial class Connection
     /// <summary>Resumes reading once the handler drained input to the low-water mark (any thread).</summary>
     private void ResumeIfDrained()
     {
-        if (Volatile.Read(ref _paused) == 1 && (_input.Length <= _options.InputLowWaterMark || ReaderNeedsMore()) &&
-            Interlocked.CompareExchange(ref _paused, 0, 1) == 1)
+        if (_lifecycle.IsReadingPaused && (_input.Length <= _options.InputLowWaterMark || ReaderNeedsMore()) &&
+            _lifecycle.TryResumeReading())
         {
             Interlocked.Decrement(ref Poller.Counters[PollerCounter.Paused]);
             NetpollEventSource.Log.BackpressureOff(_host.Name, Id, _input.Length);
             UpdateInterest();
         }
     }
+
+    /// <summary>
+    /// The interest gate, created by the first interest change: most connections never change theirs (only a flush
+    /// that would block or backpressure does), so an idle connection does not carry a lock for it. Any thread.
+    /// </summary>
+    private Lock InterestGate => LazyInitializer.EnsureInitialized(ref _interestGate, static () => new Lock());
 
     /// <summary>Applies read/write interest from the current state. Any thread; converges under races.</summary>
     private void UpdateInterest()
@@ -353,7 +359,7 @@ public sealed partial class Connection
             return;
         }
 
-        lock (_interestGate)
+        lock (InterestGate)
         {
             if (!_lifecycle.TryAcquireIo())
             {
@@ -363,7 +369,7 @@ public sealed partial class Connection
             try
             {
                 Interest want = Interest.None;
-                if (Volatile.Read(ref _paused) == 0 && !_lifecycle.IsPeerClosed)
+                if (!_lifecycle.IsReadingPaused && !_lifecycle.IsPeerClosed)
                 {
                     want |= Interest.Read;
                 }

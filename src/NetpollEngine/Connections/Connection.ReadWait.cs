@@ -36,8 +36,7 @@ public sealed partial class Connection
         }
 
         AsyncSignal signal = _readSignal ??= new AsyncSignal();
-        _wantBytes = bytes;
-        _wantDelimiter = delimiter;
+        _want = delimiter >= 0 ? ~delimiter : bytes;
         ValueTask wait = signal.Arm(!_runInline, cancellationToken);
         ArmReadDeadline();
 
@@ -70,20 +69,26 @@ public sealed partial class Connection
         if (signal is not null && signal.IsWaiting && !IsReaderSatisfied() &&
             (_lifecycle.IsPeerClosed || _lifecycle.IsCloseRequested))
         {
-            signal.TrySet(StarvedException(_wantBytes, _wantDelimiter));
+            signal.TrySet(StarvedException(WantBytes, WantDelimiter));
         }
     }
 
+    /// <summary>The reader waits for this many bytes (0 while it waits for a delimiter).</summary>
+    private int WantBytes => Math.Max(_want, 0);
+
+    /// <summary>The byte the reader waits for, or -1 while it waits for a count.</summary>
+    private int WantDelimiter => _want < 0 ? ~_want : -1;
+
     private bool IsReaderSatisfied() =>
-        _wantDelimiter >= 0 ? _input.IndexOf((byte)_wantDelimiter) >= 0 : _input.Length >= _wantBytes;
+        _want < 0 ? _input.IndexOf((byte)~_want) >= 0 : _input.Length >= _want;
 
     private bool ReaderNeedsMore()
     {
         AsyncSignal? signal = _readSignal;
-        return signal is not null && signal.IsWaiting && _wantDelimiter < 0 && _wantBytes > _input.Length;
+        return signal is not null && signal.IsWaiting && _want > _input.Length; // a delimiter wait (< 0) never needs a count
     }
 
-    private string DescribeWant() => _wantDelimiter >= 0 ? $"delimiter 0x{_wantDelimiter:X2}" : $"{_wantBytes} bytes";
+    private string DescribeWant() => _want < 0 ? $"delimiter 0x{~_want:X2}" : $"{_want} bytes";
 
     private Exception StarvedException(int bytes, int delimiter)
     {

@@ -18,7 +18,7 @@ public sealed partial class Connection
             return;
         }
 
-        if (Interlocked.CompareExchange(ref _sendResetErrno, errno, 0) == 0)
+        if (_lifecycle.TryMarkSendReset(errno))
         {
             QueuePollerTaskNextTurn(); // never inside the write that failed: its caller still holds the flush
         }
@@ -42,7 +42,7 @@ public sealed partial class Connection
 
         if (!_lifecycle.IsClosing)
         {
-            CloseOnPoller(CloseReason.Error, Volatile.Read(ref _sendResetErrno));
+            CloseOnPoller(CloseReason.Error, _lifecycle.SendResetErrno);
         }
     }
 }

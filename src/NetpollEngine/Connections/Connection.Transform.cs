@@ -20,17 +20,17 @@ public sealed partial class Connection
     private const int VerdictRejected = 2;
 
     /// <summary>Where the transport puts the bytes it reads: the raw input with a transform, else the input.</summary>
-    private LinkBuffer SocketInput => _rawInput ?? _input;
+    private LinkBuffer SocketInput => _transform is null ? _input : _transform.RawInput;
 
     /// <summary>What the transport sends: the raw output with a transform, else the output.</summary>
-    private LinkBuffer SocketOutput => _rawOutput ?? _output;
+    private LinkBuffer SocketOutput => _transform is null ? _output : _transform.RawOutput;
 
     /// <summary>Bytes written and not yet sent, plaintext and raw (for backpressure, idleness and the write deadline).</summary>
-    private int UnsentBytes => _rawOutput is null ? PendingOutput : _output.Length + PendingOutput;
+    private int UnsentBytes => _transform is null ? PendingOutput : _output.Length + PendingOutput;
 
     /// <summary>Whether a flush has anything to give the socket now: raw output, or plaintext the transform can encode (after the handshake).</summary>
     private bool HasOutputToSend =>
-        _rawOutput is null ? _output.Length > 0 : _rawOutput.Length > 0 || (_output.Length > 0 && !_lifecycle.IsHandshaking);
+        _transform is null ? _output.Length > 0 : _transform.RawOutput.Length > 0 || (_output.Length > 0 && !_lifecycle.IsHandshaking);
 
     /// <summary>The transform (TLS) of this connection, or null for a plain one.</summary>
     internal ConnectionTransform? Transform => _transform;
@@ -47,7 +47,7 @@ public sealed partial class Connection
     /// </summary>
     internal void CompleteHandshake(bool accepted)
     {
-        Volatile.Write(ref _verdictPending, accepted ? VerdictAccepted : VerdictRejected);
+        Volatile.Write(ref _transform!.VerdictPending, accepted ? VerdictAccepted : VerdictRejected);
         QueuePollerTask();
     }
 
@@ -66,20 +66,22 @@ public sealed partial class Connection
             _deadlines.SetHandshake(Environment.TickCount64 + timeoutMs);
         }
 
-        OnTransformed(_transform.Start(this, _rawOutput!), 0);
+        OnTransformed(_transform.Start(this, _transform.RawOutput), 0);
     }
 
     /// <summary>Raw bytes were read: decode them into the input. Poller thread.</summary>
     private void DecodeInput()
     {
-        TransformStatus status = _transform!.Decode(_rawInput!, _input, _rawOutput!, out int produced);
+        ConnectionTransform transform = _transform!;
+        TransformStatus status = transform.Decode(transform.RawInput, _input, transform.RawOutput, out int produced);
         OnTransformed(status, produced);
     }
 
     /// <summary>Poller-task work of a transform: a verdict from off the poller, a decode that found the transform busy. Poller thread.</summary>
     private void RunTransformTasks()
     {
-        int verdict = Interlocked.Exchange(ref _verdictPending, VerdictNone);
+        ConnectionTransform transform = _transform!;
+        int verdict = Interlocked.Exchange(ref transform.VerdictPending, VerdictNone);
         if (verdict != VerdictNone && _lifecycle.IsHandshaking)
         {
             if (verdict == VerdictRejected)
@@ -91,9 +93,9 @@ public sealed partial class Connection
             OpenAfterHandshake();
         }
 
-        if (_decodePending && !_lifecycle.IsClosing)
+        if (transform.DecodePending && !_lifecycle.IsClosing)
         {
-            _decodePending = false;
+            transform.DecodePending = false;
             DecodeInput();
         }
     }
@@ -103,12 +105,12 @@ public sealed partial class Connection
     {
         if (status == TransformStatus.Busy)
         {
-            _decodePending = true; // the raw bytes wait in the raw input; no new read event may come for them
+            _transform!.DecodePending = true; // the raw bytes wait in the raw input; no new read event may come for them
             QueuePollerTaskNextTurn(); // not now: the flusher holds the transform, and the poller must not spin on it
             return;
         }
 
-        if (_rawOutput!.Length > 0)
+        if (_transform!.RawOutput.Length > 0)
         {
             TryWriteNow(); // handshake flights, alerts, session tickets
         }
@@ -173,8 +175,9 @@ public sealed partial class Connection
     /// <summary>Flush owner: encrypts waiting plaintext into the raw output, a bounded amount ahead of the socket.</summary>
     private void EncodeOutput()
     {
-        if (_output.Length > 0 && _rawOutput!.Length < EncodeBudget && !_lifecycle.IsHandshaking &&
-            !_transform!.Encode(_output, _rawOutput, EncodeBudget))
+        ConnectionTransform transform = _transform!;
+        if (_output.Length > 0 && transform.RawOutput.Length < EncodeBudget && !_lifecycle.IsHandshaking &&
+            !transform.Encode(_output, transform.RawOutput, EncodeBudget))
         {
             // Failed for good, or written after the write side was shut: the plaintext can never go, and left in
             // place it would keep every flush looping on output it cannot send.
@@ -196,8 +199,8 @@ public sealed partial class Connection
             return false;
         }
 
-        _transform.WriteShutdown(_rawOutput!);
-        return _rawOutput!.Length > 0;
+        _transform.WriteShutdown(_transform.RawOutput);
+        return _transform.RawOutput.Length > 0;
     }
 
     /// <summary>Close path, flush owned: the last plaintext, then the transform's closing bytes (close_notify). Poller thread.</summary>
@@ -209,7 +212,7 @@ public sealed partial class Connection
         }
 
         EncodeOutput();
-        _transform!.WriteClose(_rawOutput!);
+        _transform!.WriteClose(_transform.RawOutput);
     }
 
     /// <summary>Tells whoever waits for the connection to open (a dialer) that it did, or why not. Poller thread; the first call only.</summary>

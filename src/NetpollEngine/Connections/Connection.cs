@@ -36,54 +36,49 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly LinkBuffer _input;                // writer side: the poller; reader side: the handler (or the application)
     private readonly LinkBuffer _output;               // writer side: Writer calls under _writeGate; reader side: the flush owner
     private readonly Lock _writeGate = new();          // serializes Writer calls, publishing, and freeing the buffers
-    private readonly Lock _interestGate = new();       // serializes interest changes, which any thread may make
+    private Lock? _interestGate;                       // serializes interest changes, which any thread may make; created by the first (InterestGate)
     private readonly CompletionBackend? _ring;         // the poller's backend when it is completion-based (io_uring); null on epoll/kqueue
 
     // Lifecycle: the one place that says open, closing or closed (ConnectionLifecycle.cs has the diagram).
-    private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions
+    private ConnectionLifecycle _lifecycle = new();    // changed only through its named transitions; also keeps, set once each,
+                                                       // a send's reset errno (Connection.SendReset.cs), that a close's drain is over,
+                                                       // a half-close: ShutdownSend requested, then its FIN sent by whoever holds the flush with the output empty;
+                                                       // and backpressure's pause (Connection.Reactor.cs), any thread by CAS
     private int _pollerTaskQueued;                     // any thread sets it (Interlocked) when posting, the poller clears it when running
     private List<Action<Connection>>? _closeCallbacks; // AddCloseCallback, any thread, under the list's lock; run once after close
+    internal Connection? OpenPrevious;                 // the owner's open set (OpenConnections), under its lock: the neighbours in its list
+    internal Connection? OpenNext;
 
     // Dispatch: the handler calls. "Handler thread" is whichever thread runs the current call (one at a time).
     private readonly DispatchWorkItem? _workItem;      // what the ThreadPool runs for this connection; null when calls run inline
     private Action? _handlerContinuation;              // handler thread: resumes after an asynchronous call (created on first use)
     private ValueTask _runningHandler;                 // handler thread: the call that has not completed yet
-    private bool _connectRan;                          // handler thread: OnConnect was called
-    private bool _lastCallWasConnect;                  // handler thread: the call that just ended was OnConnect
+    private HandlerCall _lastCall;                     // handler thread: which call ran last (None before OnConnect)
     private long _handlerStartVersion;                 // handler thread: _received when the call started
     private int _handlerStartLength;                   // handler thread: input length when the call started
     private long _received;                            // the poller (Interlocked.Add): total bytes published into the input
 
     // Reading and interest: the poller side.
     private int _readSize = 4096;                      // poller: next read size, adapted to what reads return
-    private int _paused;                               // any thread (CAS): 1 while reading is paused by backpressure
     private bool _writeArmed;                          // under _interestGate: a flush waits for the socket to drain
     private Interest _appliedInterest;                 // under _interestGate: the interest the poller has registered
     private RingReceive _receive;                      // poller: the ring's multishot receive (completion backend)
-    private int _sendResetErrno;                       // any thread sets it once (CAS): a send met the peer's reset; the poller reads what is queued, then closes (Connection.SendReset.cs)
 
     // Reader waits (Connection.ReadWait.cs).
     private AsyncSignal? _readSignal;                  // the reader: its one pending wait (created on first use)
-    private int _wantBytes;                            // the reader, before arming: wait until Length >= this ...
-    private int _wantDelimiter = -1;                   // ... or until this byte is buffered (-1: not waiting for one)
+    private int _want;                                 // the reader, before arming: wait until Length >= this (>= 0), or until byte ~_want is buffered (< 0)
 
     // Flush (Connection.Flush.cs).
     private int _flushOwner;                           // CAS: FlushBusy while one thread (a caller or the poller) owns the output's reader side
     private List<AsyncSignal>? _flushWaiters;          // FlushAsync calls waiting for the output to drain, under the list's lock
     private int _sending;                              // poller writes, any thread reads: bytes of the ring send in flight (0: none)
-    private int _shutdownSend;                         // CAS: None -> Requested (ShutdownSend) -> Done (FIN sent by whoever holds the flush with the output empty)
 
     // Deadlines (Connection.Deadlines.cs).
     private ConnectionDeadlines _deadlines;            // any thread arms and clears; the poller schedules and fires
 
     // Transform (Connection.Transform.cs): null for a plain connection, whose socket reads and writes _input and _output.
+    // With one, the raw buffers and the connection's transform state live on the transform, so a plain connection carries none of them.
     private readonly ConnectionTransform? _transform;  // decodes on the poller, encodes for the flush owner; serializes the two itself
-    private readonly LinkBuffer? _rawInput;            // writer side: the poller's socket reads; reader side: the poller's decode
-    private readonly LinkBuffer? _rawOutput;           // writer side: decode and encode, serialized by the transform; reader side: the flush owner
-    private bool _decodePending;                       // poller: a decode found the transform busy and runs again on the next poller task
-    private int _verdictPending;                       // any thread sets it (CompleteHandshake), a poller task takes it: the transform's verdict on the peer
-    private long _closeDrainUntil;                     // poller: a graceful close waits for the output to drain until then (TickCount64); 0: not waiting
-    private bool _closeDrainOver;                      // any thread (Volatile): the output cannot drain any more (a socket error, a deadline, an abort)
 
     internal Connection(int fd, Poller poller, ConnectionHost host, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {
@@ -102,8 +97,7 @@ public sealed partial class Connection : IPollable, IPollerTask
         if (transform is not null)
         {
             _transform = transform;
-            _rawInput = new LinkBuffer(host.Pool);
-            _rawOutput = new LinkBuffer(host.Pool);
+            transform.AttachBuffers(host.Pool);
         }
 
         Id = Interlocked.Increment(ref s_nextId);

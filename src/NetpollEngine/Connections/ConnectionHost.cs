@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Netpoll.Buffers;
 using Netpoll.Diagnostics;
@@ -13,7 +12,7 @@ namespace Netpoll.Connections;
 /// </summary>
 internal sealed class ConnectionHost
 {
-    private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    private readonly OpenConnections _connections = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private readonly int _pollerCount;
@@ -64,7 +63,7 @@ internal sealed class ConnectionHost
 
     public int ConnectionCount => _connections.Count;
 
-    public IReadOnlyCollection<Connection> Connections => [.. _connections.Values];
+    public IReadOnlyCollection<Connection> Connections => _connections.Snapshot();
 
     /// <summary>A snapshot of every poller's counters; none before the pollers started.</summary>
     public IReadOnlyList<PollerStats> GetStats() => Volatile.Read(ref _pollers) is { } group ? [.. group.Pollers.Select(p => p.Snapshot())] : [];
@@ -73,14 +72,14 @@ internal sealed class ConnectionHost
     public Connection Add(int fd, Poller poller, ConnectionHandler? handler, EndPoint endPointTemplate, ConnectionTransform? transform = null)
     {
         var connection = new Connection(fd, poller, this, handler, endPointTemplate, transform);
-        _connections[connection.Id] = connection;
+        _connections.Add(connection);
         return connection;
     }
 
     /// <summary>Called once per connection by its close path, after the fd closed and the callbacks ran.</summary>
     public void OnConnectionClosed(Connection connection)
     {
-        _connections.TryRemove(connection.Id, out _);
+        _connections.Remove(connection);
         if (_connections.IsEmpty && IsShuttingDown)
         {
             _drained.TrySetResult();
@@ -97,7 +96,7 @@ internal sealed class ConnectionHost
     {
         Volatile.Write(ref _shuttingDown, 1);
         int forced = 0;
-        foreach (Connection connection in _connections.Values)
+        foreach (Connection connection in _connections.Snapshot())
         {
             if (!graceful)
             {
@@ -127,7 +126,7 @@ internal sealed class ConnectionHost
             }
             catch (OperationCanceledException)
             {
-                foreach (Connection connection in _connections.Values)
+                foreach (Connection connection in _connections.Snapshot())
                 {
                     connection.ForceClose();
                     forced++;

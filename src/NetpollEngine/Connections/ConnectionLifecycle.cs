@@ -45,8 +45,11 @@ namespace Netpoll.Connections;
 /// OnConnectionClosed) are queued by the close path, so they run once too.</para>
 /// <para>Separate words, because they change at different rates: <see cref="_state"/> once or twice per
 /// connection, <see cref="_dispatch"/> per handler call, <see cref="_ioRefs"/> per flush syscall,
-/// <see cref="_operations"/> per submitted operation (poller only: no atomic operation). Keeping the hot
-/// ones apart from the rest costs no extra atomic operation per request.</para>
+/// <see cref="_operations"/> per submitted operation (poller only: no atomic operation); backpressure's pause
+/// bit sits in <see cref="_state"/>, as it changes only when input reaches a water mark. Keeping the hot
+/// ones apart from the rest costs no extra atomic operation per request. <see cref="_state"/> also keeps three facts
+/// of the end, each set once: a send's reset errno, that a graceful close's drain is over, and a half-close
+/// (ShutdownSend requested, then done) — they were fields of their own, which every idle connection carried.</para>
 /// <para>Why a completion backend needs <see cref="_operations"/>: the kernel uses the fd, the receive
 /// buffers and the output until an operation's final completion, and closing the fd does not end a
 /// multishot receive. So the close path cancels them, and the token and the fd live until the last one
@@ -62,7 +65,14 @@ internal struct ConnectionLifecycle
     private const int Closing = 1 << 4;         // the close path has started (it runs once)
     private const int HandshakingBit = 1 << 5;  // a transform (TLS) is handshaking: no handler call yet, a dialer waits
     private const int PeerFailedBit = 1 << 6;   // with PeerClosedBit: the peer's stream ended in bad bytes (a transform's), not a FIN
-    private const int ReasonShift = 8;
+    private const int DrainOverBit = 1 << 7;    // a graceful close's output cannot drain any more (a socket error, a deadline, an abort)
+    private const int ReasonShift = 8;          // bits 8..15: the close reason, set once with CloseRequested
+    private const int ReasonMask = 0xFF;
+    private const int SendResetShift = 16;      // bits 16..23: the errno of a send that met the peer's reset, set once; 0: none
+    private const int ErrnoMask = 0xFF;         // errno values are below 256 on Linux and the BSDs
+    private const int ShutdownSendBit = 1 << 24;      // ShutdownSend asked for the FIN after the output drains
+    private const int ShutdownSendDoneBit = 1 << 25;  // that FIN was sent (by whoever held the flush with the output empty)
+    private const int PausedBit = 1 << 26;            // reading is paused by backpressure (any thread sets and clears it, by CAS)
 
     // _dispatch values.
     private const int DispatchIdle = 0;         // no handler call runs; the next input may start one
@@ -114,7 +124,19 @@ internal struct ConnectionLifecycle
     public readonly bool HasOperations => _operations > 0;
 
     /// <summary>The first trigger's reason; <see cref="CloseReason.None"/> until a close is requested.</summary>
-    public readonly CloseReason Reason => (CloseReason)(Volatile.Read(in _state) >> ReasonShift);
+    public readonly CloseReason Reason => (CloseReason)((Volatile.Read(in _state) >> ReasonShift) & ReasonMask);
+
+    /// <summary>Reading is paused by backpressure: unread input reached the high-water mark.</summary>
+    public readonly bool IsReadingPaused => (Volatile.Read(in _state) & PausedBit) != 0;
+
+    /// <summary>ShutdownSend asked for a FIN that has not been sent yet.</summary>
+    public readonly bool IsShutdownSendPending => (Volatile.Read(in _state) & (ShutdownSendBit | ShutdownSendDoneBit)) == ShutdownSendBit;
+
+    /// <summary>A graceful close waiting for its output stops waiting: nothing more can be sent.</summary>
+    public readonly bool IsDrainOver => (Volatile.Read(in _state) & DrainOverBit) != 0;
+
+    /// <summary>The errno of the send that met the peer's reset (ECONNRESET, EPIPE); 0 while no send has.</summary>
+    public readonly int SendResetErrno => (Volatile.Read(in _state) >> SendResetShift) & ErrnoMask;
 
     // ------------------------------------------------------------------ Created → Open
 
@@ -177,6 +199,55 @@ internal struct ConnectionLifecycle
 
     /// <summary>Makes the close a reset (Abort, a forced shutdown). Any thread, before or after the request; read by the close path.</summary>
     public void MarkAbortive() => Interlocked.Or(ref _state, AbortiveBit);
+
+    /// <summary>The output cannot drain any more: a graceful close stops waiting for it. Any thread, any number of times.</summary>
+    public void MarkDrainOver() => Interlocked.Or(ref _state, DrainOverBit);
+
+    /// <summary>A send met the peer's reset with <paramref name="errno"/>. Any thread; true for the first caller only, whose errno is kept.</summary>
+    public bool TryMarkSendReset(int errno)
+    {
+        Debug.Assert(errno is > 0 and <= ErrnoMask, "An errno fits the byte it is kept in.");
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if (((state >> SendResetShift) & ErrnoMask) != 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state | (errno << SendResetShift), state) == state)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Reading → paused (backpressure). Any thread; true for the caller that paused it.</summary>
+    public bool TryPauseReading() => (Interlocked.Or(ref _state, PausedBit) & PausedBit) == 0;
+
+    /// <summary>Paused → reading. Any thread; true for the caller that resumed it (the close path too, to count it off).</summary>
+    public bool TryResumeReading() => (Interlocked.And(ref _state, ~PausedBit) & PausedBit) != 0;
+
+    /// <summary>None → ShutdownSend requested. Any thread; true for the first caller only.</summary>
+    public bool TryRequestShutdownSend() => (Interlocked.Or(ref _state, ShutdownSendBit) & ShutdownSendBit) == 0;
+
+    /// <summary>Requested → Done: the caller sends the FIN. The flush owner; true exactly once, and only after a request.</summary>
+    public bool TryMarkShutdownSendDone()
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if ((state & (ShutdownSendBit | ShutdownSendDoneBit)) != ShutdownSendBit)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state | ShutdownSendDoneBit, state) == state)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>CloseRequested → Closing. Poller thread; true exactly once, for the one close path.</summary>
     public bool TryBeginClosePath()

@@ -4,9 +4,10 @@ namespace Netpoll.Connections;
 
 /// <summary>
 /// A transform between the socket's bytes and the bytes a connection's reader and writer see (TLS is one:
-/// <c>Netpoll.Tls</c> implements it; this layer does not know it). The connection keeps two raw buffers
-/// beside its input and output: the transport reads into the raw input and sends from the raw output,
-/// exactly as it reads into the input and sends from the output of a plain connection.
+/// <c>Netpoll.Tls</c> implements it; this layer does not know it). Two raw buffers sit beside the connection's
+/// input and output: the transport reads into the raw input and sends from the raw output, exactly as it reads
+/// into the input and sends from the output of a plain connection. They live here, with the connection's other
+/// transform state, so a plain connection carries none of it (one null field).
 /// </summary>
 /// <remarks>
 /// <para>Threads: <see cref="Start"/>, <see cref="Decode"/>, <see cref="WriteClose"/> and
@@ -19,6 +20,27 @@ namespace Netpoll.Connections;
 /// </remarks>
 internal abstract class ConnectionTransform
 {
+    // The connection's state for its transform: set and used by Connection only (Connection.Transform.cs).
+
+    /// <summary>Writer side: the poller's socket reads; reader side: the poller's decode. Set by <see cref="AttachBuffers"/>.</summary>
+    internal LinkBuffer RawInput { get; private set; } = null!;
+
+    /// <summary>Writer side: decode and encode, serialized by the transform; reader side: the flush owner. Set by <see cref="AttachBuffers"/>.</summary>
+    internal LinkBuffer RawOutput { get; private set; } = null!;
+
+    /// <summary>Poller: a decode found the transform busy and runs again on the next poller task.</summary>
+    internal bool DecodePending;
+
+    /// <summary>Any thread sets it (<see cref="Connection.CompleteHandshake"/>), a poller task takes it: the verdict on the peer.</summary>
+    internal int VerdictPending;
+
+    /// <summary>The connection's constructor, once: the raw buffers, from the connection's pool.</summary>
+    internal void AttachBuffers(BufferPool pool)
+    {
+        RawInput = new LinkBuffer(pool);
+        RawOutput = new LinkBuffer(pool);
+    }
+
     /// <summary>How long the handshake may take from registration; zero: no limit.</summary>
     public abstract TimeSpan HandshakeTimeout { get; }
 
