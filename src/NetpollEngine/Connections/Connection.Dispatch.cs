@@ -54,7 +54,7 @@ public sealed partial class Connection
                 {
                     pending = _handler!.OnConnectAsync(this);
                 }
-                else if (_lifecycle.IsCloseRequested || _input.Length == 0 && !_lifecycle.IsPeerClosed)
+                else if (_lifecycle.IsCloseRequested && !InputOutlivesClose || _input.Length == 0 && !_lifecycle.IsPeerClosed)
                 {
                     pending = default; // nothing to hand over (closed, or OnConnect consumed everything)
                 }
@@ -116,14 +116,18 @@ public sealed partial class Connection
     /// <summary>Decides, after a handler call, whether to call it again, go idle, or close. True: run again.</summary>
     private bool AfterHandler()
     {
-        if (_lifecycle.IsCloseRequested)
+        bool closeRequested = _lifecycle.IsCloseRequested;
+        if (closeRequested && !InputOutlivesClose)
         {
             RetireRunningDispatch();
             return false;
         }
 
         _input.Release();
-        ResumeIfDrained();
+        if (!closeRequested)
+        {
+            ResumeIfDrained();
+        }
 
         // Read the byte counter before the length: every byte it counts is already in the length.
         long version = Volatile.Read(ref _received);
@@ -134,6 +138,12 @@ public sealed partial class Connection
         if (length > 0 && (newData || progress))
         {
             return true;
+        }
+
+        if (closeRequested)
+        {
+            RetireRunningDispatch(); // the input that outlived the close is handed over, or the handler stopped taking it
+            return false;
         }
 
         bool peerClosed = _lifecycle.IsPeerClosed;
@@ -180,6 +190,13 @@ public sealed partial class Connection
         RequestClose(CloseReason.HandlerError);
         RetireRunningDispatch();
     }
+
+    /// <summary>
+    /// Bytes read before the peer's reset (or a socket error) are still the handler's: Inline dispatch hands them over
+    /// before the reactor reads the reset, so a call queued on the ThreadPool, or one already running, must too. Any other
+    /// close (this side's, a timeout, a handler error, shutdown's deadline) means the handler takes nothing more.
+    /// </summary>
+    private bool InputOutlivesClose => _lifecycle.Reason == CloseReason.Error && _input.Length > 0;
 
     /// <summary>The running handler saw the close (or failed): no call will start again. Handler thread.</summary>
     private void RetireRunningDispatch()
