@@ -18,11 +18,7 @@ public class ResetAfterDataTests
     public async Task Bytes_sent_before_a_reset_reach_a_thread_pool_handler_that_was_busy_when_it_came(PollerBackendKind backend)
     {
         var handler = new HeldAtConnect();
-        await using var server = TestServer.Start(handler, new EventLoopOptions
-        {
-            Backend = backend,
-            Connection = new ConnectionOptions { Dispatch = DispatchMode.ThreadPool },
-        });
+        await using var server = TestServer.Start(handler, OnThreadPool(backend));
         using (Socket client = await server.ConnectSocketAsync())
         {
             Connection connection = await handler.Connected.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -47,11 +43,7 @@ public class ResetAfterDataTests
     public async Task After_this_side_closes_a_busy_handler_is_not_called_again(PollerBackendKind backend)
     {
         var handler = new HeldAtConnect();
-        await using var server = TestServer.Start(handler, new EventLoopOptions
-        {
-            Backend = backend,
-            Connection = new ConnectionOptions { Dispatch = DispatchMode.ThreadPool },
-        });
+        await using var server = TestServer.Start(handler, OnThreadPool(backend));
         using Socket client = await server.ConnectSocketAsync();
         Connection connection = await handler.Connected.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await client.SendAsync("unread"u8.ToArray());
@@ -63,6 +55,9 @@ public class ResetAfterDataTests
         Assert.Equal(CloseReason.Local, handler.Closed!.CloseReason);
         Assert.Equal("", handler.Received);
     }
+
+    private static EventLoopOptions OnThreadPool(PollerBackendKind backend) =>
+        new() { Backend = backend, Connection = new ConnectionOptions { Dispatch = DispatchMode.ThreadPool } };
 
     /// <summary>Holds OnConnect until <see cref="Release"/>; records what OnRequest is given and the close.</summary>
     private sealed class HeldAtConnect : ConnectionHandler
