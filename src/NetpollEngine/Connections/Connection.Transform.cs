@@ -115,16 +115,26 @@ public sealed partial class Connection
             TryWriteNow(); // handshake flights, alerts, session tickets
         }
 
-        if (status == TransformStatus.Failed && _lifecycle.IsPeerClosed && !_lifecycle.IsHandshaking)
+        if (status == TransformStatus.Failed)
         {
-            return; // the input ended at earlier bad bytes: what a ring receive still delivers after them is dropped
-        }
+            if (_lifecycle.IsHandshaking)
+            {
+                CloseOnPoller(CloseReason.HandshakeFailed, 0); // nothing was opened to hand over
+                return;
+            }
 
-        if (status == TransformStatus.Failed && (_lifecycle.IsHandshaking || _lifecycle.IsCloseRequested))
-        {
-            // A failed handshake opened nothing to hand over; a close already asked for ends now (nothing more can be sent).
-            CloseOnPoller(_lifecycle.IsHandshaking ? CloseReason.HandshakeFailed : CloseReason.Error, 0);
-            return;
+            if (_lifecycle.IsPeerClosed)
+            {
+                return; // the input ended at earlier bad bytes: what a ring receive still delivers after them is dropped
+            }
+
+            if (_lifecycle.IsCloseRequested)
+            {
+                CloseOnPoller(CloseReason.Error, 0); // a close already asked for ends now: nothing more can be sent
+                return;
+            }
+
+            // Otherwise what was decoded before the bad bytes is handed over below, then the input ends in error.
         }
 
         if (produced > 0)
