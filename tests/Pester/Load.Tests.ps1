@@ -71,3 +71,50 @@ Describe 'Invoke-NetpollLoad' {
         $thrown.Exception.Message | Should -BeLike '*host:port*'
     }
 }
+
+Describe 'Invoke-NetpollLoad -ConnectTimeout' {
+    BeforeAll {
+        # An address that neither accepts nor refuses, as a firewalled host: a listener with a one-place queue that a
+        # connect of its own fills and that never accepts, so Linux drops every later SYN.
+        $script:silent = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $silent.Bind([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+        $silent.Listen(0)
+        $script:filler = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $filler.Connect($silent.LocalEndPoint)
+        $script:silentTarget = $silent.LocalEndPoint.ToString()
+    }
+
+    AfterAll {
+        $filler.Dispose()
+        $silent.Dispose()
+    }
+
+    It 'fails a connect that gets no answer after -ConnectTimeout as a ConnectTimeout (-Isolated: <isolated>)' -ForEach @(
+        @{ Isolated = $false }, @{ Isolated = $true }
+    ) {
+        $result = Invoke-NetpollLoad -Target $silentTarget -Connections 2 -Duration 60 -ConnectTimeout 300ms -Isolated:$Isolated -ErrorVariable failed -ErrorAction SilentlyContinue
+        $result.Isolated | Should -Be $Isolated
+        $result.ConnectFailures | Should -Be 2
+        $result.ErrorsByKind.ConnectTimeout | Should -Be 2
+        $result.StopReason | Should -Be 'NoConnections'
+        $result.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'the default connect timeout (10 s) did not apply'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollLoadFailed,*'
+    }
+
+    It 'takes seconds, a number with a unit, or a TimeSpan, also one that crossed remoting' {
+        $crossed = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize([timespan]::FromMilliseconds(300)))
+        foreach ($timeout in 0.3, '0.3', '300ms', '00:00:00.3', $crossed) {
+            $result = Invoke-NetpollLoad -Target $silentTarget -Connections 1 -Duration 60 -ConnectTimeout $timeout -ErrorAction SilentlyContinue
+            $result.ErrorsByKind.ConnectTimeout | Should -Be 1 -Because "-ConnectTimeout $timeout"
+            $result.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because "-ConnectTimeout $timeout is 0.3 s"
+        }
+    }
+
+    It 'refuses at binding a timeout that is zero, negative, over a day or not a duration, saying what is allowed' {
+        foreach ($bad in 0, -1, 86401, '1.00:00:01', 'soon') {
+            $thrown = { Invoke-NetpollLoad -Target 127.0.0.1:9 -Requests 1 -ConnectTimeout $bad } | Should -Throw -PassThru -Because "-ConnectTimeout $bad"
+            $thrown.FullyQualifiedErrorId | Should -Match '^ParameterArgument(Validation|Transformation)Error,' -Because "-ConnectTimeout $bad"
+            $thrown.Exception.Message | Should -Match '0\.001 s up to 86400 s|not a duration' -Because "-ConnectTimeout $bad"
+        }
+    }
+}

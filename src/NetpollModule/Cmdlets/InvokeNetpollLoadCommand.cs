@@ -174,6 +174,12 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 1024)]
     public int Pipeline { get; set; } = 1;
 
+    /// <summary>How long one connect may take before it fails as a ConnectTimeout (or, while no address of the target has accepted, goes on to its next address).</summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange(MinSeconds = 0.001, MaxSeconds = 86400)]
+    public TimeSpan ConnectTimeout { get; set; } = LoadOptions.DefaultConnectTimeout;
+
     /// <summary>How long a request may wait for its whole reply before it fails as a ResponseTimeout and its connection closes.</summary>
     [Parameter]
     [TimeSpanArgument]
@@ -296,6 +302,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 MessageSize = MessageSize,
                 Pattern = pattern,
                 Pipeline = Pipeline,
+                ConnectTimeout = ConnectTimeout,
                 ResponseTimeout = ResponseTimeout,
                 SourceAddresses = SourceAddress ?? [],
                 Backend = Backend,
