@@ -65,6 +65,16 @@ Describe 'Invoke-NetpollLoad' {
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollLoadFailed,*' # nothing was measured
     }
 
+    It 'names every address of a name it tried, with each one''s failure, when no connection opened' {
+        $closed = Start-NetpollServer -Name 'pester-closed-name' -Port 0
+        $port = $closed.Port
+        Stop-NetpollServer -Name 'pester-closed-name'
+        $result = Invoke-NetpollLoad -Target "localhost:$port" -Connections 2 -Duration 5 -ErrorVariable failed -ErrorAction SilentlyContinue
+        $result.ErrorsByKind.Refused | Should -Be 2
+        $result.AddressFailures | Should -HaveCount 2
+        $failed[0].Exception.Message | Should -Match "No connection to 127\.0\.0\.1:$port opened: 2 of 2 failed\. Tried 127\.0\.0\.1:$($port): Refused \(.+\); \[::1\]:$($port): Refused \(.+\)\."
+    }
+
     It 'refuses a target that is not host:port with NetpollInvalidTarget' {
         $thrown = { Invoke-NetpollLoad -Target 'not a target' -Requests 1 -ErrorAction Stop } |
             Should -Throw -ErrorId 'NetpollInvalidTarget,*' -PassThru
@@ -99,6 +109,24 @@ Describe 'Invoke-NetpollLoad -ConnectTimeout' {
         $result.StopReason | Should -Be 'NoConnections'
         $result.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'the default connect timeout (10 s) did not apply'
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollLoadFailed,*'
+    }
+
+    It 'bounds the TLS handshake after the connect too, as its own cause (-Isolated: <isolated>)' -ForEach @(
+        @{ Isolated = $false }, @{ Isolated = $true }
+    ) {
+        # TCP connects (the kernel accepts into the queue), and the handshake gets no answer.
+        $stalled = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        try {
+            $stalled.Bind([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+            $stalled.Listen(16)
+            $uri = "https://127.0.0.1:$($stalled.LocalEndPoint.Port)/"
+            $result = Invoke-NetpollLoad -Uri $uri -SkipCertificateCheck -Connections 2 -Duration 60 -ConnectTimeout 300ms -Isolated:$Isolated -ErrorVariable failed -ErrorAction SilentlyContinue
+            $result.ErrorsByKind.TlsHandshakeTimeout | Should -Be 2
+            $result.ErrorsByKind.ConnectTimeout | Should -Be 0
+            $result.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'the default handshake timeout (10 s) did not apply'
+            $failed[0].Exception.Message | Should -Match 'TlsHandshakeTimeout'
+        }
+        finally { $stalled.Dispose() }
     }
 
     It 'takes seconds, a number with a unit, or a TimeSpan, also one that crossed remoting' {

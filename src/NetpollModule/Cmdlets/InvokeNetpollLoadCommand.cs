@@ -174,7 +174,10 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 1024)]
     public int Pipeline { get; set; } = 1;
 
-    /// <summary>How long one connect may take before it fails as a ConnectTimeout (or, while no address of the target has accepted, goes on to its next address).</summary>
+    /// <summary>
+    /// How long one connect may take before it fails as a ConnectTimeout (or, while no address of the target has accepted,
+    /// goes on to its next address); over TLS, the handshake after it may take as long again (a TlsHandshakeTimeout).
+    /// </summary>
     [Parameter]
     [TimeSpanArgument]
     [ValidateTimeSpanRange(MinSeconds = 0.001, MaxSeconds = 86400)]
@@ -344,7 +347,8 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         if (server?.Tls ?? (requests.Count > 0 && requests[0].Uri.Scheme == System.Uri.UriSchemeHttps))
         {
             // The URI's host name is the TLS name (SNI and the certificate check): the generator takes it when none is given.
-            tls = LoadRequest.TlsOptions(null, SkipCertificateCheck, TlsResumption, PinnedCertificate(server));
+            // -ConnectTimeout bounds the handshake too, each phase on its own, so a server that accepts and never answers it is bounded alike.
+            tls = LoadRequest.TlsOptions(null, SkipCertificateCheck, TlsResumption, PinnedCertificate(server), ConnectTimeout);
             return true;
         }
 
