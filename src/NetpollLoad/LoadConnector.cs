@@ -245,19 +245,23 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// </summary>
     private async Task<(Connection Connection, LoadConnection Handler)> DialAsync(EndPoint? source, Func<LoadConnection> newHandler)
     {
-        if (_addresses.Chosen is not { } chosen)
+        int? chosen = _addresses.Chosen;
+        if (chosen is null && _addresses.Count > 1)
         {
             return await RaceAsync(source, newHandler).ConfigureAwait(false);
         }
 
+        int address = chosen ?? 0; // the run's address, or a target's only one: nothing to race
         LoadConnection handler = newHandler();
         try
         {
-            return (await dialer.ConnectAsync(_addresses[chosen], handler, source, cancellationToken: stop).ConfigureAwait(false), handler);
+            Connection connection = await dialer.ConnectAsync(_addresses[address], handler, source, cancellationToken: stop).ConfigureAwait(false);
+            _addresses.Accepted(address);
+            return (connection, handler);
         }
         catch (Exception ex) when (ex is SocketException or TimeoutException or AuthenticationException)
         {
-            _addresses.Failed(chosen, ex);
+            _addresses.Failed(address, ex);
             throw;
         }
     }
