@@ -7,7 +7,7 @@ namespace Netpoll.Buffers;
 /// One link of a <see cref="LinkBuffer"/>: a window [ReadIndex, WriteIndex) of a <see cref="BufferBlock"/>.
 /// The reader owns <see cref="ReadIndex"/>; the writer owns <see cref="WriteIndex"/> and publishes it.
 /// A node whose block is shared (a slice, or caller memory) is never written into.
-/// A node with no block is an empty placeholder: an idle buffer keeps one node and no memory.
+/// A node in a buffer always has a block; only a pooled node (<see cref="Clear"/>) has none.
 /// </summary>
 /// <remarks>
 /// The link to the next node is the base class's <see cref="ReadOnlySequenceSegment{T}.Next"/> (only
@@ -54,12 +54,12 @@ internal sealed class LinkBufferNode : ReadOnlySequenceSegment<byte>
 
     public int Writable => ReadOnly ? 0 : Limit - _writeIndex;
 
-    public void Init(BufferBlock? block, int start, int end, bool readOnly)
+    public void Init(BufferBlock block, int start, int end, bool readOnly)
     {
         Block = block;
         ReadIndex = start;
         _writeIndex = end;
-        Limit = readOnly ? end : block?.Capacity ?? 0;
+        Limit = readOnly ? end : block.Capacity;
         ReadOnly = readOnly;
         Next = null;
         Memory = default;
@@ -76,7 +76,7 @@ internal sealed class LinkBufferNode : ReadOnlySequenceSegment<byte>
     /// <summary>Fixes this node's part of a <see cref="ReadOnlySequence{T}"/> view (reader side only).</summary>
     public void SetSequenceWindow(int end, long runningIndex)
     {
-        Memory = Block is null ? default : Block.Memory[ReadIndex..end];
+        Memory = Block!.Memory[ReadIndex..end];
         RunningIndex = runningIndex;
     }
 
