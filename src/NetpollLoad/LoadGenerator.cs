@@ -5,6 +5,7 @@ using HdrHistogram;
 using Netpoll.Client;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
+using Netpoll.Tls;
 
 namespace Netpoll.Load;
 
@@ -17,9 +18,6 @@ namespace Netpoll.Load;
 /// </summary>
 public static class LoadGenerator
 {
-    /// <summary>How the dialer's TimeoutException for a TLS handshake that did not complete in time begins (a TCP connect's begins "Connect to").</summary>
-    private const string TlsHandshakeTimeoutMessage = "The TLS handshake";
-
     /// <summary>Sent requests due this close to the end are not counted as not sent: the pacer's clock is this coarse.</summary>
     private static readonly TimeSpan PacerResolution = TimeSpan.FromMilliseconds(2);
 
@@ -131,8 +129,7 @@ public static class LoadGenerator
     /// <summary>Maps a connect or I/O failure to its cause; <see cref="LoadErrorKind.Other"/> only for a cause no kind names.</summary>
     public static LoadErrorKind Classify(Exception error) => error switch
     {
-        // The dialer's only mark of which phase timed out is its message (TlsTimeoutTests pins it against a real handshake).
-        TimeoutException { Message: var message } when message.StartsWith(TlsHandshakeTimeoutMessage, StringComparison.Ordinal) => LoadErrorKind.TlsHandshakeTimeout,
+        TlsHandshakeTimeoutException => LoadErrorKind.TlsHandshakeTimeout, // before TimeoutException: it is one
         TimeoutException => LoadErrorKind.ConnectTimeout,
         AuthenticationException => LoadErrorKind.TlsHandshake,
         ConnectionClosedException => LoadErrorKind.ClosedEarly,

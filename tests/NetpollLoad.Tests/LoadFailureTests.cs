@@ -7,6 +7,7 @@ using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
+using Netpoll.Tls;
 
 namespace Netpoll.Load.Tests;
 
@@ -145,7 +146,7 @@ public class LoadFailureTests
     public void A_connect_timeout_is_its_own_kind()
     {
         Assert.Equal(LoadErrorKind.ConnectTimeout, LoadGenerator.Classify(new TimeoutException("Connect to 10.0.0.1:80 timed out after 300 ms.")));
-        Assert.Equal(LoadErrorKind.TlsHandshakeTimeout, LoadGenerator.Classify(new TimeoutException("The TLS handshake with web.example timed out: it did not complete within 300 ms.")));
+        Assert.Equal(LoadErrorKind.TlsHandshakeTimeout, LoadGenerator.Classify(new TlsHandshakeTimeoutException("The TLS handshake with web.example timed out: it did not complete within 300 ms.")));
         Assert.Equal(LoadErrorKind.ClosedEarly, LoadGenerator.Classify(new ConnectionClosedException(CloseReason.PeerClosed, "closed")));
     }
 

@@ -241,7 +241,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         string with = _targetHost is null ? "" : $" with {_targetHost}";
         return failure switch
         {
-            TlsFailure.Timeout => new TimeoutException($"The TLS handshake{with} timed out: {message}."),
+            TlsFailure.Timeout => new TlsHandshakeTimeoutException($"The TLS handshake{with} timed out: {message}."),
             TlsFailure.None => new ConnectionClosedException(closeReason, $"The TLS handshake{with} did not complete: {message}."),
             _ => new AuthenticationException($"The TLS handshake{with} failed: {message}."),
         };

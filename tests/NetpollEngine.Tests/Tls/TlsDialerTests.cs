@@ -108,7 +108,7 @@ public class TlsDialerTests
         silent.Listen(4); // accepts in the kernel, never speaks
         await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { HandshakeTimeout = TimeSpan.FromMilliseconds(300) } });
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        TimeoutException error = await Assert.ThrowsAsync<TimeoutException>(() => dialer.ConnectAsync(silent.LocalEndPoint!));
+        TlsHandshakeTimeoutException error = await Assert.ThrowsAsync<TlsHandshakeTimeoutException>(() => dialer.ConnectAsync(silent.LocalEndPoint!));
         Assert.InRange(clock.ElapsedMilliseconds, 250, 8000);
         Assert.Contains("TLS handshake", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, Count(dialer, PollerCounter.TlsFailedTimeout));
