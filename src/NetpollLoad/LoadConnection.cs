@@ -99,7 +99,7 @@ internal sealed class LoadConnection : ConnectionHandler
         lock (_gate)
         {
             _opened = true;
-            if (_connectRan && Pattern != LoadPattern.Idle && !_done)
+            if (_connectRan && !_done) // never set for Idle: its OnConnectAsync sends nothing
             {
                 sent = SendLocked(connection);
             }
