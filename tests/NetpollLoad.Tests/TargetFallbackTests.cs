@@ -102,8 +102,8 @@ public class TargetFallbackTests
         Assert.Equal(200, result.Requests);
         Assert.Equal(0, result.Errors);
         Assert.Equal(server.EndPoint.ToString(), result.Target);
-        Assert.Equal(4, result.ConnectionsOpened);
-        Assert.Equal(4, result.TlsHandshakes); // the losers' handshakes never completed, and no loser was counted open
+        Assert.InRange(result.ConnectionsOpened, 1, 4); // the budget may be spent before the last slot's race ends
+        Assert.Equal(result.ConnectionsOpened, result.TlsHandshakes); // the losers' handshakes never completed, and no loser was counted open
         Assert.True(result.ConnectMax < TimeSpan.FromSeconds(10), $"connect max {result.ConnectMaxMs} ms: not the default 10 s handshake timeout");
     }
 
