@@ -1,4 +1,5 @@
 using Netpoll.Connections;
+using Netpoll.Tls;
 
 namespace Netpoll.Proxy;
 
@@ -20,6 +21,8 @@ namespace Netpoll.Proxy;
 /// leaves the client a lingering close, as the Http handler's refusals do: its answer is flushed, then a
 /// FIN, and the client's bytes are dropped until it closes or <see cref="LingerTime"/> passes; closing
 /// with its input unread would reset the client and discard what it had not yet acknowledged.</para>
+/// <para>A failed side's stream was cut short, so the other side's close says so: over TLS it goes without
+/// close_notify (a bare FIN is how a TLS peer reads a truncation; close_notify would claim a complete stream).</para>
 /// </remarks>
 internal sealed class ProxyLink : ConnectionHandler
 {
@@ -165,6 +168,11 @@ internal sealed class ProxyLink : ConnectionHandler
         }
 
         Up.Close(); // the upstream is gone: the client's bytes have nowhere to go
+        if (IsFailure(cause))
+        {
+            Client.MarkCutShort(); // before the lingering close's FIN
+        }
+
         if (Interlocked.Exchange(ref _closingClient, 1) != 0)
         {
             return;
@@ -216,10 +224,11 @@ internal sealed class ProxyLink : ConnectionHandler
 
         Up.Close();
         Down.Close();
-        Close(Client, resetClient);
+        bool cutShort = IsFailure(cause);
+        Close(Client, resetClient, cutShort);
         if (Volatile.Read(ref _upstream) is { } upstream)
         {
-            Close(upstream, resetUpstream);
+            Close(upstream, resetUpstream, cutShort);
         }
 
         _proxy.OnLinkEnded(this, cause);
@@ -276,8 +285,17 @@ internal sealed class ProxyLink : ConnectionHandler
         }
     }
 
-    private static void Close(Connection connection, bool reset)
+    /// <summary>A side failed (or never came): the stream the other side was relaying ended where nobody chose.</summary>
+    private static bool IsFailure(ProxyCloseCause cause) => cause is ProxyCloseCause.ClientReset or ProxyCloseCause.UpstreamReset
+        or ProxyCloseCause.UpstreamRefused or ProxyCloseCause.UpstreamUnreachable or ProxyCloseCause.UpstreamTimeout;
+
+    private static void Close(Connection connection, bool reset, bool cutShort)
     {
+        if (cutShort)
+        {
+            connection.MarkCutShort();
+        }
+
         if (reset)
         {
             connection.Abort();

@@ -11,4 +11,7 @@ public static class ConnectionTlsExtensions
         ArgumentNullException.ThrowIfNull(connection);
         return (connection.Transform as TlsTransform)?.GetInfo();
     }
+
+    /// <summary>For a relay whose source failed: the connection's next FIN or close omits close_notify (see <see cref="TlsTransform.CutShort"/>). No effect on a plain connection.</summary>
+    internal static void MarkCutShort(this Connection connection) => (connection.Transform as TlsTransform)?.CutShort();
 }
