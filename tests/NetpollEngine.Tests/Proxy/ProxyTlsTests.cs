@@ -99,4 +99,26 @@ public sealed class ProxyTlsTests : IDisposable
 
         await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.UpstreamReset) == 2, "the proxy counted both upstream resets");
     }
+
+    [ToolFact("openssl", "openssl")]
+    public async Task A_limit_data_toxic_cuts_a_tls_clients_stream_as_a_truncation_not_a_clean_close_notify()
+    {
+        // The toxic stands in for a connection that broke after so many bytes: a TLS client must read it as one.
+        using var upstream = new RawUpstream();
+        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options });
+        await proxy.AddToxicAsync(new LimitDataToxic { Bytes = 5 });
+        Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, "-tls1_3", _directory, input: "request\n");
+        using (Socket server = await upstream.AcceptAsync())
+        {
+            await server.ReceiveExactlyAsync("request\n".Length, 10_000);
+            await server.SendAsync("01234567890123456789"u8.ToArray());
+            string output = (await client).Output;
+            Assert.Contains("01234", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("012345", output, StringComparison.Ordinal);
+            Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"the proxy sent close_notify when the toxic cut the stream:\n{output}");
+            Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+        }
+
+        await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.ToxicLimitData) == 1, "the proxy counted the toxic's close");
+    }
 }
