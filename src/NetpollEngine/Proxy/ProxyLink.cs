@@ -171,7 +171,7 @@ internal sealed class ProxyLink : ConnectionHandler
         Up.Close(); // the upstream is gone: the client's bytes have nowhere to go
         if (CutsStreamShort(cause))
         {
-            Client.MarkCutShort(); // before the lingering close's FIN
+            Client.MarkTruncated(); // before the lingering close's FIN
         }
 
         if (Interlocked.Exchange(ref _closingClient, 1) != 0)
@@ -298,7 +298,7 @@ internal sealed class ProxyLink : ConnectionHandler
     {
         if (cutShort)
         {
-            connection.MarkCutShort();
+            connection.MarkTruncated();
         }
 
         if (reset)
