@@ -44,6 +44,11 @@
     Per node, the source addresses its connections spread over (more ephemeral ports): a hashtable from a
     node's name to its addresses, for example @{ 'load1' = '10.0.0.11', '10.0.0.12' }. A node not named uses
     the system's choice. The preflight counts each node's addresses.
+.PARAMETER ConnectTimeout
+    Seconds each node's connect (and TLS handshake) may take before it counts as ConnectTimeout (Invoke-NetpollLoad's
+    default, 10 s, when not given). Lower it when a target name has an address a firewall drops.
+.PARAMETER ResponseTimeout
+    Seconds a request may wait for its reply before it counts as ResponseTimeout (Invoke-NetpollLoad's default, 5 s).
 .PARAMETER StartDelay
     Seconds from the end of the preflight (and tuning) to the common start, in which every node opens its
     connections (and starts its generator, a process of its own with -Isolated): 1 to 3600. Default: the
@@ -108,6 +113,12 @@ param(
     [int] $MessageSize = 256,
 
     [hashtable] $SourceAddress = @{},
+
+    [ValidateRange(0.001, 86400)]
+    [double] $ConnectTimeout,
+
+    [ValidateRange(0.001, 86400)]
+    [double] $ResponseTimeout,
 
     [ValidateRange(1, 3600)]
     [double] $StartDelay,
@@ -210,6 +221,8 @@ try {
         }
         if ($node.Rate -gt 0) { $parameters.Rate = $node.Rate }
         if ($node.SourceAddress) { $parameters.SourceAddress = $node.SourceAddress }
+        if ($PSBoundParameters.ContainsKey('ConnectTimeout')) { $parameters.ConnectTimeout = [TimeSpan]::FromSeconds($ConnectTimeout) }
+        if ($PSBoundParameters.ContainsKey('ResponseTimeout')) { $parameters.ResponseTimeout = [TimeSpan]::FromSeconds($ResponseTimeout) }
         $node.Job = Invoke-Command -Session $node.Session -AsJob -JobName "netpoll-load-$($node.Name)" -ArgumentList $parameters -ScriptBlock {
             param($Parameters)
             Invoke-NetpollLoad @Parameters

@@ -40,6 +40,8 @@ internal sealed class LoadConnection : ConnectionHandler
     private FramedReplyReader _framed;   // _gate
     private byte[]? _scratch;            // _gate: where a header section split over buffers is joined
     private Connection? _connection;     // set once, when the connect returns
+    private bool _opened;                // _gate: Opened ran (this connect won its race): only then does it send or read
+    private bool _connectRan;            // _gate: OnConnectAsync ran before Opened, so Opened sends the first requests
     private bool _waiting;               // _gate: registered with the pacer for the next due request
     private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
     private bool _handshakeSent;         // _gate: the Handshake pattern's one request is written
@@ -83,15 +85,30 @@ internal sealed class LoadConnection : ConnectionHandler
     private LoadPattern Pattern => _run.Options.Pattern;
 
     /// <summary>
-    /// Counts the connection open and watches for its close. Called as soon as the connect returns, so a ramp
-    /// that has finished has counted every connection it opened (OnConnectAsync runs later, on the poller);
-    /// a connection that closed meanwhile runs its close callback at once.
+    /// Counts the connection open, watches for its close, and lets it send. Called as soon as the connect returns, so a
+    /// ramp that has finished has counted every connection it opened; a connection that closed meanwhile runs its close
+    /// callback at once. A connect that lost its race (see <see cref="LoadConnector"/>) is never opened: it sends nothing,
+    /// reads nothing and is closed uncounted, though its OnConnectAsync may have run on the poller first.
     /// </summary>
     public void Opened(Connection connection)
     {
         _connection = connection;
         _run.ConnectionOpened(this);
         connection.AddCloseCallback(OnClosed);
+        int sent = 0;
+        lock (_gate)
+        {
+            _opened = true;
+            if (_connectRan && Pattern != LoadPattern.Idle && !_done)
+            {
+                sent = SendLocked(connection);
+            }
+        }
+
+        if (sent > 0)
+        {
+            FlushWithoutWaiting(connection);
+        }
     }
 
     public override ValueTask OnConnectAsync(Connection connection)
@@ -101,10 +118,14 @@ internal sealed class LoadConnection : ConnectionHandler
             return default;
         }
 
-        int sent;
+        int sent = 0;
         lock (_gate)
         {
-            sent = SendLocked(connection);
+            _connectRan = true;
+            if (_opened)
+            {
+                sent = SendLocked(connection);
+            }
         }
 
         if (sent > 0)
@@ -120,6 +141,11 @@ internal sealed class LoadConnection : ConnectionHandler
         int sent = 0;
         lock (_gate)
         {
+            if (!_opened)
+            {
+                return default; // a race's loser (being closed), or bytes before any request was sent (read with what comes after)
+            }
+
             ReadLocked(connection);
             if (!_done)
             {

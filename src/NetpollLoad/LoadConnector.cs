@@ -26,10 +26,16 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
 {
     private const int ConnectsInFlight = 256;
 
+    /// <summary>RFC 8305's recommended Connection Attempt Delay: how long a connect waits for one address before racing the next (Go's dialer, which k6 uses, waits 300 ms).</summary>
+    internal static readonly TimeSpan ConnectionAttemptDelay = TimeSpan.FromMilliseconds(250);
+
     private readonly TargetAddresses _addresses = new(run.Options);
 
     /// <summary>The address the run connects to: the first that accepted a connect (the target's first address until one has).</summary>
     public EndPoint Target => _addresses.Current;
+
+    /// <summary>Each address a connect failed at, with its first failure (see <see cref="TargetAddresses.Failures"/>).</summary>
+    public IReadOnlyList<string> AddressFailures => _addresses.Failures();
 
     /// <summary>Opens <see cref="LoadOptions.Connections"/> connections; completes when every connect has finished.</summary>
     public async Task RampAsync()
@@ -233,32 +239,133 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     }
 
     /// <summary>
-    /// Connects to the run's address or, until one has accepted a connect, to each of the target's addresses in turn
-    /// until one accepts (see <see cref="TargetAddresses"/>), with a new handler for each try (one whose connect failed
-    /// was never attached). When every address fails, the first one's failure is thrown: it is the one the user named first.
+    /// Connects to the run's address or, until one has accepted a connect, races the target's addresses (see
+    /// <see cref="RaceAsync"/>), with a new handler for each attempt: only the winner's is opened (see
+    /// <see cref="LoadConnection.Opened"/>). A failure at an address is kept for the result (<see cref="TargetAddresses.Failed"/>).
     /// </summary>
     private async Task<(Connection Connection, LoadConnection Handler)> DialAsync(EndPoint? source, Func<LoadConnection> newHandler)
     {
-        int first = _addresses.Chosen ?? 0;
-        int last = _addresses.Chosen ?? _addresses.Count - 1;
+        int? chosen = _addresses.Chosen;
+        if (chosen is null && _addresses.Count > 1)
+        {
+            return await RaceAsync(source, newHandler).ConfigureAwait(false);
+        }
+
+        int address = chosen ?? 0; // the run's address, or a target's only one: nothing to race
+        LoadConnection handler = newHandler();
+        try
+        {
+            Connection connection = await dialer.ConnectAsync(_addresses[address], handler, source, cancellationToken: stop).ConfigureAwait(false);
+            _addresses.Accepted(address);
+            return (connection, handler);
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException or AuthenticationException)
+        {
+            _addresses.Failed(address, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Happy Eyeballs (RFC 8305 §5) over the target's addresses, in order: the next address's connect starts when the one
+    /// before failed (refused, unreachable, timed out: at once) or has not completed within <see cref="ConnectionAttemptDelay"/>;
+    /// the first to connect wins, and the attempts still running are canceled, one that connected anyway closed unopened (so
+    /// it counts nowhere). At most one attempt per address. When every address failed, the first address's failure is
+    /// thrown: it is the one the user named first. A TLS failure (the server answered) or the run's stop ends the race at once.
+    /// </summary>
+    private async Task<(Connection Connection, LoadConnection Handler)> RaceAsync(EndPoint? source, Func<LoadConnection> newHandler)
+    {
+        var race = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var running = new List<(int Address, LoadConnection Handler, Task<Connection> Connect)>(_addresses.Count);
+        var tasks = new List<Task>(_addresses.Count + 1);
         ExceptionDispatchInfo? firstFailure = null;
-        for (int i = first; i <= last; i++)
+        int next = 0;
+        try
+        {
+            while (true)
+            {
+                if (running.Count == 0)
+                {
+                    if (next == _addresses.Count)
+                    {
+                        firstFailure!.Throw();
+                    }
+
+                    Start();
+                }
+
+                tasks.Clear();
+                tasks.AddRange(running.Select(r => (Task)r.Connect));
+                Task? delay = next < _addresses.Count ? Task.Delay(ConnectionAttemptDelay, race.Token) : null;
+                if (delay is not null)
+                {
+                    tasks.Add(delay);
+                }
+
+                Task done = await Task.WhenAny(tasks).ConfigureAwait(false);
+                if (done == delay)
+                {
+                    stop.ThrowIfCancellationRequested();
+                    Start(); // the attempts under way are slow: race the next address alongside them
+                    continue;
+                }
+
+                int index = running.FindIndex(r => r.Connect == done);
+                (int address, LoadConnection handler, Task<Connection> connect) = running[index];
+                running.RemoveAt(index);
+                try
+                {
+                    Connection connection = await connect.ConfigureAwait(false);
+                    _addresses.Accepted(address);
+                    return (connection, handler);
+                }
+                catch (Exception ex) when (ex is SocketException or TimeoutException)
+                {
+                    // Refused, unreachable, no route for this family, no answer in time: the next address may take it, now.
+                    _addresses.Failed(address, ex);
+                    firstFailure = address == 0 ? ExceptionDispatchInfo.Capture(ex) : firstFailure ?? ExceptionDispatchInfo.Capture(ex);
+                    if (next < _addresses.Count)
+                    {
+                        Start();
+                    }
+                }
+                catch (AuthenticationException ex)
+                {
+                    _addresses.Failed(address, ex);
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            await race.CancelAsync().ConfigureAwait(false);
+            _ = CloseLosersAsync(running, race);
+        }
+
+        void Start()
         {
             LoadConnection handler = newHandler();
+            running.Add((next, handler, dialer.ConnectAsync(_addresses[next], handler, source, cancellationToken: race.Token)));
+            next++;
+        }
+    }
+
+    /// <summary>Waits out the attempts a race left running (canceled), closes any that connected before the cancel reached it, then frees the race's token.</summary>
+    private static async Task CloseLosersAsync(List<(int Address, LoadConnection Handler, Task<Connection> Connect)> losers, CancellationTokenSource race)
+    {
+        foreach ((_, _, Task<Connection> connect) in losers)
+        {
             try
             {
-                Connection connection = await dialer.ConnectAsync(_addresses[i], handler, source, cancellationToken: stop).ConfigureAwait(false);
-                _addresses.Accepted(i);
-                return (connection, handler);
+                Connection connection = await connect.ConfigureAwait(false);
+                connection.Close();
             }
-            catch (Exception ex) when (ex is SocketException or TimeoutException)
+            catch (Exception)
             {
-                // Refused, unreachable, no route for this family, no answer in time: the next address may take it.
-                firstFailure ??= ExceptionDispatchInfo.Capture(ex);
+                // Canceled, or failed on its own: there is nothing to close, and the race was decided without it.
             }
         }
 
-        firstFailure!.Throw();
-        throw new UnreachableException();
+        race.Dispose();
     }
 }

@@ -9,7 +9,7 @@ public enum LoadErrorKind
     /// <summary>ECONNRESET or ECONNABORTED, or another socket error on an open connection (the engine reports those as one close reason).</summary>
     Reset,
 
-    /// <summary>ETIMEDOUT, or the connect took longer than the connect timeout.</summary>
+    /// <summary>ETIMEDOUT, or the TCP connect took longer than the connect timeout: no answer from the address (firewalled, down, or its accept queue full).</summary>
     ConnectTimeout,
 
     /// <summary>A request's whole reply did not arrive within the response timeout; its connection is closed.</summary>
@@ -55,6 +55,12 @@ public enum LoadErrorKind
 
     /// <summary>The TLS handshake failed: the server's certificate was rejected (untrusted, expired, another name), no common protocol, or the server broke it off.</summary>
     TlsHandshake,
+
+    /// <summary>
+    /// The TCP connect completed but the TLS handshake did not within its timeout: the server accepted and is slow to
+    /// answer (overloaded, or not speaking TLS on that port), unlike a <see cref="ConnectTimeout"/>, where nothing answered.
+    /// </summary>
+    TlsHandshakeTimeout,
 
     /// <summary>A cause none of the above names; <see cref="LoadErrors.OtherDetails"/> keeps its message with the errno.</summary>
     Other,

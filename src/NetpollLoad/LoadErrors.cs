@@ -27,6 +27,7 @@ public sealed record LoadErrors
     public long ClosedEarly { get; init; }
     public long BadResponse { get; init; }
     public long TlsHandshake { get; init; }
+    public long TlsHandshakeTimeout { get; init; }
     public long Other { get; init; }
 
     /// <summary>How the <see cref="BadResponse"/> replies broke their protocol ("status line is not HTTP/1.x: ..."), distinct, the first few kept.</summary>
@@ -55,6 +56,7 @@ public sealed record LoadErrors
         LoadErrorKind.ClosedEarly => ClosedEarly,
         LoadErrorKind.BadResponse => BadResponse,
         LoadErrorKind.TlsHandshake => TlsHandshake,
+        LoadErrorKind.TlsHandshakeTimeout => TlsHandshakeTimeout,
         LoadErrorKind.Other => Other,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a LoadErrorKind."),
     };
@@ -85,6 +87,7 @@ public sealed record LoadErrors
             ClosedEarly = Of(LoadErrorKind.ClosedEarly),
             BadResponse = Of(LoadErrorKind.BadResponse),
             TlsHandshake = Of(LoadErrorKind.TlsHandshake),
+            TlsHandshakeTimeout = Of(LoadErrorKind.TlsHandshakeTimeout),
             Other = Of(LoadErrorKind.Other),
             OtherDetails = otherDetails,
             BadResponseDetails = badResponseDetails ?? [],

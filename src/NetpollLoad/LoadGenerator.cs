@@ -17,6 +17,9 @@ namespace Netpoll.Load;
 /// </summary>
 public static class LoadGenerator
 {
+    /// <summary>How the dialer's TimeoutException for a TLS handshake that did not complete in time begins (a TCP connect's begins "Connect to").</summary>
+    private const string TlsHandshakeTimeoutMessage = "The TLS handshake";
+
     /// <summary>Sent requests due this close to the end are not counted as not sent: the pacer's clock is this coarse.</summary>
     private static readonly TimeSpan PacerResolution = TimeSpan.FromMilliseconds(2);
 
@@ -98,6 +101,7 @@ public static class LoadGenerator
             ConnectionsOpened = Volatile.Read(ref run.Opened),
             PeakConnections = run.Peak,
             ConnectFailures = Volatile.Read(ref run.ConnectFailures),
+            AddressFailures = connector.AddressFailures,
             ConnectionsReopened = Volatile.Read(ref run.Reopened),
             Requests = completed,
             RequestsFailed = run.Failed,
@@ -127,6 +131,8 @@ public static class LoadGenerator
     /// <summary>Maps a connect or I/O failure to its cause; <see cref="LoadErrorKind.Other"/> only for a cause no kind names.</summary>
     public static LoadErrorKind Classify(Exception error) => error switch
     {
+        // The dialer's only mark of which phase timed out is its message (TlsTimeoutTests pins it against a real handshake).
+        TimeoutException { Message: var message } when message.StartsWith(TlsHandshakeTimeoutMessage, StringComparison.Ordinal) => LoadErrorKind.TlsHandshakeTimeout,
         TimeoutException => LoadErrorKind.ConnectTimeout,
         AuthenticationException => LoadErrorKind.TlsHandshake,
         ConnectionClosedException => LoadErrorKind.ClosedEarly,

@@ -20,6 +20,12 @@ public sealed record LoadOptions
     /// <summary>The default <see cref="ResponseTimeout"/>.</summary>
     public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The default <see cref="ConnectTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest <see cref="ConnectTimeout"/> and <see cref="ResponseTimeout"/> accepted.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
+
     public required EndPoint Target { get; init; }
 
     /// <summary>
@@ -91,8 +97,11 @@ public sealed record LoadOptions
     /// <summary>Source addresses to spread connections over (e.g. 127.0.0.1–127.0.0.8), so large counts do not run out of ephemeral ports. Empty: the system picks.</summary>
     public IReadOnlyList<IPAddress> SourceAddresses { get; init; } = [];
 
-    /// <summary>Connect timeout per connection.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long one connect to one address may take before it fails as a <see cref="LoadErrorKind.ConnectTimeout"/> (or,
+    /// while no address has accepted yet, moves on to the target's next address). Positive, at most <see cref="MaxTimeout"/>.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
     /// <summary>
     /// How long a sent request may wait for its whole reply. It then fails as a
@@ -196,7 +205,12 @@ public sealed record LoadOptions
             throw new ArgumentOutOfRangeException(nameof(Backend), Backend, "Backend must be Auto, Epoll, Kqueue or IoUring.");
         }
 
-        if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromDays(1))
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > MaxTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "ConnectTimeout must be positive and at most one day.");
+        }
+
+        if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > MaxTimeout)
         {
             throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be positive and at most one day.");
         }

@@ -37,6 +37,7 @@ public sealed partial record LoadResult
             PeakConnections = all.Sum(r => r.PeakConnections),
             ConnectFailures = all.Sum(r => r.ConnectFailures),
             ConnectionsReopened = all.Sum(r => r.ConnectionsReopened),
+            AddressFailures = [.. all.SelectMany(r => r.AddressFailures).Distinct(StringComparer.Ordinal)],
             Requests = all.Sum(r => r.Requests),
             RequestsFailed = all.Sum(r => r.RequestsFailed),
             RequestsInFlightAtStop = all.Sum(r => r.RequestsInFlightAtStop),

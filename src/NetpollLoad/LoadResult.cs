@@ -29,6 +29,13 @@ public sealed partial record LoadResult
     public required long ConnectFailures { get; init; }
 
     /// <summary>
+    /// Each of the target's addresses a connect failed at, with the cause and message of the first failure there:
+    /// <c>"[::1]:8080: Refused (...)"</c>. A name's address that refused before another accepted is listed though it
+    /// counts in no error (<see cref="ConnectFailures"/> counts connects that no address took); empty when none failed.
+    /// </summary>
+    public IReadOnlyList<string> AddressFailures { get; init; } = [];
+
+    /// <summary>
     /// Connections opened in place of one that closed, whether cleanly (Connection: close, nothing in flight) or by an
     /// error (reset, cut short, response timeout, bad response), or of a connect that failed and was tried again.
     /// After a connection that completed no response, or a failed connect, the next waits 10 ms, doubling to 1 s.

@@ -39,6 +39,9 @@ public sealed record LoadRequest
     /// <summary>Resume sessions (tickets) on new connections.</summary>
     public bool TlsResumption { get; init; }
 
+    /// <summary>How long the TLS handshake may take after the TCP connect; null: the TLS options' default.</summary>
+    public double? TlsHandshakeTimeoutSeconds { get; init; }
+
     /// <summary>Accept exactly the certificate with this SHA-256 hash (hex) and no other: a piped server's own, self-signed or not.</summary>
     public string? PinnedCertificateSha256 { get; init; }
 
@@ -103,6 +106,7 @@ public sealed record LoadRequest
             SkipCertificateCheck = tls?.SkipCertificateValidation ?? false,
             TlsResumption = tls?.SessionResumption ?? false,
             PinnedCertificateSha256 = pinnedCertificateSha256,
+            TlsHandshakeTimeoutSeconds = tls?.HandshakeTimeout.TotalSeconds,
             StartAt = options.StartAt,
         };
     }
@@ -134,7 +138,7 @@ public sealed record LoadRequest
         Stages = Stages,
         Thresholds = Thresholds,
         HistogramLogPath = HistogramLogPath,
-        Tls = Tls ? TlsOptions(TlsTargetHost, SkipCertificateCheck, TlsResumption, PinnedCertificateSha256) : null,
+        Tls = Tls ? TlsOptions(TlsTargetHost, SkipCertificateCheck, TlsResumption, PinnedCertificateSha256, TlsHandshakeTimeoutSeconds is { } handshake ? TimeSpan.FromSeconds(handshake) : null) : null,
         StartAt = StartAt,
     };
 
@@ -142,8 +146,10 @@ public sealed record LoadRequest
     /// TLS client options from the plain values a request carries (the module builds the same ones for a run in its own
     /// process): a pinned certificate hash trusts exactly that certificate, self-signed or not, and no other.
     /// </summary>
-    public static TlsClientOptions TlsOptions(string? targetHost, bool skipCertificateCheck, bool resumption, string? pinnedCertificateSha256) => new()
+    /// <param name="handshakeTimeout">How long the handshake may take (Invoke-NetpollLoad gives its -ConnectTimeout); null: the TLS options' default.</param>
+    public static TlsClientOptions TlsOptions(string? targetHost, bool skipCertificateCheck, bool resumption, string? pinnedCertificateSha256, TimeSpan? handshakeTimeout = null) => new()
     {
+        HandshakeTimeout = handshakeTimeout ?? new TlsClientOptions().HandshakeTimeout,
         TargetHost = targetHost,
         SkipCertificateValidation = skipCertificateCheck,
         SessionResumption = resumption,

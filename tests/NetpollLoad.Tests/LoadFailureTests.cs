@@ -144,7 +144,8 @@ public class LoadFailureTests
     [Fact]
     public void A_connect_timeout_is_its_own_kind()
     {
-        Assert.Equal(LoadErrorKind.ConnectTimeout, LoadGenerator.Classify(new TimeoutException("connect timed out")));
+        Assert.Equal(LoadErrorKind.ConnectTimeout, LoadGenerator.Classify(new TimeoutException("Connect to 10.0.0.1:80 timed out after 300 ms.")));
+        Assert.Equal(LoadErrorKind.TlsHandshakeTimeout, LoadGenerator.Classify(new TimeoutException("The TLS handshake with web.example timed out: it did not complete within 300 ms.")));
         Assert.Equal(LoadErrorKind.ClosedEarly, LoadGenerator.Classify(new ConnectionClosedException(CloseReason.PeerClosed, "closed")));
     }
 

@@ -165,5 +165,12 @@ public class LoadGeneratorTests
         Assert.Contains("Bound the test", ex.Message, StringComparison.Ordinal);
         var range = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => LoadGenerator.RunAsync(new LoadOptions { Target = target, Connections = 0 }));
         Assert.Contains("between 1 and 1,000,000", range.Message, StringComparison.Ordinal);
+        foreach (TimeSpan connectTimeout in new[] { TimeSpan.Zero, TimeSpan.FromSeconds(-1), TimeSpan.FromDays(2) })
+        {
+            // Zero would be the dialer's "no limit": a connect to a firewalled address would then hang its slot for good.
+            var timeout = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => LoadGenerator.RunAsync(new LoadOptions { Target = target, ConnectTimeout = connectTimeout }));
+            Assert.Equal(nameof(LoadOptions.ConnectTimeout), timeout.ParamName);
+            Assert.Contains("positive and at most one day", timeout.Message, StringComparison.Ordinal);
+        }
     }
 }

@@ -196,7 +196,7 @@ Describe 'scripts/Invoke-DistributedLoad.ps1' {
             }).AddArgument($manifest).AddArgument($nodes[0].Process.Id).AddArgument('pester-dl-script')
             $killing = $killer.BeginInvoke()
             $script:output = Join-Path $TestDrive 'distributed'
-            $script:run = & $distributed -Session $nodes.Session -Target $server.EndPoint -Connections 9 -Duration 4 -StartDelay 10 -MessageSize 64 -Isolated -Tune -OutputPath $output -WarningVariable warned -WarningAction SilentlyContinue
+            $script:run = & $distributed -Session $nodes.Session -Target $server.EndPoint -Connections 9 -Duration 4 -StartDelay 10 -MessageSize 64 -ConnectTimeout 30 -ResponseTimeout 30 -Isolated -Tune -OutputPath $output -WarningVariable warned -WarningAction SilentlyContinue
             $script:killed = $killer.EndInvoke($killing)
             $killer.Dispose()
             $script:warnings = $warned

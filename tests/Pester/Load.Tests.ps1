@@ -65,9 +65,84 @@ Describe 'Invoke-NetpollLoad' {
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollLoadFailed,*' # nothing was measured
     }
 
+    It 'names every address of a name it tried, with each one''s failure, when no connection opened' {
+        $closed = Start-NetpollServer -Name 'pester-closed-name' -Port 0
+        $port = $closed.Port
+        Stop-NetpollServer -Name 'pester-closed-name'
+        $result = Invoke-NetpollLoad -Target "localhost:$port" -Connections 2 -Duration 5 -ErrorVariable failed -ErrorAction SilentlyContinue
+        $result.ErrorsByKind.Refused | Should -Be 2
+        $result.AddressFailures | Should -HaveCount 2
+        $failed[0].Exception.Message | Should -Match "No connection to 127\.0\.0\.1:$port opened: 2 of 2 failed\. Tried 127\.0\.0\.1:$($port): Refused \(.+\); \[::1\]:$($port): Refused \(.+\)\."
+    }
+
     It 'refuses a target that is not host:port with NetpollInvalidTarget' {
         $thrown = { Invoke-NetpollLoad -Target 'not a target' -Requests 1 -ErrorAction Stop } |
             Should -Throw -ErrorId 'NetpollInvalidTarget,*' -PassThru
         $thrown.Exception.Message | Should -BeLike '*host:port*'
+    }
+}
+
+Describe 'Invoke-NetpollLoad -ConnectTimeout' {
+    BeforeAll {
+        # An address that neither accepts nor refuses, as a firewalled host: a listener with a one-place queue that a
+        # connect of its own fills and that never accepts, so Linux drops every later SYN.
+        $script:silent = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $silent.Bind([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+        $silent.Listen(0)
+        $script:filler = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $filler.Connect($silent.LocalEndPoint)
+        $script:silentTarget = $silent.LocalEndPoint.ToString()
+    }
+
+    AfterAll {
+        $filler.Dispose()
+        $silent.Dispose()
+    }
+
+    It 'fails a connect that gets no answer after -ConnectTimeout as a ConnectTimeout (-Isolated: <isolated>)' -ForEach @(
+        @{ Isolated = $false }, @{ Isolated = $true }
+    ) {
+        $result = Invoke-NetpollLoad -Target $silentTarget -Connections 2 -Duration 60 -ConnectTimeout 300ms -Isolated:$Isolated -ErrorVariable failed -ErrorAction SilentlyContinue
+        $result.Isolated | Should -Be $Isolated
+        $result.ConnectFailures | Should -Be 2
+        $result.ErrorsByKind.ConnectTimeout | Should -Be 2
+        $result.StopReason | Should -Be 'NoConnections'
+        $result.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'the default connect timeout (10 s) did not apply'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollLoadFailed,*'
+    }
+
+    It 'bounds the TLS handshake after the connect too, as its own cause (-Isolated: <isolated>)' -ForEach @(
+        @{ Isolated = $false }, @{ Isolated = $true }
+    ) {
+        # TCP connects (the kernel accepts into the queue), and the handshake gets no answer.
+        $stalled = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        try {
+            $stalled.Bind([System.Net.IPEndPoint]::new([ipaddress]::Loopback, 0))
+            $stalled.Listen(16)
+            $uri = "https://127.0.0.1:$($stalled.LocalEndPoint.Port)/"
+            $result = Invoke-NetpollLoad -Uri $uri -SkipCertificateCheck -Connections 2 -Duration 60 -ConnectTimeout 300ms -Isolated:$Isolated -ErrorVariable failed -ErrorAction SilentlyContinue
+            $result.ErrorsByKind.TlsHandshakeTimeout | Should -Be 2
+            $result.ErrorsByKind.ConnectTimeout | Should -Be 0
+            $result.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because 'the default handshake timeout (10 s) did not apply'
+            $failed[0].Exception.Message | Should -Match 'TlsHandshakeTimeout'
+        }
+        finally { $stalled.Dispose() }
+    }
+
+    It 'takes seconds, a number with a unit, or a TimeSpan, also one that crossed remoting' {
+        $crossed = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize([timespan]::FromMilliseconds(300)))
+        foreach ($timeout in 0.3, '0.3', '300ms', '00:00:00.3', $crossed) {
+            $result = Invoke-NetpollLoad -Target $silentTarget -Connections 1 -Duration 60 -ConnectTimeout $timeout -ErrorAction SilentlyContinue
+            $result.ErrorsByKind.ConnectTimeout | Should -Be 1 -Because "-ConnectTimeout $timeout"
+            $result.Elapsed.TotalSeconds | Should -BeLessThan 10 -Because "-ConnectTimeout $timeout is 0.3 s"
+        }
+    }
+
+    It 'refuses at binding a timeout that is zero, negative, over a day or not a duration, saying what is allowed' {
+        foreach ($bad in 0, -1, 86401, '1.00:00:01', 'soon') {
+            $thrown = { Invoke-NetpollLoad -Target 127.0.0.1:9 -Requests 1 -ConnectTimeout $bad } | Should -Throw -PassThru -Because "-ConnectTimeout $bad"
+            $thrown.FullyQualifiedErrorId | Should -Match '^ParameterArgument(Validation|Transformation)Error,' -Because "-ConnectTimeout $bad"
+            $thrown.Exception.Message | Should -Match '0\.001 s up to 86400 s|not a duration' -Because "-ConnectTimeout $bad"
+        }
     }
 }

@@ -14,8 +14,8 @@ namespace Netpoll.Buffers;
 /// <para>Views returned by <see cref="Next"/> and <see cref="Peek"/> are valid until <see cref="Release"/>:
 /// zero-copy when the bytes lie in one node, assembled once into a pooled block otherwise.
 /// Memory returned by <see cref="Malloc"/> is valid until <see cref="Flush"/>.</para>
-/// <para>When everything is read and released, the buffer gives its last block back: an idle
-/// buffer holds no memory.</para>
+/// <para>When everything is read and released, the buffer gives its last block and node back: an idle
+/// buffer holds no memory and no node.</para>
 /// </remarks>
 public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
 {
@@ -32,13 +32,21 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     private readonly BufferPool _pool;
     private int _blockSize;                 // a new node's block size (64 B–1 MiB); 0 once disposed: the disposed flag, so no field of its own
 
-    // Reader side.
-    private LinkBufferNode _head;
-    private LinkBufferNode _read;
+    // The nodes: _head → … → _read → … → _write, or all three null. A buffer with no node is empty: nothing
+    // readable, nothing pending, no memory held — an idle connection's buffers hold no node at all, and the
+    // first write after idling needs no cold placeholder. Only two steps cross between the two states, and the
+    // tail state excludes each from the other side: the reader's give-back (TailTrimming, writer idle) frees
+    // the last node and clears all three; the writer's first link after that (TailWriting, so no give-back
+    // runs) sets _write, then _head, then publishes _read. A reader that finds _read null has nothing to do;
+    // one that finds it set also finds _head set. While nodes exist, each field is its own side's only.
+
+    // Reader side (written by the writer only when it publishes the first node into an empty buffer).
+    private LinkBufferNode? _head;
+    private LinkBufferNode? _read;
     private List<BufferBlock>? _assembled;  // blocks that joined bytes across nodes for a contiguous read, until Release; made by the first
 
-    // Writer side.
-    private LinkBufferNode _write;
+    // Writer side (cleared by the reader only when it gives an empty buffer's last node back).
+    private LinkBufferNode? _write;
     private int _pending;
 
     // Shared.
@@ -52,8 +60,6 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(blockSize, SizeClasses.MaxBlockSize);
         _pool = pool;
         _blockSize = blockSize;
-        _head = _read = _write = pool.RentNode();
-        _write.Init(null, 0, 0, readOnly: false);
     }
 
     /// <summary>Bytes flushed by the writer and not yet read.</summary>
@@ -78,6 +84,9 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
             return _assembled is { Count: > 0 };
         }
     }
+
+    /// <summary>Whether the buffer has any node (reader side): a drained buffer has none, not even an empty one.</summary>
+    internal bool HoldsNode => Volatile.Read(ref _read) is not null;
 
     internal BufferPool Pool => _pool;
 
@@ -256,7 +265,11 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     public void Release()
     {
         ThrowIfDisposed(nameof(Release));
-        LinkBufferNode read = _read;
+        if (Volatile.Read(ref _read) is not { } read)
+        {
+            ReleaseAssembled(); // no node: nothing was written since the buffer was last empty
+            return;
+        }
 
         // NextNode first: once a node has a successor the writer never writes into it again, so a Readable of 0
         // read after that is final. Read the other way round, the writer could fill the tail and link a new node
@@ -269,15 +282,15 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         _read = read;
         while (_head != read)
         {
-            LinkBufferNode done = _head;
-            _head = done.NextNode!;
+            LinkBufferNode done = _head!;
+            _head = done.NextNode;
             FreeNode(done);
         }
 
         ReleaseAssembled();
         if (Length == 0)
         {
-            TryGiveBackTail();
+            TryGiveBackTail(read);
         }
     }
 
@@ -351,13 +364,18 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     public void Advance(int count)
     {
         ThrowIfDisposed(nameof(Advance));
-        LinkBufferNode tail = _write;
-        if (count < 0 || count > tail.Writable)
+        LinkBufferNode? tail = _write;
+        int writable = tail?.Writable ?? 0;
+        if (count < 0 || count > writable)
         {
-            throw new ArgumentOutOfRangeException(nameof(count), count, $"LinkBuffer.Advance: count must be between 0 and the {tail.Writable} bytes last returned by GetMemory/GetSpan.");
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"LinkBuffer.Advance: count must be between 0 and the {writable} bytes last returned by GetMemory/GetSpan.");
         }
 
         CheckRoom(count, nameof(Advance));
+        if (tail is null)
+        {
+            return; // Advance(0) on a buffer with no node
+        }
 
         tail.WriteIndex += count;
         _pending += count;
@@ -578,6 +596,8 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
             node = next;
         }
 
+        _head = _read = _write = null;
+
         _length = 0;
         _pending = 0;
     }
@@ -656,7 +676,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Advances the read node past nodes with nothing left; only called when bytes are readable.</summary>
     private LinkBufferNode SkipExhausted()
     {
-        LinkBufferNode node = _read;
+        LinkBufferNode node = _read!;
         while (node.Readable == 0)
         {
             node = node.NextNode!;
@@ -668,8 +688,13 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
 
     private void Consume(int n)
     {
+        if (n == 0)
+        {
+            return; // the buffer may have no node, and the writer may be publishing its first: leave _read alone
+        }
+
         int left = n;
-        LinkBufferNode node = _read;
+        LinkBufferNode node = _read!;
         while (left > 0)
         {
             int take = Math.Min(node.Readable, left);
@@ -688,7 +713,12 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     /// <summary>Copies the next destination.Length bytes; moves the read position when <paramref name="consume"/>. The caller adjusts Length.</summary>
     private void CopyOut(Span<byte> destination, bool consume)
     {
-        LinkBufferNode node = _read;
+        if (destination.IsEmpty)
+        {
+            return; // as in Consume: a buffer with no node has nothing to copy, and _read is not the reader's to clear
+        }
+
+        LinkBufferNode node = _read!;
         int readIndex = node.ReadIndex;
         int copied = 0;
         while (copied < destination.Length)
@@ -747,7 +777,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         LinkBufferNode? first = null;
         LinkBufferNode? last = null;
         int left = n;
-        LinkBufferNode node = _read;
+        LinkBufferNode node = _read!;
         while (left > 0)
         {
             int take = Math.Min(node.Readable, left);
@@ -755,7 +785,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
             {
                 node.Block!.AddReference();
                 LinkBufferNode copy = _pool.RentNode();
-                copy.Init(node.Block, node.ReadIndex, node.ReadIndex + take, readOnly: true);
+                copy.Init(node.Block!, node.ReadIndex, node.ReadIndex + take, readOnly: true);
                 if (last is null)
                 {
                     first = copy;
@@ -788,8 +818,7 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         BufferBlock block = _pool.RentExternal(data, onRelease, state);
         LinkBufferNode node = _pool.RentNode();
         node.Init(block, 0, data.Length, readOnly: true);
-        _write.Link(node);
-        _write = node;
+        LinkAtTail(node, node);
         _pending += data.Length;
     }
 
@@ -797,33 +826,42 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
     private void LinkChain(LinkBufferNode first, LinkBufferNode last, int n)
     {
         EnterWriting();
-        _write.Link(first);
-        _write = last;
+        LinkAtTail(first, last);
         _pending += n;
+    }
+
+    /// <summary>
+    /// Links the chain first…last after the tail; into a buffer with no node, publishes it as the reader's
+    /// first node too (see the fields). Writer side, between EnterWriting and Flush.
+    /// </summary>
+    private void LinkAtTail(LinkBufferNode first, LinkBufferNode last)
+    {
+        if (_write is { } tail)
+        {
+            tail.Link(first);
+        }
+        else
+        {
+            _head = first;
+            Volatile.Write(ref _read, first); // after _head: a reader that sees _read sees _head
+        }
+
+        _write = last;
     }
 
     /// <summary>Returns the tail with at least <paramref name="minimum"/> writable bytes, adding a node when needed.</summary>
     private LinkBufferNode WritableTail(int minimum, int preferred = 0)
     {
         EnterWriting();
-        LinkBufferNode tail = _write;
-        if (tail.Writable >= minimum)
+        if (_write is { } tail && tail.Writable >= minimum)
         {
             return tail;
         }
 
         BufferBlock block = _pool.Rent(Math.Max(Math.Max(minimum, preferred), _blockSize));
-        if (tail.Block is null && !tail.ReadOnly)
-        {
-            // An empty placeholder (the buffer gave its memory back): fill it in place.
-            tail.Init(block, 0, 0, readOnly: false);
-            return tail;
-        }
-
         LinkBufferNode node = _pool.RentNode();
         node.Init(block, 0, 0, readOnly: false);
-        tail.Link(node);
-        _write = node;
+        LinkAtTail(node, node);
         return node;
     }
 
@@ -849,19 +887,21 @@ public sealed class LinkBuffer : IBufferWriter<byte>, IDisposable
         }
     }
 
-    /// <summary>Gives the tail's block back when everything was read and the writer is not mid-write.</summary>
-    private void TryGiveBackTail()
+    /// <summary>
+    /// Gives the last node and its block back when everything was read and the writer is not mid-write: the
+    /// buffer is left with no node. Reader side, after Release moved _head up to <paramref name="tail"/>.
+    /// </summary>
+    private void TryGiveBackTail(LinkBufferNode tail)
     {
         if (Interlocked.CompareExchange(ref _tailState, TailTrimming, TailIdle) != TailIdle)
         {
             return; // the writer is filling the tail; the next Release will try again
         }
 
-        LinkBufferNode tail = _read;
-        if (tail == _write && _pending == 0 && Length == 0 && tail.Readable == 0 && tail.Block is not null)
+        if (tail == _write && _pending == 0 && Length == 0 && tail.Readable == 0)
         {
-            tail.Block.ReleaseReference();
-            tail.Init(null, 0, 0, readOnly: false);
+            _head = _read = _write = null;
+            FreeNode(tail);
         }
 
         Volatile.Write(ref _tailState, TailIdle);

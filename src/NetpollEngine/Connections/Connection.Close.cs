@@ -324,7 +324,7 @@ public sealed partial class Connection
         }
 
         Debug.Assert(!_lifecycle.IsFdOpen, "Buffers are freed only after the fd closed.");
-        lock (_writeGate)
+        lock (WriteGate)
         {
             _input.Dispose();
             _output.Dispose();

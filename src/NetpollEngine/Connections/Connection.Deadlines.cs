@@ -158,7 +158,7 @@ public sealed partial class Connection
 
         Poller.Counters[PollerCounter.Timeouts]++;
         NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "request", timeout);
-        lock (_writeGate)
+        lock (WriteGate)
         {
             _output.Flush(); // publish the handler's last words; the close path writes them
         }

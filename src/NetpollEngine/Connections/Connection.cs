@@ -34,8 +34,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private readonly bool _runInline;                  // the dispatch mode resolved for _handler: calls run on the poller thread
     private readonly EndPoint _endPointTemplate;       // the address family, for getsockname/getpeername
     private readonly LinkBuffer _input;                // writer side: the poller; reader side: the handler (or the application)
-    private readonly LinkBuffer _output;               // writer side: Writer calls under _writeGate; reader side: the flush owner
-    private readonly Lock _writeGate = new();          // serializes Writer calls, publishing, and freeing the buffers
+    private readonly LinkBuffer _output;               // writer side: Writer calls under WriteGate; reader side: the flush owner
     private Lock? _interestGate;                       // serializes interest changes, which any thread may make; created by the first (InterestGate)
     private readonly CompletionBackend? _ring;         // the poller's backend when it is completion-based (io_uring); null on epoll/kqueue
 

@@ -174,6 +174,15 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 1024)]
     public int Pipeline { get; set; } = 1;
 
+    /// <summary>
+    /// How long one connect may take before it fails as a ConnectTimeout (or, while no address of the target has accepted,
+    /// goes on to its next address); over TLS, the handshake after it may take as long again (a TlsHandshakeTimeout).
+    /// </summary>
+    [Parameter]
+    [TimeSpanArgument]
+    [ValidateTimeSpanRange(MinSeconds = 0.001, MaxSeconds = 86400)]
+    public TimeSpan ConnectTimeout { get; set; } = LoadOptions.DefaultConnectTimeout;
+
     /// <summary>How long a request may wait for its whole reply before it fails as a ResponseTimeout and its connection closes.</summary>
     [Parameter]
     [TimeSpanArgument]
@@ -296,6 +305,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 MessageSize = MessageSize,
                 Pattern = pattern,
                 Pipeline = Pipeline,
+                ConnectTimeout = ConnectTimeout,
                 ResponseTimeout = ResponseTimeout,
                 SourceAddresses = SourceAddress ?? [],
                 Backend = Backend,
@@ -337,7 +347,8 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         if (server?.Tls ?? (requests.Count > 0 && requests[0].Uri.Scheme == System.Uri.UriSchemeHttps))
         {
             // The URI's host name is the TLS name (SNI and the certificate check): the generator takes it when none is given.
-            tls = LoadRequest.TlsOptions(null, SkipCertificateCheck, TlsResumption, PinnedCertificate(server));
+            // -ConnectTimeout bounds the handshake too, each phase on its own, so a server that accepts and never answers it is bounded alike.
+            tls = LoadRequest.TlsOptions(null, SkipCertificateCheck, TlsResumption, PinnedCertificate(server), ConnectTimeout);
             return true;
         }
 

@@ -55,7 +55,7 @@ internal static class LoadResultDelivery
 
         LoadErrors errors = result.ErrorsByKind;
         string message = nothingOpened
-            ? $"No connection to {result.Target} opened: {result.ConnectFailures} of {result.ConnectionsRequested} failed."
+            ? $"No connection to {result.Target} opened: {result.ConnectFailures} of {result.ConnectionsRequested} failed.{Tried(result)}"
             : errors.ResponseTimeout > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"No request to {result.Target} completed: {errors.ResponseTimeout} got no reply within {responseTimeout.TotalSeconds} s (-ResponseTimeout). Does the server speak {result.Pattern}?")
                 : errors.BadResponse > 0
@@ -95,6 +95,10 @@ internal static class LoadResultDelivery
         string message = $"{failed.Length} of {result.Thresholds.Count} thresholds failed against {result.Target}: {string.Join("; ", failed.Select(t => t.ToString()))}. The result is in ${LastResultVariable}.";
         return new ErrorRecord(new InvalidOperationException(message), ErrorIds.LoadThresholdFailed, ErrorCategory.LimitsExceeded, result);
     }
+
+    /// <summary>" Tried A: cause (message); B: ..." — every address a connect failed at, so a name whose addresses all failed shows each one's reason.</summary>
+    private static string Tried(LoadResult result) =>
+        result.AddressFailures.Count == 0 ? "" : $" Tried {string.Join("; ", result.AddressFailures)}."; // a failure before any address was tried has none
 
     private static string Expected(LoadPattern pattern) => pattern switch
     {

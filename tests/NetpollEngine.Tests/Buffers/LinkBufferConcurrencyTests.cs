@@ -52,6 +52,7 @@ public class LinkBufferConcurrencyTests(ITestOutputHelper output)
         Assert.Equal(0, buffer.Length);
         buffer.Release();
         Assert.False(buffer.HoldsMemory, "The drained buffer still holds memory once both threads are done.");
+        Assert.False(buffer.HoldsNode, "The drained buffer still holds a node once both threads are done.");
         buffer.Dispose();
         Assert.Equal(run.CallerMemoryWrites, run.HookRuns);
         Assert.Equal(0, pool.GetStatistics().RentedBlocks);
