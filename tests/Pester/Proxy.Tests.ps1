@@ -80,6 +80,8 @@ Describe 'Start-, Get-, Stop-NetpollProxy' {
         { Start-NetpollProxy -Upstream 'just-a-host' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*host:port*unix:*'
         { Start-NetpollProxy -Upstream '127.0.0.1:70000' } | Should -Throw -ExpectedMessage '*not a port from 1 to 65535*'
         { Start-NetpollProxy -Upstream '::1:8080' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*write IPv6 as `[::1`]:port*'
+        { Start-NetpollProxy -Upstream '[::1]' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*has no port*write IPv6 as `[::1`]:port*'
+        { Start-NetpollProxy -Upstream 'http://127.0.0.1:8080' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -ExpectedMessage '*is a URL*host and port alone*'
     }
 
     It 'says when the upstream host does not resolve' {

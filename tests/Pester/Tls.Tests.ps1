@@ -101,6 +101,33 @@ Describe 'Start-NetpollServer -Certificate' {
         }
     }
 
+    It 'offers ALPN http/1.1 from a <Kind> server, so a client offering h2 first speaks HTTP/1.1, and one offering only h2 gets no protocol' -Skip:(-not (Get-Command openssl -ErrorAction SilentlyContinue)) -ForEach @(
+        @{ Kind = '-Route'; Parameters = @{ Route = @{ 'GET /' = 'ok' } } }
+        @{ Kind = '-Protocol Http'; Parameters = @{ Protocol = 'Http' } }
+    ) {
+        $https = Start-NetpollServer -Name 'pester-alpn' -Certificate $certificate @Parameters
+        try {
+            $both = 'Q' | openssl s_client -connect "127.0.0.1:$($https.Port)" -alpn 'h2,http/1.1' 2>&1 | Out-String
+            $both | Should -Match 'ALPN protocol: http/1\.1'
+            $h2Only = 'Q' | openssl s_client -connect "127.0.0.1:$($https.Port)" -alpn 'h2' 2>&1 | Out-String
+            $h2Only | Should -Match 'No ALPN negotiated'
+            $h2Only | Should -Not -Match 'ALPN protocol: h2'
+        }
+        finally {
+            $https | Stop-NetpollServer -Force
+        }
+    }
+
+    It 'refuses <Given> without -Certificate rather than serve plaintext, and starts nothing' -ForEach @(
+        @{ Given = '-CertificateKeyPath'; Parameters = @{ CertificateKeyPath = 'key.pem' } }
+        @{ Given = '-CertificatePassword'; Parameters = @{ CertificatePassword = (ConvertTo-SecureString 'pw' -AsPlainText -Force) } }
+        @{ Given = '-HandshakeTimeout'; Parameters = @{ HandshakeTimeout = 5 } }
+    ) {
+        { Start-NetpollServer -Protocol Http @Parameters -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetpollConflictingParameters,Netpoll.PowerShell.StartNetpollServerCommand' -ExpectedMessage "*$Given*add -Certificate*"
+        @(Get-NetpollServer).Count | Should -Be 0
+    }
+
     It 'names the problem of a missing file, a wrong password and a certificate without a key, and starts nothing' {
         $password = ConvertTo-SecureString 'right' -AsPlainText -Force
         $null = New-NetpollCertificate -Path (Join-Path $work 'locked.pfx') -Password $password
@@ -234,6 +261,13 @@ Describe 'Start-NetpollProxy over TLS' {
         finally {
             $proxy | Stop-NetpollProxy -Timeout 0
         }
+    }
+
+    It 'refuses -CertificateKeyPath or -CertificatePassword without -Certificate rather than accept plaintext, and starts nothing' {
+        $id = 'NetpollConflictingParameters,Netpoll.PowerShell.StartNetpollProxyCommand'
+        { Start-NetpollProxy -Upstream '127.0.0.1:9' -CertificateKeyPath 'key.pem' -ErrorAction Stop } | Should -Throw -ErrorId $id -ExpectedMessage '*-CertificateKeyPath*'
+        { Start-NetpollProxy -Upstream '127.0.0.1:9' -CertificatePassword (ConvertTo-SecureString 'pw' -AsPlainText -Force) -ErrorAction Stop } | Should -Throw -ErrorId $id -ExpectedMessage '*-CertificatePassword*'
+        @(Get-NetpollProxy).Count | Should -Be 0
     }
 
     It 'refuses -UpstreamSkipCertificateCheck without -UpstreamTls' {

@@ -1,4 +1,5 @@
 using Netpoll.Connections;
+using Netpoll.Tls;
 
 namespace Netpoll.Proxy;
 
@@ -20,6 +21,9 @@ namespace Netpoll.Proxy;
 /// leaves the client a lingering close, as the Http handler's refusals do: its answer is flushed, then a
 /// FIN, and the client's bytes are dropped until it closes or <see cref="LingerTime"/> passes; closing
 /// with its input unread would reset the client and discard what it had not yet acknowledged.</para>
+/// <para>A failed side's stream was cut short (so was one a timeout or limit_data toxic ends), so the other side's
+/// close says so: over TLS it goes without close_notify (a bare FIN is how a TLS peer reads a truncation;
+/// close_notify would claim a complete stream).</para>
 /// </remarks>
 internal sealed class ProxyLink : ConnectionHandler
 {
@@ -165,6 +169,11 @@ internal sealed class ProxyLink : ConnectionHandler
         }
 
         Up.Close(); // the upstream is gone: the client's bytes have nowhere to go
+        if (CutsStreamShort(cause))
+        {
+            Client.MarkTruncated(); // before the lingering close's FIN
+        }
+
         if (Interlocked.Exchange(ref _closingClient, 1) != 0)
         {
             return;
@@ -216,10 +225,11 @@ internal sealed class ProxyLink : ConnectionHandler
 
         Up.Close();
         Down.Close();
-        Close(Client, resetClient);
+        bool cutShort = CutsStreamShort(cause);
+        Close(Client, resetClient, cutShort);
         if (Volatile.Read(ref _upstream) is { } upstream)
         {
-            Close(upstream, resetUpstream);
+            Close(upstream, resetUpstream, cutShort);
         }
 
         _proxy.OnLinkEnded(this, cause);
@@ -276,8 +286,21 @@ internal sealed class ProxyLink : ConnectionHandler
         }
     }
 
-    private static void Close(Connection connection, bool reset)
+    /// <summary>
+    /// The stream ended where no endpoint chose: a side failed or never came, or a toxic that stands in for a broken
+    /// connection (timeout, limit_data) cut it. Idle timeouts, shutdown and complete exchanges end by choice.
+    /// </summary>
+    private static bool CutsStreamShort(ProxyCloseCause cause) => cause is ProxyCloseCause.ClientReset or ProxyCloseCause.UpstreamReset
+        or ProxyCloseCause.UpstreamRefused or ProxyCloseCause.UpstreamUnreachable or ProxyCloseCause.UpstreamTimeout
+        or ProxyCloseCause.ToxicTimeout or ProxyCloseCause.ToxicLimitData;
+
+    private static void Close(Connection connection, bool reset, bool cutShort)
     {
+        if (cutShort)
+        {
+            connection.MarkTruncated();
+        }
+
         if (reset)
         {
             connection.Abort();

@@ -11,4 +11,16 @@ public static class ConnectionTlsExtensions
         ArgumentNullException.ThrowIfNull(connection);
         return (connection.Transform as TlsTransform)?.GetInfo();
     }
+
+    /// <summary>
+    /// Says the stream this connection carries was cut short (a relay whose source failed, say): its next half-close
+    /// (<see cref="Connection.ShutdownSend"/>) or close goes without close_notify, so the peer reads a truncation, not a
+    /// complete stream (RFC 8446 §6.1). Call before that half-close or close; a close_notify already sent stays sent.
+    /// No effect on a plain connection.
+    /// </summary>
+    public static void MarkTruncated(this Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        (connection.Transform as TlsTransform)?.CutShort();
+    }
 }

@@ -44,6 +44,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     private bool _bioRetrySet;              // the BIO's retry flags are set (cleared only when they are)
     private bool _sentClose;                // our close_notify is written: nothing more may be encrypted (reading goes on)
     private bool _peerClosed;               // the peer's close_notify came: its stream has ended (TLS 1.3 keeps our side open)
+    private bool _cutShort;                 // what this stream relays was cut short (CutShort): no close_notify may claim a clean end
 
     // Written once by the poller at handshake completion (or by the verifier), read by GetTlsInfo after.
     private Connection? _connection;
@@ -181,7 +182,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             Begin(null, rawOutput);
             try
             {
-                if (EndsStreamCleanly(_connection!.CloseReason))
+                if (!_cutShort && EndsStreamCleanly(_connection!.CloseReason))
                 {
                     SendCloseNotify();
                 }
@@ -202,12 +203,28 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             Begin(null, rawOutput);
             try
             {
-                SendCloseNotify(); // the state stays Open: the peer may go on sending (TLS 1.3 half-close)
+                if (!_cutShort)
+                {
+                    SendCloseNotify(); // the state stays Open: the peer may go on sending (TLS 1.3 half-close)
+                }
             }
             finally
             {
                 End();
             }
+        }
+    }
+
+    /// <summary>
+    /// The stream this connection carries did not end by choice (a proxy's other side failed): its FIN or close goes
+    /// out without close_notify, so the peer reads a truncation, as a plain TCP peer reads a reset. Call before the
+    /// close or shutdown it is for; a close_notify already sent stays sent. Any thread.
+    /// </summary>
+    public void CutShort()
+    {
+        lock (_gate)
+        {
+            _cutShort = true;
         }
     }
 

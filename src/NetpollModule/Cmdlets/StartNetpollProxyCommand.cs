@@ -103,6 +103,7 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
                 ErrorIds.InvalidTarget, ErrorCategory.InvalidArgument, Upstream));
         }
 
+        ServerCertificate.RefuseWithoutCertificate(this, Certificate);
         TlsServerOptions? clientTls = Certificate is null ? null : new TlsServerOptions { Certificate = ServerCertificate.LoadFor(this, Certificate, CertificateKeyPath, CertificatePassword) };
         TlsClientOptions? upstreamTls = !UpstreamTls ? null : new TlsClientOptions
         {

@@ -164,7 +164,8 @@ public sealed class StartNetpollServerCommand : PSCmdlet
             return;
         }
 
-        TlsServerOptions? tls = Certificate is null ? null : LoadTls();
+        ServerCertificate.RefuseWithoutCertificate(this, Certificate, nameof(HandshakeTimeout));
+        TlsServerOptions? tls = Certificate is null ? null : LoadTls(protocol);
         ServerTelemetryParameters.Apply(this, MetricsExporter, LogLevel);
         if (Listen(endPoint) is not { } listener)
         {
@@ -283,11 +284,14 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         return ListenAddress.Parse(this, Address, Port);
     }
 
-    /// <summary>The TLS options from -Certificate: HTTP offers ALPN http/1.1, so clients that ask for it know what they speak.</summary>
-    private TlsServerOptions LoadTls() => new()
+    /// <summary>
+    /// The TLS options from -Certificate: HTTP (-Protocol Http or -Route) offers ALPN http/1.1, so clients that ask for
+    /// it know what they speak; a client offering only h2 gets no ALPN, never a protocol the server does not speak.
+    /// </summary>
+    private TlsServerOptions LoadTls(NetpollProtocol? protocol) => new()
     {
         Certificate = ServerCertificate.LoadFor(this, Certificate!, CertificateKeyPath, CertificatePassword),
-        ApplicationProtocols = Protocol == NetpollProtocol.Http ? ["http/1.1"] : null,
+        ApplicationProtocols = protocol == NetpollProtocol.Http ? ["http/1.1"] : null,
         HandshakeTimeout = HandshakeTimeout,
     };
 

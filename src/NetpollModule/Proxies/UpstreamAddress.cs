@@ -26,6 +26,20 @@ internal sealed record UpstreamAddress(string Text, string? Host, int Port, stri
             return null;
         }
 
+        // A URL or a bracketed address without its port would otherwise be read at its last colon, and the
+        // message would blame a "port" such as '1]' or a "host" such as 'http://127.0.0.1'.
+        if (text.Contains("://", StringComparison.Ordinal))
+        {
+            problem = "it is a URL; the proxy relays TCP, so give the host and port alone";
+            return null;
+        }
+
+        if (text.StartsWith('[') && text.EndsWith(']'))
+        {
+            problem = "it has no port (write IPv6 as [::1]:port)";
+            return null;
+        }
+
         // The grammar of Invoke-NetpollLoad's targets (LoadTarget), which resolves it: IPv6 only in brackets.
         int colon = text.LastIndexOf(':');
         string host = colon > 0 ? text[..colon] : "";

@@ -38,6 +38,26 @@ internal static class ServerCertificate
         return certificate;
     }
 
+    /// <summary>
+    /// Ends the command when a parameter that only shapes -Certificate (its key file, its password, or
+    /// <paramref name="tlsOnly"/>) was given without it: silently serving plaintext instead would surprise more.
+    /// </summary>
+    public static void RefuseWithoutCertificate(PSCmdlet cmdlet, object? certificate, params string[] tlsOnly)
+    {
+        if (certificate is not null)
+        {
+            return;
+        }
+
+        string[] given = [.. new[] { "CertificateKeyPath", "CertificatePassword" }.Concat(tlsOnly).Where(cmdlet.MyInvocation.BoundParameters.ContainsKey)];
+        if (given.Length > 0)
+        {
+            string list = string.Join(", ", given.Select(p => "-" + p));
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException($"{list} appl{(given.Length == 1 ? "ies" : "y")} to TLS: add -Certificate, or leave {(given.Length == 1 ? "it" : "them")} out."),
+                ErrorIds.ConflictingParameters, ErrorCategory.InvalidArgument, null));
+        }
+    }
+
     /// <summary>The error for a certificate that could not be loaded, or that OpenSSL refused when the server started.</summary>
     public static ErrorRecord Invalid(ArgumentException error, object? certificate) =>
         new(error, ErrorIds.CertificateInvalid, ErrorCategory.InvalidArgument, certificate);

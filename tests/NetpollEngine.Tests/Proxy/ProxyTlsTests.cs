@@ -10,8 +10,12 @@ using Netpoll.Tls;
 namespace Netpoll.Tests.Proxy;
 
 /// <summary>TLS on either side of the proxy: it terminates TLS from clients, originates it to the upstream, or both; toxics see plaintext.</summary>
-public class ProxyTlsTests
+public sealed class ProxyTlsTests : IDisposable
 {
+    private readonly string _directory = Directory.CreateTempSubdirectory("netpoll-proxy-tls-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]
@@ -67,5 +71,54 @@ public class ProxyTlsTests
 
         await ProxyHarness.Eventually(() => proxy.GetPollerStats().Sum(p => p[PollerCounter.TlsFailedProtocol]) == 1, "the proxy counted a protocol failure");
         Assert.Equal(0, echo.Loop.GetStats().Sum(s => s.Accepted));
+    }
+
+    [ToolFact("openssl", "openssl")]
+    public async Task An_upstream_that_resets_mid_stream_reaches_a_tls_client_as_a_truncation_not_a_clean_close_notify()
+    {
+        // A plain client reads the failure as the stream's end after the bytes that came; a TLS client can tell a
+        // complete stream (close_notify) from a cut one (a bare FIN) only if the proxy does not claim the former.
+        using var upstream = new RawUpstream();
+        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options });
+        foreach (string flag in new[] { "-tls1_3", "-tls1_2" })
+        {
+            Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, flag, _directory, input: "request\n");
+            using (Socket server = await upstream.AcceptAsync())
+            {
+                await server.ReceiveExactlyAsync("request\n".Length, 10_000);
+                await server.SendAsync("partial-answer"u8.ToArray());
+                await ProxyHarness.WaitUntilAcknowledgedAsync(server);
+                ProxyHarness.Reset(server);
+            }
+
+            string output = (await client).Output;
+            Assert.Contains("partial-answer", output, StringComparison.Ordinal);
+            Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"{flag}: the proxy sent close_notify after its upstream reset:\n{output}");
+            Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+        }
+
+        await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.UpstreamReset) == 2, "the proxy counted both upstream resets");
+    }
+
+    [ToolFact("openssl", "openssl")]
+    public async Task A_limit_data_toxic_cuts_a_tls_clients_stream_as_a_truncation_not_a_clean_close_notify()
+    {
+        // The toxic stands in for a connection that broke after so many bytes: a TLS client must read it as one.
+        using var upstream = new RawUpstream();
+        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options });
+        await proxy.AddToxicAsync(new LimitDataToxic { Bytes = 5 });
+        Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, "-tls1_3", _directory, input: "request\n");
+        using (Socket server = await upstream.AcceptAsync())
+        {
+            await server.ReceiveExactlyAsync("request\n".Length, 10_000);
+            await server.SendAsync("01234567890123456789"u8.ToArray());
+            string output = (await client).Output;
+            Assert.Contains("01234", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("012345", output, StringComparison.Ordinal);
+            Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"the proxy sent close_notify when the toxic cut the stream:\n{output}");
+            Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+        }
+
+        await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.ToxicLimitData) == 1, "the proxy counted the toxic's close");
     }
 }

@@ -176,6 +176,33 @@ public sealed class TlsCloseTests : IDisposable
         return received;
     }
 
+    [ToolFact("openssl", "openssl")]
+    public async Task MarkTruncated_makes_the_close_and_the_half_close_after_it_bare_so_openssl_reads_a_truncation()
+    {
+        foreach (bool halfClose in new[] { false, true })
+        {
+            await using TestServer server = TestServer.Start(async c =>
+            {
+                c.Reader.Skip(c.Reader.Length);
+                c.Writer.WriteString("partial");
+                await c.Writer.FlushAsync();
+                Netpoll.Tls.ConnectionTlsExtensions.MarkTruncated(c);
+                if (halfClose)
+                {
+                    c.ShutdownSend();
+                }
+                else
+                {
+                    c.Close();
+                }
+            }, new EventLoopOptions { Pollers = 1, Tls = TlsTestServer.Options });
+            string output = await SClientAsync((IPEndPoint)server.EndPoint, "-tls1_3");
+            Assert.Contains("partial", output, StringComparison.Ordinal);
+            Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"half-close {halfClose}: close_notify after MarkTruncated:\n{Tail(output)}");
+            Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     /// <summary>openssl s_client sends one line and, ignoring its stdin's end, reads until the server ends the stream.</summary>
     private async Task<string> SClientAsync(IPEndPoint endPoint, string flag) => (await OpensslClient.SClientAsync(endPoint, flag, _directory)).Output;
 
