@@ -153,8 +153,7 @@ public sealed partial class Connection
             RequestClose(peerClosed ? _lifecycle.PeerCloseReason : CloseReason.Shutdown);
         }
 
-        _lifecycle.EndDispatch();
-        Interlocked.MemoryBarrier(); // pairs with the close request: either we see it, or the closer sees the slot idle
+        _lifecycle.EndDispatch(); // a full fence: either we see the close request below, or the closer sees the slot idle
         if (_lifecycle.IsCloseRequested)
         {
             if (_lifecycle.TryRetireIdleDispatch())

@@ -355,10 +355,15 @@ internal struct ConnectionLifecycle
     }
 
     /// <summary>Running → Idle: the handler call ended and nothing is left for it. The handler's thread.</summary>
+    /// <remarks>
+    /// A full fence (the exchange), because the caller reads <see cref="IsCloseRequested"/> next: a closer stores its
+    /// request and then tries Idle → Retired, the handler stores Idle and then reads the request — each a store then a
+    /// load of the other's word, so one of the two sees the other. A plain release store could pass the load.
+    /// </remarks>
     public void EndDispatch()
     {
-        Debug.Assert(Volatile.Read(ref _dispatch) == DispatchRunning, "Only the running handler ends its dispatch.");
-        Volatile.Write(ref _dispatch, DispatchIdle);
+        int was = Interlocked.Exchange(ref _dispatch, DispatchIdle);
+        Debug.Assert(was == DispatchRunning, "Only the running handler ends its dispatch.");
     }
 
     /// <summary>Idle → Retired: no handler runs, and none will start again. Any thread; true for the one that retired it.</summary>
