@@ -12,7 +12,7 @@ namespace Netpoll.Protocols;
 /// <item>each field line: field-name a token directly followed by ':' (so whitespace before the colon
 ///   and obs-fold are rejected), field-value without CTLs other than HTAB (400).</item>
 /// <item>Host: exactly one in HTTP/1.1, at most one in 1.0, with a valid uri-host [":" port] (400).</item>
-/// <item>Content-Length: digits only, every value the same (400). Transfer-Encoding with
+/// <item>Content-Length: digits only (any number of leading zeros), at most long.MaxValue, every value the same (400). Transfer-Encoding with
 ///   Content-Length, or in HTTP/1.0 (400, request smuggling); a coding other than chunked (501);
 ///   chunked not last or twice (400).</item>
 /// <item>Content-Length over <see cref="HttpServerOptions.MaxBodyBytes"/> (413); an Expect other than 100-continue (417).</item>
@@ -20,8 +20,8 @@ namespace Netpoll.Protocols;
 /// </summary>
 internal static class HttpRequestParser
 {
-    /// <summary>Largest Content-Length parsed (18 digits cannot overflow a long).</summary>
-    private const int MaxLengthDigits = 18;
+    /// <summary>Most significant digits a Content-Length may have: long.MaxValue has 19 (and 19 digits cannot overflow a ulong).</summary>
+    private const int MaxLengthDigits = 19;
 
     public static HttpRejection Parse(ReadOnlySpan<byte> head, HttpServerOptions options, out HttpRequestHead request)
     {
@@ -339,23 +339,25 @@ internal static class HttpRequestParser
         foreach (Range range in value.Split((byte)','))
         {
             ReadOnlySpan<byte> element = HttpSyntax.TrimOws(value[range]);
-            if (element.IsEmpty || element.Length > MaxLengthDigits || element.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            // Leading zeros add nothing to 1*DIGIT ("0005" is 5), so only the digits after them count towards the limit.
+            ReadOnlySpan<byte> significant = element.TrimStart((byte)'0');
+            if (element.IsEmpty || significant.Length > MaxLengthDigits || element.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
             {
                 return false;
             }
 
-            long parsed = 0;
-            foreach (byte digit in element)
+            ulong parsed = 0;
+            foreach (byte digit in significant)
             {
-                parsed = (parsed * 10) + (digit - '0');
+                parsed = (parsed * 10) + (ulong)(digit - '0');
             }
 
-            if (seen && parsed != length)
+            if (parsed > long.MaxValue || (seen && (long)parsed != length))
             {
                 return false;
             }
 
-            length = parsed;
+            length = (long)parsed;
             seen = true;
             any = true;
         }

@@ -44,7 +44,10 @@ public class HttpRequestValidationTests
         { Ok + "Content-Length: 1 2\r\n\r\n", 400, "Content-Length with a space" },
         { Ok + "Content-Length: 1\r\nContent-Length: 2\r\n\r\n", 400, "two different Content-Length fields" },
         { Ok + "Content-Length: 1, 2\r\n\r\n", 400, "a Content-Length list with two values" },
-        { Ok + "Content-Length: 99999999999999999999\r\n\r\n", 400, "Content-Length beyond 18 digits" },
+        { Ok + "Content-Length: 99999999999999999999\r\n\r\n", 400, "Content-Length beyond long.MaxValue (20 digits)" },
+        { Ok + "Content-Length: 9223372036854775808\r\n\r\n", 400, "Content-Length one over long.MaxValue" },
+        { Ok + "Content-Length: 000000000000000000009223372036854775808\r\n\r\n", 400, "Content-Length over long.MaxValue behind leading zeros" },
+        { Ok + "Content-Length: 5\r\nContent-Length: 0006\r\n\r\n", 400, "Content-Length fields that differ once their zeros are dropped" },
         // Transfer-Encoding (RFC 9112 §6.1, §6.3): smuggling vectors.
         { Ok + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400, "Transfer-Encoding with Content-Length" },
         { "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "Transfer-Encoding in HTTP/1.0" },
@@ -88,6 +91,7 @@ public class HttpRequestValidationTests
         { "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 501, "CONNECT (no tunnels)" },
         { Ok + "Expect: 200-ok\r\n\r\n", 417, "an unknown expectation" },
         { Ok + "Content-Length: 4097\r\n\r\n", 413, "Content-Length over MaxBodyBytes" },
+        { Ok + "Content-Length: 9223372036854775807\r\n\r\n", 413, "Content-Length of long.MaxValue: a number, too large a body" },
         { "GET /" + new string('a', 600) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "a request line over MaxRequestLineBytes" },
         { Ok + string.Concat(Enumerable.Range(0, 21).Select(i => $"X-{i}: v\r\n")) + "\r\n", 431, "more fields than MaxHeaderCount" },
         { Ok + "X: " + new string('v', 2100) + "\r\n\r\n", 431, "a head over MaxHeaderBytes" },
@@ -110,6 +114,8 @@ public class HttpRequestValidationTests
         { "GET /?a=1&b=%20/?:@ HTTP/1.1\r\nHost: x\r\n\r\n", 200, "query characters" },
         { "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc", 200, "a Content-Length list of equal values" },
         { "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\ncontent-length: 003\r\n\r\nabc", 200, "equal Content-Length fields" },
+        { "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0000000000000000000005\r\n\r\nhello", 200, "Content-Length 1*DIGIT: 19 and more leading zeros are still 5 (RFC 9110 §8.6)" },
+        { "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 00000000000000000000000000000\r\n\r\n", 200, "Content-Length of many zeros is 0" },
         { "get / HTTP/1.1\r\nHost: x\r\n\r\n", 405, "methods are case-sensitive: 'get' is a valid method no route takes" },
         { "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 404, "any token is a method" },
     };
