@@ -25,7 +25,11 @@ public sealed class HttpRequest
     /// <summary>The request-target as sent (path and query, or an absolute URI).</summary>
     public string Target { get; }
 
-    /// <summary>The path as sent (still %-encoded), without the query.</summary>
+    /// <summary>
+    /// The path routes matched, without the query: %-decoded and with dot-segments resolved
+    /// ("/a/../b%41" is "/bA"), except that %2F, %25 and bytes that are not UTF-8 stay escaped, so
+    /// "/a%2Fb" is still one segment. <see cref="Target"/> has the path as sent.
+    /// </summary>
     public string Path { get; }
 
     /// <summary>The query as sent, without the '?'; empty when there is none.</summary>
@@ -70,7 +74,7 @@ public sealed class HttpRequest
         return new HttpRequest(
             Encoding.ASCII.GetString(head.Method),
             Encoding.ASCII.GetString(head.Target),
-            Encoding.ASCII.GetString(head.Path),
+            Encoding.UTF8.GetString(head.Path), // normalised: decoded bytes are UTF-8 (others stay escaped)
             queryString,
             head.Http11 ? HttpVersion.Version11 : HttpVersion.Version10)
         {

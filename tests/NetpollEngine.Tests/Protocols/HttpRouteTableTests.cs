@@ -18,6 +18,9 @@ public class HttpRouteTableTests
     [InlineData("GET /caf\u00e9", "a URI path cannot hold")]
     [InlineData("GET /a{b}", "a URI path cannot hold")]
     [InlineData("GET /%zz", "a URI path cannot hold")]
+    [InlineData("GET /a/../b", "is a dot-segment")]
+    [InlineData("GET /a/%2e", "is a dot-segment")]
+    [InlineData("GET /a%00", "an encoded NUL")]
     public void A_malformed_pattern_fails_when_the_route_is_made_saying_what_is_allowed(string pattern, string why)
     {
         var error = Assert.Throws<ArgumentException>(() => HttpRoute.Static(pattern, HttpResponse.WithStatus(204)));
