@@ -42,10 +42,10 @@ public sealed class HttpRequest
     public IReadOnlyDictionary<string, string> RouteValues { get; internal init; } = new Dictionary<string, string>();
 
     /// <summary>Header fields by name (case-insensitive); a field sent more than once has its values joined with ", ".</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; internal init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Headers { get; internal init; } = HttpFieldDictionary.Create();
 
-    /// <summary>Trailer fields of a chunked body, in order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Trailers { get; internal set; } = [];
+    /// <summary>Trailer fields of a chunked body, the same shape as <see cref="Headers"/>: by name (case-insensitive), a field sent more than once joined with ", "; empty when there were none.</summary>
+    public IReadOnlyDictionary<string, string> Trailers { get; internal set; } = HttpFieldDictionary.Create();
 
     public Version Version { get; }
 
@@ -60,14 +60,13 @@ public sealed class HttpRequest
     public override string ToString() => $"{Method} {Target}";
 
     /// <summary>Copies the parts of a parsed head a callback may see.</summary>
-    internal static HttpRequest From(in HttpRequestHead head, HttpRoutePattern? pattern, ReadOnlyMemory<byte> body, IReadOnlyList<KeyValuePair<string, string>> trailers, EndPoint? remote)
+    /// <remarks>The body and trailers are set when the body has been read.</remarks>
+    internal static HttpRequest From(in HttpRequestHead head, HttpRoutePattern? pattern, EndPoint? remote)
     {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        Dictionary<string, string> headers = HttpFieldDictionary.Create();
         foreach (HttpFieldLines field in new HttpFieldLines(head.Fields))
         {
-            string name = Encoding.ASCII.GetString(field.Name);
-            string value = Encoding.Latin1.GetString(field.Value);
-            headers[name] = headers.TryGetValue(name, out string? earlier) ? $"{earlier}, {value}" : value;
+            HttpFieldDictionary.Add(headers, field.Name, field.Value);
         }
 
         string queryString = Encoding.ASCII.GetString(head.Query);
@@ -81,8 +80,6 @@ public sealed class HttpRequest
             Headers = headers,
             Query = ParseQuery(queryString),
             RouteValues = pattern is { HasParameters: true } ? pattern.Capture(head.Path) : new Dictionary<string, string>(),
-            Body = body,
-            Trailers = trailers,
             RemoteEndPoint = remote,
         };
     }

@@ -320,7 +320,7 @@ internal sealed class HttpSession
         _reply.Route = route;
         if (route.IsDynamic)
         {
-            _request = HttpRequest.From(head, route.Parsed, ReadOnlyMemory<byte>.Empty, [], _connection?.RemoteEndPoint);
+            _request = HttpRequest.From(head, route.Parsed, _connection?.RemoteEndPoint);
         }
     }
 
@@ -363,7 +363,7 @@ internal sealed class HttpSession
         _deadline = 0;
         if (sink is not null)
         {
-            (byte[] body, IReadOnlyList<KeyValuePair<string, string>> trailers) = sink.Take();
+            (byte[] body, IReadOnlyDictionary<string, string> trailers) = sink.Take();
             _request!.Body = body;
             _request.Trailers = trailers;
         }
