@@ -16,6 +16,7 @@ namespace Netpoll.Protocols;
 /// <item>Content-Length: digits only (any number of leading zeros), at most long.MaxValue, every value the same (400). Transfer-Encoding with
 ///   Content-Length, or in HTTP/1.0 (400, request smuggling); a coding other than chunked (501);
 ///   chunked not last or twice (400).</item>
+/// <item>chunked with parameters (400: chunked defines none, so a front end may frame it differently).</item>
 /// <item>Content-Length over <see cref="HttpServerOptions.MaxBodyBytes"/> (413); an Expect other than 100-continue (417).</item>
 /// </list>
 /// </summary>
@@ -404,6 +405,13 @@ internal static class HttpRequestParser
                 if (chunked)
                 {
                     return HttpRejection.BadRequest("chunked applied twice");
+                }
+
+                if (semicolon >= 0)
+                {
+                    // chunked defines no parameters; a proxy in front that does not read "chunked;x" as chunked
+                    // would frame the body differently (haproxy refuses it too).
+                    return HttpRejection.BadRequest("chunked with parameters");
                 }
 
                 chunked = true;

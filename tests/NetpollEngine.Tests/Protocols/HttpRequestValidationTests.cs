@@ -52,6 +52,8 @@ public class HttpRequestValidationTests
         { Ok + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400, "Transfer-Encoding with Content-Length" },
         { "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "Transfer-Encoding in HTTP/1.0" },
         { Ok + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "chunked twice" },
+        { Ok + "Transfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n", 400, "chunked with a parameter (a front end may not read it as chunked)" },
+        { Ok + "Transfer-Encoding: gzip, chunked ; x=1\r\n\r\n0\r\n\r\n", 400, "chunked with a parameter after another coding" },
         { Ok + "Transfer-Encoding: ,\r\n\r\n", 400, "a Transfer-Encoding without a coding" },
         { Ok + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501, "an unknown transfer-coding" },
         { Ok + "Transfer-Encoding: chunked, gzip\r\n\r\n", 501, "chunked not last (an unknown coding after it)" },
