@@ -131,7 +131,4 @@ public class HttpPathNormalizationTests
         Named("GET /a/b", "two-segments"),
         HttpRoute.Dynamic("GET /files/{name}", r => new ValueTask<HttpResponse>(HttpResponse.Text($"{r.RouteValues["name"]}|{r.Path}|{r.Target}")), runsInline: true),
     ]);
-
-    private static HttpRoute Named(string pattern, string name) =>
-        HttpRoute.Static(pattern, new HttpResponse { Headers = [new("X-Route", name)] });
 }

@@ -179,7 +179,4 @@ public class HttpRouteTableTests
         var harness = new HttpSessionHarness(table, SmallLimits).Feed(Ascii($"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
         return Assert.Single(harness.Responses()).Header("X-Route");
     }
-
-    private static HttpRoute Named(string pattern, string name) =>
-        HttpRoute.Static(pattern, new HttpResponse { Headers = [new("X-Route", name)] });
 }
