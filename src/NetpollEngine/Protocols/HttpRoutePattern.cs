@@ -209,12 +209,34 @@ internal sealed class HttpRoutePattern
                 case Kind.Parameter or Kind.Wildcard when current.IsEmpty:
                     return false;
                 case Kind.Parameter when values is not null:
-                    values[segment.Name!] = Uri.UnescapeDataString(Encoding.UTF8.GetString(current));
+                    values[segment.Name!] = DecodeValue(current);
                     break;
             }
         }
 
         return !more;
+    }
+
+    /// <summary>
+    /// A parameter's value: the segment decoded, except that an encoded slash stays "%2F" (as Kestrel's route values
+    /// keep it) — decoded, "..%2F..%2Fetc" would become a path that climbs, in a value a script may join to a folder.
+    /// The normalised path holds the slash's escape in upper case only.
+    /// </summary>
+    private static string DecodeValue(ReadOnlySpan<byte> segment)
+    {
+        string text = Encoding.UTF8.GetString(segment);
+        if (!text.Contains("%2F", StringComparison.Ordinal))
+        {
+            return Uri.UnescapeDataString(text);
+        }
+
+        string[] parts = text.Split("%2F");
+        for (int i = 0; i < parts.Length; i++)
+        {
+            parts[i] = Uri.UnescapeDataString(parts[i]);
+        }
+
+        return string.Join("%2F", parts);
     }
 
     private static int CompareShape(HttpRoutePattern a, HttpRoutePattern b)

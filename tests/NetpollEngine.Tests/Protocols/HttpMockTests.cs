@@ -130,7 +130,7 @@ public class HttpMockTests
         using HttpResponseMessage response = await http.SendAsync(message);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("{\"id\":\"o/7\",\"bytes\":13}", await response.Content.ReadAsStringAsync());
+        Assert.Equal("{\"id\":\"o%2F7\",\"bytes\":13}", await response.Content.ReadAsStringAsync());
         Assert.NotNull(seen);
         Assert.Equal("POST", seen.Method);
         Assert.Equal("/orders/o%2F7/items", seen.Path);

@@ -96,7 +96,9 @@ public class HttpPathNormalizationTests
     }
 
     [Theory]
-    [InlineData("/files/x%2Fy?q=%2e", "x/y", "/files/x%2Fy", "/files/x%2Fy?q=%2e")]
+    [InlineData("/files/x%2Fy?q=%2e", "x%2Fy", "/files/x%2Fy", "/files/x%2Fy?q=%2e")]
+    [InlineData("/files/..%2f..%2Fetc%2Fpasswd", "..%2F..%2Fetc%2Fpasswd", "/files/..%2F..%2Fetc%2Fpasswd", "/files/..%2f..%2Fetc%2Fpasswd")]
+    [InlineData("/files/%41%2F%42", "A%2FB", "/files/A%2FB", "/files/%41%2F%42")]
     [InlineData("/files/%25", "%", "/files/%25", "/files/%25")]
     [InlineData("/files/%252F", "%2F", "/files/%252F", "/files/%252F")]
     [InlineData("/files/caf%c3%a9", "caf\u00e9", "/files/caf\u00e9", "/files/caf%c3%a9")]

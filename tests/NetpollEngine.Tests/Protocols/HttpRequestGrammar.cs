@@ -219,9 +219,10 @@ internal static class HttpRequestGrammar
 
         if (path.StartsWith("/any/", StringComparison.Ordinal) && !path[5..].Contains('/', StringComparison.Ordinal) && path.Length > 5)
         {
-            // The escapes that cannot be decoded (bytes that are not UTF-8) come back normalised: upper-case hex.
+            // The escapes that cannot be decoded (bytes that are not UTF-8) come back normalised: upper-case hex; an
+            // encoded slash stays "%2F" in the value.
             string normalised = Regex.Replace(path[5..], "%[0-9a-fA-F]{2}", m => m.Value.ToUpperInvariant());
-            return (200, Encoding.UTF8.GetBytes(Uri.UnescapeDataString(normalised)));
+            return (200, Encoding.UTF8.GetBytes(string.Join("%2F", normalised.Split("%2F").Select(Uri.UnescapeDataString))));
         }
 
         return (404, null);
