@@ -10,6 +10,15 @@ public sealed class BufferPool : IDisposable
 {
     private readonly BufferPoolOptions _options;
     private readonly ThreadLocal<ThreadCache> _threadCaches;
+
+    /// <summary>
+    /// This thread's cache of the pool it used last: a plain thread-static, in front of <see cref="_threadCaches"/>, whose
+    /// <c>Value</c> (shared generic code) looks its thread-static up through a runtime dictionary on every call — six
+    /// times per echoed round trip (two nodes and a shell, each rented and returned). A thread that serves one pool (a
+    /// poller) always hits. It keeps that one cache alive after its pool, until the thread uses another pool or ends.
+    /// </summary>
+    [ThreadStatic]
+    private static ThreadCache? t_lastCache;
     private readonly IdleDepot<BufferBlock>[] _depots;
     private readonly IdleDepot<LinkBufferNode> _nodeDepot = new();
     private readonly IdleDepot<BufferBlock> _shellDepot = new();
@@ -32,7 +41,7 @@ public sealed class BufferPool : IDisposable
         options.Validate();
         _options = options;
         int perClass = options.ThreadCacheBytesPerClass;
-        _threadCaches = new ThreadLocal<ThreadCache>(() => new ThreadCache(perClass));
+        _threadCaches = new ThreadLocal<ThreadCache>(() => new ThreadCache(this, perClass));
         _depots = new IdleDepot<BufferBlock>[SizeClasses.Count];
         for (int i = 0; i < _depots.Length; i++)
         {
@@ -216,7 +225,11 @@ public sealed class BufferPool : IDisposable
         }
     }
 
-    private ThreadCache CurrentCache() => _threadCaches.Value!;
+    private ThreadCache CurrentCache()
+    {
+        ThreadCache? cache = t_lastCache;
+        return cache is not null && ReferenceEquals(cache.Owner, this) ? cache : t_lastCache = _threadCaches.Value!;
+    }
 
     private BufferBlock? RentFromCaches(int index)
     {

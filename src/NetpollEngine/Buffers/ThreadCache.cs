@@ -10,6 +10,9 @@ internal sealed class ThreadCache
     private const int NodeCapacity = 64;
     private const int ShellCapacity = 64;
 
+    /// <summary>The pool whose cache this is (BufferPool's thread-static shortcut checks it).</summary>
+    public readonly BufferPool Owner;
+
     public readonly BufferBlock?[][] Blocks;
     public readonly int[] Counts;
     public readonly CachedStack<LinkBufferNode> Nodes = new(NodeCapacity);
@@ -17,8 +20,9 @@ internal sealed class ThreadCache
     /// <summary>Shells for linked caller memory (an io_uring receive buffer per round trip): rented and returned on the poller thread.</summary>
     public readonly CachedStack<BufferBlock> Shells = new(ShellCapacity);
 
-    public ThreadCache(int bytesPerClass)
+    public ThreadCache(BufferPool owner, int bytesPerClass)
     {
+        Owner = owner;
         Blocks = new BufferBlock?[SizeClasses.Count][];
         Counts = new int[SizeClasses.Count];
         for (int i = 0; i < Blocks.Length; i++)
