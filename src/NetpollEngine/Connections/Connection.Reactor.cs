@@ -320,6 +320,12 @@ public sealed partial class Connection
             Interlocked.Increment(ref Poller.Counters[PollerCounter.Paused]);
             NetpollEventSource.Log.BackpressureOn(_host.Name, Id, _input.Length);
             UpdateInterest();
+
+            // A handler on another thread may have drained the input between InputFull's look at the length and the
+            // pause, and looked at the paused bit before it was set: nobody would resume an empty input. The pause
+            // (a locked Or) then this look, against the handler's consume (a locked add) then its look at the bit:
+            // one of the two sees the other.
+            ResumeIfDrained();
         }
     }
 
