@@ -12,7 +12,8 @@ namespace Netpoll.Load;
 /// guarded by <see cref="_gate"/>. When the connection closes, the requests still in flight fail (so the
 /// run's request budget always resolves), and a new connection opens in its place however it ended (as wrk
 /// does, so a flaky server is loaded at the configured concurrency for the whole run): at once after one that
-/// completed a response, after its slot's <see cref="ReconnectBackoff"/> otherwise. Idle connections are not
+/// completed a response (as soon as a response announcing the close is read), after its slot's
+/// <see cref="ReconnectBackoff"/> otherwise. Idle connections are not
 /// replaced (an Idle test shows what the server holds). A Handshake-pattern connection carries one request,
 /// taken before it connected, and closes once it is answered; its slot in <see cref="LoadConnector"/> opens the next.
 /// </summary>
@@ -46,6 +47,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private bool _done;                  // _gate: no more requests: closing, closed, or a reply broke the protocol
     private bool _handshakeSent;         // _gate: the Handshake pattern's one request is written
     private bool _answered;              // _gate: a response completed on this connection (its slot's back-off resets)
+    private bool _replaced;              // _gate: its replacement was started when the server announced the close, not by the close
     private bool _settled;               // _gate: its requests are counted for good (closed, or in flight at the run's stop); nothing counts after
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
@@ -390,6 +392,7 @@ internal sealed class LoadConnection : ConnectionHandler
                 // pipelined behind it fails as closed early).
                 EndLocked(Ending.Announced, LoadErrorKind.ClosedEarly);
                 connection.Close();
+                ReplaceLocked();
                 break;
             }
         }
@@ -398,6 +401,20 @@ internal sealed class LoadConnection : ConnectionHandler
         {
             Interlocked.Add(ref _run.BytesReceived, received);
         }
+    }
+
+    /// <summary>
+    /// The server announced the close with a response read whole: the slot's next connection starts now, not after the
+    /// close path's turn and the thread-pool hop that runs close callbacks. A fixed rate holds only while a slot reopens
+    /// quicker than it serves the requests between closes (nginx's keepalive_requests 3 at 1000/s over 8 connections leaves
+    /// 24 ms), so that hop is kept off the reopen. Under the gate, so the close (which takes it to settle) finds the
+    /// replacement counted as connecting, and neither replaces it again nor touches the slot's back-off.
+    /// </summary>
+    private void ReplaceLocked()
+    {
+        _replaced = true;
+        _backoff.Answered();
+        _connector.Reopen(_number, _cursor, _backoff);
     }
 
     private void CompleteOldest(int statusCode)
@@ -504,6 +521,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private void SettleRequests(Connection connection)
     {
         bool answered;
+        bool replaced;
         int cursor;
         lock (_gate)
         {
@@ -529,7 +547,13 @@ internal sealed class LoadConnection : ConnectionHandler
             _inFlight = 0;
             Volatile.Write(ref _oldestSentAt, 0);
             answered = _answered;
+            replaced = _replaced;
             cursor = _cursor;
+        }
+
+        if (replaced)
+        {
+            return; // its replacement started when the server announced the close (ReplaceLocked)
         }
 
         // A connection that completed nothing (refused its requests, reset, answered garbage or nothing) is replaced only
