@@ -64,16 +64,16 @@ public class ShortKeepAliveRateTests
     }
 
     /// <summary>Every request sent is completed, failed or in flight at the stop; with those not sent, they are the schedule.</summary>
-    private static void AssertScheduleAccounted(LoadResult result)
+    internal static void AssertScheduleAccounted(LoadResult result)
     {
         // Nothing is sent after the end, so no more than was due; due in the pacer's last 2 ms and not sent is not counted.
         long accounted = Sent(result) + result.RequestsNotSent;
         Assert.InRange(accounted, result.RequestsScheduled!.Value - 2, result.RequestsScheduled.Value);
     }
 
-    private static long Sent(LoadResult result) => result.Requests + result.RequestsFailed + result.RequestsInFlightAtStop;
+    internal static long Sent(LoadResult result) => result.Requests + result.RequestsFailed + result.RequestsInFlightAtStop;
 
-    private static LoadOptions RateOptions(PollerBackendKind backend, TestServer server, int connections) => new()
+    internal static LoadOptions RateOptions(PollerBackendKind backend, TestServer server, int connections) => new()
     {
         Backend = backend,
         Target = server.EndPoint,
@@ -84,7 +84,7 @@ public class ShortKeepAliveRateTests
     };
 
     /// <summary>An HTTP server that says <c>Connection: close</c> on each connection's <paramref name="n"/>th response and closes after it, as nginx's keepalive_requests does.</summary>
-    private static Func<Connection, ValueTask> ClosingEvery(int n)
+    internal static Func<Connection, ValueTask> ClosingEvery(int n)
     {
         byte[] keep = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
         byte[] last = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
