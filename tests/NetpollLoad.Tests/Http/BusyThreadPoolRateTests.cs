@@ -8,10 +8,9 @@ namespace Netpoll.Load.Tests.Http;
 /// <summary>
 /// A fixed rate whose connections the server keeps closing, in a process whose thread pool is busy — as a pwsh
 /// session's often is. The reopen path (a close, the replacement's connect, its first request) runs on the pollers, so
-/// the schedule does not wait for the pool. In a collection of its own that runs alone: it blocks the pool on purpose.
+/// the schedule does not wait for the pool. It runs alone (<see cref="RunsAloneCollection"/>): it blocks the pool on purpose.
 /// </summary>
-[Collection(nameof(BusyThreadPoolRateTests))]
-[CollectionDefinition(nameof(BusyThreadPoolRateTests), DisableParallelization = true)]
+[Collection(RunsAloneCollection.Name)]
 public class BusyThreadPoolRateTests
 {
     private static readonly TimeSpan Blocked = TimeSpan.FromSeconds(3);

@@ -11,6 +11,7 @@ namespace Netpoll.Load.Tests.Http;
 /// have used is re-opening, so the request waits for one that is open (its corrected latency holds the wait): the
 /// schedule is held, every reopen is counted, and what is scheduled is sent, or reported not sent.
 /// </summary>
+[Collection(RunsAloneCollection.Name)]
 public class ShortKeepAliveRateTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
@@ -22,16 +23,17 @@ public class ShortKeepAliveRateTests
     public async Task A_server_that_closes_every_third_response_gets_the_whole_schedule(PollerBackendKind backend, int connections)
     {
         // nginx's keepalive_requests 3 at 1000/s over 8 connections sent 294 of 2,001 (the run's schedule fell 1.7 s behind).
+        // At 500/s each of 8 connections is replaced every 48 ms: a reopen that takes 100 ms sends about half.
         await using var server = TestServer.Start(ClosingEvery(3), BackendMatrix.Server(backend));
         LoadResult result = await LoadGenerator.RunAsync(RateOptions(backend, server, connections) with
         {
-            Rate = 1000,
+            Rate = 500,
             Duration = TimeSpan.FromSeconds(2),
         }).WaitAsync(Bound);
 
         Assert.Equal("Duration", result.StopReason);
         Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
-        Assert.InRange(result.RequestsScheduled!.Value, 1990, 2001);
+        Assert.InRange(result.RequestsScheduled!.Value, 990, 1001);
         AssertScheduleAccounted(result);
 
         // Held, not merely accounted: a machine shared by many test runs may fall behind a little, not by most of it.
