@@ -168,6 +168,63 @@ Describe 'Scriptblock routes' {
         finally { $mock | Stop-NetpollServer }
     }
 
+    It 'see trailers the way they see headers: by name in any case, a repeated field joined with ", "' {
+        $mock = Start-NetpollServer -Name 'pester-trailers' -Port 0 -Route @{
+            'PUT /upload' = {
+                @{
+                    headers = $Request.Headers.GetType().FullName; trailers = $Request.Trailers.GetType().FullName
+                    trace = $Request.Headers.'x-trace'; sum = $Request.Trailers['x-checksum']; tag = $Request.Trailers.'X-TAG'
+                    count = $Request.Trailers.Count; body = $Request.BodyText
+                }
+            }
+        }
+        try {
+            $reply = Send-RawRequest $mock ("PUT /upload HTTP/1.1`r`nHost: x`r`nX-Trace: a`r`nx-trace: b`r`nTransfer-Encoding: chunked`r`nConnection: close`r`n`r`n" +
+                "5`r`nhello`r`n0`r`nX-Checksum: 42`r`nX-Tag: a`r`nx-tag: b`r`n`r`n")
+            $reply | Should -BeLike "HTTP/1.1 200 OK`r`n*"
+            $seen = ($reply -split "`r`n`r`n", 2)[1] | ConvertFrom-Json
+            $seen.trailers | Should -Be $seen.headers
+            $seen.trace | Should -Be 'a, b'
+            $seen.sum | Should -Be '42'
+            $seen.tag | Should -Be 'a, b'
+            $seen.count | Should -Be 2
+            $seen.body | Should -Be 'hello'
+        }
+        finally { $mock | Stop-NetpollServer }
+    }
+
+    It 'match the normalised path and still see the target as sent' {
+        $mock = Start-NetpollServer -Name 'pester-normalised' -Port 0 -Route @{
+            'GET /files/report' = 'the report'
+            'GET /files/{name}' = { @{ name = $Request.RouteValues.name; path = $Request.Path; target = $Request.Target } }
+        }
+        try {
+            # Raw requests: HttpClient and Invoke-WebRequest resolve dot-segments before sending.
+            foreach ($target in '/files/%72eport', '/files/./report', '/x/../files/report', '/files/%2E%2e/files/report') {
+                Send-RawRequest $mock "GET $target HTTP/1.1`r`nHost: x`r`nConnection: close`r`n`r`n" | Should -BeLike "HTTP/1.1 200 OK`r`n*the report" -Because $target
+            }
+            $reply = Send-RawRequest $mock "GET /x/../files/a%2fb%c3%a9 HTTP/1.1`r`nHost: x`r`nConnection: close`r`n`r`n"
+            $seen = [System.Text.Encoding]::UTF8.GetString([System.Text.Encoding]::Latin1.GetBytes(($reply -split "`r`n`r`n", 2)[1])) | ConvertFrom-Json
+            $seen.name | Should -Be "a/b$([char]0xe9)"
+            $seen.path | Should -Be "/files/a%2Fb$([char]0xe9)"
+            $seen.target | Should -Be '/x/../files/a%2fb%c3%a9'
+            foreach ($target in '/../etc/passwd', '/files/%2e%2e/%2e%2e/etc/passwd', '/files/a%00') {
+                Send-RawRequest $mock "GET $target HTTP/1.1`r`nHost: x`r`n`r`n" | Should -BeLike "HTTP/1.1 400 Bad Request`r`n*" -Because $target
+            }
+            $mock.HttpStatistics.Rejected | Should -Be 3
+        }
+        finally { $mock | Stop-NetpollServer }
+    }
+
+    It 'take a Content-Length with any number of leading zeros' {
+        $mock = Start-NetpollServer -Name 'pester-zeros' -Port 0 -Route @{ 'POST /echo' = { "got $($Request.BodyText)" } }
+        try {
+            Send-RawRequest $mock ("POST /echo HTTP/1.1`r`nHost: x`r`nContent-Length: 0000000000000000000005`r`nConnection: close`r`n`r`nhello") | Should -BeLike "HTTP/1.1 200 OK`r`n*got hello"
+            Send-RawRequest $mock ("POST /echo HTTP/1.1`r`nHost: x`r`nContent-Length: 9223372036854775808`r`n`r`n") | Should -BeLike "HTTP/1.1 400 Bad Request`r`n*"
+        }
+        finally { $mock | Stop-NetpollServer }
+    }
+
     It 'answers 500 for a script that throws, shows the failure, and keeps serving' {
         $mock = Start-NetpollServer -Name 'pester-throw' -Port 0 -Route @{
             'GET /boom'   = { throw 'the database is down' }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 
 namespace Netpoll.Protocols;
 
@@ -12,7 +11,7 @@ internal sealed class HttpBodyBuffer
 {
     private byte[] _bytes = [];
     private int _length;
-    private List<KeyValuePair<string, string>>? _trailers;
+    private Dictionary<string, string>? _trailers;
 
     public int Length => _length;
 
@@ -30,14 +29,14 @@ internal sealed class HttpBodyBuffer
 
     public void AddTrailer(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        (_trailers ??= []).Add(new(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(value)));
+        HttpFieldDictionary.Add(_trailers ??= HttpFieldDictionary.Create(), name, value);
     }
 
     /// <summary>Hands the body over (exactly its length) and starts empty again.</summary>
-    public (byte[] Body, IReadOnlyList<KeyValuePair<string, string>> Trailers) Take()
+    public (byte[] Body, IReadOnlyDictionary<string, string> Trailers) Take()
     {
         byte[] body = _length == _bytes.Length ? _bytes : _bytes.AsSpan(0, _length).ToArray();
-        IReadOnlyList<KeyValuePair<string, string>> trailers = _trailers is null ? [] : _trailers;
+        IReadOnlyDictionary<string, string> trailers = _trailers ?? HttpFieldDictionary.Create();
         _bytes = [];
         _length = 0;
         _trailers = null;

@@ -25,7 +25,11 @@ public sealed class HttpRequest
     /// <summary>The request-target as sent (path and query, or an absolute URI).</summary>
     public string Target { get; }
 
-    /// <summary>The path as sent (still %-encoded), without the query.</summary>
+    /// <summary>
+    /// The path routes matched, without the query: %-decoded and with dot-segments resolved
+    /// ("/a/../b%41" is "/bA"), except that %2F, %25 and bytes that are not UTF-8 stay escaped, so
+    /// "/a%2Fb" is still one segment. <see cref="Target"/> has the path as sent.
+    /// </summary>
     public string Path { get; }
 
     /// <summary>The query as sent, without the '?'; empty when there is none.</summary>
@@ -38,10 +42,10 @@ public sealed class HttpRequest
     public IReadOnlyDictionary<string, string> RouteValues { get; internal init; } = new Dictionary<string, string>();
 
     /// <summary>Header fields by name (case-insensitive); a field sent more than once has its values joined with ", ".</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; internal init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Headers { get; internal init; } = HttpFieldDictionary.Create();
 
-    /// <summary>Trailer fields of a chunked body, in order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Trailers { get; internal set; } = [];
+    /// <summary>Trailer fields of a chunked body, the same shape as <see cref="Headers"/>: by name (case-insensitive), a field sent more than once joined with ", "; empty when there were none.</summary>
+    public IReadOnlyDictionary<string, string> Trailers { get; internal set; } = HttpFieldDictionary.Create();
 
     public Version Version { get; }
 
@@ -56,29 +60,26 @@ public sealed class HttpRequest
     public override string ToString() => $"{Method} {Target}";
 
     /// <summary>Copies the parts of a parsed head a callback may see.</summary>
-    internal static HttpRequest From(in HttpRequestHead head, HttpRoutePattern? pattern, ReadOnlyMemory<byte> body, IReadOnlyList<KeyValuePair<string, string>> trailers, EndPoint? remote)
+    /// <remarks>The body and trailers are set when the body has been read.</remarks>
+    internal static HttpRequest From(in HttpRequestHead head, HttpRoutePattern? pattern, EndPoint? remote)
     {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        Dictionary<string, string> headers = HttpFieldDictionary.Create();
         foreach (HttpFieldLines field in new HttpFieldLines(head.Fields))
         {
-            string name = Encoding.ASCII.GetString(field.Name);
-            string value = Encoding.Latin1.GetString(field.Value);
-            headers[name] = headers.TryGetValue(name, out string? earlier) ? $"{earlier}, {value}" : value;
+            HttpFieldDictionary.Add(headers, field.Name, field.Value);
         }
 
         string queryString = Encoding.ASCII.GetString(head.Query);
         return new HttpRequest(
             Encoding.ASCII.GetString(head.Method),
             Encoding.ASCII.GetString(head.Target),
-            Encoding.ASCII.GetString(head.Path),
+            Encoding.UTF8.GetString(head.Path), // normalised: decoded bytes are UTF-8 (others stay escaped)
             queryString,
             head.Http11 ? HttpVersion.Version11 : HttpVersion.Version10)
         {
             Headers = headers,
             Query = ParseQuery(queryString),
             RouteValues = pattern is { HasParameters: true } ? pattern.Capture(head.Path) : new Dictionary<string, string>(),
-            Body = body,
-            Trailers = trailers,
             RemoteEndPoint = remote,
         };
     }

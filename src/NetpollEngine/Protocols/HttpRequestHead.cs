@@ -11,7 +11,7 @@ internal ref struct HttpRequestHead
     /// <summary>The request-target as sent.</summary>
     public ReadOnlySpan<byte> Target;
 
-    /// <summary>What routes match: the absolute path (origin- or absolute-form), "*" (asterisk-form) or the authority (CONNECT).</summary>
+    /// <summary>What routes match: the normalised absolute path (origin- or absolute-form; see <see cref="HttpPathNormalizer"/>), "*" (asterisk-form) or the authority (CONNECT).</summary>
     public ReadOnlySpan<byte> Path;
 
     /// <summary>The query without its '?'; empty when there is none.</summary>

@@ -8,22 +8,25 @@ namespace Netpoll.Protocols;
 /// <item>HTTP-version = "HTTP/" DIGIT "." DIGIT (400); a major version other than 1 gets 505.</item>
 /// <item>request-target: origin-form for any method, absolute-form (http/https, no userinfo),
 ///   authority-form only for CONNECT, asterisk-form only for OPTIONS; only RFC 3986 characters and
-///   valid pct-encoding; no fragment (400).</item>
+///   valid pct-encoding; no fragment (400). The path is normalised for routing (<see cref="HttpPathNormalizer"/>):
+///   an encoded NUL, or a ".." above the root (400).</item>
 /// <item>each field line: field-name a token directly followed by ':' (so whitespace before the colon
 ///   and obs-fold are rejected), field-value without CTLs other than HTAB (400).</item>
 /// <item>Host: exactly one in HTTP/1.1, at most one in 1.0, with a valid uri-host [":" port] (400).</item>
-/// <item>Content-Length: digits only, every value the same (400). Transfer-Encoding with
+/// <item>Content-Length: digits only (any number of leading zeros), at most long.MaxValue, every value the same (400). Transfer-Encoding with
 ///   Content-Length, or in HTTP/1.0 (400, request smuggling); a coding other than chunked (501);
 ///   chunked not last or twice (400).</item>
+/// <item>chunked with parameters (400: chunked defines none, so a front end may frame it differently).</item>
 /// <item>Content-Length over <see cref="HttpServerOptions.MaxBodyBytes"/> (413); an Expect other than 100-continue (417).</item>
 /// </list>
 /// </summary>
 internal static class HttpRequestParser
 {
-    /// <summary>Largest Content-Length parsed (18 digits cannot overflow a long).</summary>
-    private const int MaxLengthDigits = 18;
+    /// <summary>Most significant digits a Content-Length may have: long.MaxValue has 19 (and 19 digits cannot overflow a ulong).</summary>
+    private const int MaxLengthDigits = 19;
 
-    public static HttpRejection Parse(ReadOnlySpan<byte> head, HttpServerOptions options, out HttpRequestHead request)
+    /// <param name="pathScratch">Where a path that needs normalising is normalised when it fits; a longer one gets its own array.</param>
+    public static HttpRejection Parse(ReadOnlySpan<byte> head, HttpServerOptions options, Span<byte> pathScratch, out HttpRequestHead request)
     {
         request = default;
         while (head.StartsWith("\r\n"u8))
@@ -36,7 +39,7 @@ internal static class HttpRequestParser
         // The fields are everything between the request line and the final empty line.
         request.Fields = head[(lineEnd + 2)..^2];
 
-        HttpRejection rejected = ParseRequestLine(line, ref request);
+        HttpRejection rejected = ParseRequestLine(line, pathScratch, ref request);
         if (rejected.IsRejected)
         {
             return rejected;
@@ -45,7 +48,7 @@ internal static class HttpRequestParser
         return ParseFields(options, ref request);
     }
 
-    private static HttpRejection ParseRequestLine(ReadOnlySpan<byte> line, ref HttpRequestHead request)
+    private static HttpRejection ParseRequestLine(ReadOnlySpan<byte> line, Span<byte> pathScratch, ref HttpRequestHead request)
     {
         int first = line.IndexOf((byte)' ');
         if (first < 0)
@@ -81,10 +84,10 @@ internal static class HttpRequestParser
         request.Method = method;
         request.Target = target;
         request.Http11 = version[7] != (byte)'0';
-        return ParseTarget(ref request);
+        return ParseTarget(pathScratch, ref request);
     }
 
-    private static HttpRejection ParseTarget(ref HttpRequestHead request)
+    private static HttpRejection ParseTarget(Span<byte> pathScratch, ref HttpRequestHead request)
     {
         ReadOnlySpan<byte> target = request.Target;
         bool connect = request.Method.SequenceEqual("CONNECT"u8);
@@ -149,6 +152,18 @@ internal static class HttpRequestParser
         }
 
         request.Path = path;
+        if (HttpPathNormalizer.NeedsWork(path))
+        {
+            Span<byte> normalised = path.Length <= pathScratch.Length ? pathScratch : new byte[path.Length];
+            HttpRejection bad = HttpPathNormalizer.Normalize(path, normalised, out int length);
+            if (bad.IsRejected)
+            {
+                return bad;
+            }
+
+            request.Path = normalised[..length];
+        }
+
         return question < 0 ? default : ParseQuery(pathAndQuery[(question + 1)..], ref request);
     }
 
@@ -339,23 +354,25 @@ internal static class HttpRequestParser
         foreach (Range range in value.Split((byte)','))
         {
             ReadOnlySpan<byte> element = HttpSyntax.TrimOws(value[range]);
-            if (element.IsEmpty || element.Length > MaxLengthDigits || element.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            // Leading zeros add nothing to 1*DIGIT ("0005" is 5), so only the digits after them count towards the limit.
+            ReadOnlySpan<byte> significant = element.TrimStart((byte)'0');
+            if (element.IsEmpty || significant.Length > MaxLengthDigits || element.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
             {
                 return false;
             }
 
-            long parsed = 0;
-            foreach (byte digit in element)
+            ulong parsed = 0;
+            foreach (byte digit in significant)
             {
-                parsed = (parsed * 10) + (digit - '0');
+                parsed = (parsed * 10) + (ulong)(digit - '0');
             }
 
-            if (seen && parsed != length)
+            if (parsed > long.MaxValue || (seen && (long)parsed != length))
             {
                 return false;
             }
 
-            length = parsed;
+            length = (long)parsed;
             seen = true;
             any = true;
         }
@@ -388,6 +405,13 @@ internal static class HttpRequestParser
                 if (chunked)
                 {
                     return HttpRejection.BadRequest("chunked applied twice");
+                }
+
+                if (semicolon >= 0)
+                {
+                    // chunked defines no parameters; a proxy in front that does not read "chunked;x" as chunked
+                    // would frame the body differently (haproxy refuses it too).
+                    return HttpRejection.BadRequest("chunked with parameters");
                 }
 
                 chunked = true;

@@ -4,10 +4,11 @@ namespace Netpoll.Protocols;
 
 /// <summary>
 /// A route's "METHOD /path" pattern. METHOD is a token (case-sensitive, as RFC 9110 methods are) or
-/// <c>*</c> for any; without it, any method. The path is matched segment by segment against the raw
-/// request path (no query, no %-decoding): a literal segment matches itself, <c>{name}</c> any one
-/// non-empty segment (its value handed to dynamic routes), <c>*</c> any one non-empty segment, and
-/// <c>**</c>, last only, any rest of the path including none.
+/// <c>*</c> for any; without it, any method. The path is matched segment by segment against the
+/// request's normalised path (no query; %-decoded and dot-segments resolved, see <see cref="HttpPathNormalizer"/>):
+/// a literal segment (normalised the same way, so <c>%41</c> and <c>A</c> are one) matches itself,
+/// <c>{name}</c> any one non-empty segment (its value, fully decoded, handed to dynamic routes), <c>*</c>
+/// any one non-empty segment, and <c>**</c>, last only, any rest of the path including none.
 /// </summary>
 /// <remarks>
 /// Precedence (<see cref="CompareSpecificity"/>): at the first segment where two patterns differ,
@@ -112,7 +113,19 @@ internal sealed class HttpRoutePattern
                     throw Bad(pattern, $"the segment '{part}' has a character a URI path cannot hold (use %-escapes), or it mixes {{ }} or * with other text");
                 }
 
-                segments[i] = new Segment(Kind.Literal, literal, null);
+                // Requests are matched on their normalised path, so the literal is normalised the same way.
+                byte[] normalised = new byte[literal.Length];
+                if (HttpPathNormalizer.Decode(literal, normalised, out int length).IsRejected)
+                {
+                    throw Bad(pattern, $"the segment '{part}' has an encoded NUL (%00), which no request may hold");
+                }
+
+                if (HttpPathNormalizer.IsDotSegment(normalised.AsSpan(0, length)))
+                {
+                    throw Bad(pattern, $"the segment '{part}' is a dot-segment ('.' or '..'), which requests never hold once their path is normalised");
+                }
+
+                segments[i] = new Segment(Kind.Literal, normalised[..length], null);
             }
         }
 
@@ -158,10 +171,10 @@ internal sealed class HttpRoutePattern
         return AnyMethod ? 2 : -1;
     }
 
-    /// <summary>True when the raw absolute path (it starts with '/') fits the pattern.</summary>
+    /// <summary>True when the normalised absolute path (it starts with '/') fits the pattern.</summary>
     public bool Matches(ReadOnlySpan<byte> path) => Walk(path, null);
 
-    /// <summary>The {param} values in <paramref name="path"/> (which must match), %-decoded as UTF-8.</summary>
+    /// <summary>The {param} values in the normalised <paramref name="path"/> (which must match), with the escapes it keeps (%2F, %25) decoded too.</summary>
     public Dictionary<string, string> Capture(ReadOnlySpan<byte> path)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

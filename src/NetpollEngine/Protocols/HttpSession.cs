@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Netpoll.Connections;
 
 namespace Netpoll.Protocols;
@@ -19,6 +20,9 @@ internal sealed class HttpSession
 {
     /// <summary>How long a refused client may go on sending before the connection closes (see <see cref="HttpStep.Linger"/>).</summary>
     public static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+
+    /// <summary>Paths up to this long are normalised on the stack; longer ones that need it get an array.</summary>
+    private const int PathScratchBytes = 256;
 
     private static readonly byte[] ContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
 
@@ -233,6 +237,7 @@ internal sealed class HttpSession
     }
 
     /// <summary>A head is complete: check it, decide its answer, and set up reading its body.</summary>
+    [SkipLocalsInit] // the path scratch is written before it is read, and most heads never touch it
     private HttpRejection OnHead<TOutput>(in ReadOnlySequence<byte> headBytes, bool bodyBytesFollow, TOutput output, long nowMs, ref bool wrote)
         where TOutput : IHttpOutput
     {
@@ -241,9 +246,10 @@ internal sealed class HttpSession
         _deadline = 0;
         byte[]? rented = null;
         ReadOnlySpan<byte> bytes = headBytes.IsSingleSegment ? headBytes.FirstSpan : Copy(headBytes, out rented);
+        Span<byte> pathScratch = stackalloc byte[PathScratchBytes];
         try
         {
-            HttpRejection rejection = HttpRequestParser.Parse(bytes, _options, out HttpRequestHead head);
+            HttpRejection rejection = HttpRequestParser.Parse(bytes, _options, pathScratch, out HttpRequestHead head);
             if (rejection.IsRejected)
             {
                 return rejection;
@@ -314,7 +320,7 @@ internal sealed class HttpSession
         _reply.Route = route;
         if (route.IsDynamic)
         {
-            _request = HttpRequest.From(head, route.Parsed, ReadOnlyMemory<byte>.Empty, [], _connection?.RemoteEndPoint);
+            _request = HttpRequest.From(head, route.Parsed, _connection?.RemoteEndPoint);
         }
     }
 
@@ -357,7 +363,7 @@ internal sealed class HttpSession
         _deadline = 0;
         if (sink is not null)
         {
-            (byte[] body, IReadOnlyList<KeyValuePair<string, string>> trailers) = sink.Take();
+            (byte[] body, IReadOnlyDictionary<string, string> trailers) = sink.Take();
             _request!.Body = body;
             _request.Trailers = trailers;
         }

@@ -153,11 +153,16 @@ public class HttpMockTests
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync(Encoding.ASCII.GetBytes(
             "PUT /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
-            "5;name=\"a;b\"\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\nX-Other: y\r\n\r\n"));
+            "5;name=\"a;b\"\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\nX-Other: y\r\nx-other: z\r\n\r\n"));
         HttpResponseReader.Response reply = Assert.Single(HttpResponseReader.ReadAll(await client.ReceiveToEndAsync()));
         Assert.Equal("11", reply.BodyText);
         Assert.Equal("hello world", seen!.BodyText);
-        Assert.Equal([new("X-Checksum", "42"), new("X-Other", "y")], seen.Trailers);
+        // Trailers have the shape of headers: by name in any case, a repeated field's values joined with ", ".
+        Assert.Equal(seen.Headers.GetType(), seen.Trailers.GetType());
+        Assert.Equal(2, seen.Trailers.Count);
+        Assert.Equal("42", seen.Trailers["x-checksum"]);
+        Assert.Equal("y, z", seen.Trailers["X-OTHER"]);
+        Assert.Equal("chunked", seen.Headers["transfer-encoding"]);
     }
 
     [Fact]

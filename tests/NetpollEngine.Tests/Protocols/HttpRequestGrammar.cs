@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using CsCheck;
 
 namespace Netpoll.Tests.Protocols;
@@ -32,10 +33,13 @@ internal static class HttpRequestGrammar
 
     private static readonly Gen<string> Field = Gen.Select(FieldName, Ows, FieldValue, Ows, (name, before, value, after) => $"{name}:{before}{value}{after}");
 
+    // A segment that stays itself once normalised: no encoded NUL and no dot-segment ("." or "..", however escaped);
+    // those are the breaking rules' (a path above the root, an encoded NUL).
     private static readonly Gen<string> PathSegment = Gen.OneOf(
             Text(PChar, 1, 1),
             Gen.Char[HexDigits].Array[2].Select(h => "%" + new string(h)))
-        .Array[1, 8].Select(string.Concat);
+        .Array[1, 8].Select(string.Concat)
+        .Where(s => !s.Contains("%00", StringComparison.Ordinal) && Uri.UnescapeDataString(s) is not ("." or ".."));
 
     private static readonly Gen<string> Path = Gen.Frequency(
         (2, Gen.Const("/")),
@@ -106,6 +110,8 @@ internal static class HttpRequestGrammar
         (r, s) => r.With(method: r.Method[..(s % r.Method.Length)] + Pick("()<>@,;\\\"/[]?={}\t\u00e9", s) + r.Method[(s % r.Method.Length)..]).Expect(400, "a method that is not a token"),
         (r, s) => r.WithPathChar(Pick("#<>\"{}|\\^`\u0080 \t\0", s)).Expect(400, "a character RFC 3986 does not allow in the target"),
         (r, s) => r.WithPathChar('%').Expect(400, "a % that starts no %-escape"),
+        (r, s) => r.With(target: new[] { "/..", "/r/../..", "/%2e%2E/x", "/any/.%2e/..", "http://example.com/a/%2E./.." }[s % 5]).Expect(400, "a path that climbs above the root"),
+        (r, s) => r.With(target: new[] { "/any/%00", "/r/a%00b/x", "/%00/.." }[s % 3]).Expect(400, "an encoded NUL in the path"),
         (r, s) => r.With(version: new[] { "HTTP/1.1 ", "HTTP/1", "http/1.1", "HTTP/1.10", "HTTP/1.x", "HTTP/ 1.1", "HTTPS/1.1" }[s % 7]).Expect(400, "a malformed HTTP-version"),
         (r, s) => r.With(version: new[] { "HTTP/2.0", "HTTP/0.9", "HTTP/3.1" }[s % 3]).Expect(505, "a major version other than 1"),
         (r, s) => r.With(requestLineSeparator: new[] { "  ", "\t", "" }[s % 3]).Expect(400, "the request line's separators"),
@@ -213,7 +219,9 @@ internal static class HttpRequestGrammar
 
         if (path.StartsWith("/any/", StringComparison.Ordinal) && !path[5..].Contains('/', StringComparison.Ordinal) && path.Length > 5)
         {
-            return (200, Encoding.UTF8.GetBytes(Uri.UnescapeDataString(path[5..])));
+            // The escapes that cannot be decoded (bytes that are not UTF-8) come back normalised: upper-case hex.
+            string normalised = Regex.Replace(path[5..], "%[0-9a-fA-F]{2}", m => m.Value.ToUpperInvariant());
+            return (200, Encoding.UTF8.GetBytes(Uri.UnescapeDataString(normalised)));
         }
 
         return (404, null);

@@ -18,6 +18,9 @@ public class HttpRouteTableTests
     [InlineData("GET /caf\u00e9", "a URI path cannot hold")]
     [InlineData("GET /a{b}", "a URI path cannot hold")]
     [InlineData("GET /%zz", "a URI path cannot hold")]
+    [InlineData("GET /a/../b", "is a dot-segment")]
+    [InlineData("GET /a/%2e", "is a dot-segment")]
+    [InlineData("GET /a%00", "an encoded NUL")]
     public void A_malformed_pattern_fails_when_the_route_is_made_saying_what_is_allowed(string pattern, string why)
     {
         var error = Assert.Throws<ArgumentException>(() => HttpRoute.Static(pattern, HttpResponse.WithStatus(204)));
@@ -176,7 +179,4 @@ public class HttpRouteTableTests
         var harness = new HttpSessionHarness(table, SmallLimits).Feed(Ascii($"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
         return Assert.Single(harness.Responses()).Header("X-Route");
     }
-
-    private static HttpRoute Named(string pattern, string name) =>
-        HttpRoute.Static(pattern, new HttpResponse { Headers = [new("X-Route", name)] });
 }

@@ -28,6 +28,10 @@ internal static class HttpTestRoutes
 
     public static byte[] Ascii(string text) => Encoding.Latin1.GetBytes(text);
 
+    /// <summary>A static route that says which it is in an X-Route header.</summary>
+    public static HttpRoute Named(string pattern, string name) =>
+        HttpRoute.Static(pattern, new HttpResponse { Headers = [new("X-Route", name)] });
+
     private static ValueTask<HttpResponse> Echo(HttpRequest request) => new(new HttpResponse
     {
         Body = HttpBody.FromBytes(request.Body.ToArray()),
