@@ -192,7 +192,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            (Connection connection, LoadConnection handler) = await DialAsync(source, () => new LoadConnection(run, this, number, cursor, backoff, requestTaken ? started : 0)).ConfigureAwait(false);
+            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, cursor, backoff, raced, requestTaken ? started : 0)).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
             if (reopen)
             {
@@ -243,7 +243,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// <see cref="RaceAsync"/>), with a new handler for each attempt: only the winner's is opened (see
     /// <see cref="LoadConnection.Opened"/>). A failure at an address is kept for the result (<see cref="TargetAddresses.Failed"/>).
     /// </summary>
-    private async Task<(Connection Connection, LoadConnection Handler)> DialAsync(EndPoint? source, Func<LoadConnection> newHandler)
+    private async Task<(Connection Connection, LoadConnection Handler)> DialAsync(EndPoint? source, Func<bool, LoadConnection> newHandler)
     {
         int? chosen = _addresses.Chosen;
         if (chosen is null && _addresses.Count > 1)
@@ -252,7 +252,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         }
 
         int address = chosen ?? 0; // the run's address, or a target's only one: nothing to race
-        LoadConnection handler = newHandler();
+        LoadConnection handler = newHandler(false);
         try
         {
             Connection connection = await dialer.ConnectAsync(_addresses[address], handler, source, cancellationToken: stop).ConfigureAwait(false);
@@ -273,7 +273,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// it counts nowhere). At most one attempt per address. When every address failed, the first address's failure is
     /// thrown: it is the one the user named first. A TLS failure (the server answered) or the run's stop ends the race at once.
     /// </summary>
-    private async Task<(Connection Connection, LoadConnection Handler)> RaceAsync(EndPoint? source, Func<LoadConnection> newHandler)
+    private async Task<(Connection Connection, LoadConnection Handler)> RaceAsync(EndPoint? source, Func<bool, LoadConnection> newHandler)
     {
         var race = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var running = new List<(int Address, LoadConnection Handler, Task<Connection> Connect)>(_addresses.Count);
@@ -344,7 +344,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
 
         void Start()
         {
-            LoadConnection handler = newHandler();
+            LoadConnection handler = newHandler(true);
             running.Add((next, handler, dialer.ConnectAsync(_addresses[next], handler, source, cancellationToken: race.Token)));
             next++;
         }

@@ -75,6 +75,20 @@ Describe 'Fixed-rate load' {
         $r.ScheduleLagMaxMs | Should -Not -BeNullOrEmpty
     }
 
+    It 'holds -Rate when every response closes its connection (Connection: close), with and without -Isolated' -TestCases @(
+        @{ Isolated = $false }
+        @{ Isolated = $true }
+    ) {
+        # A service with a short keep-alive: each request needs a new connection, and the schedule must not wait on them.
+        $r = Invoke-NetpollLoad -Uri "$origin/" -Header @{ Connection = 'close' } -Rate 400 -Duration 1 -Connections 8 -Isolated:$Isolated
+        $sent = $r.Requests + $r.RequestsFailed + $r.RequestsInFlightAtStop
+        $r.RequestsScheduled | Should -BeIn (390..401)
+        $sent + $r.RequestsNotSent | Should -BeIn (($r.RequestsScheduled - 2)..$r.RequestsScheduled) # the pacer's last 2 ms may go uncounted
+        $sent | Should -BeGreaterOrEqual ($r.RequestsScheduled * 0.9)
+        $r.ConnectionsReopened | Should -BeGreaterOrEqual ($r.Requests - 8)
+        $r.Errors | Should -Be 0
+    }
+
     It 'ramps through -Stage hashtables' {
         $r = $echo | Invoke-NetpollLoad -Stage @{ Duration = '500ms'; Rate = 400 }, @{ Duration = 0.5; Rate = 400 } -Connections 4 -MessageSize 16
         $r.Stages.Count | Should -Be 2

@@ -459,12 +459,15 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>The progress bar's status: connections, requests, rate, errors, and for a fixed rate the schedule's rate and lag.</summary>
+    /// <summary>
+    /// The progress bar's status: for a fixed rate the schedule's lag and rate first (pwsh cuts a status to the window's
+    /// width, and an 80-column bar cut the lag off the end), then connections, requests, rate and errors.
+    /// </summary>
     private static string Describe(LoadProgress p)
     {
         string text = string.Create(CultureInfo.CurrentCulture, $"{p.ConnectionsOpen}/{p.ConnectionsTarget} connections, {p.Requests:N0} requests, {p.RequestsPerSecond:N0}/s, {p.Errors} errors");
         return p.ScheduleLag is { } lag
-            ? text + string.Create(CultureInfo.CurrentCulture, $", schedule {p.TargetRate:N0}/s, lag {lag.TotalMilliseconds:N0} ms")
+            ? string.Create(CultureInfo.CurrentCulture, $"lag {lag.TotalMilliseconds:N0} ms, schedule {p.TargetRate:N0}/s, ") + text
             : text;
     }
 

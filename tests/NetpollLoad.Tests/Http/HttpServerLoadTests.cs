@@ -237,7 +237,7 @@ public class HttpServerLoadTests
     };
 
     /// <summary>Skips one complete request head (up to its blank line) buffered on <paramref name="c"/>; false when none is.</summary>
-    private static bool SkipRequestHead(Connection c)
+    internal static bool SkipRequestHead(Connection c)
     {
         if (c.Reader.Length == 0)
         {

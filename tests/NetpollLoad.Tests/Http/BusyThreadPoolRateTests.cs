@@ -1,0 +1,47 @@
+using Netpoll.Connections;
+using Netpoll.Polling;
+using Netpoll.Server;
+using Netpoll.Tests.Support;
+
+namespace Netpoll.Load.Tests.Http;
+
+/// <summary>
+/// A fixed rate whose connections the server keeps closing, in a process whose thread pool is busy — as a pwsh
+/// session's often is. The reopen path (a close, the replacement's connect, its first request) runs on the pollers, so
+/// the schedule does not wait for the pool. It runs alone (<see cref="RunsAloneCollection"/>): it blocks the pool on purpose.
+/// </summary>
+[Collection(RunsAloneCollection.Name)]
+public class BusyThreadPoolRateTests
+{
+    private static readonly TimeSpan Blocked = TimeSpan.FromSeconds(3);
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_closes_every_third_response_gets_the_schedule_while_the_thread_pool_is_busy(PollerBackendKind backend)
+    {
+        // The server shares the process: it answers on its pollers too, or it would be the one waiting for the pool.
+        EventLoopOptions inline = BackendMatrix.Server(backend) with { Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } };
+        await using var server = TestServer.Start(ShortKeepAliveRateTests.ClosingEvery(3), inline);
+        Task<LoadResult> running = LoadGenerator.RunAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
+        {
+            Rate = 1000,
+            Duration = TimeSpan.FromSeconds(2),
+        });
+
+        // Every pool thread, and those the pool adds while it is starved, sleeps through the run (Thread.Sleep: the pool
+        // does not see it as blocking, so it grows slowly). The run's own end waits for the pool, not its requests.
+        for (int i = 0; i < ThreadPool.ThreadCount + 16; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_ => Thread.Sleep(Blocked), null);
+        }
+
+        LoadResult result = await running.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Before the reopen path left the pool: 495 of 2,001 sent, and 9 in a run that began starved.
+        Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
+        Assert.InRange(result.RequestsScheduled!.Value, 1990, 2001);
+        ShortKeepAliveRateTests.AssertScheduleAccounted(result);
+        long sent = ShortKeepAliveRateTests.Sent(result);
+        Assert.True(sent >= result.RequestsScheduled.Value * 9 / 10, $"{sent} of {result.RequestsScheduled} sent, lag max {result.ScheduleLagMaxMs} ms");
+    }
+}
