@@ -413,21 +413,30 @@ internal struct HttpResponseParser
         foreach (Range part in value.Split((byte)','))
         {
             ReadOnlySpan<byte> digits = Trim(value[part]);
-            long parsed = 0;
-            if (digits.IsEmpty || digits.Length > 18)
+            if (digits.IsEmpty || digits.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
             {
-                return Fail($"Content-Length is not a number of at most 18 digits: '{ByteText.Quote(value)}'");
+                return Fail($"Content-Length is not a number: '{ByteText.Quote(value)}'");
             }
 
-            foreach (byte b in digits)
+            // 1*DIGIT (RFC 9110 §8.6): leading zeros add nothing, so only the digits after them are limited.
+            ReadOnlySpan<byte> significant = digits.TrimStart((byte)'0');
+            if (significant.Length > 19)
             {
-                if (!char.IsAsciiDigit((char)b))
-                {
-                    return Fail($"Content-Length is not a number: '{ByteText.Quote(value)}'");
-                }
-
-                parsed = (parsed * 10) + (b - '0');
+                return Fail($"Content-Length is over {long.MaxValue}: '{ByteText.Quote(value)}'");
             }
+
+            ulong value64 = 0;
+            foreach (byte b in significant)
+            {
+                value64 = (value64 * 10) + (ulong)(b - '0'); // 19 digits cannot overflow a ulong
+            }
+
+            if (value64 > long.MaxValue)
+            {
+                return Fail($"Content-Length is over {long.MaxValue}: '{ByteText.Quote(value)}'");
+            }
+
+            long parsed = (long)value64;
 
             if (contentLength >= 0 && contentLength != parsed)
             {

@@ -16,6 +16,8 @@ public class HttpResponseParserTests
     [InlineData("HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n", 304, false)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", 200, true)]
     [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 200, true)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000005\r\n\r\nhello", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 005\r\n\r\nhello", 200, false)]
     public void A_complete_response_is_read_whole_whether_it_arrives_at_once_or_byte_by_byte(string response, int status, bool closeAfter)
     {
         foreach (int split in new[] { int.MaxValue, 1, 7 })
@@ -90,6 +92,8 @@ public class HttpResponseParserTests
     [InlineData("HTTP/1.1 abc OK\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775808\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 00099999999999999999999\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\n")]
