@@ -8,6 +8,9 @@ namespace Netpoll.Tests.Reactor;
 [Collection(ProcessWideCollection.Name)]
 public class FdExhaustionTests
 {
+    // Far more work items than this test ever runs at once, so no worker starts while fds are out.
+    private const int IdleWorkers = 32;
+
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Out_of_fds_the_server_keeps_serving_its_connections_backs_off_and_accepts_again_when_fds_free_up(PollerBackendKind backend)
@@ -31,6 +34,10 @@ public class FdExhaustionTests
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+
+        // Under the lowered limit the process has no fd to start a thread with, and the runtime's thread pool
+        // dies ("Out of memory.") when it fails to add a worker: let it have its workers now (see StartIdleWorkers).
+        ThreadPoolWarmUp.StartIdleWorkers(IdleWorkers);
         try
         {
             ProcessResources.SoftFdLimit = (ulong)ProcessResources.OpenFds + 2;
