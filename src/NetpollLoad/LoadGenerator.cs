@@ -177,6 +177,13 @@ public static class LoadGenerator
             bool idleHeldSome = run.Options.Pattern == LoadPattern.Idle && Volatile.Read(ref run.Opened) > 0;
             if (ramp.IsCompleted && !run.HasConnections && !idleHeldSome)
             {
+                // The last request may have resolved (and its connection closed) since WhenAny chose the tick: a
+                // Handshake run ends with no connection open once its budget is spent, and that end is "Requests".
+                if (run.BudgetSpent.IsCompleted)
+                {
+                    return "Requests";
+                }
+
                 return stop.IsCancellationRequested ? StoppedReason(userCancel) : "NoConnections";
             }
         }
