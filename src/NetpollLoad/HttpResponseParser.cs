@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 
 namespace Netpoll.Load;
@@ -418,25 +419,11 @@ internal struct HttpResponseParser
                 return Fail($"Content-Length is not a number: '{ByteText.Quote(value)}'");
             }
 
-            // 1*DIGIT (RFC 9110 §8.6): leading zeros add nothing, so only the digits after them are limited.
-            ReadOnlySpan<byte> significant = digits.TrimStart((byte)'0');
-            if (significant.Length > 19)
+            // 1*DIGIT (RFC 9110 §8.6): any number of leading zeros ("0005" is 5); digits alone, so a failure is overflow.
+            if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long parsed))
             {
                 return Fail($"Content-Length is over {long.MaxValue}: '{ByteText.Quote(value)}'");
             }
-
-            ulong value64 = 0;
-            foreach (byte b in significant)
-            {
-                value64 = (value64 * 10) + (ulong)(b - '0'); // 19 digits cannot overflow a ulong
-            }
-
-            if (value64 > long.MaxValue)
-            {
-                return Fail($"Content-Length is over {long.MaxValue}: '{ByteText.Quote(value)}'");
-            }
-
-            long parsed = (long)value64;
 
             if (contentLength >= 0 && contentLength != parsed)
             {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Netpoll.Protocols;
 
 /// <summary>
@@ -22,9 +24,6 @@ namespace Netpoll.Protocols;
 /// </summary>
 internal static class HttpRequestParser
 {
-    /// <summary>Most significant digits a Content-Length may have: long.MaxValue has 19 (and 19 digits cannot overflow a ulong).</summary>
-    private const int MaxLengthDigits = 19;
-
     /// <param name="pathScratch">Where a path that needs normalising is normalised when it fits; a longer one gets its own array.</param>
     public static HttpRejection Parse(ReadOnlySpan<byte> head, HttpServerOptions options, Span<byte> pathScratch, out HttpRequestHead request)
     {
@@ -353,26 +352,15 @@ internal static class HttpRequestParser
         bool any = false;
         foreach (Range range in value.Split((byte)','))
         {
-            ReadOnlySpan<byte> element = HttpSyntax.TrimOws(value[range]);
-            // Leading zeros add nothing to 1*DIGIT ("0005" is 5), so only the digits after them count towards the limit.
-            ReadOnlySpan<byte> significant = element.TrimStart((byte)'0');
-            if (element.IsEmpty || significant.Length > MaxLengthDigits || element.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            // 1*DIGIT: NumberStyles.None takes digits alone (no sign, no space), any number of leading zeros ("0005" is
+            // 5), and refuses a value over long.MaxValue.
+            if (!long.TryParse(HttpSyntax.TrimOws(value[range]), NumberStyles.None, CultureInfo.InvariantCulture, out long parsed) ||
+                (seen && parsed != length))
             {
                 return false;
             }
 
-            ulong parsed = 0;
-            foreach (byte digit in significant)
-            {
-                parsed = (parsed * 10) + (ulong)(digit - '0');
-            }
-
-            if (parsed > long.MaxValue || (seen && (long)parsed != length))
-            {
-                return false;
-            }
-
-            length = (long)parsed;
+            length = parsed;
             seen = true;
             any = true;
         }
