@@ -7,7 +7,7 @@ namespace Netpoll.Protocols;
 /// <c>*</c> for any; without it, any method. The path is matched segment by segment against the
 /// request's normalised path (no query; %-decoded and dot-segments resolved, see <see cref="HttpPathNormalizer"/>):
 /// a literal segment (normalised the same way, so <c>%41</c> and <c>A</c> are one) matches itself,
-/// <c>{name}</c> any one non-empty segment (its value, fully decoded, handed to dynamic routes), <c>*</c>
+/// <c>{name}</c> any one non-empty segment (its value, decoded but for %2F, handed to dynamic routes), <c>*</c>
 /// any one non-empty segment, and <c>**</c>, last only, any rest of the path including none.
 /// </summary>
 /// <remarks>
@@ -174,7 +174,7 @@ internal sealed class HttpRoutePattern
     /// <summary>True when the normalised absolute path (it starts with '/') fits the pattern.</summary>
     public bool Matches(ReadOnlySpan<byte> path) => Walk(path, null);
 
-    /// <summary>The {param} values in the normalised <paramref name="path"/> (which must match), with the escapes it keeps (%2F, %25) decoded too.</summary>
+    /// <summary>The {param} values in the normalised <paramref name="path"/> (which must match), with %25 and the other escapes it keeps decoded, and %2F kept (see DecodeValue).</summary>
     public Dictionary<string, string> Capture(ReadOnlySpan<byte> path)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -220,24 +220,10 @@ internal sealed class HttpRoutePattern
     /// <summary>
     /// A parameter's value: the segment decoded, except that an encoded slash stays "%2F" (as Kestrel's route values
     /// keep it) — decoded, "..%2F..%2Fetc" would become a path that climbs, in a value a script may join to a folder.
-    /// The normalised path holds the slash's escape in upper case only.
+    /// The normalised path holds the slash's escape in upper case only; escaping its '%' leaves it "%2F" once decoded.
     /// </summary>
-    private static string DecodeValue(ReadOnlySpan<byte> segment)
-    {
-        string text = Encoding.UTF8.GetString(segment);
-        if (!text.Contains("%2F", StringComparison.Ordinal))
-        {
-            return Uri.UnescapeDataString(text);
-        }
-
-        string[] parts = text.Split("%2F");
-        for (int i = 0; i < parts.Length; i++)
-        {
-            parts[i] = Uri.UnescapeDataString(parts[i]);
-        }
-
-        return string.Join("%2F", parts);
-    }
+    private static string DecodeValue(ReadOnlySpan<byte> segment) =>
+        Uri.UnescapeDataString(Encoding.UTF8.GetString(segment).Replace("%2F", "%252F", StringComparison.Ordinal));
 
     private static int CompareShape(HttpRoutePattern a, HttpRoutePattern b)
     {
