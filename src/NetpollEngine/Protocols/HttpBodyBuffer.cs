@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.ObjectModel;
 
 namespace Netpoll.Protocols;
 
@@ -36,7 +37,7 @@ internal sealed class HttpBodyBuffer
     public (byte[] Body, IReadOnlyDictionary<string, string> Trailers) Take()
     {
         byte[] body = _length == _bytes.Length ? _bytes : _bytes.AsSpan(0, _length).ToArray();
-        IReadOnlyDictionary<string, string> trailers = _trailers ?? HttpFieldDictionary.Create();
+        IReadOnlyDictionary<string, string> trailers = _trailers is null ? ReadOnlyDictionary<string, string>.Empty : _trailers;
         _bytes = [];
         _length = 0;
         _trailers = null;

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Net;
 using System.Text;
 
@@ -39,13 +40,13 @@ public sealed class HttpRequest
     public IReadOnlyDictionary<string, string> Query { get; internal init; } = new Dictionary<string, string>();
 
     /// <summary>The route's {param} values, %-decoded.</summary>
-    public IReadOnlyDictionary<string, string> RouteValues { get; internal init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> RouteValues { get; internal init; } = ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Header fields by name (case-insensitive); a field sent more than once has its values joined with ", ".</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; internal init; } = HttpFieldDictionary.Create();
+    public IReadOnlyDictionary<string, string> Headers { get; internal init; } = ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Trailer fields of a chunked body, the same shape as <see cref="Headers"/>: by name (case-insensitive), a field sent more than once joined with ", "; empty when there were none.</summary>
-    public IReadOnlyDictionary<string, string> Trailers { get; internal set; } = HttpFieldDictionary.Create();
+    public IReadOnlyDictionary<string, string> Trailers { get; internal set; } = ReadOnlyDictionary<string, string>.Empty;
 
     public Version Version { get; }
 
@@ -79,7 +80,7 @@ public sealed class HttpRequest
         {
             Headers = headers,
             Query = ParseQuery(queryString),
-            RouteValues = pattern is { HasParameters: true } ? pattern.Capture(head.Path) : new Dictionary<string, string>(),
+            RouteValues = pattern is { HasParameters: true } ? pattern.Capture(head.Path) : ReadOnlyDictionary<string, string>.Empty,
             RemoteEndPoint = remote,
         };
     }
