@@ -84,7 +84,8 @@ Describe 'Fixed-rate load' {
         $sent = $r.Requests + $r.RequestsFailed + $r.RequestsInFlightAtStop
         $r.RequestsScheduled | Should -BeIn (390..401)
         $sent + $r.RequestsNotSent | Should -BeIn (($r.RequestsScheduled - 2)..$r.RequestsScheduled) # the pacer's last 2 ms may go uncounted
-        $sent | Should -BeGreaterOrEqual ($r.RequestsScheduled * 0.9)
+        # Held: the fault (reopens waiting for a busy thread pool) sent 2-25 %; a busy CI machine may fall a little behind.
+        $sent | Should -BeGreaterOrEqual ($r.RequestsScheduled * 2 / 3)
         $r.ConnectionsReopened | Should -BeGreaterOrEqual ($r.Requests - 8)
         $r.Errors | Should -Be 0
     }

@@ -36,9 +36,7 @@ public class ShortKeepAliveRateTests
         Assert.InRange(result.RequestsScheduled!.Value, 990, 1001);
         AssertScheduleAccounted(result);
 
-        // Held, not merely accounted: a machine shared by many test runs may fall behind a little, not by most of it.
-        long sent = Sent(result);
-        Assert.True(sent >= result.RequestsScheduled.Value * 9 / 10, $"{sent} of {result.RequestsScheduled} sent, lag max {result.ScheduleLagMaxMs} ms");
+        AssertScheduleHeld(result);
 
         // Each third response closed its connection, and each was replaced (the run's last ones may end it first).
         Assert.InRange(result.ConnectionsReopened, (result.Requests / 3) - connections, result.Requests / 3);
@@ -60,7 +58,7 @@ public class ShortKeepAliveRateTests
         Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
         Assert.InRange(result.RequestsScheduled!.Value, 290, 301); // 75 + 150 + 75
         AssertScheduleAccounted(result);
-        Assert.True(Sent(result) >= result.RequestsScheduled.Value * 9 / 10, $"{Sent(result)} of {result.RequestsScheduled} sent, lag max {result.ScheduleLagMaxMs} ms");
+        AssertScheduleHeld(result);
         Assert.InRange(result.ConnectionsReopened, result.Requests - 32, result.Requests);
         Assert.Equal(result.StatusCodes[200], result.Requests);
     }
@@ -71,6 +69,17 @@ public class ShortKeepAliveRateTests
         // Nothing is sent after the end, so no more than was due; due in the pacer's last 2 ms and not sent is not counted.
         long accounted = Sent(result) + result.RequestsNotSent;
         Assert.InRange(accounted, result.RequestsScheduled!.Value - 2, result.RequestsScheduled.Value);
+    }
+
+    /// <summary>
+    /// Held, not merely accounted: at least two thirds of the schedule sent. The faults this guards against send far
+    /// less (a reopen waiting for a starved pool: 2–25 %; a reopen that takes 100 ms: 45 %), while a busy CI machine,
+    /// with the other test projects running beside this one, may fall behind by a little — this is no speed test.
+    /// </summary>
+    internal static void AssertScheduleHeld(LoadResult result)
+    {
+        long sent = Sent(result);
+        Assert.True(sent * 3 >= result.RequestsScheduled!.Value * 2, $"{sent} of {result.RequestsScheduled} sent, lag max {result.ScheduleLagMaxMs} ms");
     }
 
     internal static long Sent(LoadResult result) => result.Requests + result.RequestsFailed + result.RequestsInFlightAtStop;
