@@ -72,9 +72,10 @@ internal static class FdReserve
     }
 
     /// <summary>
-    /// Takes the reserve again, and only if the process then still has as many fds free (checked by opening and
-    /// closing them): serving again with less would run the table full at once. False: fds are still short, and
-    /// the reserve stays released (nothing half-taken keeps fds from the process).
+    /// Takes the reserve again, and only if the process then still has as many fds free (counted, not probed by
+    /// opening them: a probe would leave the process none for its moment); serving again with less would run the
+    /// table full at once. False: fds are still short, and the reserve stays released (nothing half-taken keeps
+    /// fds from the process).
     /// </summary>
     public static bool TryRestore()
     {
@@ -90,8 +91,13 @@ internal static class FdReserve
                 return true;
             }
 
+            if (FreeFds() < 2 * Size)
+            {
+                return false;
+            }
+
             Fill();
-            if (_held < Size || !HasFree(Size))
+            if (_held < Size)
             {
                 CloseAll();
                 return false;
@@ -124,28 +130,27 @@ internal static class FdReserve
         }
     }
 
-    /// <summary>Whether <paramref name="count"/> more fds can be opened now; leaves none open.</summary>
-    private static bool HasFree(int count)
+    /// <summary>
+    /// RLIMIT_NOFILE's soft limit less the fds open (listed in /proc/self/fd, or /dev/fd on the BSDs; the listing
+    /// itself holds one). 0 when either cannot be read: then the reserve is not restored.
+    /// </summary>
+    private static unsafe long FreeFds()
     {
-        Span<int> probe = stackalloc int[count];
-        int opened = 0;
-        while (opened < count)
+        ulong* limits = stackalloc ulong[2];
+        if (Libc.GetRLimit(Libc.RLIMIT_NOFILE, limits) != 0)
         {
-            int fd = Libc.Open("/dev/null", Libc.O_CLOEXEC);
-            if (fd < 0)
-            {
-                break;
-            }
-
-            probe[opened++] = fd;
+            return 0;
         }
 
-        for (int i = 0; i < opened; i++)
+        try
         {
-            _ = Libc.Close(probe[i]);
+            long open = Directory.EnumerateFileSystemEntries(OperatingSystem.IsLinux() ? "/proc/self/fd" : "/dev/fd").LongCount();
+            return (long)Math.Min(limits[0], long.MaxValue) - open;
         }
-
-        return opened == count;
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0; // out of fds to list with, or no listing: short
+        }
     }
 
     /// <summary>A serving loop's hold on the reserve; the last one disposed closes it.</summary>
