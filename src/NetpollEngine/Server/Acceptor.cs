@@ -16,8 +16,9 @@ namespace Netpoll.Server;
 /// process. Both backends watch the listener by readiness then and accept synchronously (a ring accept reserves
 /// its fd before it waits, so one armed at the limit fails at once and would spin). On a growing timer (10 ms to
 /// 1 s) it takes the reserve back, once the process has that much free again, and serves. If even the released
-/// reserve is taken by others, accept pauses until the timer instead of spinning. Paused on request (<see cref="SetAcceptingAsync"/>), it takes what the kernel has
-/// already queued and then the socket stops listening, so the kernel refuses connection attempts.
+/// reserve is taken by others, accept pauses until the timer instead of spinning. Paused on request
+/// (<see cref="SetAcceptingAsync"/>), it takes what the kernel has already queued and then the socket stops
+/// listening, so the kernel refuses connection attempts.
 /// </summary>
 internal sealed class Acceptor : IPollable, IPollerTask
 {

@@ -54,11 +54,10 @@ public class FdExhaustionTests
             // reset can come before the connect has reported success).
             foreach (Socket s in late)
             {
-                Assert.True(await ConnectAndSeeResetAsync(s, server, 10_000), "a client waiting while the process is out of fds is reset");
+                Assert.True(await ConnectAndSeeResetAsync(s, server, 10_000), $"a client waiting while the process is out of fds is reset ({Describe(server)})");
             }
 
-            Assert.Equal(Clients, server.Loop.GetStats().Single().AcceptsShed);
-            Assert.Equal(Clients, server.Loop.GetStats().Single().Accepted);
+            Assert.True(server.Loop.GetStats().Single() is { AcceptsShed: Clients, Accepted: Clients }, $"every late client shed, none served: {Describe(server)}");
             Assert.True(server.Loop.GetStats().Single().AcceptBackoffs > 0);
             Assert.True(FdReserve.IsReleased, "the reserve stays released while fds are short");
 
@@ -116,6 +115,12 @@ public class FdExhaustionTests
         }
 
         Assert.Equal(0, FdReserve.HeldCount); // the last server stopped: the reserve is closed
+    }
+
+    private static string Describe(TestServer server)
+    {
+        var stats = server.Loop.GetStats().Single();
+        return $"accepted {stats.Accepted}, shed {stats.AcceptsShed}, backoffs {stats.AcceptBackoffs}, reserve released {FdReserve.IsReleased}, held {FdReserve.HeldCount}, fds open {ProcessResources.OpenFds}";
     }
 
     /// <summary>Connects; whether the server then closed the connection (reset or FIN) within the time, rather than leaving it waiting.</summary>
