@@ -353,7 +353,18 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     internal bool SelectServerName(nint ssl) => _context.SelectServerName(ssl, this);
 
-    internal int SelectApplicationProtocol(ReadOnlySpan<byte> offered) => _context.SelectApplicationProtocol(offered);
+    /// <summary>Server, inside the handshake: the offset of the chosen ALPN name's length byte in <paramref name="offered"/>, or -1 after recording that none is ours.</summary>
+    internal int SelectApplicationProtocol(ReadOnlySpan<byte> offered)
+    {
+        int at = _context.SelectApplicationProtocol(offered);
+        if (at < 0)
+        {
+            RecordFailure(TlsFailure.Protocol,
+                $"{_context.PeerName} offered the ALPN protocols {TlsNames.DescribeAlpn(offered)}, none of which this server speaks ({string.Join(", ", _context.Protocols)})");
+        }
+
+        return at;
+    }
 
     internal bool KeepSession(nint session) => _sessionKey is not null && _context.KeepSession(_sessionKey, session);
 
