@@ -101,7 +101,7 @@ Describe 'Start-NetpollServer -Certificate' {
         }
     }
 
-    It 'offers ALPN http/1.1 from a <Kind> server, so a client offering h2 first speaks HTTP/1.1, and one offering only h2 gets no protocol' -Skip:(-not (Get-Command openssl -ErrorAction SilentlyContinue)) -ForEach @(
+    It 'offers ALPN http/1.1 from a <Kind> server, so a client offering h2 first speaks HTTP/1.1, and one offering only h2 is refused with no_application_protocol' -Skip:(-not (Get-Command openssl -ErrorAction SilentlyContinue)) -ForEach @(
         @{ Kind = '-Route'; Parameters = @{ Route = @{ 'GET /' = 'ok' } } }
         @{ Kind = '-Protocol Http'; Parameters = @{ Protocol = 'Http' } }
     ) {
@@ -110,8 +110,12 @@ Describe 'Start-NetpollServer -Certificate' {
             $both = 'Q' | openssl s_client -connect "127.0.0.1:$($https.Port)" -alpn 'h2,http/1.1' 2>&1 | Out-String
             $both | Should -Match 'ALPN protocol: http/1\.1'
             $h2Only = 'Q' | openssl s_client -connect "127.0.0.1:$($https.Port)" -alpn 'h2' 2>&1 | Out-String
-            $h2Only | Should -Match 'No ALPN negotiated'
+            # RFC 7301 §3.2: nothing in common is a fatal alert, not a session in an unnamed protocol.
+            $h2Only | Should -Match 'no application protocol'
             $h2Only | Should -Not -Match 'ALPN protocol: h2'
+            $none = 'Q' | openssl s_client -connect "127.0.0.1:$($https.Port)" 2>&1 | Out-String
+            $none | Should -Match 'No ALPN negotiated'
+            $none | Should -Match 'New, TLSv1\.3'
         }
         finally {
             $https | Stop-NetpollServer -Force

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Netpoll.Buffers;
 
 /// <summary>
@@ -9,13 +12,15 @@ namespace Netpoll.Buffers;
 internal sealed class CachedStack<T>
     where T : class
 {
-    private readonly T?[] _items;
-    private int _count;
+    // A struct slot, not a T?[]: a store into an array of a reference type checks the element's type (arrays are
+    // covariant), and in this shared generic code that check is a helper call on every Put; a struct array's is not.
+    private readonly Slot[] _items;
+    private int _count; // _items[0.._count) hold idle objects; every slot above is null (nothing kept alive)
 
     public CachedStack(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
-        _items = new T?[capacity];
+        _items = new Slot[capacity];
     }
 
     /// <summary>An idle object, refilling half the stack from <paramref name="depot"/> when empty; null when both are empty.</summary>
@@ -23,15 +28,17 @@ internal sealed class CachedStack<T>
     {
         if (_count == 0)
         {
-            _count = depot.TakeBatch(_items.AsSpan(0, _items.Length / 2));
+            // A Slot is its one field: the depot fills the lower half as a span of T.
+            _count = depot.TakeBatch(MemoryMarshal.CreateSpan(ref Unsafe.As<Slot, T?>(ref _items[0]), _items.Length / 2));
             if (_count == 0)
             {
                 return null;
             }
         }
 
-        T item = _items[--_count]!;
-        _items[_count] = null;
+        ref T? top = ref _items[--_count].Item;
+        T item = top!;
+        top = null;
         return item;
     }
 
@@ -45,7 +52,7 @@ internal sealed class CachedStack<T>
             {
                 for (int i = keep; i < _items.Length; i++)
                 {
-                    depot.Add(_items[i]!);
+                    depot.Add(_items[i].Item!);
                 }
             }
 
@@ -53,6 +60,11 @@ internal sealed class CachedStack<T>
             _count = keep;
         }
 
-        _items[_count++] = item;
+        _items[_count++].Item = item;
+    }
+
+    private struct Slot
+    {
+        public T? Item;
     }
 }

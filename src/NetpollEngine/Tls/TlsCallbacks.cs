@@ -94,7 +94,11 @@ internal static unsafe class TlsCallbacks
         return LibSsl.SSL_TLSEXT_ERR_ALERT_FATAL;
     }
 
-    /// <summary>ALPN: the first of the server's protocols that the client offers; none in common goes on without ALPN.</summary>
+    /// <summary>
+    /// ALPN: the first of the server's protocols that the client offers. None in common refuses the handshake with
+    /// OpenSSL's fatal no_application_protocol alert (RFC 7301 §3.2 "SHALL"; nginx ≥ 1.21.4 and Go ≥ 1.17 do the same):
+    /// going on without ALPN would leave an h2-only client to find out from the first bytes it cannot parse.
+    /// </summary>
     [UnmanagedCallersOnly]
     private static int OnSelectAlpn(nint ssl, byte** selected, byte* selectedLength, byte* offered, uint offeredLength, nint argument)
     {
@@ -111,10 +115,10 @@ internal static unsafe class TlsCallbacks
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // fall through: no ALPN rather than a failed handshake
+            TlsTransform.Active?.RecordFailure(TlsFailure.Protocol, $"choosing an ALPN protocol failed: {ex.Message}");
         }
 
-        return LibSsl.SSL_TLSEXT_ERR_NOACK;
+        return LibSsl.SSL_TLSEXT_ERR_ALERT_FATAL;
     }
 
     /// <summary>

@@ -44,6 +44,9 @@ internal abstract class TlsContext : IDisposable
     /// <summary>The roots the peer's certificate must chain to; null: the system's.</summary>
     public X509Certificate2Collection? Trust { get; }
 
+    /// <summary>The configured ALPN protocols, in order of preference.</summary>
+    public IReadOnlyList<string> Protocols => _protocols;
+
     /// <summary>The configured ALPN protocols in wire format (each name preceded by its length).</summary>
     protected byte[] ProtocolWire { get; }
 

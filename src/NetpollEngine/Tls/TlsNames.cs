@@ -76,6 +76,31 @@ internal static class TlsNames
         return [.. wire];
     }
 
+    /// <summary>
+    /// A peer's ALPN list (wire format) for a message: its first few names, bytes outside printable ASCII as '?'
+    /// (the names are the peer's bytes, not text we trust).
+    /// </summary>
+    public static string DescribeAlpn(ReadOnlySpan<byte> wire)
+    {
+        const int MaxNames = 8;
+        var names = new List<string>();
+        while (wire.Length > 0 && names.Count < MaxNames)
+        {
+            int length = Math.Min(wire[0], wire.Length - 1);
+            ReadOnlySpan<byte> name = wire.Slice(1, length);
+            var text = new StringBuilder(length);
+            foreach (byte b in name)
+            {
+                _ = text.Append(b is >= 0x20 and < 0x7F ? (char)b : '?');
+            }
+
+            names.Add(text.ToString());
+            wire = wire[(1 + length)..];
+        }
+
+        return string.Join(", ", names) + (wire.Length > 0 ? ", ..." : "");
+    }
+
     /// <summary>The lowest and highest OpenSSL protocol versions <paramref name="protocols"/> allows.</summary>
     public static (int Min, int Max) VersionRange(SslProtocols protocols) =>
         protocols switch

@@ -28,7 +28,7 @@ public sealed record TlsServerOptions
     /// <summary>Intermediate certificates: each certificate is sent with those of them that lead up to its root.</summary>
     public X509Certificate2Collection? CertificateChain { get; init; }
 
-    /// <summary>ALPN protocols in the server's order of preference (e.g. "h2", "http/1.1"). None in common with a client: no ALPN.</summary>
+    /// <summary>ALPN protocols in the server's order of preference (e.g. "h2", "http/1.1"). A client offering ALPN with none in common is refused with a fatal no_application_protocol alert (RFC 7301 §3.2); one offering none is served without ALPN.</summary>
     public IReadOnlyList<string>? ApplicationProtocols { get; init; }
 
     /// <summary><see cref="SslProtocols.Tls12"/>, <see cref="SslProtocols.Tls13"/> or both; <see cref="SslProtocols.None"/> (the default) means both.</summary>

@@ -155,7 +155,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     {
         lock (_gate)
         {
-            if (_state != State.Open || _sentClose)
+            if (_state != State.Open || _sentClose || PeerForbidsWrites)
             {
                 // Plaintext waits for the handshake; after our close_notify (or a TLS 1.2 peer's) nothing more can be sent.
                 return _state is State.Handshaking or State.Verifying;
@@ -353,7 +353,18 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
     internal bool SelectServerName(nint ssl) => _context.SelectServerName(ssl, this);
 
-    internal int SelectApplicationProtocol(ReadOnlySpan<byte> offered) => _context.SelectApplicationProtocol(offered);
+    /// <summary>Server, inside the handshake: the offset of the chosen ALPN name's length byte in <paramref name="offered"/>, or -1 after recording that none is ours.</summary>
+    internal int SelectApplicationProtocol(ReadOnlySpan<byte> offered)
+    {
+        int at = _context.SelectApplicationProtocol(offered);
+        if (at < 0)
+        {
+            RecordFailure(TlsFailure.Protocol,
+                $"{_context.PeerName} offered the ALPN protocols {TlsNames.DescribeAlpn(offered)}, none of which this server speaks ({string.Join(", ", _context.Protocols)})");
+        }
+
+        return at;
+    }
 
     internal bool KeepSession(nint session) => _sessionKey is not null && _context.KeepSession(_sessionKey, session);
 
@@ -439,13 +450,11 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             if (error == LibSsl.SSL_ERROR_ZERO_RETURN)
             {
                 // close_notify: the peer's stream ended cleanly. TLS 1.3 allows a half-close, so our side stays open until
-                // we close it (RFC 8446 §6.1); TLS 1.2 requires a close_notify back at once and no more data (RFC 5246 §7.2.1).
+                // we close it (RFC 8446 §6.1); TLS 1.2 allows no more data (RFC 5246 §7.2.1). Our close_notify goes
+                // with the close this end starts (PeerClosed, at once unless a handler is still reading), not from
+                // here: a peer that closes its socket with it unread resets, and that reset, arriving before the
+                // connection had recorded why it closed, made a clean end an Error.
                 _peerClosed = true;
-                if (_version != LibSsl.TLS1_3_VERSION)
-                {
-                    SendCloseNotify();
-                }
-
                 return TransformStatus.PeerClosed;
             }
 
@@ -503,6 +512,9 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     /// a failed upstream and leave the truncation to HTTP's Content-Length or chunks; a protocol here may have none.
     /// </summary>
     private static bool EndsStreamCleanly(CloseReason reason) => reason is not (CloseReason.HandlerError or CloseReason.Error);
+
+    /// <summary>A TLS 1.2 peer's close_notify ends both directions (RFC 5246 §7.2.1): what we would still write is discarded.</summary>
+    private bool PeerForbidsWrites => _peerClosed && _version != LibSsl.TLS1_3_VERSION;
 
     /// <summary>Writes our close_notify once, on an established connection (never after a fatal error: OpenSSL forbids it).</summary>
     private void SendCloseNotify()

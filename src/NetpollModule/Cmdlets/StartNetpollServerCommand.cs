@@ -286,7 +286,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
 
     /// <summary>
     /// The TLS options from -Certificate: HTTP (-Protocol Http or -Route) offers ALPN http/1.1, so clients that ask for
-    /// it know what they speak; a client offering only h2 gets no ALPN, never a protocol the server does not speak.
+    /// it know what they speak; a client offering only h2 is refused with no_application_protocol (RFC 7301 §3.2), never handed a protocol the server does not speak.
     /// </summary>
     private TlsServerOptions LoadTls(NetpollProtocol? protocol) => new()
     {

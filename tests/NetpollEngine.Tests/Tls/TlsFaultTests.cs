@@ -167,6 +167,67 @@ public sealed class TlsFaultTests
     }
 
     [Theory]
+    [MemberData(nameof(TlsVersions))]
+    public async Task A_client_that_resets_after_its_close_notify_and_FIN_ends_as_PeerClosed(PollerBackendKind backend, SslProtocols protocol)
+    {
+        // What many clients do: ask, read the answer, send close_notify, close the socket. The server's own close_notify then arrives at a
+        // closed socket and the client's kernel answers it with a reset. Everything the client sent was handled and its
+        // stream ended cleanly, so the close is PeerClosed. (TLS 1.2 once sent its close_notify from the decode, before
+        // the connection recorded why it closed, and the reset won that race: 39 of 40 closed as Error.)
+        const int Clients = 20;
+        var reasons = new System.Collections.Concurrent.ConcurrentQueue<CloseReason>();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using TestServer server = TestServer.Start(async c =>
+        {
+            if (c.Context is null)
+            {
+                c.Context = "seen";
+                c.AddCloseCallback(x => reasons.Enqueue(x.CloseReason));
+            }
+
+            if (c.Reader.Length > 0)
+            {
+                string text = c.Reader.ReadString(c.Reader.Length);
+                received.Enqueue(text);
+                c.Writer.WriteString(text); // the answer (the client reads it, and a TLS 1.3 ticket before it)
+                await c.Writer.FlushAsync();
+            }
+
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await c.Reader.WaitAsync(1, cts.Token);
+            }
+            catch (EndOfStreamException)
+            {
+                // the clean end the test is about; the engine closes the connection when the handler returns
+            }
+        }, BackendMatrix.Server(backend) with { Pollers = 1, Tls = TlsTestServer.Options });
+
+        for (int i = 0; i < Clients; i++)
+        {
+            using Socket socket = await server.ConnectSocketAsync();
+            socket.NoDelay = true; // the close_notify goes at once, not after the server's delayed ACK of "hello"
+            await using SslStream client = await TlsTestServer.ConnectSslStreamAsync(new NetworkStream(socket, ownsSocket: false), protocol);
+            await client.WriteAsync("hello"u8.ToArray());
+            byte[] answer = new byte[5];
+            await client.ReadExactlyAsync(answer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            await client.ShutdownAsync();
+            socket.Shutdown(SocketShutdown.Send);
+
+            // The server's close_notify waits unread: closing now resets, right after it arrived.
+            Assert.True(socket.Poll(TimeSpan.FromSeconds(10), SelectMode.SelectRead), "the server never answered the close_notify");
+            socket.Close();
+        }
+
+        await TestServer.Eventually(() => reasons.Count == Clients, $"every connection closed ({reasons.Count} of {Clients})");
+        Assert.All(reasons, reason => Assert.Equal(CloseReason.PeerClosed, reason));
+        Assert.All(received, text => Assert.Equal("hello", text));
+        Assert.Equal(Clients, received.Count);
+        await TestServer.Eventually(() => server.Loop.TlsContext!.LiveSessions == 0, "every SSL object was freed");
+    }
+
+    [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Writes_at_the_16_KiB_record_boundary_echo_whole(PollerBackendKind backend)
     {

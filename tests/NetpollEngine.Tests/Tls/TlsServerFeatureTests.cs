@@ -36,7 +36,7 @@ public class TlsServerFeatureTests
     }
 
     [Fact]
-    public async Task ALPN_picks_the_servers_first_protocol_the_client_offers_and_goes_on_without_one_in_common()
+    public async Task ALPN_picks_the_servers_first_protocol_the_client_offers_and_refuses_a_client_with_none_in_common()
     {
         await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { ApplicationProtocols = ["h2", "http/1.1"] });
         await using (SslStream both = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, alpn: [SslApplicationProtocol.Http11, SslApplicationProtocol.Http2]))
@@ -44,9 +44,16 @@ public class TlsServerFeatureTests
             Assert.Equal(SslApplicationProtocol.Http2, both.NegotiatedApplicationProtocol);
         }
 
-        await using (SslStream other = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, alpn: [new SslApplicationProtocol("imap")]))
+        // RFC 7301 §3.2: offers with nothing in common get a fatal no_application_protocol alert, not a session in
+        // which the client must guess what the server speaks.
+        await Assert.ThrowsAsync<AuthenticationException>(() => TlsTestServer.ConnectSslStreamAsync(server.EndPoint, alpn: [new SslApplicationProtocol("imap")]));
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted the refusal as a protocol failure");
+
+        // A client that offers no ALPN at all is served without it.
+        await using (SslStream none = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint))
         {
-            Assert.Equal(default, other.NegotiatedApplicationProtocol);
+            Assert.Equal(default, none.NegotiatedApplicationProtocol);
+            await TlsTestServer.AssertEchoes(none);
         }
     }
 
