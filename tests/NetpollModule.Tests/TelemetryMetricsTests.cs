@@ -18,6 +18,7 @@ public class TelemetryMetricsTests
         ["netpoll.connection.accepted"] = ("{connection}", "LongSum"),
         ["netpoll.connection.closed"] = ("{connection}", "LongSum"),
         ["netpoll.connection.paused"] = ("{connection}", "LongSumNonMonotonic"),
+        ["netpoll.connection.shed"] = ("{connection}", "LongSum"),
         ["netpoll.io"] = ("By", "LongSum"),
         ["netpoll.syscalls"] = ("{syscall}", "LongSum"),
         ["netpoll.buffer.used"] = ("By", "LongSumNonMonotonic"),

@@ -119,4 +119,8 @@ public enum PollerCounter
     /// <summary>TLS handshakes that did not complete within the handshake deadline (any thread: counted with Interlocked).</summary>
     [Instrument("netpoll.tls.handshake.failures", "{handshake}", "TLS handshakes that failed, by error.type.", Attribute = "error.type", Value = "timeout")]
     TlsFailedTimeout,
+
+    /// <summary>Connections accepted and reset at once because the process was out of fds (see the README's fd-exhaustion section).</summary>
+    [Instrument("netpoll.connection.shed", "{connection}", "Connections accepted and reset at once because the process was out of fds.")]
+    AcceptsShed,
 }

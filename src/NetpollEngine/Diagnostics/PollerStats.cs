@@ -57,6 +57,9 @@ public sealed class PollerStats
 
     public long AcceptBackoffs => this[PollerCounter.AcceptBackoffs];
 
+    /// <summary>Connections accepted and reset at once because the process was out of fds.</summary>
+    public long AcceptsShed => this[PollerCounter.AcceptsShed];
+
     public long Timeouts => this[PollerCounter.Timeouts];
 
     /// <summary>Bytes of io_uring receive buffers connections hold now (0 on epoll and kqueue).</summary>

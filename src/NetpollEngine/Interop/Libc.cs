@@ -58,6 +58,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int fd, int how);
 
+    /// <summary>open(2) flag: the fd does not leak into a child process (the value differs on the BSDs).</summary>
+    public static readonly int O_CLOEXEC = OperatingSystem.IsLinux() ? 0x80000 : 0x1000000;
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 

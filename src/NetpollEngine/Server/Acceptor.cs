@@ -10,9 +10,15 @@ namespace Netpoll.Server;
 /// event, level-triggered brings it back). On a completion backend: up to 64 single-shot accepts in flight,
 /// each re-armed when it completes (they ride the loop turn's one enter); single-shot because an accept
 /// reads RLIMIT_NOFILE when it is submitted, and a long-lived multishot one would not see a lowered limit.
-/// Out of fds (EMFILE/ENFILE) it stops accepting for a growing pause instead of spinning, and resumes by
-/// itself when fds free up. Paused on request (<see cref="SetAcceptingAsync"/>), it takes what the kernel has
-/// already queued and then the socket stops listening, so the kernel refuses connection attempts.
+/// Out of fds (EMFILE/ENFILE, or an accepted fd within <see cref="FdReserve.Size"/> of RLIMIT_NOFILE) it gives
+/// the process's <see cref="FdReserve"/> back and sheds: every connection that waits or arrives is accepted and
+/// reset at once (AcceptsShed), so clients see a refusal rather than a hang and the freed fds stay headroom for the
+/// process. Both backends watch the listener by readiness then and accept synchronously (a ring accept reserves
+/// its fd before it waits, so one armed at the limit fails at once and would spin). On a growing timer (10 ms to
+/// 1 s) it takes the reserve back, once the process has that much free again, and serves. If even the released
+/// reserve is taken by others, accept pauses until the timer instead of spinning. Paused on request
+/// (<see cref="SetAcceptingAsync"/>), it takes what the kernel has already queued and then the socket stops
+/// listening, so the kernel refuses connection attempts.
 /// </summary>
 internal sealed class Acceptor : IPollable, IPollerTask
 {
@@ -32,7 +38,12 @@ internal sealed class Acceptor : IPollable, IPollerTask
     private ulong _token;
     private int _backoffMs;
     private int _accepting;           // completion backend: accepts in flight
-    private bool _pausedForFds;
+    private bool _pausedForFds;       // not accepting until OnDeadline: out of memory, or out of fds with the reserve released
+    // Out of fds: this acceptor released the FdReserve, sheds what it accepts, watches the listener by readiness
+    // (no ring accepts armed) and has a deadline scheduled that tries to restore the reserve. Cleared only there.
+    private bool _shedding;
+    private bool _deadlinePending; // an OnDeadline is scheduled (the wheel would run each one scheduled)
+    private int _fdCeiling = int.MaxValue; // RLIMIT_NOFILE soft - FdReserve.Size: an accepted fd at or above it leaves the process too few
     private bool _stopped;
     private bool _registered;
     private bool _refusing;           // poller: paused on request; the socket does not listen
@@ -102,6 +113,11 @@ internal sealed class Acceptor : IPollable, IPollerTask
         {
             _ = Accepted(result);
         }
+        else if (_shedding && IsOutOfFds(-result))
+        {
+            // Armed before the reserve was released (a ring accept takes its fd before it waits): the readiness
+            // watch now finds what waits and sheds it.
+        }
         else if (!_stopped && !_refusing && result != -IoUring.ECANCELED)
         {
             _ = Failed(-result);
@@ -120,19 +136,35 @@ internal sealed class Acceptor : IPollable, IPollerTask
 
     public void OnDeadline(long nowMs)
     {
-        if (!_pausedForFds || _stopped)
+        _deadlinePending = false;
+        if (_stopped)
         {
             return;
         }
 
-        _pausedForFds = false;
-        if (_ring is not null)
+        if (_shedding)
         {
-            ArmAccepts();
+            if (FdReserve.TryRestore())
+            {
+                _shedding = false;
+                _pausedForFds = false;
+                RefreshFdCeiling();
+                Serve();
+                return;
+            }
+
+            // Still short: keep shedding (watching again if even the released reserve had been taken), try later.
+            _backoffMs = Math.Min(_backoffMs * 2, MaxBackoffMs);
+            _pausedForFds = false;
+            Watch(true);
+            ScheduleDeadline();
+            return;
         }
-        else if (_registered)
+
+        if (_pausedForFds)
         {
-            _poller.Modify(_listener.Fd, _token, Interest.Read);
+            _pausedForFds = false;
+            Serve();
         }
     }
 
@@ -146,6 +178,19 @@ internal sealed class Acceptor : IPollable, IPollerTask
             // kernel completed before it, and is served like the ones the pause drained.)
             NativeSocket.SetAbortiveClose(fd);
             _ = Libc.Close(fd);
+            return true;
+        }
+
+        if (_shedding || FdReserve.IsReleased || (fd >= _fdCeiling && IsNearFdLimit(fd)))
+        {
+            if (!_shedding)
+            {
+                StartShedding(Errno.EMFILE);
+            }
+
+            NativeSocket.SetAbortiveClose(fd);
+            _ = Libc.Close(fd);
+            _poller.Counters[PollerCounter.AcceptsShed]++;
             return true;
         }
 
@@ -163,7 +208,19 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return false;
         }
 
-        if (errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM)
+        if (IsOutOfFds(errno))
+        {
+            if (!_shedding)
+            {
+                StartShedding(errno);
+                return true; // the released reserve makes room: accept again, and shed
+            }
+
+            PauseForFds(errno); // out even with the reserve released: others took it
+            return false;
+        }
+
+        if (errno == Errno.ENOBUFS || errno == Errno.ENOMEM)
         {
             BackOff(errno);
             return false;
@@ -181,15 +238,18 @@ internal sealed class Acceptor : IPollable, IPollerTask
 
     private void Register()
     {
-        _token = _ring is null ? _poller.Register(_listener.Fd, this, Interest.Read) : _poller.Attach(this);
+        // On the ring the registration carries no interest while serving (accepts are submitted); shedding
+        // watches by readiness on it.
+        _token = _poller.Register(_listener.Fd, this, _ring is null || _shedding ? Interest.Read : Interest.None);
         _registered = true;
+        RefreshFdCeiling();
         ArmAccepts();
     }
 
     /// <summary>Completion backend: tops up the accepts in flight, unless paused, refusing, stopped or stopping.</summary>
     private void ArmAccepts()
     {
-        if (_ring is null || !_registered || _pausedForFds || (_refusing && !_resetWhileRefusing) || _stopped || _poller.IsStopping)
+        if (_ring is null || !_registered || _pausedForFds || _shedding || (_refusing && !_resetWhileRefusing) || _stopped || _poller.IsStopping)
         {
             return;
         }
@@ -210,6 +270,11 @@ internal sealed class Acceptor : IPollable, IPollerTask
 
         if (!accepting)
         {
+            if (_ring is not null)
+            {
+                Watch(false); // a socket that stops listening reports hang-up to a readiness watch forever
+            }
+
             _refusing = true;
             AcceptQueued();
             if (_ring is not null)
@@ -254,6 +319,10 @@ internal sealed class Acceptor : IPollable, IPollerTask
         if (!_registered)
         {
             Register();
+        }
+        else if (_shedding && !_pausedForFds)
+        {
+            Watch(true);
         }
         else
         {
@@ -304,6 +373,85 @@ internal sealed class Acceptor : IPollable, IPollerTask
         }
     }
 
+    /// <summary>One deadline at a time: a memory pause and an fd shortage share it.</summary>
+    private void ScheduleDeadline()
+    {
+        if (!_deadlinePending)
+        {
+            _deadlinePending = true;
+            _poller.Schedule(this, Environment.TickCount64 + _backoffMs);
+        }
+    }
+
+    private static bool IsOutOfFds(int errno) => errno == Errno.EMFILE || errno == Errno.ENFILE;
+
+    /// <summary>
+    /// Out of fds: gives the process's reserve back, and from now sheds every connection accepted (any backend:
+    /// by readiness and a synchronous accept) until <see cref="OnDeadline"/> can restore the reserve.
+    /// </summary>
+    private void StartShedding(int errno)
+    {
+        _shedding = true;
+        FdReserve.Release();
+        _backoffMs = _backoffMs == 0 ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
+        _poller.Counters[PollerCounter.AcceptBackoffs]++;
+        Watch(true);
+        ScheduleDeadline();
+        _loop.OnAcceptBackoff(_listener, errno, _backoffMs);
+    }
+
+    /// <summary>Shedding, yet accept still finds no fd (others took the released reserve): stop watching until the deadline.</summary>
+    private void PauseForFds(int errno)
+    {
+        if (_pausedForFds)
+        {
+            return;
+        }
+
+        _pausedForFds = true;
+        Watch(false);
+        Trace.TraceWarning($"netpoll: accept on {_listener} still failed with errno {errno} after the fd reserve was released; paused for {_backoffMs} ms");
+    }
+
+    /// <summary>Readiness on the listener: on epoll it is how accepts run; on the ring, how shedding finds what waits.</summary>
+    private void Watch(bool on)
+    {
+        if (_registered && (!_refusing || _resetWhileRefusing))
+        {
+            _poller.Modify(_listener.Fd, _token, on ? Interest.Read : Interest.None);
+        }
+    }
+
+    /// <summary>Accepts to serve again: readiness on epoll, submitted accepts on the ring.</summary>
+    private void Serve()
+    {
+        if (_ring is null)
+        {
+            Watch(true);
+        }
+        else
+        {
+            Watch(false);
+            ArmAccepts();
+        }
+    }
+
+    /// <summary>An accepted fd at the ceiling: whether the limit (re-read: it may have been raised) still puts it there.</summary>
+    private bool IsNearFdLimit(int fd)
+    {
+        RefreshFdCeiling();
+        return fd >= _fdCeiling;
+    }
+
+    private unsafe void RefreshFdCeiling()
+    {
+        ulong* limits = stackalloc ulong[2];
+        if (Libc.GetRLimit(Libc.RLIMIT_NOFILE, limits) == 0)
+        {
+            _fdCeiling = (int)Math.Min(limits[0] - Math.Min(limits[0], (ulong)FdReserve.Size), int.MaxValue);
+        }
+    }
+
     private void BackOff(int errno)
     {
         if (_pausedForFds)
@@ -314,12 +462,8 @@ internal sealed class Acceptor : IPollable, IPollerTask
         _backoffMs = _backoffMs == 0 ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
         _pausedForFds = true;
         _poller.Counters[PollerCounter.AcceptBackoffs]++;
-        if (_ring is null)
-        {
-            _poller.Modify(_listener.Fd, _token, Interest.None);
-        }
-
-        _poller.Schedule(this, Environment.TickCount64 + _backoffMs);
+        Watch(false);
+        ScheduleDeadline();
         _loop.OnAcceptBackoff(_listener, errno, _backoffMs);
     }
 }

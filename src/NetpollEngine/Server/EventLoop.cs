@@ -28,6 +28,7 @@ public sealed class EventLoop : IAsyncDisposable
     private readonly ConnectionHandler _handler;
     private readonly EventLoopOptions _options;
     private readonly List<(Acceptor Acceptor, NetpollListener Listener)> _acceptors = [];
+    private FdReserve.Lease? _fdReserve; // held from the first listener served until the listeners close at shutdown
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private readonly ConnectionHost _host;
@@ -116,6 +117,7 @@ public sealed class EventLoop : IAsyncDisposable
 
             IReadOnlyList<Poller> pollers = _host.Pollers.Pollers;
             _state = (int)EventLoopState.Serving;
+            _fdReserve ??= FdReserve.Acquire();
             var acceptor = new Acceptor(this, listener, pollers[_acceptors.Count % pollers.Count]);
             _acceptors.Add((acceptor, listener));
             acceptor.Start();
@@ -264,6 +266,7 @@ public sealed class EventLoop : IAsyncDisposable
             listener.Dispose();
         }
 
+        _fdReserve?.Dispose();
         _tls?.Dispose();
         lock (_gate)
         {

@@ -34,6 +34,9 @@ public sealed class NetpollPollerStats
     public required long Paused { get; init; }
     public required long BufferBytes { get; init; }
     public required long AcceptBackoffs { get; init; }
+
+    /// <summary>Connections accepted and reset at once because the process was out of fds.</summary>
+    public required long AcceptsShed { get; init; }
     public required long Timeouts { get; init; }
 
     /// <summary>TLS handshakes completed (full and resumed); zero for a server without -Certificate.</summary>
@@ -90,6 +93,7 @@ public sealed class NetpollPollerStats
             Paused = now.Paused,
             BufferBytes = now.BufferBytes,
             AcceptBackoffs = now.AcceptBackoffs,
+            AcceptsShed = now.AcceptsShed,
             Timeouts = now.Timeouts,
             TlsHandshakes = now.TlsHandshakes,
             TlsResumedHandshakes = now.TlsResumedHandshakes,

@@ -16,6 +16,9 @@ public sealed class NetpollServerStats
     public required long Paused { get; init; }
     public required long BufferBytes { get; init; }
     public required long AcceptBackoffs { get; init; }
+
+    /// <summary>Connections accepted and reset at once because the process was out of fds.</summary>
+    public required long AcceptsShed { get; init; }
     public required long Timeouts { get; init; }
 
     /// <summary>TLS handshakes completed (full and resumed); zero for a server without -Certificate.</summary>
@@ -51,6 +54,7 @@ public sealed class NetpollServerStats
         Paused = pollers.Sum(p => p.Paused),
         BufferBytes = pollers.Sum(p => p.BufferBytes),
         AcceptBackoffs = pollers.Sum(p => p.AcceptBackoffs),
+        AcceptsShed = pollers.Sum(p => p.AcceptsShed),
         Timeouts = pollers.Sum(p => p.Timeouts),
         TlsHandshakes = pollers.Sum(p => p.TlsHandshakes),
         TlsResumedHandshakes = pollers.Sum(p => p.TlsResumedHandshakes),

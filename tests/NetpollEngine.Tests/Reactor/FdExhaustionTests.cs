@@ -5,51 +5,80 @@ using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Reactor;
 
+/// <summary>
+/// The process runs out of fds while serving: the server sheds what waits (accept and reset, counted), keeps
+/// serving its connections, leaves the released fd reserve to the rest of the process (the runtime can start a
+/// thread) and serves new clients once fds free up. No pool workers are started beforehand: the reserve is what
+/// lets the pool add one.
+/// </summary>
 [Collection(ProcessWideCollection.Name)]
 public class FdExhaustionTests
 {
-    // Far more work items than this test ever runs at once, so no worker starts while fds are out.
-    private const int IdleWorkers = 32;
+    // The soft limit is lowered to the fds open plus this before the server starts, so its accepts (a ring accept
+    // reads the limit when it is submitted) and its ceiling see the same limit the table is then filled to.
+    private const int Headroom = 512;
+    private const int Clients = 10;
+    private const int NewPoolWorkers = 4;
+
+    /// <summary>Fds left free after the fill: none (accept meets EMFILE), or a few (the first fd accepted is within the reserve's size of the limit).</summary>
+    public static TheoryData<PollerBackendKind, int> BackendsAndFreeFds => BackendMatrix.Cross(0, 4);
 
     [Theory]
-    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
-    public async Task Out_of_fds_the_server_keeps_serving_its_connections_backs_off_and_accepts_again_when_fds_free_up(PollerBackendKind backend)
+    [MemberData(nameof(BackendsAndFreeFds))]
+    public async Task Out_of_fds_the_server_sheds_waiting_clients_at_once_keeps_serving_lets_the_pool_add_a_thread_and_accepts_again_when_fds_free_up(PollerBackendKind backend, int leftFree)
     {
-        var echo = new EchoHandler();
-        await using var server = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Pollers = 1 });
-        var first = new List<Socket>();
-        for (int i = 0; i < 10; i++)
-        {
-            first.Add(await server.ConnectSocketAsync());
-        }
-
-        await TestServer.Eventually(() => server.Loop.ConnectionCount == 10, "the first ten are accepted");
-
-        // Sockets for the next clients exist before the limit drops: connect() needs no new fd.
-        var late = Enumerable.Range(0, 10).Select(_ => new Socket(SocketType.Stream, ProtocolType.Tcp)).ToList();
-        ulong original = ProcessResources.SoftFdLimit;
-
-        // Earlier tests' unreachable sockets close in finalizers: let them close now, not under the lowered limit,
-        // where each would make room for one more accept and the server might never hit EMFILE.
+        // Earlier tests' unreachable sockets close in finalizers: let them close now, not inside the full table.
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
 
-        // Under the lowered limit the process has no fd to start a thread with, and the runtime's thread pool
-        // dies ("Out of memory.") when it fails to add a worker: let it have its workers now (see StartIdleWorkers).
-        ThreadPoolWarmUp.StartIdleWorkers(IdleWorkers);
+        ulong original = ProcessResources.SoftFdLimit;
+        var filler = new List<int>();
         try
         {
-            ProcessResources.SoftFdLimit = (ulong)ProcessResources.OpenFds + 2;
-            foreach (Socket s in late)
+            ProcessResources.SoftFdLimit = (ulong)ProcessResources.OpenFds + Headroom;
+            var echo = new EchoHandler();
+            await using var server = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Pollers = 1 });
+            var first = new List<Socket>();
+            for (int i = 0; i < Clients; i++)
             {
-                await s.ConnectAsync(server.EndPoint); // completes in the kernel's accept queue
+                first.Add(await server.ConnectSocketAsync());
             }
 
-            await TestServer.Eventually(() => server.Loop.GetStats().Single().AcceptBackoffs > 0, "accept backs off on EMFILE");
-            long waitsBefore = server.Loop.GetStats().Single().Waits;
+            await TestServer.Eventually(() => server.Loop.ConnectionCount == Clients, "the first clients are accepted");
 
-            // Existing connections are still served while accept is paused.
+            // Sockets for the next clients exist before the table fills: connect() needs no new fd.
+            var late = Enumerable.Range(0, Clients).Select(_ => new Socket(SocketType.Stream, ProtocolType.Tcp)).ToList();
+            filler = ProcessResources.FillFds(leftFree, Headroom);
+            // (a) Every client is reset now, while fds are still out, not served after a pause or left hanging (the
+            // reset can come before the connect has reported success).
+            foreach (Socket s in late)
+            {
+                Assert.True(await ConnectAndSeeResetAsync(s, server, 10_000), $"a client waiting while the process is out of fds is reset ({Describe(server)})");
+            }
+
+            Assert.True(server.Loop.GetStats().Single() is { AcceptsShed: Clients, Accepted: Clients }, $"every late client shed, none served: {Describe(server)}");
+            Assert.True(server.Loop.GetStats().Single().AcceptBackoffs > 0);
+            Assert.True(FdReserve.IsReleased, "the reserve stays released while fds are short");
+
+            // (c) The pool adds workers now: each start takes two fds (the runtime's pipe), which only the released
+            // reserve provides. Without it the process dies here ("Out of memory." from Thread.StartCore).
+            int threadsBefore = ThreadPool.ThreadCount;
+            ThreadPool.GetMinThreads(out int minWorkers, out int minIo);
+            ThreadPool.SetMinThreads(threadsBefore + NewPoolWorkers + 1, minIo);
+            try
+            {
+                ThreadPoolWarmUp.StartIdleWorkers(threadsBefore + NewPoolWorkers);
+            }
+            finally
+            {
+                ThreadPool.SetMinThreads(minWorkers, minIo);
+            }
+
+            Assert.True(ThreadPool.ThreadCount >= threadsBefore + NewPoolWorkers, $"the pool grew from {threadsBefore} to {ThreadPool.ThreadCount} threads");
+
+            // Existing connections are still served, and shedding is no busy loop.
+            long waitsBefore = server.Loop.GetStats().Single().Waits;
             foreach (Socket s in first)
             {
                 await s.SendAsync(new byte[] { 7 });
@@ -57,23 +86,59 @@ public class FdExhaustionTests
             }
 
             await Task.Delay(300);
-            long waitsDuring = server.Loop.GetStats().Single().Waits - waitsBefore;
-            Assert.True(waitsDuring < 200, $"the poller looped {waitsDuring} times in 300 ms while out of fds: a busy loop");
+            long waits = server.Loop.GetStats().Single().Waits - waitsBefore;
+            Assert.True(waits < 200, $"the poller looped {waits} times in 300 ms while out of fds: a busy loop");
+
+            // (b) With fds back, the reserve is taken again and new clients are served.
+            ProcessResources.CloseFds(filler);
+            await TestServer.Eventually(() => !FdReserve.IsReleased && FdReserve.HeldCount == FdReserve.Size, "the reserve is taken back", 15_000);
+            var again = new List<Socket>();
+            for (int i = 0; i < Clients; i++)
+            {
+                again.Add(await server.ConnectSocketAsync());
+            }
+
+            foreach (Socket s in again)
+            {
+                await s.SendAsync(new byte[] { 9 });
+                Assert.Equal(9, (await s.ReceiveExactlyAsync(1))[0]);
+            }
+
+            Assert.Equal(2 * Clients, server.Loop.GetStats().Single().Accepted);
+            Assert.Equal(Clients, server.Loop.GetStats().Single().AcceptsShed);
+            first.Concat(late).Concat(again).ToList().ForEach(s => s.Dispose());
         }
         finally
         {
+            ProcessResources.CloseFds(filler);
             ProcessResources.SoftFdLimit = original;
         }
 
-        // With fds back, the queued clients are accepted and served.
-        foreach (Socket s in late)
-        {
-            await s.SendAsync(new byte[] { 9 });
-            Assert.Equal(9, (await s.ReceiveExactlyAsync(1, 15_000))[0]);
-        }
+        Assert.Equal(0, FdReserve.HeldCount); // the last server stopped: the reserve is closed
+    }
 
-        Assert.Equal(20, server.Loop.ConnectionCount);
-        first.ForEach(s => s.Dispose());
-        late.ForEach(s => s.Dispose());
+    private static string Describe(TestServer server)
+    {
+        var stats = server.Loop.GetStats().Single();
+        return $"accepted {stats.Accepted}, shed {stats.AcceptsShed}, backoffs {stats.AcceptBackoffs}, reserve released {FdReserve.IsReleased}, held {FdReserve.HeldCount}, fds open {ProcessResources.OpenFds}";
+    }
+
+    /// <summary>Connects; whether the server then closed the connection (reset or FIN) within the time, rather than leaving it waiting.</summary>
+    private static async Task<bool> ConnectAndSeeResetAsync(Socket socket, TestServer server, int timeoutMs)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        try
+        {
+            await socket.ConnectAsync(server.EndPoint, cts.Token); // completes in the kernel's accept queue
+            return await socket.ReceiveAsync(new byte[1], SocketFlags.None, cts.Token) == 0;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 }

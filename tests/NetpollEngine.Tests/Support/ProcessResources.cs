@@ -20,6 +20,51 @@ internal static partial class ProcessResources
     [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
     private static partial int SetRLimit(int resource, in RLimit limit);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    /// <summary>
+    /// Opens /dev/null until the fd table is full (bounded: at most <paramref name="max"/>), then closes
+    /// <paramref name="leaveFree"/> of them (the last opened: the highest numbers). Returns the fds still open.
+    /// </summary>
+    public static List<int> FillFds(int leaveFree, int max)
+    {
+        var fds = new List<int>();
+        while (fds.Count < max)
+        {
+            int fd = Open("/dev/null", 0x80000); // O_RDONLY | O_CLOEXEC
+            if (fd < 0)
+            {
+                break;
+            }
+
+            fds.Add(fd);
+        }
+
+        if (fds.Count == max)
+        {
+            CloseFds(fds);
+            throw new InvalidOperationException($"{max} fds opened and the table is not full: lower the soft limit first");
+        }
+
+        for (int i = 0; i < leaveFree && fds.Count > 0; i++)
+        {
+            _ = Close(fds[^1]);
+            fds.RemoveAt(fds.Count - 1);
+        }
+
+        return fds;
+    }
+
+    public static void CloseFds(List<int> fds)
+    {
+        fds.ForEach(fd => Close(fd));
+        fds.Clear();
+    }
+
     public static int OpenFds => Directory.GetFileSystemEntries("/proc/self/fd").Length;
 
     /// <summary>Mappings of io_uring rings (a ring stays alive while mapped, even after its fd is closed).</summary>
