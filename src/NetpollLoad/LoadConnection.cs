@@ -427,6 +427,27 @@ internal sealed class LoadConnection : ConnectionHandler
     }
 
     /// <summary>
+    /// The server ended the connection without announcing it (a keep-alive timeout's close, a reset). The engine tells an
+    /// inline handler on the poller, before the close callbacks' thread-pool hop, so what was in flight is settled here
+    /// (closed early, or reset) and the slot's next connection starts here, as after an announced close: a busy pool
+    /// delays neither the schedule nor the count (a watchdog would otherwise take those requests for response timeouts).
+    /// The close callback then only counts the connection closed. A connect that lost its race was never opened: not its.
+    /// </summary>
+    public override void OnDisconnect(Connection connection)
+    {
+        bool opened;
+        lock (_gate)
+        {
+            opened = _opened;
+        }
+
+        if (opened)
+        {
+            SettleRequests(connection);
+        }
+    }
+
+    /// <summary>
     /// The server announced the close with a response read whole: the slot's next connection starts now, not after the
     /// close path's turn and the thread-pool hop that runs close callbacks. A fixed rate holds only while a slot reopens
     /// quicker than it serves the requests between closes (nginx's keepalive_requests 3 at 1000/s over 8 connections leaves
@@ -550,7 +571,7 @@ internal sealed class LoadConnection : ConnectionHandler
         {
             if (_settled)
             {
-                return; // the run stopped first: what was in flight is counted as in flight at the stop, and this close is not the run's
+                return; // settled already: by OnDisconnect on the poller, or the run stopped first (what was in flight is counted as in flight at the stop, and this close is not the run's)
             }
 
             _settled = true;
