@@ -259,22 +259,41 @@ public sealed partial class Connection
         }
 
         bool peerInitiated = registered && !handshaking && _lifecycle.Reason is CloseReason.PeerClosed or CloseReason.Error;
+        if (peerInitiated && _runInline)
+        {
+            // A handler that runs inline declared it never blocks, and hears of the peer's end where it heard its input:
+            // on the poller, before the close callbacks, with no ThreadPool hop (a load generator reopens from here).
+            NotifyDisconnect();
+            peerInitiated = false;
+        }
+
         ThreadPool.UnsafeQueueUserWorkItem(static state => state.connection.RunCloseCallbacks(state.peerInitiated), (connection: this, peerInitiated), preferLocal: false);
+    }
+
+    /// <summary>The handler's OnDisconnect, once: on the poller for an inline handler, else first thing in <see cref="RunCloseCallbacks"/>.</summary>
+    private void NotifyDisconnect()
+    {
+        if (_handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _handler.OnDisconnect(this);
+        }
+        catch (Exception ex)
+        {
+            Trace.TraceWarning($"netpoll connection {Id}: OnDisconnect failed: {ex.Message}");
+        }
     }
 
     /// <summary>Queued once by the close path: OnDisconnect (when the peer ended it), close callbacks, then the owner.</summary>
     private void RunCloseCallbacks(bool peerInitiated)
     {
-        if (peerInitiated && _handler is not null)
+        if (peerInitiated)
         {
-            try
-            {
-                _handler.OnDisconnect(this);
-            }
-            catch (Exception ex)
-            {
-                Trace.TraceWarning($"netpoll connection {Id}: OnDisconnect failed: {ex.Message}");
-            }
+            NotifyDisconnect();
         }
 
         Action<Connection>[] callbacks = [];

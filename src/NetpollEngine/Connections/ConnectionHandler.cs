@@ -41,7 +41,10 @@ public abstract class ConnectionHandler
     /// </summary>
     public virtual bool OnRequestDeadline(Connection connection) => true;
 
-    /// <summary>The peer closed or reset the connection (not called for closes this side started).</summary>
+    /// <summary>
+    /// The peer closed or reset the connection (not called for closes this side started); before the close callbacks.
+    /// An inline handler (see <see cref="NeverBlocks"/>) gets it on the poller thread, any other on the ThreadPool.
+    /// </summary>
     public virtual void OnDisconnect(Connection connection)
     {
     }

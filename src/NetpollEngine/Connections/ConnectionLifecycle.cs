@@ -42,7 +42,8 @@ namespace Netpoll.Connections;
 /// record, a fatal alert after data): <c>MarkPeerClosed(failed: true)</c> adds PeerFailed, and the handler drains
 /// what came before them as it does after a FIN, but the drain closes as <see cref="CloseReason.Error"/>.</para>
 /// <para>The callbacks (OnDisconnect when the peer ended it, close callbacks, the owner's
-/// OnConnectionClosed) are queued by the close path, so they run once too.</para>
+/// OnConnectionClosed) are queued by the close path, so they run once too; an inline handler's
+/// OnDisconnect runs in the close path itself, on the poller, before the others are queued.</para>
 /// <para>Separate words, because they change at different rates: <see cref="_state"/> once or twice per
 /// connection, <see cref="_dispatch"/> per handler call, <see cref="_ioRefs"/> per flush syscall,
 /// <see cref="_operations"/> per submitted operation (poller only: no atomic operation); backpressure's pause
