@@ -26,6 +26,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private readonly Lock _gate = new();
     private readonly long _connectStarted;
     private readonly bool _raced;        // one of several attempts racing a name's addresses: only the winner is opened, by its caller
+    private readonly bool _reopen;       // in place of a connection that closed or a connect that failed: counted reopened when opened
     private readonly TaskCompletionSource<int> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // The requests in flight, oldest first, in a ring of Depth slots: when each was due and sent (Stopwatch
@@ -56,10 +57,12 @@ internal sealed class LoadConnection : ConnectionHandler
     /// <param name="cursor">Where on the request wheel to start: the closed connection's place when this one replaces it; null for the connection's own start.</param>
     /// <param name="backoff">The slot's wait before its next connect, which this connection's close updates.</param>
     /// <param name="raced">One attempt of a race over a name's addresses (see <see cref="LoadConnector"/>): its caller opens it if it won. Otherwise it opens itself when it connects.</param>
+    /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it opens.</param>
     /// <param name="connectStarted">Handshake pattern: when the connect began (a Stopwatch timestamp), which is when its one request, already taken from the budget, was due.</param>
-    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, ReconnectBackoff backoff, bool raced, long connectStarted = 0)
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, ReconnectBackoff backoff, bool raced, bool reopen, long connectStarted = 0)
     {
         _raced = raced;
+        _reopen = reopen;
         _run = run;
         _connector = connector;
         _backoff = backoff;
@@ -113,6 +116,13 @@ internal sealed class LoadConnection : ConnectionHandler
     private void Open(Connection connection)
     {
         _connection = connection;
+        if (_reopen)
+        {
+            // Here, not where the connect's caller resumes: that waits for the thread pool, and a run that ends while the
+            // pool is busy would report reopens that had long been serving as never made.
+            Interlocked.Increment(ref _run.Reopened);
+        }
+
         _run.ConnectionOpened(this);
         connection.AddCloseCallback(OnClosed);
         int sent = 0;

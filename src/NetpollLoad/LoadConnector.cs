@@ -183,7 +183,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// Connects one load connection, or counts why it could not (and fails the request it carries, when
     /// <paramref name="requestTaken"/>: the Handshake pattern's). Null when it did not connect.
     /// </summary>
-    /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it connects.</param>
+    /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it opens.</param>
     private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, int? cursor, ReconnectBackoff backoff, bool reopen, bool requestTaken = false)
     {
         LoadOptions options = run.Options;
@@ -192,12 +192,8 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, cursor, backoff, raced, requestTaken ? started : 0)).ConfigureAwait(false);
+            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, cursor, backoff, raced, reopen, requestTaken ? started : 0)).ConfigureAwait(false);
             run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
-            if (reopen)
-            {
-                Interlocked.Increment(ref run.Reopened);
-            }
 
             handler.Opened(connection);
             return handler;
