@@ -53,7 +53,7 @@ internal abstract class ConnectionTransform
     /// </summary>
     public abstract TransformStatus Decode(LinkBuffer rawInput, LinkBuffer plaintext, LinkBuffer rawOutput, out int produced);
 
-    /// <summary>Flush owner, after the handshake: moves plaintext into raw output until the plaintext is gone or the raw output holds <paramref name="budget"/> bytes. False: it failed for good, or the write side is shut (the plaintext is dropped and the connection closes).</summary>
+    /// <summary>Flush owner, after the handshake: moves plaintext into raw output until the plaintext is gone or the raw output holds <paramref name="budget"/> bytes. False: it failed for good, or the write side is shut (the plaintext is dropped and the connection closes). True also when the protocol discards it (after a TLS 1.2 peer's close_notify).</summary>
     public abstract bool Encode(LinkBuffer plaintext, LinkBuffer rawOutput, int budget);
 
     /// <summary>Poller, close path, owning the flush, graceful close of an established connection: the closing bytes (TLS close_notify), if they were not written yet.</summary>

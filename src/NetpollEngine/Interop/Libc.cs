@@ -67,6 +67,17 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    /// <summary>opendir(3): a DIR*, or 0 (errno says why).</summary>
+    [LibraryImport(Lib, EntryPoint = "opendir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint OpenDir(string path);
+
+    /// <summary>readdir(3): the next entry (only its presence is used here: the layout differs by platform), or 0 at the end.</summary>
+    [LibraryImport(Lib, EntryPoint = "readdir", SetLastError = true)]
+    public static partial nint ReadDir(nint dir);
+
+    [LibraryImport(Lib, EntryPoint = "closedir", SetLastError = true)]
+    public static partial int CloseDir(nint dir);
+
     [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Unlink(string path);
 

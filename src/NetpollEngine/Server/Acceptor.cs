@@ -181,7 +181,9 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return true;
         }
 
-        if (_shedding || FdReserve.IsReleased || (fd >= _fdCeiling && IsNearFdLimit(fd)))
+        // A reserve another acceptor released (its loop may have stopped since, or fds came back before its deadline)
+        // is taken back here first if it can be: else this acceptor would shed while nothing is short.
+        if (_shedding || (FdReserve.IsReleased && !FdReserve.TryRestore()) || (fd >= _fdCeiling && IsNearFdLimit(fd)))
         {
             if (!_shedding)
             {

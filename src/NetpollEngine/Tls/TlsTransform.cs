@@ -155,9 +155,19 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     {
         lock (_gate)
         {
-            if (_state != State.Open || _sentClose || PeerForbidsWrites)
+            if (_state == State.Open && !_sentClose && PeerForbidsWrites)
             {
-                // Plaintext waits for the handshake; after our close_notify (or a TLS 1.2 peer's) nothing more can be sent.
+                // A TLS 1.2 peer's close_notify: its end, not a failure of ours. What a handler still writes (an answer to
+                // the request that came with it) is a pending write the RFC discards; the close stays PeerClosed and
+                // sends our close_notify.
+                plaintext.Skip(plaintext.Length);
+                plaintext.Release();
+                return true;
+            }
+
+            if (_state != State.Open || _sentClose)
+            {
+                // Plaintext waits for the handshake; after our close_notify nothing more can be sent.
                 return _state is State.Handshaking or State.Verifying;
             }
 

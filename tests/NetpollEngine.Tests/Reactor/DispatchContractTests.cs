@@ -79,7 +79,39 @@ public class DispatchContractTests
         }
     }
 
-    private sealed class RecordingHandler(List<string> events) : ConnectionHandler
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_inline_handler_hears_the_peers_end_once_on_the_poller_before_the_close_callbacks_and_its_throw_is_contained(PollerBackendKind backend)
+    {
+        // OnDisconnect runs in the close path itself for an inline handler: a throw there must not take the poller (or
+        // the close callbacks, or the next connection) with it.
+        var events = new List<string>();
+        var handler = new RecordingHandler(events, throwOnDisconnect: true);
+        await using var server = TestServer.Start(handler, BackendMatrix.Server(backend) with
+        {
+            Pollers = 1,
+            Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline },
+        });
+        for (int i = 0; i < 2; i++)
+        {
+            using (Socket client = await server.ConnectSocketAsync())
+            {
+                await client.SendAsync("x"u8.ToArray());
+                Assert.Equal((byte)'x', (await client.ReceiveExactlyAsync(1))[0]);
+            }
+
+            int closes = i + 1;
+            await TestServer.Eventually(() => { lock (events) { return events.Count(e => e == "close-callback") == closes; } }, $"close callback {closes} ran");
+        }
+
+        lock (events)
+        {
+            string[] expected = ["prepare", "connect", "request", "disconnect on netpoll-poller-", "close-callback"];
+            Assert.Equal([.. expected, .. expected], events.Select(e => e.StartsWith("disconnect", StringComparison.Ordinal) ? e.TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9') : e));
+        }
+    }
+
+    private sealed class RecordingHandler(List<string> events, bool throwOnDisconnect = false) : ConnectionHandler
     {
         private void Add(string e)
         {
@@ -108,6 +140,13 @@ public class DispatchContractTests
             await connection.Writer.FlushAsync();
         }
 
-        public override void OnDisconnect(Connection connection) => Add("disconnect");
+        public override void OnDisconnect(Connection connection)
+        {
+            Add(throwOnDisconnect ? $"disconnect on {Thread.CurrentThread.Name}" : "disconnect");
+            if (throwOnDisconnect)
+            {
+                throw new InvalidOperationException("a handler bug in OnDisconnect");
+            }
+        }
     }
 }

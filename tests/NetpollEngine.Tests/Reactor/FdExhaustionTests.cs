@@ -117,6 +117,35 @@ public class FdExhaustionTests
         Assert.Equal(0, FdReserve.HeldCount); // the last server stopped: the reserve is closed
     }
 
+    /// <summary>
+    /// The reserve is one per process, released by whichever acceptor ran out of fds; that acceptor alone restores it on
+    /// its timer. When its server stops first (or fds came back before its timer), another server's clients must not be
+    /// shed while nothing is short.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_reserve_released_by_a_server_that_stopped_does_not_make_another_server_shed(PollerBackendKind backend)
+    {
+        var echo = new EchoHandler();
+        await using var other = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Pollers = 1 });
+        await using (var stopped = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Pollers = 1 }))
+        {
+            Assert.Equal(FdReserve.Size, FdReserve.HeldCount);
+            _ = FdReserve.Release(); // what the stopping server's acceptor did when accept met EMFILE
+        }
+
+        Assert.True(FdReserve.IsReleased, "the other server still serves: the reserve stays released");
+        using Socket client = await other.ConnectSocketAsync();
+        await client.SendAsync(new byte[] { 5 });
+        using var cts = new CancellationTokenSource(10_000);
+        var reply = new byte[1];
+        int got = await client.ReceiveAsync(reply, SocketFlags.None, cts.Token);
+        Assert.True(got == 1 && reply[0] == 5, $"a client is served while fds are plentiful ({Describe(other)})");
+        Assert.Equal(0, other.Loop.GetStats().Single().AcceptsShed);
+        Assert.False(FdReserve.IsReleased);
+        Assert.Equal(FdReserve.Size, FdReserve.HeldCount);
+    }
+
     private static string Describe(TestServer server)
     {
         var stats = server.Loop.GetStats().Single();

@@ -229,6 +229,58 @@ public sealed class TlsFaultTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_answer_written_after_a_TLS_1_2_clients_close_notify_is_discarded_and_the_close_stays_PeerClosed(PollerBackendKind backend)
+    {
+        // A TLS 1.2 client that sends its last request with its close_notify (RFC 5246 §7.2.1: no more data either way):
+        // the handler reads the request and answers it, not knowing. The answer is a pending write the RFC discards, not
+        // a failure: the connection ends as the PeerClosed it is, with our close_notify and nothing encrypted after it.
+        var closed = new TaskCompletionSource<CloseReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TestServer server = TestServer.Start(async c =>
+        {
+            if (c.Context is null)
+            {
+                c.Context = "seen";
+                c.AddCloseCallback(x => closed.TrySetResult(x.CloseReason));
+            }
+
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await c.Reader.WaitAsync(1 << 20, cts.Token); // throws at the end of the stream: the close_notify came
+            }
+            catch (EndOfStreamException)
+            {
+            }
+
+            string request = c.Reader.ReadString(c.Reader.Length);
+            c.Writer.WriteString(request);
+            try
+            {
+                await c.Writer.FlushAsync();
+                answered.TrySetResult(request);
+            }
+            catch (Exception ex)
+            {
+                answered.TrySetResult($"[{ex.GetType().Name}: {ex.Message}]");
+            }
+        }, BackendMatrix.Server(backend) with { Pollers = 1, Tls = TlsTestServer.Options });
+
+        (SslStream client, WireStream _) = await WireStream.ConnectClientAsync(server, SslProtocols.Tls12);
+        await using (client)
+        {
+            await client.WriteAsync("hello"u8.ToArray());
+            await client.ShutdownAsync(); // close_notify
+            Assert.Equal("hello", await answered.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+            Assert.Equal(CloseReason.PeerClosed, await closed.Task.WaitAsync(TimeSpan.FromSeconds(15)));
+            byte[] buffer = new byte[16];
+            int read = await client.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Equal(0, read); // the server's close_notify, with no record before it
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Writes_at_the_16_KiB_record_boundary_echo_whole(PollerBackendKind backend)
     {
         await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);

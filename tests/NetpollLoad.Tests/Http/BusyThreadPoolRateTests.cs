@@ -28,14 +28,13 @@ public class BusyThreadPoolRateTests
             Duration = TimeSpan.FromSeconds(2),
         });
 
-        // Every pool thread, and those the pool adds while it is starved, sleeps through the run (Thread.Sleep: the pool
-        // does not see it as blocking, so it grows slowly). The run's own end waits for the pool, not its requests.
-        for (int i = 0; i < ThreadPool.ThreadCount + 16; i++)
+        // Every pool thread, and those the pool adds while it is starved, sleeps through the run; the run's own end waits
+        // for the pool, not its requests. Woken when the run is over, so the next test does not start starved.
+        LoadResult result;
+        using (new ThreadPoolStarver(Blocked))
         {
-            ThreadPool.UnsafeQueueUserWorkItem(_ => Thread.Sleep(Blocked), null);
+            result = await running.WaitAsync(TimeSpan.FromSeconds(60));
         }
-
-        LoadResult result = await running.WaitAsync(TimeSpan.FromSeconds(60));
 
         // Before the reopen path left the pool: 495 of 2,001 sent, and 9 in a run that began starved.
         Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
