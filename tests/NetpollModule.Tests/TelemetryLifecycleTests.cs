@@ -33,7 +33,19 @@ public class TelemetryLifecycleTests
         // The real console sinks (no injected writer); this process's console is borrowed for the test.
         TextWriter console = Console.Out;
         var captured = new StringWriter();
-        Console.SetOut(TextWriter.Synchronized(captured));
+        TextWriter synchronized = TextWriter.Synchronized(captured);
+        Console.SetOut(synchronized);
+
+        // The exporter's and logger's threads write while this thread reads: a read takes the lock the synchronized
+        // writer's methods take (MethodImplOptions.Synchronized locks the instance), or StringBuilder.ToString can
+        // meet a chunk being appended (it threw ArgumentOutOfRangeException once in ./test.sh).
+        string Captured()
+        {
+            lock (synchronized)
+            {
+                return captured.ToString();
+            }
+        }
         try
         {
             ps.Run("Enable-NetpollTelemetry -MetricsExporter Console -Interval 0.2 -LogLevel Debug");
@@ -42,7 +54,7 @@ public class TelemetryLifecycleTests
             TelemetryThreads.WaitForCount(TelemetryThreads.ConsoleLogger, 1, Bound);
             Assert.All(instruments.All, i => Assert.True(i.Enabled, $"{i.Name} has no listener while exporting"));
             Assert.True(EngineEventSourceEnabled());
-            Eventually.Until(() => captured.ToString().Contains("netpoll lifecycle:", StringComparison.Ordinal), "an export prints the running server's line");
+            Eventually.Until(() => Captured().Contains("netpoll lifecycle:", StringComparison.Ordinal), "an export prints the running server's line");
 
             ps.Run("Stop-NetpollServer -Name lifecycle");
             ps.Run("Disable-NetpollTelemetry");
@@ -63,7 +75,7 @@ public class TelemetryLifecycleTests
         Assert.Equal((NetpollMetricsExporter.None, TimeSpan.Zero, NetpollLogLevel.None), (status.MetricsExporter, status.Interval, status.LogLevel));
 
         // Both sinks wrote through their console libraries while they ran.
-        string text = captured.ToString();
+        string text = Captured();
         Assert.Matches(@"netpoll lifecycle: \d+ connections", text);
         Assert.Matches(@"info: Netpoll\.Engine\[1\] Server lifecycle started on ", text);
         Assert.Matches(@"info: Netpoll\.Engine\[2\] Server lifecycle stopped ", text);
