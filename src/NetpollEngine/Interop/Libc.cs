@@ -13,6 +13,13 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
     public static partial int GetRLimit(int resource, ulong* limits);
 
+    /// <summary>RLIMIT_NOFILE's soft limit now (it can change while serving: a user's ulimit, a test); null if unreadable.</summary>
+    public static ulong? OpenFileSoftLimit()
+    {
+        ulong* limits = stackalloc ulong[2];
+        return GetRLimit(RLIMIT_NOFILE, limits) == 0 ? limits[0] : null;
+    }
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
 

@@ -97,6 +97,13 @@ internal static unsafe class NativeSocket
         _ = Libc.SetSockOpt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_LINGER, &linger, 8);
     }
 
+    /// <summary>Refuses a connection just accepted, the way a closed port refuses it: closed with RST at once.</summary>
+    public static void Reset(int fd)
+    {
+        SetAbortiveClose(fd);
+        _ = Libc.Close(fd);
+    }
+
     public static void Bind(int fd, EndPoint endPoint)
     {
         SocketAddress address = endPoint.Serialize();

@@ -176,8 +176,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
             // Refusing, yet accepted, on a platform that could not stop listening: the client is refused the
             // way a closed port refuses it. (A ring accept that completes after a pause took a connection the
             // kernel completed before it, and is served like the ones the pause drained.)
-            NativeSocket.SetAbortiveClose(fd);
-            _ = Libc.Close(fd);
+            NativeSocket.Reset(fd);
             return true;
         }
 
@@ -190,8 +189,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
                 StartShedding(Errno.EMFILE);
             }
 
-            NativeSocket.SetAbortiveClose(fd);
-            _ = Libc.Close(fd);
+            NativeSocket.Reset(fd);
             _poller.Counters[PollerCounter.AcceptsShed]++;
             return true;
         }
@@ -445,12 +443,11 @@ internal sealed class Acceptor : IPollable, IPollerTask
         return fd >= _fdCeiling;
     }
 
-    private unsafe void RefreshFdCeiling()
+    private void RefreshFdCeiling()
     {
-        ulong* limits = stackalloc ulong[2];
-        if (Libc.GetRLimit(Libc.RLIMIT_NOFILE, limits) == 0)
+        if (Libc.OpenFileSoftLimit() is ulong soft)
         {
-            _fdCeiling = (int)Math.Min(limits[0] - Math.Min(limits[0], (ulong)FdReserve.Size), int.MaxValue);
+            _fdCeiling = (int)Math.Min(soft - Math.Min(soft, (ulong)FdReserve.Size), int.MaxValue);
         }
     }
 

@@ -195,8 +195,7 @@ public sealed class EventLoop : IAsyncDisposable
         if (_options.MaxConnections > 0 && _host.ConnectionCount >= _options.MaxConnections)
         {
             Interlocked.Increment(ref _rejected);
-            NativeSocket.SetAbortiveClose(fd);
-            _ = Libc.Close(fd);
+            NativeSocket.Reset(fd);
             return;
         }
 

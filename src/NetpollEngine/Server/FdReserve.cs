@@ -139,10 +139,9 @@ internal static class FdReserve
     /// where Directory.EnumerateFileSystemEntries (a string and a stat per entry) took ≈ 110 ms, a stall of every
     /// connection on the poller at each try.
     /// </remarks>
-    private static unsafe long FreeFds()
+    private static long FreeFds()
     {
-        ulong* limits = stackalloc ulong[2];
-        if (Libc.GetRLimit(Libc.RLIMIT_NOFILE, limits) != 0)
+        if (Libc.OpenFileSoftLimit() is not ulong soft)
         {
             return 0;
         }
@@ -167,7 +166,7 @@ internal static class FdReserve
         }
 
         long open = Math.Max(entries - 2, 0); // less "." and ".."
-        return (long)Math.Min(limits[0], long.MaxValue) - open;
+        return (long)Math.Min(soft, long.MaxValue) - open;
     }
 
     /// <summary>A serving loop's hold on the reserve; the last one disposed closes it.</summary>

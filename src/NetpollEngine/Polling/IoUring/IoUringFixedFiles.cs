@@ -46,8 +46,7 @@ internal sealed unsafe class IoUringFixedFiles : IDisposable
     /// </summary>
     public static IoUringFixedFiles? TryRegister(IoUringRing ring)
     {
-        ulong* limits = stackalloc ulong[2];
-        int size = Libc.GetRLimit(Libc.RLIMIT_NOFILE, limits) == 0 ? (int)Math.Min(limits[0], MaxSlots) : 1024;
+        int size = Libc.OpenFileSoftLimit() is ulong soft ? (int)Math.Min(soft, MaxSlots) : 1024;
         IoUringRsrcRegister registration = default;
         registration.Count = (uint)size;
         registration.Flags = IoUring.IORING_RSRC_REGISTER_SPARSE;
