@@ -443,19 +443,7 @@ internal sealed class LoadConnection : ConnectionHandler
     /// delays neither the schedule nor the count (a watchdog would otherwise take those requests for response timeouts).
     /// The close callback then only counts the connection closed. A connect that lost its race was never opened: not its.
     /// </summary>
-    public override void OnDisconnect(Connection connection)
-    {
-        bool opened;
-        lock (_gate)
-        {
-            opened = _opened;
-        }
-
-        if (opened)
-        {
-            SettleRequests(connection);
-        }
-    }
+    public override void OnDisconnect(Connection connection) => SettleRequests(connection);
 
     /// <summary>
     /// The server announced the close with a response read whole: the slot's next connection starts now, not after the
@@ -579,9 +567,11 @@ internal sealed class LoadConnection : ConnectionHandler
         int cursor;
         lock (_gate)
         {
-            if (_settled)
+            if (_settled || !_opened)
             {
-                return; // settled already: by OnDisconnect on the poller, or the run stopped first (what was in flight is counted as in flight at the stop, and this close is not the run's)
+                // Settled already: by OnDisconnect on the poller, or the run stopped first (what was in flight is counted as
+                // in flight at the stop, and this close is not the run's). Never opened: a connect that lost its race.
+                return;
             }
 
             _settled = true;

@@ -258,16 +258,17 @@ public sealed partial class Connection
             ReportOpened(RegistrationFailed ?? handshakeError ?? ClosedException("Connect"));
         }
 
+        // A handler that runs inline declared it never blocks, and hears of the peer's end where it heard its input: on
+        // the poller, before the close callbacks, with no ThreadPool hop (a load generator reopens from here). Any other
+        // hears it first thing in the queued callbacks.
         bool peerInitiated = registered && !handshaking && _lifecycle.Reason is CloseReason.PeerClosed or CloseReason.Error;
         if (peerInitiated && _runInline)
         {
-            // A handler that runs inline declared it never blocks, and hears of the peer's end where it heard its input:
-            // on the poller, before the close callbacks, with no ThreadPool hop (a load generator reopens from here).
             NotifyDisconnect();
-            peerInitiated = false;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.connection.RunCloseCallbacks(state.peerInitiated), (connection: this, peerInitiated), preferLocal: false);
+        bool disconnectOnPool = peerInitiated && !_runInline;
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.connection.RunCloseCallbacks(state.disconnectOnPool), (connection: this, disconnectOnPool), preferLocal: false);
     }
 
     /// <summary>The handler's OnDisconnect, once: on the poller for an inline handler, else first thing in <see cref="RunCloseCallbacks"/>.</summary>
@@ -288,10 +289,10 @@ public sealed partial class Connection
         }
     }
 
-    /// <summary>Queued once by the close path: OnDisconnect (when the peer ended it), close callbacks, then the owner.</summary>
-    private void RunCloseCallbacks(bool peerInitiated)
+    /// <summary>Queued once by the close path: OnDisconnect (when the peer ended it and the handler is not inline), close callbacks, then the owner.</summary>
+    private void RunCloseCallbacks(bool notifyDisconnect)
     {
-        if (peerInitiated)
+        if (notifyDisconnect)
         {
             NotifyDisconnect();
         }
