@@ -124,9 +124,7 @@ internal sealed unsafe class IoUringBufferRing : IDisposable
         return _buffers[bufferId];
     }
 
-    /// <summary>The first <paramref name="length"/> bytes of buffer <paramref name="bufferId"/>, as memory a reader can keep until it is recycled.</summary>
-    public Memory<byte> GetMemory(ushort bufferId, int length) => _slab.AsMemory(Offset(bufferId, length), length);
-
+    /// <summary>The first <paramref name="length"/> bytes of buffer <paramref name="bufferId"/> (tests read a raw ring's receives through it).</summary>
     public Span<byte> GetSpan(ushort bufferId, int length) => _slab.AsSpan(Offset(bufferId, length), length);
 
     /// <summary>
