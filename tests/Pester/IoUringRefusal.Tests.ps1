@@ -14,7 +14,7 @@ BeforeAll {
 }
 
 Describe 'kernel.io_uring_disabled=2' {
-    It 'runs -Backend Auto and -Backend IoUring servers and the load generator on epoll, and the servers say why' {
+    It 'runs -Backend Auto and -Backend IoUring servers and the load generator on epoll, and each says why' {
         if (-not $refusable) {
             Set-ItResult -Skipped -Because 'it sets kernel.io_uring_disabled, which needs Linux 6.6+ and root'
             return
@@ -36,12 +36,13 @@ try {
 finally {
     [System.IO.File]::WriteAllText(`$sysctl, `$before)
 }
-`$load = `$uring | Invoke-NetpollLoad -Connections 2 -Requests 200 -MessageSize 64 -Backend IoUring
+`$load = `$uring | Invoke-NetpollLoad -Connections 2 -Requests 200 -MessageSize 64 -Backend IoUring -WarningVariable loadWarned -WarningAction SilentlyContinue
 [pscustomobject]@{
     AutoBackend = "`$(`$auto.Backend)"; AutoReason = `$auto.BackendReason
     UringBackend = "`$(`$uring.Backend)"; UringReason = `$uring.BackendReason; Warning = "`$warned"
     UringReadCalls = (`$uring | Get-NetpollStats | Measure-Object ReadCalls -Sum).Sum
     Requests = `$load.Requests; Failed = `$load.RequestsFailed
+    LoadBackend = "`$(`$load.Backend)"; LoadReason = `$load.BackendReason; LoadWarning = "`$loadWarned"
 } | ConvertTo-Json -Compress
 Get-NetpollServer | Stop-NetpollServer -Force
 "@
@@ -62,8 +63,11 @@ Get-NetpollServer | Stop-NetpollServer -Force
         $seen.UringReason | Should -BeLike 'epoll: io_uring was asked for but is unavailable (DisabledBySysctl: *io_uring_disabled=2*'
         $seen.Warning | Should -BeLike "Server 'refused-uring' runs on Epoll, not io_uring: epoll: io_uring was asked for*"
         $seen.UringReadCalls | Should -BeGreaterThan 0 -Because 'epoll reads with read(2); io_uring receives into its ring with none'
-        # The generator asked for io_uring too: it falls back the same way and loads.
+        # The generator asked for io_uring too: it falls back the same way, loads, and its result and warning say so.
         $seen.Requests | Should -Be 200
         $seen.Failed | Should -Be 0
+        $seen.LoadBackend | Should -Be 'Epoll'
+        $seen.LoadReason | Should -BeLike 'epoll: io_uring was asked for but is unavailable (DisabledBySysctl: *'
+        $seen.LoadWarning | Should -BeLike 'The load generator ran on Epoll, not io_uring: epoll: io_uring was asked for*'
     }
 }
