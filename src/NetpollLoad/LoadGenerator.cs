@@ -122,6 +122,8 @@ public static class LoadGenerator
             HistogramPath = options.HistogramLogPath is { } logPath ? Path.GetFullPath(logPath) : null,
             TlsHandshakes = pollers.Sum(p => p.TlsHandshakes),
             TlsResumedHandshakes = pollers.Sum(p => p.TlsResumedHandshakes),
+            Backend = dialer.BackendInUse,
+            BackendReason = dialer.BackendReason,
         }.WithHistograms(run.Latency.Total, (run.ServiceTime ?? run.Latency).Total, run.ConnectTime.Total);
         return result with { Thresholds = [.. options.Thresholds.Select(t => t.Evaluate(result))] };
     }

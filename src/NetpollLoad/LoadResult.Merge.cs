@@ -58,6 +58,10 @@ public sealed partial record LoadResult
             Isolated = all.Any(r => r.Isolated),
             TlsHandshakes = all.Sum(r => r.TlsHandshakes),
             TlsResumedHandshakes = all.Sum(r => r.TlsResumedHandshakes),
+            Backend = all.Select(r => r.Backend).Distinct().Count() == 1 ? all[0].Backend : null,
+            BackendReason = all.Any(r => r.BackendReason is not null)
+                ? string.Join("; ", all.Select(r => r.BackendReason).OfType<string>().Distinct(StringComparer.Ordinal))
+                : null,
             Timeline = LoadTimelineAlignment.Align(all, all.Min(r => r.StartTime)),
             Nodes = all,
         }.WithHistograms(latency, service, connect);

@@ -1,3 +1,5 @@
+using Netpoll.Polling;
+
 namespace Netpoll.Load;
 
 /// <summary>
@@ -136,6 +138,15 @@ public sealed partial record LoadResult
 
     /// <summary>Of <see cref="TlsHandshakes"/>, those that resumed an earlier session (a ticket) instead of a full handshake.</summary>
     public long TlsResumedHandshakes { get; init; }
+
+    /// <summary>
+    /// The kernel API the generator's pollers ran on (<see cref="LoadOptions.Backend"/> resolved: Auto's choice, or epoll
+    /// where io_uring was asked for and refused); null for merged results that ran on different ones.
+    /// </summary>
+    public PollerBackendKind? Backend { get; init; }
+
+    /// <summary>Why the pollers ran on <see cref="Backend"/>, in the dialer's words (merged: each node's, distinct, joined by "; ").</summary>
+    public string? BackendReason { get; init; }
 
     /// <summary>The name of this part of a test that ran on several nodes (Invoke-NetpollLoad -Tag, or the node's name once merged); null when none was given.</summary>
     public string? Tag { get; init; }

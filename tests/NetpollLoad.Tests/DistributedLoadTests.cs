@@ -1,4 +1,5 @@
 using HdrHistogram;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Load.Tests;
@@ -44,6 +45,19 @@ public sealed class DistributedLoadTests
         Assert.Equal(["east", "west"], merged.Nodes.Select(n => n.Tag));
         Assert.Equal([10L, 20L], merged.Nodes.Select(n => n.Requests));
         Assert.Null(merged.Tag);
+    }
+
+    [Fact]
+    public void A_merged_result_names_its_backend_only_when_every_part_ran_on_it()
+    {
+        LoadResult OnBackend(string tag, PollerBackendKind backend, string reason) => Result(tag, Start, 10, []) with { Backend = backend, BackendReason = reason };
+        LoadResult same = LoadResult.Merge([OnBackend("east", PollerBackendKind.IoUring, "io_uring: asked for."), OnBackend("west", PollerBackendKind.IoUring, "io_uring: asked for.")]);
+        Assert.Equal(PollerBackendKind.IoUring, same.Backend);
+        Assert.Equal("io_uring: asked for.", same.BackendReason);
+
+        LoadResult mixed = LoadResult.Merge([OnBackend("east", PollerBackendKind.IoUring, "io_uring: asked for."), OnBackend("west", PollerBackendKind.Epoll, "epoll: io_uring was asked for but is unavailable (Denied: seccomp).")]);
+        Assert.Null(mixed.Backend);
+        Assert.Equal("io_uring: asked for.; epoll: io_uring was asked for but is unavailable (Denied: seccomp).", mixed.BackendReason);
     }
 
     [Fact]

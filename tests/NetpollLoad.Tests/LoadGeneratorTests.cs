@@ -40,6 +40,8 @@ public class LoadGeneratorTests
         Assert.Equal(4000, result.Requests);
         Assert.Equal(0, result.Errors);
         Assert.Equal(20, result.ConnectionsOpened);
+        Assert.Equal(backend, result.Backend); // the result says what the generator ran on, and why
+        Assert.Contains("asked for", result.BackendReason, StringComparison.Ordinal);
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 0, "the generator closed its connections");
         IReadOnlyList<PollerStats> stats = server.Loop.GetStats();
         Assert.Equal(20, stats.Sum(s => s.Accepted));

@@ -1,6 +1,7 @@
 using System.Net;
 using Netpoll.Diagnostics;
 using Netpoll.Load;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 using Netpoll.Tests.Tls;
@@ -14,15 +15,18 @@ public class TlsLoadTests
     private static TlsClientOptions TrustingTestRoot(bool resumption = true) =>
         new() { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly, SessionResumption = resumption };
 
-    [Fact]
-    public async Task Https_keep_alive_load_handshakes_once_per_connection()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Https_keep_alive_load_handshakes_once_per_connection(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), backend: backend);
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
             Target = server.EndPoint, Connections = 4, Requests = 400, Duration = TimeSpan.FromSeconds(30),
-            Pattern = LoadPattern.Http, Tls = TrustingTestRoot(),
+            Pattern = LoadPattern.Http, Tls = TrustingTestRoot(), Backend = backend,
         });
+
+        Assert.Equal(backend, result.Backend); // TLS runs on io_uring when asked (Auto keeps it on epoll)
 
         Assert.Equal("Requests", result.StopReason);
         Assert.Equal(400, result.Requests);
@@ -96,14 +100,15 @@ public class TlsLoadTests
         Assert.Equal(0, result.TlsHandshakes);
     }
 
-    [Fact]
-    public async Task A_certificate_the_client_rejects_is_a_counted_tls_error_and_the_run_stops_at_once()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_certificate_the_client_rejects_is_a_counted_tls_error_and_the_run_stops_at_once(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), backend: backend);
         var untrusting = new TlsClientOptions { TargetHost = "localhost", TrustedRoots = [TestCertificates.OtherRoot] };
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
-            Target = server.EndPoint, Connections = 2, Requests = 6, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake, Tls = untrusting,
+            Target = server.EndPoint, Connections = 2, Requests = 6, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake, Tls = untrusting, Backend = backend,
         });
 
         // No response ever came, so each slot's failed connect is its last (as a refused target's): the run ends, each try counted.

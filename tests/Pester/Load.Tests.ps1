@@ -35,8 +35,10 @@ Describe 'Invoke-NetpollLoad' {
     It 'drives the Http protocol from a separate process with -Isolated' {
         $http = Start-NetpollServer -Name 'pester-http' -Protocol Http -Port 0
         try {
-            $result = Invoke-NetpollLoad -Target "127.0.0.1:$($http.Port)" -Pattern Http -Pipeline 4 -Connections 8 -Requests 5000 -Isolated
+            $result = Invoke-NetpollLoad -Target "127.0.0.1:$($http.Port)" -Pattern Http -Pipeline 4 -Connections 8 -Requests 5000 -Isolated -Backend Epoll
             $result.Isolated | Should -BeTrue
+            $result.Backend | Should -Be 'Epoll' -Because 'what the worker ran on comes back with its result'
+            $result.BackendReason | Should -Be 'epoll: asked for.'
             $result.Requests | Should -Be 5000
             $result.Pattern | Should -Be 'Http'
             $result.ConnectionsOpened | Should -Be 8

@@ -136,6 +136,8 @@ Describe 'A LoadResult scripts can use' {
         $copy.Timeline.Count | Should -Be $measured.Timeline.Count
         $copy.Timeline[-1].Requests | Should -Be $measured.Timeline[-1].Requests
         $copy.StartTime.UtcTicks | Should -Be $measured.StartTime.UtcTicks
+        [Netpoll.Polling.PollerBackendKind] $copy.Backend | Should -Be $measured.Backend # an enum crosses as its number, as Pattern does
+        $copy.BackendReason | Should -Be $measured.BackendReason
     }
 }
 

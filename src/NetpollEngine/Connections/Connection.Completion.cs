@@ -218,6 +218,14 @@ public sealed partial class Connection
         // The send in flight holds the bytes now (they no longer count as unsent): as with a write, the flushes
         // waiting on them may go on, whoever's they are — a flush handed over from another thread included.
         CompleteFlushWaitersIfBelowMark();
+
+        // But the peer has not taken them: until the send completes whole, the write deadline runs (its check counts
+        // the bytes in flight; a short completion re-arms it, a whole one clears it). Without this a send the socket
+        // had no room for would wait in the kernel for ever, WriteTimeout or not.
+        if (_deadlines.Write == 0)
+        {
+            ArmWriteDeadline();
+        }
     }
 
     private void OnSendCompleted(in Completion completion)

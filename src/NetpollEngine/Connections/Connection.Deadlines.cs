@@ -118,7 +118,9 @@ public sealed partial class Connection
         if (write != 0 && nowMs >= write)
         {
             ClearWriteDeadline();
-            if (UnsentBytes > _options.OutputHighWaterMark)
+            // What a ring send holds counts too: its flush completed when the ring took the bytes, but the peer has
+            // not taken them, and one stuck send can hold a whole flush's output (0 on epoll and kqueue).
+            if ((long)UnsentBytes + Volatile.Read(ref _sending) > _options.OutputHighWaterMark)
             {
                 Poller.Counters[PollerCounter.Timeouts]++;
                 NetpollEventSource.Log.ConnectionTimedOut(_host.Name, Id, "write", (long)_options.WriteTimeout.TotalMilliseconds);

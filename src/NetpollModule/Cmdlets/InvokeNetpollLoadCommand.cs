@@ -248,6 +248,12 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         }
 
         LoadResultDelivery.Remember(this, result);
+        if (Backend == PollerBackendKind.IoUring && result.Backend != PollerBackendKind.IoUring)
+        {
+            // As Start-NetpollServer warns: the run is valid, but not on the kernel API asked for.
+            WriteWarning($"The load generator ran on {result.Backend}, not io_uring: {result.BackendReason}");
+        }
+
         WriteObject(result);
         if (LoadResultDelivery.FailureOf(result, ResponseTimeout) is { } failure)
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
@@ -12,9 +13,9 @@ namespace Netpoll.Tests.Protocols;
 /// <summary>HTTP mocks over real sockets: what static and dynamic routes send, and how the server behaves around them.</summary>
 public class HttpMockTests
 {
-    private static TestServer Start(HttpRouteTable routes, HttpServerOptions? options = null, int pollers = 0, HttpHandler? handler = null)
+    private static TestServer Start(HttpRouteTable routes, HttpServerOptions? options = null, int pollers = 0, HttpHandler? handler = null, PollerBackendKind backend = PollerBackendKind.Auto)
     {
-        var loopOptions = new EventLoopOptions { Connection = new ConnectionOptions { Dispatch = DispatchMode.Auto } };
+        var loopOptions = new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { Dispatch = DispatchMode.Auto } };
         if (pollers > 0)
         {
             loopOptions = loopOptions with { Pollers = pollers };
@@ -176,8 +177,9 @@ public class HttpMockTests
         Assert.Equal(3000, (await response.Content.ReadAsByteArrayAsync()).Length);
     }
 
-    [Fact]
-    public async Task A_callback_that_blocks_does_not_stop_the_poller_from_serving_others()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_callback_that_blocks_does_not_stop_the_poller_from_serving_others(PollerBackendKind backend)
     {
         using var release = new ManualResetEventSlim();
         await using TestServer server = Start(new HttpRouteTable(
@@ -188,7 +190,7 @@ public class HttpMockTests
                 return new ValueTask<HttpResponse>(HttpResponse.Text("finally"));
             }),
             HttpRoute.Static("GET /", HttpResponse.Text("free")),
-        ]), pollers: 1);
+        ]), pollers: 1, backend: backend);
         using HttpClient http = Client(server);
         Task<string> blocked = http.GetStringAsync("blocking");
 
@@ -200,8 +202,9 @@ public class HttpMockTests
         Assert.Equal("finally", await blocked);
     }
 
-    [Fact]
-    public async Task A_callback_that_throws_gets_its_client_a_500_and_the_server_serves_on()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_callback_that_throws_gets_its_client_a_500_and_the_server_serves_on(PollerBackendKind backend)
     {
         int calls = 0;
         var failures = new List<HttpRouteFailedEventArgs>();
@@ -226,7 +229,7 @@ public class HttpMockTests
         };
         handler.RouteFailed += (_, _) => throw new InvalidOperationException("a broken listener is ignored");
         using var events = new EngineEvents("RequestFailed");
-        await using TestServer server = Start(handler.Routes, handler: handler);
+        await using TestServer server = Start(handler.Routes, handler: handler, backend: backend);
         using HttpClient http = Client(server);
         foreach (string path in new[] { "sync-throw", "async-throw", "null", "bad-header" })
         {

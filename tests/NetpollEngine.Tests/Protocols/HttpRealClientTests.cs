@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Tests.Support;
 using Netpoll.Tests.Tls;
@@ -63,10 +64,11 @@ public class HttpRealClientTests
         }
     }
 
-    [Fact]
-    public async Task A_client_that_never_reads_its_responses_holds_bounded_server_memory_and_others_are_served()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_client_that_never_reads_its_responses_holds_bounded_server_memory_and_others_are_served(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new HttpHandler(Routes));
+        await using var server = TestServer.Start(new HttpHandler(Routes), BackendMatrix.Server(backend));
         using Socket greedy = await server.ConnectSocketAsync();
         greedy.ReceiveBufferSize = 4096;
         byte[] requests = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("GET /big HTTP/1.1\r\nHost: x\r\n\r\n", 64)));
@@ -96,10 +98,11 @@ public class HttpRealClientTests
         Assert.EndsWith("Hello, World!", Encoding.ASCII.GetString(await polite.ReceiveToEndAsync()), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Clients_that_reset_mid_request_mid_body_mid_callback_and_mid_response_leave_the_server_serving()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Clients_that_reset_mid_request_mid_body_mid_callback_and_mid_response_leave_the_server_serving(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new HttpHandler(Routes));
+        await using var server = TestServer.Start(new HttpHandler(Routes), BackendMatrix.Server(backend));
         string[] partials =
         [
             "GET / HTTP/1.1\r\nHo",                                                               // mid-head
@@ -135,6 +138,7 @@ public class HttpRealClientTests
 
         Assert.Equal(0, server.Loop.GetStats().Sum(s => s.Connections));
         Assert.Equal(0, server.Loop.GetStats().Sum(s => s.BufferBytes));
+        await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.ReceiveRingBytes) == 0, "every receive-ring buffer went back (io_uring)");
     }
 
     private static Task<(int ExitCode, string Output, string Error)> Curl(params string[] arguments) =>

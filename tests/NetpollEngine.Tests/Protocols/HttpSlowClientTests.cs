@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Protocols;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
@@ -16,18 +17,19 @@ public class HttpSlowClientTests
 {
     private static readonly TimeSpan HeadTimeout = TimeSpan.FromMilliseconds(400);
 
-    private static (TestServer Server, HttpHandler Handler) Start(HttpServerOptions options, DispatchMode dispatch = DispatchMode.Auto)
+    public static TheoryData<PollerBackendKind, DispatchMode> Dispatches => BackendMatrix.Cross(DispatchMode.Auto, DispatchMode.ThreadPool);
+
+    private static (TestServer Server, HttpHandler Handler) Start(PollerBackendKind backend, HttpServerOptions options, DispatchMode dispatch = DispatchMode.Auto)
     {
         var handler = new HttpHandler(HttpTestRoutes.Create(), options);
-        return (TestServer.Start(handler, new EventLoopOptions { Connection = new ConnectionOptions { Dispatch = dispatch } }), handler);
+        return (TestServer.Start(handler, new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { Dispatch = dispatch } }), handler);
     }
 
     [Theory]
-    [InlineData(DispatchMode.Auto)]
-    [InlineData(DispatchMode.ThreadPool)]
-    public async Task A_client_dripping_its_head_gets_408_and_is_closed_at_the_head_deadline(DispatchMode dispatch)
+    [MemberData(nameof(Dispatches))]
+    public async Task A_client_dripping_its_head_gets_408_and_is_closed_at_the_head_deadline(PollerBackendKind backend, DispatchMode dispatch)
     {
-        (TestServer server, HttpHandler handler) = Start(new HttpServerOptions { RequestHeadTimeout = HeadTimeout }, dispatch);
+        (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { RequestHeadTimeout = HeadTimeout }, dispatch);
         await using (server)
         {
             using Socket client = await server.ConnectSocketAsync();
@@ -45,10 +47,11 @@ public class HttpSlowClientTests
         }
     }
 
-    [Fact]
-    public async Task A_connection_that_sends_nothing_is_closed_silently_at_the_head_deadline()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_connection_that_sends_nothing_is_closed_silently_at_the_head_deadline(PollerBackendKind backend)
     {
-        (TestServer server, HttpHandler handler) = Start(new HttpServerOptions { RequestHeadTimeout = HeadTimeout });
+        (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { RequestHeadTimeout = HeadTimeout });
         await using (server)
         {
             using Socket client = await server.ConnectSocketAsync();
@@ -57,10 +60,11 @@ public class HttpSlowClientTests
         }
     }
 
-    [Fact]
-    public async Task A_kept_alive_client_idle_between_requests_longer_than_the_head_deadline_is_still_served()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_kept_alive_client_idle_between_requests_longer_than_the_head_deadline_is_still_served(PollerBackendKind backend)
     {
-        (TestServer server, HttpHandler handler) = Start(new HttpServerOptions { RequestHeadTimeout = HeadTimeout });
+        (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { RequestHeadTimeout = HeadTimeout });
         await using (server)
         {
             using Socket client = await server.ConnectSocketAsync();
@@ -75,10 +79,11 @@ public class HttpSlowClientTests
         }
     }
 
-    [Fact]
-    public async Task A_body_slower_than_the_minimum_rate_gets_408_after_the_grace_period()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_body_slower_than_the_minimum_rate_gets_408_after_the_grace_period(PollerBackendKind backend)
     {
-        (TestServer server, HttpHandler handler) = Start(new HttpServerOptions { MinBodyDataRate = 1000, MinBodyDataRateGracePeriod = TimeSpan.FromMilliseconds(300) });
+        (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { MinBodyDataRate = 1000, MinBodyDataRateGracePeriod = TimeSpan.FromMilliseconds(300) });
         await using (server)
         {
             using Socket client = await server.ConnectSocketAsync();
@@ -93,10 +98,11 @@ public class HttpSlowClientTests
         }
     }
 
-    [Fact]
-    public async Task A_body_at_the_minimum_rate_is_read_whole_however_long_it_takes()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_body_at_the_minimum_rate_is_read_whole_however_long_it_takes(PollerBackendKind backend)
     {
-        (TestServer server, HttpHandler handler) = Start(new HttpServerOptions { MinBodyDataRate = 1000, MinBodyDataRateGracePeriod = TimeSpan.FromMilliseconds(200) });
+        (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { MinBodyDataRate = 1000, MinBodyDataRateGracePeriod = TimeSpan.FromMilliseconds(200) });
         await using (server)
         {
             using Socket client = await server.ConnectSocketAsync();
@@ -114,10 +120,11 @@ public class HttpSlowClientTests
         }
     }
 
-    [Fact]
-    public async Task The_limits_can_be_turned_off()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_limits_can_be_turned_off(PollerBackendKind backend)
     {
-        (TestServer server, HttpHandler handler) = Start(new HttpServerOptions { RequestHeadTimeout = TimeSpan.Zero, MinBodyDataRate = 0 });
+        (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { RequestHeadTimeout = TimeSpan.Zero, MinBodyDataRate = 0 });
         await using (server)
         {
             using Socket client = await server.ConnectSocketAsync();

@@ -12,7 +12,10 @@ internal static class ProxyHarness
     public static TcpProxy Start(EndPoint upstream, Func<TcpProxyOptions, TcpProxyOptions>? configure = null)
     {
         var options = new TcpProxyOptions { Upstream = upstream, Pollers = 1, DialTimeout = TimeSpan.FromSeconds(5) };
-        return TcpProxy.Start(configure?.Invoke(options) ?? options);
+        options = configure?.Invoke(options) ?? options;
+        TcpProxy proxy = TcpProxy.Start(options);
+        BackendMatrix.Check(options.Backend, proxy.BackendInUse, proxy.BackendReason);
+        return proxy;
     }
 
     public static async Task<Socket> ConnectAsync(EndPoint endPoint)

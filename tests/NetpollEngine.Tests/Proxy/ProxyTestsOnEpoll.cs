@@ -2,7 +2,7 @@ using Netpoll.Polling;
 
 namespace Netpoll.Tests.Proxy;
 
-// The same tests with the proxy's pollers on epoll (Auto runs io_uring where the kernel allows it).
+// The same tests with the proxy's pollers on epoll (the base classes ask for io_uring where the kernel allows it).
 
 public sealed class ProxyForwardingOnEpollTests : ProxyForwardingTests
 {

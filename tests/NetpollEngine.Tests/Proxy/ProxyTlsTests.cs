@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Netpoll.Diagnostics;
+using Netpoll.Polling;
 using Netpoll.Proxy;
 using Netpoll.Tests.Support;
 using Netpoll.Tests.Tls;
@@ -74,30 +75,33 @@ public sealed class ProxyTlsTests : IDisposable
     }
 
     [ToolFact("openssl", "openssl")]
-    public async Task An_upstream_that_resets_mid_stream_reaches_a_tls_client_as_a_truncation_not_a_clean_close_notify()
+    public async Task An_upstream_that_resets_mid_stream_reaches_a_tls_client_as_a_truncation_not_a_clean_close_notify_on_every_backend()
     {
         // A plain client reads the failure as the stream's end after the bytes that came; a TLS client can tell a
         // complete stream (close_notify) from a cut one (a bare FIN) only if the proxy does not claim the former.
         using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options });
-        foreach (string flag in new[] { "-tls1_3", "-tls1_2" })
+        foreach (PollerBackendKind backend in BackendMatrix.Kinds)
         {
-            Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, flag, _directory, input: "request\n");
-            using (Socket server = await upstream.AcceptAsync())
+            await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options, Backend = backend });
+            foreach (string flag in new[] { "-tls1_3", "-tls1_2" })
             {
-                await server.ReceiveExactlyAsync("request\n".Length, 10_000);
-                await server.SendAsync("partial-answer"u8.ToArray());
-                await ProxyHarness.WaitUntilAcknowledgedAsync(server);
-                ProxyHarness.Reset(server);
+                Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, flag, _directory, input: "request\n");
+                using (Socket server = await upstream.AcceptAsync())
+                {
+                    await server.ReceiveExactlyAsync("request\n".Length, 10_000);
+                    await server.SendAsync("partial-answer"u8.ToArray());
+                    await ProxyHarness.WaitUntilAcknowledgedAsync(server);
+                    ProxyHarness.Reset(server);
+                }
+
+                string output = (await client).Output;
+                Assert.Contains("partial-answer", output, StringComparison.Ordinal);
+                Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"{backend} {flag}: the proxy sent close_notify after its upstream reset:\n{output}");
+                Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
             }
 
-            string output = (await client).Output;
-            Assert.Contains("partial-answer", output, StringComparison.Ordinal);
-            Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"{flag}: the proxy sent close_notify after its upstream reset:\n{output}");
-            Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+            await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.UpstreamReset) == 2, $"the proxy on {backend} counted both upstream resets");
         }
-
-        await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.UpstreamReset) == 2, "the proxy counted both upstream resets");
     }
 
     [ToolFact("openssl", "openssl")]

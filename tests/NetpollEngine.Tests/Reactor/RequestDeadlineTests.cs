@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Netpoll.Client;
 using Netpoll.Connections;
+using Netpoll.Polling;
 using Netpoll.Server;
 using Netpoll.Tests.Support;
 
@@ -11,12 +12,11 @@ namespace Netpoll.Tests.Reactor;
 public class RequestDeadlineTests
 {
     [Theory]
-    [InlineData(DispatchMode.Inline)]
-    [InlineData(DispatchMode.ThreadPool)]
-    public async Task A_passed_request_deadline_sends_the_handlers_last_words_and_closes(DispatchMode dispatch)
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task A_passed_request_deadline_sends_the_handlers_last_words_and_closes(PollerBackendKind backend, DispatchMode dispatch)
     {
         var handler = new DeadlineHandler(TimeSpan.FromMilliseconds(200), keep: false);
-        await using TestServer server = TestServer.Start(handler, new EventLoopOptions { Connection = new ConnectionOptions { Dispatch = dispatch } });
+        await using TestServer server = TestServer.Start(handler, new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { Dispatch = dispatch } });
         using Socket client = await server.ConnectSocketAsync();
         byte[] reply = await client.ReceiveToEndAsync(); // bounded: 10 s
         Assert.Equal("too slow", Encoding.ASCII.GetString(reply));
@@ -26,23 +26,25 @@ public class RequestDeadlineTests
         Assert.True(server.Loop.GetStats().Sum(s => s.Timeouts) >= 1);
     }
 
-    [Fact]
-    public async Task A_handler_that_moves_the_deadline_keeps_the_connection_until_the_next_one()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_handler_that_moves_the_deadline_keeps_the_connection_until_the_next_one(PollerBackendKind backend)
     {
         var handler = new DeadlineHandler(TimeSpan.FromMilliseconds(100), keep: true);
-        await using TestServer server = TestServer.Start(handler);
+        await using TestServer server = TestServer.Start(handler, BackendMatrix.Server(backend));
         using Socket client = await server.ConnectSocketAsync();
         byte[] reply = await client.ReceiveToEndAsync();
         Assert.Equal("too slow", Encoding.ASCII.GetString(reply)); // written by the second firing, which closes
         Assert.Equal(2, handler.Fired);
     }
 
-    [Fact]
-    public async Task A_cleared_deadline_never_fires()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_cleared_deadline_never_fires(PollerBackendKind backend)
     {
         // Armed and cleared inside one request, so a slow machine cannot let it pass before the clear.
         var handler = new DeadlineHandler(TimeSpan.FromMilliseconds(100), keep: false) { ArmOnConnect = false, ArmThenClearOnRequest = true };
-        await using TestServer server = TestServer.Start(handler);
+        await using TestServer server = TestServer.Start(handler, BackendMatrix.Server(backend));
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync("x"u8.ToArray());
         Assert.Equal("x", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(1)));
@@ -53,11 +55,12 @@ public class RequestDeadlineTests
         Assert.Null(handler.Closed);
     }
 
-    [Fact]
-    public async Task A_dialed_connection_closes_at_its_request_deadline()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_dialed_connection_closes_at_its_request_deadline(PollerBackendKind backend)
     {
-        await using TestServer server = TestServer.Start(c => default);
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1 });
+        await using TestServer server = TestServer.Start(c => default, BackendMatrix.Server(backend));
+        await using var dialer = BackendMatrix.Dialer(backend);
         Connection connection = await dialer.ConnectAsync(server.EndPoint);
         connection.SetRequestDeadline(TimeSpan.FromMilliseconds(100));
         await TestServer.Eventually(() => !connection.IsActive, "the dialed connection closed");

@@ -106,4 +106,39 @@ public class TimeoutTests
         Assert.Equal(CloseReason.WriteTimeout, closed.Reason);
         Assert.True(server.Loop.GetStats().Sum(s => s.WaitedFlushes) >= 1);
     }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Dispatch), MemberType = typeof(BackendMatrix))]
+    public async Task One_large_flush_to_a_peer_that_never_reads_closes_the_connection_at_the_write_timeout(PollerBackendKind backend, DispatchMode dispatch)
+    {
+        // One flush, then nothing more to write: on io_uring the whole output can sit in one ring send (whose flush has
+        // completed), and the deadline must still see those bytes as not taken by the peer.
+        var closed = new TaskCompletionSource<CloseReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        byte[] block = new byte[1024 * 1024];
+        await using var server = TestServer.Start(async c =>
+        {
+            c.AddCloseCallback(closing => closed.TrySetResult(closing.CloseReason));
+            c.Reader.Skip(c.Reader.Length);
+            for (int i = 0; i < 16; i++)
+            {
+                c.Writer.WriteBinary(block); // far more than the socket buffers hold
+            }
+
+            try
+            {
+                await c.Writer.FlushAsync();
+            }
+            catch (ConnectionClosedException)
+            {
+                // epoll: the flush itself waited and failed at the deadline
+            }
+        }, new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { WriteTimeout = TimeSpan.FromMilliseconds(300), Dispatch = dispatch } });
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await client.ConnectAsync(server.EndPoint);
+        await client.SendAsync(new byte[1]);
+
+        CloseReason reason = await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CloseReason.WriteTimeout, reason);
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 0 && server.Loop.GetBufferStatistics().RentedBlocks == 0, "the connection and its 16 MiB are gone");
+    }
 }

@@ -100,13 +100,14 @@ public class TlsDialerTests
         await TestServer.Eventually(() => Count(dialer, PollerCounter.TlsFailedCertificate) == 1, "the dialer counted the refusal");
     }
 
-    [Fact]
-    public async Task A_server_that_never_answers_fails_the_connect_at_the_handshake_timeout()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_never_answers_fails_the_connect_at_the_handshake_timeout(PollerBackendKind backend)
     {
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         silent.Listen(4); // accepts in the kernel, never speaks
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { HandshakeTimeout = TimeSpan.FromMilliseconds(300) } });
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { HandshakeTimeout = TimeSpan.FromMilliseconds(300) } });
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TlsHandshakeTimeoutException error = await Assert.ThrowsAsync<TlsHandshakeTimeoutException>(() => dialer.ConnectAsync(silent.LocalEndPoint!));
         Assert.InRange(clock.ElapsedMilliseconds, 250, 8000);
@@ -114,8 +115,9 @@ public class TlsDialerTests
         Assert.Equal(1, Count(dialer, PollerCounter.TlsFailedTimeout));
     }
 
-    [Fact]
-    public async Task A_server_that_closes_mid_handshake_fails_the_connect_clearly()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_closes_mid_handshake_fails_the_connect_clearly(PollerBackendKind backend)
     {
         using var rude = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         rude.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -127,20 +129,21 @@ public class TlsDialerTests
             _ = await accepted.ReceiveAsync(hello, SocketFlags.None);
             accepted.Shutdown(SocketShutdown.Both);
         });
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting });
         AuthenticationException error = await Assert.ThrowsAsync<AuthenticationException>(() => dialer.ConnectAsync(rude.LocalEndPoint!));
         Assert.Contains("closed the connection before the handshake completed", error.Message, StringComparison.Ordinal);
         await closer.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, Count(dialer, PollerCounter.TlsFailedPeerClosed));
     }
 
-    [Fact]
-    public async Task Canceling_a_connect_during_the_handshake_ends_it_at_once()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Canceling_a_connect_during_the_handshake_ends_it_at_once(PollerBackendKind backend)
     {
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         silent.Listen(4);
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { HandshakeTimeout = TimeSpan.FromSeconds(30) } });
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { HandshakeTimeout = TimeSpan.FromSeconds(30) } });
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dialer.ConnectAsync(silent.LocalEndPoint!, cancellationToken: cts.Token));

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Interop;
+using Netpoll.Polling;
 using Netpoll.Tests.Support;
 
 namespace Netpoll.Tests.Tls;
@@ -13,11 +14,12 @@ namespace Netpoll.Tests.Tls;
 /// </summary>
 public class TlsErrorQueueTests
 {
-    [Fact]
-    public async Task An_OpenSSL_error_an_inline_handler_left_on_the_poller_thread_does_not_fail_the_next_record()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_OpenSSL_error_an_inline_handler_left_on_the_poller_thread_does_not_fail_the_next_record(PollerBackendKind backend)
     {
         var handler = new ErrorLeavingEcho();
-        await using TestServer server = TlsTestServer.Start(handler, dispatch: DispatchMode.Inline);
+        await using TestServer server = TlsTestServer.Start(handler, dispatch: DispatchMode.Inline, backend: backend);
         using Socket socket = await server.ConnectSocketAsync();
         var halving = new HalvingStream(new NetworkStream(socket));
         await using var ssl = new SslStream(halving);

@@ -52,6 +52,18 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
         ArmWake();
     }
 
+    /// <summary>Receive slabs kept for good because a drain ended with operations still in the kernel (0 unless a stop went wrong).</summary>
+    internal static int AbandonedSlabs
+    {
+        get
+        {
+            lock (s_abandoned)
+            {
+                return s_abandoned.Count;
+            }
+        }
+    }
+
     public override string Name => "io_uring";
 
     public override PollerBackendKind Kind => PollerBackendKind.IoUring;
@@ -122,8 +134,17 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
             count += _ring.Reap(_completions.AsSpan(count));
         }
 
+        if (_ring.CompletionsOverflowed)
+        {
+            // The kernel keeps what did not fit (FEAT_NODROP) and the next enter flushes it: nothing is lost.
+            OverflowedTurns++;
+        }
+
         return count;
     }
+
+    /// <summary>Loop turns that ended with completions still waiting in the kernel's overflow list (a CQ too small for a burst). Poller thread.</summary>
+    internal long OverflowedTurns { get; private set; }
 
     public override void Dispatch(int count, Poller poller)
     {
