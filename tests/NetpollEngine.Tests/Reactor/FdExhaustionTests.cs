@@ -31,16 +31,8 @@ public class FdExhaustionTests
     [MemberData(nameof(BackendsAndFreeFds))]
     public async Task Out_of_fds_the_server_sheds_waiting_clients_at_once_keeps_serving_lets_the_pool_add_a_thread_and_accepts_again_when_fds_free_up(PollerBackendKind backend, int leftFree)
     {
-        // Earlier tests' unreachable sockets close in finalizers: let them close now, not inside the full table.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-
-        ulong original = ProcessResources.SoftFdLimit;
-        var filler = new List<int>();
-        try
+        await AtALoweredFdLimitAsync(async filler =>
         {
-            ProcessResources.SoftFdLimit = (ulong)ProcessResources.OpenFds + Headroom;
             var echo = new EchoHandler();
             await using var server = TestServer.Start(echo, new EventLoopOptions { Backend = backend, Pollers = 1 });
             var first = new List<Socket>();
@@ -53,7 +45,7 @@ public class FdExhaustionTests
 
             // Sockets for the next clients exist before the table fills: connect() needs no new fd.
             var late = Enumerable.Range(0, Clients).Select(_ => new Socket(SocketType.Stream, ProtocolType.Tcp)).ToList();
-            filler = ProcessResources.FillFds(leftFree, Headroom);
+            filler.AddRange(ProcessResources.FillFds(leftFree, Headroom));
             // (a) Every client is reset now, while fds are still out, not served after a pause or left hanging (the
             // reset can come before the connect has reported success).
             foreach (Socket s in late)
@@ -111,12 +103,7 @@ public class FdExhaustionTests
             Assert.Equal(2 * Clients, server.Loop.GetStats().Single().Accepted);
             Assert.Equal(Clients, server.Loop.GetStats().Single().AcceptsShed);
             first.Concat(late).Concat(again).ToList().ForEach(s => s.Dispose());
-        }
-        finally
-        {
-            ProcessResources.CloseFds(filler);
-            ProcessResources.SoftFdLimit = original;
-        }
+        });
 
         Assert.Equal(0, FdReserve.HeldCount); // the last server stopped: the reserve is closed
     }
@@ -130,20 +117,13 @@ public class FdExhaustionTests
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Clients_coming_and_going_at_the_fd_limit_do_not_make_the_acceptor_count_the_fd_table_every_few_milliseconds(PollerBackendKind backend)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-
-        ulong original = ProcessResources.SoftFdLimit;
-        var filler = new List<int>();
-        try
+        await AtALoweredFdLimitAsync(async filler =>
         {
-            ProcessResources.SoftFdLimit = (ulong)ProcessResources.OpenFds + Headroom;
             await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Pollers = 1 });
 
             // 24 free: a round's first clients are served (each takes two fds, its socket and the accepted one), and the
             // accept that leaves 16 or fewer free is shed, which releases the reserve.
-            filler = ProcessResources.FillFds(FdReserve.Size + 8, Headroom);
+            filler.AddRange(ProcessResources.FillFds(FdReserve.Size + 8, Headroom));
             long countsBefore = FdReserve.Counts;
             var churn = Stopwatch.StartNew();
             int rounds = 0;
@@ -180,12 +160,7 @@ public class FdExhaustionTests
             using Socket again = await server.ConnectSocketAsync();
             await again.SendAsync(new byte[] { 3 });
             Assert.Equal(3, (await again.ReceiveExactlyAsync(1))[0]);
-        }
-        finally
-        {
-            ProcessResources.CloseFds(filler);
-            ProcessResources.SoftFdLimit = original;
-        }
+        });
     }
 
     /// <summary>
@@ -215,6 +190,32 @@ public class FdExhaustionTests
         Assert.Equal(0, other.Loop.GetStats().Single().AcceptsShed);
         Assert.False(FdReserve.IsReleased);
         Assert.Equal(FdReserve.Size, FdReserve.HeldCount);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> with the soft fd limit lowered to the fds open plus <see cref="Headroom"/>: a server it
+    /// starts then reads the limit it fills the table to. The fds it fills (it adds them to the list it is given) are
+    /// closed, and the limit restored, after it.
+    /// </summary>
+    private static async Task AtALoweredFdLimitAsync(Func<List<int>, Task> test)
+    {
+        // Earlier tests' unreachable sockets close in finalizers: let them close now, not inside the full table.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        ulong original = ProcessResources.SoftFdLimit;
+        var filler = new List<int>();
+        try
+        {
+            ProcessResources.SoftFdLimit = (ulong)ProcessResources.OpenFds + Headroom;
+            await test(filler);
+        }
+        finally
+        {
+            ProcessResources.CloseFds(filler);
+            ProcessResources.SoftFdLimit = original;
+        }
     }
 
     private static string Describe(TestServer server)

@@ -24,19 +24,11 @@ public class BusyThreadPoolConnectTimeTests
         // the one waiting for the pool.
         EventLoopOptions inline = BackendMatrix.Server(backend) with { Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } };
         await using var server = TestServer.Start(ShortKeepAliveRateTests.ClosingEvery(1), inline);
-        Task<LoadResult> running = LoadGenerator.RunAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
+        LoadResult result = await ThreadPoolStarver.RunStarvedAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
         {
             Rate = 200,
             Duration = TimeSpan.FromSeconds(2),
-        });
-
-        // Every pool thread, and those the pool adds while it is starved, sleeps through the run; woken when the run is
-        // over, so the next test does not start starved.
-        LoadResult result;
-        using (new ThreadPoolStarver(Blocked))
-        {
-            result = await running.WaitAsync(TimeSpan.FromSeconds(60));
-        }
+        }, Blocked);
 
         // Before the connect was timed on the poller, the reopens' times were the pool's wait: p50 5–8 s, p99 6–9 s. Timed
         // where it completes, a loopback connect is 0.1 ms at p50 and 1–60 ms at p99 (the run's first connects, and a
