@@ -53,13 +53,14 @@ internal sealed class LoadConnection : ConnectionHandler
     private bool _settled;               // _gate: its requests are counted for good (closed, or in flight at the run's stop); nothing counts after
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
+    private long _connectedAt;           // when the TCP connect completed (OnPrepare, on the poller): Open times the connect to it
 
     /// <param name="cursor">Where on the request wheel to start: the closed connection's place when this one replaces it; null for the connection's own start.</param>
     /// <param name="backoff">The slot's wait before its next connect, which this connection's close updates.</param>
     /// <param name="raced">One attempt of a race over a name's addresses (see <see cref="LoadConnector"/>): its caller opens it if it won. Otherwise it opens itself when it connects.</param>
     /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it opens.</param>
-    /// <param name="connectStarted">Handshake pattern: when the connect began (a Stopwatch timestamp), which is when its one request, already taken from the budget, was due.</param>
-    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, ReconnectBackoff backoff, bool raced, bool reopen, long connectStarted = 0)
+    /// <param name="connectStarted">When the connect began (a Stopwatch timestamp): the connect time runs from it, and the Handshake pattern's one request, already taken from the budget, was due then.</param>
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, ReconnectBackoff backoff, bool raced, bool reopen, long connectStarted)
     {
         _raced = raced;
         _reopen = reopen;
@@ -109,13 +110,17 @@ internal sealed class LoadConnection : ConnectionHandler
     }
 
     /// <summary>
-    /// Counts the connection open, watches for its close, and lets it send. Once, before the connect returns to its caller,
-    /// so a ramp that has finished has counted every connection it opened; a connection that closed meanwhile runs its close
-    /// callback at once.
+    /// Counts the connection open (with its connect time), watches for its close, and lets it send. Once, before the connect
+    /// returns to its caller, so a ramp that has finished has counted every connection it opened; a connection that closed
+    /// meanwhile runs its close callback at once.
     /// </summary>
     private void Open(Connection connection)
     {
         _connection = connection;
+
+        // To the TCP connect's completion, seen on the poller: not to where the connect's caller resumes (on the thread pool,
+        // which a busy pool delays by its backlog), nor to the TLS handshake's end (a TLS connection opens after it).
+        _run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(_connectStarted, _connectedAt).TotalNanoseconds);
         if (_reopen)
         {
             // Here, not where the connect's caller resumes: that waits for the thread pool, and a run that ends while the
@@ -140,6 +145,9 @@ internal sealed class LoadConnection : ConnectionHandler
             FlushWithoutWaiting(connection);
         }
     }
+
+    /// <summary>The TCP connect completed (poller thread, before any TLS handshake): the connect time ends here. Every attempt of a race gets it; only the winner's is recorded, when it opens.</summary>
+    public override void OnPrepare(Connection connection) => _connectedAt = Stopwatch.GetTimestamp();
 
     public override ValueTask OnConnectAsync(Connection connection)
     {

@@ -192,10 +192,8 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, cursor, backoff, raced, reopen, requestTaken ? started : 0)).ConfigureAwait(false);
-            run.ConnectTime.Record((long)Stopwatch.GetElapsedTime(started).TotalNanoseconds);
-
-            handler.Opened(connection);
+            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, cursor, backoff, raced, reopen, started)).ConfigureAwait(false);
+            handler.Opened(connection); // a race's winner is opened (and its connect time recorded) here, the others opened themselves
             return handler;
         }
         catch (Exception ex) when ((ex is OperationCanceledException && stop.IsCancellationRequested) || (ex is ObjectDisposedException && run.Stopping))

@@ -77,6 +77,7 @@ internal sealed class LoadRun
     /// </summary>
     public LatencyRecorder? ServiceTime { get; }
 
+    /// <summary>Each opened connection's TCP connect, from its start to its completion on the poller (a TLS handshake is not in it).</summary>
     public LatencyRecorder ConnectTime { get; } = new();
 
     /// <summary>One progress sample per interval, kept for the result's timeline. Progress loop only.</summary>

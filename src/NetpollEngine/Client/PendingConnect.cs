@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Netpoll.Connections;
@@ -164,7 +165,32 @@ internal sealed class PendingConnect : IPollable, IPollerTask
                 _result.TrySetException(error);
             }
         };
+        Prepare(connection);
         connection.RegisterOnPoller();
+    }
+
+    /// <summary>
+    /// The handler's OnPrepare, as on a server: on the poller, as soon as the TCP connect completed, before registration and
+    /// any TLS handshake (a load generator times the connect here, not where the dialer's caller resumes on the ThreadPool).
+    /// One that throws closes the connection, and the connect fails with what it threw.
+    /// </summary>
+    private void Prepare(Connection connection)
+    {
+        if (_handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _handler.OnPrepare(connection);
+        }
+        catch (Exception ex)
+        {
+            Trace.TraceWarning($"netpoll: OnPrepare failed, closing connection {connection.Id} to {NativeSocket.Describe(_remote)}: {ex.Message}");
+            _result.TrySetException(ex); // first: the close that follows reports only that the connection closed
+            connection.RequestClose(CloseReason.HandlerError);
+        }
     }
 
     private void Fail(Exception error)

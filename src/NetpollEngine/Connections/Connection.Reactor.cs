@@ -123,9 +123,10 @@ public sealed partial class Connection
             return true;
         }
 
-        if (_handler is not null)
+        if (_handler is not null && !_lifecycle.IsCloseRequested)
         {
-            // OnConnect runs before any OnRequest: it takes the dispatch slot first.
+            // OnConnect runs before any OnRequest: it takes the dispatch slot first. Not for a connection closed before it
+            // registered (its OnPrepare threw or closed it): the close path runs next, and the handler hears only of that.
             _lifecycle.StartFirstDispatch();
             StartHandler();
         }

@@ -21,7 +21,11 @@ public abstract class ConnectionHandler
     /// </summary>
     public virtual bool NeverBlocks => false;
 
-    /// <summary>On the poller thread, right after accept and before registration. Keep it short.</summary>
+    /// <summary>
+    /// On the poller thread, right after accept (a dialed connection: as soon as its TCP connect completed, before any
+    /// TLS handshake) and before registration. Keep it short. If it throws, the connection is closed
+    /// (<see cref="CloseReason.HandlerError"/>); a dialer's connect then fails with what it threw.
+    /// </summary>
     public virtual void OnPrepare(Connection connection)
     {
     }

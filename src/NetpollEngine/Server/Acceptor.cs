@@ -16,9 +16,12 @@ namespace Netpoll.Server;
 /// process. Both backends watch the listener by readiness then and accept synchronously (a ring accept reserves
 /// its fd before it waits, so one armed at the limit fails at once and would spin). On a growing timer (10 ms to
 /// 1 s) it takes the reserve back, once the process has that much free again, and serves. If even the released
-/// reserve is taken by others, accept pauses until the timer instead of spinning. Paused on request
-/// (<see cref="SetAcceptingAsync"/>), it takes what the kernel has already queued and then the socket stops
-/// listening, so the kernel refuses connection attempts.
+/// reserve is taken by others, accept pauses until the timer instead of spinning. The timer keeps growing across
+/// spells that follow each other (clients coming and going at the limit run it short again soon after each restore):
+/// it starts again at 10 ms only once the acceptor has served for <see cref="CalmMs"/> since the last spell ended, so
+/// the restore's count of the fd table (≈ 15 ms on the poller at 19,000 fds) runs at most about once a second.
+/// Paused on request (<see cref="SetAcceptingAsync"/>), it takes what the kernel has already queued and then the
+/// socket stops listening, so the kernel refuses connection attempts.
 /// </summary>
 internal sealed class Acceptor : IPollable, IPollerTask
 {
@@ -30,13 +33,17 @@ internal sealed class Acceptor : IPollable, IPollerTask
     private const int AcceptsInFlight = 64;
     private const int MinBackoffMs = 10;
     private const int MaxBackoffMs = 1000;
+    // Served this long since the last back-off ended without another: out of the trouble, the next back-off starts at
+    // MinBackoffMs again. Sooner, it is the same trouble coming back, and the wait goes on doubling from the last one.
+    private const int CalmMs = MaxBackoffMs;
 
     private readonly EventLoop _loop;
     private readonly NetpollListener _listener;
     private readonly Poller _poller;
     private readonly CompletionBackend? _ring;
     private ulong _token;
-    private int _backoffMs;
+    private int _backoffMs;           // the last back-off's wait (0: none yet); it grows while the trouble lasts (NextBackoffMs)
+    private long _servingSinceMs;     // Environment.TickCount64 when the last back-off ended and the acceptor served again
     private int _accepting;           // completion backend: accepts in flight
     private bool _pausedForFds;       // not accepting until OnDeadline: out of memory, or out of fds with the reserve released
     // Out of fds: this acceptor released the FdReserve, sheds what it accepts, watches the listener by readiness
@@ -148,6 +155,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
             {
                 _shedding = false;
                 _pausedForFds = false;
+                _servingSinceMs = Environment.TickCount64;
                 RefreshFdCeiling();
                 Serve();
                 return;
@@ -164,6 +172,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
         if (_pausedForFds)
         {
             _pausedForFds = false;
+            _servingSinceMs = Environment.TickCount64;
             Serve();
         }
     }
@@ -194,7 +203,6 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return true;
         }
 
-        _backoffMs = 0;
         _poller.Counters[PollerCounter.Accepted]++;
         _loop.OnAccepted(fd, _listener);
         return true;
@@ -383,6 +391,14 @@ internal sealed class Acceptor : IPollable, IPollerTask
         }
     }
 
+    /// <summary>
+    /// The wait of a back-off that starts now: <see cref="MinBackoffMs"/> for the first, or once the acceptor has served
+    /// <see cref="CalmMs"/> since the last one ended; else double the last (at most <see cref="MaxBackoffMs"/>). Not reset
+    /// by an accepted connection: near the fd limit a few are served after every restore, and the next one runs short again.
+    /// </summary>
+    private int NextBackoffMs() =>
+        _backoffMs == 0 || Environment.TickCount64 - _servingSinceMs >= CalmMs ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
+
     private static bool IsOutOfFds(int errno) => errno == Errno.EMFILE || errno == Errno.ENFILE;
 
     /// <summary>
@@ -393,7 +409,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
     {
         _shedding = true;
         FdReserve.Release();
-        _backoffMs = _backoffMs == 0 ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
+        _backoffMs = NextBackoffMs();
         _poller.Counters[PollerCounter.AcceptBackoffs]++;
         Watch(true);
         ScheduleDeadline();
@@ -458,7 +474,7 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return; // another accept in flight met the same limit: one pause
         }
 
-        _backoffMs = _backoffMs == 0 ? MinBackoffMs : Math.Min(_backoffMs * 2, MaxBackoffMs);
+        _backoffMs = NextBackoffMs();
         _pausedForFds = true;
         _poller.Counters[PollerCounter.AcceptBackoffs]++;
         Watch(false);

@@ -133,4 +133,66 @@ public class DialerTests
         c.Close();
         anchor.Close();
     }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_dialed_connections_handler_is_prepared_on_the_poller_as_the_connect_completes_then_connected(PollerBackendKind backend)
+    {
+        await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
+        var handler = new CallOrderHandler();
+        Connection c = await dialer.ConnectAsync(server.EndPoint, handler);
+        await TestServer.Eventually(() => handler.Calls.Count == 2, "OnPrepare and OnConnect ran");
+        Assert.Equal(["prepare", "connect"], handler.Calls);
+        Assert.StartsWith("netpoll-poller", handler.PreparedOn, StringComparison.Ordinal);
+        c.Close();
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_handler_whose_OnPrepare_throws_fails_the_connect_with_what_it_threw_and_leaves_no_connection(PollerBackendKind backend)
+    {
+        await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
+        var handler = new CallOrderHandler { ThrowOnPrepare = true };
+        InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(() => dialer.ConnectAsync(server.EndPoint, handler));
+        Assert.Equal("prepare failed", error.Message);
+        await TestServer.Eventually(() => dialer.ConnectionCount == 0, "the connection is closed");
+        Assert.DoesNotContain("connect", handler.Calls);
+
+        // The dialer goes on: the next connect is served.
+        Connection c = await dialer.ConnectAsync(server.EndPoint);
+        c.Writer.WriteString("ok");
+        await c.Writer.FlushAsync();
+        Assert.Equal("ok", System.Text.Encoding.ASCII.GetString((await c.Reader.NextAsync(2)).Span));
+        c.Close();
+    }
+
+    /// <summary>Records its calls in order, and the thread OnPrepare ran on.</summary>
+    private sealed class CallOrderHandler : ConnectionHandler
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Calls { get; } = new();
+
+        public string? PreparedOn { get; private set; }
+
+        public bool ThrowOnPrepare { get; init; }
+
+        public override void OnPrepare(Connection connection)
+        {
+            PreparedOn = Thread.CurrentThread.Name;
+            Calls.Enqueue("prepare");
+            if (ThrowOnPrepare)
+            {
+                throw new InvalidOperationException("prepare failed");
+            }
+        }
+
+        public override ValueTask OnConnectAsync(Connection connection)
+        {
+            Calls.Enqueue("connect");
+            return default;
+        }
+
+        public override ValueTask OnRequestAsync(Connection connection) => default;
+    }
 }

@@ -81,6 +81,25 @@ public class DispatchContractTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_connection_whose_OnPrepare_throws_is_closed_without_OnConnect_and_its_close_callbacks_run(PollerBackendKind backend)
+    {
+        var events = new List<string>();
+        var handler = new RecordingHandler(events, throwOnPrepare: true);
+        await using var server = TestServer.Start(handler, BackendMatrix.Server(backend));
+        using (Socket client = await server.ConnectSocketAsync())
+        {
+            Assert.Equal(0, await client.ReceiveAsync(new byte[1], SocketFlags.None)); // closed by the server
+        }
+
+        await TestServer.Eventually(() => { lock (events) { return events.Contains("close-callback"); } }, "the close callback ran");
+        lock (events)
+        {
+            Assert.Equal(["prepare", "close-callback"], events);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task An_inline_handler_hears_the_peers_end_once_on_the_poller_before_the_close_callbacks_and_its_throw_is_contained(PollerBackendKind backend)
     {
         // OnDisconnect runs in the close path itself for an inline handler: a throw there must not take the poller (or
@@ -111,7 +130,7 @@ public class DispatchContractTests
         }
     }
 
-    private sealed class RecordingHandler(List<string> events, bool throwOnDisconnect = false) : ConnectionHandler
+    private sealed class RecordingHandler(List<string> events, bool throwOnDisconnect = false, bool throwOnPrepare = false) : ConnectionHandler
     {
         private void Add(string e)
         {
@@ -125,6 +144,10 @@ public class DispatchContractTests
         {
             Add("prepare");
             connection.AddCloseCallback(_ => Add("close-callback"));
+            if (throwOnPrepare)
+            {
+                throw new InvalidOperationException("a handler bug in OnPrepare");
+            }
         }
 
         public override ValueTask OnConnectAsync(Connection connection)

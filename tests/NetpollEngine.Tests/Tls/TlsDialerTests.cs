@@ -31,6 +31,36 @@ public class TlsDialerTests
     }
 
     [Fact]
+    public async Task A_dialed_connections_handler_is_prepared_before_the_handshake_and_connected_after_it()
+    {
+        await using TestServer server = TlsTestServer.Start(new EchoHandler());
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        var handler = new HandshakeWitness();
+        Connection c = await dialer.ConnectAsync(server.EndPoint, handler);
+        await TestServer.Eventually(() => handler.Seen.Count == 2, "OnPrepare and OnConnect ran");
+        Assert.Equal(["prepare: before the handshake", "connect: after the handshake"], handler.Seen);
+        c.Close();
+    }
+
+    /// <summary>Notes what each call saw of the TLS handshake (GetTlsInfo is null until it completes).</summary>
+    private sealed class HandshakeWitness : ConnectionHandler
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Seen { get; } = new();
+
+        public override void OnPrepare(Connection connection) => Seen.Enqueue($"prepare: {Describe(connection)}");
+
+        public override ValueTask OnConnectAsync(Connection connection)
+        {
+            Seen.Enqueue($"connect: {Describe(connection)}");
+            return default;
+        }
+
+        public override ValueTask OnRequestAsync(Connection connection) => default;
+
+        private static string Describe(Connection connection) => connection.GetTlsInfo() is null ? "before the handshake" : "after the handshake";
+    }
+
+    [Fact]
     public async Task A_certificate_for_another_host_fails_with_a_name_mismatch()
     {
         await using TestServer server = TlsTestServer.Start(new EchoHandler());

@@ -22,19 +22,11 @@ public class BusyThreadPoolRateTests
         // The server shares the process: it answers on its pollers too, or it would be the one waiting for the pool.
         EventLoopOptions inline = BackendMatrix.Server(backend) with { Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } };
         await using var server = TestServer.Start(ShortKeepAliveRateTests.ClosingEvery(3), inline);
-        Task<LoadResult> running = LoadGenerator.RunAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
+        LoadResult result = await ThreadPoolStarver.RunStarvedAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
         {
             Rate = 1000,
             Duration = TimeSpan.FromSeconds(2),
-        });
-
-        // Every pool thread, and those the pool adds while it is starved, sleeps through the run; the run's own end waits
-        // for the pool, not its requests. Woken when the run is over, so the next test does not start starved.
-        LoadResult result;
-        using (new ThreadPoolStarver(Blocked))
-        {
-            result = await running.WaitAsync(TimeSpan.FromSeconds(60));
-        }
+        }, Blocked);
 
         // Before the reopen path left the pool: 495 of 2,001 sent, and 9 in a run that began starved.
         Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");

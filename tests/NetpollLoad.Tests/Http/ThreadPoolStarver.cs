@@ -20,6 +20,19 @@ internal sealed class ThreadPoolStarver : IDisposable
 
     public void Dispose() => _released = true;
 
+    /// <summary>
+    /// Runs a load test with the pool starved from its start (for up to <paramref name="longest"/>): the run's own end
+    /// waits for the pool, not its requests. The pool is woken once the run is over.
+    /// </summary>
+    public static async Task<LoadResult> RunStarvedAsync(LoadOptions options, TimeSpan longest)
+    {
+        Task<LoadResult> running = LoadGenerator.RunAsync(options);
+        using (new ThreadPoolStarver(longest))
+        {
+            return await running.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
     private void Sleep(TimeSpan longest)
     {
         long until = Environment.TickCount64 + (long)longest.TotalMilliseconds;

@@ -50,19 +50,11 @@ public class UnannouncedCloseRateTests
             },
         };
         await using var server = TestServer.Start(ending == ServerEnding.IdleTimeout ? KeepingAlive() : EndingEvery(3, reset: ending == ServerEnding.Reset), options);
-        Task<LoadResult> running = LoadGenerator.RunAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: Connections) with
+        LoadResult result = await ThreadPoolStarver.RunStarvedAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: Connections) with
         {
             Rate = 1000,
             Duration = TimeSpan.FromSeconds(2),
-        });
-
-        // Every pool thread, and those the pool adds while it is starved, sleeps through the run; the run's own end waits
-        // for the pool, not its requests. Woken when the run is over, so the next test does not start starved.
-        LoadResult result;
-        using (new ThreadPoolStarver(Blocked))
-        {
-            result = await running.WaitAsync(TimeSpan.FromSeconds(60));
-        }
+        }, Blocked);
 
         Assert.InRange(result.RequestsScheduled!.Value, 1990, 2001);
         ShortKeepAliveRateTests.AssertScheduleAccounted(result);
