@@ -134,7 +134,19 @@ public class TelemetryLifecycleTests
     {
         using var ps = new PowerShellSession();
         using var capture = new TelemetryLogCapture();
-        NetpollTelemetryStatus status = ps.Single<NetpollTelemetryStatus>("Enable-NetpollTelemetry -LogLevel Error -PassThru");
+        TextWriter console = Console.Out;
+        Console.SetOut(TextWriter.Null);
+        NetpollTelemetryStatus status;
+        try
+        {
+            // Both sinks, so this test loads OpenTelemetry itself (logging alone does not; alone, it failed on that).
+            status = ps.Single<NetpollTelemetryStatus>("Enable-NetpollTelemetry -MetricsExporter Console -Interval 30 -LogLevel Error -PassThru");
+        }
+        finally
+        {
+            ProcessTelemetry.Disable();
+            Console.SetOut(console);
+        }
 
         Assert.Equal("Netpoll.Telemetry", status.LoadContext);
         Assert.Equal(Path.GetFullPath(TelemetryTestArtifacts.StagedTelemetryFolder), Path.GetFullPath(status.SinksPath));
