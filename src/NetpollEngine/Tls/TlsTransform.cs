@@ -28,7 +28,8 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     private const int PlaintextReadSize = 16 * 1024; // one TLS record
     private const int MaxWritePerCall = 64 * 1024;   // at most four records per SSL_write, so the encode budget holds
     private const int RecordHeaderSize = 5;          // type, version, length (RFC 8446 §5.1)
-    private const byte HandshakeRecord = 0x16;       // the content type of a ClientHello's record
+    private const byte HandshakeRecord = 0x16;       // the content type of a hello's record
+    private const byte AlertRecord = 0x15;           // a server may refuse a ClientHello with an alert
 
     [ThreadStatic]
     private static TlsTransform? t_active;
@@ -62,7 +63,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     private string? _failureMessage;
     private int _outcomeCounted;            // Interlocked: the handshake was counted, as completed or as failed (once)
     private bool _peerSpoke;                // poller: a byte came from the peer (a connection closed before that was no handshake)
-    private bool _firstRecordChecked;       // server, poller: the client's first byte was looked at (a TLS record, or plain text)
+    private bool _firstRecordChecked;       // poller: the peer's first byte was looked at (a TLS record, or plain text)
 
     public TlsTransform(TlsContext context, nint ssl, string? targetHost = null, string? sessionKey = null)
     {
@@ -137,7 +138,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
             if (_state == State.Handshaking)
             {
-                if (!_firstRecordChecked && !_context.IsClient && CheckFirstRecord(rawInput, rawOutput) is { } inTheClear)
+                if (!_firstRecordChecked && CheckFirstRecord(rawInput, rawOutput) is { } inTheClear)
                 {
                     return inTheClear;
                 }
@@ -446,10 +447,12 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     }
 
     /// <summary>
-    /// Server, before OpenSSL sees the client's first bytes: a first byte that is no handshake record is a client
-    /// speaking in the clear (plain HTTP sent to an HTTPS port). The handler may answer it in the clear, as nginx does;
-    /// then the handshake fails here, with every byte the client sent dropped. Null: carry on with the handshake
-    /// (OpenSSL refuses what is not TLS, as it always did). Looks at a record header at most: never waits for more.
+    /// Before OpenSSL sees the peer's first bytes: a first byte that is no handshake record (nor, from a server, an
+    /// alert) is a peer speaking in the clear. A server's client (plain HTTP sent to an HTTPS port) may be answered in
+    /// the clear by the handler, as nginx does; then the handshake fails here, with every byte the client sent dropped.
+    /// A client's server (an http:// service dialed as https://) is named as such in the failure OpenSSL then reports
+    /// ("wrong version number" says nothing of it). Null: carry on with the handshake (OpenSSL refuses what is not
+    /// TLS, as it always did). Looks at a record header at most: never waits for more.
     /// </summary>
     private TransformStatus? CheckFirstRecord(LinkBuffer rawInput, LinkBuffer rawOutput)
     {
@@ -458,7 +461,8 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
             return null;
         }
 
-        if (rawInput.Peek(1).Span[0] == HandshakeRecord)
+        byte type = rawInput.Peek(1).Span[0];
+        if (type == HandshakeRecord || (type == AlertRecord && _context.IsClient))
         {
             _firstRecordChecked = true;
             return null;
@@ -471,6 +475,12 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
         _firstRecordChecked = true;
         ReadOnlySpan<byte> first = rawInput.Peek(RecordHeaderSize).Span;
+        if (_context.IsClient)
+        {
+            RecordFailure(TlsFailure.Protocol, $"{_context.PeerName} answered in the clear, not TLS (its first bytes: {Printable(first)}), as a plain (http://) service does");
+            return null;
+        }
+
         ReadOnlyMemory<byte> answer = _connection!.AnswerPlaintext(first);
         if (answer.IsEmpty)
         {

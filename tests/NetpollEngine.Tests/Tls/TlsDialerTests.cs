@@ -115,6 +115,27 @@ public class TlsDialerTests
     }
 
     [Fact]
+    public async Task A_plain_HTTP_server_dialed_over_TLS_fails_the_connect_saying_it_answered_in_the_clear()
+    {
+        using var plain = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        plain.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        plain.Listen(4);
+        Task answer = Task.Run(async () =>
+        {
+            using Socket accepted = await plain.AcceptAsync();
+            byte[] hello = new byte[4096];
+            _ = await accepted.ReceiveAsync(hello, SocketFlags.None);
+            await accepted.SendAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray(), SocketFlags.None);
+            accepted.Shutdown(SocketShutdown.Both); // what an HTTP server answers a ClientHello
+        });
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        AuthenticationException error = await Assert.ThrowsAsync<AuthenticationException>(() => dialer.ConnectAsync(plain.LocalEndPoint!));
+        Assert.Contains("answered in the clear, not TLS (its first bytes: \"HTTP/\")", error.Message, StringComparison.Ordinal);
+        await answer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Count(dialer, PollerCounter.TlsFailedProtocol));
+    }
+
+    [Fact]
     public async Task A_server_that_closes_mid_handshake_fails_the_connect_clearly()
     {
         using var rude = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
