@@ -139,6 +139,9 @@ Describe 'Toxics on a live proxy' {
         # Units still say it outright; PowerShell's own suffixes (3s is a [short], 250us a [ushort]) mean those units too.
         (Set-NetpollToxic $proxy latency_downstream -Latency 3s -Jitter '0.5s' -PassThru).Attributes | Should -Be 'latency=3000ms jitter=500ms'
         (Set-NetpollToxic $proxy latency_downstream -Latency 250us -Jitter 00:00:00.2 -PassThru).Attributes | Should -Be 'latency=0.25ms jitter=200ms'
+        # Unquoted, 1.5s reaches the cmdlet as the [short] 2: the fraction is read back from the statement as written.
+        (Set-NetpollToxic $proxy latency_downstream -Latency 1.5s -Jitter 0.5s -PassThru).Attributes | Should -Be 'latency=1500ms jitter=500ms'
+        (Set-NetpollToxic $proxy latency_downstream -Lat:2.5s -PassThru).Attributes | Should -Be 'latency=2500ms jitter=500ms'
         { Add-NetpollToxic $proxy -Name late -Type Latency -Latency -5 } | Should -Throw -ExpectedMessage '*milliseconds (50, 2.5)*'
     }
 

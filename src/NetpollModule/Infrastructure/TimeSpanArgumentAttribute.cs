@@ -5,8 +5,8 @@ namespace Netpoll.PowerShell;
 
 /// <summary>
 /// Lets a TimeSpan parameter take a bare number (<c>-Duration 10</c>, <c>-Timeout 2.5</c>: seconds, unless
-/// <see cref="BareNumberSeconds"/> says otherwise), a number with a unit (<c>200ms</c>, <c>3s</c>, <c>'1.5s'</c>,
-/// <c>250us</c>, <c>2m</c>, <c>1h</c>) or a TimeSpan string (<c>00:01:00</c>), instead of PowerShell's default of
+/// <see cref="BareNumberSeconds"/> says otherwise), a number with a unit (<c>200ms</c>, <c>1.5s</c>, <c>250us</c>,
+/// <c>2m</c>, <c>1h</c>) or a TimeSpan string (<c>00:01:00</c>), instead of PowerShell's default of
 /// reading a bare number as ticks.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
@@ -18,6 +18,9 @@ public sealed class TimeSpanArgumentAttribute : ArgumentTransformationAttribute
     /// </summary>
     public double BareNumberSeconds { get; set; } = 1;
 
+    /// <summary>The parameter this converts for, when known: how an unquoted 1.5s was written is looked up by it (<see cref="SuffixedNumberSource"/>).</summary>
+    public string? ParameterName { get; set; }
+
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
         object value = inputData is PSObject ps ? ps.BaseObject : inputData;
@@ -26,7 +29,9 @@ public sealed class TimeSpanArgumentAttribute : ArgumentTransformationAttribute
             null => TimeSpan.Zero,
             TimeSpan span => span,
             // PowerShell reads 3s as a [short] and 250us as a [ushort] (its type suffixes) before this sees them: they are
-            // those units, whatever a bare number means. An unquoted fraction (1.5s) arrives rounded (2): quote it.
+            // those units, whatever a bare number means. An unquoted fraction (1.5s) arrives rounded (2): what was
+            // written is read from the statement when it can be found there.
+            short or ushort when SuffixedNumberSource.Find(value, ParameterName) is { } written && WithUnit(written) is { } span => span,
             short seconds => TimeSpan.FromSeconds(seconds),
             ushort microseconds => TimeSpan.FromMicroseconds(microseconds),
             int or long or byte or uint or ulong or sbyte or double or float or decimal => Bare(Convert.ToDouble(value, CultureInfo.InvariantCulture)),

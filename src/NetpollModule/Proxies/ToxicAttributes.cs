@@ -94,7 +94,7 @@ internal static class ToxicAttributes
 
     private static AttributeSpec Duration(string name, bool required, double bareNumberSeconds, string help) =>
         new(name, typeof(TimeSpan), required, help, () =>
-            [new TimeSpanArgumentAttribute { BareNumberSeconds = bareNumberSeconds }, new ValidateTimeSpanRangeAttribute { BareNumberSeconds = bareNumberSeconds }]);
+            [new TimeSpanArgumentAttribute { BareNumberSeconds = bareNumberSeconds, ParameterName = name }, new ValidateTimeSpanRangeAttribute { BareNumberSeconds = bareNumberSeconds }]);
 
     private static AttributeSpec Number(string name, bool required, long min, long max, string help) => max <= int.MaxValue
         ? new(name, typeof(int), required, help, () => [new ValidateRangeAttribute((int)min, (int)max)])
