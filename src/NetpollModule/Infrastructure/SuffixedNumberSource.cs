@@ -44,9 +44,9 @@ internal static class SuffixedNumberSource
 
             return written.Count == 1 ? written.First() : null;
         }
-        catch (Exception ex) when (ex is PSInvalidOperationException or InvalidOperationException or NotSupportedException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return null; // no debugger or call stack here (a remote or hosted pipeline): the number is read as bound
+            return null; // no debugger or call stack to read here (a remote or hosted pipeline): the number is read as bound
         }
     }
 }
