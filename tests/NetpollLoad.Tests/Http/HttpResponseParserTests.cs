@@ -18,19 +18,8 @@ public class HttpResponseParserTests
     [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 200, true)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000005\r\n\r\nhello", 200, false)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 005\r\n\r\nhello", 200, false)]
-    public void A_complete_response_is_read_whole_whether_it_arrives_at_once_or_byte_by_byte(string response, int status, bool closeAfter)
-    {
-        foreach (int split in new[] { int.MaxValue, 1, 7 })
-        {
-            (ReplyStatus result, int code, bool close, long consumed) = Parse(response, split);
-            Assert.Equal(ReplyStatus.Complete, result);
-            Assert.Equal(status, code);
-            Assert.Equal(closeAfter, close);
-            Assert.Equal(response.Length, consumed);
-        }
-    }
-
-    [Theory]
+    // Read as curl, Go and http_parser read them: a bare LF ends a line (RFC 9112 §2.2, a recipient MAY), an obs-fold
+    // continues its field (§5.2, a user agent MUST replace it with SP), a whitespace-led line before the first field is skipped.
     [InlineData("HTTP/1.1 200 OK\nContent-Length: 2\n\nok", 200, false)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nok", 200, false)]
     [InlineData("HTTP/1.1 200 OK\nContent-Length: 2\r\n\nok", 200, false)]
@@ -41,13 +30,12 @@ public class HttpResponseParserTests
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\r\n chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", 200, false)]
     [InlineData("HTTP/1.1 200 OK\r\n  stray\r\nContent-Length: 2\r\n\r\nok", 200, false)]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Sum: 1\r\n 2\r\n\r\n", 200, false)]
-    public void Bare_LF_line_ends_and_obs_fold_are_read_as_curl_and_Go_read_them(string response, int status, bool closeAfter)
+    public void A_complete_response_is_read_whole_whether_it_arrives_at_once_or_byte_by_byte(string response, int status, bool closeAfter)
     {
-        // RFC 9112 §2.2: a recipient MAY take a bare LF as a line terminator; §5.2: a user agent MUST replace an obs-fold with SP.
         foreach (int split in new[] { int.MaxValue, 1, 7 })
         {
-            (ReplyStatus result, int code, bool close, long consumed) = Parse(response, split, out string? error);
-            Assert.True(ReplyStatus.Complete == result, $"split {split}: {result} {error}");
+            (ReplyStatus result, int code, bool close, long consumed) = Parse(response, split);
+            Assert.Equal(ReplyStatus.Complete, result);
             Assert.Equal(status, code);
             Assert.Equal(closeAfter, close);
             Assert.Equal(response.Length, consumed);
