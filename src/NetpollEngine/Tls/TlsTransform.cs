@@ -495,7 +495,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         return TransformStatus.Failed;
     }
 
-    /// <summary>A client's first bytes for a message: printable ASCII as it is, anything else as \xNN.</summary>
+    /// <summary>A peer's first bytes for a message: printable ASCII as it is, anything else as \xNN.</summary>
     private static string Printable(ReadOnlySpan<byte> bytes)
     {
         var text = new System.Text.StringBuilder(bytes.Length * 4 + 2).Append('"');
