@@ -14,7 +14,13 @@ namespace Netpoll.Load;
 /// never a wait for bytes that cannot come (a bounded search for every terminator).
 /// </summary>
 /// <remarks>
-/// Call <see cref="Feed"/> with the unconsumed bytes; skip the bytes it says it consumed; call again after
+/// <para>Lenient where a user agent must or may be (curl, Go's client under k6 and wrk's http_parser all are): a line
+/// may end in a bare LF (RFC 9112 §2.2), an obs-fold continues its field's value (§5.2: a user agent replaces it with
+/// a space; a folded Content-Length is refused, as framing must not hang on it), and whitespace-led lines before the
+/// first field are skipped (§2.2). A bare CR, a NUL or a malformed field is still an error.</para>
+/// </remarks>
+/// <remarks>
+/// Use: call <see cref="Feed"/> with the unconsumed bytes; skip the bytes it says it consumed; call again after
 /// <see cref="ReplyStatus.Complete"/> or <see cref="ReplyStatus.Interim"/> while bytes remain. State carries
 /// over between calls, so a response may be split anywhere.
 /// </remarks>
@@ -26,9 +32,7 @@ internal struct HttpResponseParser
     /// <summary>Largest chunk-size line (size and extensions).</summary>
     public const int MaxChunkLineBytes = 4 * 1024;
 
-    private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
-
-    private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
+    private static ReadOnlySpan<byte> Lf => "\n"u8;
 
     private State _state;
     private long _remaining;   // Body, ChunkData: bytes still to consume
@@ -76,13 +80,19 @@ internal struct HttpResponseParser
             {
                 case State.Head:
                 {
-                    if (rest.Length >= 2 && StartsWithCrlf(rest))
+                    int lineBreak = LineBreakAtStart(rest);
+                    if (lineBreak > 0)
                     {
-                        consumed += 2; // a stray empty line between responses (some servers end bodies with one)
+                        consumed += lineBreak; // a stray empty line between responses (some servers end bodies with one)
                         continue;
                     }
 
-                    long end = IndexOf(rest, HeadEnd, Math.Max(0, _scanned - 3), MaxHeadBytes);
+                    if (lineBreak < 0)
+                    {
+                        return ReplyStatus.NeedMore; // a CR alone: its LF is due
+                    }
+
+                    long end = IndexOfHeadEnd(rest, _scanned, MaxHeadBytes, out long headLength);
                     if (end < 0)
                     {
                         if (rest.Length > MaxHeadBytes)
@@ -94,8 +104,8 @@ internal struct HttpResponseParser
                         return ReplyStatus.NeedMore;
                     }
 
-                    ReadOnlySpan<byte> head = Contiguous(rest.Slice(0, end), ref scratch);
-                    consumed += end + HeadEnd.Length;
+                    ReadOnlySpan<byte> head = Contiguous(rest.Slice(0, headLength), ref scratch);
+                    consumed += end + 1;
                     _scanned = 0;
                     Framing framing = ParseHead(head, headRequest);
                     switch (framing)
@@ -133,23 +143,26 @@ internal struct HttpResponseParser
                 }
 
                 case State.ChunkDataEnd:
-                    if (rest.Length < 2)
+                {
+                    int chunkEnd = LineBreakAtStart(rest);
+                    if (chunkEnd < 0 || rest.Length == 0)
                     {
                         return ReplyStatus.NeedMore;
                     }
 
-                    if (!StartsWithCrlf(rest))
+                    if (chunkEnd == 0)
                     {
                         return FailStatus($"chunk data not followed by CRLF but by '{ByteText.Quote(Contiguous(rest.Slice(0, Math.Min(rest.Length, 16)), ref scratch))}'");
                     }
 
-                    consumed += 2;
+                    consumed += chunkEnd;
                     _state = State.ChunkSize;
                     continue;
+                }
 
                 case State.ChunkSize:
                 {
-                    long end = IndexOf(rest, Crlf, Math.Max(0, _scanned - 1), MaxChunkLineBytes);
+                    long end = IndexOf(rest, Lf, _scanned, MaxChunkLineBytes);
                     if (end < 0)
                     {
                         if (rest.Length > MaxChunkLineBytes)
@@ -161,13 +174,13 @@ internal struct HttpResponseParser
                         return ReplyStatus.NeedMore;
                     }
 
-                    ReadOnlySpan<byte> line = Contiguous(rest.Slice(0, end), ref scratch);
+                    ReadOnlySpan<byte> line = WithoutCr(Contiguous(rest.Slice(0, end), ref scratch));
                     if (!TryParseChunkSize(line, out long size))
                     {
                         return ReplyStatus.Error;
                     }
 
-                    consumed += end + 2;
+                    consumed += end + 1;
                     _scanned = 0;
                     if (size == 0)
                     {
@@ -185,7 +198,7 @@ internal struct HttpResponseParser
 
                 case State.Trailers:
                 {
-                    long end = IndexOf(rest, Crlf, Math.Max(0, _scanned - 1), MaxHeadBytes - _trailerBytes);
+                    long end = IndexOf(rest, Lf, _scanned, MaxHeadBytes - _trailerBytes);
                     if (end < 0)
                     {
                         if (_trailerBytes + rest.Length > MaxHeadBytes)
@@ -197,21 +210,21 @@ internal struct HttpResponseParser
                         return ReplyStatus.NeedMore;
                     }
 
-                    consumed += end + 2;
+                    consumed += end + 1;
                     _scanned = 0;
-                    if (end == 0)
+                    ReadOnlySpan<byte> line = WithoutCr(Contiguous(rest.Slice(0, end), ref scratch));
+                    if (line.IsEmpty)
                     {
                         Done();
                         return ReplyStatus.Complete;
                     }
 
-                    ReadOnlySpan<byte> line = Contiguous(rest.Slice(0, end), ref scratch);
-                    if (!TryTakeLine(ref line, "a trailer line", out ReadOnlySpan<byte> trailer) || !TryParseField(trailer, out _, out _))
+                    if (!TryTakeLine(ref line, "a trailer line", out ReadOnlySpan<byte> trailer) || (!IsFolded(trailer) && !TryParseField(trailer, out _, out _)))
                     {
-                        return ReplyStatus.Error;
+                        return ReplyStatus.Error; // a folded trailer line continues its field, which nothing reads
                     }
 
-                    _trailerBytes += (int)end + 2;
+                    _trailerBytes += (int)end + 1;
                     if (_trailerBytes > MaxHeadBytes)
                     {
                         return FailStatus($"a trailer section over {MaxHeadBytes / 1024} KiB");
@@ -242,6 +255,16 @@ internal struct HttpResponseParser
         return true;
     }
 
+    /// <summary>The header fields that frame a response (the rest are read past).</summary>
+    private enum Field : byte
+    {
+        None,
+        ContentLength,
+        TransferEncoding,
+        Connection,
+        Other,
+    }
+
     private enum Framing : byte
     {
         Invalid,
@@ -262,33 +285,59 @@ internal struct HttpResponseParser
         StatusCode = code;
         long contentLength = -1;
         bool transferEncoding = false, chunked = false, close = false, keepAlive = false;
+        Field field = Field.None; // the field the last line belonged to: an obs-fold continues it
         while (!fields.IsEmpty)
         {
-            if (!TryTakeLine(ref fields, "a header line", out ReadOnlySpan<byte> line) || !TryParseField(line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value))
+            if (!TryTakeLine(ref fields, "a header line", out ReadOnlySpan<byte> line))
             {
                 return Framing.Invalid;
             }
 
-            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
+            scoped ReadOnlySpan<byte> value;
+            if (IsFolded(line))
             {
-                if (!TryParseContentLength(value, ref contentLength))
+                // obs-fold: more of the last field's value (RFC 9112 §5.2). Before any field, a whitespace-led line is skipped (§2.2).
+                value = Trim(line);
+                if (field == Field.ContentLength)
                 {
+                    Fail($"a folded Content-Length: '{ByteText.Quote(line)}'");
                     return Framing.Invalid;
                 }
             }
-            else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
+            else if (TryParseField(line, out ReadOnlySpan<byte> name, out value))
             {
-                transferEncoding = true;
-                chunked = Ascii.EqualsIgnoreCase(LastToken(value), "chunked"u8); // chunked must be the final coding
+                field = Ascii.EqualsIgnoreCase(name, "Content-Length"u8) ? Field.ContentLength
+                    : Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) ? Field.TransferEncoding
+                    : Ascii.EqualsIgnoreCase(name, "Connection"u8) ? Field.Connection
+                    : Field.Other;
             }
-            else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
+            else
             {
-                foreach (Range token in value.Split((byte)','))
-                {
-                    ReadOnlySpan<byte> option = Trim(value[token]);
-                    close |= Ascii.EqualsIgnoreCase(option, "close"u8);
-                    keepAlive |= Ascii.EqualsIgnoreCase(option, "keep-alive"u8);
-                }
+                return Framing.Invalid;
+            }
+
+            if (value.IsEmpty)
+            {
+                continue;
+            }
+
+            switch (field)
+            {
+                case Field.ContentLength when !TryParseContentLength(value, ref contentLength):
+                    return Framing.Invalid;
+                case Field.TransferEncoding:
+                    transferEncoding = true;
+                    chunked = Ascii.EqualsIgnoreCase(LastToken(value), "chunked"u8); // chunked must be the final coding
+                    break;
+                case Field.Connection:
+                    foreach (Range token in value.Split((byte)','))
+                    {
+                        ReadOnlySpan<byte> option = Trim(value[token]);
+                        close |= Ascii.EqualsIgnoreCase(option, "close"u8);
+                        keepAlive |= Ascii.EqualsIgnoreCase(option, "keep-alive"u8);
+                    }
+
+                    break;
             }
         }
 
@@ -363,8 +412,8 @@ internal struct HttpResponseParser
     }
 
     /// <summary>
-    /// The next line of a header section (up to its CRLF, or the rest when there is none), moving past it. One
-    /// search finds both its end and a bare CR, LF or NUL in it, which is an error.
+    /// The next line of a header section (up to its CRLF or bare LF, or the rest when there is none), moving past it.
+    /// One search finds both its end and a bare CR or NUL in it, which is an error.
     /// </summary>
     private bool TryTakeLine(ref ReadOnlySpan<byte> rest, string what, out ReadOnlySpan<byte> line)
     {
@@ -376,27 +425,25 @@ internal struct HttpResponseParser
             return true;
         }
 
-        if (rest[at] == (byte)'\r' && at + 1 < rest.Length && rest[at + 1] == (byte)'\n')
+        if (rest[at] == (byte)'\n' || (rest[at] == (byte)'\r' && at + 1 < rest.Length && rest[at + 1] == (byte)'\n'))
         {
             line = rest[..at];
-            rest = rest[(at + 2)..];
+            rest = rest[(at + (rest[at] == (byte)'\n' ? 1 : 2))..];
             return true;
         }
 
-        int end = rest.IndexOf(Crlf);
-        line = end < 0 ? rest : rest[..end];
-        return Fail($"bare CR, LF or NUL in {what}: '{ByteText.Quote(line)}'");
+        int end = rest.IndexOf((byte)'\n');
+        line = WithoutCr(end < 0 ? rest : rest[..end]);
+        return Fail($"bare CR or NUL in {what}: '{ByteText.Quote(line)}'");
     }
 
-    /// <summary>A field line without its CRLF (no CR, LF or NUL in it: see <see cref="TryTakeLine"/>): token ":" OWS value OWS, no folding.</summary>
+    /// <summary>A line that starts with whitespace: an obs-fold, more of the field before it (RFC 9112 §5.2).</summary>
+    private static bool IsFolded(ReadOnlySpan<byte> line) => line.Length > 0 && line[0] is (byte)' ' or (byte)'\t';
+
+    /// <summary>A field line without its line break (no CR, LF or NUL in it: see <see cref="TryTakeLine"/>), not folded: token ":" OWS value OWS.</summary>
     private bool TryParseField(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {
         name = value = default;
-        if (line.Length > 0 && line[0] is (byte)' ' or (byte)'\t')
-        {
-            return Fail($"obsolete line folding (a header line starts with whitespace): '{ByteText.Quote(line)}'");
-        }
-
         int colon = line.IndexOf((byte)':');
         if (colon <= 0 || !HttpToken.IsToken(line[..colon]))
         {
@@ -492,18 +539,67 @@ internal struct HttpResponseParser
         return Trim(parameters < 0 ? last : last[..parameters]);
     }
 
-    private static bool StartsWithCrlf(in ReadOnlySequence<byte> bytes)
+    /// <summary>A line without the CR of its CRLF (a line that ended in a bare LF has none).</summary>
+    private static ReadOnlySpan<byte> WithoutCr(ReadOnlySpan<byte> line) => line.EndsWith((byte)'\r') ? line[..^1] : line;
+
+    /// <summary>The length of the line break <paramref name="bytes"/> start with: 2 for CRLF, 1 for a bare LF, 0 for none, -1 for a CR whose next byte has not come.</summary>
+    private static int LineBreakAtStart(in ReadOnlySequence<byte> bytes)
     {
-        ReadOnlySpan<byte> first = bytes.FirstSpan;
-        if (first.Length >= 2)
+        if (bytes.Length == 0)
         {
-            return first[0] == (byte)'\r' && first[1] == (byte)'\n';
+            return 0;
         }
 
-        Span<byte> two = stackalloc byte[2];
-        bytes.Slice(0, 2).CopyTo(two);
-        return two[0] == (byte)'\r' && two[1] == (byte)'\n';
+        byte first = ByteAt(bytes, 0);
+        if (first == (byte)'\n')
+        {
+            return 1;
+        }
+
+        if (first != (byte)'\r')
+        {
+            return 0;
+        }
+
+        return bytes.Length < 2 ? -1 : ByteAt(bytes, 1) == (byte)'\n' ? 2 : 0;
     }
+
+    /// <summary>
+    /// Where the header section ends: the index of the LF that ends its empty line, searching LFs from
+    /// <paramref name="from"/> and no further than <paramref name="limit"/> bytes; -1 if not there. An empty line is
+    /// CRLF or a bare LF after the line break of the last field line. <paramref name="headLength"/>: the bytes before that empty line.
+    /// </summary>
+    private static long IndexOfHeadEnd(in ReadOnlySequence<byte> bytes, long from, long limit, out long headLength)
+    {
+        headLength = 0;
+        ReadOnlySequence<byte> window = bytes.Length > limit + 4 ? bytes.Slice(0, limit + 4) : bytes;
+        while (true)
+        {
+            long lf = IndexOf(window, Lf, from, limit + 4);
+            if (lf < 0)
+            {
+                return -1;
+            }
+
+            // The line this LF ends is empty when the byte before it is the last line's LF, or a CR right after that LF.
+            if (lf >= 1 && ByteAt(window, lf - 1) == (byte)'\n')
+            {
+                headLength = lf;
+                return lf;
+            }
+
+            if (lf >= 2 && ByteAt(window, lf - 1) == (byte)'\r' && ByteAt(window, lf - 2) == (byte)'\n')
+            {
+                headLength = lf - 1;
+                return lf;
+            }
+
+            from = lf + 1;
+        }
+    }
+
+    private static byte ByteAt(in ReadOnlySequence<byte> bytes, long index) =>
+        bytes.IsSingleSegment ? bytes.FirstSpan[(int)index] : bytes.Slice(index, 1).FirstSpan[0];
 
     /// <summary>Where <paramref name="needle"/> starts in <paramref name="bytes"/>, searching from <paramref name="from"/> and no further than <paramref name="limit"/> bytes; -1 if not there.</summary>
     private static long IndexOf(in ReadOnlySequence<byte> bytes, ReadOnlySpan<byte> needle, long from, long limit)

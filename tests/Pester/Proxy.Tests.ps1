@@ -129,6 +129,22 @@ Describe 'Toxics on a live proxy' {
         Get-NetpollToxic $proxy | Set-NetpollToxic -Type Latency -Latency 1ms -PassThru | ForEach-Object Attributes | Should -Be 'latency=1ms jitter=0ms'
     }
 
+    It 'reads a bare number as toxiproxy does: milliseconds for latency, jitter, timeout and slow_close, microseconds for the slicer' {
+        (Add-NetpollToxic $proxy -Type Timeout -Timeout 50 -Stream Upstream).Attributes | Should -Be 'timeout=50ms'
+        (Add-NetpollToxic $proxy -Type Latency -Latency 120 -Jitter 2.5).Attributes | Should -Be 'latency=120ms jitter=2.5ms'
+        (Add-NetpollToxic $proxy -Type SlowClose -Delay '40' -Stream Upstream).Attributes | Should -Be 'delay=40ms'
+        (Add-NetpollToxic $proxy -Type ResetPeer -Timeout 70).Attributes | Should -Be 'timeout=70ms'
+        (Add-NetpollToxic $proxy -Type Slicer -AverageSize 8 -Delay 250).Attributes | Should -Be 'average_size=8 size_variation=0 delay=250us'
+        (Set-NetpollToxic $proxy latency_downstream -Latency 300 -PassThru).Attributes | Should -Be 'latency=300ms jitter=2.5ms'
+        # Units still say it outright; PowerShell's own suffixes (3s is a [short], 250us a [ushort]) mean those units too.
+        (Set-NetpollToxic $proxy latency_downstream -Latency 3s -Jitter '0.5s' -PassThru).Attributes | Should -Be 'latency=3000ms jitter=500ms'
+        (Set-NetpollToxic $proxy latency_downstream -Latency 250us -Jitter 00:00:00.2 -PassThru).Attributes | Should -Be 'latency=0.25ms jitter=200ms'
+        # Unquoted, 1.5s reaches the cmdlet as the [short] 2: the fraction is read back from the statement as written.
+        (Set-NetpollToxic $proxy latency_downstream -Latency 1.5s -Jitter 0.5s -PassThru).Attributes | Should -Be 'latency=1500ms jitter=500ms'
+        (Set-NetpollToxic $proxy latency_downstream -Lat:2.5s -PassThru).Attributes | Should -Be 'latency=2500ms jitter=500ms'
+        { Add-NetpollToxic $proxy -Name late -Type Latency -Latency -5 } | Should -Throw -ExpectedMessage '*milliseconds (50, 2.5)*'
+    }
+
     It 'offers only the attributes of the type and checks their ranges at binding' {
         { Add-NetpollToxic $proxy -Type Latency -Rate 100 } | Should -Throw -ErrorId 'NamedParameterNotFound*'
         { Add-NetpollToxic $proxy -Type Bandwidth -Rate 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'

@@ -62,6 +62,21 @@ Describe 'Start-NetpollServer -Certificate' {
         }
     }
 
+    It 'answers plain HTTP sent to its HTTPS port with a 400 in the clear, as nginx does, and counts a protocol failure' -Skip:(-not (Get-Command curl -ErrorAction SilentlyContinue)) {
+        $https = Start-NetpollServer -Name 'pester-https-plain' -Protocol Http -Certificate $certificate
+        try {
+            $answer = curl --silent --show-error --max-time 10 --write-out '%{http_code}' "http://127.0.0.1:$($https.Port)/"
+            $LASTEXITCODE | Should -Be 0
+            $answer | Should -Be 'The plain HTTP request was sent to HTTPS port', '400'
+            (Get-NetpollStats -Name 'pester-https-plain' -Aggregate).TlsHandshakeFailures | Should -Be 1
+            $body = curl --silent --show-error --max-time 10 --insecure "https://localhost:$($https.Port)/"
+            $body | Should -Be 'Hello, World!' -Because 'the port still serves HTTPS'
+        }
+        finally {
+            $https | Stop-NetpollServer -Force
+        }
+    }
+
     It 'serves HTTPS on io_uring with -Backend IoUring to the load generator' {
         $https = Start-NetpollServer -Name 'pester-https-uring' -Protocol Http -Certificate $certificate -Backend IoUring -WarningAction SilentlyContinue
         try {

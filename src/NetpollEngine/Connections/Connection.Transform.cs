@@ -42,6 +42,23 @@ public sealed partial class Connection
     internal ref long Counter(PollerCounter counter) => ref Poller.Counters[counter];
 
     /// <summary>
+    /// The transform found plain text where its first record belongs (<see cref="ConnectionHandler.AnswerPlaintextOnTls"/>):
+    /// what the handler answers in the clear, or nothing. A handler that throws answers nothing. Poller thread.
+    /// </summary>
+    internal ReadOnlyMemory<byte> AnswerPlaintext(ReadOnlySpan<byte> firstBytes)
+    {
+        try
+        {
+            return _handler?.AnswerPlaintextOnTls(firstBytes) ?? default;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            System.Diagnostics.Trace.TraceWarning($"netpoll: AnswerPlaintextOnTls failed on connection {Id}, closing without an answer: {ex.Message}");
+            return default;
+        }
+    }
+
+    /// <summary>
     /// The transform finished verifying the peer off the poller (<see cref="TransformStatus.Verifying"/>): the
     /// poller opens the connection, or closes it with <see cref="CloseReason.HandshakeFailed"/>. Any thread; once.
     /// </summary>

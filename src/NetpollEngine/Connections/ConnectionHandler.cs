@@ -52,4 +52,14 @@ public abstract class ConnectionHandler
     public virtual void OnDisconnect(Connection connection)
     {
     }
+
+    /// <summary>
+    /// A TLS server's client sent, where its first TLS record belongs, bytes that are not a TLS handshake record: a
+    /// client speaking the protocol in the clear (plain HTTP sent to an HTTPS port). <paramref name="firstBytes"/> are
+    /// the first five (a TLS record header's size). Return what to send back in the clear before the connection
+    /// closes (HTTP's 400, as nginx answers), or nothing (the default) when the bytes are not this protocol's: the
+    /// connection then closes without a word. Either way the handshake counts as a failure (protocol). Runs on the
+    /// poller thread, before <see cref="OnConnectAsync"/> (which never runs for this connection): keep it short.
+    /// </summary>
+    public virtual ReadOnlyMemory<byte> AnswerPlaintextOnTls(ReadOnlySpan<byte> firstBytes) => default;
 }

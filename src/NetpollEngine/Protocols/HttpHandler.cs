@@ -83,6 +83,18 @@ public sealed class HttpHandler : ConnectionHandler
         return default;
     }
 
+    /// <summary>Plain HTTP sent to this server's TLS port: a 400 "The plain HTTP request was sent to HTTPS port" in the clear, as nginx answers, then the connection closes.</summary>
+    public override ReadOnlyMemory<byte> AnswerPlaintextOnTls(ReadOnlySpan<byte> firstBytes)
+    {
+        if (!HttpPlaintextOnTls.LooksLikeRequest(firstBytes))
+        {
+            return default;
+        }
+
+        Interlocked.Increment(ref _counters.Rejected);
+        return HttpPlaintextOnTls.Answer();
+    }
+
     /// <summary>A head or body did not arrive in time: answer 408 if a request was under way, and close.</summary>
     public override bool OnRequestDeadline(Connection connection)
     {

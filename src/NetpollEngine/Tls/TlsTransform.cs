@@ -27,6 +27,9 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 {
     private const int PlaintextReadSize = 16 * 1024; // one TLS record
     private const int MaxWritePerCall = 64 * 1024;   // at most four records per SSL_write, so the encode budget holds
+    private const int RecordHeaderSize = 5;          // type, version, length (RFC 8446 §5.1)
+    private const byte HandshakeRecord = 0x16;       // the content type of a hello's record
+    private const byte AlertRecord = 0x15;           // a server may refuse a ClientHello with an alert
 
     [ThreadStatic]
     private static TlsTransform? t_active;
@@ -60,6 +63,7 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
     private string? _failureMessage;
     private int _outcomeCounted;            // Interlocked: the handshake was counted, as completed or as failed (once)
     private bool _peerSpoke;                // poller: a byte came from the peer (a connection closed before that was no handshake)
+    private bool _firstRecordChecked;       // poller: the peer's first byte was looked at (a TLS record, or plain text)
 
     public TlsTransform(TlsContext context, nint ssl, string? targetHost = null, string? sessionKey = null)
     {
@@ -134,6 +138,11 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
 
             if (_state == State.Handshaking)
             {
+                if (!_firstRecordChecked && CheckFirstRecord(rawInput, rawOutput) is { } inTheClear)
+                {
+                    return inTheClear;
+                }
+
                 TransformStatus handshake = Handshake();
                 if (handshake is TransformStatus.Handshaking or TransformStatus.Failed)
                 {
@@ -435,6 +444,67 @@ internal sealed unsafe class TlsTransform : ConnectionTransform
         (byte[]? leaf, byte[][] chain) = PeerCertificates();
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.Transform.Verify(s.Leaf, s.Chain), (Transform: this, Leaf: leaf, Chain: chain), preferLocal: false);
         return TransformStatus.Verifying;
+    }
+
+    /// <summary>
+    /// Before OpenSSL sees the peer's first bytes: a first byte that is no handshake record (nor, from a server, an
+    /// alert) is a peer speaking in the clear. A server's client (plain HTTP sent to an HTTPS port) may be answered in
+    /// the clear by the handler, as nginx does; then the handshake fails here, with every byte the client sent dropped.
+    /// A client's server (an http:// service dialed as https://) is named as such in the failure OpenSSL then reports
+    /// ("wrong version number" says nothing of it). Null: carry on with the handshake (OpenSSL refuses what is not
+    /// TLS, as it always did). Looks at a record header at most: never waits for more.
+    /// </summary>
+    private TransformStatus? CheckFirstRecord(LinkBuffer rawInput, LinkBuffer rawOutput)
+    {
+        if (rawInput.Length == 0)
+        {
+            return null;
+        }
+
+        byte type = rawInput.Peek(1).Span[0];
+        if (type == HandshakeRecord || (type == AlertRecord && _context.IsClient))
+        {
+            _firstRecordChecked = true;
+            return null;
+        }
+
+        if (rawInput.Length < RecordHeaderSize)
+        {
+            return TransformStatus.Handshaking; // OpenSSL would wait for the header too; the handshake deadline bounds it
+        }
+
+        _firstRecordChecked = true;
+        ReadOnlySpan<byte> first = rawInput.Peek(RecordHeaderSize).Span;
+        if (_context.IsClient)
+        {
+            RecordFailure(TlsFailure.Protocol, $"{_context.PeerName} answered in the clear, not TLS (its first bytes: {Printable(first)}), as a plain (http://) service does");
+            return null;
+        }
+
+        ReadOnlyMemory<byte> answer = _connection!.AnswerPlaintext(first);
+        if (answer.IsEmpty)
+        {
+            return null;
+        }
+
+        RecordFailure(TlsFailure.Protocol, $"{_context.PeerName} spoke in the clear, not TLS (its first bytes: {Printable(first)}), and was answered in the clear");
+        rawOutput.WriteBinary(answer.Span);
+        rawOutput.Flush();
+        rawInput.Skip(rawInput.Length);
+        _state = State.Failed;
+        return TransformStatus.Failed;
+    }
+
+    /// <summary>A peer's first bytes for a message: printable ASCII as it is, anything else as \xNN.</summary>
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var text = new System.Text.StringBuilder(bytes.Length * 4 + 2).Append('"');
+        foreach (byte b in bytes)
+        {
+            _ = b is >= 0x20 and < 0x7F and not (byte)'"' and not (byte)'\\' ? text.Append((char)b) : text.Append($"\\x{b:X2}");
+        }
+
+        return text.Append('"').ToString();
     }
 
     private TransformStatus ReadPlaintext(LinkBuffer rawInput, LinkBuffer plaintext, ref int produced)

@@ -12,6 +12,9 @@ public sealed class ValidateTimeSpanRangeAttribute : ValidateArgumentsAttribute
 
     public double MaxSeconds { get; set; } = TimeSpan.FromDays(24).TotalSeconds;
 
+    /// <summary>What a bare number counts, in seconds, as the parameter's <see cref="TimeSpanArgumentAttribute.BareNumberSeconds"/>: for the message.</summary>
+    public double BareNumberSeconds { get; set; } = 1;
+
     protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
     {
         object value = arguments is PSObject ps ? ps.BaseObject : arguments;
@@ -19,7 +22,7 @@ public sealed class ValidateTimeSpanRangeAttribute : ValidateArgumentsAttribute
         {
             string from = MinSeconds > 0 ? string.Create(CultureInfo.InvariantCulture, $"{MinSeconds} s") : "zero (off)";
             throw new ValidationMetadataException(string.Create(CultureInfo.InvariantCulture,
-                $"The duration {span.TotalSeconds} s is out of range: give {from} up to {MaxSeconds} s (seconds such as 2.5, or a TimeSpan such as 00:01:30)."));
+                $"The duration {span.TotalSeconds} s is out of range: give {from} up to {MaxSeconds} s ({TimeSpanArgumentAttribute.BareNumberHint(BareNumberSeconds)}, a number with a unit such as 200ms, or a TimeSpan such as 00:01:30)."));
         }
     }
 }

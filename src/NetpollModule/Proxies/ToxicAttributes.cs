@@ -8,22 +8,28 @@ namespace Netpoll.PowerShell;
 /// Each toxic type's attributes, as Add-NetpollToxic's and Set-NetpollToxic's dynamic parameters: they
 /// appear once the type is known, so tab completion offers only that type's, an attribute of another type
 /// fails at parameter binding ("a parameter cannot be found"), and every value's range is checked there,
-/// saying what is allowed. Names follow toxiproxy's attributes; durations take 200ms, 1.5s, 250us.
+/// saying what is allowed. Names follow toxiproxy's attributes, and so do their units: a bare number is what
+/// toxiproxy's API and CLI take (milliseconds for latency, jitter, timeout and slow_close's delay, microseconds
+/// for the slicer's delay), so <c>-Timeout 50</c> means what <c>timeout=50</c> does there. A unit says it outright:
+/// 200ms, 1.5s, 250us.
 /// </summary>
 internal static class ToxicAttributes
 {
+    private const double Milliseconds = 1e-3; // toxiproxy's unit for latency, jitter, timeout and slow_close's delay
+    private const double Microseconds = 1e-6; // toxiproxy's unit for the slicer's delay
+
     private static readonly Dictionary<ToxicType, AttributeSpec[]> Types = new()
     {
-        [ToxicType.Latency] = [Duration("Latency", required: true, "Delay added to each chunk of data."), Duration("Jitter", required: false, "Each chunk's delay is drawn from Latency - Jitter to Latency + Jitter.")],
+        [ToxicType.Latency] = [Duration("Latency", required: true, Milliseconds, "Delay added to each chunk of data (a bare number: ms)."), Duration("Jitter", required: false, Milliseconds, "Each chunk's delay is drawn from Latency - Jitter to Latency + Jitter (a bare number: ms).")],
         [ToxicType.Bandwidth] = [Number("Rate", required: true, 1, BandwidthToxic.MaxRate, "Throughput limit in KB/s (1 KB = 1000 bytes).")],
-        [ToxicType.SlowClose] = [Duration("Delay", required: true, "How long the close (FIN) is held back after the data.")],
-        [ToxicType.Timeout] = [Duration("Timeout", required: false, "Close the connection this long after the toxic met it; 0 (the default): never, data is dropped.")],
-        [ToxicType.ResetPeer] = [Duration("Timeout", required: false, "Reset both sides this long after data arrives; 0 (the default): at once.")],
+        [ToxicType.SlowClose] = [Duration("Delay", required: true, Milliseconds, "How long the close (FIN) is held back after the data (a bare number: ms).")],
+        [ToxicType.Timeout] = [Duration("Timeout", required: false, Milliseconds, "Close the connection this long after the toxic met it (a bare number: ms); 0 (the default): never, data is dropped.")],
+        [ToxicType.ResetPeer] = [Duration("Timeout", required: false, Milliseconds, "Reset both sides this long after data arrives (a bare number: ms); 0 (the default): at once.")],
         [ToxicType.Slicer] =
         [
             Number("AverageSize", required: true, 1, SlicerToxic.MaxSize, "Average size of each write, in bytes."),
             Number("SizeVariation", required: false, 0, SlicerToxic.MaxSize - 1, "Each size varies by up to this many bytes (less than AverageSize)."),
-            Duration("Delay", required: false, "Time between writes (toxiproxy gives it in microseconds: 250us)."),
+            Duration("Delay", required: false, Microseconds, "Time between writes (a bare number: microseconds, as toxiproxy's slicer takes it)."),
         ],
         [ToxicType.LimitData] = [Number("Bytes", required: true, 0, long.MaxValue, "Bytes let through in the toxic's direction before both sides are closed.")],
         [ToxicType.Down] = [],
@@ -86,8 +92,9 @@ internal static class ToxicAttributes
         };
     }
 
-    private static AttributeSpec Duration(string name, bool required, string help) =>
-        new(name, typeof(TimeSpan), required, help, () => [new TimeSpanArgumentAttribute(), new ValidateTimeSpanRangeAttribute()]);
+    private static AttributeSpec Duration(string name, bool required, double bareNumberSeconds, string help) =>
+        new(name, typeof(TimeSpan), required, help, () =>
+            [new TimeSpanArgumentAttribute { BareNumberSeconds = bareNumberSeconds, ParameterName = name }, new ValidateTimeSpanRangeAttribute { BareNumberSeconds = bareNumberSeconds }]);
 
     private static AttributeSpec Number(string name, bool required, long min, long max, string help) => max <= int.MaxValue
         ? new(name, typeof(int), required, help, () => [new ValidateRangeAttribute((int)min, (int)max)])

@@ -38,13 +38,52 @@ public class TlsBadInputTests
     }
 
     [Fact]
-    public async Task Plain_HTTP_sent_to_the_TLS_port_is_a_protocol_error()
+    public async Task Plain_HTTP_sent_to_a_TLS_echo_port_is_a_protocol_error_closed_without_a_word()
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
+        var echo = new EchoHandler();
+        await using TestServer server = TlsTestServer.Start(echo);
         using Socket plain = await server.ConnectSocketAsync();
         await plain.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-        await TlsTestServer.ExpectClosedByServer(plain);
+        Assert.Equal("", await ReadUntilClosed(plain)); // echo is no HTTP: nothing to answer in the clear
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
+        await TestServer.Eventually(() => echo.CloseReasons.Contains(CloseReason.HandshakeFailed), "the connection closed as HandshakeFailed");
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Plain_HTTP_sent_to_an_HTTPS_port_is_answered_400_in_the_clear_as_nginx_does(PollerBackendKind backend)
+    {
+        var http = new Netpoll.Protocols.HttpHandler();
+        await using TestServer server = TlsTestServer.Start(http, backend: backend);
+        foreach (string request in new[] { "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi", "OPTIONS * HTTP/1.1\r\n\r\n" })
+        {
+            using Socket plain = await server.ConnectSocketAsync();
+            await plain.SendAsync(Encoding.ASCII.GetBytes(request));
+            string answer = await ReadUntilClosed(plain);
+            Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", answer, StringComparison.Ordinal);
+            Assert.Contains("\r\nConnection: close\r\n", answer, StringComparison.Ordinal);
+            Assert.EndsWith("\r\n\r\nThe plain HTTP request was sent to HTTPS port\n", answer, StringComparison.Ordinal);
+        }
+
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 3, "each was counted as a protocol failure");
+        Assert.Equal(3, http.GetStatistics().Rejected);
+        await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the TLS client is left open");
+    }
+
+    [Fact]
+    public async Task Bytes_that_are_neither_TLS_nor_an_HTTP_method_get_no_answer_from_an_HTTPS_port()
+    {
+        await using TestServer server = TlsTestServer.Start(new Netpoll.Protocols.HttpHandler());
+        // A blank line before a request, a method that is no token, an SSLv2-style hello (high bit set) with a garbage body.
+        foreach (byte[] first in new byte[][] { "\r\nGET / HTTP/1.1\r\n\r\n"u8.ToArray(), "G(T) /\r\n\r\n"u8.ToArray(), [0x80, 0x2E, 0x01, 0x03, 0x01, .. new byte[43]] })
+        {
+            using Socket plain = await server.ConnectSocketAsync();
+            await plain.SendAsync(first);
+            Assert.DoesNotContain("HTTP/1.1 400", await ReadUntilClosed(plain), StringComparison.Ordinal);
+        }
+
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 3, "each was counted as a protocol failure");
     }
 
     [Theory]
@@ -149,6 +188,28 @@ public class TlsBadInputTests
         await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures) == Bad, $"all {Bad} failures were counted");
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the healthy connection is left");
         await TlsTestServer.AssertEchoes(healthy);
+    }
+
+    /// <summary>Everything the server sends until it closes (bounded by ExpectClosedByServer's 15 s), as Latin-1 text.</summary>
+    private static async Task<string> ReadUntilClosed(Socket socket)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var received = new MemoryStream();
+        byte[] buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0)
+            {
+                received.Write(buffer, 0, n);
+            }
+        }
+        catch (SocketException)
+        {
+            // a reset after the answer is a close too; what came before it is what counts
+        }
+
+        return Encoding.Latin1.GetString(received.ToArray());
     }
 
     /// <summary>The bytes .NET's TLS client sends first (its ClientHello), captured from a socket pair.</summary>

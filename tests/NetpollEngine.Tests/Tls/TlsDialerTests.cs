@@ -147,23 +147,51 @@ public class TlsDialerTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_plain_HTTP_server_dialed_over_TLS_fails_the_connect_saying_it_answered_in_the_clear(PollerBackendKind backend)
+    {
+        // What an HTTP server answers a ClientHello: a 400 in plain text, then close.
+        (AuthenticationException error, Dialer dialer) = await ConnectToRawServer(backend, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+        await using (dialer)
+        {
+            Assert.Contains("answered in the clear, not TLS (its first bytes: \"HTTP/\")", error.Message, StringComparison.Ordinal);
+            Assert.Equal(1, Count(dialer, PollerCounter.TlsFailedProtocol));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_server_that_closes_mid_handshake_fails_the_connect_clearly(PollerBackendKind backend)
     {
-        using var rude = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        rude.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        rude.Listen(4);
-        Task closer = Task.Run(async () =>
+        (AuthenticationException error, Dialer dialer) = await ConnectToRawServer(backend, []);
+        await using (dialer)
         {
-            using Socket accepted = await rude.AcceptAsync();
+            Assert.Contains("closed the connection before the handshake completed", error.Message, StringComparison.Ordinal);
+            Assert.Equal(1, Count(dialer, PollerCounter.TlsFailedPeerClosed));
+        }
+    }
+
+    /// <summary>A TLS dial to a server that reads the ClientHello, sends <paramref name="answer"/> and closes: the connect's error and the dialer (to count on).</summary>
+    private static async Task<(AuthenticationException Error, Dialer Dialer)> ConnectToRawServer(PollerBackendKind backend, byte[] answer)
+    {
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        server.Listen(4);
+        Task answering = Task.Run(async () =>
+        {
+            using Socket accepted = await server.AcceptAsync();
             byte[] hello = new byte[4096];
             _ = await accepted.ReceiveAsync(hello, SocketFlags.None);
+            if (answer.Length > 0)
+            {
+                await accepted.SendAsync(answer, SocketFlags.None);
+            }
+
             accepted.Shutdown(SocketShutdown.Both);
         });
-        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting });
-        AuthenticationException error = await Assert.ThrowsAsync<AuthenticationException>(() => dialer.ConnectAsync(rude.LocalEndPoint!));
-        Assert.Contains("closed the connection before the handshake completed", error.Message, StringComparison.Ordinal);
-        await closer.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(1, Count(dialer, PollerCounter.TlsFailedPeerClosed));
+        var dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting });
+        AuthenticationException error = await Assert.ThrowsAsync<AuthenticationException>(() => dialer.ConnectAsync(server.LocalEndPoint!));
+        await answering.WaitAsync(TimeSpan.FromSeconds(10));
+        return (error, dialer);
     }
 
     [Theory]

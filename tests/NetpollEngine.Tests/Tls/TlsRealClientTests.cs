@@ -52,6 +52,17 @@ public sealed class TlsRealClientTests : IDisposable
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 1, "the server counted the client's certificate alert");
     }
 
+    [ToolFact("curl", "curl")]
+    public async Task Curl_sending_plain_HTTP_to_the_HTTPS_port_reads_nginx_s_400()
+    {
+        await using TestServer server = StartHttps();
+        (int exit, string output, string error) = await ExternalTool.RunAsync("curl",
+            ["--silent", "--show-error", "--max-time", "10", "--write-out", "\n%{http_code}", $"http://127.0.0.1:{server.EndPoint.Port}/"]);
+        Assert.True(exit == 0, $"curl failed ({exit}): {error}");
+        Assert.Equal("The plain HTTP request was sent to HTTPS port\n\n400", output);
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
+    }
+
     [ToolFact("openssl", "openssl")]
     public async Task Openssl_s_client_negotiates_TLS_1_3_and_1_2_with_ALPN_and_gets_the_page()
     {

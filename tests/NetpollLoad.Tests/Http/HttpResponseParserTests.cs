@@ -18,6 +18,18 @@ public class HttpResponseParserTests
     [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", 200, true)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000005\r\n\r\nhello", 200, false)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 005\r\n\r\nhello", 200, false)]
+    // Read as curl, Go and http_parser read them: a bare LF ends a line (RFC 9112 §2.2, a recipient MAY), an obs-fold
+    // continues its field (§5.2, a user agent MUST replace it with SP), a whitespace-led line before the first field is skipped.
+    [InlineData("HTTP/1.1 200 OK\nContent-Length: 2\n\nok", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nok", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\nContent-Length: 2\r\n\nok", 200, false)]
+    [InlineData("HTTP/1.0 200 OK\nConnection: keep-alive\nContent-Length: 2\n\nok", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n2\nok\n0\nX-Sum: 1\n\n", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: a\r\n  b\r\n\tc\r\nContent-Length: 2\r\n\r\nok", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nConnection: keep-alive,\r\n close\r\nContent-Length: 2\r\n\r\nok", 200, true)]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\r\n chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\r\n  stray\r\nContent-Length: 2\r\n\r\nok", 200, false)]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Sum: 1\r\n 2\r\n\r\n", 200, false)]
     public void A_complete_response_is_read_whole_whether_it_arrives_at_once_or_byte_by_byte(string response, int status, bool closeAfter)
     {
         foreach (int split in new[] { int.MaxValue, 1, 7 })
@@ -105,6 +117,9 @@ public class HttpResponseParserTests
     [InlineData("HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 0\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: a\r\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Sum: 1\n2\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n 3\r\n\r\nok")]
+    [InlineData("HTTP/1.1 200 OK\nX-A: a\rb\n\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\rX")]
     public void Bytes_that_break_the_protocol_are_an_error_that_says_how(string response)
     {
         (ReplyStatus result, _, _, _) = Parse(response, int.MaxValue, out string? error);
