@@ -168,6 +168,19 @@ public class DialerTests
         c.Close();
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_handler_whose_OnPrepare_closes_the_connection_fails_the_connect_instead_of_handing_over_a_closed_one(PollerBackendKind backend)
+    {
+        await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
+        var handler = new CallOrderHandler { CloseOnPrepare = true };
+        ConnectionClosedException error = await Assert.ThrowsAsync<ConnectionClosedException>(() => dialer.ConnectAsync(server.EndPoint, handler));
+        Assert.Equal(CloseReason.Local, error.Reason);
+        await TestServer.Eventually(() => dialer.ConnectionCount == 0, "the connection is closed");
+        Assert.DoesNotContain("connect", handler.Calls);
+    }
+
     /// <summary>Records its calls in order, and the thread OnPrepare ran on.</summary>
     private sealed class CallOrderHandler : ConnectionHandler
     {
@@ -177,6 +190,8 @@ public class DialerTests
 
         public bool ThrowOnPrepare { get; init; }
 
+        public bool CloseOnPrepare { get; init; }
+
         public override void OnPrepare(Connection connection)
         {
             PreparedOn = Thread.CurrentThread.Name;
@@ -184,6 +199,11 @@ public class DialerTests
             if (ThrowOnPrepare)
             {
                 throw new InvalidOperationException("prepare failed");
+            }
+
+            if (CloseOnPrepare)
+            {
+                connection.Close();
             }
         }
 
