@@ -71,6 +71,32 @@ public class TlsBadInputTests
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the TLS client is left open");
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Plain_HTTP_whose_rest_comes_after_the_400_still_reads_the_400_whole(PollerBackendKind backend)
+    {
+        // The server answers at the first five bytes; what the client sends after its answer (the rest of a head, a
+        // body) reaches a socket the server is done with. Closed with those bytes unread, the server's kernel resets
+        // the connection, and the reset throws the 400 away from under a client that had not read it yet.
+        await using TestServer server = TlsTestServer.Start(new Netpoll.Protocols.HttpHandler(), backend: backend);
+        using Socket plain = await server.ConnectSocketAsync();
+        await plain.SendAsync("POST /upload HTTP/1.1\r\n"u8.ToArray());
+        await Task.Delay(200); // the server has answered and closed by now
+        try
+        {
+            await plain.SendAsync("Host: localhost\r\nContent-Length: 5\r\n\r\nhello"u8.ToArray());
+            await Task.Delay(200); // the rest reached the server
+        }
+        catch (SocketException)
+        {
+            // the server had already reset: the answer must still be readable
+        }
+
+        string answer = await ReadUntilClosed(plain);
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", answer, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nThe plain HTTP request was sent to HTTPS port\n", answer, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Bytes_that_are_neither_TLS_nor_an_HTTP_method_get_no_answer_from_an_HTTPS_port()
     {
