@@ -150,7 +150,7 @@ public class DialerTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
-    public async Task A_handler_whose_OnPrepare_throws_fails_the_connect_with_what_it_threw_and_leaves_no_connection(PollerBackendKind backend)
+    public async Task A_handler_whose_OnPrepare_throws_or_closes_the_connection_fails_the_connect_and_leaves_no_connection(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
         await using Dialer dialer = BackendMatrix.Dialer(backend);
@@ -160,25 +160,19 @@ public class DialerTests
         await TestServer.Eventually(() => dialer.ConnectionCount == 0, "the connection is closed");
         Assert.DoesNotContain("connect", handler.Calls);
 
+        // One that closes it: the connect fails too, rather than handing over a connection that is already closing.
+        var closer = new CallOrderHandler { CloseOnPrepare = true };
+        ConnectionClosedException closed = await Assert.ThrowsAsync<ConnectionClosedException>(() => dialer.ConnectAsync(server.EndPoint, closer));
+        Assert.Equal(CloseReason.Local, closed.Reason);
+        await TestServer.Eventually(() => dialer.ConnectionCount == 0, "that connection is closed too");
+        Assert.DoesNotContain("connect", closer.Calls);
+
         // The dialer goes on: the next connect is served.
         Connection c = await dialer.ConnectAsync(server.EndPoint);
         c.Writer.WriteString("ok");
         await c.Writer.FlushAsync();
         Assert.Equal("ok", System.Text.Encoding.ASCII.GetString((await c.Reader.NextAsync(2)).Span));
         c.Close();
-    }
-
-    [Theory]
-    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
-    public async Task A_handler_whose_OnPrepare_closes_the_connection_fails_the_connect_instead_of_handing_over_a_closed_one(PollerBackendKind backend)
-    {
-        await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
-        await using Dialer dialer = BackendMatrix.Dialer(backend);
-        var handler = new CallOrderHandler { CloseOnPrepare = true };
-        ConnectionClosedException error = await Assert.ThrowsAsync<ConnectionClosedException>(() => dialer.ConnectAsync(server.EndPoint, handler));
-        Assert.Equal(CloseReason.Local, error.Reason);
-        await TestServer.Eventually(() => dialer.ConnectionCount == 0, "the connection is closed");
-        Assert.DoesNotContain("connect", handler.Calls);
     }
 
     /// <summary>Records its calls in order, and the thread OnPrepare ran on.</summary>
