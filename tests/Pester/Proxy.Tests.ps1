@@ -145,6 +145,25 @@ Describe 'Toxics on a live proxy' {
         { Add-NetpollToxic $proxy -Name late -Type Latency -Latency -5 } | Should -Throw -ExpectedMessage '*milliseconds (50, 2.5)*'
     }
 
+    It 'reads an unquoted 1.5s back for its own parameter only, never for another parameter' {
+        $dial = 2s # the [short] 2: through a variable it stays 2 s
+        $units = Start-NetpollProxy -Name 'pester-units' -Upstream $service.EndPoint -Pollers 1 -DialTimeout $dial -IdleTimeout 1.5s
+        try {
+            $units.DialTimeout | Should -Be ([TimeSpan]::FromSeconds(2)) # not the 1.5s given to -IdleTimeout
+        }
+        finally {
+            $units | Stop-NetpollProxy
+        }
+
+        $units = Start-NetpollProxy -Name 'pester-units' -Upstream $service.EndPoint -Pollers 1 -DialTimeout 1.5s
+        try {
+            $units.DialTimeout | Should -Be ([TimeSpan]::FromSeconds(1.5))
+        }
+        finally {
+            $units | Stop-NetpollProxy
+        }
+    }
+
     It 'offers only the attributes of the type and checks their ranges at binding' {
         { Add-NetpollToxic $proxy -Type Latency -Rate 100 } | Should -Throw -ErrorId 'NamedParameterNotFound*'
         { Add-NetpollToxic $proxy -Type Bandwidth -Rate 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'

@@ -50,7 +50,10 @@ Describe 'Export-NetpollReport' {
         $report.SamplesCsv | Should -Exist
         @(Import-Csv $report.SamplesCsv).Count | Should -Be 6
         @(Import-Csv $report.PollersCsv).Count | Should -Be 2
-        (Get-Content -Raw $report.SummaryJson | ConvertFrom-Json).Load.Requests | Should -Be $load.Requests
+        $summary = Get-Content -Raw $report.SummaryJson | ConvertFrom-Json
+        $summary.Load.Requests | Should -Be $load.Requests
+        $summary.Load.Backend | Should -Be $load.Backend.ToString() -Because 'the generator''s backend is part of what was measured'
+        $summary.Load.BackendReason | Should -Be $load.BackendReason
     }
 
     It 'draws Get-NetpollStats -Aggregate samples as real lines' {

@@ -29,8 +29,18 @@ public sealed partial class Connection
     {
         if (_options.WriteTimeout > TimeSpan.Zero)
         {
-            _deadlines.SetWrite(Environment.TickCount64 + (long)_options.WriteTimeout.TotalMilliseconds);
-            QueuePollerTask();
+            long now = Environment.TickCount64;
+            _deadlines.SetWrite(now + (long)_options.WriteTimeout.TotalMilliseconds);
+            if (Poller.IsPollerThread && _lifecycle.IsRegistered && !_lifecycle.IsCloseRequested)
+            {
+                // On io_uring this runs for every ring send: scheduling is all the poller task would do here, and the
+                // whole task (registration, close, transform and ring checks) costs the send path more than the deadline.
+                ScheduleNextDeadline(now);
+            }
+            else
+            {
+                QueuePollerTask();
+            }
         }
     }
 

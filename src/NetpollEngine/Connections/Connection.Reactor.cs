@@ -123,10 +123,16 @@ public sealed partial class Connection
             return true;
         }
 
-        if (_handler is not null && !_lifecycle.IsCloseRequested)
+        if (_lifecycle.IsCloseRequested)
         {
-            // OnConnect runs before any OnRequest: it takes the dispatch slot first. Not for a connection closed before it
-            // registered (its OnPrepare threw or closed it): the close path runs next, and the handler hears only of that.
+            // Closed before it registered (its OnPrepare threw or closed it): the close path runs next, the handler hears
+            // only of that, and a dialer is told the connect failed (not handed a connection that is already closing).
+            return true;
+        }
+
+        if (_handler is not null)
+        {
+            // OnConnect runs before any OnRequest: it takes the dispatch slot first.
             _lifecycle.StartFirstDispatch();
             StartHandler();
         }

@@ -24,7 +24,8 @@ public abstract class ConnectionHandler
     /// <summary>
     /// On the poller thread, right after accept (a dialed connection: as soon as its TCP connect completed, before any
     /// TLS handshake) and before registration. Keep it short. If it throws, the connection is closed
-    /// (<see cref="CloseReason.HandlerError"/>); a dialer's connect then fails with what it threw.
+    /// (<see cref="CloseReason.HandlerError"/>); a dialer's connect then fails with what it threw. One that closes the
+    /// connection itself fails a dialer's connect with <see cref="ConnectionClosedException"/>.
     /// </summary>
     public virtual void OnPrepare(Connection connection)
     {

@@ -19,7 +19,7 @@ public sealed class EnableNetpollTelemetryCommand : PSCmdlet
 
     /// <summary>Time between exports (seconds or a TimeSpan), 0.1 s to one day; given alone, it starts or retimes the Console export.</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(Interval))]
     [ValidateTimeSpanRange(MinSeconds = 0.1, MaxSeconds = 86400)]
     public TimeSpan Interval { get; set; } = ProcessTelemetry.DefaultInterval;
 

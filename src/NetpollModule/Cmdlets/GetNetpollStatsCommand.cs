@@ -45,7 +45,7 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
 
     /// <summary>Stream a sample every interval (with -Count, or until Ctrl+C).</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(Interval))]
     [ValidateTimeSpanRange(MaxSeconds = 86400)]
     public TimeSpan Interval { get; set; }
 

@@ -137,7 +137,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
 
     /// <summary>Seconds (or a TimeSpan) the test runs, ramp included. Default 10 s unless -Requests or -Stage is given.</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(Duration))]
     [ValidateTimeSpanRange(MaxSeconds = 86400)]
     public TimeSpan Duration { get; set; }
 
@@ -179,13 +179,13 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     /// goes on to its next address); over TLS, the handshake after it may take as long again (a TlsHandshakeTimeout).
     /// </summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(ConnectTimeout))]
     [ValidateTimeSpanRange(MinSeconds = 0.001, MaxSeconds = 86400)]
     public TimeSpan ConnectTimeout { get; set; } = LoadOptions.DefaultConnectTimeout;
 
     /// <summary>How long a request may wait for its whole reply before it fails as a ResponseTimeout and its connection closes.</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(ResponseTimeout))]
     [ValidateTimeSpanRange(MinSeconds = 0.001, MaxSeconds = 86400)]
     public TimeSpan ResponseTimeout { get; set; } = LoadOptions.DefaultResponseTimeout;
 

@@ -45,7 +45,7 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
     public PollerBackendKind Backend { get; set; } = PollerBackendKind.Auto;
 
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(DialTimeout))]
     [ValidateTimeSpanRange]
     public TimeSpan DialTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -55,7 +55,7 @@ public sealed class StartNetpollProxyCommand : PSCmdlet
 
     /// <summary>Close a pair where no byte moved for this long; 0: never.</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(IdleTimeout))]
     [ValidateTimeSpanRange]
     public TimeSpan IdleTimeout { get; set; }
 

@@ -64,7 +64,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
 
     /// <summary>HTTP: time a client has to send a request head; slower gets 408 and a close (slowloris). Zero: off.</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(RequestHeadTimeout))]
     [ValidateTimeSpanRange]
     public TimeSpan RequestHeadTimeout { get; set; } = new HttpServerOptions().RequestHeadTimeout;
 
@@ -94,12 +94,12 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     public SwitchParameter ReusePort { get; set; }
 
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(IdleTimeout))]
     [ValidateTimeSpanRange]
     public TimeSpan IdleTimeout { get; set; }
 
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(ReadTimeout))]
     [ValidateTimeSpanRange]
     public TimeSpan ReadTimeout { get; set; }
 
@@ -138,7 +138,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
 
     /// <summary>A TLS handshake not done after this long closes its connection (counted as a timeout).</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(HandshakeTimeout))]
     [ValidateTimeSpanRange]
     public TimeSpan HandshakeTimeout { get; set; } = new TlsServerOptions().HandshakeTimeout;
 

@@ -27,7 +27,7 @@ public sealed class StopNetpollProxyCommand : PSCmdlet
 
     /// <summary>How long connections may take to close before they are reset.</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(Timeout))]
     [ValidateTimeSpanRange(MaxSeconds = 3600)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 

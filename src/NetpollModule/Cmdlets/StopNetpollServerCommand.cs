@@ -27,7 +27,7 @@ public sealed class StopNetpollServerCommand : PSCmdlet
 
     /// <summary>How long in-flight requests may finish before connections are reset.</summary>
     [Parameter]
-    [TimeSpanArgument]
+    [TimeSpanArgument(ParameterName = nameof(Timeout))]
     [ValidateTimeSpanRange(MaxSeconds = 3600)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 

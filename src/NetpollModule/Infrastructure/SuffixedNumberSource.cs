@@ -8,15 +8,21 @@ namespace Netpoll.PowerShell;
 /// How a number that PowerShell's parser typed by its suffix was written. An unquoted <c>1.5s</c> is read as the
 /// [short] 2 and <c>250us</c> as the [ushort] 250 before any parameter sees them, so a duration parameter that gets
 /// one looks its argument up in the statement being run (the caller's call-stack frame) to read the unit and the
-/// fraction the user wrote. Null when it cannot tell: a variable or a splat, a host running no script, or two
-/// arguments that could be it.
+/// fraction the user wrote. Null when it cannot tell: a parameter not named, a variable or a splat, a host running
+/// no script, or two arguments that could be it — another command's argument to a parameter of that name that is
+/// not a literal could be the one bound (<c>-Duration $d -ResponseTimeout 1.5s</c> must not read 1.5s for -Duration).
 /// </summary>
 internal static class SuffixedNumberSource
 {
     /// <param name="value">The number as bound (a short or a ushort).</param>
-    /// <param name="parameterName">The parameter it is bound to, when known: only its argument counts.</param>
+    /// <param name="parameterName">The parameter it is bound to: only an argument given to it (by its name or a prefix) counts. Null: nothing is looked up.</param>
     public static string? Find(object value, string? parameterName)
     {
+        if (parameterName is null)
+        {
+            return null; // any argument of the statement could be it: a wrong guess would give another parameter's duration
+        }
+
         try
         {
             IScriptExtent? statement = Runspace.DefaultRunspace?.Debugger.GetCallStack().FirstOrDefault()?.Position;
@@ -32,12 +38,23 @@ internal static class SuffixedNumberSource
                 var elements = ((CommandAst)found).CommandElements;
                 for (int i = 1; i < elements.Count; i++)
                 {
-                    if (elements[i] is CommandParameterAst parameter &&
-                        (parameterName is null || parameterName.StartsWith(parameter.ParameterName, StringComparison.OrdinalIgnoreCase)) &&
-                        (parameter.Argument ?? (i + 1 < elements.Count ? elements[i + 1] : null)) is ConstantExpressionAst { Value: { } constant } argument &&
-                        constant.Equals(value))
+                    if (elements[i] is not CommandParameterAst parameter || parameter.ParameterName.Length == 0 ||
+                        !parameterName.StartsWith(parameter.ParameterName, StringComparison.OrdinalIgnoreCase))
                     {
-                        written.Add(argument.Extent.Text);
+                        continue;
+                    }
+
+                    Ast? argument = parameter.Argument ?? (i + 1 < elements.Count && elements[i + 1] is not CommandParameterAst ? elements[i + 1] : null);
+                    if (argument is ConstantExpressionAst { Value: { } constant })
+                    {
+                        if (constant.Equals(value))
+                        {
+                            written.Add(argument.Extent.Text);
+                        }
+                    }
+                    else if (argument is not null)
+                    {
+                        return null; // a variable or an expression: it may be what was bound, and its text says nothing
                     }
                 }
             }

@@ -37,6 +37,8 @@ internal static class ReportFacts
             {
                 ["Target"] = r.Target,
                 ["Pattern"] = r.Pattern.ToString(),
+                ["Backend"] = r.Backend?.ToString(), // the generator's kernel API: part of what was measured
+                ["BackendReason"] = r.BackendReason,
                 ["StartTime"] = r.StartTime.ToString("o", CultureInfo.InvariantCulture),
                 ["ElapsedSeconds"] = r.ElapsedSeconds,
                 ["Connections"] = r.ConnectionsRequested,

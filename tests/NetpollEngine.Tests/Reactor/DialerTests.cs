@@ -150,7 +150,7 @@ public class DialerTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
-    public async Task A_handler_whose_OnPrepare_throws_fails_the_connect_with_what_it_threw_and_leaves_no_connection(PollerBackendKind backend)
+    public async Task A_handler_whose_OnPrepare_throws_or_closes_the_connection_fails_the_connect_and_leaves_no_connection(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
         await using Dialer dialer = BackendMatrix.Dialer(backend);
@@ -159,6 +159,13 @@ public class DialerTests
         Assert.Equal("prepare failed", error.Message);
         await TestServer.Eventually(() => dialer.ConnectionCount == 0, "the connection is closed");
         Assert.DoesNotContain("connect", handler.Calls);
+
+        // One that closes it: the connect fails too, rather than handing over a connection that is already closing.
+        var closer = new CallOrderHandler { CloseOnPrepare = true };
+        ConnectionClosedException closed = await Assert.ThrowsAsync<ConnectionClosedException>(() => dialer.ConnectAsync(server.EndPoint, closer));
+        Assert.Equal(CloseReason.Local, closed.Reason);
+        await TestServer.Eventually(() => dialer.ConnectionCount == 0, "that connection is closed too");
+        Assert.DoesNotContain("connect", closer.Calls);
 
         // The dialer goes on: the next connect is served.
         Connection c = await dialer.ConnectAsync(server.EndPoint);
@@ -177,6 +184,8 @@ public class DialerTests
 
         public bool ThrowOnPrepare { get; init; }
 
+        public bool CloseOnPrepare { get; init; }
+
         public override void OnPrepare(Connection connection)
         {
             PreparedOn = Thread.CurrentThread.Name;
@@ -184,6 +193,11 @@ public class DialerTests
             if (ThrowOnPrepare)
             {
                 throw new InvalidOperationException("prepare failed");
+            }
+
+            if (CloseOnPrepare)
+            {
+                connection.Close();
             }
         }
 

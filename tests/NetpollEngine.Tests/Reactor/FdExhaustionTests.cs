@@ -120,6 +120,8 @@ public class FdExhaustionTests
         await AtALoweredFdLimitAsync(async filler =>
         {
             await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Pollers = 1 });
+            var pauses = new System.Collections.Concurrent.ConcurrentQueue<TimeSpan>();
+            server.Loop.AcceptBackoff += (_, e) => pauses.Enqueue(e.Pause);
 
             // 24 free: a round's first clients are served (each takes two fds, its socket and the accepted one), and the
             // accept that leaves 16 or fewer free is shed, which releases the reserve.
@@ -160,6 +162,24 @@ public class FdExhaustionTests
             using Socket again = await server.ConnectSocketAsync();
             await again.SendAsync(new byte[] { 3 });
             Assert.Equal(3, (await again.ReceiveExactlyAsync(1))[0]);
+
+            // Served a second and more since: trouble that comes later is a new spell, and its first wait is 10 ms again.
+            Assert.Contains(pauses, p => p > TimeSpan.FromMilliseconds(10)); // the churn's waits had grown
+            await Task.Delay(1_200);
+            pauses.Clear();
+            filler.AddRange(ProcessResources.FillFds(FdReserve.Size + 8, Headroom));
+            var later = new List<Socket>();
+            for (int i = 0; i < ChurnClients && pauses.IsEmpty; i++)
+            {
+                if (await TryConnectAsync(server) is { } client)
+                {
+                    later.Add(client);
+                }
+            }
+
+            later.ForEach(c => c.Dispose());
+            await TestServer.Eventually(() => !pauses.IsEmpty, "the later spell backed off");
+            Assert.Equal(TimeSpan.FromMilliseconds(10), pauses.First());
         });
     }
 

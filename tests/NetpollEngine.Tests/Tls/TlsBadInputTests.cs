@@ -71,6 +71,64 @@ public class TlsBadInputTests
         await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "only the TLS client is left open");
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Plain_HTTP_whose_rest_comes_after_the_400_still_reads_the_400_whole(PollerBackendKind backend)
+    {
+        // The server answers at the first five bytes; what the client sends after its answer (the rest of a head, a
+        // body) reaches a socket the server is done with. Closed with those bytes unread, the server's kernel resets
+        // the connection, and the reset throws the 400 away from under a client that had not read it yet.
+        await using TestServer server = TlsTestServer.Start(new Netpoll.Protocols.HttpHandler(), backend: backend);
+        using Socket plain = await server.ConnectSocketAsync();
+        await plain.SendAsync("POST /upload HTTP/1.1\r\n"u8.ToArray());
+        await Task.Delay(200); // the server has answered and closed by now
+        try
+        {
+            await plain.SendAsync("Host: localhost\r\nContent-Length: 5\r\n\r\nhello"u8.ToArray());
+            await Task.Delay(200); // the rest reached the server
+        }
+        catch (SocketException)
+        {
+            // the server had already reset: the answer must still be readable
+        }
+
+        string answer = await ReadUntilClosed(plain);
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", answer, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nThe plain HTTP request was sent to HTTPS port\n", answer, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Fewer_plain_bytes_than_a_record_header_then_a_stall_end_at_the_handshake_deadline(PollerBackendKind backend)
+    {
+        // "GET" is not yet a record header: the transform waits for five bytes (as OpenSSL would), bounded by the deadline.
+        var http = new Netpoll.Protocols.HttpHandler();
+        await using TestServer server = TlsTestServer.Start(http, TlsTestServer.Options with { HandshakeTimeout = TimeSpan.FromMilliseconds(400) }, backend: backend);
+        using Socket stalled = await server.ConnectSocketAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await stalled.SendAsync("GET"u8.ToArray());
+        Assert.Equal("", await ReadUntilClosed(stalled)); // no answer: too little to tell it was HTTP
+        Assert.InRange(clock.ElapsedMilliseconds, 300, 8000);
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedTimeout) == 1, "the server counted a handshake timeout");
+        Assert.Equal(0, server.Count(PollerCounter.TlsFailedProtocol));
+        Assert.Equal(0, http.GetStatistics().Rejected);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_handshake_record_header_followed_by_garbage_is_left_to_OpenSSL_and_gets_no_400(PollerBackendKind backend)
+    {
+        var http = new Netpoll.Protocols.HttpHandler();
+        await using TestServer server = TlsTestServer.Start(http, backend: backend);
+        using Socket garbage = await server.ConnectSocketAsync();
+        // A whole record (29 bytes) of the handshake type, holding plain HTTP: not a ClientHello.
+        byte[] record = [0x16, 0x03, 0x01, 0x00, 0x1D, .. "GET / HTTP/1.1\r\nHost: x\r\n\r\n  "u8.ToArray()];
+        await garbage.SendAsync(record);
+        Assert.DoesNotContain("HTTP/1.1 400", await ReadUntilClosed(garbage), StringComparison.Ordinal);
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
+        Assert.Equal(0, http.GetStatistics().Rejected);
+    }
+
     [Fact]
     public async Task Bytes_that_are_neither_TLS_nor_an_HTTP_method_get_no_answer_from_an_HTTPS_port()
     {

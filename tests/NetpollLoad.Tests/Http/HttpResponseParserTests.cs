@@ -40,6 +40,16 @@ public class HttpResponseParserTests
             Assert.Equal(closeAfter, close);
             Assert.Equal(response.Length, consumed);
         }
+
+        // Two reads, split at every byte: a CR at one read's end and its LF at the next's, a fold's LF and its SP apart.
+        for (int at = 1; at < response.Length; at++)
+        {
+            (ReplyStatus result, int code, bool close, long consumed) = ParseInTwo(response, at, out string? error);
+            Assert.True(result == ReplyStatus.Complete, $"split at {at}: {result} ({error})");
+            Assert.Equal(status, code);
+            Assert.Equal(closeAfter, close);
+            Assert.Equal(response.Length, consumed);
+        }
     }
 
     [Fact]
@@ -125,6 +135,41 @@ public class HttpResponseParserTests
         (ReplyStatus result, _, _, _) = Parse(response, int.MaxValue, out string? error);
         Assert.Equal(ReplyStatus.Error, result);
         Assert.False(string.IsNullOrWhiteSpace(error));
+
+        // However the bytes arrive: byte by byte, or in two reads split anywhere (a bare CR is no line end in any of them).
+        Assert.Equal(ReplyStatus.Error, Parse(response, 1).Status);
+        for (int at = 1; at < response.Length; at++)
+        {
+            Assert.True(ParseInTwo(response, at, out _).Status == ReplyStatus.Error, $"split at {at}");
+        }
+    }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public void A_header_section_of_bare_LF_or_folded_lines_is_held_to_the_same_size_limit(string lineEnd)
+    {
+        // Many short lines, then one field folded on and on: neither may make the head longer than MaxHeadBytes.
+        var lines = new StringBuilder("HTTP/1.1 200 OK").Append(lineEnd);
+        while (lines.Length <= HttpResponseParser.MaxHeadBytes)
+        {
+            lines.Append("X-A: a").Append(lineEnd);
+        }
+
+        var folded = new StringBuilder("HTTP/1.1 200 OK").Append(lineEnd).Append("X-A: a");
+        while (folded.Length <= HttpResponseParser.MaxHeadBytes)
+        {
+            folded.Append(lineEnd).Append(" more");
+        }
+
+        folded.Append(lineEnd);
+        foreach (StringBuilder head in new[] { lines, folded })
+        {
+            string response = head.Append("Content-Length: 0").Append(lineEnd).Append(lineEnd).ToString();
+            (ReplyStatus result, _, _, _) = Parse(response, 4096, out string? error);
+            Assert.Equal(ReplyStatus.Error, result);
+            Assert.Contains("KiB", error, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -160,6 +205,23 @@ public class HttpResponseParserTests
 
         error = parser.Error;
         return (status, parser.StatusCode, parser.CloseAfter, consumedTotal);
+    }
+
+    /// <summary>Feeds the response in two reads, the first its <paramref name="at"/> first bytes, keeping the unconsumed rest.</summary>
+    private static (ReplyStatus Status, int Code, bool CloseAfter, long Consumed) ParseInTwo(string response, int at, out string? error)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(response);
+        var parser = new HttpResponseParser();
+        byte[]? scratch = null;
+        ReplyStatus status = parser.Feed(Segmented(bytes.AsMemory(0, at)), false, ref scratch, out long consumed);
+        if (status == ReplyStatus.NeedMore)
+        {
+            status = parser.Feed(Segmented(bytes.AsMemory((int)consumed)), false, ref scratch, out long more);
+            consumed += more;
+        }
+
+        error = parser.Error;
+        return (status, parser.StatusCode, parser.CloseAfter, consumed);
     }
 
     /// <summary>The bytes as a sequence of three-byte segments, so every search crosses segment boundaries.</summary>
