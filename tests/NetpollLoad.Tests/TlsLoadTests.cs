@@ -104,7 +104,8 @@ public class TlsLoadTests
         Assert.Equal(4, result.Requests);
         Assert.Equal(4, result.TlsHandshakes);
         Assert.True(result.LatencyP50 >= 2 * HandshakeDelay, $"latency p50 {result.LatencyP50Ms} ms holds the held handshake and response");
-        Assert.True(result.ConnectMax < HandshakeDelay / 2, $"connect max {result.ConnectMaxMs} ms: a TCP connect on loopback, without the handshake"); // before: ≥ 300 ms
+        // With the handshake in it, every connect took at least the held flight (≥ 300 ms); the bound is that, not a speed.
+        Assert.True(result.ConnectMax < HandshakeDelay, $"connect max {result.ConnectMaxMs} ms: a TCP connect on loopback, without the handshake");
     }
 
     [Fact]

@@ -21,14 +21,7 @@ public class BusyThreadPoolRateTests
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_server_that_closes_every_third_response_gets_the_schedule_while_the_thread_pool_is_busy(PollerBackendKind backend)
     {
-        // The server shares the process: it answers on its pollers too, or it would be the one waiting for the pool.
-        EventLoopOptions inline = BackendMatrix.Server(backend) with { Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } };
-        await using var server = TestServer.Start(ShortKeepAliveRateTests.ClosingEvery(3), inline);
-        LoadResult result = await ThreadPoolStarver.RunStarvedAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
-        {
-            Rate = 1000,
-            Duration = TimeSpan.FromSeconds(2),
-        }, Blocked);
+        LoadResult result = await RunStarvedAsync(backend, closingEvery: 3, rate: 1000);
 
         // Before the reopen path left the pool: 495 of 2,001 sent, and 9 in a run that began starved.
         Assert.True(result.Errors == 0, $"errors: {result.ErrorsByKind}");
@@ -42,22 +35,31 @@ public class BusyThreadPoolRateTests
     public async Task Connects_made_while_the_thread_pool_is_blocked_are_timed_as_the_loopback_connects_they_are(PollerBackendKind backend)
     {
         // A server that closes after every response: every request after a connection's first is on a new connection,
-        // reopened from the poller while the pool is blocked. The server answers on its pollers (Inline), or it would be
-        // the one waiting for the pool.
-        EventLoopOptions inline = BackendMatrix.Server(backend) with { Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } };
-        await using var server = TestServer.Start(ShortKeepAliveRateTests.ClosingEvery(1), inline);
-        LoadResult result = await ThreadPoolStarver.RunStarvedAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
-        {
-            Rate = 200,
-            Duration = TimeSpan.FromSeconds(2),
-        }, Blocked);
+        // reopened from the poller while the pool is blocked.
+        LoadResult result = await RunStarvedAsync(backend, closingEvery: 1, rate: 200);
 
         // Before the connect was timed on the poller, the reopens' times were the pool's wait: p50 5–8 s, p99 6–9 s. Timed
         // where it completes, a loopback connect is 0.1 ms at p50 and 1–60 ms at p99 (the run's first connects, and a
-        // loaded machine): the bounds are a hundredth and a tenth of the block.
+        // loaded machine). The bounds tell the two apart, not how fast a machine connects: a tenth and a half of the block.
         string times = $"connect p50 {result.ConnectP50Ms} ms, p99 {result.ConnectP99Ms} ms, max {result.ConnectMaxMs} ms over {result.ConnectionsOpened} connections";
         Assert.True(result.ConnectionsReopened > 0, $"no connection was reopened while the pool was blocked ({times})");
-        Assert.True(result.ConnectP50 < Blocked / 100, times);
-        Assert.True(result.ConnectP99 < Blocked / 10, times);
+        Assert.True(result.ConnectP50 < Blocked / 10, times);
+        Assert.True(result.ConnectP99 < Blocked / 2, times);
+    }
+
+    /// <summary>
+    /// A 2 s fixed-rate run of 8 connections with the pool blocked, against a server in this process that closes after
+    /// every <paramref name="closingEvery"/>th response and answers on its pollers (Inline), or it would be the one
+    /// waiting for the pool.
+    /// </summary>
+    private static async Task<LoadResult> RunStarvedAsync(PollerBackendKind backend, int closingEvery, int rate)
+    {
+        EventLoopOptions inline = BackendMatrix.Server(backend) with { Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } };
+        await using var server = TestServer.Start(ShortKeepAliveRateTests.ClosingEvery(closingEvery), inline);
+        return await ThreadPoolStarver.RunStarvedAsync(ShortKeepAliveRateTests.RateOptions(backend, server, connections: 8) with
+        {
+            Rate = rate,
+            Duration = TimeSpan.FromSeconds(2),
+        }, Blocked);
     }
 }
