@@ -128,7 +128,7 @@ try {
         }
     }
 
-    if (-not $PSCmdlet.ShouldProcess("a $Protocol server in this process, $Connections $Pattern connections for $Duration s, report in $OutputPath", 'Run the connection test')) {
+    if (-not $PSCmdlet.ShouldProcess("the $Protocol server in this process, $Connections $Pattern connections for $Duration s, report in $OutputPath", 'Run the connection test')) {
         return
     }
 

@@ -39,17 +39,20 @@ public class TlsLoadTests
         Assert.Equal(result.ConnectionsOpened, result.TlsHandshakes);
     }
 
+    public static TheoryData<PollerBackendKind, bool> WithAndWithoutResumption => BackendMatrix.Cross(true, false);
+
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task The_handshake_pattern_opens_a_connection_per_request_and_resumes_when_asked(bool resumption)
+    [MemberData(nameof(WithAndWithoutResumption))]
+    public async Task The_handshake_pattern_opens_a_connection_per_request_and_resumes_when_asked(PollerBackendKind backend, bool resumption)
     {
-        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), backend: backend);
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
             Target = server.EndPoint, Connections = 2, Requests = 30, Duration = TimeSpan.FromSeconds(30),
-            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption),
+            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption), Backend = backend,
         });
+
+        Assert.Equal(backend, result.Backend);
 
         Assert.Equal("Requests", result.StopReason);
         Assert.Equal(30, result.Requests);
@@ -71,35 +74,42 @@ public class TlsLoadTests
         }
     }
 
-    [Fact]
-    public async Task Every_connection_after_the_first_resumes_when_the_server_closes_with_close_notify()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Every_connection_after_the_first_resumes_when_the_server_closes_with_close_notify(PollerBackendKind backend)
     {
         // Connection: close, so the server's close_notify often arrives with the response: that clean end must not spoil
         // the session the connection got (OpenSSL drops sessions of connections it takes for truncated).
-        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), backend: backend);
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
             Target = server.EndPoint, Connections = 1, Requests = 12, Duration = TimeSpan.FromSeconds(30),
-            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption: true),
+            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption: true), Backend = backend,
         });
+
+        Assert.Equal(backend, result.Backend);
 
         Assert.Equal(12, result.Requests);
         Assert.Equal(12, result.TlsHandshakes);
         Assert.Equal(11, result.TlsResumedHandshakes);
     }
 
-    [Fact]
-    public async Task Over_tls_the_connect_time_is_the_tcp_connect_not_the_handshake()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Over_tls_the_connect_time_is_the_tcp_connect_not_the_handshake(PollerBackendKind backend)
     {
         // The server's handshake flight crosses a proxy that holds it for 300 ms; the TCP connect, to the proxy, does not.
-        await using TestServer server = TlsTestServer.Start(new HttpHandler());
-        await using TcpProxy proxy = TcpProxy.Start(new TcpProxyOptions { Upstream = server.EndPoint });
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), backend: backend);
+        await using TcpProxy proxy = TcpProxy.Start(new TcpProxyOptions { Upstream = server.EndPoint, Backend = backend });
+        BackendMatrix.Check(backend, proxy.BackendInUse, proxy.BackendReason);
         await proxy.AddToxicAsync(new LatencyToxic { Latency = HandshakeDelay });
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
             Target = proxy.EndPoint, Connections = 2, Requests = 4, Duration = TimeSpan.FromSeconds(30),
-            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption: false),
+            Pattern = LoadPattern.Handshake, Tls = TrustingTestRoot(resumption: false), Backend = backend,
         });
+
+        Assert.Equal(backend, result.Backend);
 
         Assert.Equal(4, result.Requests);
         Assert.Equal(4, result.TlsHandshakes);
@@ -108,14 +118,17 @@ public class TlsLoadTests
         Assert.True(result.ConnectMax < HandshakeDelay, $"connect max {result.ConnectMaxMs} ms: a TCP connect on loopback, without the handshake");
     }
 
-    [Fact]
-    public async Task The_handshake_pattern_works_without_tls_as_a_connection_rate_test()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_handshake_pattern_works_without_tls_as_a_connection_rate_test(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new HttpHandler());
+        await using var server = TestServer.Start(new HttpHandler(), BackendMatrix.Server(backend));
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
-            Target = server.EndPoint, Connections = 3, Requests = 24, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake,
+            Target = server.EndPoint, Connections = 3, Requests = 24, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake, Backend = backend,
         });
+
+        Assert.Equal(backend, result.Backend);
 
         Assert.Equal(24, result.Requests);
         Assert.Equal(0, result.Errors);
@@ -143,10 +156,11 @@ public class TlsLoadTests
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 2, "the server counted each rejection as a certificate failure");
     }
 
-    [Fact]
-    public async Task Https_requests_dial_tls_with_the_uri_host_as_the_tls_name_and_send_their_paths()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Https_requests_dial_tls_with_the_uri_host_as_the_tls_name_and_send_their_paths(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), backend: backend);
         Uri origin = new($"https://localhost:{server.EndPoint.Port}");
 
         // Tls names no TargetHost: "localhost" comes from the URIs, and the test certificate is for localhost.
@@ -154,9 +168,10 @@ public class TlsLoadTests
         {
             Target = server.EndPoint, Connections = 1, Requests = 40, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Http,
             HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/") }, new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
-            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly },
+            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly }, Backend = backend,
         });
 
+        Assert.Equal(backend, result.Backend);
         Assert.Equal(40, result.Requests);
         Assert.Equal(0, result.Errors);
         Assert.Equal(20, result.StatusCodes[200]);
@@ -164,18 +179,20 @@ public class TlsLoadTests
         Assert.Equal(1, result.TlsHandshakes);
     }
 
-    [Fact]
-    public async Task The_handshake_pattern_sends_the_requests_given_each_on_its_own_connection()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_handshake_pattern_sends_the_requests_given_each_on_its_own_connection(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new HttpHandler());
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), backend: backend);
         Uri origin = new($"https://localhost:{server.EndPoint.Port}");
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
             Target = server.EndPoint, Connections = 2, Requests = 10, Duration = TimeSpan.FromSeconds(30), Pattern = LoadPattern.Handshake,
             HttpRequests = [new LoadHttpRequest { Uri = new Uri(origin, "/missing") }],
-            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly },
+            Tls = new TlsClientOptions { TrustedRoots = TestCertificates.RootOnly }, Backend = backend,
         });
 
+        Assert.Equal(backend, result.Backend);
         Assert.Equal(10, result.Requests);
         Assert.Equal(0, result.Errors);
         Assert.Equal(10, result.StatusCodes[404]);
@@ -183,6 +200,7 @@ public class TlsLoadTests
         Assert.Equal(10, result.TlsHandshakes);
     }
 
+    // Not on the matrix: the options are refused by Validate, before a dialer (and so a backend) exists.
     [Fact]
     public void Options_that_mix_up_tls_or_ask_a_rate_of_the_handshake_pattern_are_refused()
     {
@@ -198,6 +216,7 @@ public class TlsLoadTests
         Assert.Equal("Rate", Assert.Throws<ArgumentException>(handshakeAtRate.Validate).ParamName);
     }
 
+    // Not on the matrix: RunAsync refuses the options before it builds its dialer, so no backend runs.
     [Fact]
     public async Task Tls_options_that_cannot_work_fail_the_run_before_it_connects()
     {

@@ -48,7 +48,7 @@ Describe 'Invoke-ConnectionTest.ps1 and the OS' {
     It 'with -Tune -WhatIf shows the preflight, the tuning diff and the run, and changes nothing' {
         $output = Join-Path $TestDrive 'whatif'
         $lines = & $pwsh -NoProfile -NonInteractive -Command "& '$connectionTest' -Connections 1000 -Duration 1 -Tune -WhatIf -OutputPath '$output'" 2>&1 | ForEach-Object { "$_" }
-        $lines | Should -Contain "What if: Performing the operation `"Run the connection test`" on target `"a Echo server in this process, 1000 PingPong connections for 1 s, report in $output`"."
+        $lines | Should -Contain "What if: Performing the operation `"Run the connection test`" on target `"the Echo server in this process, 1000 PingPong connections for 1 s, report in $output`"."
         Test-Path $output | Should -BeFalse
         @(Get-ChildItem $state -ErrorAction SilentlyContinue).Count | Should -Be 0
         $flagged = @(Test-NetpollTuning -Connections 1000 -Role Client | Where-Object { $_.Status -in 'Warn', 'Fail' -and $_.Target })

@@ -62,6 +62,17 @@ Describe 'The manifest and about_Netpoll' {
             $about | Should -Match ([regex]::Escape($command.Name)) -Because "about_Netpoll explains $($command.Name)"
         }
     }
+
+    It 'lists every error id the module raises in about_Netpoll (the README sends users there for them)' {
+        $about = Get-Help about_Netpoll | Out-String
+        # ErrorIds is the module's one list of ids (internal): read it from the loaded assembly, so a new id cannot be missed.
+        $errorIds = (Get-Command Start-NetpollServer).ImplementingType.Assembly.GetType('Netpoll.PowerShell.ErrorIds', $true)
+        $ids = @($errorIds.GetFields('Public, NonPublic, Static') | Where-Object IsLiteral | ForEach-Object { $_.GetRawConstantValue() })
+        $ids.Count | Should -BeGreaterThan 20 -Because 'the ids are read from ErrorIds'
+        foreach ($id in $ids) {
+            $about | Should -Match "\b$([regex]::Escape($id))\b" -Because "about_Netpoll's ERRORS lists $id"
+        }
+    }
 }
 
 Describe 'Script help' {

@@ -147,4 +147,17 @@ Describe 'Invoke-NetpollLoad -ConnectTimeout' {
             $thrown.Exception.Message | Should -Match '0\.001 s up to 86400 s|not a duration' -Because "-ConnectTimeout $bad"
         }
     }
+    It 'refuses an unquoted 2d, which PowerShell reads as the [decimal] 2, as it refuses a quoted 2d: days are no unit, and 2 seconds is not what was asked' {
+        # PowerShell's own suffixes make 2d a [decimal], 5l a [long], 3u a [uint], 1y an [sbyte] before any parameter sees them.
+        $thrown = { Invoke-NetpollLoad -Target 127.0.0.1:9 -Requests 1 -ConnectTimeout 2d } | Should -Throw -PassThru
+        $thrown.FullyQualifiedErrorId | Should -Match '^ParameterArgumentTransformationError,'
+        $thrown.Exception.Message | Should -Match "'2d' is not a duration"
+        { Invoke-NetpollLoad -Target 127.0.0.1:9 -Requests 1 -ResponseTimeout 5l } | Should -Throw -ExpectedMessage "*'5l' is not a duration*"
+        { Start-NetpollServer -Name 'pester-2d' -Port 0 -IdleTimeout 3u } | Should -Throw -ExpectedMessage "*'3u' is not a duration*"
+        Get-NetpollServer -Name 'pester-2d' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # Through a variable nothing says how it was written: a [decimal] is a bare number of seconds, as an [int] is.
+        $d = 2d
+        $result = Invoke-NetpollLoad -Target 127.0.0.1:9 -Connections 1 -Duration 1 -ConnectTimeout $d -ErrorAction SilentlyContinue
+        $result.ErrorsByKind.Refused | Should -Be 1
+    }
 }

@@ -107,6 +107,14 @@ Describe 'A LoadResult scripts can use' {
         $refused | Format-List | Out-String | Should -Match 'none measured'
     }
 
+    It 'says its throughput counts both directions, sent plus received, as its number does' {
+        # wrk's Transfer/sec counts only what it read: a reader comparing the two must see which this is.
+        $both = ($measured.BytesSent + $measured.BytesReceived) / $measured.ElapsedSeconds
+        $measured.ThroughputBytesPerSecond | Should -BeGreaterThan (0.999 * $both)
+        $measured.ThroughputBytesPerSecond | Should -BeLessThan (1.001 * $both)
+        $measured | Format-List | Out-String | Should -Match 'Throughput\s+: [\d.]+ \w+/s \([\d.]+ \w+/s sent \+ [\d.]+ \w+/s received\)'
+    }
+
     It 'shows in its list what the run had: rate and schedule lag, service time, status codes, thresholds, tag' {
         $paced = $http | Invoke-NetpollLoad -Connections 2 -Rate 200 -Duration 1 -Tag 'node-a' -Threshold @{ ErrorRate = '1%' }
         $list = $paced | Format-List | Out-String

@@ -34,7 +34,7 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
             backend = BackendSelection.ForTransform(options.Backend, backend);
         }
 
-        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool);
+        _host = new ConnectionHost(options.Name, options.Pollers, options.LoadBalance, backend, options.Connection, options.BufferPool, options.PublishesMetrics);
         _ = _host.Pollers; // a dialer's pollers run from the start
     }
 

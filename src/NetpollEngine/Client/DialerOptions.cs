@@ -13,6 +13,13 @@ public sealed record DialerOptions
     /// <summary>Name used in metrics (netpoll.owner.name) and engine events. Default: dialer-N.</summary>
     public string Name { get; init; } = $"dialer-{Interlocked.Increment(ref s_count)}";
 
+    /// <summary>
+    /// Whether the dialer's pollers appear on the Netpoll meter (netpoll.owner.name = <see cref="Name"/>). Default: on.
+    /// Off for a dialer whose own pollers serve nothing, as a proxy's upstream dialer, whose connections are dialed onto
+    /// the proxy's pollers (<see cref="Dialer.ConnectAlongsideAsync"/>) and count there: its owner would show 0 connections.
+    /// </summary>
+    public bool PublishesMetrics { get; init; } = true;
+
     /// <summary>Pollers for client connections.</summary>
     public int Pollers { get; init; } = PollGroup.DefaultCount;
 

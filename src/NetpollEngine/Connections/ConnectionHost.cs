@@ -18,16 +18,18 @@ internal sealed class ConnectionHost
     private readonly int _pollerCount;
     private readonly LoadBalance _loadBalance;
     private readonly BackendChoice _backend;
+    private readonly bool _metered;
     private PollGroup? _pollers;
     private int _shuttingDown;
 
-    public ConnectionHost(string name, int pollers, LoadBalance loadBalance, BackendChoice backend, ConnectionOptions options, BufferPoolOptions bufferPool)
+    public ConnectionHost(string name, int pollers, LoadBalance loadBalance, BackendChoice backend, ConnectionOptions options, BufferPoolOptions bufferPool, bool metered = true)
     {
         Name = name;
         Options = options;
         Pool = new BufferPool(bufferPool);
         _pollerCount = pollers;
         _loadBalance = loadBalance;
+        _metered = metered;
         _backend = backend;
     }
 
@@ -56,7 +58,7 @@ internal sealed class ConnectionHost
 
             lock (_gate)
             {
-                return _pollers ??= new PollGroup(_pollerCount, _loadBalance, _backend, Name);
+                return _pollers ??= new PollGroup(_pollerCount, _loadBalance, _backend, Name, _metered);
             }
         }
     }

@@ -9,10 +9,10 @@ internal sealed class PollGroup : IDisposable
 {
     private readonly Poller[] _pollers;
     private readonly LoadBalance _policy;
-    private readonly OwnerMeter _meter;
+    private readonly OwnerMeter? _meter; // null: the owner publishes nothing on the meter (see ConnectionHost)
     private int _next = -1;
 
-    public PollGroup(int count, LoadBalance policy, BackendChoice backend, string owner = "netpoll")
+    public PollGroup(int count, LoadBalance policy, BackendChoice backend, string owner = "netpoll", bool metered = true)
     {
         if (count < 1 || count > 1024)
         {
@@ -32,7 +32,7 @@ internal sealed class PollGroup : IDisposable
             _pollers = StartPollers(count, Backend);
         }
 
-        _meter = new OwnerMeter(owner, _pollers);
+        _meter = metered ? new OwnerMeter(owner, _pollers) : null;
     }
 
     /// <summary>The backend every poller of the group runs on, and why.</summary>
@@ -83,7 +83,7 @@ internal sealed class PollGroup : IDisposable
     /// <summary>Stops every poller without blocking a thread, then frees their backends.</summary>
     public async Task StopAsync()
     {
-        _meter.Dispose();
+        _meter?.Dispose();
         foreach (Poller p in _pollers)
         {
             p.RequestStop();
@@ -123,7 +123,7 @@ internal sealed class PollGroup : IDisposable
 
     public void Dispose()
     {
-        _meter.Dispose();
+        _meter?.Dispose();
         foreach (Poller p in _pollers)
         {
             p.RequestStop();

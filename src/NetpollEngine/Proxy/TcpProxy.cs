@@ -48,7 +48,13 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         // The dialer's own poller never serves a connection (below), so on Linux it idles on epoll whatever the proxy
         // runs on: on io_uring it would hold a ring and its receive-buffer slab (16 MiB by default) for nothing.
         PollerBackendKind idle = OperatingSystem.IsLinux() ? PollerBackendKind.Epoll : PollerBackendKind.Auto;
-        var dialerOptions = new DialerOptions { Name = $"{options.Name}-upstream", Pollers = 1, Backend = idle, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls };
+        // Nor does it appear on the meter: the upstreams count on the proxy's pollers, under the proxy's name, and an
+        // owner "<name>-upstream" would report 0 connections while they are open.
+        var dialerOptions = new DialerOptions
+        {
+            Name = $"{options.Name}-upstream", Pollers = 1, Backend = idle, DialTimeout = options.DialTimeout, Connection = connection, Tls = options.UpstreamTls,
+            PublishesMetrics = false,
+        };
         var loopOptions = new EventLoopOptions { Name = options.Name, Backend = options.Backend, Connection = connection, Tls = options.Tls };
         if (options.Pollers > 0)
         {

@@ -34,6 +34,11 @@ public sealed class TimeSpanArgumentAttribute : ArgumentTransformationAttribute
             short or ushort when SuffixedNumberSource.Find(value, ParameterName) is { } written && WithUnit(written) is { } span => span,
             short seconds => TimeSpan.FromSeconds(seconds),
             ushort microseconds => TimeSpan.FromMicroseconds(microseconds),
+            // PowerShell's other type suffixes are no units: an unquoted 2d (days, a reader would think) arrives as the
+            // [decimal] 2, 5l as a [long], 3u as a [uint]. Written so on the command line, it is refused as the quoted '2d'
+            // is, not read as that many seconds; through a variable, nothing says how it was written, so it is a number.
+            decimal or long or uint or ulong or sbyte or byte when SuffixedNumberSource.Find(value, ParameterName) is { } written && IsTypeSuffixed(value, written) =>
+                throw new ArgumentTransformationMetadataException($"'{written}' is not a duration (PowerShell reads it as the [{value.GetType().Name}] {value}): give {BareNumberHint(BareNumberSeconds)}, a number with a unit (200ms, 1.5s, 250us, 2m, 1h) or a TimeSpan (00:01:30)."),
             int or long or byte or uint or ulong or sbyte or double or float or decimal => Bare(Convert.ToDouble(value, CultureInfo.InvariantCulture)),
             string text when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) => Bare(amount),
             string text when WithUnit(text) is { } span => span,
@@ -41,6 +46,14 @@ public sealed class TimeSpanArgumentAttribute : ArgumentTransformationAttribute
             _ => throw new ArgumentTransformationMetadataException($"'{value}' is not a duration: give {BareNumberHint(BareNumberSeconds)}, a number with a unit (200ms, 1.5s, 250us, 2m, 1h) or a TimeSpan (00:01:30)."),
         };
     }
+
+    /// <summary>
+    /// Whether <paramref name="written"/>, the literal that became <paramref name="value"/>, ends in one of PowerShell's
+    /// type suffixes: d for a [decimal]; l, u, ul, y or uy for the integer types (no hex digit, so 0xFFFFFFFFFD, a [long],
+    /// is not taken for one).
+    /// </summary>
+    private static bool IsTypeSuffixed(object value, string written) =>
+        written.Length > 0 && (value is decimal ? char.ToLowerInvariant(written[^1]) == 'd' : char.ToLowerInvariant(written[^1]) is 'l' or 'u' or 'y');
 
     /// <summary>How a bare number reads, for messages: "seconds (10, 2.5)", "milliseconds (50, 2.5)".</summary>
     internal static string BareNumberHint(double bareNumberSeconds) => bareNumberSeconds switch

@@ -13,7 +13,7 @@ namespace Netpoll.Tests.Protocols;
 /// <summary>HTTP mocks over real sockets: what static and dynamic routes send, and how the server behaves around them.</summary>
 public class HttpMockTests
 {
-    private static TestServer Start(HttpRouteTable routes, HttpServerOptions? options = null, int pollers = 0, HttpHandler? handler = null, PollerBackendKind backend = PollerBackendKind.Auto)
+    private static TestServer Start(PollerBackendKind backend, HttpRouteTable routes, HttpServerOptions? options = null, int pollers = 0, HttpHandler? handler = null)
     {
         var loopOptions = new EventLoopOptions { Backend = backend, Connection = new ConnectionOptions { Dispatch = DispatchMode.Auto } };
         if (pollers > 0)
@@ -26,14 +26,15 @@ public class HttpMockTests
 
     private static HttpClient Client(TestServer server) => new() { BaseAddress = new Uri($"http://{server.EndPoint}/"), Timeout = TimeSpan.FromSeconds(10) };
 
-    [Fact]
-    public async Task A_static_route_sends_its_status_headers_and_body()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_static_route_sends_its_status_headers_and_body(PollerBackendKind backend)
     {
         string file = Path.GetTempFileName();
         await File.WriteAllTextAsync(file, "{\"from\":\"file\"}");
         try
         {
-            await using TestServer server = Start(new HttpRouteTable(
+            await using TestServer server = Start(backend, new HttpRouteTable(
             [
                 HttpRoute.Static("GET /teapot", new HttpResponse { Status = 418, Reason = "I'm a teapot", Body = HttpBody.FromString("short and stout"), Headers = [new("X-Mock", "yes"), new("Cache-Control", "no-store")] }),
                 HttpRoute.Static("GET /file", new HttpResponse { Body = HttpBody.FromFile(file), ContentType = "application/json" }),
@@ -66,10 +67,11 @@ public class HttpMockTests
         }
     }
 
-    [Fact]
-    public async Task A_chunked_route_sends_chunks_to_http11_and_a_length_to_http10()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_chunked_route_sends_chunks_to_http11_and_a_length_to_http10(PollerBackendKind backend)
     {
-        await using TestServer server = Start(new HttpRouteTable(
+        await using TestServer server = Start(backend, new HttpRouteTable(
             [HttpRoute.Static("GET /stream", new HttpResponse { Body = HttpBody.Filler(100_000), Chunked = true, ChunkSize = 4096 })]));
         using HttpClient http = Client(server);
         using HttpResponseMessage response = await http.GetAsync("stream");
@@ -84,10 +86,11 @@ public class HttpMockTests
         Assert.Equal(100_000, reply.Body.Length);
     }
 
-    [Fact]
-    public async Task Close_after_closes_the_connection_once_the_response_is_sent()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Close_after_closes_the_connection_once_the_response_is_sent(PollerBackendKind backend)
     {
-        await using TestServer server = Start(new HttpRouteTable([HttpRoute.Static("GET /bye", new HttpResponse { Body = HttpBody.FromString("bye"), CloseAfter = true })]));
+        await using TestServer server = Start(backend, new HttpRouteTable([HttpRoute.Static("GET /bye", new HttpResponse { Body = HttpBody.FromString("bye"), CloseAfter = true })]));
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync(Encoding.ASCII.GetBytes("GET /bye HTTP/1.1\r\nHost: x\r\n\r\n"));
         HttpResponseReader.Response reply = Assert.Single(HttpResponseReader.ReadAll(await client.ReceiveToEndAsync()));
@@ -95,10 +98,11 @@ public class HttpMockTests
         Assert.Equal("bye", reply.BodyText);
     }
 
-    [Fact]
-    public async Task A_delayed_route_answers_after_its_delay_and_pipelined_requests_keep_their_order()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_delayed_route_answers_after_its_delay_and_pipelined_requests_keep_their_order(PollerBackendKind backend)
     {
-        await using TestServer server = Start(new HttpRouteTable(
+        await using TestServer server = Start(backend, new HttpRouteTable(
         [
             HttpRoute.Static("GET /slow", new HttpResponse { Body = HttpBody.FromString("slow"), Delay = TimeSpan.FromMilliseconds(300), Jitter = TimeSpan.FromMilliseconds(50) }),
             HttpRoute.Static("GET /fast", HttpResponse.Text("fast")),
@@ -111,11 +115,12 @@ public class HttpMockTests
         Assert.Equal(["slow", "fast"], replies.Select(r => r.BodyText));
     }
 
-    [Fact]
-    public async Task A_dynamic_route_sees_the_whole_request_and_may_answer_later_from_another_thread()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_dynamic_route_sees_the_whole_request_and_may_answer_later_from_another_thread(PollerBackendKind backend)
     {
         HttpRequest? seen = null;
-        await using TestServer server = Start(new HttpRouteTable(
+        await using TestServer server = Start(backend, new HttpRouteTable(
         [
             HttpRoute.Dynamic("POST /orders/{id}/items", async request =>
             {
@@ -145,11 +150,12 @@ public class HttpMockTests
         Assert.IsType<IPEndPoint>(seen.RemoteEndPoint);
     }
 
-    [Fact]
-    public async Task A_chunked_request_body_and_its_trailers_reach_the_callback()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_chunked_request_body_and_its_trailers_reach_the_callback(PollerBackendKind backend)
     {
         HttpRequest? seen = null;
-        await using TestServer server = Start(new HttpRouteTable(
+        await using TestServer server = Start(backend, new HttpRouteTable(
             [HttpRoute.Dynamic("PUT /upload", request => { seen = request; return new ValueTask<HttpResponse>(HttpResponse.Text(request.Body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))); })]));
         using Socket client = await server.ConnectSocketAsync();
         await client.SendAsync(Encoding.ASCII.GetBytes(
@@ -166,10 +172,11 @@ public class HttpMockTests
         Assert.Equal("chunked", seen.Headers["transfer-encoding"]);
     }
 
-    [Fact]
-    public async Task HttpClient_sends_expect_100_continue_and_gets_its_body_through()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task HttpClient_sends_expect_100_continue_and_gets_its_body_through(PollerBackendKind backend)
     {
-        await using TestServer server = Start(HttpTestRoutes.Create());
+        await using TestServer server = Start(backend, HttpTestRoutes.Create());
         using HttpClient http = Client(server);
         http.DefaultRequestHeaders.ExpectContinue = true;
         using HttpResponseMessage response = await http.PostAsync("echo", new ByteArrayContent(new byte[3000]));
@@ -182,7 +189,7 @@ public class HttpMockTests
     public async Task A_callback_that_blocks_does_not_stop_the_poller_from_serving_others(PollerBackendKind backend)
     {
         using var release = new ManualResetEventSlim();
-        await using TestServer server = Start(new HttpRouteTable(
+        await using TestServer server = Start(backend, new HttpRouteTable(
         [
             HttpRoute.Dynamic("GET /blocking", _ =>
             {
@@ -190,7 +197,7 @@ public class HttpMockTests
                 return new ValueTask<HttpResponse>(HttpResponse.Text("finally"));
             }),
             HttpRoute.Static("GET /", HttpResponse.Text("free")),
-        ]), pollers: 1, backend: backend);
+        ]), pollers: 1);
         using HttpClient http = Client(server);
         Task<string> blocked = http.GetStringAsync("blocking");
 
@@ -229,7 +236,7 @@ public class HttpMockTests
         };
         handler.RouteFailed += (_, _) => throw new InvalidOperationException("a broken listener is ignored");
         using var events = new EngineEvents("RequestFailed");
-        await using TestServer server = Start(handler.Routes, handler: handler, backend: backend);
+        await using TestServer server = Start(backend, handler.Routes, handler: handler);
         using HttpClient http = Client(server);
         foreach (string path in new[] { "sync-throw", "async-throw", "null", "bad-header" })
         {
@@ -249,8 +256,9 @@ public class HttpMockTests
             : e.Message.Contains("is set by the server", StringComparison.Ordinal) ? "is set by the server" : e.Message;
     }
 
-    [Fact]
-    public async Task A_mock_answers_503_twice_then_200_and_counts_its_hits()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_mock_answers_503_twice_then_200_and_counts_its_hits(PollerBackendKind backend)
     {
         int calls = 0;
         var routes = new HttpRouteTable(
@@ -259,7 +267,7 @@ public class HttpMockTests
                 ? new HttpResponse { Status = 503, Headers = [new("Retry-After", "0")] }
                 : HttpResponse.Text("recovered"))),
         ]);
-        await using TestServer server = Start(routes);
+        await using TestServer server = Start(backend, routes);
         using HttpClient http = Client(server);
         var statuses = new List<int>();
         for (int attempt = 0; attempt < 3; attempt++)
@@ -274,11 +282,12 @@ public class HttpMockTests
         Assert.True(route.MaxLatency >= route.MeanLatency);
     }
 
-    [Fact]
-    public async Task Routes_added_replaced_and_removed_on_a_live_server_take_effect_at_once()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Routes_added_replaced_and_removed_on_a_live_server_take_effect_at_once(PollerBackendKind backend)
     {
         var routes = new HttpRouteTable([HttpRoute.Static("GET /v", HttpResponse.Text("one"))]);
-        await using TestServer server = Start(routes);
+        await using TestServer server = Start(backend, routes);
         using HttpClient http = Client(server);
         Assert.Equal("one", await http.GetStringAsync("v"));
         routes.Set(HttpRoute.Static("GET /v", HttpResponse.Text("two")));
@@ -288,12 +297,13 @@ public class HttpMockTests
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 
-    [Fact]
-    public async Task A_static_route_allocates_nothing_per_request()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_static_route_allocates_nothing_per_request(PollerBackendKind backend)
     {
         var meter = new AllocationMeter(new HttpHandler(new HttpRouteTable(
             [HttpRoute.Static("GET /plaintext", new HttpResponse { Body = HttpBody.FromString("Hello, World!"), Headers = [new("X-Mock", "1")] })])));
-        await using TestServer server = TestServer.Start(meter, new EventLoopOptions { Pollers = 1, Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } });
+        await using TestServer server = TestServer.Start(meter, new EventLoopOptions { Backend = backend, Pollers = 1, Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline } });
         using Socket client = await server.ConnectSocketAsync();
         byte[] request = Encoding.ASCII.GetBytes("GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n");
         byte[] ten = [.. Enumerable.Repeat(request, 10).SelectMany(r => r)];

@@ -17,15 +17,31 @@ public sealed class ProxyTlsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public async Task Bytes_cross_the_proxy_whole_with_tls_on_the_sides_it_is_set_on(bool clientTls, bool upstreamTls)
+    /// <summary>Each backend with TLS on the client side, the upstream side, or both.</summary>
+    public static TheoryData<PollerBackendKind, bool, bool> TlsSides
     {
-        await using TestServer echo = upstreamTls ? TlsTestServer.Start(new EchoHandler()) : TestServer.Start(new EchoHandler());
+        get
+        {
+            var rows = new TheoryData<PollerBackendKind, bool, bool>();
+            foreach (PollerBackendKind backend in BackendMatrix.Kinds)
+            {
+                rows.Add(backend, true, false);
+                rows.Add(backend, false, true);
+                rows.Add(backend, true, true);
+            }
+
+            return rows;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TlsSides))]
+    public async Task Bytes_cross_the_proxy_whole_with_tls_on_the_sides_it_is_set_on(PollerBackendKind backend, bool clientTls, bool upstreamTls)
+    {
+        await using TestServer echo = upstreamTls ? TlsTestServer.Start(new EchoHandler(), backend: backend) : TestServer.Start(new EchoHandler(), BackendMatrix.Server(backend));
         await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint, o => o with
         {
+            Backend = backend,
             Tls = clientTls ? TlsTestServer.Options : null,
             UpstreamTls = upstreamTls ? new TlsClientOptions { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly } : null,
         });
@@ -60,11 +76,12 @@ public sealed class ProxyTlsTests : IDisposable
         Assert.Equal((clientTls ? 1 : 0) + (upstreamTls ? 1 : 0), proxy.GetPollerStats().Sum(p => p.TlsHandshakes));
     }
 
-    [Fact]
-    public async Task A_client_that_is_not_tls_fails_its_handshake_at_the_proxy_and_no_upstream_connection_is_made()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_client_that_is_not_tls_fails_its_handshake_at_the_proxy_and_no_upstream_connection_is_made(PollerBackendKind backend)
     {
         await using TestServer echo = TestServer.Start(new EchoHandler());
-        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint, o => o with { Tls = TlsTestServer.Options });
+        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint, o => o with { Tls = TlsTestServer.Options, Backend = backend });
 
         using Socket client = await ProxyHarness.ConnectAsync(proxy.EndPoint);
         await client.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray());
@@ -74,42 +91,41 @@ public sealed class ProxyTlsTests : IDisposable
         Assert.Equal(0, echo.Loop.GetStats().Sum(s => s.Accepted));
     }
 
-    [ToolFact("openssl", "openssl")]
-    public async Task An_upstream_that_resets_mid_stream_reaches_a_tls_client_as_a_truncation_not_a_clean_close_notify_on_every_backend()
+    [ToolTheory("openssl", "openssl")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_upstream_that_resets_mid_stream_reaches_a_tls_client_as_a_truncation_not_a_clean_close_notify(PollerBackendKind backend)
     {
         // A plain client reads the failure as the stream's end after the bytes that came; a TLS client can tell a
         // complete stream (close_notify) from a cut one (a bare FIN) only if the proxy does not claim the former.
         using var upstream = new RawUpstream();
-        foreach (PollerBackendKind backend in BackendMatrix.Kinds)
+        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options, Backend = backend });
+        foreach (string flag in new[] { "-tls1_3", "-tls1_2" })
         {
-            await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options, Backend = backend });
-            foreach (string flag in new[] { "-tls1_3", "-tls1_2" })
+            Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, flag, _directory, input: "request\n");
+            using (Socket server = await upstream.AcceptAsync())
             {
-                Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, flag, _directory, input: "request\n");
-                using (Socket server = await upstream.AcceptAsync())
-                {
-                    await server.ReceiveExactlyAsync("request\n".Length, 10_000);
-                    await server.SendAsync("partial-answer"u8.ToArray());
-                    await ProxyHarness.WaitUntilAcknowledgedAsync(server);
-                    ProxyHarness.Reset(server);
-                }
-
-                string output = (await client).Output;
-                Assert.Contains("partial-answer", output, StringComparison.Ordinal);
-                Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"{backend} {flag}: the proxy sent close_notify after its upstream reset:\n{output}");
-                Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
+                await server.ReceiveExactlyAsync("request\n".Length, 10_000);
+                await server.SendAsync("partial-answer"u8.ToArray());
+                await ProxyHarness.WaitUntilAcknowledgedAsync(server);
+                ProxyHarness.Reset(server);
             }
 
-            await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.UpstreamReset) == 2, $"the proxy on {backend} counted both upstream resets");
+            string output = (await client).Output;
+            Assert.Contains("partial-answer", output, StringComparison.Ordinal);
+            Assert.False(output.Contains("\nclosed", StringComparison.Ordinal), $"{backend} {flag}: the proxy sent close_notify after its upstream reset:\n{output}");
+            Assert.Contains("unexpected eof", output, StringComparison.OrdinalIgnoreCase);
         }
+
+        await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.UpstreamReset) == 2, $"the proxy on {backend} counted both upstream resets");
     }
 
-    [ToolFact("openssl", "openssl")]
-    public async Task A_limit_data_toxic_cuts_a_tls_clients_stream_as_a_truncation_not_a_clean_close_notify()
+    [ToolTheory("openssl", "openssl")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_limit_data_toxic_cuts_a_tls_clients_stream_as_a_truncation_not_a_clean_close_notify(PollerBackendKind backend)
     {
         // The toxic stands in for a connection that broke after so many bytes: a TLS client must read it as one.
         using var upstream = new RawUpstream();
-        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options });
+        await using TcpProxy proxy = ProxyHarness.Start(upstream.EndPoint, o => o with { Tls = TlsTestServer.Options, Backend = backend });
         await proxy.AddToxicAsync(new LimitDataToxic { Bytes = 5 });
         Task<(int ExitCode, string Output)> client = OpensslClient.SClientAsync((IPEndPoint)proxy.EndPoint, "-tls1_3", _directory, input: "request\n");
         using (Socket server = await upstream.AcceptAsync())

@@ -66,11 +66,12 @@ public class MetricsTests
         Assert.True(seen["netpoll.poller.time/busy"].Value > 0);
         Assert.True(seen["netpoll.poller.waits"].Value > 0);
     }
-    [Fact]
-    public async Task Every_declared_counter_is_in_the_snapshot_and_measured_once_per_poller()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Every_declared_counter_is_in_the_snapshot_and_measured_once_per_poller(PollerBackendKind backend)
     {
         string name = $"declared-{Guid.NewGuid():N}";
-        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Name = name, Pollers = 2 });
+        await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Name = name, Pollers = 2 });
         PollerStats stats = server.Loop.GetStats()[0];
         Assert.All(Enum.GetValues<PollerCounter>(), c => Assert.True(stats[c] >= 0, $"{c} is in the snapshot"));
 

@@ -94,3 +94,15 @@ internal sealed class ToolFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs a command-line tool (one row per backend, say): skipped like <see cref="ToolFactAttribute"/> where it is missing.</summary>
+internal sealed class ToolTheoryAttribute : TheoryAttribute
+{
+    public ToolTheoryAttribute(string tool, string package)
+    {
+        if (ExternalTool.Find(tool) is null)
+        {
+            Skip = $"{tool} is not installed here (Debian: apt-get install {package}); this test runs it against the server.";
+        }
+    }
+}

@@ -37,11 +37,12 @@ public class TlsBadInputTests
         await TlsTestServer.AssertEchoes(healthy);
     }
 
-    [Fact]
-    public async Task Plain_HTTP_sent_to_a_TLS_echo_port_is_a_protocol_error_closed_without_a_word()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Plain_HTTP_sent_to_a_TLS_echo_port_is_a_protocol_error_closed_without_a_word(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using TestServer server = TlsTestServer.Start(echo);
+        await using TestServer server = TlsTestServer.Start(echo, backend: backend);
         using Socket plain = await server.ConnectSocketAsync();
         await plain.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
         Assert.Equal("", await ReadUntilClosed(plain)); // echo is no HTTP: nothing to answer in the clear
@@ -129,10 +130,11 @@ public class TlsBadInputTests
         Assert.Equal(0, http.GetStatistics().Rejected);
     }
 
-    [Fact]
-    public async Task Bytes_that_are_neither_TLS_nor_an_HTTP_method_get_no_answer_from_an_HTTPS_port()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Bytes_that_are_neither_TLS_nor_an_HTTP_method_get_no_answer_from_an_HTTPS_port(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new Netpoll.Protocols.HttpHandler());
+        await using TestServer server = TlsTestServer.Start(new Netpoll.Protocols.HttpHandler(), backend: backend);
         // A blank line before a request, a method that is no token, an SSLv2-style hello (high bit set) with a garbage body.
         foreach (byte[] first in new byte[][] { "\r\nGET / HTTP/1.1\r\n\r\n"u8.ToArray(), "G(T) /\r\n\r\n"u8.ToArray(), [0x80, 0x2E, 0x01, 0x03, 0x01, .. new byte[43]] })
         {
@@ -165,11 +167,12 @@ public class TlsBadInputTests
         await TlsTestServer.AssertEchoes(healthy);
     }
 
-    [Fact]
-    public async Task A_TCP_probe_that_closes_without_a_byte_is_not_a_failed_handshake()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_TCP_probe_that_closes_without_a_byte_is_not_a_failed_handshake(PollerBackendKind backend)
     {
         var echo = new EchoHandler();
-        await using TestServer server = TlsTestServer.Start(echo);
+        await using TestServer server = TlsTestServer.Start(echo, backend: backend);
         using (Socket probe = await server.ConnectSocketAsync())
         {
             probe.Shutdown(SocketShutdown.Both); // a health check: connect, then go
@@ -201,11 +204,12 @@ public class TlsBadInputTests
         await TlsTestServer.AssertEchoes(healthy); // the healthy connection is older than the deadline and still served
     }
 
-    [Fact]
-    public async Task A_host_name_the_server_has_no_certificate_for_is_refused_when_there_is_no_default()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_host_name_the_server_has_no_certificate_for_is_refused_when_there_is_no_default(PollerBackendKind backend)
     {
         var tls = new TlsServerOptions { HostCertificates = new Dictionary<string, System.Security.Cryptography.X509Certificates.X509Certificate2> { ["localhost"] = TestCertificates.Localhost } };
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), tls);
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), tls, backend: backend);
         await using SslStream healthy = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, host: "localhost");
 
         await Assert.ThrowsAnyAsync<AuthenticationException>(() => TlsTestServer.ConnectSslStreamAsync(server.EndPoint, host: "unknown.test"));

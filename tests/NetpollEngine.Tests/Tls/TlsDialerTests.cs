@@ -17,11 +17,12 @@ public class TlsDialerTests
 {
     private static TlsClientOptions Trusting => new() { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly, HandshakeTimeout = TimeSpan.FromSeconds(5) };
 
-    [Fact]
-    public async Task An_expired_server_certificate_fails_the_connect_and_the_server_counts_the_refusal()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_expired_server_certificate_fails_the_connect_and_the_server_counts_the_refusal(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { Certificate = TestCertificates.Expired });
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { Certificate = TestCertificates.Expired }, backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting });
         AuthenticationException error = await Assert.ThrowsAsync<AuthenticationException>(() => dialer.ConnectAsync(server.EndPoint));
         Assert.Contains("certificate has expired", error.Message, StringComparison.Ordinal);
         Assert.Contains("localhost", error.Message, StringComparison.Ordinal);
@@ -30,11 +31,12 @@ public class TlsDialerTests
         await TestServer.Eventually(() => dialer.ConnectionCount == 0, "the failed connection is gone");
     }
 
-    [Fact]
-    public async Task A_dialed_connections_handler_is_prepared_before_the_handshake_and_connected_after_it()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_dialed_connections_handler_is_prepared_before_the_handshake_and_connected_after_it(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting });
         var handler = new HandshakeWitness();
         Connection c = await dialer.ConnectAsync(server.EndPoint, handler);
         await TestServer.Eventually(() => handler.Seen.Count == 2, "OnPrepare and OnConnect ran");
@@ -60,48 +62,53 @@ public class TlsDialerTests
         private static string Describe(Connection connection) => connection.GetTlsInfo() is null ? "before the handshake" : "after the handshake";
     }
 
-    [Fact]
-    public async Task A_certificate_for_another_host_fails_with_a_name_mismatch()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_certificate_for_another_host_fails_with_a_name_mismatch(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { TargetHost = "api.example.test" } });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { TargetHost = "api.example.test" } });
         AuthenticationException error = await Assert.ThrowsAsync<AuthenticationException>(() => dialer.ConnectAsync(server.EndPoint));
         Assert.Contains("hostname mismatch", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_certificate_from_an_untrusted_root_fails_and_the_system_roots_are_the_default()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_certificate_from_an_untrusted_root_fails_and_the_system_roots_are_the_default(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { TrustedRoots = null } });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { TrustedRoots = null } });
         AuthenticationException error = await Assert.ThrowsAsync<AuthenticationException>(() => dialer.ConnectAsync(server.EndPoint));
         Assert.Contains("certificate was rejected", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_address_target_is_checked_against_the_certificates_IP_entries()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_address_target_is_checked_against_the_certificates_IP_entries(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { TargetHost = null } });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { TargetHost = null } });
         Connection c = await dialer.ConnectAsync(server.EndPoint);
         Assert.Equal("127.0.0.1", c.GetTlsInfo()!.HostName);
         c.Close();
     }
 
-    [Fact]
-    public async Task Skipping_validation_accepts_an_expired_certificate()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Skipping_validation_accepts_an_expired_certificate(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { Certificate = TestCertificates.Expired });
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = new TlsClientOptions { SkipCertificateValidation = true } });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { Certificate = TestCertificates.Expired }, backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = new TlsClientOptions { SkipCertificateValidation = true } });
         Connection c = await dialer.ConnectAsync(server.EndPoint);
         Assert.NotNull(c.GetTlsInfo());
         c.Close();
     }
 
-    [Fact]
-    public async Task A_validation_callback_decides_off_the_poller_with_what_the_chain_check_found()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_validation_callback_decides_off_the_poller_with_what_the_chain_check_found(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler());
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), backend: backend);
         SslPolicyErrors seen = SslPolicyErrors.None;
         bool onThreadPool = false;
         string? subject = null;
@@ -115,7 +122,7 @@ public class TlsDialerTests
             return accept;
         };
         var tls = Trusting with { TargetHost = "wrong.example.test", RemoteCertificateValidation = callback };
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = tls });
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = tls });
 
         Connection c = await dialer.ConnectAsync(server.EndPoint);
         Assert.Equal(SslPolicyErrors.RemoteCertificateNameMismatch, seen);
@@ -236,11 +243,12 @@ public class TlsDialerTests
 
     public static TheoryData<PollerBackendKind, SslProtocols> Protocols => BackendMatrix.Cross(SslProtocols.Tls13, SslProtocols.Tls12);
 
-    [Fact]
-    public async Task Without_tickets_or_without_client_resumption_every_handshake_is_full()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Without_tickets_or_without_client_resumption_every_handshake_is_full(PollerBackendKind backend)
     {
-        await using TestServer noTickets = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { SessionTickets = false });
-        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        await using TestServer noTickets = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { SessionTickets = false }, backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting });
         for (int i = 0; i < 2; i++)
         {
             Connection c = await dialer.ConnectAsync(noTickets.EndPoint);
@@ -249,8 +257,8 @@ public class TlsDialerTests
             c.Close();
         }
 
-        await using TestServer tickets = TlsTestServer.Start(new EchoHandler());
-        await using var forgetful = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting with { SessionResumption = false } });
+        await using TestServer tickets = TlsTestServer.Start(new EchoHandler(), backend: backend);
+        await using Dialer forgetful = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { SessionResumption = false } });
         for (int i = 0; i < 2; i++)
         {
             Connection c = await forgetful.ConnectAsync(tickets.EndPoint);
@@ -263,6 +271,7 @@ public class TlsDialerTests
         Assert.Equal(0, tickets.Count(PollerCounter.TlsResumedHandshakes));
     }
 
+    // Not on the matrix: the options are refused at construction, before any backend runs.
     [Fact]
     public async Task Bad_options_fail_at_construction_with_a_message()
     {

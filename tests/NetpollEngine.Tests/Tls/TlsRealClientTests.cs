@@ -19,32 +19,31 @@ public sealed class TlsRealClientTests : IDisposable
 
     private string RootPem => TestCertificates.WritePem(TestCertificates.Root, Path.Combine(_directory, "root.pem"));
 
-    private static TestServer StartHttps(PollerBackendKind backend = PollerBackendKind.Auto) =>
+    private static TestServer StartHttps(PollerBackendKind backend) =>
         TlsTestServer.Start(new HttpHandler(), TlsTestServer.Options with { ApplicationProtocols = ["http/1.1"] }, backend: backend);
 
-    [ToolFact("curl", "curl")]
-    public async Task Curl_with_cacert_gets_the_page_over_TLS_1_2_and_1_3_on_every_backend()
+    [ToolTheory("curl", "curl")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Curl_with_cacert_gets_the_page_over_TLS_1_2_and_1_3(PollerBackendKind backend)
     {
-        foreach (PollerBackendKind backend in BackendMatrix.Kinds)
+        await using TestServer server = StartHttps(backend);
+        string url = $"https://localhost:{server.EndPoint.Port}/";
+        foreach (string[] version in new[] { new[] { "--tlsv1.3" }, new[] { "--tlsv1.2", "--tls-max", "1.2" } })
         {
-            await using TestServer server = StartHttps(backend);
-            string url = $"https://localhost:{server.EndPoint.Port}/";
-            foreach (string[] version in new[] { new[] { "--tlsv1.3" }, new[] { "--tlsv1.2", "--tls-max", "1.2" } })
-            {
-                (int exit, string output, string error) = await ExternalTool.RunAsync("curl",
-                    ["--silent", "--show-error", "--cacert", RootPem, "--resolve", $"localhost:{server.EndPoint.Port}:127.0.0.1", "--max-time", "10", .. version, url]);
-                Assert.True(exit == 0, $"curl {string.Join(' ', version)} on {backend} failed ({exit}): {error}");
-                Assert.Equal("Hello, World!", output);
-            }
-
-            Assert.Equal(2, server.Count(PollerCounter.TlsHandshakes));
+            (int exit, string output, string error) = await ExternalTool.RunAsync("curl",
+                ["--silent", "--show-error", "--cacert", RootPem, "--resolve", $"localhost:{server.EndPoint.Port}:127.0.0.1", "--max-time", "10", .. version, url]);
+            Assert.True(exit == 0, $"curl {string.Join(' ', version)} on {backend} failed ({exit}): {error}");
+            Assert.Equal("Hello, World!", output);
         }
+
+        Assert.Equal(2, server.Count(PollerCounter.TlsHandshakes));
     }
 
-    [ToolFact("curl", "curl")]
-    public async Task Curl_without_the_root_refuses_the_certificate_and_the_server_counts_it()
+    [ToolTheory("curl", "curl")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Curl_without_the_root_refuses_the_certificate_and_the_server_counts_it(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttps();
+        await using TestServer server = StartHttps(backend);
         (int exit, _, string error) = await ExternalTool.RunAsync("curl",
             ["--silent", "--show-error", "--max-time", "10", "--resolve", $"localhost:{server.EndPoint.Port}:127.0.0.1", $"https://localhost:{server.EndPoint.Port}/"]);
         Assert.NotEqual(0, exit);
@@ -52,10 +51,11 @@ public sealed class TlsRealClientTests : IDisposable
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 1, "the server counted the client's certificate alert");
     }
 
-    [ToolFact("curl", "curl")]
-    public async Task Curl_sending_plain_HTTP_to_the_HTTPS_port_reads_nginx_s_400()
+    [ToolTheory("curl", "curl")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Curl_sending_plain_HTTP_to_the_HTTPS_port_reads_nginx_s_400(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttps();
+        await using TestServer server = StartHttps(backend);
         (int exit, string output, string error) = await ExternalTool.RunAsync("curl",
             ["--silent", "--show-error", "--max-time", "10", "--write-out", "\n%{http_code}", $"http://127.0.0.1:{server.EndPoint.Port}/"]);
         Assert.True(exit == 0, $"curl failed ({exit}): {error}");
@@ -63,10 +63,11 @@ public sealed class TlsRealClientTests : IDisposable
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedProtocol) == 1, "the server counted a protocol failure");
     }
 
-    [ToolFact("openssl", "openssl")]
-    public async Task Openssl_s_client_negotiates_TLS_1_3_and_1_2_with_ALPN_and_gets_the_page()
+    [ToolTheory("openssl", "openssl")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Openssl_s_client_negotiates_TLS_1_3_and_1_2_with_ALPN_and_gets_the_page(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttps();
+        await using TestServer server = StartHttps(backend);
         foreach ((string flag, string name) in new[] { ("-tls1_3", "TLSv1.3"), ("-tls1_2", "TLSv1.2") })
         {
             string output = await SClient(server, [flag, "-alpn", "h2,http/1.1"]);
@@ -77,10 +78,11 @@ public sealed class TlsRealClientTests : IDisposable
         }
     }
 
-    [ToolFact("openssl", "openssl")]
-    public async Task Openssl_s_client_resumes_a_saved_session()
+    [ToolTheory("openssl", "openssl")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Openssl_s_client_resumes_a_saved_session(PollerBackendKind backend)
     {
-        await using TestServer server = StartHttps();
+        await using TestServer server = StartHttps(backend);
         foreach (string flag in new[] { "-tls1_3", "-tls1_2" })
         {
             string session = Path.Combine(_directory, $"session{flag}.pem");
@@ -96,21 +98,19 @@ public sealed class TlsRealClientTests : IDisposable
         Assert.Equal(2, server.Count(PollerCounter.TlsResumedHandshakes));
     }
 
-    [ToolFact("wrk", "wrk")]
-    public async Task Wrk_loads_the_HTTPS_server_without_errors_on_every_backend()
+    [ToolTheory("wrk", "wrk")]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Wrk_loads_the_HTTPS_server_without_errors(PollerBackendKind backend)
     {
-        foreach (PollerBackendKind backend in BackendMatrix.Kinds)
-        {
-            await using TestServer server = StartHttps(backend);
-            (int exit, string output, string error) = await ExternalTool.RunAsync("wrk",
-                ["-t1", "-c8", "-d1s", "--timeout", "5s", $"https://127.0.0.1:{server.EndPoint.Port}/"], timeout: TimeSpan.FromSeconds(30));
-            Assert.True(exit == 0, $"wrk on {backend} failed ({exit}): {output}{error}");
-            Match requests = Regex.Match(output, @"(\d+) requests in");
-            Assert.True(requests.Success && long.Parse(requests.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 8, $"wrk on {backend} made too few requests: {output}");
-            Assert.DoesNotContain("Socket errors", output, StringComparison.Ordinal);
-            Assert.DoesNotContain("Non-2xx", output, StringComparison.Ordinal);
-            Assert.True(server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures) == 0, string.Join(", ", Enum.GetValues<PollerCounter>().Select(c => $"{c}={server.Count(c)}")));
-        }
+        await using TestServer server = StartHttps(backend);
+        (int exit, string output, string error) = await ExternalTool.RunAsync("wrk",
+            ["-t1", "-c8", "-d1s", "--timeout", "5s", $"https://127.0.0.1:{server.EndPoint.Port}/"], timeout: TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, $"wrk on {backend} failed ({exit}): {output}{error}");
+        Match requests = Regex.Match(output, @"(\d+) requests in");
+        Assert.True(requests.Success && long.Parse(requests.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 8, $"wrk on {backend} made too few requests: {output}");
+        Assert.DoesNotContain("Socket errors", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Non-2xx", output, StringComparison.Ordinal);
+        Assert.True(server.Loop.GetStats().Sum(s => s.TlsHandshakeFailures) == 0, string.Join(", ", Enum.GetValues<PollerCounter>().Select(c => $"{c}={server.Count(c)}")));
     }
 
     /// <summary>openssl s_client against the server, with a request on stdin; returns what it printed.</summary>

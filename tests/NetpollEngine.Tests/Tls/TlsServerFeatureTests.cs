@@ -17,8 +17,9 @@ namespace Netpoll.Tests.Tls;
 /// <summary>What a TLS server offers: a certificate per host name (SNI), ALPN, client certificates, and the built-in HTTP handler over it.</summary>
 public class TlsServerFeatureTests
 {
-    [Fact]
-    public async Task Each_host_name_gets_its_certificate_and_others_get_the_default()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Each_host_name_gets_its_certificate_and_others_get_the_default(PollerBackendKind backend)
     {
         X509Certificate2 api = TestCertificates.ForHosts("api.example.test");
         X509Certificate2 wildcard = TestCertificates.ForHosts("*.apps.example.test");
@@ -26,7 +27,7 @@ public class TlsServerFeatureTests
         {
             HostCertificates = new Dictionary<string, X509Certificate2> { ["API.example.test"] = api, ["*.apps.example.test"] = wildcard },
         };
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), tls);
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), tls, backend: backend);
 
         Assert.Equal(api.Thumbprint, await ServedCertificate(server, "api.example.test"));
         Assert.Equal(wildcard.Thumbprint, await ServedCertificate(server, "shop.apps.example.test"));
@@ -35,10 +36,11 @@ public class TlsServerFeatureTests
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsHandshakes) == 3, "the server counted three handshakes");
     }
 
-    [Fact]
-    public async Task ALPN_picks_the_servers_first_protocol_the_client_offers_and_refuses_a_client_with_none_in_common()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task ALPN_picks_the_servers_first_protocol_the_client_offers_and_refuses_a_client_with_none_in_common(PollerBackendKind backend)
     {
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { ApplicationProtocols = ["h2", "http/1.1"] });
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with { ApplicationProtocols = ["h2", "http/1.1"] }, backend: backend);
         await using (SslStream both = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, alpn: [SslApplicationProtocol.Http11, SslApplicationProtocol.Http2]))
         {
             Assert.Equal(SslApplicationProtocol.Http2, both.NegotiatedApplicationProtocol);
@@ -57,13 +59,14 @@ public class TlsServerFeatureTests
         }
     }
 
-    [Fact]
-    public async Task A_required_client_certificate_must_be_sent_and_trusted()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_required_client_certificate_must_be_sent_and_trusted(PollerBackendKind backend)
     {
         var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new CertificateReporter(seen);
         var tls = TlsTestServer.Options with { ClientCertificateMode = ClientCertificateMode.Required, ClientCertificateTrust = TestCertificates.RootOnly };
-        await using TestServer server = TlsTestServer.Start(handler, tls);
+        await using TestServer server = TlsTestServer.Start(handler, tls, backend: backend);
 
         await using (SslStream ok = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, clientCertificate: TestCertificates.Client))
         {
@@ -77,19 +80,21 @@ public class TlsServerFeatureTests
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 2, "an untrusted certificate was counted");
     }
 
-    [Fact]
-    public async Task An_optional_client_certificate_may_be_left_out()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_optional_client_certificate_may_be_left_out(PollerBackendKind backend)
     {
         var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var tls = TlsTestServer.Options with { ClientCertificateMode = ClientCertificateMode.Optional, ClientCertificateTrust = TestCertificates.RootOnly };
-        await using TestServer server = TlsTestServer.Start(new CertificateReporter(seen), tls);
+        await using TestServer server = TlsTestServer.Start(new CertificateReporter(seen), tls, backend: backend);
         await using SslStream anonymous = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint);
         await anonymous.WriteAsync("x"u8.ToArray());
         Assert.Null(await seen.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
-    [Fact]
-    public async Task A_client_certificate_callback_decides_and_sees_the_chain_errors()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_client_certificate_callback_decides_and_sees_the_chain_errors(PollerBackendKind backend)
     {
         var decisions = new List<SslPolicyErrors>();
         var tls = TlsTestServer.Options with
@@ -106,7 +111,7 @@ public class TlsServerFeatureTests
                 return certificate?.Subject == "CN=stranger"; // this server knows the stranger, not the others
             },
         };
-        await using TestServer server = TlsTestServer.Start(new EchoHandler(), tls);
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), tls, backend: backend);
         await using SslStream stranger = await TlsTestServer.ConnectSslStreamAsync(server.EndPoint, clientCertificate: TestCertificates.UntrustedClient);
         await stranger.WriteAsync("x"u8.ToArray());
         byte[] one = new byte[1];
@@ -117,13 +122,14 @@ public class TlsServerFeatureTests
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 1, "the refusal was counted");
     }
 
-    [Fact]
-    public async Task The_dialer_presents_its_client_certificate()
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task The_dialer_presents_its_client_certificate(PollerBackendKind backend)
     {
         var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var tls = TlsTestServer.Options with { ClientCertificateMode = ClientCertificateMode.Required, ClientCertificateTrust = TestCertificates.RootOnly };
-        await using TestServer server = TlsTestServer.Start(new CertificateReporter(seen), tls);
-        await using var dialer = new Dialer(new DialerOptions
+        await using TestServer server = TlsTestServer.Start(new CertificateReporter(seen), tls, backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions
         {
             Pollers = 1,
             Tls = new TlsClientOptions { TargetHost = "localhost", TrustedRoots = TestCertificates.RootOnly, ClientCertificate = TestCertificates.Client },
@@ -179,6 +185,7 @@ public class TlsServerFeatureTests
         Assert.True(data.AsSpan().SequenceEqual(echoed));
     }
 
+    // Not on the matrix: options are refused at construction, before any backend is chosen or runs.
     [Fact]
     public async Task Bad_server_options_fail_at_construction_with_a_message()
     {
