@@ -8,8 +8,8 @@ namespace Netpoll.Connections;
 /// receive can read the bytes and spend the reset's wake-up with them: the kernel's hint says nothing is left (it says so
 /// after a reset, unlike after a FIN), and nothing wakes the receive again. Kernels with the upstream fix for this
 /// (io_uring/poll, "fix multishot recv missing EOF on wakeup race", 2026) loop once more when several wake-ups were
-/// coalesced; older kernels, and a wake-up landing as the receive re-arms, still lose it. A connection that waits on its
-/// peer (a partial message, nothing to send) would then wait for a deadline; epoll, level-triggered, sees the reset at once.
+/// coalesced (6.18.44 has it); older kernels lose it. A connection that waits on its peer (a partial message, nothing to
+/// send) would then wait for a deadline; epoll, level-triggered, sees the reset at once.
 /// </summary>
 /// <remarks>
 /// <para>The watch: a one-shot poll for RDHUP, ERR and HUP, which arriving data does not fire (the kernel filters the
@@ -17,7 +17,7 @@ namespace Netpoll.Connections;
 /// the socket empty leaves the connection waiting on the peer — its input unconsumed, or nothing to send — and stays armed
 /// until it fires or the connection closes. A connection that answers everything it reads (echo, HTTP keep-alive) never
 /// arms it: a send would meet the reset anyway. Cost per receive completion: one byte compared, and on a drained socket
-/// three lengths read.</para>
+/// the state word and three lengths read.</para>
 /// <para>When it fires, an armed receive is cancelled and its final completion re-arms one (SyncRing), which reads the
 /// socket afresh: what is left, then 0 or −ECONNRESET. Had the receive seen the end itself, its own completion closes the
 /// connection and the cancel finds nothing. The watch counts as an operation in the lifecycle, so the close path's cancel
@@ -42,14 +42,15 @@ public sealed partial class Connection
     /// <summary>Arms the watch if nothing but the peer's next bytes would touch the socket again. Poller thread, after a receive that drained it.</summary>
     private void WatchHangupIfWaiting()
     {
-        if (_lifecycle.IsClosing || _lifecycle.IsPeerClosed || Poller.IsStopping)
+        // Unconsumed input: a partial message (or a handler yet to run). No output: nothing will send, so no send meets the reset.
+        // Looked at first: an echo's answer is in flight here on every round trip, and this is all that round trip pays.
+        if (_lifecycle.IsClosing)
         {
-            return;
+            return; // the close path ended the receive; its buffers may be on their way back
         }
 
-        // Unconsumed input: a partial message (or a handler yet to run). No output: nothing will send, so no send meets the reset.
         bool waitsOnPeer = _input.Length > 0 || SocketInput.Length > 0 || (Volatile.Read(ref _sending) == 0 && !HasOutputToSend);
-        if (!waitsOnPeer)
+        if (!waitsOnPeer || _lifecycle.IsPeerClosed || Poller.IsStopping)
         {
             return;
         }

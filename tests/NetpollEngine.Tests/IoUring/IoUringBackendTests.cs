@@ -72,6 +72,11 @@ public class IoUringBackendTests
         await partial.SendAsync("part"u8.ToArray());
         await TestServer.Eventually(() => connections.ContainsKey((byte)'p') && connections[(byte)'p'].HangupWatched, "the waiting connection armed the watch");
         Assert.False(connections[(byte)'e'].HangupWatched, "50 echoed round trips armed the watch");
+
+        // The close path's cancel ends the watch too: the fd closes only after its last operation, and the client sees the FIN.
+        connections[(byte)'p'].Close();
+        Assert.Empty(await partial.ReceiveToEndAsync(timeoutMs: 5000));
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "the waiting connection is gone");
     }
 
     [Fact]

@@ -28,30 +28,15 @@ public class ResetWithPartialMessageTests
         var handler = new WaitsForWholeMessage();
         var options = new EventLoopOptions { Backend = backend, Pollers = 1, Connection = new ConnectionOptions { Dispatch = dispatch } };
         await using var server = TestServer.Start(handler, options);
-        var clients = new List<Socket>();
+        List<Socket> clients = await ConnectWaitingPeersAsync(server);
         try
         {
-            // Each peer's first byte arrives and is left unread (a message is 100 bytes): the receive is armed and waiting.
-            for (int i = 0; i < Peers; i++)
-            {
-                Socket client = await server.ConnectSocketAsync();
-                await client.SendAsync(new byte[1]);
-                clients.Add(client);
-            }
-
-            await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.BytesIn) == Peers, "every peer's first byte was received");
             Poller poller = (await handler.Opened.Task.WaitAsync(TimeSpan.FromSeconds(10))).Poller;
 
             // With the poller held, each peer sends more of its message and resets: bytes and reset wait together.
             using (PollerHold.On(poller))
             {
-                foreach (Socket client in clients)
-                {
-                    client.Send(new byte[10]);
-                    client.LingerState = new LingerOption(true, 0); // close() sends a reset
-                    client.Close();
-                }
-
+                SendMoreAndReset(clients);
                 Thread.Sleep(50); // loopback delivers within the send and close calls; this covers a softirq run late
             }
 
@@ -82,24 +67,10 @@ public class ResetWithPartialMessageTests
         {
         }
 
-        var clients = new List<Socket>();
+        List<Socket> clients = await ConnectWaitingPeersAsync(server);
         try
         {
-            for (int i = 0; i < Peers; i++)
-            {
-                Socket client = await server.ConnectSocketAsync();
-                await client.SendAsync(new byte[1]);
-                clients.Add(client);
-            }
-
-            await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.BytesIn) == Peers, "every peer's first byte was received");
-            foreach (Socket client in clients)
-            {
-                await client.SendAsync(new byte[10]);
-                client.LingerState = new LingerOption(true, 0);
-                client.Close();
-            }
-
+            SendMoreAndReset(clients);
             await AssertEventuallyAsync(() => handler.Closed.Count == Peers, () => $"{handler.Closed.Count} of {Peers} reset connections were closed");
             Assert.Equal(Peers * 11, server.Loop.GetStats().Sum(s => s.BytesIn));
         }
@@ -137,6 +108,35 @@ public class ResetWithPartialMessageTests
         Exception? failed = await Record.ExceptionAsync(() => whole.WaitAsync(CloseBound));
         Assert.IsType<ConnectionClosedException>(failed);
         Assert.Equal(CloseReason.Error, connection.CloseReason);
+    }
+
+    /// <summary>
+    /// <see cref="Peers"/> clients, each with its first byte received and left unread (a message is 100 bytes): their
+    /// receives are armed and waiting. (A server's connection that sent nothing is not counted.)
+    /// </summary>
+    private static async Task<List<Socket>> ConnectWaitingPeersAsync(TestServer server)
+    {
+        var clients = new List<Socket>();
+        for (int i = 0; i < Peers; i++)
+        {
+            Socket client = await server.ConnectSocketAsync();
+            await client.SendAsync(new byte[1]);
+            clients.Add(client);
+        }
+
+        await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.BytesIn) == Peers, "every peer's first byte was received");
+        return clients;
+    }
+
+    /// <summary>Each client sends 10 more bytes of its message, then resets (SO_LINGER 0 and close).</summary>
+    private static void SendMoreAndReset(List<Socket> clients)
+    {
+        foreach (Socket client in clients)
+        {
+            client.Send(new byte[10]);
+            client.LingerState = new LingerOption(true, 0);
+            client.Close();
+        }
     }
 
     /// <summary>Waits up to <see cref="CloseBound"/>: the closes must come from the reset itself, not from any deadline.</summary>
