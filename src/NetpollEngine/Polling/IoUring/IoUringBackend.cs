@@ -37,7 +37,7 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     private readonly IoUringSendVectors _sendVectors = new();
     private readonly IoUringReadiness _readiness = new();
     private readonly IoUringFixedFiles? _files;
-    private IoUringLostReceiveEnds? _lostEnds; // fault injection only (LoseReceiveErrors): null in use
+    private IoUringLostReceiveEnds? _lostEnds; // fault injection only (LoseReceiveErrors): null outside tests
     private readonly int _wakeFd;
     private IoUringCqe[] _completions = new IoUringCqe[256];
     private int _inFlight;   // operations that will still post a final completion
@@ -238,9 +238,10 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     }
 
     /// <summary>
-    /// Fault injection for tests: while set, a receive armed from then on that ends with an error (the peer's reset)
-    /// loses that end — it stays armed as far as the engine can tell, as the kernel leaves a multishot receive that
-    /// missed the reset's wake-up — until it is cancelled, when it ends with −ECANCELED. Poller thread only.
+    /// Fault injection for tests: while set, the first receive of each registration armed from then on that ends with the
+    /// peer's reset (−ECONNRESET) loses that end — it stays armed as far as the engine can tell, as the kernel leaves a
+    /// multishot receive that missed the reset's wake-up — until it is cancelled, when it ends with −ECANCELED. Set it
+    /// before the connections register. Poller thread only.
     /// </summary>
     internal bool LoseReceiveErrors
     {
