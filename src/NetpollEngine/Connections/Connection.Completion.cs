@@ -80,6 +80,10 @@ public sealed partial class Connection
         {
             OnReceiveCompleted(completion);
         }
+        else if (completion.Operation == IoOperation.HangupPoll)
+        {
+            OnHangupPolled(completion.Result);
+        }
         else
         {
             OnSendCompleted(completion);
@@ -94,6 +98,10 @@ public sealed partial class Connection
             if (result > 0 && !_lifecycle.IsClosing)
             {
                 TakeReceived(completion.BufferId, result);
+                if (_hangupWatch == HangupWatch.Off && completion.HasMore && !completion.SocketNonEmpty)
+                {
+                    WatchHangupIfWaiting(); // the kernel will retry this receive only on a wake-up: Connection.HangupWatch.cs
+                }
             }
             else
             {

@@ -62,6 +62,7 @@ public sealed partial class Connection : IPollable, IPollerTask
     private bool _writeArmed;                          // under _interestGate: a flush waits for the socket to drain
     private Interest _appliedInterest;                 // under _interestGate: the interest the poller has registered
     private RingReceive _receive;                      // poller: the ring's multishot receive (completion backend)
+    private HangupWatch _hangupWatch;                  // poller: the ring's poll for the peer's end, armed once it waits on the peer (Connection.HangupWatch.cs)
 
     // Reader waits (Connection.ReadWait.cs).
     private AsyncSignal? _readSignal;                  // the reader: its one pending wait (created on first use)

@@ -16,5 +16,8 @@ internal readonly struct Completion(IoOperation operation, int result, uint flag
     /// <summary>The data is in a provided buffer, <see cref="BufferId"/>, which the registration now owns.</summary>
     public bool HasBuffer => (flags & IoUringCqe.IORING_CQE_F_BUFFER) != 0;
 
+    /// <summary>A receive: the socket still held data after it (the kernel's hint; after a FIN it is set too, after a reset not).</summary>
+    public bool SocketNonEmpty => (flags & IoUringCqe.IORING_CQE_F_SOCK_NONEMPTY) != 0;
+
     public ushort BufferId => (ushort)(flags >> IoUringCqe.IORING_CQE_BUFFER_SHIFT);
 }

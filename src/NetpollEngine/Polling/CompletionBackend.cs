@@ -39,6 +39,12 @@ internal abstract class CompletionBackend : PollerBackend
     /// <summary>Arms a multishot receive on <paramref name="fd"/>: one completion per arrival, each in a provided buffer.</summary>
     public abstract void Receive(int fd, ulong token);
 
+    /// <summary>
+    /// Arms a one-shot poll on <paramref name="fd"/> that completes when the connection ends — the peer's reset or FIN,
+    /// or both sides shut — with the poll mask; arriving data does not fire it.
+    /// </summary>
+    public abstract void WatchHangup(int fd, ulong token);
+
     /// <summary>Sends <paramref name="vectors"/> (at most 64, pinned until the completion) on <paramref name="fd"/>.</summary>
     public abstract void Send(int fd, ulong token, ReadOnlySpan<IoVector> vectors);
 

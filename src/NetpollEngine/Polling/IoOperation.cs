@@ -20,4 +20,6 @@ internal enum IoOperation : byte
     Cancel = 6,
     /// <summary>Installing or emptying a registered-file slot; it posts a completion only when it fails.</summary>
     FilesUpdate = 7,
+    /// <summary>A one-shot poll for a connection's end (reset, FIN, both sides shut) beside its multishot receive.</summary>
+    HangupPoll = 8,
 }

@@ -48,6 +48,38 @@ public class IoUringBackendTests
     }
 
     [Fact]
+    public async Task Only_a_connection_left_waiting_on_its_peer_arms_the_hangup_watch_an_echo_never_does()
+    {
+        // The watch (Connection.HangupWatch.cs) costs a poll per connection and a wake-up callback per arrival: a connection
+        // that answers everything it reads must never arm it, so echo and HTTP keep-alive pay nothing per round trip.
+        var connections = new System.Collections.Concurrent.ConcurrentDictionary<byte, Connection>();
+        await using var server = TestServer.Start(c =>
+        {
+            byte kind = c.Reader.Peek(1).Span[0];
+            connections.TryAdd(kind, c);
+            return kind == (byte)'e' ? new Netpoll.Protocols.EchoHandler().OnRequestAsync(c) : default; // 'p': a message never whole
+        }, OnIoUring(DispatchMode.Inline));
+
+        using Socket echo = await server.ConnectSocketAsync();
+        byte[] message = Encoding.ASCII.GetBytes("echo this");
+        for (int i = 0; i < 50; i++)
+        {
+            await echo.SendAsync(message);
+            Assert.Equal(message, await echo.ReceiveExactlyAsync(message.Length));
+        }
+
+        using Socket partial = await server.ConnectSocketAsync();
+        await partial.SendAsync("part"u8.ToArray());
+        await TestServer.Eventually(() => connections.ContainsKey((byte)'p') && connections[(byte)'p'].HangupWatched, "the waiting connection armed the watch");
+        Assert.False(connections[(byte)'e'].HangupWatched, "50 echoed round trips armed the watch");
+
+        // The close path's cancel ends the watch too: the fd closes only after its last operation, and the client sees the FIN.
+        connections[(byte)'p'].Close();
+        Assert.Empty(await partial.ReceiveToEndAsync(timeoutMs: 5000));
+        await TestServer.Eventually(() => server.Loop.ConnectionCount == 1, "the waiting connection is gone");
+    }
+
+    [Fact]
     public async Task A_connection_the_server_closes_ends_with_a_fin_the_client_sees()
     {
         // close(2) alone would not end the armed multishot receive: the socket would stay open and the client wait.

@@ -37,6 +37,7 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     private readonly IoUringSendVectors _sendVectors = new();
     private readonly IoUringReadiness _readiness = new();
     private readonly IoUringFixedFiles? _files;
+    private IoUringLostReceiveEnds? _lostEnds; // fault injection only (LoseReceiveErrors): null outside tests
     private readonly int _wakeFd;
     private IoUringCqe[] _completions = new IoUringCqe[256];
     private int _inFlight;   // operations that will still post a final completion
@@ -153,6 +154,11 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
             IoUringCqe cqe = _completions[i];
             var operation = (IoOperation)(cqe.UserData >> OperationShift);
             ulong token = cqe.UserData & TokenMask;
+            if (_lostEnds is not null && operation == IoOperation.Receive && !cqe.HasMore && cqe.Result < 0 && _lostEnds.TryLose(token, cqe.Result))
+            {
+                continue; // fault injection: the end is held back, the receive still counts as in flight
+            }
+
             if (!cqe.HasMore && operation is not (IoOperation.Cancel or IoOperation.FilesUpdate))
             {
                 _inFlight--;
@@ -219,6 +225,28 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
         sqe->PrepareRecvProvided(fd, _buffers.GroupId, multishot: true, Tag(IoOperation.Receive, token));
         UseSlot(sqe, slot);
         _inFlight++;
+        _lostEnds?.Armed(fd, token);
+    }
+
+    public override void WatchHangup(int fd, ulong token)
+    {
+        int slot = FixedSlot(fd, token);
+        IoUringSqe* sqe = Prepare();
+        sqe->PreparePollAdd(fd, Epoll.EPOLLRDHUP | Epoll.EPOLLERR | Epoll.EPOLLHUP, multishot: false, Tag(IoOperation.HangupPoll, token));
+        UseSlot(sqe, slot);
+        _inFlight++;
+    }
+
+    /// <summary>
+    /// Fault injection for tests: while set, the first receive of each registration armed from then on that ends with the
+    /// peer's reset (−ECONNRESET) loses that end — it stays armed as far as the engine can tell, as the kernel leaves a
+    /// multishot receive that missed the reset's wake-up — until it is cancelled, when it ends with −ECANCELED. Set it
+    /// before the connections register. Poller thread only.
+    /// </summary>
+    internal bool LoseReceiveErrors
+    {
+        get => _lostEnds is not null;
+        set => _lostEnds = value ? _lostEnds ?? new IoUringLostReceiveEnds() : null;
     }
 
     /// <summary>
@@ -264,6 +292,11 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 
     public override void Cancel(ulong token, IoOperation operation)
     {
+        if (operation == IoOperation.Receive && _lostEnds?.TakeByToken(token) is true)
+        {
+            PostCancelled(token);
+        }
+
         IoUringSqe* sqe = Prepare();
         sqe->PrepareCancel(Tag(operation, token), 0, Tag(IoOperation.Cancel, 0));
         sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
@@ -271,6 +304,11 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
 
     public override void CancelAll(int fd)
     {
+        while (_lostEnds?.TakeByFd(fd) is ulong lost)
+        {
+            PostCancelled(lost);
+        }
+
         IoUringSqe* sqe = Prepare();
         sqe->PrepareCancelFd(fd, Tag(IoOperation.Cancel, 0));
         sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
@@ -307,6 +345,11 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     public override void Drain(Poller poller)
     {
         _draining = true;
+        while (_lostEnds?.TakeAny() is ulong lost)
+        {
+            PostCancelled(lost);
+        }
+
         if (_inFlight > 0)
         {
             IoUringSqe* sqe = Prepare();
@@ -387,6 +430,14 @@ internal sealed unsafe class IoUringBackend : CompletionBackend
     {
         IoUringSqe* sqe = Prepare();
         sqe->PrepareFilesUpdate(value, 1, slot, Tag(IoOperation.FilesUpdate, token));
+        sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
+    }
+
+    /// <summary>Completes a receive whose end was lost (fault injection) with −ECANCELED, as cancelling a stuck one does: posted to this ring.</summary>
+    private void PostCancelled(ulong token)
+    {
+        IoUringSqe* sqe = Prepare();
+        sqe->PrepareMessageRing(_ring.Fd, unchecked((uint)-IoUring.ECANCELED), Tag(IoOperation.Receive, token), Tag(IoOperation.Cancel, 0));
         sqe->Flags |= IoUringSqe.IOSQE_CQE_SKIP_SUCCESS;
     }
 
