@@ -225,6 +225,7 @@ internal sealed class ProxyLink : ConnectionHandler
 
         Up.Close();
         Down.Close();
+        _proxy.OnLinkEnded(this, cause); // counted before the peers can see the close: stats read after it agree
         bool cutShort = CutsStreamShort(cause);
         Close(Client, resetClient, cutShort);
         if (Volatile.Read(ref _upstream) is { } upstream)
@@ -232,7 +233,6 @@ internal sealed class ProxyLink : ConnectionHandler
             Close(upstream, resetUpstream, cutShort);
         }
 
-        _proxy.OnLinkEnded(this, cause);
         _completion.TrySetResult();
     }
 
