@@ -121,6 +121,22 @@ public class HttpServerLoadTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Bytes_after_each_response_are_a_bad_response_and_the_connection_gets_the_back_off(PollerBackendKind backend)
+    {
+        // Bytes no request asked for are no response (RFC 9112 §9.3): the connection is closed, and as it served one
+        // response only, the slot backs off; it reconnected at once, thousands of times a second, before.
+        await using var server = TestServer.Start(Scripted("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokXX"));
+        LoadResult result = await LoadGenerator.RunAsync(HttpOptions(backend, server, connections: 3, requests: 0) with { Duration = TimeSpan.FromSeconds(2) });
+
+        Assert.Equal("Duration", result.StopReason);
+        Assert.Equal(result.Errors, result.ErrorsByKind.BadResponse);
+        Assert.Contains("arrived with no request in flight: 'XX'", result.ErrorsByKind.BadResponseDetails[0], StringComparison.Ordinal);
+        Assert.Equal(result.Requests, result.Errors); // each connection's one response, then its bad bytes
+        Assert.InRange(result.ConnectionsReopened, 3, 3 * ReconnectBound.PerSlot(result.Elapsed));
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_server_that_closes_mid_body_every_time_is_closed_early_for_the_whole_duration_without_spinning(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(async c =>
