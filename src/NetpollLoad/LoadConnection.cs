@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Netpoll.Connections;
+using Netpoll.Tls;
 
 namespace Netpoll.Load;
 
@@ -646,7 +647,21 @@ internal sealed class LoadConnection : ConnectionHandler
             return;
         }
 
-        if (connection.CloseReason == CloseReason.Error)
+        if (connection.CloseReason == CloseReason.Error && connection.GetTlsFailure() is { } tls)
+        {
+            // The server broke the TLS session off, not TCP: before any response, its refusal of the session (over TLS 1.3
+            // a server requiring a client certificate says so after the client finished its handshake, as TLS 1.2's
+            // handshake failure does during it); after responses, a TLS error the run names.
+            if (_completed == 0)
+            {
+                _run.Error(LoadErrorKind.TlsHandshake);
+            }
+            else
+            {
+                _run.Error(LoadErrorKind.Other, $"TLS: {tls}");
+            }
+        }
+        else if (connection.CloseReason == CloseReason.Error)
         {
             _run.Error(LoadErrorKind.Reset);
         }

@@ -132,6 +132,44 @@ public class TlsDialerTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_tls_1_3_server_refusing_the_missing_client_certificate_after_the_handshake_is_named_by_GetTlsFailure(PollerBackendKind backend)
+    {
+        // Over TLS 1.3 the client's handshake is complete when the server checks for its certificate, so the refusal
+        // (alert 116) closes an open connection: GetTlsFailure says what the server said, where the close reason says Error.
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.Options with
+        {
+            ClientCertificateMode = ClientCertificateMode.Required,
+            ClientCertificateTrust = TestCertificates.RootOnly,
+        }, backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { EnabledProtocols = SslProtocols.Tls13 } });
+        Connection connection = await dialer.ConnectAsync(server.EndPoint);
+        connection.Writer.WriteBinary("ping"u8); // as a client would: the alert ends the session before any answer
+        await Assert.ThrowsAnyAsync<Exception>(async () => { await connection.Writer.FlushAsync(); await connection.Reader.NextAsync(4); });
+        await TestServer.Eventually(() => !connection.IsActive, "the server's alert closed the connection");
+
+        Assert.Equal(CloseReason.Error, connection.CloseReason);
+        Assert.Contains("alert 116", connection.GetTlsFailure(), StringComparison.Ordinal);
+        Assert.Contains("certificate required", connection.GetTlsFailure(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetTlsFailure_is_null_on_a_working_tls_connection_and_on_a_plain_one()
+    {
+        await using TestServer tls = TlsTestServer.Start(new EchoHandler());
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        Connection secure = await dialer.ConnectAsync(tls.EndPoint);
+        Assert.Null(secure.GetTlsFailure());
+        secure.Close();
+
+        await using TestServer plain = TestServer.Start(new EchoHandler());
+        await using var plainDialer = new Dialer(new DialerOptions { Pollers = 1 });
+        Connection clear = await plainDialer.ConnectAsync(plain.EndPoint);
+        Assert.Null(clear.GetTlsFailure());
+        clear.Close();
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_server_that_never_answers_fails_the_connect_at_the_handshake_timeout(PollerBackendKind backend)
     {
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
