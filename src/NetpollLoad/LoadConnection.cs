@@ -654,7 +654,7 @@ internal sealed class LoadConnection : ConnectionHandler
             // handshake failure does during it); after responses, a TLS error the run names.
             if (_completed == 0)
             {
-                _run.Error(LoadErrorKind.TlsHandshake);
+                _run.Error(LoadErrorKind.TlsHandshake, tls);
             }
             else
             {

@@ -140,6 +140,7 @@ public class TlsLoadTests
         Assert.Equal(2, result.RequestsFailed);
         Assert.Equal(2, result.ErrorsByKind.TlsHandshake);
         Assert.Equal(2, result.ConnectFailures);
+        Assert.Contains("certificate was rejected", Assert.Single(result.ErrorsByKind.TlsDetails), StringComparison.Ordinal);
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 2, "the server counted each rejection as a certificate failure");
     }
 
@@ -163,6 +164,7 @@ public class TlsLoadTests
         Assert.Equal(0, result.Requests);
         Assert.True(result.Errors > 0, "the refusals are counted");
         Assert.True(result.Errors == result.ErrorsByKind.TlsHandshake, $"errors: {result.ErrorsByKind}");
+        Assert.Contains(result.ErrorsByKind.TlsDetails, detail => detail.Contains("certificate required", StringComparison.Ordinal)); // what the server said
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) > 0, "the server counted its refusals as certificate failures");
     }
 
