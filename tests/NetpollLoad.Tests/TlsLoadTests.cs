@@ -151,11 +151,7 @@ public class TlsLoadTests
         // Over TLS 1.2 the server's refusal ends the handshake (alert 40); over TLS 1.3 the client has finished its side
         // when the server's "certificate required" alert (116) comes (openssl s_server -Verify 1, nginx's stream module),
         // so the connection had opened, and its end was counted as a reset: not what the server said.
-        await using TestServer server = TlsTestServer.Start(new HttpHandler(), TlsTestServer.Options with
-        {
-            ClientCertificateMode = ClientCertificateMode.Required,
-            ClientCertificateTrust = TestCertificates.RootOnly,
-        }, backend: backend);
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), TlsTestServer.RequiringClientCertificate, backend: backend);
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
             Target = server.EndPoint, Connections = 2, Duration = TimeSpan.FromSeconds(1.5), Pattern = LoadPattern.Http, Tls = TrustingTestRoot(), Backend = backend,
