@@ -209,7 +209,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         {
             Interlocked.Increment(ref run.ConnectFailures);
             LoadErrorKind kind = LoadGenerator.Classify(ex);
-            if (kind == LoadErrorKind.Other)
+            if (kind is LoadErrorKind.Other or LoadErrorKind.TlsHandshake)
             {
                 run.Error(kind, ex.Message);
             }

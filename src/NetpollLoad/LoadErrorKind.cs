@@ -53,7 +53,7 @@ public enum LoadErrorKind
     /// </summary>
     BadResponse,
 
-    /// <summary>The TLS handshake failed: the server's certificate was rejected (untrusted, expired, another name), no common protocol, or the server broke it off.</summary>
+    /// <summary>The TLS handshake failed: the server's certificate was rejected (untrusted, expired, another name), no common protocol, or the server broke it off (over TLS 1.3 a server that requires a client certificate does so right after the handshake). <see cref="LoadErrors.TlsDetails"/> says why.</summary>
     TlsHandshake,
 
     /// <summary>

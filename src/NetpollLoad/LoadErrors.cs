@@ -36,6 +36,9 @@ public sealed record LoadErrors
     /// <summary>The messages of the <see cref="Other"/> errors (each names its errno), distinct, the first few kept.</summary>
     public IReadOnlyList<string> OtherDetails { get; init; } = [];
 
+    /// <summary>Why the <see cref="TlsHandshake"/> errors failed ("the server ended the session with TLS alert 116: tlsv13 alert certificate required"), distinct, the first few kept.</summary>
+    public IReadOnlyList<string> TlsDetails { get; init; } = [];
+
     /// <summary>All errors.</summary>
     public long Total => Enum.GetValues<LoadErrorKind>().Sum(kind => this[kind]);
 
@@ -65,7 +68,7 @@ public sealed record LoadErrors
     public IEnumerable<(LoadErrorKind Kind, long Count)> Occurred() =>
         Enum.GetValues<LoadErrorKind>().Select(kind => (kind, this[kind])).Where(e => e.Item2 > 0);
 
-    public static LoadErrors From(IReadOnlyDictionary<LoadErrorKind, long> counts, IReadOnlyList<string> otherDetails, IReadOnlyList<string>? badResponseDetails = null)
+    public static LoadErrors From(IReadOnlyDictionary<LoadErrorKind, long> counts, IReadOnlyList<string> otherDetails, IReadOnlyList<string>? badResponseDetails = null, IReadOnlyList<string>? tlsDetails = null)
     {
         ArgumentNullException.ThrowIfNull(counts);
         ArgumentNullException.ThrowIfNull(otherDetails);
@@ -91,6 +94,7 @@ public sealed record LoadErrors
             Other = Of(LoadErrorKind.Other),
             OtherDetails = otherDetails,
             BadResponseDetails = badResponseDetails ?? [],
+            TlsDetails = tlsDetails ?? [],
         };
     }
 
@@ -103,7 +107,8 @@ public sealed record LoadErrors
         return From(
             counts,
             [.. all.SelectMany(e => e.OtherDetails).Distinct(StringComparer.Ordinal).Take(DetailsKept)],
-            [.. all.SelectMany(e => e.BadResponseDetails).Distinct(StringComparer.Ordinal).Take(DetailsKept)]);
+            [.. all.SelectMany(e => e.BadResponseDetails).Distinct(StringComparer.Ordinal).Take(DetailsKept)],
+            [.. all.SelectMany(e => e.TlsDetails).Distinct(StringComparer.Ordinal).Take(DetailsKept)]);
     }
 
     /// <summary>"Refused=3, Reset=1" (what Export-Csv and string interpolation show), or "none".</summary>

@@ -15,6 +15,7 @@ internal sealed class LoadRun
     private readonly ConcurrentDictionary<LoadErrorKind, long> _errors = new();
     private readonly ConcurrentDictionary<string, byte> _otherDetails = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _badResponseDetails = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _tlsDetails = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<LoadConnection, byte> _live = new(ReferenceEqualityComparer.Instance);
     private readonly TaskCompletionSource _budgetSpent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long[] _statusCounts = new long[600];
@@ -119,7 +120,8 @@ internal sealed class LoadRun
     public LoadErrors Errors => LoadErrors.From(
         new Dictionary<LoadErrorKind, long>(_errors),
         [.. _otherDetails.Keys.Order(StringComparer.Ordinal)],
-        [.. _badResponseDetails.Keys.Order(StringComparer.Ordinal)]);
+        [.. _badResponseDetails.Keys.Order(StringComparer.Ordinal)],
+        [.. _tlsDetails.Keys.Order(StringComparer.Ordinal)]);
 
     public LoadStatusCodes StatusCodes =>
         new(Enumerable.Range(100, 500).Select(code => new KeyValuePair<int, long>(code, Volatile.Read(ref _statusCounts[code]))));
@@ -267,11 +269,16 @@ internal sealed class LoadRun
         }
     }
 
-    /// <summary>Counts an error of a kind that keeps its message (Other: the errno; BadResponse: how the protocol broke).</summary>
+    /// <summary>Counts an error of a kind that keeps its message (Other: the errno; BadResponse: how the protocol broke; TlsHandshake: why).</summary>
     public void Error(LoadErrorKind kind, string detail)
     {
         Error(kind);
-        ConcurrentDictionary<string, byte> details = kind == LoadErrorKind.BadResponse ? _badResponseDetails : _otherDetails;
+        ConcurrentDictionary<string, byte> details = kind switch
+        {
+            LoadErrorKind.BadResponse => _badResponseDetails,
+            LoadErrorKind.TlsHandshake => _tlsDetails,
+            _ => _otherDetails,
+        };
         if (details.Count < LoadErrors.DetailsKept)
         {
             details.TryAdd(detail, 0);

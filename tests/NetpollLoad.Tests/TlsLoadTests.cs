@@ -153,7 +153,28 @@ public class TlsLoadTests
         Assert.Equal(2, result.RequestsFailed);
         Assert.Equal(2, result.ErrorsByKind.TlsHandshake);
         Assert.Equal(2, result.ConnectFailures);
+        Assert.Contains("certificate was rejected", Assert.Single(result.ErrorsByKind.TlsDetails), StringComparison.Ordinal);
         await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) == 2, "the server counted each rejection as a certificate failure");
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_server_that_requires_a_client_certificate_is_a_tls_error_over_tls_1_3_too_not_a_reset(PollerBackendKind backend)
+    {
+        // Over TLS 1.2 the server's refusal ends the handshake (alert 40); over TLS 1.3 the client has finished its side
+        // when the server's "certificate required" alert (116) comes (openssl s_server -Verify 1, nginx's stream module),
+        // so the connection had opened, and its end was counted as a reset: not what the server said.
+        await using TestServer server = TlsTestServer.Start(new HttpHandler(), TlsTestServer.RequiringClientCertificate, backend: backend);
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Target = server.EndPoint, Connections = 2, Duration = TimeSpan.FromSeconds(1.5), Pattern = LoadPattern.Http, Tls = TrustingTestRoot(), Backend = backend,
+        });
+
+        Assert.Equal(0, result.Requests);
+        Assert.True(result.Errors > 0, "the refusals are counted");
+        Assert.True(result.Errors == result.ErrorsByKind.TlsHandshake, $"errors: {result.ErrorsByKind}");
+        Assert.Contains(result.ErrorsByKind.TlsDetails, detail => detail.Contains("certificate required", StringComparison.Ordinal)); // what the server said
+        await TestServer.Eventually(() => server.Count(PollerCounter.TlsFailedCertificate) > 0, "the server counted its refusals as certificate failures");
     }
 
     [Theory]

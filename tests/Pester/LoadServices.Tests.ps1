@@ -8,6 +8,19 @@ BeforeAll {
     $script:echo = Start-NetpollServer -Name 'pester-services-echo' -Protocol Echo -Port 0
     $script:origin = "http://127.0.0.1:$($http.Port)"
     $script:scratch = (New-Item -ItemType Directory -Path ([System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "netpoll-services-$PID"))).FullName
+
+    # A redis-server of its own on a free port (with any more arguments), once it accepts: the process and the port.
+    function script:Start-TestRedis($redis, [string[]] $more = @()) {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $port = $listener.LocalEndpoint.Port
+        $listener.Stop()
+        $arguments = @('--port', $port, '--bind', '127.0.0.1', '--dir', $scratch, '--appendonly', 'no') + $more
+        $process = Start-Process -FilePath $redis.Source -ArgumentList $arguments -PassThru -RedirectStandardOutput (Join-Path $scratch "redis-$port.log")
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while (-not (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $process, $port
+    }
 }
 
 AfterAll {
@@ -122,14 +135,8 @@ Describe 'Any text protocol over TCP' {
             return
         }
 
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $port = $listener.LocalEndpoint.Port
-        $listener.Stop()
-        $server = Start-Process -FilePath $redis.Source -ArgumentList '--port', $port, '--bind', '127.0.0.1', '--dir', $scratch, '--appendonly', 'no' -PassThru -RedirectStandardOutput (Join-Path $scratch 'redis.log')
+        $server, $port = Start-TestRedis $redis
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
-            while (-not (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $here = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Payload '*1\r\n$4\r\nPING\r\n' -ResponseDelimiter '\r\n' -Connections 4 -Requests 2000
             $here.Requests | Should -Be 2000
             $here.Errors | Should -Be 0
@@ -137,6 +144,29 @@ Describe 'Any text protocol over TCP' {
             $isolated = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Payload 'PING\r\n' -ResponseDelimiter '\r\n' -Connections 2 -Rate 500 -Duration 1 -Isolated
             $isolated.Errors | Should -Be 0
             $isolated.Requests | Should -BeGreaterThan 400
+        }
+        finally {
+            Stop-Process -Id $server.Id -Force
+        }
+    }
+
+    It 'backs off from a redis-server past its maxclients, which answers each new connection with an error and closes it' {
+        $redis = Get-Command redis-server -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $redis) {
+            Set-ItResult -Skipped -Because 'redis-server is not installed (Debian: apt-get install redis-server)'
+            return
+        }
+
+        # Two clients allowed, four connections: two are served, and each connect of the other two reads
+        # "-ERR max number of clients reached" as its PING's reply, then loses the next PING to the close.
+        $server, $port = Start-TestRedis $redis '--maxclients', '2'
+        try {
+            $r = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Payload 'PING\r\n' -ResponseDelimiter '\r\n' -Connections 4 -Duration 2
+            $r.Requests | Should -BeGreaterThan 100 -Because 'the two connections redis accepted are served'
+            $r.Errors | Should -BeGreaterThan 0 -Because 'the PINGs lost to the refusals are counted'
+            $r.ErrorsByKind.Reset + $r.ErrorsByKind.ClosedEarly | Should -Be $r.Errors
+            # Refused connections back off (10 ms doubling to 1 s: at most 8 reconnects per slot in 2 s); they reconnected at once, thousands of times, before.
+            $r.ConnectionsReopened | Should -BeLessOrEqual 20
         }
         finally {
             Stop-Process -Id $server.Id -Force

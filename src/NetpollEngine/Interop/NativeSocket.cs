@@ -21,7 +21,7 @@ internal static unsafe class NativeSocket
         int fd = Libc.Socket(family, SocketConstants.SOCK_STREAM | SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw SocketErrors.Last("socket", $"for {endPoint}");
+            throw SocketErrors.Create("socket", Libc.LastError, $"for {endPoint}");
         }
 
         if (!OperatingSystem.IsLinux())
@@ -47,7 +47,7 @@ internal static unsafe class NativeSocket
     {
         if (Libc.SetSockOpt(fd, level, name, &value, sizeof(int)) < 0)
         {
-            throw SocketErrors.Last("setsockopt", $"(level {level}, option {name})");
+            throw SocketErrors.Create("setsockopt", Libc.LastError, $"(level {level}, option {name})");
         }
     }
 
@@ -111,7 +111,7 @@ internal static unsafe class NativeSocket
         {
             if (Libc.Bind(fd, p, (uint)address.Size) < 0)
             {
-                throw SocketErrors.Last("bind", $"to {Describe(endPoint)}");
+                throw SocketErrors.Create("bind", Libc.LastError, $"to {Describe(endPoint)}");
             }
         }
     }
@@ -120,7 +120,7 @@ internal static unsafe class NativeSocket
     {
         if (Libc.Listen(fd, backlog) < 0)
         {
-            throw SocketErrors.Last("listen", $"on {Describe(endPoint)}");
+            throw SocketErrors.Create("listen", Libc.LastError, $"on {Describe(endPoint)}");
         }
     }
 

@@ -37,6 +37,11 @@ internal static class SocketErrors
         return new SocketException((int)code, message);
     }
 
-    public static SocketException Last(string operation, string? detail = null) =>
-        Create(operation, Libc.LastError, detail);
+    /// <summary>
+    /// The last failed call's error, read before anything else runs. A call site with a detail passes
+    /// <c>Libc.LastError</c> to <see cref="Create"/> ahead of it (arguments run left to right): formatting the detail
+    /// first may make P/Invokes of its own (the runtime's first globalization use at EMFILE did), and the last error is
+    /// then theirs — a dialer's first socket() out of fds said "errno 203", not 24, and counted as Other.
+    /// </summary>
+    public static SocketException Last(string operation) => Create(operation, Libc.LastError);
 }

@@ -130,7 +130,7 @@ internal sealed unsafe class EpollBackend : ReadinessBackend
         if ((interest & Interest.Write) != 0) events |= Epoll.EPOLLOUT;
         if (Epoll.Control(_epfd, op, fd, events, token) < 0)
         {
-            throw SocketErrors.Last(op == Epoll.EPOLL_CTL_ADD ? "epoll_ctl(ADD)" : "epoll_ctl(MOD)", $"for fd {fd}");
+            throw SocketErrors.Create(op == Epoll.EPOLL_CTL_ADD ? "epoll_ctl(ADD)" : "epoll_ctl(MOD)", Libc.LastError, $"for fd {fd}");
         }
     }
 }

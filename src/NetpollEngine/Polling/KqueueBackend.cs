@@ -151,7 +151,7 @@ internal sealed unsafe class KqueueBackend : ReadinessBackend
         int n = Kqueue.KEventCall(_kq, changes, 2, results, 2, null);
         if (n < 0)
         {
-            throw SocketErrors.Last("kevent(register)", $"for fd {fd}");
+            throw SocketErrors.Create("kevent(register)", Libc.LastError, $"for fd {fd}");
         }
 
         for (int i = 0; i < n; i++)

@@ -13,6 +13,19 @@ public static class ConnectionTlsExtensions
     }
 
     /// <summary>
+    /// Why the connection's TLS failed, as a sentence naming the peer ("the server ended the session with TLS alert 116:
+    /// tlsv13 alert certificate required"); null while it has not failed, and for a plain connection. A connection that
+    /// closed with <see cref="CloseReason.Error"/> after its handshake completed may have failed here rather than in
+    /// TCP: a fatal alert from the peer (over TLS 1.3 a server refuses the client's certificate only after the client
+    /// finished its handshake), or a record that does not decrypt.
+    /// </summary>
+    public static string? GetTlsFailure(this Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return (connection.Transform as TlsTransform)?.FailureMessage;
+    }
+
+    /// <summary>
     /// Says the stream this connection carries was cut short (a relay whose source failed, say): its next half-close
     /// (<see cref="Connection.ShutdownSend"/>) or close goes without close_notify, so the peer reads a truncation, not a
     /// complete stream (RFC 8446 §6.1). Call before that half-close or close; a close_notify already sent stays sent.

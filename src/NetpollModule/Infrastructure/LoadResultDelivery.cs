@@ -72,6 +72,11 @@ internal static class LoadResultDelivery
             message += $" Errors: {errors}.";
         }
 
+        if (errors.TlsDetails.Count > 0 && !nothingOpened)
+        {
+            message += $" TLS: {string.Join("; ", errors.TlsDetails)}."; // a connect's own failure is named in Tried already
+        }
+
         if (result.Pattern != LoadPattern.Idle)
         {
             message += " No latency was measured (the latency properties are null).";

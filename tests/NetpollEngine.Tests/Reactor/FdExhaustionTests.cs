@@ -225,6 +225,25 @@ public class FdExhaustionTests
     /// starts then reads the limit it fills the table to. The fds it fills (it adds them to the list it is given) are
     /// closed, and the limit restored, after it.
     /// </summary>
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Out_of_fds_every_dial_fails_as_too_many_open_files_with_errno_24_the_first_too(PollerBackendKind backend)
+    {
+        // The first socket() to fail in a process had its errno overwritten while its message was formatted ("errno 203"),
+        // so a load generator counted it as Other, not TooManyOpenFiles. Run alone (or first) to see the first failure.
+        await AtALoweredFdLimitAsync(async filler =>
+        {
+            await using Netpoll.Client.Dialer dialer = BackendMatrix.Dialer(backend, new Netpoll.Client.DialerOptions { Pollers = 1 });
+            filler.AddRange(ProcessResources.FillFds(0, Headroom));
+            for (int i = 0; i < 3; i++)
+            {
+                SocketException error = await Assert.ThrowsAsync<SocketException>(() => dialer.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9)));
+                Assert.True(error.SocketErrorCode == SocketError.TooManyOpenSockets, $"dial {i + 1}: {error.SocketErrorCode}: {error.Message}");
+                Assert.Contains("errno 24", error.Message, StringComparison.Ordinal);
+            }
+        });
+    }
+
     private static async Task AtALoweredFdLimitAsync(Func<List<int>, Task> test)
     {
         // Earlier tests' unreachable sockets close in finalizers: let them close now, not inside the full table.

@@ -139,6 +139,40 @@ public class TlsDialerTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_tls_1_3_server_refusing_the_missing_client_certificate_after_the_handshake_is_named_by_GetTlsFailure(PollerBackendKind backend)
+    {
+        // Over TLS 1.3 the client's handshake is complete when the server checks for its certificate, so the refusal
+        // (alert 116) reaches a connection that had opened: GetTlsFailure says what the server said (a dialed connection
+        // without a handler stays open until its application reads the failure and closes it, as a socket does).
+        await using TestServer server = TlsTestServer.Start(new EchoHandler(), TlsTestServer.RequiringClientCertificate, backend: backend);
+        await using Dialer dialer = BackendMatrix.Dialer(backend, new DialerOptions { Pollers = 1, Tls = Trusting with { EnabledProtocols = SslProtocols.Tls13 } });
+        Connection connection = await dialer.ConnectAsync(server.EndPoint);
+        await TestServer.Eventually(() => connection.GetTlsFailure() is not null, "the server's alert was read");
+
+        Assert.Contains("alert 116", connection.GetTlsFailure(), StringComparison.Ordinal);
+        Assert.Contains("certificate required", connection.GetTlsFailure(), StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<IOException>(async () => await connection.Reader.NextAsync(1)); // the stream ended in error
+        connection.Close();
+    }
+
+    [Fact]
+    public async Task GetTlsFailure_is_null_on_a_working_tls_connection_and_on_a_plain_one()
+    {
+        await using TestServer tls = TlsTestServer.Start(new EchoHandler());
+        await using var dialer = new Dialer(new DialerOptions { Pollers = 1, Tls = Trusting });
+        Connection secure = await dialer.ConnectAsync(tls.EndPoint);
+        Assert.Null(secure.GetTlsFailure());
+        secure.Close();
+
+        await using TestServer plain = TestServer.Start(new EchoHandler());
+        await using var plainDialer = new Dialer(new DialerOptions { Pollers = 1 });
+        Connection clear = await plainDialer.ConnectAsync(plain.EndPoint);
+        Assert.Null(clear.GetTlsFailure());
+        clear.Close();
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_server_that_never_answers_fails_the_connect_at_the_handshake_timeout(PollerBackendKind backend)
     {
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

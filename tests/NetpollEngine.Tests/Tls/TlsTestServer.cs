@@ -21,6 +21,13 @@ internal static class TlsTestServer
 
     public static TlsServerOptions Options => new() { Certificate = TestCertificates.Localhost, HandshakeTimeout = TimeSpan.FromSeconds(5) };
 
+    /// <summary>Options of a server that requires a client certificate from the test root (nginx's ssl_verify_client on, openssl s_server -Verify).</summary>
+    public static TlsServerOptions RequiringClientCertificate => Options with
+    {
+        ClientCertificateMode = ClientCertificateMode.Required,
+        ClientCertificateTrust = TestCertificates.RootOnly,
+    };
+
     /// <summary>A TLS server on <paramref name="backend"/> (checked to run on it: TLS runs on every backend).</summary>
     public static TestServer Start(ConnectionHandler handler, TlsServerOptions? tls = null, DispatchMode dispatch = DispatchMode.Auto, TimeSpan? idleTimeout = null,
         PollerBackendKind backend = PollerBackendKind.Auto) =>
