@@ -28,7 +28,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private readonly long _connectStarted;
     private readonly bool _raced;        // one of several attempts racing a name's addresses: only the winner is opened, by its caller
     private readonly bool _reopen;       // in place of a connection that closed or a connect that failed: counted reopened when opened
-    private readonly TaskCompletionSource<int> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // The requests in flight, oldest first, in a ring of Depth slots: when each was due and sent (Stopwatch
     // timestamps) and which request it was. Guarded by _gate.
@@ -38,7 +38,6 @@ internal sealed class LoadConnection : ConnectionHandler
     private int _head;
     private int _inFlight;
 
-    private int _cursor;                 // the next request on the run's HTTP wheel; _gate
     private HttpResponseParser _http;    // _gate
     private EchoReplyReader _echo;       // _gate
     private FramedReplyReader _framed;   // _gate
@@ -57,12 +56,11 @@ internal sealed class LoadConnection : ConnectionHandler
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
     private long _connectedAt;           // when the TCP connect completed (OnPrepare, on the poller): Open times the connect to it
 
-    /// <param name="cursor">Where on the request wheel to start: the closed connection's place when this one replaces it; null for the connection's own start.</param>
     /// <param name="backoff">The slot's wait before its next connect, which this connection's close updates.</param>
     /// <param name="raced">One attempt of a race over a name's addresses (see <see cref="LoadConnector"/>): its caller opens it if it won. Otherwise it opens itself when it connects.</param>
     /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it opens.</param>
     /// <param name="connectStarted">When the connect began (a Stopwatch timestamp): the connect time runs from it, and the Handshake pattern's one request, already taken from the budget, was due then.</param>
-    public LoadConnection(LoadRun run, LoadConnector connector, int number, int? cursor, ReconnectBackoff backoff, bool raced, bool reopen, long connectStarted)
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, ReconnectBackoff backoff, bool raced, bool reopen, long connectStarted)
     {
         _raced = raced;
         _reopen = reopen;
@@ -74,7 +72,6 @@ internal sealed class LoadConnection : ConnectionHandler
         _intendedAt = new long[run.Depth];
         _sentAt = new long[run.Depth];
         _request = new int[run.Depth];
-        _cursor = cursor ?? run.Http?.StartFor(number) ?? 0;
     }
 
     /// <summary>Why this side closed the connection, which decides what its close counts as.</summary>
@@ -87,10 +84,10 @@ internal sealed class LoadConnection : ConnectionHandler
         Answered,
     }
 
-    /// <summary>Completes once the connection closed and its requests were resolved, with where it got to on the request wheel.</summary>
-    public Task<int> Closed => _closed.Task;
+    /// <summary>Completes once the connection closed and its requests were resolved.</summary>
+    public Task Closed => _closed.Task;
 
-    /// <summary>The connection number (which source address it uses, where it starts on the request wheel).</summary>
+    /// <summary>The connection number (which source address it uses).</summary>
     public int Number => _number;
 
     private LoadPattern Pattern => _run.Options.Pattern;
@@ -313,7 +310,7 @@ internal sealed class LoadConnection : ConnectionHandler
                 break;
             }
 
-            int request = _run.Http?.Next(ref _cursor) ?? 0;
+            int request = _run.Http?.Next() ?? 0;
             ReadOnlySpan<byte> payload = Pattern switch
             {
                 LoadPattern.Http or LoadPattern.Handshake => _run.Http!.Bytes(request),
@@ -467,7 +464,7 @@ internal sealed class LoadConnection : ConnectionHandler
     {
         _replaced = true;
         _backoff.Answered();
-        _connector.Reopen(_number, _cursor, _backoff);
+        _connector.Reopen(_number, _backoff);
     }
 
     private void CompleteOldest(int statusCode)
@@ -553,7 +550,7 @@ internal sealed class LoadConnection : ConnectionHandler
         }
         finally
         {
-            _closed.TrySetResult(Volatile.Read(ref _cursor));
+            _closed.TrySetResult();
         }
     }
 
@@ -575,7 +572,6 @@ internal sealed class LoadConnection : ConnectionHandler
     {
         bool served;
         bool replaced;
-        int cursor;
         lock (_gate)
         {
             if (_settled || !_opened)
@@ -603,7 +599,6 @@ internal sealed class LoadConnection : ConnectionHandler
             Volatile.Write(ref _oldestSentAt, 0);
             served = Served(endedInError: lost > 0 || cutShort || _sendFoundClosed || _ending is Ending.BadResponse or Ending.ResponseTimeout);
             replaced = _replaced;
-            cursor = _cursor;
         }
 
         if (replaced)
@@ -624,7 +619,7 @@ internal sealed class LoadConnection : ConnectionHandler
 
         if (Pattern is not (LoadPattern.Handshake or LoadPattern.Idle))
         {
-            _connector.Reopen(_number, cursor, _backoff); // the Handshake slot opens its own next; Idle holds what the server keeps
+            _connector.Reopen(_number, _backoff); // the Handshake slot opens its own next; Idle holds what the server keeps
         }
     }
 

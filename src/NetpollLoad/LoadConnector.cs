@@ -69,11 +69,9 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
 
     /// <summary>
     /// Opens a connection in place of connection <paramref name="number"/>, which closed, after the slot's back-off
-    /// wait; it goes on from <paramref name="cursor"/> on the request wheel, so a request that makes the server close
-    /// does not send the new connection back to where the old one started (which would starve the requests after it).
-    /// Counted as connecting from this call, through the wait, so the run is not taken to have no connections. Any thread.
+    /// wait. Counted as connecting from this call, through the wait, so the run is not taken to have no connections. Any thread.
     /// </summary>
-    public void Reopen(int number, int? cursor, ReconnectBackoff backoff)
+    public void Reopen(int number, ReconnectBackoff backoff)
     {
         if (run.Stopping || stop.IsCancellationRequested)
         {
@@ -81,21 +79,21 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         }
 
         run.ConnectStarted();
-        _ = ReconnectAsync(number, cursor, backoff);
+        _ = ReconnectAsync(number, backoff);
     }
 
     /// <summary>The ramp's connect for one slot; a slot whose connect failed may try again (see <see cref="MayRetry"/>).</summary>
     private async Task OpenSlotAsync(int number, SemaphoreSlim inFlight)
     {
         var backoff = new ReconnectBackoff();
-        if (await ConnectAsync(number, inFlight, null, backoff, reopen: false).ConfigureAwait(false) is null && MayRetry(backoff))
+        if (await ConnectAsync(number, inFlight, backoff, reopen: false).ConfigureAwait(false) is null && MayRetry(backoff))
         {
-            Reopen(number, null, backoff);
+            Reopen(number, backoff);
         }
     }
 
     /// <summary>Waits out the slot's back-off and connects, again after each failure that may be retried. Ends the connecting count <see cref="Reopen"/> started.</summary>
-    private async Task ReconnectAsync(int number, int? cursor, ReconnectBackoff backoff)
+    private async Task ReconnectAsync(int number, ReconnectBackoff backoff)
     {
         try
         {
@@ -106,7 +104,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
                     await Task.Delay(backoff.Wait, stop).ConfigureAwait(false);
                 }
             }
-            while (await ConnectAsync(number, null, cursor, backoff, reopen: true).ConfigureAwait(false) is null && MayRetry(backoff));
+            while (await ConnectAsync(number, null, backoff, reopen: true).ConfigureAwait(false) is null && MayRetry(backoff));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -137,7 +135,6 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     private async Task ConnectionPerRequestAsync(int number, SemaphoreSlim inFlight)
     {
         bool permit = true;
-        int cursor = run.Http!.StartFor(number);
         var backoff = new ReconnectBackoff();
         try
         {
@@ -149,12 +146,12 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
                     permit = true;
                 }
 
-                LoadConnection? connection = await ConnectAsync(number, null, cursor, backoff, reopen: false, requestTaken: true).ConfigureAwait(false);
+                LoadConnection? connection = await ConnectAsync(number, null, backoff, reopen: false, requestTaken: true).ConfigureAwait(false);
                 inFlight.Release();
                 permit = false;
                 if (connection is not null)
                 {
-                    cursor = await connection.Closed.WaitAsync(stop).ConfigureAwait(false); // its close updated the back-off
+                    await connection.Closed.WaitAsync(stop).ConfigureAwait(false); // its close updated the back-off
                 }
                 else if (!MayRetry(backoff))
                 {
@@ -184,7 +181,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// <paramref name="requestTaken"/>: the Handshake pattern's). Null when it did not connect.
     /// </summary>
     /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it opens.</param>
-    private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, int? cursor, ReconnectBackoff backoff, bool reopen, bool requestTaken = false)
+    private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, ReconnectBackoff backoff, bool reopen, bool requestTaken = false)
     {
         LoadOptions options = run.Options;
         EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[number % options.SourceAddresses.Count], 0);
@@ -192,7 +189,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, cursor, backoff, raced, reopen, started)).ConfigureAwait(false);
+            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, backoff, raced, reopen, started)).ConfigureAwait(false);
             handler.Opened(connection); // a race's winner is opened (and its connect time recorded) here, the others opened themselves
             return handler;
         }

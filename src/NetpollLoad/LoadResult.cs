@@ -66,7 +66,10 @@ public sealed partial record LoadResult
 
     public required long BytesSent { get; init; }
     public required long BytesReceived { get; init; }
+
+    /// <summary>From the start (<see cref="StartTime"/>) to the stop: the time requests could be made in; building the generator comes before it.</summary>
     public required TimeSpan Elapsed { get; init; }
+
     public required double RequestsPerSecond { get; init; }
     public required double ThroughputBytesPerSecond { get; init; }
 

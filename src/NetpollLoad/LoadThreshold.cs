@@ -162,11 +162,24 @@ internal sealed record LoadMetric(string Name, LoadMetricUnit Unit, Func<LoadRes
 
     public string Format(double value) => Unit switch
     {
-        LoadMetricUnit.Milliseconds => string.Create(CultureInfo.InvariantCulture, $"{value:0.###} ms"),
-        LoadMetricUnit.Ratio => string.Create(CultureInfo.InvariantCulture, $"{value * 100:0.####}%"),
-        LoadMetricUnit.PerSecond => string.Create(CultureInfo.InvariantCulture, $"{value:0.##}/s"),
-        _ => value.ToString("0.##", CultureInfo.InvariantCulture),
+        LoadMetricUnit.Milliseconds => Decimals(value, 3) + " ms",
+        LoadMetricUnit.Ratio => Decimals(value * 100, 4) + "%",
+        LoadMetricUnit.PerSecond => Decimals(value, 2) + "/s",
+        _ => Decimals(value, 2),
     };
+
+    /// <summary>
+    /// <paramref name="value"/> to <paramref name="decimals"/> places without trailing zeros, rounded as the result's views
+    /// and PowerShell's <c>'{0:N3}' -f</c> round: the double itself, by the standard "F" format. A custom format
+    /// ("0.###") rounds a 15-digit decimal of it first, so a p99 of 1.2185 ms (1.21849999... as a double) read 1.219 ms
+    /// here and 1.218 in the list view.
+    /// </summary>
+    private static string Decimals(double value, int decimals)
+    {
+        string text = value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        text = text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
+        return text == "-0" ? "0" : text;
+    }
 
     private static double? Number(string text) =>
         double.TryParse(text.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value) ? value : null;

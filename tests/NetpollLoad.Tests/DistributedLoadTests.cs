@@ -1,3 +1,4 @@
+using CsCheck;
 using HdrHistogram;
 using Netpoll.Polling;
 using Netpoll.Tests.Support;
@@ -85,8 +86,52 @@ public sealed class DistributedLoadTests
 
         LoadTimeline timeline = LoadResult.Merge([longer, shorter]).Timeline;
 
-        Assert.Equal([140L, 270L, 370L], timeline.Select(s => s.Requests));
+        // shorter made 30 requests from 0.5 s to 1.2 s: 0.5 s of them, 21.4, fall in the first second.
+        Assert.Equal([161L, 270L, 370L], timeline.Select(s => s.Requests));
+        Assert.Equal([161d, 109d, 100d], timeline.Select(s => Math.Round(s.RequestsPerSecond)));
         Assert.Equal([15, 10, 10], timeline.Select(s => s.ConnectionsOpen));
+    }
+
+    [Fact]
+    public void A_short_last_second_shows_the_rate_made_in_it_not_the_requests_of_the_part_samples_before_it()
+    {
+        // Two parts started together (Start-ThreadJob with one -StartAt), 29,000 requests a second each, sampled every
+        // 0.5 s on their own clocks and ending at 2.03 s. Holding each at its sample before 2 s (1.52 s) put 0.51 s of
+        // their requests into the last 0.03 s: 1,000,000 requests a second where both made 58,000.
+        LoadProgress[] every500ms = [Sample(0.52, 10, 15_080), Sample(1.02, 10, 29_580), Sample(1.52, 10, 44_080), Sample(2.03, 10, 58_870)];
+        LoadResult a = Result("a", Start, 58_870, every500ms);
+        LoadResult b = Result("b", Start, 58_870, every500ms);
+
+        LoadResult merged = LoadResult.Merge([a, b]);
+
+        Assert.Equal([1d, 2d, 2.03d], merged.Timeline.Select(s => Math.Round(s.Elapsed.TotalSeconds, 2)));
+        Assert.All(merged.Timeline, s => Assert.InRange(s.RequestsPerSecond, 57_999, 58_001));
+        Assert.Equal(merged.Requests, merged.Timeline[^1].Requests);
+    }
+
+    [Fact]
+    public void Merged_samples_add_up_to_the_total_and_no_rate_exceeds_the_parts_peaks_together()
+    {
+        // Parts of 1 to 8 samples, 10 ms to 1.5 s apart (ms resolution), 0 to 50,000 requests each interval, starting
+        // up to 3 s apart: however their clocks fall, the merged samples count every request once, in the window it was
+        // made in, so no window's rate is above what the parts did at their fastest together.
+        Gen<(int StartMs, (int GapMs, int Requests)[] Intervals)> part = Gen.Select(Gen.Int[0, 3000], Gen.Select(Gen.Int[10, 1500], Gen.Int[0, 50_000]).Array[1, 8]);
+        part.Array[1, 4].Sample(parts =>
+        {
+            LoadResult[] results = [.. parts.Select((p, i) => TimedPart($"p{i}", p.StartMs, p.Intervals))];
+            double peaks = parts.Sum(p => p.Intervals.Max(x => x.Requests / (x.GapMs / 1000.0)));
+
+            LoadResult merged = LoadResult.Merge(results);
+
+            LoadTimeline timeline = merged.Timeline;
+            Assert.Equal(merged.Requests, timeline[^1].Requests);
+            Assert.Equal(merged.Requests, timeline.Select((s, i) => s.Requests - (i == 0 ? 0 : timeline[i - 1].Requests)).Sum());
+            double made = timeline.Select((s, i) => s.RequestsPerSecond * (s.Elapsed - (i == 0 ? TimeSpan.Zero : timeline[i - 1].Elapsed)).TotalSeconds).Sum();
+            Assert.InRange(made, merged.Requests - 0.5, merged.Requests + 0.5);
+            Assert.All(timeline, s => Assert.True(s.RequestsPerSecond <= (peaks * (1 + 1e-9)) + 1e-6, $"{s.RequestsPerSecond:F1}/s at {s.Elapsed.TotalSeconds:F3} s, above the parts' peaks together ({peaks:F1}/s)"));
+        },
+        iter: 500,
+        print: parts => string.Join(" | ", parts.Select(p => $"start {p.StartMs} ms: " + string.Join(", ", p.Intervals.Select(x => $"+{x.GapMs} ms {x.Requests}")))));
     }
 
     [Fact]
@@ -154,6 +199,22 @@ public sealed class DistributedLoadTests
         // second of waiting and the second of the test), and its lag would say nothing a loaded machine can't.
         Assert.Equal(startAt, result.StartTime);
         Assert.InRange(result.RequestsScheduled ?? 0, 150, 250);
+    }
+
+    /// <summary>A part starting <paramref name="startMs"/> after <see cref="Start"/>, sampled after each interval's gap with the requests made in it.</summary>
+    private static LoadResult TimedPart(string tag, int startMs, (int GapMs, int Requests)[] intervals)
+    {
+        var samples = new List<LoadProgress>();
+        int atMs = 0;
+        long requests = 0;
+        foreach ((int gapMs, int made) in intervals)
+        {
+            atMs += gapMs;
+            requests += made;
+            samples.Add(new LoadProgress(TimeSpan.FromMilliseconds(atMs), 1, 1, requests, made / (gapMs / 1000.0), 0, null));
+        }
+
+        return Result(tag, Start.AddMilliseconds(startMs), requests, [.. samples]);
     }
 
     private static LoadProgress Sample(double seconds, int open, long requests, double? p99 = null) =>

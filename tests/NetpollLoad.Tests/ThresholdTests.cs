@@ -1,3 +1,6 @@
+using System.Globalization;
+using CsCheck;
+
 namespace Netpoll.Load.Tests;
 
 public class ThresholdTests
@@ -44,5 +47,24 @@ public class ThresholdTests
         Assert.Equal("200", result.Thresholds[1].ActualText);
         Assert.Equal("not measured", result.Thresholds[2].ActualText); // a closed loop has no schedule
         Assert.False(result.ThresholdsPassed);
+    }
+
+    [Fact]
+    public void A_threshold_shows_a_latency_rounded_as_the_list_view_shows_it()
+    {
+        // 1.2185 ms is 1.21849999... as a double: the list view ('{0:N3}' -f) shows 1.218, and so must the thresholds line.
+        LoadMetric p99 = LoadMetric.Find("LatencyP99")!;
+        Assert.Equal("1.218", string.Format(CultureInfo.InvariantCulture, "{0:N3}", 1.2185));
+        Assert.Equal("1.218 ms", p99.Format(1.2185));
+        Assert.Equal("3.2 ms", p99.Format(3.2));
+        Assert.Equal("0 ms", p99.Format(-0.0001));
+
+        // Any latency the histograms give (whole nanoseconds, as milliseconds): the same number as the list view's.
+        Gen.Long[0, 10_000_000_000].Sample(ns =>
+        {
+            double ms = ns / 1e6;
+            string shown = p99.Format(ms);
+            Assert.Equal(decimal.Parse(ms.ToString("N3", CultureInfo.InvariantCulture), NumberStyles.Number, CultureInfo.InvariantCulture), decimal.Parse(shown[..^3], CultureInfo.InvariantCulture));
+        }, iter: 20_000);
     }
 }

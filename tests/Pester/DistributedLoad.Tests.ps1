@@ -91,6 +91,35 @@ Describe 'Invoke-NetpollLoad -StartAt' {
     }
 }
 
+Describe 'Two parts through Start-ThreadJob, merged' {
+    BeforeAll {
+        # The repro of a merged last sample at 25x the rate: parts sample every 0.5 s on their own clocks, and a part held
+        # at its sample before the last whole second put half a second of requests into the last few hundredths.
+        $startAt = [DateTime]::UtcNow.AddSeconds(5)
+        $jobs = foreach ($node in 1..2) {
+            Start-ThreadJob -ArgumentList $manifest, $echo.EndPoint, $startAt, $node -ScriptBlock {
+                param($Manifest, $Target, $StartAt, $Node)
+                Import-Module $Manifest
+                Invoke-NetpollLoad -Target $Target -Connections 2 -Duration 2 -MessageSize 64 -StartAt $StartAt -Tag "thread$Node"
+            }
+        }
+        $script:threadParts = @($jobs | Wait-Job -Timeout 60 | Receive-Job)
+        $jobs | Remove-Job -Force
+        $script:threadMerged = $threadParts | Merge-NetpollLoadResult
+    }
+
+    It 'has no sample faster than the parts at their fastest together, and samples that add up to the total' {
+        $threadParts.Count | Should -Be 2
+        $peaks = ($threadParts | ForEach-Object { ($_.Timeline | Measure-Object RequestsPerSecond -Maximum).Maximum } | Measure-Object -Sum).Sum
+        $previous = 0
+        foreach ($sample in $threadMerged.Timeline) {
+            $sample.RequestsPerSecond | Should -BeLessOrEqual ($peaks * 1.000001) -Because "the sample at $($sample.Elapsed) counts only the requests made in its window"
+            $previous = $sample.Requests
+        }
+        $previous | Should -Be $threadMerged.Requests
+    }
+}
+
 Describe 'Three nodes through Start-Job' {
     BeforeAll {
         $server = Start-NetpollServer -Name 'pester-dl-jobs' -Protocol Echo -Port 0 -Pollers 2

@@ -117,6 +117,16 @@ Describe 'Export-NetpollReport' {
         $child.Dispose()
     }
 
+    It 'writes the header row of samples.csv and pollers.csv when only a load result is given' {
+        $only = $load | Export-NetpollReport -Path (Join-Path $TestDrive 'load-only')
+        foreach ($csv in @(@{ Path = $only.SamplesCsv; Like = $report.SamplesCsv }, @{ Path = $only.PollersCsv; Like = $report.PollersCsv })) {
+            $lines = @(Get-Content $csv.Path)
+            $lines | Should -HaveCount 1 -Because "$($csv.Path) is a table with its columns and no rows"
+            $lines[0] | Should -Be (Get-Content $csv.Like -TotalCount 1) -Because 'the columns are those of Get-NetpollStats -Aggregate and Get-NetpollStats output'
+            @(Import-Csv $csv.Path) | Should -HaveCount 0
+        }
+    }
+
     It 'writes nothing with -WhatIf' {
         $target = Join-Path $TestDrive 'whatif'
         $load | Export-NetpollReport -Path $target -WhatIf | Should -BeNullOrEmpty

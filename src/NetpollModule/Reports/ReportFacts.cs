@@ -81,7 +81,7 @@ internal static class ReportFacts
             {
                 yield return (prefix + key, value switch
                 {
-                    double d => d.ToString("#,0.###", CultureInfo.InvariantCulture),
+                    double d => d.ToString("N3", CultureInfo.InvariantCulture), // the list view's rounding (a custom "0.###" rounds 15 digits first)
                     long or int => Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString("#,0", CultureInfo.InvariantCulture),
                     IEnumerable e and not string => string.Join(", ", e.Cast<object?>()),
                     null => "(none)",

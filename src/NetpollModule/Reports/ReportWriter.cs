@@ -24,8 +24,9 @@ internal static class ReportWriter
 
         var clock = new ReportClock(data);
         Dictionary<string, object?> facts = ReportFacts.Of(data, clock);
-        File.WriteAllText(report.SamplesCsv, CsvTable.Render(data.Samples));
-        File.WriteAllText(report.PollersCsv, CsvTable.Render([.. data.PollerSamples.Select(PSObject.AsPSObject)]));
+        // With none given, each still has its header: samples as Get-NetpollStats -Aggregate writes them, pollers as Get-NetpollStats.
+        File.WriteAllText(report.SamplesCsv, CsvTable.Render(data.Samples, typeof(NetpollServerStats)));
+        File.WriteAllText(report.PollersCsv, CsvTable.Render([.. data.PollerSamples.Select(PSObject.AsPSObject)], typeof(NetpollPollerStats)));
         File.WriteAllText(report.SummaryJson, JsonSerializer.Serialize(facts, Json));
         File.WriteAllText(report.Html, HtmlReport.Render(data, clock, facts));
         return report;

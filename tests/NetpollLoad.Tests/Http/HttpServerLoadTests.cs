@@ -43,6 +43,34 @@ public class HttpServerLoadTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Round_robin_over_several_connections_gives_each_uri_an_exact_share_of_the_run(PollerBackendKind backend)
+    {
+        // Three routes told apart by their status. The connections send unequal numbers of requests; a wheel per
+        // connection gave 100/99/101, the run's one wheel gives 100 each.
+        await using var server = TestServer.Start(new HttpHandler(new HttpRouteTable(
+            [HttpRoute.Static("GET /a", HttpResponse.WithStatus(200)), HttpRoute.Static("GET /b", HttpResponse.WithStatus(201)), HttpRoute.Static("GET /c", HttpResponse.WithStatus(202))])));
+        Uri origin = new($"http://127.0.0.1:{server.EndPoint.Port}");
+
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+            {
+                Backend = backend,
+                Target = server.EndPoint,
+                Pattern = LoadPattern.Http,
+                HttpRequests = [.. new[] { "/a", "/b", "/c" }.Select(path => new LoadHttpRequest { Uri = new Uri(origin, path) })],
+                Connections = 4,
+                Requests = 300,
+                Duration = TimeSpan.FromSeconds(60),
+            });
+
+            Assert.Equal(300, result.Requests);
+            Assert.Equal([100L, 100L, 100L], [result.StatusCodes[200], result.StatusCodes[201], result.StatusCodes[202]]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Methods_headers_and_bodies_go_on_the_wire_and_head_responses_have_no_body(PollerBackendKind backend)
     {
         await using var server = TestServer.Start(new HttpHandler());
