@@ -31,6 +31,19 @@ BeforeAll {
         $stats
     }
 
+    function script:Invoke-LoadParts([string] $Starter, [string[]] $Tags, $Target, [datetime] $StartAt, [hashtable] $Load, [int] $TimeoutSeconds) {
+        # One Invoke-NetpollLoad per tag, each in a job of its own (Start-ThreadJob or Start-Job), all starting at StartAt.
+        $jobs = foreach ($tag in $Tags) {
+            & $Starter -ArgumentList $manifest, $Target, $StartAt, $tag, $Load -ScriptBlock {
+                param($Manifest, $Target, $StartAt, $Tag, $Load)
+                Import-Module $Manifest
+                Invoke-NetpollLoad -Target $Target -StartAt $StartAt -Tag $Tag @Load
+            }
+        }
+        @($jobs | Wait-Job -Timeout $TimeoutSeconds | Receive-Job)
+        $jobs | Remove-Job -Force
+    }
+
     function script:Get-FinTimeout { (Get-NetpollTuning -Setting net.ipv4.tcp_fin_timeout).Value }
 }
 
@@ -96,15 +109,7 @@ Describe 'Two parts through Start-ThreadJob, merged' {
         # The repro of a merged last sample at 25x the rate: parts sample every 0.5 s on their own clocks, and a part held
         # at its sample before the last whole second put half a second of requests into the last few hundredths.
         $startAt = [DateTime]::UtcNow.AddSeconds(5)
-        $jobs = foreach ($node in 1..2) {
-            Start-ThreadJob -ArgumentList $manifest, $echo.EndPoint, $startAt, $node -ScriptBlock {
-                param($Manifest, $Target, $StartAt, $Node)
-                Import-Module $Manifest
-                Invoke-NetpollLoad -Target $Target -Connections 2 -Duration 2 -MessageSize 64 -StartAt $StartAt -Tag "thread$Node"
-            }
-        }
-        $script:threadParts = @($jobs | Wait-Job -Timeout 60 | Receive-Job)
-        $jobs | Remove-Job -Force
+        $script:threadParts = Invoke-LoadParts Start-ThreadJob ('thread1', 'thread2') $echo.EndPoint $startAt @{ Connections = 2; Duration = 2; MessageSize = 64 } 60
         $script:threadMerged = $threadParts | Merge-NetpollLoadResult
     }
 
@@ -125,15 +130,7 @@ Describe 'Three nodes through Start-Job' {
         $server = Start-NetpollServer -Name 'pester-dl-jobs' -Protocol Echo -Port 0 -Pollers 2
         # Starting a job's pwsh and importing the module takes seconds on a busy machine: the start leaves room.
         $startAt = [DateTime]::UtcNow.AddSeconds(45)
-        $jobs = foreach ($node in 1..3) {
-            Start-Job -ArgumentList $manifest, $server.EndPoint, $startAt, $node -ScriptBlock {
-                param($Manifest, $Target, $StartAt, $Node)
-                Import-Module $Manifest
-                Invoke-NetpollLoad -Target $Target -Connections 3 -Requests 3000 -MessageSize 128 -StartAt $StartAt -Tag "job$Node"
-            }
-        }
-        $script:parts = @($jobs | Wait-Job -Timeout 150 | Receive-Job)
-        $jobs | Remove-Job -Force
+        $script:parts = Invoke-LoadParts Start-Job ('job1', 'job2', 'job3') $server.EndPoint $startAt @{ Connections = 3; Requests = 3000; MessageSize = 128 } 150
         $script:merged = $parts | Merge-NetpollLoadResult
         $script:counters = Wait-ServerSettled 'pester-dl-jobs'
         $script:jobStart = $startAt
