@@ -706,15 +706,30 @@ internal sealed class LoadConnection : ConnectionHandler
             served = Served(endedInError: lost > 0 || cutShort || _sendFoundClosed || _ending is Ending.BadResponse or Ending.ResponseTimeout);
             replaced = _replaced;
             cursor = _cursor;
+            if (retry is not null)
+            {
+                // The requests to retry are counted (in flight at the stop) or carried by the reopen before the run's stop can
+                // settle this connection, which waits for the gate: outside it, a stop in between lost them from the result.
+                ReopenSlot(served, cursor, retry);
+                return;
+            }
         }
 
         if (replaced)
         {
-            return; // its replacement started when the server announced the close (ReplaceLocked); retry is null (nothing was left in flight)
+            return; // its replacement started when the server announced the close (ReplaceLocked); nothing was left to retry
         }
 
-        // A connection that served nothing (refused its requests, reset, answered garbage or nothing) is replaced only
-        // after the slot's back-off, so a hostile server gets a bounded connect rate; one that was serving goes at once.
+        ReopenSlot(served, cursor, retry: null);
+    }
+
+    /// <summary>
+    /// Opens the slot's next connection, carrying <paramref name="retry"/>. One that served nothing (refused its requests,
+    /// reset, answered garbage or nothing) is replaced only after the slot's back-off, so a hostile server gets a bounded
+    /// connect rate; one that was serving goes at once.
+    /// </summary>
+    private void ReopenSlot(bool served, int cursor, RequestsToRetry? retry)
+    {
         if (served)
         {
             _backoff.Answered();
