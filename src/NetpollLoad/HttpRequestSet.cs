@@ -18,6 +18,7 @@ internal sealed class HttpRequestSet
 
     private readonly byte[][] _bytes;
     private readonly bool[] _isHead;
+    private readonly bool[] _isIdempotent;
     private readonly int[] _wheel;
     private long _sent;                 // requests handed out: the next one takes wheel slot _sent % length
 
@@ -25,6 +26,7 @@ internal sealed class HttpRequestSet
     {
         _bytes = [.. requests.Select(r => r.ToBytes())];
         _isHead = [.. requests.Select(r => r.IsHead)];
+        _isIdempotent = [.. requests.Select(r => r.IsIdempotent)];
         _wheel = Wheel([.. requests.Select(r => r.Weight)]);
     }
 
@@ -47,6 +49,9 @@ internal sealed class HttpRequestSet
     public byte[] Bytes(int index) => _bytes[index];
 
     public bool IsHead(int index) => _isHead[index];
+
+    /// <summary>Whether the request may be sent again automatically (RFC 9110 §9.2.2): see <see cref="LoadHttpRequest.IsIdempotent"/>.</summary>
+    public bool IsIdempotent(int index) => _isIdempotent[index];
 
     private static Uri DefaultUri(EndPoint target) => target switch
     {

@@ -29,12 +29,14 @@ internal sealed class LoadConnection : ConnectionHandler
     private readonly bool _raced;        // one of several attempts racing a name's addresses: only the winner is opened, by its caller
     private readonly bool _reopen;       // in place of a connection that closed or a connect that failed: counted reopened when opened
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RequestsToRetry? _retry; // what the connection this one replaces lost to its close: taken when this one opens
 
     // The requests in flight, oldest first, in a ring of Depth slots: when each was due and sent (Stopwatch
     // timestamps) and which request it was. Guarded by _gate.
     private readonly long[] _intendedAt;
     private readonly long[] _sentAt;
     private readonly int[] _request;
+    private readonly int[] _retried;     // how often the request was sent before (see TakeRetriableLocked)
     private int _head;
     private int _inFlight;
 
@@ -55,13 +57,18 @@ internal sealed class LoadConnection : ConnectionHandler
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
     private long _connectedAt;           // when the TCP connect completed (OnPrepare, on the poller): Open times the connect to it
+    private RetriedRequest[]? _retries;  // _gate: taken from _retry when opened; sent before any new request
+    private int _retriesSent;            // _gate: how many of _retries are written (or, at the run's stop, counted in flight)
+    private bool _oldestGotInterim;      // _gate: an interim (1xx) response came for the oldest request: some of its response arrived
 
     /// <param name="backoff">The slot's wait before its next connect, which this connection's close updates.</param>
     /// <param name="raced">One attempt of a race over a name's addresses (see <see cref="LoadConnector"/>): its caller opens it if it won. Otherwise it opens itself when it connects.</param>
     /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it opens.</param>
     /// <param name="connectStarted">When the connect began (a Stopwatch timestamp): the connect time runs from it, and the Handshake pattern's one request, already taken from the budget, was due then.</param>
-    public LoadConnection(LoadRun run, LoadConnector connector, int number, ReconnectBackoff backoff, bool raced, bool reopen, long connectStarted)
+    /// <param name="retry">Requests the connection this one replaces lost to its close, sent first once this one opens; null when none.</param>
+    public LoadConnection(LoadRun run, LoadConnector connector, int number, ReconnectBackoff backoff, bool raced, bool reopen, long connectStarted, RequestsToRetry? retry = null)
     {
+        _retry = retry;
         _raced = raced;
         _reopen = reopen;
         _run = run;
@@ -72,6 +79,7 @@ internal sealed class LoadConnection : ConnectionHandler
         _intendedAt = new long[run.Depth];
         _sentAt = new long[run.Depth];
         _request = new int[run.Depth];
+        _retried = new int[run.Depth];
     }
 
     /// <summary>Why this side closed the connection, which decides what its close counts as.</summary>
@@ -133,6 +141,10 @@ internal sealed class LoadConnection : ConnectionHandler
         lock (_gate)
         {
             _opened = true;
+
+            // Taken here, under the gate, so the run's stop (SettleAtStop) counts them with this connection's; a connection it
+            // settled already leaves them to the reconnect that carried them, which counts them in flight at the stop.
+            _retries = _settled ? null : _retry?.Take();
             if (_connectRan && !_done) // never set for Idle: its OnConnectAsync sends nothing
             {
                 sent = SendLocked(connection);
@@ -263,7 +275,8 @@ internal sealed class LoadConnection : ConnectionHandler
 
             _settled = true;
             _done = true;
-            _run.InFlightAtStop(_inFlight + UnsentHandshakeLocked());
+            _run.InFlightAtStop(_inFlight + UnsentHandshakeLocked() + UnsentRetriesLocked());
+            _retriesSent = _retries?.Length ?? 0;
             _inFlight = 0;
             Volatile.Write(ref _oldestSentAt, 0);
         }
@@ -271,6 +284,9 @@ internal sealed class LoadConnection : ConnectionHandler
 
     /// <summary>The Handshake pattern's request, taken from the budget before the connect, while it is not yet written: 1, else 0.</summary>
     private int UnsentHandshakeLocked() => Pattern == LoadPattern.Handshake && !_handshakeSent ? 1 : 0;
+
+    /// <summary>Requests to retry this connection took and has not written yet.</summary>
+    private int UnsentRetriesLocked() => _retries is null ? 0 : _retries.Length - _retriesSent;
 
     /// <summary>Sends as many requests as the depth allows and the budget or schedule gives. Returns how many were written (flush after).</summary>
     private int SendLocked(Connection connection)
@@ -281,7 +297,21 @@ internal sealed class LoadConnection : ConnectionHandler
         {
             long now = Stopwatch.GetTimestamp();
             long intended = now;
-            if (Pattern == LoadPattern.Handshake)
+            int request = 0;
+            int retriedBefore = 0;
+            bool retried = false;
+            if (UnsentRetriesLocked() > 0)
+            {
+                if (_run.Stopping)
+                {
+                    break; // in flight at the stop (SettleAtStop counts what is unsent)
+                }
+
+                // Already taken from the budget or the schedule: sent at once, its latency from its first attempt's due time.
+                (request, intended, retriedBefore) = _retries![_retriesSent];
+                retried = true;
+            }
+            else if (Pattern == LoadPattern.Handshake)
             {
                 if (_handshakeSent || _run.Stopping)
                 {
@@ -310,7 +340,11 @@ internal sealed class LoadConnection : ConnectionHandler
                 break;
             }
 
-            int request = _run.Http?.Next() ?? 0;
+            if (!retried)
+            {
+                request = _run.Http?.Next() ?? 0;
+            }
+
             ReadOnlySpan<byte> payload = Pattern switch
             {
                 LoadPattern.Http or LoadPattern.Handshake => _run.Http!.Bytes(request),
@@ -323,14 +357,17 @@ internal sealed class LoadConnection : ConnectionHandler
             }
             catch (ConnectionClosedException)
             {
-                // Closed under us (the poller saw a reset): the close callback settles what was in flight.
-                if (_run.Pacer is null)
+                // Closed under us (the poller saw a reset): the close callback settles what was in flight, and a retry not written.
+                if (!retried)
                 {
-                    _run.ReturnRequest();
-                }
-                else
-                {
-                    _run.AbandonRequest();
+                    if (_run.Pacer is null)
+                    {
+                        _run.ReturnRequest();
+                    }
+                    else
+                    {
+                        _run.AbandonRequest();
+                    }
                 }
 
                 _done = true;
@@ -342,6 +379,12 @@ internal sealed class LoadConnection : ConnectionHandler
             _intendedAt[slot] = intended;
             _sentAt[slot] = now;
             _request[slot] = request;
+            _retried[slot] = retried ? retriedBefore + 1 : 0;
+            if (retried)
+            {
+                _retriesSent++;
+            }
+
             if (_inFlight++ == 0)
             {
                 Volatile.Write(ref _oldestSentAt, now);
@@ -411,6 +454,7 @@ internal sealed class LoadConnection : ConnectionHandler
             if (status == ReplyStatus.Interim)
             {
                 _run.CountStatus(_http.StatusCode);
+                _oldestGotInterim = true;
                 continue;
             }
 
@@ -429,11 +473,12 @@ internal sealed class LoadConnection : ConnectionHandler
 
             if (Pattern == LoadPattern.Http && _http.CloseAfter)
             {
-                // The server said it closes after this response: close now, and open another in its place (what was
-                // pipelined behind it fails as closed early).
+                // The server said it closes after this response: close now, and open another in its place, which sends again
+                // what was pipelined behind it and may be (the rest fails as closed early).
+                RequestsToRetry? retry = TakeRetriableLocked(oldestHasBytes: false);
                 EndLocked(Ending.Announced, LoadErrorKind.ClosedEarly);
                 connection.Close();
-                ReplaceLocked();
+                ReplaceLocked(retry);
                 break;
             }
         }
@@ -460,17 +505,69 @@ internal sealed class LoadConnection : ConnectionHandler
     /// 24 ms), so that hop is kept off the reopen. Under the gate, so the close (which takes it to settle) finds the
     /// replacement counted as connecting, and neither replaces it again nor touches the slot's back-off.
     /// </summary>
-    private void ReplaceLocked()
+    private void ReplaceLocked(RequestsToRetry? retry)
     {
         _replaced = true;
         _backoff.Answered();
-        _connector.Reopen(_number, _backoff);
+        _connector.Reopen(_number, _backoff, retry);
+    }
+
+    /// <summary>
+    /// The connection is ending with requests in flight: takes out of them those to send again on the slot's next connection
+    /// (RFC 9112 §9.3.1), counted in <see cref="LoadRun.Retried"/> the first time. Only when the connection was reused (it
+    /// completed a response: a server may close an idle keep-alive connection as a request arrives, and every request
+    /// after the last one answered met that close), for an idempotent HTTP method, with none of its response read. A
+    /// connection that answered nothing lost its requests to the server's refusal, not a race: they fail (a retry by what
+    /// ended its new connection), and the slot backs off. As Go's net/http, a request is retried whenever the connection
+    /// that lost it was reused, so a pipeline deeper than the server's keep-alive request limit (nginx keepalive_requests 3,
+    /// Pipeline 4: the 4th of 4 retries meets the close again) loses nothing; retries go first on the next connection, so
+    /// each one that is lost again moves up the line, and one is sent at most Depth + 1 times. Null when none is retried.
+    /// </summary>
+    /// <param name="oldestHasBytes">Part of the oldest request's response was read: it is not retried.</param>
+    private RequestsToRetry? TakeRetriableLocked(bool oldestHasBytes)
+    {
+        if (!_run.Options.RetryIdempotent || Pattern != LoadPattern.Http || _completed == 0 || _inFlight == 0 || _run.Stopping)
+        {
+            return null;
+        }
+
+        var retries = new List<RetriedRequest>(_inFlight);
+        int kept = 0;
+        int firstRetries = 0;
+        for (int i = 0; i < _inFlight; i++)
+        {
+            int slot = (_head + i) % _intendedAt.Length;
+            if ((i == 0 && oldestHasBytes) || _retried[slot] >= _run.Depth || !_run.Http!.IsIdempotent(_request[slot]))
+            {
+                // Kept in flight, oldest first, for the caller to fail.
+                int keptSlot = (_head + kept++) % _intendedAt.Length;
+                (_intendedAt[keptSlot], _sentAt[keptSlot], _request[keptSlot], _retried[keptSlot]) = (_intendedAt[slot], _sentAt[slot], _request[slot], _retried[slot]);
+                continue;
+            }
+
+            retries.Add(new RetriedRequest(_request[slot], _intendedAt[slot], _retried[slot]));
+            if (_retried[slot] == 0)
+            {
+                firstRetries++;
+            }
+        }
+
+        if (retries.Count == 0)
+        {
+            return null;
+        }
+
+        _inFlight = kept;
+        Volatile.Write(ref _oldestSentAt, kept > 0 ? _sentAt[_head] : 0);
+        Interlocked.Add(ref _run.Retried, firstRetries);
+        return new RequestsToRetry([.. retries]);
     }
 
     private void CompleteOldest(int statusCode)
     {
         _run.Complete(_intendedAt[_head], _sentAt[_head], Stopwatch.GetTimestamp(), statusCode);
         _completed++;
+        _oldestGotInterim = false;
         _head = _head + 1 == _intendedAt.Length ? 0 : _head + 1;
         _inFlight--;
         Volatile.Write(ref _oldestSentAt, _inFlight > 0 ? _sentAt[_head] : 0);
@@ -572,6 +669,7 @@ internal sealed class LoadConnection : ConnectionHandler
     {
         bool served;
         bool replaced;
+        RequestsToRetry? retry;
         lock (_gate)
         {
             if (_settled || !_opened)
@@ -590,8 +688,12 @@ internal sealed class LoadConnection : ConnectionHandler
                 completedAtClose = true;
             }
 
+            // A close this side did not choose (this side's endings failed what was in flight already): what a reused
+            // keep-alive connection lost before any of its response came is sent again on the next connection.
+            retry = TakeRetriableLocked(oldestHasBytes: _http.MidResponse || _oldestGotInterim);
+
             // Counted under the gate, so the run's stop (SettleAtStop) waits for it: a result never misses a close that was settling.
-            int lost = _inFlight + UnsentHandshakeLocked();
+            int lost = _inFlight + UnsentHandshakeLocked() + UnsentRetriesLocked();
             bool cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
             CountEndLocked(connection, cutShort, completedAtClose);
             _run.Fail(lost);
@@ -599,15 +701,30 @@ internal sealed class LoadConnection : ConnectionHandler
             Volatile.Write(ref _oldestSentAt, 0);
             served = Served(endedInError: lost > 0 || cutShort || _sendFoundClosed || _ending is Ending.BadResponse or Ending.ResponseTimeout);
             replaced = _replaced;
+            if (retry is not null)
+            {
+                // The requests to retry are counted (in flight at the stop) or carried by the reopen before the run's stop can
+                // settle this connection, which waits for the gate: outside it, a stop in between lost them from the result.
+                ReopenSlot(served, retry);
+                return;
+            }
         }
 
         if (replaced)
         {
-            return; // its replacement started when the server announced the close (ReplaceLocked)
+            return; // its replacement started when the server announced the close (ReplaceLocked); nothing was left to retry
         }
 
-        // A connection that served nothing (refused its requests, reset, answered garbage or nothing) is replaced only
-        // after the slot's back-off, so a hostile server gets a bounded connect rate; one that was serving goes at once.
+        ReopenSlot(served, retry: null);
+    }
+
+    /// <summary>
+    /// Opens the slot's next connection, carrying <paramref name="retry"/>. One that served nothing (refused its requests,
+    /// reset, answered garbage or nothing) is replaced only after the slot's back-off, so a hostile server gets a bounded
+    /// connect rate; one that was serving goes at once.
+    /// </summary>
+    private void ReopenSlot(bool served, RequestsToRetry? retry)
+    {
         if (served)
         {
             _backoff.Answered();
@@ -619,7 +736,7 @@ internal sealed class LoadConnection : ConnectionHandler
 
         if (Pattern is not (LoadPattern.Handshake or LoadPattern.Idle))
         {
-            _connector.Reopen(_number, _backoff); // the Handshake slot opens its own next; Idle holds what the server keeps
+            _connector.Reopen(_number, _backoff, retry); // the Handshake slot opens its own next; Idle holds what the server keeps
         }
     }
 
@@ -658,7 +775,7 @@ internal sealed class LoadConnection : ConnectionHandler
         }
         else if (connection.CloseReason == CloseReason.Error)
         {
-            _run.Error(LoadErrorKind.Reset);
+            _run.Error(LoadErrorKind.Reset); // once per connection, whether its requests were lost or retried
         }
         else if (!completedAtClose && (cutShort || Pattern == LoadPattern.Idle))
         {

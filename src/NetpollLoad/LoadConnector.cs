@@ -71,15 +71,39 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// Opens a connection in place of connection <paramref name="number"/>, which closed, after the slot's back-off
     /// wait. Counted as connecting from this call, through the wait, so the run is not taken to have no connections. Any thread.
     /// </summary>
-    public void Reopen(int number, ReconnectBackoff backoff)
+    /// <param name="retry">Requests the closed connection lost that the new one sends first; null when none.</param>
+    public void Reopen(int number, ReconnectBackoff backoff, RequestsToRetry? retry = null)
     {
         if (run.Stopping || stop.IsCancellationRequested)
         {
+            ResolveUnsent(retry);
             return;
         }
 
         run.ConnectStarted();
-        _ = ReconnectAsync(number, backoff);
+        _ = ReconnectAsync(number, backoff, retry);
+    }
+
+    /// <summary>
+    /// Requests to retry that no connection took: in flight when the run stopped, or, when the slot's reconnects gave up,
+    /// failed as the close that lost them (a close before any response arrived).
+    /// </summary>
+    private void ResolveUnsent(RequestsToRetry? retry)
+    {
+        if (retry?.Take() is not { } requests)
+        {
+            return;
+        }
+
+        if (run.Stopping || stop.IsCancellationRequested)
+        {
+            run.InFlightAtStop(requests.Length);
+        }
+        else
+        {
+            run.Error(LoadErrorKind.ClosedEarly, requests.Length);
+            run.Fail(requests.Length);
+        }
     }
 
     /// <summary>The ramp's connect for one slot; a slot whose connect failed may try again (see <see cref="MayRetry"/>).</summary>
@@ -93,7 +117,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     }
 
     /// <summary>Waits out the slot's back-off and connects, again after each failure that may be retried. Ends the connecting count <see cref="Reopen"/> started.</summary>
-    private async Task ReconnectAsync(int number, ReconnectBackoff backoff)
+    private async Task ReconnectAsync(int number, ReconnectBackoff backoff, RequestsToRetry? retry)
     {
         try
         {
@@ -104,13 +128,14 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
                     await Task.Delay(backoff.Wait, stop).ConfigureAwait(false);
                 }
             }
-            while (await ConnectAsync(number, null, backoff, reopen: true).ConfigureAwait(false) is null && MayRetry(backoff));
+            while (await ConnectAsync(number, null, backoff, reopen: true, retry: retry).ConfigureAwait(false) is null && MayRetry(backoff));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
         finally
         {
+            ResolveUnsent(retry); // before the connecting count ends, so the run's stop finds them counted
             run.ConnectEnded();
         }
     }
@@ -181,7 +206,8 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
     /// <paramref name="requestTaken"/>: the Handshake pattern's). Null when it did not connect.
     /// </summary>
     /// <param name="reopen">In place of a connection that closed or a connect that failed: counted in <see cref="LoadRun.Reopened"/> when it opens.</param>
-    private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, ReconnectBackoff backoff, bool reopen, bool requestTaken = false)
+    /// <param name="retry">Requests the connection sends first, if it opens (see <see cref="RequestsToRetry"/>).</param>
+    private async Task<LoadConnection?> ConnectAsync(int number, SemaphoreSlim? inFlight, ReconnectBackoff backoff, bool reopen, bool requestTaken = false, RequestsToRetry? retry = null)
     {
         LoadOptions options = run.Options;
         EndPoint? source = options.SourceAddresses.Count == 0 ? null : new IPEndPoint(options.SourceAddresses[number % options.SourceAddresses.Count], 0);
@@ -189,7 +215,7 @@ internal sealed class LoadConnector(Dialer dialer, LoadRun run, CancellationToke
         run.ConnectStarted();
         try
         {
-            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, backoff, raced, reopen, started)).ConfigureAwait(false);
+            (Connection connection, LoadConnection handler) = await DialAsync(source, raced => new LoadConnection(run, this, number, backoff, raced, reopen, started, retry)).ConfigureAwait(false);
             handler.Opened(connection); // a race's winner is opened (and its connect time recorded) here, the others opened themselves
             return handler;
         }

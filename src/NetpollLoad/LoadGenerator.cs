@@ -114,6 +114,7 @@ public static class LoadGenerator
             Requests = completed,
             RequestsFailed = run.Failed,
             RequestsInFlightAtStop = run.InFlightAtStopCount,
+            RequestsRetried = Volatile.Read(ref run.Retried),
             RequestsScheduled = pacer is null ? null : scheduled,
             RequestsNotSent = pacer is null ? 0 : Math.Max(0, dueBeforeEnd - run.SentOnSchedule),
             BytesSent = Volatile.Read(ref run.BytesSent),

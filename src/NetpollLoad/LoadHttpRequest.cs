@@ -32,6 +32,13 @@ public sealed record LoadHttpRequest
 
     internal bool IsHead => Method == "HEAD";
 
+    /// <summary>
+    /// RFC 9110 §9.2.2's idempotent methods (GET, HEAD, OPTIONS, TRACE, PUT, DELETE): sending one twice has the effect of
+    /// sending it once, so a request a keep-alive close raced may be retried (RFC 9112 §9.3.1). POST, PATCH and any
+    /// other method are never sent twice.
+    /// </summary>
+    internal bool IsIdempotent => Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+
     /// <summary>Throws ArgumentException naming what is wrong and what is allowed.</summary>
     public void Validate()
     {

@@ -56,6 +56,18 @@ public sealed record LoadOptions
     /// <summary>Requests in flight per connection for Pipelined, Http and Payload.</summary>
     public int Pipeline { get; init; } = 1;
 
+    /// <summary>
+    /// Http pattern: a request with an idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) that a reused keep-alive
+    /// connection lost to its close (FIN, reset, or <c>Connection: close</c> on an earlier response) before any of its
+    /// response arrived is sent again, first, on the slot's next connection, as RFC 9112 §9.3.1 allows and Go's net/http
+    /// (k6) does by default: a server may close an idle connection just as a request arrives, through no fault of its
+    /// own. Again if that connection too answered a response before losing it (a pipeline deeper than the server's
+    /// keep-alive request limit), at most <see cref="Pipeline"/> times; never after a connection that answered nothing.
+    /// Counted in <see cref="LoadResult.RequestsRetried"/>; its latency runs from its first attempt. False: such
+    /// requests fail as <see cref="LoadErrorKind.ClosedEarly"/> (or Reset). POST, PATCH and other methods are never retried.
+    /// </summary>
+    public bool RetryIdempotent { get; init; } = true;
+
     /// <summary>The Http pattern's requests, sent by weight; empty: <c>GET /</c> with Host from <see cref="Target"/>. They share one origin (http://host:port), which <see cref="Target"/> is the resolved address of.</summary>
     public IReadOnlyList<LoadHttpRequest> HttpRequests { get; init; } = [];
 

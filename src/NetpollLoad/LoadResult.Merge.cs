@@ -41,6 +41,7 @@ public sealed partial record LoadResult
             Requests = all.Sum(r => r.Requests),
             RequestsFailed = all.Sum(r => r.RequestsFailed),
             RequestsInFlightAtStop = all.Sum(r => r.RequestsInFlightAtStop),
+            RequestsRetried = all.Sum(r => r.RequestsRetried),
             RequestsScheduled = fixedRate ? all.Sum(r => r.RequestsScheduled ?? 0) : null,
             RequestsNotSent = all.Sum(r => r.RequestsNotSent),
             BytesSent = all.Sum(r => r.BytesSent),

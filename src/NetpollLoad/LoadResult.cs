@@ -58,6 +58,14 @@ public sealed partial record LoadResult
     /// </summary>
     public long RequestsInFlightAtStop { get; init; }
 
+    /// <summary>
+    /// Requests sent again, on a new connection, because a reused keep-alive connection closed before any of their response
+    /// arrived (idempotent HTTP methods only; see <see cref="LoadOptions.RetryIdempotent"/>), each counted here once. Each is still counted
+    /// once, in <see cref="Requests"/> or <see cref="RequestsFailed"/> (by its second attempt's end) or
+    /// <see cref="RequestsInFlightAtStop"/>; its latency runs from its first attempt.
+    /// </summary>
+    public long RequestsRetried { get; init; }
+
     /// <summary>Fixed rate: requests the schedule had made due by the end; null in a closed loop.</summary>
     public long? RequestsScheduled { get; init; }
 

@@ -90,6 +90,9 @@ internal sealed class LoadRun
     public int Opened;
     public long Reopened;
 
+    /// <summary>Requests a reused connection's close lost before any of their response came, handed to the slot's next connection to send again.</summary>
+    public long Retried;
+
     public long Completed => Volatile.Read(ref _completed);
 
     /// <summary>Fixed rate: requests taken from the schedule and sent (those abandoned as their connection closed are not).</summary>

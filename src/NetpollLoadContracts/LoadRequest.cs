@@ -20,6 +20,7 @@ public sealed record LoadRequest
     public int MessageSize { get; init; } = 1024;
     public LoadPattern Pattern { get; init; } = LoadPattern.PingPong;
     public int Pipeline { get; init; } = 1;
+    public bool RetryIdempotent { get; init; } = true;
     public string[] SourceAddresses { get; init; } = [];
     public double ConnectTimeoutSeconds { get; init; } = 10;
     public double ResponseTimeoutSeconds { get; init; } = 5;
@@ -87,6 +88,7 @@ public sealed record LoadRequest
             MessageSize = options.MessageSize,
             Pattern = options.Pattern,
             Pipeline = options.Pipeline,
+            RetryIdempotent = options.RetryIdempotent,
             SourceAddresses = [.. options.SourceAddresses.Select(a => a.ToString())],
             ConnectTimeoutSeconds = options.ConnectTimeout.TotalSeconds,
             ResponseTimeoutSeconds = options.ResponseTimeout.TotalSeconds,
@@ -124,6 +126,7 @@ public sealed record LoadRequest
         MessageSize = MessageSize,
         Pattern = Pattern,
         Pipeline = Pipeline,
+        RetryIdempotent = RetryIdempotent,
         SourceAddresses = [.. SourceAddresses.Select(IPAddress.Parse)],
         ConnectTimeout = TimeSpan.FromSeconds(ConnectTimeoutSeconds),
         ResponseTimeout = TimeSpan.FromSeconds(ResponseTimeoutSeconds),

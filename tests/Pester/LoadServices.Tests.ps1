@@ -174,6 +174,70 @@ Describe 'Any text protocol over TCP' {
     }
 }
 
+Describe 'A keep-alive close that races a request' {
+    It 'retries the GETs nginx keepalive_requests 3 drops from -Pipeline 4, here and -Isolated; -NoRetry and POST keep them ClosedEarly' {
+        $nginx = Get-Command nginx -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $nginx) {
+            Set-ItResult -Skipped -Because 'nginx is not installed (Debian: apt-get install nginx-light)'
+            return
+        }
+
+        # nginx closes each connection after its 3rd response: the 4th request pipelined behind it was sent and is never answered.
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $port = $listener.LocalEndpoint.Port
+        $listener.Stop()
+        $prefix = (New-Item -ItemType Directory -Path (Join-Path $scratch "nginx-$port")).FullName
+        $null = New-Item -ItemType Directory -Path (Join-Path $prefix 'logs')
+        Set-Content -LiteralPath (Join-Path $prefix 'nginx.conf') -Value @"
+daemon off;
+master_process off; # one process, so stopping it leaves no worker behind
+worker_processes 1;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $prefix/body;
+    proxy_temp_path $prefix/proxy;
+    fastcgi_temp_path $prefix/fastcgi;
+    uwsgi_temp_path $prefix/uwsgi;
+    scgi_temp_path $prefix/scgi;
+    keepalive_requests 3;
+    server { listen 127.0.0.1:$port; location / { return 200 "ok"; } }
+}
+"@
+        $server = Start-Process -FilePath $nginx.Source -ArgumentList '-p', $prefix, '-c', (Join-Path $prefix 'nginx.conf') -PassThru
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not ($up = Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $up | Should -BeTrue -Because "nginx listens on $port ($(Get-Content -Raw -LiteralPath (Join-Path $prefix 'logs/error.log') -ErrorAction Ignore))"
+            $uri = "http://127.0.0.1:$port/"
+            foreach ($r in (Invoke-NetpollLoad -Uri $uri -Connections 2 -Requests 200 -Pipeline 4), (Invoke-NetpollLoad -Uri $uri -Connections 2 -Requests 200 -Pipeline 4 -Isolated)) {
+                $r.Requests | Should -Be 200 -Because "every GET is answered ($($r.ErrorsByKind))"
+                $r.RequestsFailed | Should -Be 0
+                $r.RequestsRetried | Should -BeGreaterThan 0
+                ($r | Format-List | Out-String) | Should -Match "$($r.RequestsRetried) retried"
+            }
+
+            $r | Export-Clixml (Join-Path $prefix 'result.xml')
+            (Import-Clixml (Join-Path $prefix 'result.xml')).RequestsRetried | Should -Be $r.RequestsRetried
+
+            foreach ($r in (Invoke-NetpollLoad -Uri $uri -Connections 2 -Requests 200 -Pipeline 4 -NoRetry), (Invoke-NetpollLoad -Uri $uri -Method POST -Connections 2 -Requests 200 -Pipeline 4)) {
+                $r.RequestsRetried | Should -Be 0
+                $r.ErrorsByKind.ClosedEarly | Should -BeGreaterThan 0
+                $r.Requests + $r.RequestsFailed | Should -Be 200
+            }
+        }
+        finally {
+            if (-not $server.HasExited) {
+                Stop-Process -Id $server.Id -Force
+                $server.WaitForExit()
+            }
+        }
+    }
+}
+
 Describe 'A host name with several addresses: localhost is 127.0.0.1, then ::1' {
     BeforeAll {
         $script:v6 = Start-NetpollServer -Name 'pester-services-v6' -Protocol Http -Address '::1' -Port 0

@@ -175,6 +175,15 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     public int Pipeline { get; set; } = 1;
 
     /// <summary>
+    /// Never send a request twice. By default, as Go's net/http (k6) does, an idempotent HTTP request (GET, HEAD, OPTIONS,
+    /// TRACE, PUT, DELETE) that a reused keep-alive connection lost to its close before any of its response came is sent
+    /// again first on the next connection (RFC 9112 §9.3.1), counted in RequestsRetried; with -NoRetry it fails as
+    /// ClosedEarly (or Reset). POST, PATCH and -Payload requests are never retried.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NoRetry { get; set; }
+
+    /// <summary>
     /// How long one connect may take before it fails as a ConnectTimeout (or, while no address of the target has accepted,
     /// goes on to its next address); over TLS, the handshake after it may take as long again (a TlsHandshakeTimeout).
     /// </summary>
@@ -311,6 +320,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 MessageSize = MessageSize,
                 Pattern = pattern,
                 Pipeline = Pipeline,
+                RetryIdempotent = !NoRetry,
                 ConnectTimeout = ConnectTimeout,
                 ResponseTimeout = ResponseTimeout,
                 SourceAddresses = SourceAddress ?? [],

@@ -47,6 +47,7 @@ internal static class ReportFacts
                 ["Requests"] = r.Requests,
                 ["RequestsFailed"] = r.RequestsFailed,
                 ["RequestsInFlightAtStop"] = r.RequestsInFlightAtStop,
+                ["RequestsRetried"] = r.RequestsRetried,
                 ["RequestsPerSecond"] = r.RequestsPerSecond,
                 ["ThroughputBytesPerSecond"] = r.ThroughputBytesPerSecond,
                 ["LatencyP50Ms"] = r.LatencyP50Ms,
