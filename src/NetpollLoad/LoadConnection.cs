@@ -31,12 +31,8 @@ internal sealed class LoadConnection : ConnectionHandler
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RequestsToRetry? _retry; // what the connection this one replaces lost to its close: taken when this one opens
 
-    // The requests in flight, oldest first, in a ring of Depth slots: when each was due and sent (Stopwatch
-    // timestamps) and which request it was. Guarded by _gate.
-    private readonly long[] _intendedAt;
-    private readonly long[] _sentAt;
-    private readonly int[] _request;
-    private readonly int[] _retried;     // how often the request was sent before (see TakeRetriableLocked)
+    // The requests in flight, oldest first, in a ring of Depth slots. Guarded by _gate.
+    private readonly InFlightRequest[] _ring;
     private int _head;
     private int _inFlight;
 
@@ -57,7 +53,7 @@ internal sealed class LoadConnection : ConnectionHandler
     private Ending _ending;              // _gate: why this side closed it
     private long _oldestSentAt;          // the oldest request in flight's send time, 0 when none: read by the watchdog
     private long _connectedAt;           // when the TCP connect completed (OnPrepare, on the poller): Open times the connect to it
-    private RetriedRequest[]? _retries;  // _gate: taken from _retry when opened; sent before any new request
+    private InFlightRequest[]? _retries; // _gate: taken from _retry when opened; sent before any new request
     private int _retriesSent;            // _gate: how many of _retries are written (or, at the run's stop, counted in flight)
     private bool _oldestGotInterim;      // _gate: an interim (1xx) response came for the oldest request: some of its response arrived
 
@@ -76,10 +72,7 @@ internal sealed class LoadConnection : ConnectionHandler
         _backoff = backoff;
         _number = number;
         _connectStarted = connectStarted;
-        _intendedAt = new long[run.Depth];
-        _sentAt = new long[run.Depth];
-        _request = new int[run.Depth];
-        _retried = new int[run.Depth];
+        _ring = new InFlightRequest[run.Depth];
     }
 
     /// <summary>Why this side closed the connection, which decides what its close counts as.</summary>
@@ -298,7 +291,7 @@ internal sealed class LoadConnection : ConnectionHandler
             long now = Stopwatch.GetTimestamp();
             long intended = now;
             int request = 0;
-            int retriedBefore = 0;
+            int sends = 1;
             bool retried = false;
             if (UnsentRetriesLocked() > 0)
             {
@@ -308,7 +301,8 @@ internal sealed class LoadConnection : ConnectionHandler
                 }
 
                 // Already taken from the budget or the schedule: sent at once, its latency from its first attempt's due time.
-                (request, intended, retriedBefore) = _retries![_retriesSent];
+                InFlightRequest again = _retries![_retriesSent];
+                (request, intended, sends) = (again.Request, again.IntendedAt, again.Sends + 1);
                 retried = true;
             }
             else if (Pattern == LoadPattern.Handshake)
@@ -375,11 +369,7 @@ internal sealed class LoadConnection : ConnectionHandler
                 break;
             }
 
-            int slot = (_head + _inFlight) % _intendedAt.Length;
-            _intendedAt[slot] = intended;
-            _sentAt[slot] = now;
-            _request[slot] = request;
-            _retried[slot] = retried ? retriedBefore + 1 : 0;
+            _ring[(_head + _inFlight) % _ring.Length] = new InFlightRequest(request, intended, now, sends);
             if (retried)
             {
                 _retriesSent++;
@@ -422,7 +412,7 @@ internal sealed class LoadConnection : ConnectionHandler
             switch (Pattern)
             {
                 case LoadPattern.Http or LoadPattern.Handshake:
-                    status = _http.Feed(input, _run.Http!.IsHead(_request[_head]), ref _scratch, out consumed);
+                    status = _http.Feed(input, _run.Http!.IsHead(_ring[_head].Request), ref _scratch, out consumed);
                     error = _http.Error;
                     break;
                 case LoadPattern.Payload:
@@ -521,7 +511,7 @@ internal sealed class LoadConnection : ConnectionHandler
     /// ended its new connection), and the slot backs off. As Go's net/http, a request is retried whenever the connection
     /// that lost it was reused, so a pipeline deeper than the server's keep-alive request limit (nginx keepalive_requests 3,
     /// Pipeline 4: the 4th of 4 retries meets the close again) loses nothing; retries go first on the next connection, so
-    /// each one that is lost again moves up the line, and one is sent at most Depth + 1 times. Null when none is retried.
+    /// each one that is lost again moves up the line, and one is sent at most Depth + 1 times (Sends). Null when none is retried.
     /// </summary>
     /// <param name="oldestHasBytes">Part of the oldest request's response was read: it is not retried.</param>
     private RequestsToRetry? TakeRetriableLocked(bool oldestHasBytes)
@@ -531,24 +521,18 @@ internal sealed class LoadConnection : ConnectionHandler
             return null;
         }
 
-        var retries = new List<RetriedRequest>(_inFlight);
+        var retries = new List<InFlightRequest>(_inFlight);
         int kept = 0;
-        int firstRetries = 0;
         for (int i = 0; i < _inFlight; i++)
         {
-            int slot = (_head + i) % _intendedAt.Length;
-            if ((i == 0 && oldestHasBytes) || _retried[slot] >= _run.Depth || !_run.Http!.IsIdempotent(_request[slot]))
+            InFlightRequest request = _ring[(_head + i) % _ring.Length];
+            if ((i == 0 && oldestHasBytes) || request.Sends > _run.Depth || !_run.Http!.IsIdempotent(request.Request))
             {
-                // Kept in flight, oldest first, for the caller to fail.
-                int keptSlot = (_head + kept++) % _intendedAt.Length;
-                (_intendedAt[keptSlot], _sentAt[keptSlot], _request[keptSlot], _retried[keptSlot]) = (_intendedAt[slot], _sentAt[slot], _request[slot], _retried[slot]);
-                continue;
+                _ring[(_head + kept++) % _ring.Length] = request; // kept in flight, oldest first, for the caller to fail
             }
-
-            retries.Add(new RetriedRequest(_request[slot], _intendedAt[slot], _retried[slot]));
-            if (_retried[slot] == 0)
+            else
             {
-                firstRetries++;
+                retries.Add(request);
             }
         }
 
@@ -558,19 +542,20 @@ internal sealed class LoadConnection : ConnectionHandler
         }
 
         _inFlight = kept;
-        Volatile.Write(ref _oldestSentAt, kept > 0 ? _sentAt[_head] : 0);
-        Interlocked.Add(ref _run.Retried, firstRetries);
+        Volatile.Write(ref _oldestSentAt, kept > 0 ? _ring[_head].SentAt : 0);
+        Interlocked.Add(ref _run.Retried, retries.Count(r => r.Sends == 1)); // each request counted once, however often it is sent
         return new RequestsToRetry([.. retries]);
     }
 
     private void CompleteOldest(int statusCode)
     {
-        _run.Complete(_intendedAt[_head], _sentAt[_head], Stopwatch.GetTimestamp(), statusCode);
+        ref readonly InFlightRequest oldest = ref _ring[_head];
+        _run.Complete(oldest.IntendedAt, oldest.SentAt, Stopwatch.GetTimestamp(), statusCode);
         _completed++;
         _oldestGotInterim = false;
-        _head = _head + 1 == _intendedAt.Length ? 0 : _head + 1;
+        _head = _head + 1 == _ring.Length ? 0 : _head + 1;
         _inFlight--;
-        Volatile.Write(ref _oldestSentAt, _inFlight > 0 ? _sentAt[_head] : 0);
+        Volatile.Write(ref _oldestSentAt, _inFlight > 0 ? _ring[_head].SentAt : 0);
     }
 
     private void BadResponse(Connection connection, string detail)

@@ -8,16 +8,10 @@ namespace Netpoll.Load;
 /// </summary>
 internal sealed class RequestsToRetry
 {
-    private RetriedRequest[]? _requests;
+    private InFlightRequest[]? _requests;
 
-    public RequestsToRetry(RetriedRequest[] requests) => _requests = requests;
+    public RequestsToRetry(InFlightRequest[] requests) => _requests = requests;
 
     /// <summary>The requests, to the first caller; null to every caller after it.</summary>
-    public RetriedRequest[]? Take() => Interlocked.Exchange(ref _requests, null);
+    public InFlightRequest[]? Take() => Interlocked.Exchange(ref _requests, null);
 }
-
-/// <summary>
-/// One request to send again: which it was on the run's request set, when its first attempt was due (a Stopwatch
-/// timestamp, which its latency keeps), and how often it was retried before.
-/// </summary>
-internal readonly record struct RetriedRequest(int Request, long IntendedAt, int RetriedBefore);
