@@ -43,8 +43,11 @@ internal sealed class HttpRequestSet
             ? request
             : request with { Headers = [.. request.Headers, new KeyValuePair<string, string>("Connection", "close")] };
 
-    /// <summary>The next request to write, on any connection (one interlocked add: the pollers share the wheel).</summary>
-    public int Next() => _wheel[(int)((ulong)(Interlocked.Increment(ref _sent) - 1) % (ulong)_wheel.Length)];
+    /// <summary>
+    /// The next request to write, on any connection: one interlocked add on a counter the pollers share, only when there
+    /// is a choice to make (a run of one request, the common case, shares nothing per request).
+    /// </summary>
+    public int Next() => _bytes.Length == 1 ? 0 : _wheel[(int)((ulong)(Interlocked.Increment(ref _sent) - 1) % (ulong)_wheel.Length)];
 
     public byte[] Bytes(int index) => _bytes[index];
 
