@@ -45,14 +45,17 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds.</summary>
-    public static async Task Eventually(Func<bool> condition, string what, int timeoutMs = 10_000)
+    public static Task Eventually(Func<bool> condition, string what, int timeoutMs = 10_000) => Eventually(condition, () => what, timeoutMs);
+
+    /// <summary>As the other, with <paramref name="what"/> read when it times out (it can say how far the condition got).</summary>
+    public static async Task Eventually(Func<bool> condition, Func<string> what, int timeoutMs = 10_000)
     {
         var until = Environment.TickCount64 + timeoutMs;
         while (!condition())
         {
             if (Environment.TickCount64 > until)
             {
-                throw new TimeoutException($"Timed out after {timeoutMs} ms waiting until {what}.");
+                throw new TimeoutException($"Timed out after {timeoutMs} ms waiting until {what()}.");
             }
 
             await Task.Delay(5);
