@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Netpoll.Bench;
 
 /// <summary>
-/// <c>suite --mode short|full --floor PATH [--floor-uring PATH] --out DIR [--only GROUPS] [--servers LIST] [--repetitions N] [--connections LIST]</c>: runs every scenario with the
+/// <c>suite --mode short|full --floor PATH [--floor-uring PATH] --out DIR [--only GROUPS] [--servers LIST] [--repetitions N] [--connections LIST] [--client-backend auto|epoll|iouring]</c>: runs every scenario with the
 /// server and the client as separate processes (server on core 0, client on core 1), repetitions
 /// interleaved across servers, and writes DIR/results.json. <c>bench/run</c> calls it, then <c>report</c>.
 /// </summary>
@@ -41,6 +41,11 @@ internal sealed partial class SuiteCommand
         {
             _settings = _settings with { Echo = [.. connections.Split(',').Select(c => (1024, int.Parse(c, CultureInfo.InvariantCulture)))] };
         }
+        if (options.Get("client-backend") is { } clientBackend)
+        {
+            _settings = _settings with { EchoClientBackend = clientBackend is "auto" or "epoll" or "iouring" ? clientBackend : throw new ArgumentException($"--client-backend '{clientBackend}': use auto, epoll or iouring.") };
+        }
+
         _self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         _floor = Path.GetFullPath(options.Get("floor") ?? throw new ArgumentException("suite needs --floor PATH (the compiled C epoll echo server)."));
         _wrkScript = Path.GetFullPath(options.Get("wrk-script") ?? throw new ArgumentException("suite needs --wrk-script PATH."));

@@ -52,7 +52,7 @@ internal sealed partial class SuiteCommand
                 session.Pinned ? "1" : null);
 
             // JIT warm-up of both processes: the runtime needs a few seconds of load to reach tier 1.
-            await client.SendAsync($"run --connections 1000 --size 1024 --duration {D(s.JitWarmup)} --warmup 0 --pollers 1").ConfigureAwait(false);
+            await client.SendAsync($"run --connections 1000 --size 1024 --duration {D(s.JitWarmup)} --warmup 0 --pollers 1 --backend {s.EchoClientBackend}").ConfigureAwait(false);
             await client.WaitForLineAsync("RESULT ", TimeSpan.FromSeconds(s.JitWarmup + 120)).ConfigureAwait(false);
 
             for (; next < session.Configs.Count; next++)
@@ -61,6 +61,7 @@ internal sealed partial class SuiteCommand
                 RunRecord r = NewRecord(session.Group, session.Server, connections, size, session.Rep);
                 r.Pollers = session.Pollers;
                 r.Pinned = session.Pinned;
+                r.Client = $"netpoll-load ({s.EchoClientBackend})";
                 await MeasureEchoAsync(r, session, server, client).ConfigureAwait(false);
                 records.Add(r);
                 Log(Describe(r));
@@ -99,7 +100,7 @@ internal sealed partial class SuiteCommand
         ChildProcess? perf = null;
         try
         {
-            await client.SendAsync($"run --connections {I(r.Connections)} --size {I(r.Size)} --duration {D(s.Measure)} --warmup {D(s.Warmup)} --pollers 1").ConfigureAwait(false);
+            await client.SendAsync($"run --connections {I(r.Connections)} --size {I(r.Size)} --duration {D(s.Measure)} --warmup {D(s.Warmup)} --pollers 1 --backend {s.EchoClientBackend}").ConfigureAwait(false);
             await client.WaitForLineAsync("MARK ", TimeSpan.FromSeconds(s.Warmup + 120)).ConfigureAwait(false);
             Snapshot a = await SnapshotAsync(server, client).ConfigureAwait(false);
             if (session.AllocTrace)

@@ -12,6 +12,13 @@ internal sealed record SuiteSettings
     public double Measure { get; init; }
     /// <summary>(message size, connections) for the echo comparison; the first 1 KiB × 1000 is the headline.</summary>
     public required (int Size, int Connections)[] Echo { get; init; }
+    /// <summary>
+    /// The echo client's poller backend (auto, epoll or iouring). Auto (io_uring here) by default: on epoll the client
+    /// saturated its core at 70–100 k round trips/s before the faster servers did, so they idled between batches and
+    /// their cost per round trip measured how they wait, not how they work (the C epoll floor swung 72–130 k with it).
+    /// Every server still meets the same client.
+    /// </summary>
+    public string EchoClientBackend { get; init; } = "auto";
     public int PollerRepetitions { get; init; }
     public required bool[] PollerPlacements { get; init; }
     /// <summary>The perf stat pass (syscalls and context switches per round trip, at 100 and 1000 connections).</summary>
