@@ -167,6 +167,11 @@ internal sealed class HttpSession
             HttpResponse? response = await StartCallback(route, request).ConfigureAwait(false);
             template = HttpResponseTemplate.Compile(response ?? throw new InvalidOperationException($"The callback of route '{route.Pattern}' returned no response."));
         }
+        catch (OperationCanceledException) when (request.IsAborted)
+        {
+            // The callback gave up because its client is gone: no failure of the route, and no answer will reach anyone.
+            return HttpResponseTemplate.Error(500);
+        }
         catch (Exception ex)
         {
             _reply.Failed = true;
@@ -320,7 +325,7 @@ internal sealed class HttpSession
         _reply.Route = route;
         if (route.IsDynamic)
         {
-            _request = HttpRequest.From(head, route.Parsed, _connection?.RemoteEndPoint);
+            _request = HttpRequest.From(head, route.Parsed, _connection);
         }
     }
 
