@@ -123,6 +123,15 @@ internal sealed class HttpSession
 
                 if (_inBody)
                 {
+                    if (_reply.AnsweredBeforeBody)
+                    {
+                        HttpStep? early = Answer(output, ref wrote);
+                        if (early is not null)
+                        {
+                            return early.Value;
+                        }
+                    }
+
                     continue;
                 }
             }
@@ -139,6 +148,11 @@ internal sealed class HttpSession
                 if (!complete)
                 {
                     return HttpStep.NeedMore;
+                }
+
+                if (_reply.AnsweredBeforeBody)
+                {
+                    continue; // its body was only to be dropped
                 }
             }
 
@@ -225,9 +239,9 @@ internal sealed class HttpSession
             Interlocked.Increment(ref _counters.HeadTimeouts);
         }
 
-        if (!_deadlineIsBody && !_partialHead)
+        if ((!_deadlineIsBody && !_partialHead) || (_deadlineIsBody && _reply.AnsweredBeforeBody))
         {
-            return HttpStep.Close; // nothing was asked: nothing to answer
+            return HttpStep.Close; // nothing was asked, or the request already has its answer: nothing to answer
         }
 
         HttpResponseTemplate.Error(408).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
@@ -278,7 +292,13 @@ internal sealed class HttpSession
             _bodyStartMs = nowMs;
             _chunked.Reset();
             ArmBodyDeadline();
-            if (head.ExpectContinue && !bodyBytesFollow)
+            if (head.ExpectContinue && IsErrorKnownFromHead())
+            {
+                // RFC 9110 §10.1.1: no 100 for a body nobody needs; the error goes at once (as nginx does), and the
+                // connection stays, dropping the body if the client sends it all the same.
+                _reply.AnsweredBeforeBody = true;
+            }
+            else if (head.ExpectContinue && !bodyBytesFollow)
             {
                 Span<byte> span = output.GetSpan(ContinueResponse.Length);
                 ContinueResponse.CopyTo(span);
@@ -328,6 +348,14 @@ internal sealed class HttpSession
             _request = HttpRequest.From(head, route.Parsed, _connection);
         }
     }
+
+    /// <summary>The answer is an error that the head decides and no delay holds back (404, 405, a static route's 4xx/5xx).</summary>
+    private bool IsErrorKnownFromHead() => _reply.Kind switch
+    {
+        AnswerKind.NotFound or AnswerKind.MethodNotAllowed => true,
+        AnswerKind.Route => !_reply.Route!.IsDynamic && !_reply.Route.Template!.HasDelay && _reply.Route.Template.Status >= 400,
+        _ => false,
+    };
 
     /// <summary>Reads body bytes from <paramref name="input"/>, keeping them only for a dynamic route.</summary>
     private HttpRejection ReadBody(in ReadOnlySequence<byte> input, long nowMs, out long used, out bool complete)
@@ -416,7 +444,13 @@ internal sealed class HttpSession
         HttpPersistence persistence = template.CloseAfter ? HttpPersistence.Close : _reply.Persistence;
         template.Write(output, _reply.HeadOnly, _reply.Http11, persistence);
         route?.Record(_reply.Start, _reply.Failed);
-        return persistence == HttpPersistence.Close ? HttpStep.Close : null;
+        if (persistence != HttpPersistence.Close)
+        {
+            return null;
+        }
+
+        // Answered before its body came: the client may still be sending it, so drop it rather than reset it.
+        return _inBody ? HttpStep.Linger : HttpStep.Close;
     }
 
     private HttpStep Refuse<TOutput>(TOutput output, HttpRejection rejection)
@@ -471,5 +505,6 @@ internal sealed class HttpSession
         public HttpPersistence Persistence;
         public long Start;       // Stopwatch timestamp of the request's last byte
         public bool Failed;      // the callback failed; the answer is a 500
+        public bool AnsweredBeforeBody; // Expect: 100-continue on an error: answered at once, its body (if any) dropped
     }
 }

@@ -155,6 +155,24 @@ public class HttpHandlerTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Expect_100_continue_for_a_missing_path_gets_404_at_once_and_the_connection_serves_on(PollerBackendKind backend)
+    {
+        await using TestServer server = StartHttp(backend);
+        using Socket client = await server.ConnectSocketAsync();
+        // The client waits for 100 before its 1 MiB: the 404 comes instead, kept alive (nginx's answer).
+        string reply = await Exchange(client, "POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1048576\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("Connection: close", reply, StringComparison.Ordinal);
+
+        // One that sends the body all the same: dropped, and its next request answered on the same connection.
+        await client.SendAsync(new byte[1048576]);
+        reply = await Exchange(client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", reply, StringComparison.Ordinal);
+        Assert.EndsWith("Hello, World!", reply, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Bodies_are_skipped_and_connection_close_is_honoured(PollerBackendKind backend)
     {
         await using TestServer server = StartHttp(backend);

@@ -198,6 +198,57 @@ public class HttpRequestValidationTests
         Assert.Equal("hello", harness.Responses()[1].BodyText);
     }
 
+    [Theory]
+    [InlineData("POST /nowhere", 404)]
+    [InlineData("PUT /", 405)]
+    [InlineData("POST /down", 503)]
+    public void Expect_100_continue_on_an_answer_known_to_be_an_error_gets_it_at_once_and_the_body_if_sent_is_dropped(string request, int status)
+    {
+        HttpRouteTable routes = Create();
+        routes.Set(HttpRoute.Static("POST /down", HttpResponse.WithStatus(503)));
+        const string Head = " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+        byte[] whole = Ascii(request + Head + "helloGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        int headEnd = (request + Head).Length;
+        foreach (int[] cuts in new[] { [], [headEnd], [headEnd, headEnd + 2], Enumerable.Range(1, whole.Length - 1).ToArray() })
+        {
+            var harness = new HttpSessionHarness(routes, SmallLimits);
+            harness.Feed(whole[..headEnd], cuts.Where(c => c < headEnd));
+            // The head alone: the final answer, not 100 (RFC 9110 §10.1.1: nothing to continue for), and the connection kept.
+            Assert.Equal([status], harness.Responses().Select(r => r.Status));
+            Assert.False(harness.Responses()[0].Closes);
+            // A client that sends the body anyway: it is read and dropped, and the next request is answered.
+            harness.Feed(whole[headEnd..], cuts.Where(c => c > headEnd).Select(c => c - headEnd));
+            Assert.Equal([status, 200], harness.Responses().Select(r => r.Status));
+            Assert.Equal("Hello, World!", harness.Responses()[1].BodyText);
+            Assert.False(harness.Closed);
+            Assert.Equal(0, harness.UnconsumedBytes);
+        }
+    }
+
+    [Fact]
+    public void Expect_100_continue_with_connection_close_on_an_error_answers_at_once_and_lingers_for_the_body()
+    {
+        var harness = new HttpSessionHarness(Create(), SmallLimits);
+        harness.Arrive(Ascii("POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: 5\r\n\r\n"));
+        HttpResponseReader.Response response = Assert.Single(harness.Responses());
+        Assert.Equal(404, response.Status);
+        Assert.True(response.Closes);
+        Assert.True(harness.Closed); // lingering: what the client still sends is dropped, not answered with a reset
+    }
+
+    [Fact]
+    public void Expect_100_continue_on_an_error_answer_whose_body_never_comes_closes_at_the_body_deadline_without_a_second_answer()
+    {
+        var harness = new HttpSessionHarness(Create(), SmallLimits);
+        harness.Arrive(Ascii("POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+        Assert.Equal([404], harness.Responses().Select(r => r.Status));
+        long due = harness.Session.Deadline;
+        Assert.NotEqual(0, due);
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.Equal(HttpStep.Close, harness.Session.OnDeadline(new HttpSessionHarness.TestOutput(output), due));
+        Assert.Equal(0, output.WrittenCount); // no 408: the request has had its answer
+    }
+
     [Fact]
     public void Http10_keep_alive_is_kept_and_said_and_http10_without_it_closes()
     {
