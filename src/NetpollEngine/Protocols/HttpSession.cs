@@ -458,7 +458,7 @@ internal sealed class HttpSession
     {
         Interlocked.Increment(ref _counters.Rejected);
         _deadline = 0;
-        HttpResponseTemplate.Error(rejection.Status).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
+        HttpResponseTemplate.Refusal(rejection).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
         return HttpStep.Linger;
     }
 

@@ -152,6 +152,18 @@ public class HttpRequestValidationTests
         }
     }
 
+    [Theory]
+    [InlineData("GET / HTTP/1.1\nHost: x\n\n", "Bad Request: a LF not preceded by CR in the request head")]
+    [InlineData("GET / HTTP/1.1\r\n\r\n", "Bad Request: an HTTP/1.1 request needs exactly one Host")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "Not Implemented: a transfer-coding other than chunked")]
+    public void A_refusal_says_which_rule_the_request_broke(string request, string body)
+    {
+        // A tester's hand-made request (printf | nc) learns what to fix, not only that something was wrong.
+        HttpResponseReader.Response response = Assert.Single(Run(request, byteByByte: false).Responses());
+        Assert.Equal(body, response.BodyText);
+        Assert.Equal("text/plain", response.Header("Content-Type"));
+    }
+
     [Fact]
     public void A_bad_line_end_is_refused_at_once_without_waiting_for_the_end_of_the_head()
     {
