@@ -108,7 +108,8 @@ public sealed class HttpHandler : ConnectionHandler
         {
             long now = Environment.TickCount64;
             session.AppliedDeadline = 0; // the engine's has fired
-            switch (session.OnDeadline(new ConnectionOutput(connection.Writer), now))
+            // Asked of the kernel only when a deadline fires: a keep-alive connection still sending its answer is not idle.
+            switch (session.OnDeadline(new ConnectionOutput(connection.Writer), now, connection.HasUnacknowledgedOutput))
             {
                 case HttpStep.NeedMore:
                     ApplyDeadline(connection, session, now); // it moved (a body kept its rate) or was cleared

@@ -49,7 +49,7 @@ internal sealed class HttpSession
 
     // The deadline (Environment.TickCount64 ms; 0: none) and what it guards.
     private long _deadline;
-    private bool _deadlineIsBody;
+    private DeadlineKind _deadlineKind;
     private bool _lingering;              // refused: every byte that still comes is dropped, until close
 
     public HttpSession(HttpRouteTable routes, HttpServerOptions options, HttpServerCounters counters, long nowMs,
@@ -61,6 +61,14 @@ internal sealed class HttpSession
         _onRouteFailed = onRouteFailed;
         _connection = connection;
         ArmHeadDeadline(nowMs); // the first request's head is due from accept (nginx's client_header_timeout)
+    }
+
+    /// <summary>What the armed deadline waits for.</summary>
+    private enum DeadlineKind
+    {
+        Head,       // a request head to finish (or the first to begin, from accept)
+        Body,       // the next body byte at the minimum rate
+        KeepAlive,  // the next request to begin on an idle keep-alive connection
     }
 
     private enum AnswerKind
@@ -99,6 +107,7 @@ internal sealed class HttpSession
             {
                 if (rest.IsEmpty)
                 {
+                    ArmKeepAliveDeadline(nowMs); // every request so far is answered
                     return HttpStep.NeedMore;
                 }
 
@@ -213,10 +222,11 @@ internal sealed class HttpSession
     /// <summary>
     /// The engine's request deadline passed. <see cref="HttpStep.NeedMore"/>: it moved (or was cleared)
     /// meanwhile, <see cref="Deadline"/> says where to; <see cref="HttpStep.Linger"/>: a request was under
-    /// way and a 408 was written; <see cref="HttpStep.Close"/>: close now (nothing was sent, or a refused
-    /// client's linger time is over).
+    /// way and a 408 was written; <see cref="HttpStep.Close"/>: close now (nothing was sent, a keep-alive
+    /// connection sat idle, or a refused client's linger time is over).
     /// </summary>
-    public HttpStep OnDeadline<TOutput>(TOutput output, long nowMs)
+    /// <param name="answerUnread">The client has not yet taken all that was sent (a keep-alive connection is not idle then).</param>
+    public HttpStep OnDeadline<TOutput>(TOutput output, long nowMs, bool answerUnread = false)
         where TOutput : IHttpOutput
     {
         if (_deadline == 0 || nowMs < _deadline)
@@ -230,7 +240,19 @@ internal sealed class HttpSession
             return HttpStep.Close;
         }
 
-        if (_deadlineIsBody)
+        if (_deadlineKind == DeadlineKind.KeepAlive)
+        {
+            if (answerUnread)
+            {
+                ArmKeepAliveDeadline(nowMs); // still downloading the last answer: idle only once it has it
+                return HttpStep.NeedMore;
+            }
+
+            return HttpStep.Close; // idle: no fault, nothing to say
+        }
+
+        bool body = _deadlineKind == DeadlineKind.Body;
+        if (body)
         {
             Interlocked.Increment(ref _counters.BodyTimeouts);
         }
@@ -239,7 +261,7 @@ internal sealed class HttpSession
             Interlocked.Increment(ref _counters.HeadTimeouts);
         }
 
-        if ((!_deadlineIsBody && !_partialHead) || (_deadlineIsBody && _reply.AnsweredBeforeBody))
+        if ((!body && !_partialHead) || (body && _reply.AnsweredBeforeBody))
         {
             return HttpStep.Close; // nothing was asked, or the request already has its answer: nothing to answer
         }
@@ -462,12 +484,29 @@ internal sealed class HttpSession
         return HttpStep.Linger;
     }
 
+    /// <summary>A head is due RequestHeadTimeout from now; an idle keep-alive deadline gives way to it (a request has begun).</summary>
     private void ArmHeadDeadline(long nowMs)
     {
-        if (_deadline == 0 && _options.RequestHeadTimeout > TimeSpan.Zero)
+        if (_deadline != 0 && _deadlineKind != DeadlineKind.KeepAlive)
+        {
+            return; // already measured from the head's first byte
+        }
+
+        _deadline = 0;
+        if (_options.RequestHeadTimeout > TimeSpan.Zero)
         {
             _deadline = nowMs + (long)_options.RequestHeadTimeout.TotalMilliseconds;
-            _deadlineIsBody = false;
+            _deadlineKind = DeadlineKind.Head;
+        }
+    }
+
+    /// <summary>Every request is answered and no next one has begun: the connection may idle KeepAliveTimeout from now.</summary>
+    private void ArmKeepAliveDeadline(long nowMs)
+    {
+        if (_deadline == 0 && _options.KeepAliveTimeout > TimeSpan.Zero)
+        {
+            _deadline = nowMs + (long)_options.KeepAliveTimeout.TotalMilliseconds;
+            _deadlineKind = DeadlineKind.KeepAlive;
         }
     }
 
@@ -477,7 +516,7 @@ internal sealed class HttpSession
         if (_options.MinBodyDataRate > 0)
         {
             _deadline = Math.Max(1, _bodyStartMs + (long)_options.MinBodyDataRateGracePeriod.TotalMilliseconds + (long)(_bodyRead * 1000 / _options.MinBodyDataRate));
-            _deadlineIsBody = true;
+            _deadlineKind = DeadlineKind.Body;
         }
     }
 

@@ -262,6 +262,35 @@ public class HttpRequestValidationTests
     }
 
     [Fact]
+    public void An_idle_keep_alive_connection_closes_silently_at_the_keep_alive_timeout_unless_its_answer_is_still_being_read()
+    {
+        var options = SmallLimits with { KeepAliveTimeout = TimeSpan.FromSeconds(7), RequestHeadTimeout = TimeSpan.FromSeconds(3) };
+        var harness = new HttpSessionHarness(Create(), options);
+        harness.Arrive(Ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Equal([200], harness.Responses().Select(r => r.Status));
+        Assert.Equal(7_000, harness.Session.Deadline); // idle from the answer (the harness's clock stands at 0)
+
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        var into = new HttpSessionHarness.TestOutput(output);
+        // The client is still taking in the answer: not idle, so the wait starts again.
+        Assert.Equal(HttpStep.NeedMore, harness.Session.OnDeadline(into, 7_000, answerUnread: true));
+        Assert.Equal(14_000, harness.Session.Deadline);
+        // It has it all and asked nothing more: closed without a word, and no head timeout counted (nothing was late).
+        Assert.Equal(HttpStep.Close, harness.Session.OnDeadline(into, 14_000, answerUnread: false));
+        Assert.Equal(0, output.WrittenCount);
+        Assert.Equal(0, harness.Counters.HeadTimeouts);
+
+        // A next request begun within the keep-alive time has RequestHeadTimeout from then to finish its head.
+        var next = new HttpSessionHarness(Create(), options);
+        next.Arrive(Ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HT"));
+        Assert.Equal(3_000, next.Session.Deadline);
+
+        var off = new HttpSessionHarness(Create(), options with { KeepAliveTimeout = TimeSpan.Zero });
+        off.Arrive(Ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Equal(0, off.Session.Deadline);
+    }
+
+    [Fact]
     public void Http10_keep_alive_is_kept_and_said_and_http10_without_it_closes()
     {
         HttpSessionHarness kept = Run("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", byteByByte: false);
