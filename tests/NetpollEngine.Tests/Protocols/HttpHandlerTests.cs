@@ -117,14 +117,27 @@ public class HttpHandlerTests
     {
         await using TestServer server = StartHttp(backend);
         using Socket client = await server.ConnectSocketAsync();
-        string request = "GET / HTTP/1.1\r\nX-Big: " + new string('a', 9000) + "\r\n\r\n";
+        string request = "GET / HTTP/1.1\r\nX-Big: " + new string('a', 33 * 1024) + "\r\n\r\n";
         string reply = await Exchange(client, request, untilClose: true);
         Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
 
-        // The same without the end of headers ever arriving: rejected once 8 KiB pile up.
+        // The same without the end of headers ever arriving: rejected once 32 KiB pile up.
         using Socket slow = await server.ConnectSocketAsync();
-        reply = await Exchange(slow, "GET / HTTP/1.1\r\nX-Big: " + new string('b', 9000), untilClose: true);
+        reply = await Exchange(slow, "GET / HTTP/1.1\r\nX-Big: " + new string('b', 33 * 1024), untilClose: true);
         Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_browser_sized_head_with_two_4_KiB_cookies_and_an_8_KiB_header_line_is_served(PollerBackendKind backend)
+    {
+        // nginx takes header lines up to 8 KiB (large_client_header_buffers 4 8k) and Kestrel heads up to 32 KiB.
+        await using TestServer server = StartHttp(backend);
+        using Socket client = await server.ConnectSocketAsync();
+        string line = "X-Line: " + new string('l', 8 * 1024 - "X-Line: ".Length);
+        string request = $"GET / HTTP/1.1\r\nHost: x\r\nCookie: a={new string('c', 4096)}\r\nCookie: b={new string('d', 4096)}\r\n{line}\r\n\r\n";
+        string reply = await Exchange(client, request);
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", reply, StringComparison.Ordinal);
     }
 
     [Theory]
