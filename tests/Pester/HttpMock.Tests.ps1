@@ -389,21 +389,15 @@ Describe 'A hardened HTTP server' {
 
     It 'closes a keep-alive client idle past -KeepAliveTimeout without a word, and says which rule a refused request broke' {
         $web = Start-NetpollServer -Name 'pester-keepalive' -Protocol Http -Port 0 -KeepAliveTimeout 300ms
-        $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $web.Port)
         try {
-            $stream = $client.GetStream()
-            $stream.ReadTimeout = 10000
-            $request = [System.Text.Encoding]::ASCII.GetBytes("GET / HTTP/1.1`r`nHost: x`r`n`r`n")
-            $stream.Write($request, 0, $request.Length)
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            Read-ToClose $stream | Should -BeLike "HTTP/1.1 200 OK`r`n*Hello, World!" -Because 'the answer, then the FIN of the idle close: no 408'
+            Send-RawRequest $web "GET / HTTP/1.1`r`nHost: x`r`n`r`n" | Should -BeLike "HTTP/1.1 200 OK`r`n*Hello, World!" -Because 'the answer, then the FIN of the idle close: no 408'
             $watch.Elapsed.TotalMilliseconds | Should -BeGreaterThan 250
             $web.HttpStatistics.HeadTimeouts | Should -Be 0 -Because 'an idle keep-alive close is no fault'
 
             Send-RawRequest $web "GET / HTTP/1.1`nHost: x`n`n" | Should -BeLike '*Bad Request: a LF not preceded by CR in the request head'
         }
         finally {
-            $client.Dispose()
             $web | Stop-NetpollServer
         }
     }
