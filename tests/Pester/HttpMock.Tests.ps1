@@ -282,6 +282,32 @@ Disable-NetpollTelemetry
             $mock | Stop-NetpollServer
         }
     }
+
+    It 'drop requests whose clients reset while they waited for a script thread, so live clients are not kept waiting' {
+        $state = @{ Runs = 0 }
+        $mock = Start-NetpollServer -Name 'pester-abandoned' -Port 0 -ScriptThreads 1 -State $state -Route @{
+            'GET /slow' = { $State.Runs++; Start-Sleep -Milliseconds 300; 'slow' }
+        }
+        try {
+            # 20 clients ask and reset at once: 6 s of script work if every one ran on the one script thread.
+            foreach ($i in 1..20) {
+                $client = [System.Net.Sockets.Socket]::new([System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Tcp)
+                $client.Connect('127.0.0.1', $mock.Port)
+                [void] $client.Send([System.Text.Encoding]::ASCII.GetBytes("GET /slow HTTP/1.1`r`nHost: x`r`n`r`n"))
+                $client.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0) # close() resets
+                $client.Close()
+            }
+            Start-Sleep -Milliseconds 100 # the pollers see the resets
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            (Invoke-WebRequest (Get-Url $mock '/slow') -TimeoutSec 20).Content | Should -Be 'slow'
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 3 -Because 'the one running script (0.3 s) is all a live client waits for, not 20 abandoned ones'
+            $state.Runs | Should -BeLessThan 5 -Because 'scripts whose clients were gone before they started were never run'
+            (Get-NetpollRoute -Name 'pester-abandoned').Failures | Should -Be 0 -Because 'a client that left is not a failure of the route'
+        }
+        finally {
+            $mock | Stop-NetpollServer
+        }
+    }
 }
 
 Describe 'Routes changed while the server runs' {
@@ -357,6 +383,21 @@ Describe 'A hardened HTTP server' {
         }
         finally {
             $client.Dispose()
+            $web | Stop-NetpollServer
+        }
+    }
+
+    It 'closes a keep-alive client idle past -KeepAliveTimeout without a word, and says which rule a refused request broke' {
+        $web = Start-NetpollServer -Name 'pester-keepalive' -Protocol Http -Port 0 -KeepAliveTimeout 300ms
+        try {
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            Send-RawRequest $web "GET / HTTP/1.1`r`nHost: x`r`n`r`n" | Should -BeLike "HTTP/1.1 200 OK`r`n*Hello, World!" -Because 'the answer, then the FIN of the idle close: no 408'
+            $watch.Elapsed.TotalMilliseconds | Should -BeGreaterThan 250
+            $web.HttpStatistics.HeadTimeouts | Should -Be 0 -Because 'an idle keep-alive close is no fault'
+
+            Send-RawRequest $web "GET / HTTP/1.1`nHost: x`n`n" | Should -BeLike '*Bad Request: a LF not preceded by CR in the request head'
+        }
+        finally {
             $web | Stop-NetpollServer
         }
     }

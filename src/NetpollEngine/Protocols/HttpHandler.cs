@@ -21,8 +21,8 @@ namespace Netpoll.Protocols;
 /// </remarks>
 public sealed class HttpHandler : ConnectionHandler
 {
-    /// <summary>Default largest request head (request line plus fields); see <see cref="HttpServerOptions.MaxHeaderBytes"/>.</summary>
-    public const int MaxHeaderBytes = 8 * 1024;
+    /// <summary>Default largest request head (request line plus fields), Kestrel's 32 KiB (nginx takes up to four 8 KiB lines); see <see cref="HttpServerOptions.MaxHeaderBytes"/>.</summary>
+    public const int MaxHeaderBytes = 32 * 1024;
 
     /// <summary>Default largest request body; see <see cref="HttpServerOptions.MaxBodyBytes"/>.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
@@ -108,7 +108,8 @@ public sealed class HttpHandler : ConnectionHandler
         {
             long now = Environment.TickCount64;
             session.AppliedDeadline = 0; // the engine's has fired
-            switch (session.OnDeadline(new ConnectionOutput(connection.Writer), now))
+            // Asked of the kernel only when a deadline fires: a keep-alive connection still sending its answer is not idle.
+            switch (session.OnDeadline(new ConnectionOutput(connection.Writer), now, connection.HasUnacknowledgedOutput))
             {
                 case HttpStep.NeedMore:
                     ApplyDeadline(connection, session, now); // it moved (a body kept its rate) or was cleared

@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Net;
 using System.Text;
+using Netpoll.Connections;
 
 namespace Netpoll.Protocols;
 
@@ -11,6 +12,7 @@ namespace Netpoll.Protocols;
 public sealed class HttpRequest
 {
     private string? _bodyText;
+    private Connection? _connection; // whose closing aborts this request; null for a request made apart from one
 
     internal HttpRequest(string method, string target, string path, string queryString, Version version)
     {
@@ -58,11 +60,18 @@ public sealed class HttpRequest
 
     public EndPoint? RemoteEndPoint { get; internal init; }
 
+    /// <summary>
+    /// True once the client's connection has closed (it reset, or the server closed it): nobody will read the
+    /// answer, so a callback may skip work it has not begun. A client that only half-closed (sent its FIN and
+    /// waits for the answer) has not aborted.
+    /// </summary>
+    public bool IsAborted => _connection is { IsActive: false };
+
     public override string ToString() => $"{Method} {Target}";
 
     /// <summary>Copies the parts of a parsed head a callback may see.</summary>
     /// <remarks>The body and trailers are set when the body has been read.</remarks>
-    internal static HttpRequest From(in HttpRequestHead head, HttpRoutePattern? pattern, EndPoint? remote)
+    internal static HttpRequest From(in HttpRequestHead head, HttpRoutePattern? pattern, Connection? connection)
     {
         Dictionary<string, string> headers = HttpFieldDictionary.Create();
         foreach (HttpFieldLines field in new HttpFieldLines(head.Fields))
@@ -81,7 +90,8 @@ public sealed class HttpRequest
             Headers = headers,
             Query = ParseQuery(queryString),
             RouteValues = pattern is { HasParameters: true } ? pattern.Capture(head.Path) : ReadOnlyDictionary<string, string>.Empty,
-            RemoteEndPoint = remote,
+            RemoteEndPoint = connection?.RemoteEndPoint,
+            _connection = connection,
         };
     }
 

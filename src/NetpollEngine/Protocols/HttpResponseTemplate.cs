@@ -18,6 +18,7 @@ internal sealed class HttpResponseTemplate
     private const int MaxHeadBytes = 32 * 1024;
 
     private static readonly ConcurrentDictionary<int, HttpResponseTemplate> s_errors = new();
+    private static readonly ConcurrentDictionary<HttpRejection, HttpResponseTemplate> s_refusals = new();
 
     private readonly byte[] _lengthHead;      // status line and fields, framed by Content-Length, through "Date: " when it writes one
     private readonly byte[]? _chunkedHead;    // the same framed by Transfer-Encoding: chunked, when the response is chunked
@@ -133,6 +134,14 @@ internal sealed class HttpResponseTemplate
     /// <summary>The cached answer to a request refused with <paramref name="status"/>: its reason as text, then close.</summary>
     public static HttpResponseTemplate Error(int status) =>
         s_errors.GetOrAdd(status, static s => Compile(HttpResponse.Text(HttpReasonPhrases.For(s), s, "text/plain")));
+
+    /// <summary>
+    /// The cached answer to a request that broke a rule: the reason and the rule as text ("Bad Request: a LF not
+    /// preceded by CR in the request head"), so whoever wrote the request by hand learns what to fix.
+    /// </summary>
+    /// <remarks>The rules are the parser's constant strings, so the cache holds one entry per rule at most.</remarks>
+    public static HttpResponseTemplate Refusal(HttpRejection rejection) =>
+        s_refusals.GetOrAdd(rejection, static r => Compile(HttpResponse.Text($"{HttpReasonPhrases.For(r.Status)}: {r.Rule}", r.Status, "text/plain")));
 
     /// <summary>How long to wait before answering: <see cref="Delay"/> moved by up to <see cref="Jitter"/> either way.</summary>
     public TimeSpan NextDelay()

@@ -2,7 +2,7 @@ namespace Netpoll.Protocols;
 
 /// <summary>
 /// Limits and timeouts of <see cref="HttpHandler"/>, one set per server. The defaults follow Kestrel
-/// (request head 30 s, minimum body rate 240 B/s after 5 s) and nginx (client_header_timeout).
+/// (request head 30 s, minimum body rate 240 B/s after 5 s, keep-alive 130 s) and nginx (client_header_timeout).
 /// A request over a limit is answered with its status and <c>Connection: close</c>, and the connection closes.
 /// </summary>
 public sealed record HttpServerOptions
@@ -26,6 +26,13 @@ public sealed record HttpServerOptions
     /// </summary>
     public TimeSpan RequestHeadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a keep-alive connection may sit idle between requests (from the moment the last answer was written
+    /// and no further request has begun) before it is closed without a word, as Kestrel's KeepAliveTimeout (130 s)
+    /// and nginx's keepalive_timeout (75 s) do. A client still taking in the last answer is not idle. Zero: off.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
     /// <summary>Bytes per second a request body must average once <see cref="MinBodyDataRateGracePeriod"/> has passed; slower gets 408. Zero: off.</summary>
     public double MinBodyDataRate { get; init; } = 240;
 
@@ -44,6 +51,7 @@ public sealed record HttpServerOptions
         }
 
         Check(RequestHeadTimeout, nameof(RequestHeadTimeout));
+        Check(KeepAliveTimeout, nameof(KeepAliveTimeout));
         Check(MinBodyDataRateGracePeriod, nameof(MinBodyDataRateGracePeriod));
         if (!(MinBodyDataRate >= 0) || double.IsInfinity(MinBodyDataRate))
         {

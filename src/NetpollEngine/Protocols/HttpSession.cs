@@ -49,7 +49,7 @@ internal sealed class HttpSession
 
     // The deadline (Environment.TickCount64 ms; 0: none) and what it guards.
     private long _deadline;
-    private bool _deadlineIsBody;
+    private DeadlineKind _deadlineKind;
     private bool _lingering;              // refused: every byte that still comes is dropped, until close
 
     public HttpSession(HttpRouteTable routes, HttpServerOptions options, HttpServerCounters counters, long nowMs,
@@ -61,6 +61,14 @@ internal sealed class HttpSession
         _onRouteFailed = onRouteFailed;
         _connection = connection;
         ArmHeadDeadline(nowMs); // the first request's head is due from accept (nginx's client_header_timeout)
+    }
+
+    /// <summary>What the armed deadline waits for.</summary>
+    private enum DeadlineKind
+    {
+        Head,       // a request head to finish (or the first to begin, from accept)
+        Body,       // the next body byte at the minimum rate
+        KeepAlive,  // the next request to begin on an idle keep-alive connection
     }
 
     private enum AnswerKind
@@ -99,6 +107,7 @@ internal sealed class HttpSession
             {
                 if (rest.IsEmpty)
                 {
+                    ArmKeepAliveDeadline(nowMs); // every request so far is answered
                     return HttpStep.NeedMore;
                 }
 
@@ -123,6 +132,15 @@ internal sealed class HttpSession
 
                 if (_inBody)
                 {
+                    if (_reply.AnsweredBeforeBody)
+                    {
+                        HttpStep? early = Answer(output, ref wrote);
+                        if (early is not null)
+                        {
+                            return early.Value;
+                        }
+                    }
+
                     continue;
                 }
             }
@@ -139,6 +157,11 @@ internal sealed class HttpSession
                 if (!complete)
                 {
                     return HttpStep.NeedMore;
+                }
+
+                if (_reply.AnsweredBeforeBody)
+                {
+                    continue; // its body was only to be dropped
                 }
             }
 
@@ -167,6 +190,11 @@ internal sealed class HttpSession
             HttpResponse? response = await StartCallback(route, request).ConfigureAwait(false);
             template = HttpResponseTemplate.Compile(response ?? throw new InvalidOperationException($"The callback of route '{route.Pattern}' returned no response."));
         }
+        catch (OperationCanceledException) when (request.IsAborted)
+        {
+            // The callback gave up because its client is gone: no failure of the route, and no answer will reach anyone.
+            return HttpResponseTemplate.Error(500);
+        }
         catch (Exception ex)
         {
             _reply.Failed = true;
@@ -194,10 +222,11 @@ internal sealed class HttpSession
     /// <summary>
     /// The engine's request deadline passed. <see cref="HttpStep.NeedMore"/>: it moved (or was cleared)
     /// meanwhile, <see cref="Deadline"/> says where to; <see cref="HttpStep.Linger"/>: a request was under
-    /// way and a 408 was written; <see cref="HttpStep.Close"/>: close now (nothing was sent, or a refused
-    /// client's linger time is over).
+    /// way and a 408 was written; <see cref="HttpStep.Close"/>: close now (nothing was sent, a keep-alive
+    /// connection sat idle, or a refused client's linger time is over).
     /// </summary>
-    public HttpStep OnDeadline<TOutput>(TOutput output, long nowMs)
+    /// <param name="answerUnread">The client has not yet taken all that was sent (a keep-alive connection is not idle then).</param>
+    public HttpStep OnDeadline<TOutput>(TOutput output, long nowMs, bool answerUnread = false)
         where TOutput : IHttpOutput
     {
         if (_deadline == 0 || nowMs < _deadline)
@@ -211,7 +240,19 @@ internal sealed class HttpSession
             return HttpStep.Close;
         }
 
-        if (_deadlineIsBody)
+        if (_deadlineKind == DeadlineKind.KeepAlive)
+        {
+            if (answerUnread)
+            {
+                ArmKeepAliveDeadline(nowMs); // still downloading the last answer: idle only once it has it
+                return HttpStep.NeedMore;
+            }
+
+            return HttpStep.Close; // idle: no fault, nothing to say
+        }
+
+        bool body = _deadlineKind == DeadlineKind.Body;
+        if (body)
         {
             Interlocked.Increment(ref _counters.BodyTimeouts);
         }
@@ -220,9 +261,9 @@ internal sealed class HttpSession
             Interlocked.Increment(ref _counters.HeadTimeouts);
         }
 
-        if (!_deadlineIsBody && !_partialHead)
+        if ((!body && !_partialHead) || (body && _reply.AnsweredBeforeBody))
         {
-            return HttpStep.Close; // nothing was asked: nothing to answer
+            return HttpStep.Close; // nothing was asked, or the request already has its answer: nothing to answer
         }
 
         HttpResponseTemplate.Error(408).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
@@ -273,7 +314,13 @@ internal sealed class HttpSession
             _bodyStartMs = nowMs;
             _chunked.Reset();
             ArmBodyDeadline();
-            if (head.ExpectContinue && !bodyBytesFollow)
+            if (head.ExpectContinue && IsErrorKnownFromHead())
+            {
+                // RFC 9110 §10.1.1: no 100 for a body nobody needs; the error goes at once (as nginx does), and the
+                // connection stays, dropping the body if the client sends it all the same.
+                _reply.AnsweredBeforeBody = true;
+            }
+            else if (head.ExpectContinue && !bodyBytesFollow)
             {
                 Span<byte> span = output.GetSpan(ContinueResponse.Length);
                 ContinueResponse.CopyTo(span);
@@ -320,9 +367,17 @@ internal sealed class HttpSession
         _reply.Route = route;
         if (route.IsDynamic)
         {
-            _request = HttpRequest.From(head, route.Parsed, _connection?.RemoteEndPoint);
+            _request = HttpRequest.From(head, route.Parsed, _connection);
         }
     }
+
+    /// <summary>The answer is an error that the head decides and no delay holds back (404, 405, a static route's 4xx/5xx).</summary>
+    private bool IsErrorKnownFromHead() => _reply.Kind switch
+    {
+        AnswerKind.NotFound or AnswerKind.MethodNotAllowed => true,
+        AnswerKind.Route => !_reply.Route!.IsDynamic && !_reply.Route.Template!.HasDelay && _reply.Route.Template.Status >= 400,
+        _ => false,
+    };
 
     /// <summary>Reads body bytes from <paramref name="input"/>, keeping them only for a dynamic route.</summary>
     private HttpRejection ReadBody(in ReadOnlySequence<byte> input, long nowMs, out long used, out bool complete)
@@ -411,7 +466,13 @@ internal sealed class HttpSession
         HttpPersistence persistence = template.CloseAfter ? HttpPersistence.Close : _reply.Persistence;
         template.Write(output, _reply.HeadOnly, _reply.Http11, persistence);
         route?.Record(_reply.Start, _reply.Failed);
-        return persistence == HttpPersistence.Close ? HttpStep.Close : null;
+        if (persistence != HttpPersistence.Close)
+        {
+            return null;
+        }
+
+        // Answered before its body came: the client may still be sending it, so drop it rather than reset it.
+        return _inBody ? HttpStep.Linger : HttpStep.Close;
     }
 
     private HttpStep Refuse<TOutput>(TOutput output, HttpRejection rejection)
@@ -419,16 +480,33 @@ internal sealed class HttpSession
     {
         Interlocked.Increment(ref _counters.Rejected);
         _deadline = 0;
-        HttpResponseTemplate.Error(rejection.Status).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
+        HttpResponseTemplate.Refusal(rejection).Write(output, headOnly: false, http11: true, HttpPersistence.Close);
         return HttpStep.Linger;
     }
 
+    /// <summary>A head is due RequestHeadTimeout from now; an idle keep-alive deadline gives way to it (a request has begun).</summary>
     private void ArmHeadDeadline(long nowMs)
     {
-        if (_deadline == 0 && _options.RequestHeadTimeout > TimeSpan.Zero)
+        if (_deadline != 0 && _deadlineKind != DeadlineKind.KeepAlive)
+        {
+            return; // already measured from the head's first byte
+        }
+
+        _deadline = 0;
+        if (_options.RequestHeadTimeout > TimeSpan.Zero)
         {
             _deadline = nowMs + (long)_options.RequestHeadTimeout.TotalMilliseconds;
-            _deadlineIsBody = false;
+            _deadlineKind = DeadlineKind.Head;
+        }
+    }
+
+    /// <summary>Every request is answered and no next one has begun: the connection may idle KeepAliveTimeout from now.</summary>
+    private void ArmKeepAliveDeadline(long nowMs)
+    {
+        if (_deadline == 0 && _options.KeepAliveTimeout > TimeSpan.Zero)
+        {
+            _deadline = nowMs + (long)_options.KeepAliveTimeout.TotalMilliseconds;
+            _deadlineKind = DeadlineKind.KeepAlive;
         }
     }
 
@@ -438,7 +516,7 @@ internal sealed class HttpSession
         if (_options.MinBodyDataRate > 0)
         {
             _deadline = Math.Max(1, _bodyStartMs + (long)_options.MinBodyDataRateGracePeriod.TotalMilliseconds + (long)(_bodyRead * 1000 / _options.MinBodyDataRate));
-            _deadlineIsBody = true;
+            _deadlineKind = DeadlineKind.Body;
         }
     }
 
@@ -466,5 +544,6 @@ internal sealed class HttpSession
         public HttpPersistence Persistence;
         public long Start;       // Stopwatch timestamp of the request's last byte
         public bool Failed;      // the callback failed; the answer is a 500
+        public bool AnsweredBeforeBody; // Expect: 100-continue on an error: answered at once, its body (if any) dropped
     }
 }

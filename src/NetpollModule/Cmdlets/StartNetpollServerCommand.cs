@@ -68,6 +68,12 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     [ValidateTimeSpanRange]
     public TimeSpan RequestHeadTimeout { get; set; } = new HttpServerOptions().RequestHeadTimeout;
 
+    /// <summary>HTTP: how long a keep-alive connection may idle between requests before it is closed (silently). Zero: off.</summary>
+    [Parameter]
+    [TimeSpanArgument(ParameterName = nameof(KeepAliveTimeout))]
+    [ValidateTimeSpanRange]
+    public TimeSpan KeepAliveTimeout { get; set; } = new HttpServerOptions().KeepAliveTimeout;
+
     /// <summary>HTTP: bytes per second a request body must average after a 5 s grace period; slower gets 408. Zero: off.</summary>
     [Parameter]
     [ValidateRange(0, 1_000_000_000)]
@@ -186,7 +192,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
         System.Collections.Hashtable state = System.Collections.Hashtable.Synchronized(State ?? []);
         RouteDefinition[] routes = [.. (Route ?? []).Cast<RouteDefinition>()];
         ScriptRouteRunner? scripts = routes.Any(r => r.Script is not null) ? new ScriptRouteRunner(ScriptThreads, state) : null;
-        var http = new HttpServerOptions { RequestHeadTimeout = RequestHeadTimeout, MinBodyDataRate = MinBodyDataRate, MaxBodyBytes = MaxBodySize };
+        var http = new HttpServerOptions { RequestHeadTimeout = RequestHeadTimeout, KeepAliveTimeout = KeepAliveTimeout, MinBodyDataRate = MinBodyDataRate, MaxBodyBytes = MaxBodySize };
         ConnectionHandler handler = Handler
             ?? (Route is not null ? new HttpHandler(new HttpRouteTable(routes.Select(r => r.Route ?? scripts!.Route(r.Pattern, r.Script!))), http)
             : protocol == NetpollProtocol.Http ? new HttpHandler(HttpHandler.CreateBuiltInRoutes(() => loop!.GetStats()), http)
@@ -257,7 +263,7 @@ public sealed class StartNetpollServerCommand : PSCmdlet
     {
         bool protocolNamed = MyInvocation.BoundParameters.ContainsKey(nameof(Protocol));
         bool servesHttp = Handler is null && (Route is not null || Protocol == NetpollProtocol.Http);
-        string[] httpOnly = [.. new[] { nameof(RequestHeadTimeout), nameof(MinBodyDataRate), nameof(MaxBodySize) }.Where(MyInvocation.BoundParameters.ContainsKey)];
+        string[] httpOnly = [.. new[] { nameof(RequestHeadTimeout), nameof(KeepAliveTimeout), nameof(MinBodyDataRate), nameof(MaxBodySize) }.Where(MyInvocation.BoundParameters.ContainsKey)];
         string? conflict = (Handler, Route) switch
         {
             _ when httpOnly.Length > 0 && !servesHttp => $"{string.Join(", ", httpOnly.Select(p => "-" + p))} limit{(httpOnly.Length == 1 ? "s" : "")} HTTP requests; use with -Protocol Http or -Route.",

@@ -13,7 +13,8 @@ namespace Netpoll.PowerShell;
 /// never runs on (or blocks) a poller or ThreadPool thread: the engine queues the request and awaits its
 /// answer. Every runspace sees <c>$Request</c> and the server's <c>$State</c> (one synchronized hashtable shared
 /// by all of them). A script that throws, or writes an error, answers 500; the failure is kept per route
-/// for Get-NetpollRoute and logged by the engine.
+/// for Get-NetpollRoute and logged by the engine. A request whose client closed its connection while it waited
+/// for a worker is dropped unrun.
 /// </summary>
 /// <remarks>
 /// A scriptblock is run from its text in the workers' runspaces: it sees <c>$Request</c>, <c>$State</c> and
@@ -135,7 +136,17 @@ internal sealed class ScriptRouteRunner : IDisposable
                     StartWorkerIfRoom(); // requests are waiting and every worker is busy
                 }
 
-                Run(work, compiled, shaper);
+                if (work.Request.IsAborted)
+                {
+                    // Its client reset while the request waited for a worker: the answer would reach no one, and running
+                    // the script would only keep live requests queued behind it.
+                    work.Answer.TrySetCanceled();
+                }
+                else
+                {
+                    Run(work, compiled, shaper);
+                }
+
                 Interlocked.Increment(ref _idle);
             }
         }

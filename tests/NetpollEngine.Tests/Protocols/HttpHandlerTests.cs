@@ -117,14 +117,27 @@ public class HttpHandlerTests
     {
         await using TestServer server = StartHttp(backend);
         using Socket client = await server.ConnectSocketAsync();
-        string request = "GET / HTTP/1.1\r\nX-Big: " + new string('a', 9000) + "\r\n\r\n";
+        string request = "GET / HTTP/1.1\r\nX-Big: " + new string('a', 33 * 1024) + "\r\n\r\n";
         string reply = await Exchange(client, request, untilClose: true);
         Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
 
-        // The same without the end of headers ever arriving: rejected once 8 KiB pile up.
+        // The same without the end of headers ever arriving: rejected once 32 KiB pile up.
         using Socket slow = await server.ConnectSocketAsync();
-        reply = await Exchange(slow, "GET / HTTP/1.1\r\nX-Big: " + new string('b', 9000), untilClose: true);
+        reply = await Exchange(slow, "GET / HTTP/1.1\r\nX-Big: " + new string('b', 33 * 1024), untilClose: true);
         Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_browser_sized_head_with_two_4_KiB_cookies_and_an_8_KiB_header_line_is_served(PollerBackendKind backend)
+    {
+        // nginx takes header lines up to 8 KiB (large_client_header_buffers 4 8k) and Kestrel heads up to 32 KiB.
+        await using TestServer server = StartHttp(backend);
+        using Socket client = await server.ConnectSocketAsync();
+        string line = "X-Line: " + new string('l', 8 * 1024 - "X-Line: ".Length);
+        string request = $"GET / HTTP/1.1\r\nHost: x\r\nCookie: a={new string('c', 4096)}\r\nCookie: b={new string('d', 4096)}\r\n{line}\r\n\r\n";
+        string reply = await Exchange(client, request);
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", reply, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -151,6 +164,24 @@ public class HttpHandlerTests
         // The server sent 413 and a FIN, and read and dropped the rest: no reset ate the answer.
         string text = Encoding.ASCII.GetString(await reply);
         Assert.StartsWith("HTTP/1.1 413 Content Too Large\r\n", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Expect_100_continue_for_a_missing_path_gets_404_at_once_and_the_connection_serves_on(PollerBackendKind backend)
+    {
+        await using TestServer server = StartHttp(backend);
+        using Socket client = await server.ConnectSocketAsync();
+        // The client waits for 100 before its 1 MiB: the 404 comes instead, kept alive (nginx's answer).
+        string reply = await Exchange(client, "POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1048576\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", reply, StringComparison.Ordinal);
+        Assert.DoesNotContain("Connection: close", reply, StringComparison.Ordinal);
+
+        // One that sends the body all the same: dropped, and its next request answered on the same connection.
+        await client.SendAsync(new byte[1048576]);
+        reply = await Exchange(client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", reply, StringComparison.Ordinal);
+        Assert.EndsWith("Hello, World!", reply, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -284,6 +284,53 @@ public class HttpMockTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_callback_whose_client_resets_sees_it_aborted_and_giving_up_is_no_route_failure(PollerBackendKind backend)
+    {
+        var started = new TaskCompletionSource<HttpRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gaveUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var routes = new HttpRouteTable(
+        [
+            HttpRoute.Dynamic("GET /wait", async request =>
+            {
+                started.TrySetResult(request);
+                for (int i = 0; i < 200 && !request.IsAborted; i++)
+                {
+                    await Task.Delay(25); // bounded: 5 s
+                }
+
+                gaveUp.TrySetResult();
+                return request.IsAborted ? throw new OperationCanceledException("the client is gone") : HttpResponse.Text("nobody left?");
+            }),
+            HttpRoute.Static("GET /", HttpResponse.Text("ok")),
+        ]);
+        var handler = new HttpHandler(routes);
+        int failures = 0;
+        handler.RouteFailed += (_, _) => Interlocked.Increment(ref failures);
+        await using TestServer server = Start(backend, routes, handler: handler);
+
+        using (Socket client = await server.ConnectSocketAsync())
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n"));
+            HttpRequest request = await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.False(request.IsAborted); // the client is still there
+            client.LingerState = new LingerOption(true, 0);
+            client.Close(); // a reset
+            await TestServer.Eventually(() => request.IsAborted, "the waiting callback saw its client's reset", timeoutMs: 5_000);
+        }
+
+        await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.Connections) == 0, "the reset connection closed");
+        await gaveUp.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(300); // what the handler makes of the callback's end runs just after it: a failure would be counted by now
+        Assert.Equal(0, failures);
+        Assert.Equal(0, handler.GetStatistics().RouteFailures);
+        Assert.Equal(0, routes.Routes.First().Failures);
+
+        using HttpClient http = Client(server);
+        Assert.Equal("ok", await http.GetStringAsync("/"));
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Routes_added_replaced_and_removed_on_a_live_server_take_effect_at_once(PollerBackendKind backend)
     {
         var routes = new HttpRouteTable([HttpRoute.Static("GET /v", HttpResponse.Text("one"))]);

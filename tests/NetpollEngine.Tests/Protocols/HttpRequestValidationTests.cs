@@ -152,6 +152,18 @@ public class HttpRequestValidationTests
         }
     }
 
+    [Theory]
+    [InlineData("GET / HTTP/1.1\nHost: x\n\n", "Bad Request: a LF not preceded by CR in the request head")]
+    [InlineData("GET / HTTP/1.1\r\n\r\n", "Bad Request: an HTTP/1.1 request needs exactly one Host")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "Not Implemented: a transfer-coding other than chunked")]
+    public void A_refusal_says_which_rule_the_request_broke(string request, string body)
+    {
+        // A tester's hand-made request (printf | nc) learns what to fix, not only that something was wrong.
+        HttpResponseReader.Response response = Assert.Single(Run(request, byteByByte: false).Responses());
+        Assert.Equal(body, response.BodyText);
+        Assert.Equal("text/plain", response.Header("Content-Type"));
+    }
+
     [Fact]
     public void A_bad_line_end_is_refused_at_once_without_waiting_for_the_end_of_the_head()
     {
@@ -196,6 +208,86 @@ public class HttpRequestValidationTests
         harness.Arrive(Ascii("hello"));
         Assert.Equal([100, 200], harness.Responses().Select(r => r.Status));
         Assert.Equal("hello", harness.Responses()[1].BodyText);
+    }
+
+    [Theory]
+    [InlineData("POST /nowhere", 404)]
+    [InlineData("PUT /", 405)]
+    [InlineData("POST /down", 503)]
+    public void Expect_100_continue_on_an_answer_known_to_be_an_error_gets_it_at_once_and_the_body_if_sent_is_dropped(string request, int status)
+    {
+        HttpRouteTable routes = Create();
+        routes.Set(HttpRoute.Static("POST /down", HttpResponse.WithStatus(503)));
+        const string Head = " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+        byte[] whole = Ascii(request + Head + "helloGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        int headEnd = (request + Head).Length;
+        foreach (int[] cuts in new[] { [], [headEnd], [headEnd, headEnd + 2], Enumerable.Range(1, whole.Length - 1).ToArray() })
+        {
+            var harness = new HttpSessionHarness(routes, SmallLimits);
+            harness.Feed(whole[..headEnd], cuts.Where(c => c < headEnd));
+            // The head alone: the final answer, not 100 (RFC 9110 §10.1.1: nothing to continue for), and the connection kept.
+            Assert.Equal([status], harness.Responses().Select(r => r.Status));
+            Assert.False(harness.Responses()[0].Closes);
+            // A client that sends the body anyway: it is read and dropped, and the next request is answered.
+            harness.Feed(whole[headEnd..], cuts.Where(c => c > headEnd).Select(c => c - headEnd));
+            Assert.Equal([status, 200], harness.Responses().Select(r => r.Status));
+            Assert.Equal("Hello, World!", harness.Responses()[1].BodyText);
+            Assert.False(harness.Closed);
+            Assert.Equal(0, harness.UnconsumedBytes);
+        }
+    }
+
+    [Fact]
+    public void Expect_100_continue_with_connection_close_on_an_error_answers_at_once_and_lingers_for_the_body()
+    {
+        var harness = new HttpSessionHarness(Create(), SmallLimits);
+        harness.Arrive(Ascii("POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: 5\r\n\r\n"));
+        HttpResponseReader.Response response = Assert.Single(harness.Responses());
+        Assert.Equal(404, response.Status);
+        Assert.True(response.Closes);
+        Assert.True(harness.Closed); // lingering: what the client still sends is dropped, not answered with a reset
+    }
+
+    [Fact]
+    public void Expect_100_continue_on_an_error_answer_whose_body_never_comes_closes_at_the_body_deadline_without_a_second_answer()
+    {
+        var harness = new HttpSessionHarness(Create(), SmallLimits);
+        harness.Arrive(Ascii("POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+        Assert.Equal([404], harness.Responses().Select(r => r.Status));
+        long due = harness.Session.Deadline;
+        Assert.NotEqual(0, due);
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.Equal(HttpStep.Close, harness.Session.OnDeadline(new HttpSessionHarness.TestOutput(output), due));
+        Assert.Equal(0, output.WrittenCount); // no 408: the request has had its answer
+    }
+
+    [Fact]
+    public void An_idle_keep_alive_connection_closes_silently_at_the_keep_alive_timeout_unless_its_answer_is_still_being_read()
+    {
+        var options = SmallLimits with { KeepAliveTimeout = TimeSpan.FromSeconds(7), RequestHeadTimeout = TimeSpan.FromSeconds(3) };
+        var harness = new HttpSessionHarness(Create(), options);
+        harness.Arrive(Ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Equal([200], harness.Responses().Select(r => r.Status));
+        Assert.Equal(7_000, harness.Session.Deadline); // idle from the answer (the harness's clock stands at 0)
+
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        var into = new HttpSessionHarness.TestOutput(output);
+        // The client is still taking in the answer: not idle, so the wait starts again.
+        Assert.Equal(HttpStep.NeedMore, harness.Session.OnDeadline(into, 7_000, answerUnread: true));
+        Assert.Equal(14_000, harness.Session.Deadline);
+        // It has it all and asked nothing more: closed without a word, and no head timeout counted (nothing was late).
+        Assert.Equal(HttpStep.Close, harness.Session.OnDeadline(into, 14_000, answerUnread: false));
+        Assert.Equal(0, output.WrittenCount);
+        Assert.Equal(0, harness.Counters.HeadTimeouts);
+
+        // A next request begun within the keep-alive time has RequestHeadTimeout from then to finish its head.
+        var next = new HttpSessionHarness(Create(), options);
+        next.Arrive(Ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HT"));
+        Assert.Equal(3_000, next.Session.Deadline);
+
+        var off = new HttpSessionHarness(Create(), options with { KeepAliveTimeout = TimeSpan.Zero });
+        off.Arrive(Ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Equal(0, off.Session.Deadline);
     }
 
     [Fact]

@@ -78,7 +78,7 @@ internal sealed class HttpSessionHarness
             {
                 ValueTask<HttpResponseTemplate> pending = _session.AwaitPendingAsync();
                 HttpResponseTemplate template = pending.IsCompleted ? pending.Result : pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-                if (_session.FinishPending(output, template) == HttpStep.Close)
+                if (_session.FinishPending(output, template) is HttpStep.Close or HttpStep.Linger)
                 {
                     Closed = true;
                     return;
@@ -120,7 +120,7 @@ internal sealed class HttpSessionHarness
     }
 
     /// <summary>Collects responses; linked memory is copied like everything else.</summary>
-    private sealed class TestOutput(ArrayBufferWriter<byte> written) : IHttpOutput
+    internal sealed class TestOutput(ArrayBufferWriter<byte> written) : IHttpOutput
     {
         public void Advance(int count) => written.Advance(count);
 

@@ -81,6 +81,62 @@ public class HttpSlowClientTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_kept_alive_client_idle_past_the_keep_alive_timeout_is_closed_without_a_word(PollerBackendKind backend)
+    {
+        var keepAlive = TimeSpan.FromMilliseconds(300);
+        (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { KeepAliveTimeout = keepAlive });
+        await using (server)
+        {
+            using Socket client = await server.ConnectSocketAsync();
+            await client.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            Assert.Contains("Hello, World!", Encoding.ASCII.GetString(await ReceiveOneResponse(client)), StringComparison.Ordinal);
+            var idle = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Empty(await client.ReceiveToEndAsync(timeoutMs: 10_000)); // a FIN, no 408: nothing was asked
+            Assert.True(idle.Elapsed >= keepAlive * 0.9, $"closed after {idle.Elapsed.TotalMilliseconds:0} ms, before the keep-alive time");
+            Assert.Equal(new HttpServerStatistics(0, 0, 0, 0), handler.GetStatistics()); // an idle close is no fault
+            await TestServer.Eventually(() => server.Loop.GetStats().Sum(s => s.Connections) == 0, "the idle connection closed");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_client_reading_a_large_answer_slower_than_the_keep_alive_timeout_gets_all_of_it(PollerBackendKind backend)
+    {
+        var routes = new HttpRouteTable([HttpRoute.Static("GET /big", new HttpResponse { Body = HttpBody.Filler(4 << 20) })]);
+        var handler = new HttpHandler(routes, new HttpServerOptions { KeepAliveTimeout = TimeSpan.FromMilliseconds(200) });
+        await using TestServer server = TestServer.Start(handler, new EventLoopOptions { Backend = backend });
+        using Socket client = await server.ConnectSocketAsync();
+        client.ReceiveBufferSize = 16 * 1024;
+        await client.SendAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"));
+        // Read 4 MiB at about 4 MiB/s: a second or more, five times the keep-alive time, with the answer still going out.
+        var buffer = new byte[16 * 1024];
+        long received = 0;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            int n = await client.ReceiveAsync(buffer, SocketFlags.None, cancel.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            received += n;
+            if (received >= (4 << 20) + 100)
+            {
+                break; // the head and all of the body (the head is under 200 bytes)
+            }
+
+            await Task.Delay(4);
+        }
+
+        Assert.True(watch.Elapsed > TimeSpan.FromMilliseconds(600), $"the read took {watch.Elapsed.TotalMilliseconds:0} ms: not slower than the keep-alive time");
+        Assert.True(received > 4 << 20, $"{received} bytes arrived of 4 MiB and a head: the connection was cut mid-answer");
+        Assert.Empty(await client.ReceiveToEndAsync(timeoutMs: 10_000)); // then idle: closed
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_body_slower_than_the_minimum_rate_gets_408_after_the_grace_period(PollerBackendKind backend)
     {
         (TestServer server, HttpHandler handler) = Start(backend, new HttpServerOptions { MinBodyDataRate = 1000, MinBodyDataRateGracePeriod = TimeSpan.FromMilliseconds(300) });
