@@ -174,6 +174,45 @@ Describe 'Any text protocol over TCP' {
     }
 }
 
+Describe 'A server that speaks first' {
+    It 'reads an SMTP-style greeting (ncat) before the first -Payload request with -Greeting, so each reply is its own request''s, here and -Isolated' {
+        $ncat = Get-Command ncat -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $ncat) {
+            Set-ItResult -Skipped -Because 'ncat is not installed (Debian: apt-get install ncat)'
+            return
+        }
+
+        # Greets each connection with 220, then answers each line with "250 ok" 30 ms later (a shell per connection).
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $port = $listener.LocalEndpoint.Port
+        $listener.Stop()
+        $smtp = Join-Path $scratch 'greeting-server.sh'
+        Set-Content -LiteralPath $smtp -Value "#!/bin/sh`nprintf '220 ncat ready\r\n'`nwhile IFS= read -r line; do sleep 0.03; printf '250 ok\r\n'; done`n" -NoNewline
+        chmod +x $smtp
+        $server = Start-Process -FilePath $ncat.Source -ArgumentList '-l', '127.0.0.1', $port, '-k', '-e', $smtp -PassThru
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            foreach ($isolated in $false, $true) {
+                $r = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Payload 'NOOP\r\n' -ResponseDelimiter '\r\n' -Greeting -Connections 2 -Requests 20 -Isolated:$isolated
+                $r.Requests | Should -Be 20
+                $r.Errors | Should -Be 0
+                # Without -Greeting the 220 is the first NOOP's reply, at once: the fastest "reply" beats the server's 30 ms.
+                [Netpoll.Load.LoadResult]::Percentile($r.LatencyHistogram, 0).TotalMilliseconds | Should -BeGreaterOrEqual 27
+                $r.BytesReceived | Should -Be ($r.ConnectionsOpened * 16 + 20 * 8) # "220 ncat ready\r\n" per connection, "250 ok\r\n" per request
+            }
+        }
+        finally {
+            Stop-Process -Id $server.Id -Force
+        }
+    }
+
+    It 'refuses -Greeting without -Payload, saying so' {
+        { $http | Invoke-NetpollLoad -Greeting -Requests 1 -ErrorAction Stop } | Should -Throw '*-Greeting*-Payload*'
+    }
+}
+
 Describe 'A keep-alive close that races a request' {
     It 'retries the GETs nginx keepalive_requests 3 drops from -Pipeline 4, here and -Isolated; -NoRetry and POST keep them ClosedEarly' {
         $nginx = Get-Command nginx -CommandType Application -ErrorAction Ignore | Select-Object -First 1
