@@ -417,6 +417,15 @@ internal sealed class LoadConnection : ConnectionHandler
     private void ReadLocked(Connection connection)
     {
         ConnectionReader reader = connection.Reader;
+        if (Pattern == LoadPattern.Idle)
+        {
+            // An Idle connection asks nothing, so what comes is the server's own (sshd's and MySQL's greetings, an SMTP 220,
+            // a protocol's pings): received and held, not a bad reply to close on (every connection to sshd was closed so).
+            Interlocked.Add(ref _run.BytesReceived, reader.Length);
+            reader.Skip(reader.Length);
+            return;
+        }
+
         long received = 0;
         while (reader.Length > 0 && !_done && !_greetingPending)
         {

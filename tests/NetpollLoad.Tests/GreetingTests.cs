@@ -105,6 +105,30 @@ public class GreetingTests
         Assert.InRange(result.ConnectionsReopened, 1, 2 * ReconnectBound.PerSlot(result.Elapsed)); // no spin
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task An_Idle_run_holds_its_connections_to_a_server_that_greets_and_counts_what_it_sent(PollerBackendKind backend)
+    {
+        // sshd, MySQL and SMTP servers greet every connection: an Idle run that takes the greeting for a reply to nothing
+        // closed each connection as a BadResponse and held none of them.
+        await using var server = TestServer.Start(new GreetingLineServer(Greeting, TimeSpan.Zero), BackendMatrix.Server(backend));
+        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        {
+            Backend = backend,
+            Target = server.EndPoint,
+            Pattern = LoadPattern.Idle,
+            Connections = 4,
+            Duration = TimeSpan.FromMilliseconds(600),
+            ProgressInterval = TimeSpan.FromMilliseconds(100),
+        }).WaitAsync(Bound);
+
+        Assert.Equal(0, result.Errors);
+        Assert.Equal(4, result.ConnectionsOpened);
+        Assert.Equal(4, result.Timeline[^1].ConnectionsOpen); // still held at the end
+        Assert.Equal(4 * Greeting.Length, result.BytesReceived);
+        Assert.Equal(0, result.BytesSent);
+    }
+
     [Fact]
     public void ReadGreeting_is_refused_outside_the_Payload_pattern()
     {

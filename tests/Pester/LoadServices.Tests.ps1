@@ -208,6 +208,46 @@ Describe 'A server that speaks first' {
         }
     }
 
+    It 'holds -Pattern Idle connections to a real sshd, which greets each with its banner, and counts the banners' {
+        $sshd = if (Test-Path /usr/sbin/sshd) { '/usr/sbin/sshd' } else { (Get-Command sshd -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source }
+        if (-not $sshd -or -not (Get-Command ssh-keygen -ErrorAction Ignore)) {
+            Set-ItResult -Skipped -Because 'sshd is not installed (Debian: apt-get install openssh-server)'
+            return
+        }
+
+        # A throwaway sshd in the foreground (-D) on a free loopback port with its own host key: it sends its banner
+        # ("SSH-2.0-OpenSSH_...\r\n") on connect and waits 30 s for the client's. Idle took the banner for a reply to
+        # nothing and closed every connection as a BadResponse.
+        $dir = Join-Path $scratch 'sshd'
+        $null = New-Item -ItemType Directory -Path $dir -Force
+        $null = New-Item -ItemType Directory -Path /run/sshd -Force -ErrorAction SilentlyContinue # its privilege separation directory
+        ssh-keygen -q -t ed25519 -N '' -f (Join-Path $dir 'host_key') 2>&1 | Out-Null
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $port = $listener.LocalEndpoint.Port
+        $listener.Stop()
+        "Port $port`nListenAddress 127.0.0.1`nHostKey $dir/host_key`nPidFile $dir/sshd.pid`nUsePAM no`nLoginGraceTime 30`n" | Set-Content (Join-Path $dir 'sshd_config')
+        $server = Start-Process -FilePath $sshd -ArgumentList '-D', '-f', (Join-Path $dir 'sshd_config'), '-E', (Join-Path $dir 'sshd.log') -PassThru
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline -and -not $server.HasExited) { Start-Sleep -Milliseconds 50 }
+            if ($server.HasExited) {
+                Set-ItResult -Skipped -Because "sshd could not start: $(Get-Content (Join-Path $dir 'sshd.log') -Raw -ErrorAction Ignore)"
+                return
+            }
+
+            $r = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Pattern Idle -Connections 5 -Duration 1
+            $r.Errors | Should -Be 0 -Because "the banners are no bad replies ($($r.ErrorsByKind.BadResponseDetails))"
+            $r.ConnectionsOpened | Should -Be 5
+            $r.Timeline[-1].ConnectionsOpen | Should -Be 5 -Because 'sshd holds an unauthenticated connection for its LoginGraceTime'
+            $r.BytesReceived % 5 | Should -Be 0 -Because 'each connection got the same banner'
+            $r.BytesReceived / 5 | Should -BeGreaterThan 'SSH-2.0-'.Length
+        }
+        finally {
+            Stop-Process -Id $server.Id -Force -ErrorAction Ignore
+        }
+    }
+
     It 'refuses -Greeting without -Payload, saying so' {
         { $http | Invoke-NetpollLoad -Greeting -Requests 1 -ErrorAction Stop } | Should -Throw '*-Greeting*-Payload*'
     }
