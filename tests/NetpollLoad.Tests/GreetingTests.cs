@@ -24,17 +24,11 @@ public class GreetingTests
     {
         var handler = new GreetingLineServer(Greeting, ReplyDelay);
         await using var server = TestServer.Start(handler, BackendMatrix.Server(backend));
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        LoadResult result = await LoadGenerator.RunAsync(Greeted(backend, server) with
         {
-            Backend = backend,
-            Target = server.EndPoint,
             // A second address (nothing listens on ::1 at this port) makes the first connects race, and a race's winner opens
             // after its connect returned: a greeting that came whole before then is read when it opens, not waited for.
             FallbackTargets = raced ? [new IPEndPoint(IPAddress.IPv6Loopback, server.EndPoint.Port)] : [],
-            Pattern = LoadPattern.Payload,
-            Payload = "NOOP\r\n"u8.ToArray(),
-            ResponseDelimiter = "\r\n"u8.ToArray(),
-            ReadGreeting = true,
             Connections = 3,
             Requests = 30,
             Duration = null,
@@ -60,14 +54,8 @@ public class GreetingTests
     {
         var handler = new GreetingLineServer(greeting: null, TimeSpan.Zero); // answers every line, greets no one
         await using var server = TestServer.Start(handler, BackendMatrix.Server(backend));
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        LoadResult result = await LoadGenerator.RunAsync(Greeted(backend, server) with
         {
-            Backend = backend,
-            Target = server.EndPoint,
-            Pattern = LoadPattern.Payload,
-            Payload = "NOOP\r\n"u8.ToArray(),
-            ResponseDelimiter = "\r\n"u8.ToArray(),
-            ReadGreeting = true,
             Connections = 1,
             ResponseTimeout = TimeSpan.FromMilliseconds(300),
             Duration = TimeSpan.FromSeconds(1),
@@ -85,15 +73,9 @@ public class GreetingTests
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_server_that_closes_before_its_greeting_is_whole_is_counted_closed_early_and_backed_off(PollerBackendKind backend)
     {
-        await using var server = TestServer.Start(new HalfGreetingThenClose("220 gree"u8.ToArray()), BackendMatrix.Server(backend));
-        LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
+        await using var server = TestServer.Start(new ReplyAtAcceptThenClose("220 gree"u8.ToArray()), BackendMatrix.Server(backend));
+        LoadResult result = await LoadGenerator.RunAsync(Greeted(backend, server) with
         {
-            Backend = backend,
-            Target = server.EndPoint,
-            Pattern = LoadPattern.Payload,
-            Payload = "NOOP\r\n"u8.ToArray(),
-            ResponseDelimiter = "\r\n"u8.ToArray(),
-            ReadGreeting = true,
             Connections = 2,
             Duration = TimeSpan.FromSeconds(1),
         }).WaitAsync(Bound);
@@ -137,6 +119,17 @@ public class GreetingTests
         Assert.Contains("ReadGreeting", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>An SMTP-style NOOP run that reads each connection's greeting first.</summary>
+    private static LoadOptions Greeted(PollerBackendKind backend, TestServer server) => new()
+    {
+        Backend = backend,
+        Target = server.EndPoint,
+        Pattern = LoadPattern.Payload,
+        Payload = "NOOP\r\n"u8.ToArray(),
+        ResponseDelimiter = "\r\n"u8.ToArray(),
+        ReadGreeting = true,
+    };
+
     public static TheoryData<PollerBackendKind, bool> Cases => BackendMatrix.Cross(false, true);
 
     /// <summary>
@@ -179,23 +172,6 @@ public class GreetingTests
                 connection.Writer.WriteBinary(Reply);
                 await connection.Writer.FlushAsync();
             }
-        }
-    }
-
-    /// <summary>Sends part of a greeting and closes, as a server that falls over at accept does.</summary>
-    private sealed class HalfGreetingThenClose(byte[] part) : ConnectionHandler
-    {
-        public override async ValueTask OnConnectAsync(Connection connection)
-        {
-            connection.Writer.WriteBinary(part);
-            await connection.Writer.FlushAsync();
-            connection.Close();
-        }
-
-        public override ValueTask OnRequestAsync(Connection connection)
-        {
-            connection.Reader.Skip(connection.Reader.Length);
-            return default;
         }
     }
 }

@@ -9,12 +9,17 @@ BeforeAll {
     $script:origin = "http://127.0.0.1:$($http.Port)"
     $script:scratch = (New-Item -ItemType Directory -Path ([System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "netpoll-services-$PID"))).FullName
 
-    # A redis-server of its own on a free port (with any more arguments), once it accepts: the process and the port.
-    function script:Start-TestRedis($redis, [string[]] $more = @()) {
+    # A port nothing listens on now, for a server of the test's own to take.
+    function script:Get-FreeLoopbackPort {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start()
-        $port = $listener.LocalEndpoint.Port
+        $listener.LocalEndpoint.Port
         $listener.Stop()
+    }
+
+    # A redis-server of its own on a free port (with any more arguments), once it accepts: the process and the port.
+    function script:Start-TestRedis($redis, [string[]] $more = @()) {
+        $port = Get-FreeLoopbackPort
         $arguments = @('--port', $port, '--bind', '127.0.0.1', '--dir', $scratch, '--appendonly', 'no') + $more
         $process = Start-Process -FilePath $redis.Source -ArgumentList $arguments -PassThru -RedirectStandardOutput (Join-Path $scratch "redis-$port.log")
         $deadline = [DateTime]::UtcNow.AddSeconds(10)
@@ -183,10 +188,7 @@ Describe 'A server that speaks first' {
         }
 
         # Greets each connection with 220, then answers each line with "250 ok" 30 ms later (a shell per connection).
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $port = $listener.LocalEndpoint.Port
-        $listener.Stop()
+        $port = Get-FreeLoopbackPort
         $smtp = Join-Path $scratch 'greeting-server.sh'
         Set-Content -LiteralPath $smtp -Value "#!/bin/sh`nprintf '220 ncat ready\r\n'`nwhile IFS= read -r line; do sleep 0.03; printf '250 ok\r\n'; done`n" -NoNewline
         chmod +x $smtp
@@ -222,10 +224,7 @@ Describe 'A server that speaks first' {
         $null = New-Item -ItemType Directory -Path $dir -Force
         $null = New-Item -ItemType Directory -Path /run/sshd -Force -ErrorAction SilentlyContinue # its privilege separation directory
         ssh-keygen -q -t ed25519 -N '' -f (Join-Path $dir 'host_key') 2>&1 | Out-Null
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $port = $listener.LocalEndpoint.Port
-        $listener.Stop()
+        $port = Get-FreeLoopbackPort
         "Port $port`nListenAddress 127.0.0.1`nHostKey $dir/host_key`nPidFile $dir/sshd.pid`nUsePAM no`nLoginGraceTime 30`n" | Set-Content (Join-Path $dir 'sshd_config')
         $server = Start-Process -FilePath $sshd -ArgumentList '-D', '-f', (Join-Path $dir 'sshd_config'), '-E', (Join-Path $dir 'sshd.log') -PassThru
         try {
@@ -262,10 +261,7 @@ Describe 'A keep-alive close that races a request' {
         }
 
         # nginx closes each connection after its 3rd response: the 4th request pipelined behind it was sent and is never answered.
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $port = $listener.LocalEndpoint.Port
-        $listener.Stop()
+        $port = Get-FreeLoopbackPort
         $prefix = (New-Item -ItemType Directory -Path (Join-Path $scratch "nginx-$port")).FullName
         $null = New-Item -ItemType Directory -Path (Join-Path $prefix 'logs')
         Set-Content -LiteralPath (Join-Path $prefix 'nginx.conf') -Value @"
