@@ -56,6 +56,8 @@ internal sealed class LoadConnection : ConnectionHandler
     private InFlightRequest[]? _retries; // _gate: taken from _retry when opened; sent before any new request
     private int _retriesSent;            // _gate: how many of _retries are written (or, at the run's stop, counted in flight)
     private bool _oldestGotInterim;      // _gate: an interim (1xx) response came for the oldest request: some of its response arrived
+    private bool _greetingPending;       // _gate: the server's greeting (LoadOptions.ReadGreeting) is not read whole yet: nothing is sent before it
+    private long _greetingBytesUnopened; // _gate: greeting bytes read before this connect won its race, counted when it opens
 
     /// <param name="backoff">The slot's wait before its next connect, which this connection's close updates.</param>
     /// <param name="raced">One attempt of a race over a name's addresses (see <see cref="LoadConnector"/>): its caller opens it if it won. Otherwise it opens itself when it connects.</param>
@@ -73,6 +75,7 @@ internal sealed class LoadConnection : ConnectionHandler
         _number = number;
         _connectStarted = connectStarted;
         _ring = new InFlightRequest[run.Depth];
+        _greetingPending = run.Options.ReadGreeting;
     }
 
     /// <summary>Why this side closed the connection, which decides what its close counts as.</summary>
@@ -138,9 +141,15 @@ internal sealed class LoadConnection : ConnectionHandler
             // Taken here, under the gate, so the run's stop (SettleAtStop) counts them with this connection's; a connection it
             // settled already leaves them to the reconnect that carried them, which counts them in flight at the stop.
             _retries = _settled ? null : _retry?.Take();
+            Interlocked.Add(ref _run.BytesReceived, _greetingBytesUnopened);
+            if (_greetingPending)
+            {
+                Volatile.Write(ref _oldestSentAt, Stopwatch.GetTimestamp()); // the greeting's wait, bounded as a reply's is
+            }
+
             if (_connectRan && !_done) // never set for Idle: its OnConnectAsync sends nothing
             {
-                sent = SendLocked(connection);
+                sent = SendLocked(connection); // nothing while the greeting is pending (a race's winner may have read it already)
             }
         }
 
@@ -188,6 +197,13 @@ internal sealed class LoadConnection : ConnectionHandler
         int sent = 0;
         lock (_gate)
         {
+            if (_greetingPending)
+            {
+                // Read before the race is decided, too: the engine calls again only when more bytes arrive, and a greeting
+                // that came whole before this connect opened would otherwise wait for bytes the server never sends.
+                ReadGreetingLocked(connection.Reader);
+            }
+
             if (!_opened)
             {
                 return default; // a race's loser (being closed), or bytes before any request was sent (read with what comes after)
@@ -241,9 +257,14 @@ internal sealed class LoadConnection : ConnectionHandler
 
         lock (_gate)
         {
-            if (_done || _inFlight == 0)
+            if (_done || (_inFlight == 0 && !_greetingPending))
             {
                 return;
+            }
+
+            if (_greetingPending)
+            {
+                _run.Error(LoadErrorKind.ResponseTimeout); // the greeting never came whole: the connection's one error (no request was sent)
             }
 
             EndLocked(Ending.ResponseTimeout, LoadErrorKind.ResponseTimeout);
@@ -286,7 +307,7 @@ internal sealed class LoadConnection : ConnectionHandler
     {
         int sent = 0;
         long bytes = 0;
-        while (_inFlight < _run.Depth && !_done)
+        while (_inFlight < _run.Depth && !_done && !_greetingPending)
         {
             long now = Stopwatch.GetTimestamp();
             long intended = now;
@@ -396,12 +417,21 @@ internal sealed class LoadConnection : ConnectionHandler
     private void ReadLocked(Connection connection)
     {
         ConnectionReader reader = connection.Reader;
+        if (Pattern == LoadPattern.Idle)
+        {
+            // An Idle connection asks nothing, so what comes is the server's own (sshd's and MySQL's greetings, an SMTP 220,
+            // a protocol's pings): received and held, not a bad reply to close on (every connection to sshd was closed so).
+            Interlocked.Add(ref _run.BytesReceived, reader.Length);
+            reader.Skip(reader.Length);
+            return;
+        }
+
         long received = 0;
-        while (reader.Length > 0 && !_done)
+        while (reader.Length > 0 && !_done && !_greetingPending)
         {
             if (_inFlight == 0)
             {
-                BadResponse(connection, $"{reader.Length} bytes arrived with no request in flight: '{ByteText.Quote(reader.Peek(Math.Min(reader.Length, 32)).Span)}'");
+                BadResponse(connection, $"{reader.Length} bytes arrived with no request in flight: '{ByteText.Quote(reader.Peek(Math.Min(reader.Length, 32)).Span)}'{UnsolicitedHint()}");
                 break;
             }
 
@@ -478,6 +508,40 @@ internal sealed class LoadConnection : ConnectionHandler
             Interlocked.Add(ref _run.BytesReceived, received);
         }
     }
+
+    /// <summary>
+    /// Reads what has come of the server's greeting (<see cref="LoadOptions.ReadGreeting"/>), framed as the replies are;
+    /// once it is whole, requests may go. Its bytes count as received (those before the connect opened, when it opens).
+    /// </summary>
+    private void ReadGreetingLocked(ConnectionReader reader)
+    {
+        if (reader.Length == 0 || _done)
+        {
+            return;
+        }
+
+        ReplyStatus status = _framed.Feed(reader.GetReadableSequence(), _run.Options.ResponseSize, _run.Options.ResponseDelimiter.Span, out long consumed);
+        reader.Skip((int)consumed);
+        if (_opened)
+        {
+            Interlocked.Add(ref _run.BytesReceived, consumed);
+        }
+        else
+        {
+            _greetingBytesUnopened += consumed;
+        }
+
+        if (status == ReplyStatus.Complete)
+        {
+            _greetingPending = false;
+            Volatile.Write(ref _oldestSentAt, 0); // no longer waiting: the first request's send starts the reply clock
+        }
+    }
+
+    /// <summary>What may have sent bytes no request asked for, for the BadResponse detail.</summary>
+    private string UnsolicitedHint() => Pattern == LoadPattern.Payload && !_run.Options.ReadGreeting
+        ? " (a server that speaks first — a greeting or banner, which ReadGreeting (-Greeting) reads — or answers twice shifts every reply after it by one)"
+        : "";
 
     /// <summary>
     /// The server ended the connection without announcing it (a keep-alive timeout's close, a reset). The engine tells an
@@ -679,7 +743,7 @@ internal sealed class LoadConnection : ConnectionHandler
 
             // Counted under the gate, so the run's stop (SettleAtStop) waits for it: a result never misses a close that was settling.
             int lost = _inFlight + UnsentHandshakeLocked() + UnsentRetriesLocked();
-            bool cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse;
+            bool cutShort = lost > 0 || _http.MidResponse || _echo.MidResponse || _framed.MidResponse || _greetingPending;
             CountEndLocked(connection, cutShort, completedAtClose);
             _run.Fail(lost);
             _inFlight = 0;

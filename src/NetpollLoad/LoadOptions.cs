@@ -81,6 +81,17 @@ public sealed record LoadOptions
     public ReadOnlyMemory<byte> ResponseDelimiter { get; init; }
 
     /// <summary>
+    /// Payload pattern: the server speaks first (SMTP's and FTP's 220, POP3's +OK, an SSH banner), so each connection reads
+    /// one greeting, framed as the replies are (<see cref="ResponseDelimiter"/> or <see cref="ResponseSize"/>), before it
+    /// sends its first request. Without it the greeting is read as the first request's reply and every reply after it
+    /// is matched to the request after its own. The greeting is no request: its bytes count in
+    /// <see cref="LoadResult.BytesReceived"/>, its wait in nothing (a fixed rate's requests that fall due meanwhile show it
+    /// in their latency). A greeting not read within <see cref="ResponseTimeout"/> of the connect closes the connection as
+    /// one <see cref="LoadErrorKind.ResponseTimeout"/>; a server that closes before it is one <see cref="LoadErrorKind.ClosedEarly"/>.
+    /// </summary>
+    public bool ReadGreeting { get; init; }
+
+    /// <summary>
     /// Requests per second, held across all connections whatever the server does (open model). Each request's
     /// latency counts from when it was due, so a server that stalls shows the stall; <see cref="LoadResult"/>
     /// also reports the service time from the actual send, and how far the schedule fell behind. Zero: closed loop.
@@ -289,9 +300,9 @@ public sealed record LoadOptions
                 throw new ArgumentException("ResponseSize must be positive and ResponseDelimiter at most 1024 bytes.", nameof(ResponseSize));
             }
         }
-        else if (Payload.Length > 0 || ResponseSize != 0 || ResponseDelimiter.Length > 0)
+        else if (Payload.Length > 0 || ResponseSize != 0 || ResponseDelimiter.Length > 0 || ReadGreeting)
         {
-            throw new ArgumentException($"Payload, ResponseSize and ResponseDelimiter are for the Payload pattern, not {Pattern}.", nameof(Payload));
+            throw new ArgumentException($"Payload, ResponseSize, ResponseDelimiter and ReadGreeting are for the Payload pattern, not {Pattern}.", nameof(Payload));
         }
     }
 

@@ -82,16 +82,30 @@ internal static class LoadTimelineAlignment
 
     private static TimeSpan? Max(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : (a > b ? a : b);
 
-    /// <summary>One part's samples, with their times moved to the merged clock.</summary>
-    private sealed class Part(LoadResult result, TimeSpan offset)
+    /// <summary>
+    /// One part's samples, with their times moved to the merged clock. Each merged second looks a part up by binary search
+    /// over its sample times, not by a scan: an hour sampled every 0.5 s on 8 nodes took 9.5 s to merge that way.
+    /// </summary>
+    private sealed class Part
     {
-        private readonly LoadProgress[] _samples = [.. result.Timeline];
+        private readonly LoadResult _result;
+        private readonly TimeSpan _offset;
+        private readonly LoadProgress[] _samples; // in time order, as a run takes them
+        private readonly TimeSpan[] _at;          // each sample's time on the merged clock, ascending
+
+        public Part(LoadResult result, TimeSpan offset)
+        {
+            _result = result;
+            _offset = offset;
+            _samples = [.. result.Timeline.OrderBy(s => s.Elapsed)]; // stable: a timeline that crossed a serializer stays in order
+            _at = Array.ConvertAll(_samples, s => offset + s.Elapsed);
+        }
 
         /// <summary>When its last sample was taken: the part's end.</summary>
-        public TimeSpan End => offset + _samples[^1].Elapsed;
+        public TimeSpan End => _at[^1];
 
         /// <summary>Requests made by <paramref name="at"/>: none at its start, the result's total from its end, in a straight line between samples.</summary>
-        public double RequestsAt(TimeSpan at) => CountAt(at, s => s.Requests, result.Requests);
+        public double RequestsAt(TimeSpan at) => CountAt(at, s => s.Requests, _result.Requests);
 
         /// <summary>Errors by <paramref name="at"/>, read off the same way as <see cref="RequestsAt"/>.</summary>
         public double ErrorsAt(TimeSpan at) => CountAt(at, s => s.Errors, _samples[^1].Errors);
@@ -99,45 +113,58 @@ internal static class LoadTimelineAlignment
         /// <summary>A cumulative count at <paramref name="at"/>, the last sample's being <paramref name="final"/>.</summary>
         private double CountAt(TimeSpan at, Func<LoadProgress, long> count, long final)
         {
-            TimeSpan fromAt = offset;
-            double from = 0;
-            for (int i = 0; i < _samples.Length; i++)
+            int next = FirstAtOrAfter(at);
+            if (next == _samples.Length)
             {
-                TimeSpan sampleAt = offset + _samples[i].Elapsed;
-                double value = i == _samples.Length - 1 ? final : count(_samples[i]);
-                if (sampleAt >= at)
-                {
-                    // Two samples at one moment (or one at the start) have no interval to spread over: the count steps there.
-                    double span = (sampleAt - fromAt).TotalSeconds;
-                    return at <= fromAt ? from : span <= 0 ? value : from + ((value - from) * (at - fromAt).TotalSeconds / span);
-                }
-
-                fromAt = sampleAt;
-                from = value;
+                return final;
             }
 
-            return final;
+            // Between the sample before (or the part's start, with none) and the first at or after the moment.
+            double value = next == _samples.Length - 1 ? final : count(_samples[next]);
+            TimeSpan fromAt = next == 0 ? _offset : _at[next - 1];
+            double from = next == 0 ? 0 : count(_samples[next - 1]);
+
+            // Two samples at one moment (or one at the start) have no interval to spread over: the count steps there.
+            double span = (_at[next] - fromAt).TotalSeconds;
+            return at <= fromAt ? from : span <= 0 ? value : from + ((value - from) * (at - fromAt).TotalSeconds / span);
         }
 
         /// <summary>The latest sample at or before <paramref name="at"/>; null when there is none yet.</summary>
         public LoadProgress? LatestAt(TimeSpan at)
         {
-            LoadProgress? latest = null;
-            foreach (LoadProgress sample in _samples)
-            {
-                if (offset + sample.Elapsed > at)
-                {
-                    break;
-                }
-
-                latest = sample;
-            }
-
-            return latest;
+            int after = FirstAfter(at);
+            return after == 0 ? null : _samples[after - 1];
         }
 
         /// <summary>The samples taken after <paramref name="from"/> and at or before <paramref name="to"/>.</summary>
-        public IEnumerable<LoadProgress> Within(TimeSpan from, TimeSpan to) =>
-            _samples.Where(s => offset + s.Elapsed > from && offset + s.Elapsed <= to);
+        public ArraySegment<LoadProgress> Within(TimeSpan from, TimeSpan to)
+        {
+            int first = FirstAfter(from);
+            return new ArraySegment<LoadProgress>(_samples, first, Math.Max(0, FirstAfter(to) - first));
+        }
+
+        /// <summary>The index of the first sample taken at or after <paramref name="at"/> (the count when none is): times are whole ticks.</summary>
+        private int FirstAtOrAfter(TimeSpan at) => FirstAfter(at - TimeSpan.FromTicks(1));
+
+        /// <summary>The index of the first sample taken after <paramref name="at"/> (the count when none is).</summary>
+        private int FirstAfter(TimeSpan at)
+        {
+            int low = 0;
+            int high = _at.Length;
+            while (low < high)
+            {
+                int middle = (low + high) >>> 1;
+                if (_at[middle] <= at)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+
+            return low;
+        }
     }
 }

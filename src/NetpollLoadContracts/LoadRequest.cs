@@ -52,6 +52,7 @@ public sealed record LoadRequest
     public byte[] Payload { get; init; } = [];
     public long ResponseSize { get; init; }
     public byte[] ResponseDelimiter { get; init; } = [];
+    public bool ReadGreeting { get; init; }
     public double Rate { get; init; }
     public LoadStage[] Stages { get; init; } = [];
     public LoadThreshold[] Thresholds { get; init; } = [];
@@ -99,6 +100,7 @@ public sealed record LoadRequest
             Payload = options.Payload.ToArray(),
             ResponseSize = options.ResponseSize,
             ResponseDelimiter = options.ResponseDelimiter.ToArray(),
+            ReadGreeting = options.ReadGreeting,
             Rate = options.Rate,
             Stages = [.. options.Stages],
             Thresholds = [.. options.Thresholds],
@@ -137,6 +139,7 @@ public sealed record LoadRequest
         Payload = Payload,
         ResponseSize = ResponseSize,
         ResponseDelimiter = ResponseDelimiter,
+        ReadGreeting = ReadGreeting,
         Rate = Rate,
         Stages = Stages,
         Thresholds = Thresholds,

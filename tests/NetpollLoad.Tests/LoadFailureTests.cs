@@ -168,7 +168,7 @@ public class LoadFailureTests
         // redis-server past maxclients writes "-ERR max number of clients reached" at accept and closes: the first PING reads
         // it as its reply, and the next PING, sent at once, is lost. Such a connection answered, so the back-off reset and
         // the slot reconnected at once: 5 slots made 6,629 connects in 2 s against a real redis (maxclients 5).
-        await using var server = TestServer.Start(new RefusingWithOneReply("-ERR max number of clients reached\r\n"u8.ToArray()), BackendMatrix.Server(backend));
+        await using var server = TestServer.Start(new ReplyAtAcceptThenClose("-ERR max number of clients reached\r\n"u8.ToArray()), BackendMatrix.Server(backend));
         LoadResult result = await LoadGenerator.RunAsync(new LoadOptions
         {
             Backend = backend,
@@ -213,23 +213,6 @@ public class LoadFailureTests
 
             connection.Writer.AppendFrom(reader, reader.Length);
             return connection.Writer.FlushAsync();
-        }
-    }
-
-    /// <summary>Writes one reply the moment a connection is accepted and closes it, as redis-server does past maxclients.</summary>
-    private sealed class RefusingWithOneReply(byte[] reply) : ConnectionHandler
-    {
-        public override async ValueTask OnConnectAsync(Connection connection)
-        {
-            connection.Writer.WriteBinary(reply);
-            await connection.Writer.FlushAsync();
-            connection.Close();
-        }
-
-        public override ValueTask OnRequestAsync(Connection connection)
-        {
-            connection.Reader.Skip(connection.Reader.Length); // closing already: what the client sent is never answered
-            return default;
         }
     }
 }

@@ -9,12 +9,17 @@ BeforeAll {
     $script:origin = "http://127.0.0.1:$($http.Port)"
     $script:scratch = (New-Item -ItemType Directory -Path ([System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "netpoll-services-$PID"))).FullName
 
-    # A redis-server of its own on a free port (with any more arguments), once it accepts: the process and the port.
-    function script:Start-TestRedis($redis, [string[]] $more = @()) {
+    # A port nothing listens on now, for a server of the test's own to take.
+    function script:Get-FreeLoopbackPort {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start()
-        $port = $listener.LocalEndpoint.Port
+        $listener.LocalEndpoint.Port
         $listener.Stop()
+    }
+
+    # A redis-server of its own on a free port (with any more arguments), once it accepts: the process and the port.
+    function script:Start-TestRedis($redis, [string[]] $more = @()) {
+        $port = Get-FreeLoopbackPort
         $arguments = @('--port', $port, '--bind', '127.0.0.1', '--dir', $scratch, '--appendonly', 'no') + $more
         $process = Start-Process -FilePath $redis.Source -ArgumentList $arguments -PassThru -RedirectStandardOutput (Join-Path $scratch "redis-$port.log")
         $deadline = [DateTime]::UtcNow.AddSeconds(10)
@@ -174,6 +179,79 @@ Describe 'Any text protocol over TCP' {
     }
 }
 
+Describe 'A server that speaks first' {
+    It 'reads an SMTP-style greeting (ncat) before the first -Payload request with -Greeting, so each reply is its own request''s, here and -Isolated' {
+        $ncat = Get-Command ncat -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $ncat) {
+            Set-ItResult -Skipped -Because 'ncat is not installed (Debian: apt-get install ncat)'
+            return
+        }
+
+        # Greets each connection with 220, then answers each line with "250 ok" 30 ms later (a shell per connection).
+        $port = Get-FreeLoopbackPort
+        $smtp = Join-Path $scratch 'greeting-server.sh'
+        Set-Content -LiteralPath $smtp -Value "#!/bin/sh`nprintf '220 ncat ready\r\n'`nwhile IFS= read -r line; do sleep 0.03; printf '250 ok\r\n'; done`n" -NoNewline
+        chmod +x $smtp
+        $server = Start-Process -FilePath $ncat.Source -ArgumentList '-l', '127.0.0.1', $port, '-k', '-e', $smtp -PassThru
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            foreach ($isolated in $false, $true) {
+                $r = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Payload 'NOOP\r\n' -ResponseDelimiter '\r\n' -Greeting -Connections 2 -Requests 20 -Isolated:$isolated
+                $r.Requests | Should -Be 20
+                $r.Errors | Should -Be 0
+                # Without -Greeting the 220 is the first NOOP's reply, at once: the fastest "reply" beats the server's 30 ms.
+                [Netpoll.Load.LoadResult]::Percentile($r.LatencyHistogram, 0).TotalMilliseconds | Should -BeGreaterOrEqual 27
+                $r.BytesReceived | Should -Be ($r.ConnectionsOpened * 16 + 20 * 8) # "220 ncat ready\r\n" per connection, "250 ok\r\n" per request
+            }
+        }
+        finally {
+            Stop-Process -Id $server.Id -Force
+        }
+    }
+
+    It 'holds -Pattern Idle connections to a real sshd, which greets each with its banner, and counts the banners' {
+        $sshd = if (Test-Path /usr/sbin/sshd) { '/usr/sbin/sshd' } else { (Get-Command sshd -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source }
+        if (-not $sshd -or -not (Get-Command ssh-keygen -ErrorAction Ignore)) {
+            Set-ItResult -Skipped -Because 'sshd is not installed (Debian: apt-get install openssh-server)'
+            return
+        }
+
+        # A throwaway sshd in the foreground (-D) on a free loopback port with its own host key: it sends its banner
+        # ("SSH-2.0-OpenSSH_...\r\n") on connect and waits 30 s for the client's. Idle took the banner for a reply to
+        # nothing and closed every connection as a BadResponse.
+        $dir = Join-Path $scratch 'sshd'
+        $null = New-Item -ItemType Directory -Path $dir -Force
+        $null = New-Item -ItemType Directory -Path /run/sshd -Force -ErrorAction SilentlyContinue # its privilege separation directory
+        ssh-keygen -q -t ed25519 -N '' -f (Join-Path $dir 'host_key') 2>&1 | Out-Null
+        $port = Get-FreeLoopbackPort
+        "Port $port`nListenAddress 127.0.0.1`nHostKey $dir/host_key`nPidFile $dir/sshd.pid`nUsePAM no`nLoginGraceTime 30`n" | Set-Content (Join-Path $dir 'sshd_config')
+        $server = Start-Process -FilePath $sshd -ArgumentList '-D', '-f', (Join-Path $dir 'sshd_config'), '-E', (Join-Path $dir 'sshd.log') -PassThru
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -Quiet -TimeoutSeconds 1) -and [DateTime]::UtcNow -lt $deadline -and -not $server.HasExited) { Start-Sleep -Milliseconds 50 }
+            if ($server.HasExited) {
+                Set-ItResult -Skipped -Because "sshd could not start: $(Get-Content (Join-Path $dir 'sshd.log') -Raw -ErrorAction Ignore)"
+                return
+            }
+
+            $r = Invoke-NetpollLoad -Target "127.0.0.1:$port" -Pattern Idle -Connections 5 -Duration 1
+            $r.Errors | Should -Be 0 -Because "the banners are no bad replies ($($r.ErrorsByKind.BadResponseDetails))"
+            $r.ConnectionsOpened | Should -Be 5
+            $r.Timeline[-1].ConnectionsOpen | Should -Be 5 -Because 'sshd holds an unauthenticated connection for its LoginGraceTime'
+            $r.BytesReceived % 5 | Should -Be 0 -Because 'each connection got the same banner'
+            $r.BytesReceived / 5 | Should -BeGreaterThan 'SSH-2.0-'.Length
+        }
+        finally {
+            Stop-Process -Id $server.Id -Force -ErrorAction Ignore
+        }
+    }
+
+    It 'refuses -Greeting without -Payload, saying so' {
+        { $http | Invoke-NetpollLoad -Greeting -Requests 1 -ErrorAction Stop } | Should -Throw '*-Greeting*-Payload*'
+    }
+}
+
 Describe 'A keep-alive close that races a request' {
     It 'retries the GETs nginx keepalive_requests 3 drops from -Pipeline 4, here and -Isolated; -NoRetry and POST keep them ClosedEarly' {
         $nginx = Get-Command nginx -CommandType Application -ErrorAction Ignore | Select-Object -First 1
@@ -183,10 +261,7 @@ Describe 'A keep-alive close that races a request' {
         }
 
         # nginx closes each connection after its 3rd response: the 4th request pipelined behind it was sent and is never answered.
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $port = $listener.LocalEndpoint.Port
-        $listener.Stop()
+        $port = Get-FreeLoopbackPort
         $prefix = (New-Item -ItemType Directory -Path (Join-Path $scratch "nginx-$port")).FullName
         $null = New-Item -ItemType Directory -Path (Join-Path $prefix 'logs')
         Set-Content -LiteralPath (Join-Path $prefix 'nginx.conf') -Value @"

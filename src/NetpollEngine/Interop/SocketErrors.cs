@@ -27,10 +27,16 @@ internal static class SocketErrors
         return SocketError.SocketError;
     }
 
+    /// <summary>
+    /// The exception for <paramref name="errno"/>: its <see cref="SocketError"/> as .NET maps it, and its message the errno's
+    /// own text (strerror). Several errnos share a code (ENOENT, EADDRNOTAVAIL: AddressNotAvailable; EPIPE: Shutdown;
+    /// ENFILE, EMFILE), and the code's text named the wrong fault: a missing Unix socket file read "Cannot assign requested
+    /// address (errno 2)".
+    /// </summary>
     public static SocketException Create(string operation, int errno, string? detail = null)
     {
         SocketError code = ToSocketError(errno);
-        string text = new SocketException((int)code).Message;
+        string text = System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno);
         string message = detail is null
             ? $"{operation} failed: {text} (errno {errno})."
             : $"{operation} {detail} failed: {text} (errno {errno}).";

@@ -38,4 +38,10 @@ public enum ProxyCloseCause
 
     /// <summary>The proxy stopped.</summary>
     Shutdown = 11,
+
+    /// <summary>
+    /// A TLS proxy's client never completed its handshake: it sent bytes that are not TLS (plain HTTP to the TLS port),
+    /// the handshake failed or timed out, or it closed first (a TCP health check). No upstream connection was made.
+    /// </summary>
+    TlsHandshakeFailed = 12,
 }

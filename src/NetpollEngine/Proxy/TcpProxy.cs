@@ -280,10 +280,27 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         return applies;
     }
 
+    /// <summary>
+    /// A client was accepted (poller, before any TLS handshake): counted, and watched so that one closed before it was
+    /// handed on (<see cref="OnClientAsync"/> marks it) is counted closed too: every accepted client ends with one cause.
+    /// </summary>
+    internal void OnClientAccepted(Connection client)
+    {
+        _counters.CountAccepted();
+        client.AddCloseCallback(c =>
+        {
+            if (c.Context is null)
+            {
+                // Never handed on: its TLS handshake failed (plain bytes to this TLS port), timed out, or it left first.
+                _counters.CountClosed(_options.Tls is not null ? ProxyCloseCause.TlsHandshakeFailed : ProxyCloseCause.ClientReset);
+            }
+        });
+    }
+
     /// <summary>A client connection registered: refuse it if down, else link it to a new upstream connection.</summary>
     internal ValueTask OnClientAsync(Connection client)
     {
-        _counters.CountAccepted();
+        client.Context = HandedOn; // its end is counted from here on (below, or by its link)
         if (Volatile.Read(ref _state) != (int)ProxyState.Running)
         {
             client.Close();
@@ -309,6 +326,9 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
 
         return link.RunClientAsync();
     }
+
+    /// <summary>What a client's <see cref="Connection.Context"/> holds once it was handed on, whose end is then counted where it ends.</summary>
+    private static readonly object HandedOn = new();
 
     internal void OnLinkEnded(ProxyLink link, ProxyCloseCause cause)
     {

@@ -7,7 +7,10 @@ public sealed record TcpProxyStats
 
     public required DateTimeOffset Timestamp { get; init; }
 
-    /// <summary>Client connections accepted (those a down toxic refused included).</summary>
+    /// <summary>
+    /// Client connections accepted (those a down toxic refused, and a TLS proxy's that never completed their handshake,
+    /// included): each is <see cref="Active"/> or counted once in <see cref="Closed"/>.
+    /// </summary>
     public required long Accepted { get; init; }
 
     /// <summary>Client connections open now (each with its upstream, or dialing it).</summary>

@@ -118,6 +118,11 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
     [ValidateCount(1, 1024)]
     public byte[]? ResponseDelimiter { get; set; }
 
+    /// <summary>The server speaks first (SMTP's 220, an SSH banner): each connection reads one greeting, framed as the replies are, before its first -Payload request.</summary>
+    [Parameter(ParameterSetName = TargetSet)]
+    [Parameter(ParameterSetName = ServerSet)]
+    public SwitchParameter Greeting { get; set; }
+
     /// <summary>Accept any server certificate (self-signed, expired, another name) of an https:// target. For tests only.</summary>
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
@@ -302,6 +307,11 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 return false;
             }
 
+            if (Greeting && pattern != LoadPattern.Payload)
+            {
+                throw new ArgumentException($"-Greeting reads a server's greeting before the first -Payload request: give -Payload or -PayloadFile with it (the {pattern} pattern's server does not speak first).");
+            }
+
             bool staged = Stage is { Length: > 0 };
             bool timed = MyInvocation.BoundParameters.ContainsKey(nameof(Duration));
             if (staged && timed)
@@ -330,6 +340,7 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
                 Payload = payload,
                 ResponseSize = ResponseSize,
                 ResponseDelimiter = ResponseDelimiter ?? [],
+                ReadGreeting = Greeting,
                 Rate = Rate,
                 Stages = Stage ?? [],
                 Thresholds = Threshold ?? [],

@@ -18,6 +18,7 @@ internal static class SvgLineChart
     private const int Top = 52;
     private const int Bottom = 40;
     private const int MarkedPoints = 60;
+    private const int TickPlaces = 6; // the most places a tick label shows (a 0.05 ms axis's quarter, 0.0125, needs four)
     private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
     // Wide and solid first, then narrower and dashed on top of it: overlapping lines show both.
@@ -54,7 +55,7 @@ internal static class SvgLineChart
             double y = maxY * i / 4;
             double py = Sy(y);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{py:0.#}\" x2=\"{Left + plotW}\" y2=\"{py:0.#}\" stroke=\"#eee\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{py + 4:0.#}\" text-anchor=\"end\" font-size=\"11\">{Short(y)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{py + 4:0.#}\" text-anchor=\"end\" font-size=\"11\">{Tick(y)}</text>");
         }
 
         // Seconds on round ticks, the same on every chart because the range is.
@@ -62,7 +63,7 @@ internal static class SvgLineChart
         for (double x = Math.Ceiling(minX / step) * step; x <= maxX + (step / 1000); x += step)
         {
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Sx(x):0.#}\" y1=\"{Top + plotH}\" x2=\"{Sx(x):0.#}\" y2=\"{Top + plotH + 4}\" stroke=\"#999\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Sx(x):0.#}\" y=\"{Top + plotH + 16}\" text-anchor=\"middle\" font-size=\"11\">{Short(x)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Sx(x):0.#}\" y=\"{Top + plotH + 16}\" text-anchor=\"middle\" font-size=\"11\">{Tick(x)}</text>");
         }
 
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + (plotW / 2)}\" y=\"{Height - 6}\" text-anchor=\"middle\" font-size=\"12\">seconds</text>");
@@ -119,13 +120,33 @@ internal static class SvgLineChart
         return 10 * magnitude;
     }
 
-    private static string Short(double v) => Math.Abs(v) switch
+    /// <summary>
+    /// An axis tick's label (k, M or G above a thousand) with the places it needs to read its own value: ticks are quarters
+    /// of a round maximum or steps of 2.5 times a power of ten, so 1,250 is "1.25k" and 0.075 s "0.075" (a fixed "0.#" and
+    /// "0.##" showed "1.3k" and "0.08", uneven labels on even lines). Beyond <see cref="TickPlaces"/> it rounds as every
+    /// shown number in the module does: the double itself ("F"), not a 15-digit decimal of it.
+    /// </summary>
+    private static string Tick(double v)
     {
-        >= 1e9 => (v / 1e9).ToString("0.#", CultureInfo.InvariantCulture) + "G",
-        >= 1e6 => (v / 1e6).ToString("0.#", CultureInfo.InvariantCulture) + "M",
-        >= 1e3 => (v / 1e3).ToString("0.#", CultureInfo.InvariantCulture) + "k",
-        _ => v.ToString("0.##", CultureInfo.InvariantCulture),
-    };
+        (double scaled, string suffix) = Math.Abs(v) switch
+        {
+            >= 1e9 => (v / 1e9, "G"),
+            >= 1e6 => (v / 1e6, "M"),
+            >= 1e3 => (v / 1e3, "k"),
+            _ => (v, ""),
+        };
+        int places = 0;
+        while (places < TickPlaces && !IsWhole(scaled * Math.Pow(10, places)))
+        {
+            places++;
+        }
+
+        string text = scaled.ToString("F" + places.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        return (text.TrimStart('-').Trim('0', '.').Length == 0 ? "0" : text) + suffix;
+    }
+
+    /// <summary>Whole but for the float noise of the tick arithmetic (0.1 * 3 is 0.30000000000000004).</summary>
+    private static bool IsWhole(double value) => Math.Abs(value - Math.Round(value)) <= 1e-9 * Math.Max(1, Math.Abs(value));
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

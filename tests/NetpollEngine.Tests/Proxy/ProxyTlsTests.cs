@@ -91,6 +91,42 @@ public sealed class ProxyTlsTests : IDisposable
         Assert.Equal(0, echo.Loop.GetStats().Sum(s => s.Accepted));
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Clients_that_never_complete_their_handshake_are_accepted_and_closed_in_the_proxys_own_counts(PollerBackendKind backend)
+    {
+        // haproxy counts such a client in its frontend's connections and its handshake failures; the proxy's own counters
+        // (what Start-NetpollProxy's object shows) counted neither: Accepted stayed 0 and no cause said why it ended.
+        await using TestServer echo = TestServer.Start(new EchoHandler());
+        await using TcpProxy proxy = ProxyHarness.Start(echo.EndPoint, o => o with { Tls = TlsTestServer.Options, Backend = backend });
+
+        using (Socket plain = await ProxyHarness.ConnectAsync(proxy.EndPoint))
+        {
+            await plain.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray()); // curl http:// to the https:// port
+            await ProxyHarness.ReceiveUntilClosedAsync(plain);
+        }
+
+        using (Socket probe = await ProxyHarness.ConnectAsync(proxy.EndPoint))
+        {
+            probe.Shutdown(SocketShutdown.Send); // a TCP health check: connect, then close without a byte
+            await ProxyHarness.ReceiveUntilClosedAsync(probe);
+        }
+
+        await using (SslStream good = await TlsTestServer.ConnectSslStreamAsync((IPEndPoint)proxy.EndPoint))
+        {
+            await good.WriteAsync("ping"u8.ToArray());
+            byte[] back = new byte[4];
+            await good.ReadExactlyAsync(back);
+        }
+
+        await ProxyHarness.Eventually(() => proxy.GetStats().ClosedBy(ProxyCloseCause.Completed) == 1, "the TLS client's link ended");
+        TcpProxyStats stats = proxy.GetStats();
+        Assert.Equal(3, stats.Accepted);
+        Assert.Equal(2, stats.ClosedBy(ProxyCloseCause.TlsHandshakeFailed));
+        Assert.Equal(stats.Accepted, stats.Closed.Values.Sum() + stats.Active);
+        Assert.Equal(1, echo.Loop.GetStats().Sum(s => s.Accepted)); // only the TLS client reached the upstream
+    }
+
     [ToolTheory("openssl", "openssl")]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task An_upstream_that_resets_mid_stream_reaches_a_tls_client_as_a_truncation_not_a_clean_close_notify(PollerBackendKind backend)

@@ -30,6 +30,20 @@ public class DialerTests
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task Connecting_to_a_unix_socket_path_that_does_not_exist_says_so_in_its_message(PollerBackendKind backend)
+    {
+        // ENOENT maps to SocketError.AddressNotAvailable, as .NET maps it; the message said that code's text, "Cannot assign
+        // requested address (errno 2)", which names the wrong fault (ephemeral ports) for a socket file that is not there.
+        string path = Path.Combine(Path.GetTempPath(), $"netpoll-missing-{Guid.NewGuid():N}.sock");
+        await using Dialer dialer = BackendMatrix.Dialer(backend);
+        SocketException error = await Assert.ThrowsAnyAsync<SocketException>(() => dialer.ConnectAsync(new UnixDomainSocketEndPoint(path)));
+        Assert.Equal(SocketError.AddressNotAvailable, error.SocketErrorCode);
+        Assert.Contains("No such file or directory (errno 2)", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task A_connect_that_cannot_complete_fails_at_the_dial_timeout(PollerBackendKind backend)
     {
         // A listener that never accepts, with its queue filled: further SYNs are dropped.
