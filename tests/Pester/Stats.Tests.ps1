@@ -79,3 +79,30 @@ Describe 'Get-NetpollStats' {
         (Import-Csv -Path $path | Measure-Object -Property BytesIn -Sum).Sum | Should -Be 300
     }
 }
+
+Describe 'Get-NetpollStats counts add up' {
+    It 'counts connections refused at -MaxConnections as AcceptsRejected, so Accepted - Closed is what is open' {
+        # They were counted Accepted and never Connections or Closed: 3 of 5 clients vanished from the numbers.
+        $limited = Start-NetpollServer -Name 'pester-stats-max' -Pollers 2 -Port 0 -MaxConnections 2
+        $clients = [System.Collections.Generic.List[System.Net.Sockets.TcpClient]]::new()
+        try {
+            foreach ($i in 1..5) {
+                $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $limited.Port)
+                $clients.Add($client)
+                $deadline = [DateTime]::UtcNow.AddSeconds(5)
+                do { $stats = Get-NetpollStats -InputObject $limited -Aggregate } until ($stats.Accepted + $stats.AcceptsRejected -eq $i -or [DateTime]::UtcNow -gt $deadline)
+            }
+            $deadline = [DateTime]::UtcNow.AddSeconds(5)
+            do { $stats = Get-NetpollStats -InputObject $limited -Aggregate } until ($stats.Connections -eq 2 -or [DateTime]::UtcNow -gt $deadline)
+
+            $stats.Connections | Should -Be 2
+            $stats.AcceptsRejected | Should -Be 3
+            $stats.Accepted - $stats.Closed | Should -Be $stats.Connections
+            (Get-NetpollStats -InputObject $limited | Measure-Object AcceptsRejected -Sum).Sum | Should -Be 3
+        }
+        finally {
+            foreach ($client in $clients) { $client.Dispose() }
+            $limited | Stop-NetpollServer -Force
+        }
+    }
+}
