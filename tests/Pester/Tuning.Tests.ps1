@@ -73,3 +73,17 @@ Describe 'Set-NetpollTuning and Restore-NetpollTuning' {
         (Get-NetpollTuning -Setting net.ipv4.tcp_max_syn_backlog).Value | Should -Be $synBacklog
     }
 }
+
+Describe 'Set-NetpollTuning -WhatIf and what it would not change' {
+    It 'warns, per setting and why, about each one a run would skip (here: kernel settings under -Scope Process)' {
+        # -WhatIf printed only the changes: a profile's sysctls under -Scope Process, or an open-file limit this process
+        # may not raise, went unmentioned, and the run then reported them Skipped.
+        $before = (Get-NetpollTuning).Value -join ','
+        Set-NetpollTuning -Profile C1M -Scope Process -WhatIf -WarningVariable warned -WarningAction SilentlyContinue
+        (Get-NetpollTuning).Value -join ',' | Should -Be $before
+        $kernel = @($warned | Where-Object { "$_" -like '*Kernel settings need -Scope Runtime or Persistent*' })
+        $kernel.Count | Should -BeGreaterThan 0
+        "$($kernel[0])" | Should -Match '^\S+ would stay .+ \(wanted .+\): Kernel settings need'
+        "$warned" | Should -Match 'fs\.nr_open would stay \d+ \(wanted 2097152\)'
+    }
+}
