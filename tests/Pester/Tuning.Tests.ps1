@@ -87,3 +87,23 @@ Describe 'Set-NetpollTuning -WhatIf and what it would not change' {
         "$warned" | Should -Match 'fs\.nr_open would stay \d+ \(wanted 2097152\)'
     }
 }
+
+Describe 'Restore-NetpollTuning errors' {
+    It 'names the snapshot it cannot read, and says nothing was restored' {
+        $bad = Join-Path $TestDrive 'snapshot-bad.json'
+        Set-Content -Path $bad -Value '{"Values":'
+        Restore-NetpollTuning -Snapshot $bad -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollTuningSnapshotInvalid,*'
+        "$($failed[0])" | Should -BeLike "The tuning snapshot $bad cannot be read, so nothing was restored: *"
+    }
+
+    It 'with -Latest and no snapshot waiting, does not claim Set-NetpollTuning never changed anything' {
+        $empty = Join-Path $TestDrive 'no-snapshots'
+        $saved = $env:NETPOLL_TUNING_STATE
+        try {
+            $env:NETPOLL_TUNING_STATE = $empty
+            { Restore-NetpollTuning -Latest -Confirm:$false -ErrorAction Stop } | Should -Throw -ExpectedMessage '*changed nothing since the last restore*'
+        }
+        finally { $env:NETPOLL_TUNING_STATE = $saved }
+    }
+}
