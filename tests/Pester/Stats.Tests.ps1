@@ -106,3 +106,27 @@ Describe 'Get-NetpollStats counts add up' {
         }
     }
 }
+
+Describe 'Get-NetpollStats streaming a server that stops' {
+    It 'ends the stream with a warning instead of repeating the stopped server''s frozen counters' {
+        # It went on sampling the stopped server every interval: a stream with no -Count never ended.
+        $watched = Start-NetpollServer -Name 'pester-stats-stream' -Port 0
+        $manifest = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1'))
+        $job = Start-ThreadJob -ScriptBlock { param($m) Import-Module $m; Get-NetpollStats -Name 'pester-stats-stream' -Aggregate -Interval 0.2 3>&1 } -ArgumentList $manifest
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (@($job.Output).Count -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $watched | Stop-NetpollServer
+            $job | Wait-Job -Timeout 5 | Out-Null
+            $job.State | Should -Be 'Completed'
+            $output = @($job | Receive-Job)
+            $warning = @($output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+            $warning | Should -HaveCount 1
+            "$($warning[0])" | Should -BeLike "Server 'pester-stats-stream' (Id *) stopped: Get-NetpollStats samples it no more."
+        }
+        finally {
+            $job | Remove-Job -Force
+            Get-NetpollServer -Name 'pester-stats-stream' -ErrorAction SilentlyContinue | Stop-NetpollServer -Force
+        }
+    }
+}
