@@ -19,6 +19,7 @@ public class TelemetryMetricsTests
         ["netpoll.connection.closed"] = ("{connection}", "LongSum"),
         ["netpoll.connection.paused"] = ("{connection}", "LongSumNonMonotonic"),
         ["netpoll.connection.shed"] = ("{connection}", "LongSum"),
+        ["netpoll.connection.rejected"] = ("{connection}", "LongSum"),
         ["netpoll.io"] = ("By", "LongSum"),
         ["netpoll.syscalls"] = ("{syscall}", "LongSum"),
         ["netpoll.buffer.used"] = ("By", "LongSumNonMonotonic"),

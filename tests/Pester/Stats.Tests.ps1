@@ -79,3 +79,54 @@ Describe 'Get-NetpollStats' {
         (Import-Csv -Path $path | Measure-Object -Property BytesIn -Sum).Sum | Should -Be 300
     }
 }
+
+Describe 'Get-NetpollStats counts add up' {
+    It 'counts connections refused at -MaxConnections as AcceptsRejected, so Accepted - Closed is what is open' {
+        # They were counted Accepted and never Connections or Closed: 3 of 5 clients vanished from the numbers.
+        $limited = Start-NetpollServer -Name 'pester-stats-max' -Pollers 2 -Port 0 -MaxConnections 2
+        $clients = [System.Collections.Generic.List[System.Net.Sockets.TcpClient]]::new()
+        try {
+            foreach ($i in 1..5) {
+                $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $limited.Port)
+                $clients.Add($client)
+                $deadline = [DateTime]::UtcNow.AddSeconds(5)
+                do { $stats = Get-NetpollStats -InputObject $limited -Aggregate } until ($stats.Accepted + $stats.AcceptsRejected -eq $i -or [DateTime]::UtcNow -gt $deadline)
+            }
+            $deadline = [DateTime]::UtcNow.AddSeconds(5)
+            do { $stats = Get-NetpollStats -InputObject $limited -Aggregate } until ($stats.Connections -eq 2 -or [DateTime]::UtcNow -gt $deadline)
+
+            $stats.Connections | Should -Be 2
+            $stats.AcceptsRejected | Should -Be 3
+            $stats.Accepted - $stats.Closed | Should -Be $stats.Connections
+            (Get-NetpollStats -InputObject $limited | Measure-Object AcceptsRejected -Sum).Sum | Should -Be 3
+        }
+        finally {
+            foreach ($client in $clients) { $client.Dispose() }
+            $limited | Stop-NetpollServer -Force
+        }
+    }
+}
+
+Describe 'Get-NetpollStats streaming a server that stops' {
+    It 'ends the stream with a warning instead of repeating the stopped server''s frozen counters' {
+        # It went on sampling the stopped server every interval: a stream with no -Count never ended.
+        $watched = Start-NetpollServer -Name 'pester-stats-stream' -Port 0
+        $manifest = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1'))
+        $job = Start-ThreadJob -ScriptBlock { param($m) Import-Module $m; Get-NetpollStats -Name 'pester-stats-stream' -Aggregate -Interval 0.2 3>&1 } -ArgumentList $manifest
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (@($job.Output).Count -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $watched | Stop-NetpollServer
+            $job | Wait-Job -Timeout 5 | Out-Null
+            $job.State | Should -Be 'Completed'
+            $output = @($job | Receive-Job)
+            $warning = @($output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+            $warning | Should -HaveCount 1
+            "$($warning[0])" | Should -BeLike "Server 'pester-stats-stream' (Id *) stopped: Get-NetpollStats samples it no more."
+        }
+        finally {
+            $job | Remove-Job -Force
+            Get-NetpollServer -Name 'pester-stats-stream' -ErrorAction SilentlyContinue | Stop-NetpollServer -Force
+        }
+    }
+}

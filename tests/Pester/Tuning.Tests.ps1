@@ -73,3 +73,37 @@ Describe 'Set-NetpollTuning and Restore-NetpollTuning' {
         (Get-NetpollTuning -Setting net.ipv4.tcp_max_syn_backlog).Value | Should -Be $synBacklog
     }
 }
+
+Describe 'Set-NetpollTuning -WhatIf and what it would not change' {
+    It 'warns, per setting and why, about each one a run would skip (here: kernel settings under -Scope Process)' {
+        # -WhatIf printed only the changes: a profile's sysctls under -Scope Process, or an open-file limit this process
+        # may not raise, went unmentioned, and the run then reported them Skipped.
+        $before = (Get-NetpollTuning).Value -join ','
+        Set-NetpollTuning -Profile C1M -Scope Process -WhatIf -WarningVariable warned -WarningAction SilentlyContinue
+        (Get-NetpollTuning).Value -join ',' | Should -Be $before
+        $kernel = @($warned | Where-Object { "$_" -like '*Kernel settings need -Scope Runtime or Persistent*' })
+        $kernel.Count | Should -BeGreaterThan 0
+        "$($kernel[0])" | Should -Match '^\S+ would stay .+ \(wanted .+\): Kernel settings need'
+        "$warned" | Should -Match 'fs\.nr_open would stay \d+ \(wanted 2097152\)'
+    }
+}
+
+Describe 'Restore-NetpollTuning errors' {
+    It 'names the snapshot it cannot read, and says nothing was restored' {
+        $bad = Join-Path $TestDrive 'snapshot-bad.json'
+        Set-Content -Path $bad -Value '{"Values":'
+        Restore-NetpollTuning -Snapshot $bad -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'NetpollTuningSnapshotInvalid,*'
+        "$($failed[0])" | Should -BeLike "The tuning snapshot $bad cannot be read, so nothing was restored: *"
+    }
+
+    It 'with -Latest and no snapshot waiting, does not claim Set-NetpollTuning never changed anything' {
+        $empty = Join-Path $TestDrive 'no-snapshots'
+        $saved = $env:NETPOLL_TUNING_STATE
+        try {
+            $env:NETPOLL_TUNING_STATE = $empty
+            { Restore-NetpollTuning -Latest -Confirm:$false -ErrorAction Stop } | Should -Throw -ExpectedMessage '*changed nothing since the last restore*'
+        }
+        finally { $env:NETPOLL_TUNING_STATE = $saved }
+    }
+}

@@ -5,6 +5,7 @@ using Netpoll.Connections;
 using Netpoll.Diagnostics;
 using Netpoll.Interop;
 using Netpoll.Polling;
+using Netpoll.Server;
 using Netpoll.Tls;
 
 namespace Netpoll.Client;
@@ -19,6 +20,10 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
     private readonly ConnectionHost _host;
     private readonly TlsClientContext? _tls;
     private int _disposed;
+
+    // RLIMIT_NOFILE soft less FdReserve.Size: a socket at or above it would leave the process fewer fds than the runtime
+    // needs to start a thread or load an assembly, so the dial fails as EMFILE instead. Re-read when a socket reaches it.
+    private int _fdCeiling = FdCeiling();
 
     /// <exception cref="ArgumentException">Bad options, including TLS options (an unusable client certificate, a bad protocol name).</exception>
     /// <exception cref="PlatformNotSupportedException"><see cref="DialerOptions.Tls"/> is set and OpenSSL 3 cannot be loaded.</exception>
@@ -122,6 +127,15 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
         }
 
         int fd = NativeSocket.CreateStream(remote);
+        if (fd >= Volatile.Read(ref _fdCeiling) && fd >= (_fdCeiling = FdCeiling()))
+        {
+            // Sockets take the lowest free fd, so one this high means fewer than FdReserve.Size are left: a load generator
+            // sharing the process with a server would otherwise take the fds the server's shedding freed, and the
+            // runtime's next thread start or assembly load fails ("Out of memory.", a FileNotFoundException).
+            _ = Libc.Close(fd);
+            throw SocketErrors.Create("socket", Errno.EMFILE, $"for {remote} (the process keeps its last {FdReserve.Size} fds for the runtime)");
+        }
+
         bool connectedAtOnce;
         try
         {
@@ -184,6 +198,9 @@ public sealed class Dialer : IDisposable, IAsyncDisposable
 
     /// <summary>Synchronous <see cref="DisposeAsync"/>, for code that cannot await; blocks the calling thread.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private static int FdCeiling() =>
+        Libc.OpenFileSoftLimit() is ulong soft ? (int)Math.Min(soft - Math.Min(soft, (ulong)FdReserve.Size), int.MaxValue) : int.MaxValue;
 
     internal Connection CreateConnection(int fd, Poller poller, ConnectionHandler? handler, EndPoint remote, ConnectionTransform? transform) =>
         _host.Add(fd, poller, handler, remote, transform);

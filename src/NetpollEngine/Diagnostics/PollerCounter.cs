@@ -18,7 +18,7 @@ public enum PollerCounter
     [Instrument("netpoll.connection.active", "{connection}", "Connections registered on a poller.", UpDown = true)]
     Connections,
 
-    /// <summary>Connections accepted by listeners on this poller.</summary>
+    /// <summary>Connections accepted by listeners on this poller and handed to a poller to serve (not those shed or rejected).</summary>
     [Instrument("netpoll.connection.accepted", "{connection}", "Connections accepted.")]
     Accepted,
 
@@ -123,4 +123,8 @@ public enum PollerCounter
     /// <summary>Connections accepted and reset at once because the process was out of fds (see the README's fd-exhaustion section).</summary>
     [Instrument("netpoll.connection.shed", "{connection}", "Connections accepted and reset at once because the process was out of fds.")]
     AcceptsShed,
+
+    /// <summary>Connections accepted and reset at once because the server had its MaxConnections open; not in Accepted, so Accepted − Closed is what is open (Connections) once hand-offs between pollers have landed.</summary>
+    [Instrument("netpoll.connection.rejected", "{connection}", "Connections accepted and reset at once because the server was at its connection limit.")]
+    AcceptsRejected,
 }

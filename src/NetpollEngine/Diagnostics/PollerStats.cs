@@ -60,6 +60,9 @@ public sealed class PollerStats
     /// <summary>Connections accepted and reset at once because the process was out of fds.</summary>
     public long AcceptsShed => this[PollerCounter.AcceptsShed];
 
+    /// <summary>Connections accepted and reset at once because the server had its MaxConnections open.</summary>
+    public long AcceptsRejected => this[PollerCounter.AcceptsRejected];
+
     public long Timeouts => this[PollerCounter.Timeouts];
 
     /// <summary>Bytes of io_uring receive buffers connections hold now (0 on epoll and kqueue).</summary>

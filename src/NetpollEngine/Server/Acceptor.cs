@@ -203,6 +203,12 @@ internal sealed class Acceptor : IPollable, IPollerTask
             return true;
         }
 
+        if (!_loop.Admits(fd))
+        {
+            _poller.Counters[PollerCounter.AcceptsRejected]++; // reset: counted apart, so Accepted − Closed stays what is open
+            return true;
+        }
+
         _poller.Counters[PollerCounter.Accepted]++;
         _loop.OnAccepted(fd, _listener);
         return true;

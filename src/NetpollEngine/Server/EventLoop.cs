@@ -184,18 +184,24 @@ public sealed class EventLoop : IAsyncDisposable
         return Task.WhenAll(acceptors.Select(a => a.SetAcceptingAsync(accepting)));
     }
 
+    /// <summary>False, with the fd reset, when the server has its MaxConnections open: the acceptor counts it rejected, not accepted.</summary>
+    internal bool Admits(int fd)
+    {
+        if (_options.MaxConnections > 0 && _host.ConnectionCount >= _options.MaxConnections)
+        {
+            Interlocked.Increment(ref _rejected);
+            NativeSocket.Reset(fd);
+            return false;
+        }
+
+        return true;
+    }
+
     internal void OnAccepted(int fd, NetpollListener listener)
     {
         if (Volatile.Read(ref _state) >= (int)EventLoopState.ShuttingDown)
         {
             _ = Libc.Close(fd);
-            return;
-        }
-
-        if (_options.MaxConnections > 0 && _host.ConnectionCount >= _options.MaxConnections)
-        {
-            Interlocked.Increment(ref _rejected);
-            NativeSocket.Reset(fd);
             return;
         }
 

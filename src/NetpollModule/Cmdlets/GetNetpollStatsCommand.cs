@@ -89,14 +89,23 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Count above 1 needs an -Interval between samples."), ErrorIds.IntervalRequired, ErrorCategory.InvalidArgument, Count));
         }
 
-        NetpollServer[] servers = [.. _servers.DistinctBy(s => s.Id)];
-        NetpollProxy[] proxies = [.. _proxies.DistinctBy(p => p.Id)];
+        List<NetpollServer> servers = [.. _servers.DistinctBy(s => s.Id)];
+        List<NetpollProxy> proxies = [.. _proxies.DistinctBy(p => p.Id)];
         int samples = Interval == TimeSpan.Zero ? 1 : (Count > 0 ? Count : int.MaxValue);
         for (int i = 0; i < samples; i++)
         {
             if (i > 0 && _stop.Wait(Interval))
             {
                 return; // Ctrl+C
+            }
+
+            // A stream outlives what it watches: a stopped server's counters would repeat, frozen, every interval (and
+            // a stream with no -Count never end). Its samples end with a warning; the stream ends with the last one.
+            servers.RemoveAll(s => Stopped("Server", s.Name, s.Id, Registries.Servers.ById(s.Id) is null));
+            proxies.RemoveAll(p => Stopped("Proxy", p.Name, p.Id, Registries.Proxies.ById(p.Id) is null));
+            if (i > 0 && servers.Count + proxies.Count == 0)
+            {
+                return;
             }
 
             foreach (NetpollServer server in servers)
@@ -112,6 +121,16 @@ public sealed class GetNetpollStatsCommand : PSCmdlet, IDisposable
     }
 
     protected override void StopProcessing() => _stop.Set();
+
+    private bool Stopped(string kind, string name, int id, bool stopped)
+    {
+        if (stopped)
+        {
+            WriteWarning($"{kind} '{name}' (Id {id}) stopped: Get-NetpollStats samples it no more.");
+        }
+
+        return stopped;
+    }
 
     public void Dispose() => _stop.Dispose();
 

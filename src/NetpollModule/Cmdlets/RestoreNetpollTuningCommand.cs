@@ -27,7 +27,7 @@ public sealed class RestoreNetpollTuningCommand : PSCmdlet
         string? path = ParameterSetName == SnapshotSet ? GetUnresolvedProviderPathFromPSPath(Snapshot) : TuningSnapshot.Latest();
         if (path is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No tuning snapshot in {TuningSnapshot.Directory()}: nothing was changed by Set-NetpollTuning."), ErrorIds.TuningSnapshotNotFound, ErrorCategory.ObjectNotFound, TuningSnapshot.Directory()));
+            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No tuning snapshot waits in {TuningSnapshot.Directory()}: Set-NetpollTuning changed nothing since the last restore (a restored snapshot stays there as *.restored; -Snapshot takes one)."), ErrorIds.TuningSnapshotNotFound, ErrorCategory.ObjectNotFound, TuningSnapshot.Directory()));
             return;
         }
 
@@ -43,7 +43,9 @@ public sealed class RestoreNetpollTuningCommand : PSCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException)
         {
-            WriteError(new ErrorRecord(ex, ErrorIds.TuningSnapshotInvalid, ErrorCategory.InvalidData, path));
+            // The bare exception named neither the file nor what it was read for ("Expected depth to be zero ...").
+            var unreadable = new InvalidDataException($"The tuning snapshot {path} cannot be read, so nothing was restored: {ex.Message}", ex);
+            WriteError(new ErrorRecord(unreadable, ErrorIds.TuningSnapshotInvalid, ErrorCategory.InvalidData, path));
             return;
         }
 

@@ -46,6 +46,7 @@ public sealed class SetNetpollTuningCommand : PSCmdlet
     {
         ISystemAccess system = SystemAccess.Current;
         IReadOnlyList<TuningTarget> targets;
+        bool limitsWarned = false; // the out-of-reach warning already says why the open-file limits stay
         if (ParameterSetName == ProfileSet)
         {
             string directory = TuningProfile.DefaultDirectory(MyInvocation.MyCommand.Module?.ModuleBase ?? Environment.CurrentDirectory);
@@ -74,15 +75,27 @@ public sealed class SetNetpollTuningCommand : PSCmdlet
             if (summary.OutOfReach.Length > 0)
             {
                 WriteWarning(summary.OutOfReach);
+                limitsWarned = true;
             }
         }
 
         IReadOnlyList<TuningApplier.Plan> plans = TuningApplier.PlanChanges(system, targets, Scope, Force);
         var confirmed = new List<TuningApplier.Plan>();
+        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? asked)
+            ? asked is SwitchParameter { IsPresent: true }
+            : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
         foreach (TuningApplier.Plan plan in plans)
         {
             if (plan.SkipReason is not null)
             {
+                if (whatIf && plan.SkipReason.Length > 0 && !(limitsWarned && plan.Setting is TuningSettings.NoFileSoft or TuningSettings.NoFileHard))
+                {
+                    // A run reports these as Skipped; -WhatIf prints only changes, so without this a profile's limit that
+                    // cannot be raised (or a sysctl under -Scope Process) went unmentioned.
+                    string wanted = plan.After == plan.Before ? "" : $" (wanted {plan.After})";
+                    WriteWarning($"{plan.Setting} would stay {plan.Before}{wanted}: {plan.SkipReason}");
+                }
+
                 confirmed.Add(plan);
             }
             else if (ShouldProcess(plan.Setting, $"Set from {plan.Before} to {plan.After} ({Scope})"))

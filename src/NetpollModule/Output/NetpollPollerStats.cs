@@ -37,6 +37,9 @@ public sealed class NetpollPollerStats
 
     /// <summary>Connections accepted and reset at once because the process was out of fds.</summary>
     public required long AcceptsShed { get; init; }
+
+    /// <summary>Connections accepted and reset at once because the server had its -MaxConnections open (not in Accepted).</summary>
+    public long AcceptsRejected { get; init; }
     public required long Timeouts { get; init; }
 
     /// <summary>TLS handshakes completed (full and resumed); zero for a server without -Certificate.</summary>
@@ -94,6 +97,7 @@ public sealed class NetpollPollerStats
             BufferBytes = now.BufferBytes,
             AcceptBackoffs = now.AcceptBackoffs,
             AcceptsShed = now.AcceptsShed,
+            AcceptsRejected = now.AcceptsRejected,
             Timeouts = now.Timeouts,
             TlsHandshakes = now.TlsHandshakes,
             TlsResumedHandshakes = now.TlsResumedHandshakes,

@@ -19,6 +19,9 @@ public sealed class NetpollServerStats
 
     /// <summary>Connections accepted and reset at once because the process was out of fds.</summary>
     public required long AcceptsShed { get; init; }
+
+    /// <summary>Connections accepted and reset at once because the server had its -MaxConnections open (not in Accepted).</summary>
+    public long AcceptsRejected { get; init; }
     public required long Timeouts { get; init; }
 
     /// <summary>TLS handshakes completed (full and resumed); zero for a server without -Certificate.</summary>
@@ -55,6 +58,7 @@ public sealed class NetpollServerStats
         BufferBytes = pollers.Sum(p => p.BufferBytes),
         AcceptBackoffs = pollers.Sum(p => p.AcceptBackoffs),
         AcceptsShed = pollers.Sum(p => p.AcceptsShed),
+        AcceptsRejected = pollers.Sum(p => p.AcceptsRejected),
         Timeouts = pollers.Sum(p => p.Timeouts),
         TlsHandshakes = pollers.Sum(p => p.TlsHandshakes),
         TlsResumedHandshakes = pollers.Sum(p => p.TlsResumedHandshakes),

@@ -244,6 +244,26 @@ public class FdExhaustionTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
+    public async Task A_dial_that_would_take_one_of_the_last_fds_fails_as_too_many_open_files_and_leaves_them_to_the_runtime(PollerBackendKind backend)
+    {
+        // A load generator in the same process as a server took the fds the server's shedding freed; the runtime then
+        // had none to start a thread ("Out of memory.", pwsh exits) or load an assembly. The dialer stops short of them.
+        await AtALoweredFdLimitAsync(async filler =>
+        {
+            await using Netpoll.Client.Dialer dialer = BackendMatrix.Dialer(backend, new Netpoll.Client.DialerOptions { Pollers = 1 });
+            await using var server = TestServer.Start(new EchoHandler(), new EventLoopOptions { Backend = backend, Pollers = 1 });
+            const int leftFree = FdReserve.Size / 2;
+            filler.AddRange(FillTable(leftFree));
+            int free = (int)ProcessResources.SoftFdLimit - ProcessResources.OpenFds;
+            SocketException error = await Assert.ThrowsAsync<SocketException>(() => dialer.ConnectAsync(server.EndPoint));
+            Assert.True(error.SocketErrorCode == SocketError.TooManyOpenSockets, $"{error.SocketErrorCode}: {error.Message}");
+            Assert.Contains("errno 24", error.Message, StringComparison.Ordinal);
+            Assert.Equal(free, (int)ProcessResources.SoftFdLimit - ProcessResources.OpenFds);
+        });
+    }
+
     /// <summary>
     /// Fills the fd table to the lowered limit, leaving <paramref name="leaveFree"/>. Bounded by the limit itself, not by
     /// <see cref="Headroom"/>: fds an earlier test's teardown closed after the limit was set (its count included them) leave
