@@ -72,7 +72,10 @@ public static class LoadGenerator
         if (options.StartAt is not null)
         {
             await Ignoring<OperationCanceledException>(Task.Delay(TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), origin).Ticks)), stop.Token)).ConfigureAwait(false);
-            run.Release();
+            if (!stop.IsCancellationRequested)
+            {
+                run.Release(); // canceled before the start (Ctrl+C while waiting for it): the held requests are never sent
+            }
         }
 
         var intervals = new IntervalReporter(run, progress, log, startTime, origin, duration);
@@ -85,7 +88,9 @@ public static class LoadGenerator
         // at most what was due), and no reply arrives after it.
         run.Stop();
         run.SettleAtStop();
-        long end = Math.Max(Stopwatch.GetTimestamp(), origin); // stopped before its start: nothing ran
+        long stoppedAt = Stopwatch.GetTimestamp();
+        bool started = stoppedAt >= origin;
+        long end = Math.Max(stoppedAt, origin); // stopped before its start: nothing ran
         TimeSpan? finalLag = pacer?.Lag(end);
         await stop.CancelAsync().ConfigureAwait(false);
         await Ignoring<OperationCanceledException>(ramp).ConfigureAwait(false);
@@ -98,7 +103,7 @@ public static class LoadGenerator
         TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, end);
         long completed = run.Completed;
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
-        long scheduled = pacer?.DueBy(end) ?? 0;
+        long scheduled = started ? pacer?.DueBy(end) ?? 0 : 0; // second 0's request falls due at the start, which never came
         long dueBeforeEnd = pacer?.DueBy(end - (long)(PacerResolution.TotalSeconds * Stopwatch.Frequency)) ?? 0;
         LoadResult result = new LoadResult
         {
