@@ -159,6 +159,13 @@ public sealed partial record LoadResult
     /// <summary>Why the pollers ran on <see cref="Backend"/>, in the dialer's words (merged: each node's, distinct, joined by "; ").</summary>
     public string? BackendReason { get; init; }
 
+    /// <summary>
+    /// Why closing the generator's connections and pollers after the run failed ("TimeoutException: ..."): the numbers are
+    /// whole (everything was counted before the close), but the process may still hold what did not close. Null when it
+    /// closed cleanly (merged: each node's, distinct, joined by "; ").
+    /// </summary>
+    public string? CleanupError { get; init; }
+
     /// <summary>The name of this part of a test that ran on several nodes (Invoke-NetpollLoad -Tag, or the node's name once merged); null when none was given.</summary>
     public string? Tag { get; init; }
 
