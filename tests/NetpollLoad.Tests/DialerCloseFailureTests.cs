@@ -58,27 +58,7 @@ public sealed class DialerCloseFailureTests
     [Fact]
     public void Merged_results_keep_each_node_s_cleanup_error()
     {
-        LoadResult Part(string tag, string? error) => new LoadResult
-        {
-            Pattern = LoadPattern.PingPong,
-            Target = "127.0.0.1:1",
-            StartTime = DateTimeOffset.UnixEpoch,
-            ConnectionsRequested = 1,
-            ConnectionsOpened = 0,
-            PeakConnections = 0,
-            ConnectFailures = 0,
-            Requests = 0,
-            RequestsFailed = 0,
-            BytesSent = 0,
-            BytesReceived = 0,
-            Elapsed = TimeSpan.FromSeconds(1),
-            RequestsPerSecond = 0,
-            ThroughputBytesPerSecond = 0,
-            ErrorsByKind = LoadErrors.None,
-            StopReason = "Duration",
-            Tag = tag,
-            CleanupError = error,
-        };
+        LoadResult Part(string tag, string? error) => BlankResult.Of() with { Tag = tag, CleanupError = error };
 
         Assert.Null(LoadResult.Merge([Part("a", null), Part("b", null)]).CleanupError);
         Assert.Equal("TimeoutException: x", LoadResult.Merge([Part("a", null), Part("b", "TimeoutException: x"), Part("c", "TimeoutException: x")]).CleanupError);

@@ -10,24 +10,24 @@ public sealed class ReadableListTests
     public void A_result_s_lists_print_their_items_however_they_were_set()
     {
         string[] failures = ["[::1]:8080: Refused (Connection refused (errno 111))", "127.0.0.1:8080: Refused (Connection refused (errno 111))"];
-        LoadResult result = Result() with
+        LoadResult result = BlankResult.Of() with
         {
             AddressFailures = failures,
             Stages = new List<LoadStage> { new(TimeSpan.FromSeconds(30), 1000) },
-            Thresholds = [new LoadThreshold { Metric = "ErrorRate", Operator = "<=", Limit = 0.01 }.Evaluate(Result())],
+            Thresholds = [new LoadThreshold { Metric = "ErrorRate", Operator = "<=", Limit = 0.01 }.Evaluate(BlankResult.Of())],
         };
 
         Assert.Equal("[::1]:8080: Refused (Connection refused (errno 111)); 127.0.0.1:8080: Refused (Connection refused (errno 111))", result.AddressFailures.ToString());
         Assert.Equal(failures, result.AddressFailures);
         Assert.Equal("30 s to 1000/s", result.Stages.ToString());
         Assert.Equal("ErrorRate <= 1%: not measured, failed", result.Thresholds.ToString());
-        Assert.Equal("", Result().AddressFailures.ToString()); // an empty list is an empty CSV cell
+        Assert.Equal("", BlankResult.Of().AddressFailures.ToString()); // an empty list is an empty CSV cell
     }
 
     [Fact]
     public void A_merged_result_s_nodes_print_their_tags()
     {
-        LoadResult merged = LoadResult.Merge([Result() with { Tag = "east" }, Result() with { Tag = "west" }]);
+        LoadResult merged = LoadResult.Merge([BlankResult.Of() with { Tag = "east" }, BlankResult.Of() with { Tag = "west" }]);
 
         Assert.Equal("east; west", merged.Nodes.ToString());
     }
@@ -45,24 +45,4 @@ public sealed class ReadableListTests
         Assert.Equal("", errors.TlsDetails.ToString());
         Assert.Equal("x", (errors with { TlsDetails = ["x"] }).TlsDetails.ToString());
     }
-
-    private static LoadResult Result() => new()
-    {
-        Pattern = LoadPattern.PingPong,
-        Target = "127.0.0.1:8080",
-        StartTime = DateTimeOffset.UnixEpoch,
-        ConnectionsRequested = 1,
-        ConnectionsOpened = 0,
-        PeakConnections = 0,
-        ConnectFailures = 0,
-        Requests = 0,
-        RequestsFailed = 0,
-        BytesSent = 0,
-        BytesReceived = 0,
-        Elapsed = TimeSpan.FromSeconds(1),
-        RequestsPerSecond = 0,
-        ThroughputBytesPerSecond = 0,
-        ErrorsByKind = LoadErrors.None,
-        StopReason = "Duration",
-    };
 }

@@ -81,23 +81,6 @@ public class LoadCtrlCTests
         Assert.EndsWith("); nothing was sent. The result is in $r.", early, StringComparison.Ordinal);
     }
 
-    private static LoadResult Result(long requests, TimeSpan elapsed) => new()
-    {
-        Pattern = LoadPattern.PingPong,
-        Target = "127.0.0.1:7000",
-        StartTime = DateTimeOffset.UnixEpoch,
-        ConnectionsRequested = 1,
-        ConnectionsOpened = 1,
-        PeakConnections = 1,
-        ConnectFailures = 0,
-        Requests = requests,
-        RequestsFailed = 0,
-        BytesSent = 0,
-        BytesReceived = 0,
-        Elapsed = elapsed,
-        RequestsPerSecond = 0,
-        ThroughputBytesPerSecond = 0,
-        ErrorsByKind = LoadErrors.None,
-        StopReason = "Canceled",
-    };
+    private static LoadResult Result(long requests, TimeSpan elapsed) =>
+        Netpoll.Load.Tests.BlankResult.Of("127.0.0.1:7000") with { ConnectionsOpened = 1, Requests = requests, Elapsed = elapsed, StopReason = "Canceled" };
 }
