@@ -12,6 +12,11 @@ public sealed record LoadErrors
     /// <summary>No errors at all.</summary>
     public static readonly LoadErrors None = new();
 
+    // Lists that print their messages (ReadableList), whoever sets them, so Export-Csv of ErrorsByKind shows them.
+    private readonly ReadableList<string> _badResponseDetails = ReadableList<string>.Empty;
+    private readonly ReadableList<string> _otherDetails = ReadableList<string>.Empty;
+    private readonly ReadableList<string> _tlsDetails = ReadableList<string>.Empty;
+
     public long Refused { get; init; }
     public long Reset { get; init; }
     public long ConnectTimeout { get; init; }
@@ -31,13 +36,13 @@ public sealed record LoadErrors
     public long Other { get; init; }
 
     /// <summary>How the <see cref="BadResponse"/> replies broke their protocol ("status line is not HTTP/1.x: ..."), distinct, the first few kept.</summary>
-    public IReadOnlyList<string> BadResponseDetails { get; init; } = [];
+    public IReadOnlyList<string> BadResponseDetails { get => _badResponseDetails; init => _badResponseDetails = ReadableList<string>.Of(value); }
 
     /// <summary>The messages of the <see cref="Other"/> errors (each names its errno), distinct, the first few kept.</summary>
-    public IReadOnlyList<string> OtherDetails { get; init; } = [];
+    public IReadOnlyList<string> OtherDetails { get => _otherDetails; init => _otherDetails = ReadableList<string>.Of(value); }
 
     /// <summary>Why the <see cref="TlsHandshake"/> errors failed ("the server ended the session with TLS alert 116: tlsv13 alert certificate required"), distinct, the first few kept.</summary>
-    public IReadOnlyList<string> TlsDetails { get; init; } = [];
+    public IReadOnlyList<string> TlsDetails { get => _tlsDetails; init => _tlsDetails = ReadableList<string>.Of(value); }
 
     /// <summary>All errors.</summary>
     public long Total => Enum.GetValues<LoadErrorKind>().Sum(kind => this[kind]);

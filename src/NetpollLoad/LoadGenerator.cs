@@ -27,15 +27,18 @@ public static class LoadGenerator
     public static Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
         RunAsync(options, progress, dialerOptions => new Dialer(dialerOptions), cancellationToken);
 
-    /// <summary>Runs a load test with a dialer from <paramref name="newDialer"/> (tests slow its building down).</summary>
-    internal static async Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress, Func<DialerOptions, Dialer> newDialer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a load test with a dialer from <paramref name="newDialer"/> (tests slow its building down), closed at the end
+    /// by <paramref name="closeDialer"/> (its DisposeAsync unless a test makes it fail).
+    /// </summary>
+    internal static async Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress, Func<DialerOptions, Dialer> newDialer, CancellationToken cancellationToken, Func<Dialer, ValueTask>? closeDialer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
         // The dialer is built before the run's clock starts: a cold one (a new process: -Isolated) takes 100-280 ms, which
         // is no time requests could be made in, and counted in Elapsed it put a 1 s run at 1.29 s and its rate 20 % low.
-        await using Dialer dialer = newDialer(new DialerOptions
+        Dialer dialer = newDialer(new DialerOptions
         {
             Name = "load",
             Pollers = options.Pollers,
@@ -47,6 +50,27 @@ public static class LoadGenerator
             Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline, IdleTimeout = TimeSpan.Zero },
         });
 
+        LoadResult result;
+        try
+        {
+            result = await MeasureAsync(options, progress, dialer, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The run's own failure is the one to report: a close that failed as well must not replace it.
+            _ = await CloseAsync(dialer, closeDialer).ConfigureAwait(false);
+            throw;
+        }
+
+        // Everything was counted before the close, so a close that fails (a poller that would not stop) costs nothing
+        // measured: the result is returned, and says so (an `await using` threw instead, and the result was lost).
+        string? closeError = await CloseAsync(dialer, closeDialer).ConfigureAwait(false);
+        return closeError is null ? result : result with { CleanupError = closeError };
+    }
+
+    /// <summary>Runs the test on <paramref name="dialer"/>, which the caller closes.</summary>
+    private static async Task<LoadResult> MeasureAsync(LoadOptions options, Action<LoadProgress>? progress, Dialer dialer, CancellationToken cancellationToken)
+    {
         // The origin is second 0 of the run: of StartTime, Elapsed, the timeline, the fixed-rate schedule (whose due times
         // correct for coordinated omission) and the stop, which comes at origin + duration. Now, or StartAt (connections
         // open before it; one that passed while the dialer was built stays the origin, as it is every other node's).
@@ -72,7 +96,10 @@ public static class LoadGenerator
         if (options.StartAt is not null)
         {
             await Ignoring<OperationCanceledException>(Task.Delay(TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), origin).Ticks)), stop.Token)).ConfigureAwait(false);
-            run.Release();
+            if (!stop.IsCancellationRequested)
+            {
+                run.Release(); // canceled before the start (Ctrl+C while waiting for it): the held requests are never sent
+            }
         }
 
         var intervals = new IntervalReporter(run, progress, log, startTime, origin, duration);
@@ -85,7 +112,9 @@ public static class LoadGenerator
         // at most what was due), and no reply arrives after it.
         run.Stop();
         run.SettleAtStop();
-        long end = Math.Max(Stopwatch.GetTimestamp(), origin); // stopped before its start: nothing ran
+        long stoppedAt = Stopwatch.GetTimestamp();
+        bool started = stoppedAt >= origin;
+        long end = Math.Max(stoppedAt, origin); // stopped before its start: nothing ran
         TimeSpan? finalLag = pacer?.Lag(end);
         await stop.CancelAsync().ConfigureAwait(false);
         await Ignoring<OperationCanceledException>(ramp).ConfigureAwait(false);
@@ -98,7 +127,7 @@ public static class LoadGenerator
         TimeSpan elapsed = Stopwatch.GetElapsedTime(origin, end);
         long completed = run.Completed;
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
-        long scheduled = pacer?.DueBy(end) ?? 0;
+        long scheduled = started ? pacer?.DueBy(end) ?? 0 : 0; // second 0's request falls due at the start, which never came
         long dueBeforeEnd = pacer?.DueBy(end - (long)(PacerResolution.TotalSeconds * Stopwatch.Frequency)) ?? 0;
         LoadResult result = new LoadResult
         {
@@ -214,6 +243,20 @@ public static class LoadGenerator
         while (run.Connecting > 0 && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(1).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the dialer (its connections, then its pollers): null when it closed, else what failed ("TimeoutException: ...").</summary>
+    private static async Task<string?> CloseAsync(Dialer dialer, Func<Dialer, ValueTask>? close)
+    {
+        try
+        {
+            await (close?.Invoke(dialer) ?? dialer.DisposeAsync()).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $"{ex.GetType().Name}: {ex.Message}";
         }
     }
 

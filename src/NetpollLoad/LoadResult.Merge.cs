@@ -63,6 +63,9 @@ public sealed partial record LoadResult
             BackendReason = all.Any(r => r.BackendReason is not null)
                 ? string.Join("; ", all.Select(r => r.BackendReason).OfType<string>().Distinct(StringComparer.Ordinal))
                 : null,
+            CleanupError = all.Any(r => r.CleanupError is not null)
+                ? string.Join("; ", all.Select(r => r.CleanupError).OfType<string>().Distinct(StringComparer.Ordinal))
+                : null,
             Timeline = LoadTimelineAlignment.Align(all, all.Min(r => r.StartTime)),
             Nodes = all,
         }.WithHistograms(latency, service, connect);

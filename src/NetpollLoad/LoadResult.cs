@@ -16,6 +16,13 @@ namespace Netpoll.Load;
 /// </remarks>
 public sealed partial record LoadResult
 {
+    // The lists are kept as lists that print their items (ReadableList), whoever sets them (the generator, Merge, a
+    // JSON or CliXml reader), so Export-Csv shows what is in them, not a type name.
+    private readonly ReadableList<string> _addressFailures = ReadableList<string>.Empty;
+    private readonly ReadableList<LoadStage> _stages = ReadableList<LoadStage>.Empty;
+    private readonly ReadableList<LoadThresholdResult> _thresholds = ReadableList<LoadThresholdResult>.Empty;
+    private readonly ReadableList<LoadResult> _nodes = ReadableList<LoadResult>.Empty;
+
     public required LoadPattern Pattern { get; init; }
     public required string Target { get; init; }
 
@@ -35,7 +42,7 @@ public sealed partial record LoadResult
     /// <c>"[::1]:8080: Refused (...)"</c>. A name's address that refused before another accepted is listed though it
     /// counts in no error (<see cref="ConnectFailures"/> counts connects that no address took); empty when none failed.
     /// </summary>
-    public IReadOnlyList<string> AddressFailures { get; init; } = [];
+    public IReadOnlyList<string> AddressFailures { get => _addressFailures; init => _addressFailures = ReadableList<string>.Of(value); }
 
     /// <summary>
     /// Connections opened in place of one that closed, whether cleanly (Connection: close, nothing in flight) or by an
@@ -85,7 +92,7 @@ public sealed partial record LoadResult
     public double? TargetRate { get; init; }
 
     /// <summary>Fixed rate: the ramps asked for; empty otherwise.</summary>
-    public IReadOnlyList<LoadStage> Stages { get; init; } = [];
+    public IReadOnlyList<LoadStage> Stages { get => _stages; init => _stages = ReadableList<LoadStage>.Of(value); }
 
     // The latency, service-time and connect statistics are set from the histograms (WithHistograms), so they always agree with them.
     public TimeSpan? LatencyMean { get; init; }
@@ -127,7 +134,7 @@ public sealed partial record LoadResult
     public LoadTimeline Timeline { get; init; } = LoadTimeline.Empty;
 
     /// <summary>The verdict of each threshold the test was given; empty when none were.</summary>
-    public IReadOnlyList<LoadThresholdResult> Thresholds { get; init; } = [];
+    public IReadOnlyList<LoadThresholdResult> Thresholds { get => _thresholds; init => _thresholds = ReadableList<LoadThresholdResult>.Of(value); }
 
     /// <summary>Latency (from the intended send) in nanoseconds as HdrHistogram's compressed base64; null when none was measured.</summary>
     public string? LatencyHistogram { get; init; }
@@ -159,11 +166,18 @@ public sealed partial record LoadResult
     /// <summary>Why the pollers ran on <see cref="Backend"/>, in the dialer's words (merged: each node's, distinct, joined by "; ").</summary>
     public string? BackendReason { get; init; }
 
+    /// <summary>
+    /// Why closing the generator's connections and pollers after the run failed ("TimeoutException: ..."): the numbers are
+    /// whole (everything was counted before the close), but the process may still hold what did not close. Null when it
+    /// closed cleanly (merged: each node's, distinct, joined by "; ").
+    /// </summary>
+    public string? CleanupError { get; init; }
+
     /// <summary>The name of this part of a test that ran on several nodes (Invoke-NetpollLoad -Tag, or the node's name once merged); null when none was given.</summary>
     public string? Tag { get; init; }
 
     /// <summary>A merged result's parts, one per node, each named by its <see cref="Tag"/>; empty for a result that was not merged.</summary>
-    public IReadOnlyList<LoadResult> Nodes { get; init; } = [];
+    public IReadOnlyList<LoadResult> Nodes { get => _nodes; init => _nodes = new ReadableList<LoadResult>(value ?? throw new ArgumentNullException(nameof(value)), node => node?.Tag ?? node?.Target); }
 
     /// <summary>All errors (the sum of <see cref="ErrorsByKind"/>).</summary>
     public long Errors => ErrorsByKind.Total;

@@ -1,18 +1,23 @@
 using System.Collections;
+using System.Collections.Specialized;
 using System.Globalization;
 
 namespace Netpoll.Load;
 
 /// <summary>
 /// How many HTTP responses came back with each status code: <c>$result.StatusCodes[200]</c> (0 for a code
-/// that never came). A dictionary to PowerShell too, so CliXml and remoting carry it as a hashtable and
-/// ConvertTo-Json as an object; it prints as "200=950, 503=50". Immutable.
+/// that never came). A dictionary to PowerShell too, keyed by the code's text, so CliXml and remoting carry it as a
+/// hashtable (<c>$copy.StatusCodes['200']</c>) and ConvertTo-Json as an object (<c>{"200": 950}</c>); it prints as
+/// "200=950, 503=50". Immutable.
 /// </summary>
 public sealed class LoadStatusCodes : IReadOnlyDictionary<int, long>, IDictionary
 {
     public static readonly LoadStatusCodes Empty = new([]);
 
     private readonly SortedDictionary<int, long> _counts = [];
+
+    // The same counts keyed by the code's text ("200"), in code order: the non-generic view below.
+    private readonly OrderedDictionary _byText;
 
     /// <summary>Adds up the counts given (a code may repeat); zero counts are left out.</summary>
     public LoadStatusCodes(IEnumerable<KeyValuePair<int, long>> counts)
@@ -30,6 +35,14 @@ public sealed class LoadStatusCodes : IReadOnlyDictionary<int, long>, IDictionar
                 _counts[code] = _counts.GetValueOrDefault(code) + count;
             }
         }
+
+        var byText = new OrderedDictionary(_counts.Count);
+        foreach ((int code, long count) in _counts)
+        {
+            byText.Add(code.ToString(CultureInfo.InvariantCulture), count);
+        }
+
+        _byText = byText.AsReadOnly();
     }
 
     public int Count => _counts.Count;
@@ -56,18 +69,20 @@ public sealed class LoadStatusCodes : IReadOnlyDictionary<int, long>, IDictionar
     public override string ToString() =>
         _counts.Count == 0 ? "none" : string.Join(", ", _counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key}={c.Value}")));
 
-    // The non-generic dictionary view PowerShell's serializer and ConvertTo-Json recognize; read-only.
+    // The non-generic dictionary view PowerShell's serializer and ConvertTo-Json see; read-only. Its keys are the codes as
+    // text ("200"): a JSON object's keys are strings, and ConvertTo-Json refuses a dictionary with others
+    // (NonStringKeyInDictionary), so a result with status codes could not be saved as JSON. Its indexer takes 200 or "200".
     bool IDictionary.IsFixedSize => true;
 
     bool IDictionary.IsReadOnly => true;
 
-    ICollection IDictionary.Keys => _counts.Keys;
+    ICollection IDictionary.Keys => _byText.Keys;
 
-    ICollection IDictionary.Values => _counts.Values;
+    ICollection IDictionary.Values => _byText.Values;
 
     bool ICollection.IsSynchronized => false;
 
-    object ICollection.SyncRoot => _counts;
+    object ICollection.SyncRoot => _byText;
 
     object? IDictionary.this[object key]
     {
@@ -77,9 +92,9 @@ public sealed class LoadStatusCodes : IReadOnlyDictionary<int, long>, IDictionar
 
     bool IDictionary.Contains(object key) => key is IConvertible convertible && TryCode(convertible, out int code) && _counts.ContainsKey(code);
 
-    IDictionaryEnumerator IDictionary.GetEnumerator() => ((IDictionary)_counts).GetEnumerator();
+    IDictionaryEnumerator IDictionary.GetEnumerator() => _byText.GetEnumerator();
 
-    void ICollection.CopyTo(Array array, int index) => ((ICollection)_counts).CopyTo(array, index);
+    void ICollection.CopyTo(Array array, int index) => _byText.CopyTo(array, index);
 
     void IDictionary.Add(object key, object? value) => throw ReadOnly();
 

@@ -49,4 +49,38 @@ public class LoadCtrlCTests
         Assert.Equal("Canceled", last.StopReason);
         Assert.Equal(2, last.ConnectionsOpened);
     }
+
+    [Fact]
+    public void Ctrl_C_while_waiting_for_StartAt_sends_no_request()
+    {
+        using var ps = new PowerShellSession();
+        NetpollServer server = ps.Single<NetpollServer>("$server = Start-NetpollServer -Name ctrl-c-start-at; $server");
+        using System.Management.Automation.PowerShell pipeline = ps.Create("$server | Invoke-NetpollLoad -Connections 2 -Duration 5 -StartAt ([DateTime]::UtcNow.AddSeconds(30)) -OutVariable measured");
+        IAsyncResult running = pipeline.BeginInvoke();
+        Eventually.Until(() => server.Connections == 2, "the connections open for the start"); // read here: the runspace is busy with the load
+
+        pipeline.Stop(); // what Ctrl+C does
+        Assert.True(running.IsCompleted || running.AsyncWaitHandle.WaitOne(10_000), "the load stops promptly on Ctrl+C");
+
+        LoadResult result = ps.Single<LoadResult>("$measured[0]");
+        Assert.Equal("Canceled", result.StopReason);
+        Assert.Equal(2, result.ConnectionsOpened);
+        Assert.Equal(0, result.BytesSent); // the requests held for the start stay unsent: before, they went out as the run stopped
+        Assert.Equal(0, result.Requests);
+    }
+
+    [Fact]
+    public void The_Ctrl_C_warning_counts_in_words_that_fit_the_number()
+    {
+        LoadResult one = Result(requests: 1, elapsed: TimeSpan.FromSeconds(2));
+        Assert.Equal("Stopped after 2.0 s with 1 request measured against 127.0.0.1:7000; the result is in $r.", LoadResultDelivery.StoppedNote(one, "$r"));
+        Assert.Contains("with 1,500 requests measured", LoadResultDelivery.StoppedNote(Result(requests: 1500, elapsed: TimeSpan.FromSeconds(2)), "$r"), StringComparison.Ordinal);
+
+        string early = LoadResultDelivery.StoppedNote(Result(requests: 0, elapsed: TimeSpan.Zero), "$r");
+        Assert.StartsWith("Stopped before requests began against 127.0.0.1:7000 (at ", early, StringComparison.Ordinal);
+        Assert.EndsWith("); nothing was sent. The result is in $r.", early, StringComparison.Ordinal);
+    }
+
+    private static LoadResult Result(long requests, TimeSpan elapsed) =>
+        Netpoll.Load.Tests.BlankResult.Of("127.0.0.1:7000") with { ConnectionsOpened = 1, Requests = requests, Elapsed = elapsed, StopReason = "Canceled" };
 }

@@ -4,6 +4,7 @@
 
 BeforeAll {
     Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'Netpoll.psd1')) -Force
+    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, 'Support', 'NetpollTestSupport.psm1')) -Force
     $script:echo = Start-NetpollServer -Name 'pester-lr-echo' -Protocol Echo -Port 0
     $script:http = Start-NetpollServer -Name 'pester-lr-http' -Protocol Http -Port 0
     $script:discard = Start-NetpollServer -Name 'pester-lr-discard' -Protocol Discard -Port 0
@@ -85,7 +86,53 @@ Describe 'A LoadResult scripts can use' {
         $rows[1].LatencyP99Ms | Should -Be ''
         $rows[1].ErrorsByKind | Should -Be 'Refused=3'
         $rows[0].Timeline | Should -Match '^\d+ samples over'
-        Get-Content -Raw $path | Should -Not -Match 'System\.Collections'
+        $rows[1].AddressFailures | Should -Match "^127\.0\.0\.1:$closedPort`: Refused \(.*Connection refused \(errno \d+\)"
+        $rows[0].AddressFailures | Should -Be ''
+        Get-Content -Raw $path | Should -Not -Match 'System\.Collections|z__ReadOnly|\[\]'
+    }
+
+    It 'exports its lists to CSV as their items: thresholds, stages, nodes and error details' {
+        $paced = $http | Invoke-NetpollLoad -Connections 2 -Stage @{ Duration = '500ms'; Rate = 100 } -Threshold @{ ErrorRate = '1%' } -Tag 'node-a'
+        $merged = $paced, ($http | Invoke-NetpollLoad -Connections 2 -Requests 20 -Tag 'node-b') | Merge-NetpollLoadResult
+        # HTTP against an echo server: the echo of the request is no status line, and the reason is kept in BadResponseDetails.
+        $bad = Invoke-NetpollLoad -Uri "http://$($echo.EndPoint)/" -Connections 1 -Requests 3 -ErrorAction SilentlyContinue
+        $path = Join-Path $TestDrive 'lists.csv'
+        $paced, $merged | Export-Csv -Path $path
+        $rows = Import-Csv -Path $path
+        $rows[0].Thresholds | Should -Match '^ErrorRate <= 1%: 0%, passed$'
+        $rows[0].Stages | Should -Be '0.5 s to 100/s'
+        $rows[1].Nodes | Should -Be 'node-a; node-b'
+        $bad.ErrorsByKind | Export-Csv -Path (Join-Path $TestDrive 'errors.csv')
+        $errors = Import-Csv -Path (Join-Path $TestDrive 'errors.csv')
+        $errors.BadResponse | Should -BeGreaterThan 0
+        $errors.BadResponseDetails | Should -Match 'HTTP'
+        $errors.OtherDetails | Should -Be ''
+        Get-Content -Raw $path, (Join-Path $TestDrive 'errors.csv') | Should -Not -Match 'System\.Collections|z__ReadOnly|\[\]'
+    }
+
+    It 'converts to JSON with its status codes, keyed by the code''s text, and a merged result at -Depth 5' {
+        # ConvertTo-Json takes only string keys: with the codes as numbers, a CI step saving its result as JSON failed.
+        $web = $http | Invoke-NetpollLoad -Connections 2 -Requests 100
+        $json = $web | ConvertTo-Json | ConvertFrom-Json
+        $json.StatusCodes.PSObject.Properties.Name | Should -Be ($web.StatusCodes.Keys | ForEach-Object ToString)
+        ($json.StatusCodes.PSObject.Properties.Value | Measure-Object -Sum).Sum | Should -Be 100
+        $merged = $web, ($http | Invoke-NetpollLoad -Connections 2 -Requests 50) | Merge-NetpollLoadResult
+        $deep = $merged | ConvertTo-Json -Depth 5 | ConvertFrom-Json
+        ($deep.StatusCodes.PSObject.Properties.Value | Measure-Object -Sum).Sum | Should -Be 150
+        $deep.Nodes.Count | Should -Be 2
+        ($deep.Nodes[1].StatusCodes.PSObject.Properties.Value | Measure-Object -Sum).Sum | Should -Be 50
+        $deep.Nodes[0].LatencyHistogram | Should -Be $web.LatencyHistogram
+    }
+
+    It 'reads a status code by number or by text, live and after CliXml' {
+        $web = $http | Invoke-NetpollLoad -Connections 2 -Requests 40
+        $code = @($web.StatusCodes.Keys)[0]
+        $web.StatusCodes[$code] | Should -Be 40
+        $web.StatusCodes["$code"] | Should -Be 40
+        $web.StatusCodes."$code" | Should -Be 40
+        $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($web))
+        $copy.StatusCodes["$code"] | Should -Be 40
+        ($copy | Merge-NetpollLoadResult).StatusCodes[$code] | Should -Be 40
     }
 
     It 'converts to JSON with millisecond numbers and named errors' {
@@ -146,6 +193,31 @@ Describe 'A LoadResult scripts can use' {
         $copy.StartTime.UtcTicks | Should -Be $measured.StartTime.UtcTicks
         [Netpoll.Polling.PollerBackendKind] $copy.Backend | Should -Be $measured.Backend # an enum crosses as its number, as Pattern does
         $copy.BackendReason | Should -Be $measured.BackendReason
+    }
+}
+
+Describe 'Invoke-NetpollLoad out of file descriptors' -Skip:(-not $IsLinux) {
+    It 'names the per-process limit (EMFILE, errno 24) in its words, not the system-wide one''s' {
+        # A child pwsh with 256 fds opens 400 connections to its own server. strerror(24) is "Too many open files";
+        # "Too many open files in system" is ENFILE's (23), which .NET's TooManyOpenSockets text says for both.
+        $script = Join-Path $TestDrive 'emfile.ps1'
+        Set-Content -LiteralPath $script -Value @'
+param([string] $Manifest)
+$ErrorActionPreference = 'Stop'
+Import-Module $Manifest
+$server = Start-NetpollServer -Name 'emfile' -Port 0
+$r = $server | Invoke-NetpollLoad -Connections 400 -Duration 1 -ErrorAction SilentlyContinue
+"KIND $($r.ErrorsByKind.TooManyOpenFiles)"
+"FAILURES $($r.AddressFailures)"
+Stop-NetpollServer -Name 'emfile' -Force
+'@
+        $dotnet, $pwsh = Get-PwshCommandLine
+        $run = Invoke-BoundedProcess -FilePath 'bash' -ArgumentList '-c', 'ulimit -n 256 && exec "$0" "$@"', $dotnet, $pwsh, '-NoProfile', '-NonInteractive', '-File', $script, '-Manifest', (Get-RepositoryPath 'Netpoll.psd1') -TimeoutSeconds 120
+        $run.ExitCode | Should -Be 0 -Because $run.Stderr
+        [long](($run.Stdout -split "`n" | Where-Object { $_ -like 'KIND *' }) -replace '^KIND ') | Should -BeGreaterThan 0
+        $failures = ($run.Stdout -split "`n" | Where-Object { $_ -like 'FAILURES *' })
+        $failures | Should -Match 'TooManyOpenFiles \(.*Too many open files \(errno 24\)'
+        $failures | Should -Not -Match 'in system'
     }
 }
 

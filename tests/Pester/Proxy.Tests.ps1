@@ -129,6 +129,17 @@ Describe 'Toxics on a live proxy' {
         Get-NetpollToxic $proxy | Set-NetpollToxic -Type Latency -Latency 1ms -PassThru | ForEach-Object Attributes | Should -Be 'latency=1ms jitter=0ms'
     }
 
+    It 'exports a proxy to CSV with its toxics readable, not as a type name' {
+        Add-NetpollToxic $proxy -Type Latency -Latency 120 | Out-Null
+        Add-NetpollToxic $proxy -Type Timeout -Timeout 50 -Stream Upstream | Out-Null
+        $path = Join-Path $TestDrive 'proxy.csv'
+        Get-NetpollProxy -Name 'pester-proxy' | Export-Csv -Path $path
+        $row = Import-Csv -Path $path
+        $row.Toxics | Should -Be ((Get-NetpollToxic $proxy | ForEach-Object ToString) -join '; ')
+        $row.Toxics | Should -Match '^latency_downstream \(latency downstream.*; timeout_upstream \(timeout upstream'
+        Get-Content -Raw $path | Should -Not -Match 'z__ReadOnly|System\.Collections'
+    }
+
     It 'reads a bare number as toxiproxy does: milliseconds for latency, jitter, timeout and slow_close, microseconds for the slicer' {
         (Add-NetpollToxic $proxy -Type Timeout -Timeout 50 -Stream Upstream).Attributes | Should -Be 'timeout=50ms'
         (Add-NetpollToxic $proxy -Type Latency -Latency 120 -Jitter 2.5).Attributes | Should -Be 'latency=120ms jitter=2.5ms'

@@ -268,6 +268,12 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
             WriteWarning($"The load generator ran on {result.Backend}, not io_uring: {result.BackendReason}");
         }
 
+        if (result.CleanupError is { } cleanup)
+        {
+            // The result is whole; what did not close may still hold fds in this process.
+            WriteWarning($"The load against {result.Target} was measured, but its connections and pollers did not close cleanly: {cleanup}");
+        }
+
         WriteObject(result);
         if (LoadResultDelivery.FailureOf(result, ResponseTimeout) is { } failure)
         {

@@ -40,9 +40,14 @@ internal static class LoadResultDelivery
         }
 
         // WriteWarning is refused too while stopping, so the note goes to the host's UI, as the console shows it.
-        cmdlet.Host?.UI?.WriteWarningLine(string.Create(CultureInfo.CurrentCulture,
-            $"Stopped after {result.Elapsed.TotalSeconds:N1} s with {result.Requests:N0} requests measured against {result.Target}; the result is in {where}."));
+        cmdlet.Host?.UI?.WriteWarningLine(StoppedNote(result, where));
     }
+
+    /// <summary>What the Ctrl+C warning says: how far the run got, and where its result is.</summary>
+    internal static string StoppedNote(LoadResult result, string where) =>
+        result.Elapsed == TimeSpan.Zero && result.Requests == 0
+            ? string.Create(CultureInfo.CurrentCulture, $"Stopped before requests began against {result.Target} (at {result.StartTime.ToLocalTime():HH:mm:ss}); nothing was sent. The result is in {where}.")
+            : string.Create(CultureInfo.CurrentCulture, $"Stopped after {result.Elapsed.TotalSeconds:N1} s with {result.Requests:N0} {(result.Requests == 1 ? "request" : "requests")} measured against {result.Target}; the result is in {where}.");
 
     /// <summary>A NetpollLoadFailed error saying why nothing was measured, or null when the run measured what its pattern measures.</summary>
     public static ErrorRecord? FailureOf(LoadResult result, TimeSpan responseTimeout)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Netpoll.Load;
 using Netpoll.Proxy;
 
 namespace Netpoll.PowerShell;
@@ -45,7 +46,7 @@ public sealed class NetpollToxic
     internal static IReadOnlyList<NetpollToxic> Of(NetpollProxy proxy)
     {
         IReadOnlyDictionary<string, long> applied = proxy.Proxy.GetStats().ToxicsApplied;
-        return [.. proxy.Proxy.Toxics.Select(t => new NetpollToxic(proxy.Name, t, applied.GetValueOrDefault(t.Name)))];
+        return new ReadableList<NetpollToxic>(proxy.Proxy.Toxics.Select(t => new NetpollToxic(proxy.Name, t, applied.GetValueOrDefault(t.Name)))); // prints its toxics in a CSV cell
     }
 
     public override string ToString() => $"{Name} ({Toxic.TypeName} {Stream}, toxicity {Toxicity.ToString(CultureInfo.InvariantCulture)}: {Attributes})";
