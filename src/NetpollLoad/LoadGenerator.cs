@@ -24,10 +24,12 @@ public static class LoadGenerator
     /// <summary>Runs a load test. Cancel to stop early; the result then covers what ran.</summary>
     /// <exception cref="ArgumentException">The options cannot run (the message names the option and what is allowed).</exception>
     /// <exception cref="IOException">The histogram log cannot be created.</exception>
+    /// <exception cref="LoadStopTimeoutException">The run ended and measured, but its connections did not all close within the stop's bound; <see cref="LoadStopTimeoutException.Result"/> is the result.</exception>
     public static Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
         RunAsync(options, progress, dialerOptions => new Dialer(dialerOptions), cancellationToken);
 
     /// <summary>Runs a load test with a dialer from <paramref name="newDialer"/> (tests slow its building down).</summary>
+    /// <exception cref="LoadStopTimeoutException">The run ended but its connections did not all close in time; it carries the result.</exception>
     internal static async Task<LoadResult> RunAsync(LoadOptions options, Action<LoadProgress>? progress, Func<DialerOptions, Dialer> newDialer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -35,7 +37,7 @@ public static class LoadGenerator
 
         // The dialer is built before the run's clock starts: a cold one (a new process: -Isolated) takes 100-280 ms, which
         // is no time requests could be made in, and counted in Elapsed it put a 1 s run at 1.29 s and its rate 20 % low.
-        await using Dialer dialer = newDialer(new DialerOptions
+        Dialer dialer = newDialer(new DialerOptions
         {
             Name = "load",
             Pollers = options.Pollers,
@@ -47,6 +49,45 @@ public static class LoadGenerator
             Connection = new ConnectionOptions { Dispatch = DispatchMode.Inline, IdleTimeout = TimeSpan.Zero },
         });
 
+        LoadResult result;
+        try
+        {
+            result = await RunOnAsync(dialer, options, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await CloseQuietlyAsync(dialer).ConfigureAwait(false); // the run's own failure is the one to report
+            throw;
+        }
+
+        // The result is whole before the connections close: a close that overruns its bound must not lose it.
+        try
+        {
+            await dialer.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new LoadStopTimeoutException($"The load test ran, but closing its connections did not finish: {ex.Message}", result, ex);
+        }
+
+        return result;
+    }
+
+    private static async Task CloseQuietlyAsync(Dialer dialer)
+    {
+        try
+        {
+            await dialer.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            Trace.TraceWarning($"netpoll load: closing the connections of a failed run did not finish: {ex.Message}");
+        }
+    }
+
+    /// <summary>The run itself, on <paramref name="dialer"/>, which the caller closes.</summary>
+    private static async Task<LoadResult> RunOnAsync(Dialer dialer, LoadOptions options, Action<LoadProgress>? progress, CancellationToken cancellationToken)
+    {
         // The origin is second 0 of the run: of StartTime, Elapsed, the timeline, the fixed-rate schedule (whose due times
         // correct for coordinated omission) and the stop, which comes at origin + duration. Now, or StartAt (connections
         // open before it; one that passed while the dialer was built stays the origin, as it is every other node's).

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace Netpoll.Load.Contracts;
 
 /// <summary>
-/// The worker's stdout, one record per line: "P {progress}", then "R {result}" or "E {message}".
+/// The worker's stdout, one record per line: "P {progress}", then "R {result}" or "E {message}", or both ("R" first)
+/// when the run measured but its connections did not close in time.
 /// Shared by the worker and the module so both sides read and write the same shapes.
 /// </summary>
 public static class WorkerProtocol
@@ -12,6 +13,9 @@ public static class WorkerProtocol
     public const string ProgressPrefix = "P ";
     public const string ResultPrefix = "R ";
     public const string ErrorPrefix = "E ";
+
+    /// <summary>The exit code after an "R" and an "E": the run measured, but closing its connections overran the stop's bound.</summary>
+    public const int StopTimedOutExitCode = 3;
 
     public static readonly JsonSerializerOptions Json = new()
     {

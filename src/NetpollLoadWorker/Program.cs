@@ -52,8 +52,27 @@ try
 
     return 0;
 }
+catch (LoadStopTimeoutException ex)
+{
+    // The run measured; closing its connections overran. Both go to the parent: the result, then why the exit is not clean.
+    lock (output)
+    {
+        output.WriteLine(WorkerProtocol.ResultPrefix + JsonSerializer.Serialize(ex.Result, WorkerProtocol.Json));
+        output.WriteLine(WorkerProtocol.ErrorPrefix + ex.Message);
+        output.Flush();
+    }
+
+    return WorkerProtocol.StopTimedOutExitCode;
+}
 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
 {
     output.WriteLine(WorkerProtocol.ErrorPrefix + ex.Message);
     return 2;
+}
+catch (Exception ex)
+{
+    // A bug, not a refusal: still a line the parent reports (an unhandled exception aborts with 134 and says nothing there).
+    Console.Error.WriteLine(ex);
+    output.WriteLine($"{WorkerProtocol.ErrorPrefix}the load worker failed: {ex.GetType().Name}: {ex.Message}");
+    return 70; // EX_SOFTWARE
 }

@@ -475,6 +475,16 @@ public sealed class InvokeNetpollLoadCommand : PSCmdlet, IDisposable
         {
             return running.GetAwaiter().GetResult() with { Isolated = Isolated, Tag = Tag };
         }
+        catch (LoadStopTimeoutException ex)
+        {
+            // The run measured: its result still goes out, with an error saying the generator's close overran.
+            if (!Stopping)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.StopTimedOut, ErrorCategory.OperationTimeout, target));
+            }
+
+            return ex.Result with { Isolated = Isolated, Tag = Tag };
+        }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
             if (!Stopping)

@@ -44,6 +44,11 @@ internal static class IsolatedLoadRunner
         }
 
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        if (result is not null && failure is not null)
+        {
+            throw new LoadStopTimeoutException($"The load worker measured, then failed to stop (exit code {process.ExitCode}): {failure}", result);
+        }
+
         return result ?? throw new InvalidOperationException(
             $"The load worker exited with code {process.ExitCode} and no result: {failure ?? (await errors.ConfigureAwait(false)).Trim()}");
     }
