@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace Netpoll.Load.Contracts;
 
 /// <summary>
-/// The worker's stdout, one record per line: "P {progress}", then "R {result}" or "E {message}".
+/// The worker's stdout, one record per line: "P {progress}", then "R {result}" or "E {message}", or both ("R" first)
+/// when the run measured but its connections did not close in time.
 /// Shared by the worker and the module so both sides read and write the same shapes.
 /// </summary>
 public static class WorkerProtocol

@@ -57,3 +57,10 @@ catch (Exception ex) when (ex is ArgumentException or InvalidOperationException 
     output.WriteLine(WorkerProtocol.ErrorPrefix + ex.Message);
     return 2;
 }
+catch (Exception ex)
+{
+    // A bug, not a refusal: still a line the parent reports (an unhandled exception aborts with 134 and says nothing there).
+    Console.Error.WriteLine(ex);
+    output.WriteLine($"{WorkerProtocol.ErrorPrefix}the load worker failed: {ex.GetType().Name}: {ex.Message}");
+    return 70; // EX_SOFTWARE
+}

@@ -192,7 +192,7 @@ public sealed partial class Connection
             {
                 // Closing the fd would not end a multishot receive: cancel, and retire the token when the
                 // last operation's completion arrives (EndRingOperation).
-                _ring!.CancelAll(Fd);
+                CancelRingOperations();
             }
             else
             {

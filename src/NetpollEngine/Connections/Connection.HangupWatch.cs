@@ -20,8 +20,8 @@ namespace Netpoll.Connections;
 /// the state word and three lengths read.</para>
 /// <para>When it fires, an armed receive is cancelled and its final completion re-arms one (SyncRing), which reads the
 /// socket afresh: what is left, then 0 or −ECONNRESET. Had the receive seen the end itself, its own completion closes the
-/// connection and the cancel finds nothing. The watch counts as an operation in the lifecycle, so the close path's cancel
-/// by fd and the ring's drain on stop end it like the receive.</para>
+/// connection and the cancel finds nothing. The watch counts as an operation in the lifecycle, so the close path's cancels
+/// (<see cref="CancelRingOperations"/>) and the ring's drain on stop end it like the receive.</para>
 /// </remarks>
 public sealed partial class Connection
 {

@@ -9,7 +9,10 @@ internal sealed class PollGroup : IDisposable
 {
     private readonly Poller[] _pollers;
     private readonly LoadBalance _policy;
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(10);
+
     private readonly OwnerMeter? _meter; // null: the owner publishes nothing on the meter (see ConnectionHost)
+    private readonly string _owner;
     private int _next = -1;
 
     public PollGroup(int count, LoadBalance policy, BackendChoice backend, string owner = "netpoll", bool metered = true)
@@ -20,6 +23,7 @@ internal sealed class PollGroup : IDisposable
         }
 
         _policy = policy;
+        _owner = owner;
         try
         {
             _pollers = StartPollers(count, backend);
@@ -81,6 +85,7 @@ internal sealed class PollGroup : IDisposable
     }
 
     /// <summary>Stops every poller without blocking a thread, then frees their backends.</summary>
+    /// <exception cref="TimeoutException">A poller did not stop within 10 s; its backend is left alone (the kernel may still use it).</exception>
     public async Task StopAsync()
     {
         _meter?.Dispose();
@@ -89,7 +94,16 @@ internal sealed class PollGroup : IDisposable
             p.RequestStop();
         }
 
-        await Task.WhenAll(_pollers.Select(p => p.Exited)).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_pollers.Select(p => p.Exited)).WaitAsync(StopLimit).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            int running = _pollers.Count(p => !p.Exited.IsCompleted);
+            throw new TimeoutException($"{running} of {_pollers.Length} pollers of '{_owner}' did not stop within {StopLimit.TotalSeconds:0} s of being asked; their sockets stay open until they do.", ex);
+        }
+
         foreach (Poller p in _pollers)
         {
             p.Dispose();
