@@ -5,7 +5,7 @@
 # tool says so itself.
 set -uo pipefail
 packages=()
-for pair in curl:curl openssl:openssl wrk:wrk redis-server:redis-server sshd:openssh-server; do
+for pair in curl:curl openssl:openssl wrk:wrk redis-server:redis-server sshd:openssh-server ncat:ncat nginx:nginx-light; do
   tool=${pair%%:*} package=${pair#*:}
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || packages+=("$package")
 done

