@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command, and exactly what CI (.ci/run) runs, on a machine with only the .NET SDK:
 # restores the pinned tools (pwsh 7.6.9, dotnet-counters), installs the Debian packages the tests run against the
-# servers when root (tests/install-test-packages.sh: curl, openssl, wrk, redis-server, openssh-server), builds
+# servers when root (tests/install-test-packages.sh: curl, openssl, wrk, redis-server, openssh-server, ncat, nginx-light), builds
 # everything (which restores Pester 5.9.1 and packs the module), runs the xunit projects, then every Pester suite in
 # real pwsh. Results (TRX and JUnit XML) go to artifacts/test-results; the last line counts both: "tests: N passed, N failed".
 set -euo pipefail
