@@ -141,7 +141,13 @@ internal sealed class LoadConnection : ConnectionHandler
             // Taken here, under the gate, so the run's stop (SettleAtStop) counts them with this connection's; a connection it
             // settled already leaves them to the reconnect that carried them, which counts them in flight at the stop.
             _retries = _settled ? null : _retry?.Take();
-            Interlocked.Add(ref _run.BytesReceived, _greetingBytesUnopened);
+            if (_greetingBytesUnopened != 0)
+            {
+                // Only a greeting read before the race was decided: an add on the run's shared counter per open (every
+                // request's, for -Pattern Handshake) otherwise.
+                Interlocked.Add(ref _run.BytesReceived, _greetingBytesUnopened);
+            }
+
             if (_greetingPending)
             {
                 Volatile.Write(ref _oldestSentAt, Stopwatch.GetTimestamp()); // the greeting's wait, bounded as a reply's is
